@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A network intent: what the user wants (mode, subnets, forwards), before
+ * anything exists.  Intents are opaque; build them with the setters, read
+ * them from or write them to vnetctl's intent XML (the same XML that libvirt
+ * keeps in the network's <metadata>), and turn them into libvirt network XML.
+ */
+#ifndef VNET_INTENT_H
+#define VNET_INTENT_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** XML namespace of the intent, as stored in libvirt's <metadata>. */
+#define VNET_XML_NS "http://vnetctl.org/xmlns/intent/1"
+
+/**
+ * enum vnet_mode - the layout of a network
+ * @VNET_MODE_NAT: own bridge behind the host's address, with port forwards
+ * @VNET_MODE_ISOLATED: own bridge, nothing forwarded in or out
+ * @VNET_MODE_BRIDGED: guests sit on a Linux bridge, optionally with a physical uplink
+ * @VNET_MODE_HYBRID: one NAT and one bridged network that belong together
+ */
+typedef enum vnet_mode {
+	VNET_MODE_NAT,
+	VNET_MODE_ISOLATED,
+	VNET_MODE_BRIDGED,
+	VNET_MODE_HYBRID,
+} vnet_mode;
+
+typedef struct vnet_intent vnet_intent;
+
+/**
+ * vnet_mode_from_string() - parse "nat", "isolated", "bridged" or "hybrid"
+ * @s: the string
+ * @ret_mode: where to store the mode; untouched on failure
+ * @error: return location for a GError
+ *
+ * Return: true on success.
+ */
+bool vnet_mode_from_string(const char *s, vnet_mode *ret_mode, GError **error);
+
+/**
+ * vnet_mode_to_string() - the name of a mode
+ * @mode: the mode
+ *
+ * Return: a static string such as "nat".
+ */
+const char *vnet_mode_to_string(vnet_mode mode);
+
+/**
+ * vnet_intent_new() - a new intent with defaults for everything but name and mode
+ * @name: the network name, or NULL to leave it unset (vnet_intent_complete() picks one)
+ * @mode: the layout
+ * @error: return location for a GError
+ *
+ * Return: the intent, or NULL if @name is not a valid network name.
+ */
+vnet_intent *vnet_intent_new(const char *name, vnet_mode mode, GError **error);
+
+/**
+ * vnet_intent_free() - free an intent
+ * @intent: the intent, or NULL
+ */
+void vnet_intent_free(vnet_intent *intent);
+
+/**
+ * vnet_intent_copy() - a deep copy of an intent
+ * @intent: the intent
+ *
+ * Return: the copy.
+ */
+vnet_intent *vnet_intent_copy(const vnet_intent *intent);
+
+/**
+ * vnet_intent_equal() - whether two intents describe the same network
+ * @a: an intent
+ * @b: another intent
+ *
+ * Return: true when writing both as XML would give the same text.
+ */
+bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b);
+
+const char *vnet_intent_get_name(const vnet_intent *intent);
+vnet_mode vnet_intent_get_mode(const vnet_intent *intent);
+/** vnet_intent_get_bridge() - the bridge of the NAT/isolated/bridged network, or NULL before completion */
+const char *vnet_intent_get_bridge(const vnet_intent *intent);
+/** vnet_intent_get_lan_bridge() - for hybrid, the bridge of the bridged half */
+const char *vnet_intent_get_lan_bridge(const vnet_intent *intent);
+const char *vnet_intent_get_uplink(const vnet_intent *intent);
+/** vnet_intent_get_subnet() - "10.0.0.0/24" (family 4) or the IPv6 subnet (family 6), or NULL */
+const char *vnet_intent_get_subnet(const vnet_intent *intent, int family);
+/** vnet_intent_get_gateway() - the host's address in the subnet of @family, or NULL */
+const char *vnet_intent_get_gateway(const vnet_intent *intent, int family);
+/** vnet_intent_get_default_guest() - where forwards without a guest go, or NULL */
+const char *vnet_intent_get_default_guest(const vnet_intent *intent);
+bool vnet_intent_get_dhcp(const vnet_intent *intent);
+bool vnet_intent_get_autostart(const vnet_intent *intent);
+/** vnet_intent_get_n_forwards() - how many forwards the intent has */
+guint vnet_intent_get_n_forwards(const vnet_intent *intent);
+/**
+ * vnet_intent_get_forward() - a forward in its canonical spec form
+ * @intent: the intent
+ * @i: index below vnet_intent_get_n_forwards()
+ *
+ * Return: a newly allocated string such as "0.0.0.0:8080:10.0.0.2:80/tcp"
+ * (canonical: every part spelled out), or NULL if @i is out of range.
+ */
+char *vnet_intent_get_forward(const vnet_intent *intent, guint i);
+
+/*
+ * Setters validate what they are given and leave the intent untouched on
+ * failure.  Addresses and CIDRs are strings; NULL clears an optional field.
+ */
+bool vnet_intent_set_name(vnet_intent *intent, const char *name, GError **error);
+bool vnet_intent_set_bridge(vnet_intent *intent, const char *bridge, GError **error);
+bool vnet_intent_set_lan_bridge(vnet_intent *intent, const char *bridge, GError **error);
+bool vnet_intent_set_uplink(vnet_intent *intent, const char *ifname, GError **error);
+bool vnet_intent_set_subnet(vnet_intent *intent, const char *cidr, GError **error);
+/** vnet_intent_set_gateway() - the host's address; default: the subnet's first host */
+bool vnet_intent_set_gateway(vnet_intent *intent, const char *addr, GError **error);
+/** vnet_intent_set_dhcp_range() - IPv4 DHCP range; default: gateway + 1 to the last host */
+bool vnet_intent_set_dhcp_range(vnet_intent *intent, const char *start, const char *end, GError **error);
+bool vnet_intent_set_default_guest(vnet_intent *intent, const char *addr, GError **error);
+void vnet_intent_set_dhcp(vnet_intent *intent, bool dhcp);
+void vnet_intent_set_autostart(vnet_intent *intent, bool autostart);
+
+/**
+ * vnet_intent_add_forward() - add a port forward
+ * @intent: the intent
+ * @spec: "[HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/tcp|/udp|/sctp]",
+ *        IPv6 addresses in brackets as in "[::1]:8080:80"
+ * @error: return location for a GError
+ *
+ * Return: true on success; false if @spec is malformed or the intent already
+ * has a forward on the same host address, port and protocol.
+ */
+bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error);
+
+/**
+ * vnet_intent_remove_forward() - remove the forward that @spec names
+ * @intent: the intent
+ * @spec: a spec that parses to the same host address, ports and protocol
+ * @error: return location for a GError
+ *
+ * Return: true on success; false with VNET_ERROR_NOT_FOUND if there is none.
+ */
+bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **error);
+
+/**
+ * vnet_intent_check_forward_spec() - parse a forward spec without keeping it
+ * @spec: the spec
+ * @error: return location for a GError
+ *
+ * Return: true if @spec is well formed.
+ */
+bool vnet_intent_check_forward_spec(const char *spec, GError **error);
+
+/**
+ * vnet_intent_to_xml() - the intent as vnetctl intent XML
+ * @intent: the intent
+ *
+ * Return: a newly allocated NUL-terminated XML document.
+ */
+char *vnet_intent_to_xml(const vnet_intent *intent);
+
+/**
+ * vnet_intent_from_xml() - read an intent from vnetctl intent XML
+ * @xml: the document; untrusted: no entities, no DTD, no network, size-limited
+ * @len: its length in bytes, or -1 if NUL-terminated
+ * @error: return location for a GError
+ *
+ * The intent element may be the root or anywhere below it (so a whole libvirt
+ * network XML with our <metadata> is accepted too).
+ *
+ * Return: the intent, or NULL on failure.
+ */
+vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error);
+
+/**
+ * vnet_intent_n_networks() - how many libvirt networks the intent needs
+ * @intent: the intent
+ *
+ * Return: 2 for hybrid, 1 otherwise.
+ */
+guint vnet_intent_n_networks(const vnet_intent *intent);
+
+/**
+ * vnet_intent_network_name() - the name of the libvirt network number @i
+ * @intent: the intent
+ * @i: below vnet_intent_n_networks()
+ *
+ * Return: a newly allocated name ("NAME", or "NAME-nat"/"NAME-lan" for hybrid).
+ */
+char *vnet_intent_network_name(const vnet_intent *intent, guint i);
+
+/**
+ * vnet_intent_network_xml() - libvirt network XML for network number @i
+ * @intent: a complete intent (see vnet_intent_complete())
+ * @i: below vnet_intent_n_networks()
+ * @error: return location for a GError
+ *
+ * Return: a newly allocated XML document with the intent in <metadata>, or NULL.
+ */
+char *vnet_intent_network_xml(const vnet_intent *intent, guint i, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_intent, vnet_intent_free)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

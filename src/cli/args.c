@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The create arguments, shared by create, xml and plan: one table drives
+ * getopt_long and the help text.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+enum {
+	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
+	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE,
+};
+
+static const struct option create_opts[] = {
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "subnet", required_argument, NULL, OPT_SUBNET },
+	{ "subnet6", required_argument, NULL, OPT_SUBNET6 },
+	{ "forward", required_argument, NULL, OPT_FORWARD },
+	{ "uplink", required_argument, NULL, OPT_UPLINK },
+	{ "bridge", required_argument, NULL, OPT_BRIDGE },
+	{ "no-dhcp", no_argument, NULL, OPT_NO_DHCP },
+	{ "no-autostart", no_argument, NULL, OPT_NO_AUTOSTART },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ 0 },
+};
+
+void create_args_clear(create_args *a)
+{
+	g_clear_pointer(&a->intent, vnet_intent_free);
+}
+
+static bool apply_subnet(vnet_intent *in, const char *cidr, int want_family, GError **error)
+{
+	bool v6 = cidr && strchr(cidr, ':');
+
+	if ((want_family == 6) != v6) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    want_family == 6 ? _("--subnet6 \"%s\" is not an IPv6 subnet; use --subnet for IPv4.")
+					     : _("--subnet \"%s\" is not an IPv4 subnet; use --subnet6 for IPv6."),
+			    cidr);
+		return false;
+	}
+	return vnet_intent_set_subnet(in, cidr, error);
+}
+
+int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *ret)
+{
+	g_autoptr(GPtrArray) forwards = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	const char *mode_s = NULL, *subnet = NULL, *subnet6 = NULL, *uplink = NULL, *bridge = NULL;
+	const char *name = NULL;
+	bool no_dhcp = false, no_autostart = false, force = false;
+	vnet_mode mode;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", create_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_MODE: mode_s = optarg; break;
+		case OPT_SUBNET: subnet = optarg; break;
+		case OPT_SUBNET6: subnet6 = optarg; break;
+		case OPT_FORWARD: g_ptr_array_add(forwards, optarg); break;
+		case OPT_UPLINK: uplink = optarg; break;
+		case OPT_BRIDGE: bridge = optarg; break;
+		case OPT_NO_DHCP: no_dhcp = true; break;
+		case OPT_NO_AUTOSTART: no_autostart = true; break;
+		case OPT_FORCE: force = true; break;
+		case ':':
+			return cli_usage(cmd, _("The option \"%s\" needs a value."), argv[optind - 1]);
+		default:
+			return cli_usage(cmd, _("\"%s\" is not an option of this command."), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind < argc)
+		return cli_usage(cmd, _("Unexpected argument \"%s\"; a network has one name."), argv[optind]);
+	if (!mode_s)
+		return cli_usage(cmd, _("--mode is required: nat, isolated, bridged or hybrid."));
+
+	if (!vnet_mode_from_string(mode_s, &mode, &error) ||
+	    !(in = vnet_intent_new(name, mode, &error)) ||
+	    (subnet && !apply_subnet(in, subnet, 4, &error)) ||
+	    (subnet6 && !apply_subnet(in, subnet6, 6, &error)) ||
+	    (uplink && !vnet_intent_set_uplink(in, uplink, &error)))
+		return cli_fail(error);
+	if (bridge) {
+		/* In hybrid mode --bridge names the LAN half, as in bridged mode. */
+		bool ok = mode == VNET_MODE_HYBRID ? vnet_intent_set_lan_bridge(in, bridge, &error)
+						   : vnet_intent_set_bridge(in, bridge, &error);
+		if (!ok)
+			return cli_fail(error);
+	}
+	for (guint i = 0; i < forwards->len; i++)
+		if (!vnet_intent_add_forward(in, forwards->pdata[i], &error))
+			return cli_fail(error);
+	vnet_intent_set_dhcp(in, !no_dhcp);
+	vnet_intent_set_autostart(in, !no_autostart);
+	ret->intent = g_steal_pointer(&in);
+	ret->force = force;
+	return EXIT_OK;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vnetctl's shared declarations: the global options, the command table's
+ * handler type, the create-argument parser shared by create, xml and plan,
+ * and the output helpers that print a field as text or JSON from one call.
+ * Commands hold no logic the library should have.
+ */
+#ifndef VNET_CLI_H
+#define VNET_CLI_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <glib/gi18n.h>
+#include <vnet/vnet.h>
+
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,	/* validation, conflict, or failed and rolled back */
+	EXIT_USAGE = 2,
+};
+
+typedef struct cli_globals {
+	const char *uri;
+	bool json;
+	bool quiet;
+} cli_globals;
+
+extern cli_globals cli;
+
+typedef struct cli_command {
+	const char *name;
+	int (*handler)(int argc, char **argv);
+	const char *usage;	/* after "vnetctl NAME " */
+	const char *summary;
+} cli_command;
+
+/* Print "vnetctl: MESSAGE" on stderr; return the exit status for @error. */
+int cli_fail(GError *error);
+/* Print a usage error for @cmd on stderr and return EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* What create, xml and plan accept, parsed into an intent. */
+typedef struct create_args {
+	vnet_intent *intent;
+	bool force;
+} create_args;
+
+/*
+ * Parse "[NAME] --mode M ..." into @ret.  Return EXIT_OK, or the exit
+ * status after printing the error.
+ */
+int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *ret);
+void create_args_clear(create_args *a);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(create_args, create_args_clear)
+
+/* Output: one call per field, text or JSON from the same code path. */
+typedef struct cli_out cli_out;
+cli_out *out_new(void);
+void out_string(cli_out *o, const char *key, const char *label, const char *value);
+/* Start and end a list of objects under @key; in text, a blank line between items. */
+void out_list_begin(cli_out *o, const char *key);
+void out_item_begin(cli_out *o);
+void out_item_end(cli_out *o);
+void out_list_end(cli_out *o);
+/* A raw text block: printed as it is in text mode, a string field in JSON. */
+void out_block(cli_out *o, const char *key, const char *text);
+void out_finish(cli_out *o);
+
+int cmd_xml(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+cli_globals cli;
+
+static int cmd_help(int argc, char **argv);
+
+static const cli_command commands[] = {
+	{ "xml", cmd_xml, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
+	{ "plan", cmd_plan, N_("<create arguments>"), N_("print the steps a create would take, touching nothing") },
+	{ "help", cmd_help, N_("[COMMAND]"), N_("show this help or a command's") },
+};
+
+static const cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, _("Usage: vnetctl [-c|--connect URI] [--json] [-q] COMMAND ...\n\n"));
+	fprintf(f, _("Commands:\n"));
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(f, "  %-8s %-28s %s\n", commands[i].name, _(commands[i].usage),
+			_(commands[i].summary));
+	fprintf(f, _("\nCreate arguments: [NAME] --mode nat|isolated|bridged|hybrid [--subnet CIDR]\n"
+		     "  [--subnet6 CIDR] [--forward SPEC]... [--uplink IFACE] [--bridge BR]\n"
+		     "  [--no-dhcp] [--no-autostart] [--force]\n"
+		     "A forward SPEC is [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/tcp|/udp|/sctp].\n"));
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const cli_command *c;
+
+	if (argc < 2) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return cli_usage("help", _("There is no command \"%s\"."), argv[1]);
+	printf(_("Usage: vnetctl %s %s\n%s\n"), c->name, _(c->usage), _(c->summary));
+	return EXIT_OK;
+}
+
+int cli_fail(GError *error)
+{
+	fprintf(stderr, "vnetctl: %s\n", error ? error->message : _("Unknown error."));
+	return EXIT_REFUSED;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vnetctl %s: %s\n", cmd, msg);
+	fprintf(stderr, _("Run \"vnetctl help %s\" for its usage.\n"), cmd);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const cli_command *c;
+	int opt;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+
+	/* "+": stop at the command, whose own options follow it. */
+	while ((opt = getopt_long(argc, argv, "+c:qh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cli.uri = optarg;
+			break;
+		case 'j':
+			cli.json = true;
+			break;
+		case 'q':
+			cli.quiet = true;
+			break;
+		case 'h':
+			print_usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("vnetctl %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		default:
+			print_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = find_command(argv[optind]);
+	if (!c) {
+		fprintf(stderr, _("vnetctl: \"%s\" is not a command.\n"), argv[optind]);
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		char *help_argv[] = { "help", (char *)c->name, NULL };
+		return cmd_help(2, help_argv);
+	}
+	/* 0, not 1: GNU getopt then forgets the previous scan's "+" mode. */
+	optind = 0;
+	return c->handler(argc, argv);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "cli.h"
+
+struct cli_out {
+	json_t *root;		/* JSON mode: the document being built */
+	json_t *cur;		/* the object fields go into */
+	json_t *list;		/* the open list, if any */
+	guint items;
+};
+
+cli_out *out_new(void)
+{
+	cli_out *o = g_new0(cli_out, 1);
+
+	if (cli.json)
+		o->root = o->cur = json_object();
+	return o;
+}
+
+void out_string(cli_out *o, const char *key, const char *label, const char *value)
+{
+	if (o->root) {
+		json_object_set_new(o->cur, key, value ? json_string(value) : json_null());
+		return;
+	}
+	if (value)
+		printf("%-14s %s\n", label, value);
+}
+
+void out_block(cli_out *o, const char *key, const char *text)
+{
+	if (o->root)
+		json_object_set_new(o->cur, key, json_string(text));
+	else
+		fputs(text, stdout);
+}
+
+void out_list_begin(cli_out *o, const char *key)
+{
+	if (o->root) {
+		o->list = json_array();
+		json_object_set_new(o->root, key, o->list);
+	}
+	o->items = 0;
+}
+
+void out_item_begin(cli_out *o)
+{
+	if (o->root) {
+		o->cur = json_object();
+		json_array_append_new(o->list, o->cur);
+	} else if (o->items) {
+		putchar('\n');
+	}
+	o->items++;
+}
+
+void out_item_end(cli_out *o)
+{
+	if (o->root)
+		o->cur = o->root;
+}
+
+void out_list_end(cli_out *o)
+{
+	o->list = NULL;
+}
+
+void out_finish(cli_out *o)
+{
+	if (o->root) {
+		char *s = json_dumps(o->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(s);
+		free(s);
+		json_decref(o->root);
+	}
+	fflush(stdout);
+	g_free(o);
+}

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The forward spec grammar, as people know it from `docker run -p`:
+ *
+ *   [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/tcp|/udp|/sctp]
+ *
+ * IPv6 addresses are bracketed ("[::1]:8080:80"); GUEST is an address or a
+ * domain name.  Host address 0.0.0.0 or [::] means every local address.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+#define SPEC_MAX 256
+
+const char *vnet_proto_to_string(vnet_proto p)
+{
+	switch (p) {
+	case VNET_PROTO_TCP:
+		return "tcp";
+	case VNET_PROTO_UDP:
+		return "udp";
+	case VNET_PROTO_SCTP:
+		return "sctp";
+	}
+	return "?";
+}
+
+bool vnet_proto_from_string(const char *s, vnet_proto *ret)
+{
+	static const vnet_proto all[] = { VNET_PROTO_TCP, VNET_PROTO_UDP, VNET_PROTO_SCTP };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+		if (g_strcmp0(s, vnet_proto_to_string(all[i])) == 0) {
+			*ret = all[i];
+			return true;
+		}
+	return false;
+}
+
+void vnet_forward_free(vnet_forward *f)
+{
+	if (!f)
+		return;
+	g_free(f->guest_name);
+	g_free(f);
+}
+
+vnet_forward *vnet_forward_copy(const vnet_forward *f)
+{
+	vnet_forward *c = g_memdup2(f, sizeof(*f));
+
+	c->guest_name = g_strdup(f->guest_name);
+	return c;
+}
+
+static bool parse_port(const char *s, guint16 *ret)
+{
+	guint64 v;
+	char *end;
+
+	if (!g_ascii_isdigit(s[0]) || strlen(s) > 5)
+		return false;
+	v = g_ascii_strtoull(s, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* "80" or "8000-8010". */
+static bool parse_range(const char *spec, const char *s, guint16 *ret_lo, guint16 *ret_hi,
+			GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(s, "-", 3);
+	guint16 lo, hi;
+
+	if (g_strv_length(parts) > 2 || !parse_port(parts[0], &lo) ||
+	    (parts[1] && !parse_port(parts[1], &hi))) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("In the forward \"%s\", \"%s\" is not a port or port range: ports go from 1 to 65535, a range is written 8000-8010."),
+			    spec, s);
+		return false;
+	}
+	if (!parts[1])
+		hi = lo;
+	if (hi < lo) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("In the forward \"%s\", the port range \"%s\" ends before it starts."),
+			    spec, s);
+		return false;
+	}
+	*ret_lo = lo;
+	*ret_hi = hi;
+	return true;
+}
+
+/*
+ * Split at ':' outside brackets; a bracketed field keeps its brackets so
+ * the caller knows it was written as an IPv6 address.
+ */
+static GPtrArray *split_fields(const char *s)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	const char *start = s;
+
+	for (const char *p = s;; p++) {
+		if (*p == '[') {
+			const char *close = strchr(p, ']');
+			if (p != start || !close || (close[1] != ':' && close[1] != '\0'))
+				return NULL;
+			p = close;
+			continue;
+		}
+		if (*p == ':' || *p == '\0') {
+			g_ptr_array_add(out, g_strndup(start, p - start));
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	return g_steal_pointer(&out);
+}
+
+static bool is_bracketed(const char *s)
+{
+	return s[0] == '[';
+}
+
+static bool parse_field_addr(const char *spec, const char *field, vnet_addr *ret, GError **error)
+{
+	g_autofree char *inner = NULL;
+	vnet_addr a;
+
+	if (is_bracketed(field)) {
+		inner = g_strndup(field + 1, strlen(field) - 2);
+		if (vnet_addr_parse(inner, &a, NULL) && a.family == AF_INET6) {
+			*ret = a;
+			return true;
+		}
+	} else if (vnet_addr_parse(field, &a, NULL) && a.family == AF_INET) {
+		*ret = a;
+		return true;
+	}
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("In the forward \"%s\", \"%s\" is not an IPv4 address or a bracketed IPv6 address such as [2001:db8::1]."),
+		    spec, field);
+	return false;
+}
+
+static bool looks_like_ipv4(const char *s)
+{
+	return s[0] && strspn(s, "0123456789.") == strlen(s) && strchr(s, '.');
+}
+
+vnet_forward *vnet_forward_parse(const char *spec, GError **error)
+{
+	g_autoptr(vnet_forward) f = g_new0(vnet_forward, 1);
+	g_autoptr(GPtrArray) fields = NULL;
+	g_autofree char *body = NULL;
+	const char *slash, *host_ip = NULL, *host_ports, *guest = NULL, *guest_ports;
+	guint n;
+
+	if (!spec || !*spec) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("A forward is empty; write it as HOST_PORT:GUEST_PORT, for example 8080:80."));
+		return NULL;
+	}
+	if (strlen(spec) > SPEC_MAX || !g_str_is_ascii(spec)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The forward \"%.64s\" is too long or has characters other than ASCII."), spec);
+		return NULL;
+	}
+	for (const char *p = spec; *p; p++)
+		if (!g_ascii_isgraph(*p)) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The forward \"%s\" contains a space or control character."), spec);
+			return NULL;
+		}
+
+	slash = strrchr(spec, '/');
+	f->proto = VNET_PROTO_TCP;
+	if (slash && !vnet_proto_from_string(slash + 1, &f->proto)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("In the forward \"%s\", \"%s\" is not a protocol: use tcp, udp or sctp."),
+			    spec, slash + 1);
+		return NULL;
+	}
+	body = slash ? g_strndup(spec, slash - spec) : g_strdup(spec);
+	fields = split_fields(body);
+	n = fields ? fields->len : 0;
+	if (n < 2 || n > 4) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The forward \"%s\" is not of the form [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/PROTOCOL]; IPv6 addresses go in brackets."),
+			    spec);
+		return NULL;
+	}
+	const char *const *fv = (const char *const *)fields->pdata;
+	if (n == 4) {
+		host_ip = fv[0];
+		host_ports = fv[1];
+		guest = fv[2];
+		guest_ports = fv[3];
+	} else if (n == 3 && (is_bracketed(fv[0]) || looks_like_ipv4(fv[0]))) {
+		host_ip = fv[0];
+		host_ports = fv[1];
+		guest_ports = fv[2];
+	} else if (n == 3) {
+		host_ports = fv[0];
+		guest = fv[1];
+		guest_ports = fv[2];
+	} else {
+		host_ports = fv[0];
+		guest_ports = fv[1];
+	}
+
+	f->family = AF_INET;
+	if (host_ip) {
+		if (!parse_field_addr(spec, host_ip, &f->host_addr, error))
+			return NULL;
+		f->family = f->host_addr.family;
+		/* 0.0.0.0 and [::] mean "every address", as with docker -p. */
+		static const guint8 zero[16];
+		f->has_host_addr = memcmp(f->host_addr.b, zero, sizeof(zero)) != 0;
+		if (!f->has_host_addr)
+			memset(&f->host_addr, 0, sizeof(f->host_addr));
+	}
+	if (!parse_range(spec, host_ports, &f->host_port, &f->host_port_end, error) ||
+	    !parse_range(spec, guest_ports, &f->guest_port, &f->guest_port_end, error))
+		return NULL;
+	if (f->host_port_end - f->host_port != f->guest_port_end - f->guest_port) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("In the forward \"%s\", the host ports \"%s\" and the guest ports \"%s\" are not ranges of the same length."),
+			    spec, host_ports, guest_ports);
+		return NULL;
+	}
+
+	if (!guest) {
+		f->guest_kind = VNET_GUEST_DEFAULT;
+	} else if (is_bracketed(guest) || looks_like_ipv4(guest)) {
+		if (!parse_field_addr(spec, guest, &f->guest_addr, error))
+			return NULL;
+		if (host_ip && f->guest_addr.family != f->family) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The forward \"%s\" mixes an IPv4 and an IPv6 address; the host and guest addresses must be of one family."),
+				    spec);
+			return NULL;
+		}
+		f->family = f->guest_addr.family;
+		f->guest_kind = VNET_GUEST_ADDR;
+	} else if (vnet_name_is_valid(guest, VNET_NAME_MAX) && strspn(guest, "0123456789") != strlen(guest)) {
+		f->guest_kind = VNET_GUEST_NAME;
+		f->guest_name = g_strdup(guest);
+	} else {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("In the forward \"%s\", the guest \"%s\" is neither an address nor a valid domain name."),
+			    spec, guest);
+		return NULL;
+	}
+	return g_steal_pointer(&f);
+}
+
+static char *format_addr_field(const vnet_addr *a)
+{
+	g_autofree char *s = vnet_addr_format(a);
+
+	return a->family == AF_INET6 ? g_strdup_printf("[%s]", s) : g_steal_pointer(&s);
+}
+
+static char *format_range(guint16 lo, guint16 hi)
+{
+	return lo == hi ? g_strdup_printf("%u", lo) : g_strdup_printf("%u-%u", lo, hi);
+}
+
+char *vnet_forward_format(const vnet_forward *f)
+{
+	GString *s = g_string_new(NULL);
+	g_autofree char *hp = format_range(f->host_port, f->host_port_end);
+	g_autofree char *gp = format_range(f->guest_port, f->guest_port_end);
+
+	if (f->has_host_addr) {
+		g_autofree char *a = format_addr_field(&f->host_addr);
+		g_string_append_printf(s, "%s:", a);
+	} else if (f->family == AF_INET6 && f->guest_kind != VNET_GUEST_ADDR) {
+		g_string_append(s, "[::]:");
+	}
+	g_string_append_printf(s, "%s:", hp);
+	if (f->guest_kind == VNET_GUEST_ADDR) {
+		g_autofree char *a = format_addr_field(&f->guest_addr);
+		g_string_append_printf(s, "%s:", a);
+	} else if (f->guest_kind == VNET_GUEST_NAME) {
+		g_string_append_printf(s, "%s:", f->guest_name);
+	}
+	g_string_append_printf(s, "%s/%s", gp, vnet_proto_to_string(f->proto));
+	return g_string_free(s, FALSE);
+}
+
+bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b)
+{
+	if (a->proto != b->proto || a->family != b->family)
+		return false;
+	if (a->host_port_end < b->host_port || b->host_port_end < a->host_port)
+		return false;
+	if (a->has_host_addr && b->has_host_addr)
+		return vnet_addr_equal(&a->host_addr, &b->host_addr);
+	return true;
+}
+
+bool vnet_intent_check_forward_spec(const char *spec, GError **error)
+{
+	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
+
+	return f != NULL;
+}

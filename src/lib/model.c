@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+static const char *const mode_names[] = {
+	[VNET_MODE_NAT] = "nat",
+	[VNET_MODE_ISOLATED] = "isolated",
+	[VNET_MODE_BRIDGED] = "bridged",
+	[VNET_MODE_HYBRID] = "hybrid",
+};
+
+bool vnet_mode_from_string(const char *s, vnet_mode *ret_mode, GError **error)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(mode_names); i++)
+		if (g_strcmp0(s, mode_names[i]) == 0) {
+			*ret_mode = i;
+			return true;
+		}
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("\"%s\" is not a mode: use nat, isolated, bridged or hybrid."), s ? s : "");
+	return false;
+}
+
+const char *vnet_mode_to_string(vnet_mode mode)
+{
+	return (size_t)mode < G_N_ELEMENTS(mode_names) ? mode_names[mode] : "?";
+}
+
+vnet_intent *vnet_intent_new(const char *name, vnet_mode mode, GError **error)
+{
+	vnet_intent *intent;
+
+	if (name && !vnet_check_network_name(name, error))
+		return NULL;
+	if ((size_t)mode >= G_N_ELEMENTS(mode_names)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID, _("The network mode is not known."));
+		return NULL;
+	}
+	intent = g_new0(vnet_intent, 1);
+	intent->name = g_strdup(name);
+	intent->mode = mode;
+	intent->dhcp = true;
+	intent->autostart = true;
+	intent->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	return intent;
+}
+
+static void free_strings(vnet_intent *intent)
+{
+	g_clear_pointer(&intent->s_subnet4, g_free);
+	g_clear_pointer(&intent->s_subnet6, g_free);
+	g_clear_pointer(&intent->s_gateway4, g_free);
+	g_clear_pointer(&intent->s_gateway6, g_free);
+	g_clear_pointer(&intent->s_guest, g_free);
+}
+
+void vnet_intent_free(vnet_intent *intent)
+{
+	if (!intent)
+		return;
+	g_free(intent->name);
+	g_free(intent->bridge);
+	g_free(intent->lan_bridge);
+	g_free(intent->uplink);
+	g_ptr_array_unref(intent->forwards);
+	free_strings(intent);
+	g_free(intent);
+}
+
+void vnet_intent_refresh_strings(vnet_intent *intent)
+{
+	free_strings(intent);
+	if (intent->has_subnet4)
+		intent->s_subnet4 = vnet_cidr_format(&intent->subnet4);
+	if (intent->has_subnet6)
+		intent->s_subnet6 = vnet_cidr_format(&intent->subnet6);
+	if (intent->has_gateway4)
+		intent->s_gateway4 = vnet_addr_format(&intent->gateway4);
+	if (intent->has_gateway6)
+		intent->s_gateway6 = vnet_addr_format(&intent->gateway6);
+	if (intent->has_guest)
+		intent->s_guest = vnet_addr_format(&intent->guest);
+}
+
+vnet_intent *vnet_intent_copy(const vnet_intent *intent)
+{
+	vnet_intent *c = g_memdup2(intent, sizeof(*intent));
+
+	c->name = g_strdup(intent->name);
+	c->bridge = g_strdup(intent->bridge);
+	c->lan_bridge = g_strdup(intent->lan_bridge);
+	c->uplink = g_strdup(intent->uplink);
+	c->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	for (guint i = 0; i < intent->forwards->len; i++)
+		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
+	c->s_subnet4 = c->s_subnet6 = c->s_gateway4 = c->s_gateway6 = c->s_guest = NULL;
+	vnet_intent_refresh_strings(c);
+	return c;
+}
+
+bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
+{
+	g_autofree char *xa = vnet_intent_to_xml(a);
+	g_autofree char *xb = vnet_intent_to_xml(b);
+
+	return g_strcmp0(xa, xb) == 0;
+}
+
+const char *vnet_intent_get_name(const vnet_intent *intent) { return intent->name; }
+vnet_mode vnet_intent_get_mode(const vnet_intent *intent) { return intent->mode; }
+const char *vnet_intent_get_bridge(const vnet_intent *intent) { return intent->bridge; }
+const char *vnet_intent_get_lan_bridge(const vnet_intent *intent) { return intent->lan_bridge; }
+const char *vnet_intent_get_uplink(const vnet_intent *intent) { return intent->uplink; }
+bool vnet_intent_get_dhcp(const vnet_intent *intent) { return intent->dhcp; }
+bool vnet_intent_get_autostart(const vnet_intent *intent) { return intent->autostart; }
+const char *vnet_intent_get_default_guest(const vnet_intent *intent) { return intent->s_guest; }
+guint vnet_intent_get_n_forwards(const vnet_intent *intent) { return intent->forwards->len; }
+
+const char *vnet_intent_get_subnet(const vnet_intent *intent, int family)
+{
+	return family == 6 ? intent->s_subnet6 : intent->s_subnet4;
+}
+
+const char *vnet_intent_get_gateway(const vnet_intent *intent, int family)
+{
+	return family == 6 ? intent->s_gateway6 : intent->s_gateway4;
+}
+
+char *vnet_intent_get_forward(const vnet_intent *intent, guint i)
+{
+	if (i >= intent->forwards->len)
+		return NULL;
+	return vnet_forward_format(intent->forwards->pdata[i]);
+}
+
+bool vnet_intent_set_name(vnet_intent *intent, const char *name, GError **error)
+{
+	if (!vnet_check_network_name(name, error))
+		return false;
+	g_free(intent->name);
+	intent->name = g_strdup(name);
+	return true;
+}
+
+static bool set_ifname(char **field, const char *ifname, GError **error)
+{
+	if (ifname && !vnet_check_ifname(ifname, error))
+		return false;
+	g_free(*field);
+	*field = g_strdup(ifname);
+	return true;
+}
+
+bool vnet_intent_set_bridge(vnet_intent *intent, const char *bridge, GError **error)
+{
+	return set_ifname(&intent->bridge, bridge, error);
+}
+
+bool vnet_intent_set_lan_bridge(vnet_intent *intent, const char *bridge, GError **error)
+{
+	return set_ifname(&intent->lan_bridge, bridge, error);
+}
+
+bool vnet_intent_set_uplink(vnet_intent *intent, const char *ifname, GError **error)
+{
+	return set_ifname(&intent->uplink, ifname, error);
+}
+
+bool vnet_intent_set_subnet(vnet_intent *intent, const char *cidr, GError **error)
+{
+	vnet_cidr c;
+
+	if (!vnet_cidr_parse(cidr, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, error))
+		return false;
+	if (c.addr.family == AF_INET) {
+		intent->subnet4 = c;
+		intent->has_subnet4 = true;
+	} else {
+		intent->subnet6 = c;
+		intent->has_subnet6 = true;
+	}
+	vnet_intent_refresh_strings(intent);
+	return true;
+}
+
+static bool parse_opt_addr(const char *s, vnet_addr *ret, bool *ret_has, GError **error)
+{
+	if (!s) {
+		*ret_has = false;
+		return true;
+	}
+	if (!vnet_addr_parse(s, ret, error))
+		return false;
+	*ret_has = true;
+	return true;
+}
+
+bool vnet_intent_set_gateway(vnet_intent *intent, const char *addr, GError **error)
+{
+	vnet_addr a;
+	bool has;
+
+	if (!parse_opt_addr(addr, &a, &has, error))
+		return false;
+	if (!has) {
+		intent->has_gateway4 = intent->has_gateway6 = false;
+	} else if (a.family == AF_INET) {
+		intent->gateway4 = a;
+		intent->has_gateway4 = true;
+	} else {
+		intent->gateway6 = a;
+		intent->has_gateway6 = true;
+	}
+	vnet_intent_refresh_strings(intent);
+	return true;
+}
+
+bool vnet_intent_set_dhcp_range(vnet_intent *intent, const char *start, const char *end, GError **error)
+{
+	vnet_addr s, e;
+	bool has_s, has_e;
+
+	if (!parse_opt_addr(start, &s, &has_s, error) || !parse_opt_addr(end, &e, &has_e, error))
+		return false;
+	if (has_s != has_e || (has_s && (s.family != AF_INET || e.family != AF_INET))) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("A DHCP range needs both a first and a last IPv4 address."));
+		return false;
+	}
+	intent->has_range = has_s;
+	intent->dhcp_start = s;
+	intent->dhcp_end = e;
+	return true;
+}
+
+bool vnet_intent_set_default_guest(vnet_intent *intent, const char *addr, GError **error)
+{
+	vnet_addr a;
+	bool has;
+
+	if (!parse_opt_addr(addr, &a, &has, error))
+		return false;
+	if (has && a.family != AF_INET) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The default guest address \"%s\" must be an IPv4 address."), addr);
+		return false;
+	}
+	intent->guest = a;
+	intent->has_guest = has;
+	vnet_intent_refresh_strings(intent);
+	return true;
+}
+
+void vnet_intent_set_dhcp(vnet_intent *intent, bool dhcp) { intent->dhcp = dhcp; }
+void vnet_intent_set_autostart(vnet_intent *intent, bool autostart) { intent->autostart = autostart; }
+
+bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error)
+{
+	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
+
+	if (!f)
+		return false;
+	for (guint i = 0; i < intent->forwards->len; i++) {
+		const vnet_forward *o = intent->forwards->pdata[i];
+		if (vnet_forward_clashes(f, o)) {
+			g_autofree char *os = vnet_forward_format(o);
+			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+				    spec, os, intent->name ? intent->name : "");
+			return false;
+		}
+	}
+	g_ptr_array_add(intent->forwards, g_steal_pointer(&f));
+	return true;
+}
+
+bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **error)
+{
+	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
+
+	if (!f)
+		return false;
+	for (guint i = 0; i < intent->forwards->len; i++) {
+		const vnet_forward *o = intent->forwards->pdata[i];
+		if (o->proto == f->proto && o->family == f->family &&
+		    o->host_port == f->host_port && o->host_port_end == f->host_port_end &&
+		    o->has_host_addr == f->has_host_addr &&
+		    (!o->has_host_addr || vnet_addr_equal(&o->host_addr, &f->host_addr))) {
+			g_ptr_array_remove_index(intent->forwards, i);
+			return true;
+		}
+	}
+	g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		    _("Network \"%s\" has no forward \"%s\"; see its forwards with \"vnetctl show %s\"."),
+		    intent->name ? intent->name : "", spec, intent->name ? intent->name : "");
+	return false;
+}
+
+guint vnet_intent_n_networks(const vnet_intent *intent)
+{
+	return intent->mode == VNET_MODE_HYBRID ? 2 : 1;
+}
+
+char *vnet_intent_network_name(const vnet_intent *intent, guint i)
+{
+	if (intent->mode != VNET_MODE_HYBRID)
+		return g_strdup(intent->name);
+	return g_strdup_printf(i == 0 ? "%s-nat" : "%s-lan", intent->name);
+}
+
+/* ---- host facts ---- */
+
+static void host_link_free(vnet_host_link *l)
+{
+	g_free(l->name);
+	g_free(l->master);
+	g_free(l);
+}
+
+static void host_net_free(vnet_host_net *n)
+{
+	g_free(n->name);
+	g_free(n->bridge);
+	g_array_unref(n->subnets);
+	g_free(n);
+}
+
+static void host_addr_clear(vnet_host_addr *a)
+{
+	g_free(a->ifname);
+}
+
+vnet_host *vnet_host_new(void)
+{
+	vnet_host *h = g_new0(vnet_host, 1);
+
+	h->links = g_ptr_array_new_with_free_func((GDestroyNotify)host_link_free);
+	h->addrs = g_array_new(FALSE, TRUE, sizeof(vnet_host_addr));
+	g_array_set_clear_func(h->addrs, (GDestroyNotify)host_addr_clear);
+	h->routes = g_array_new(FALSE, TRUE, sizeof(vnet_host_addr));
+	g_array_set_clear_func(h->routes, (GDestroyNotify)host_addr_clear);
+	h->networks = g_ptr_array_new_with_free_func((GDestroyNotify)host_net_free);
+	h->intents = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_intent_free);
+	h->listeners = g_array_new(FALSE, TRUE, sizeof(vnet_host_listener));
+	return h;
+}
+
+void vnet_host_free(vnet_host *host)
+{
+	if (!host)
+		return;
+	g_ptr_array_unref(host->links);
+	g_array_unref(host->addrs);
+	g_array_unref(host->routes);
+	g_ptr_array_unref(host->networks);
+	g_ptr_array_unref(host->intents);
+	g_array_unref(host->listeners);
+	g_free(host);
+}
+
+const vnet_host_link *vnet_host_find_link(const vnet_host *host, const char *name)
+{
+	for (guint i = 0; i < host->links->len; i++) {
+		const vnet_host_link *l = host->links->pdata[i];
+		if (g_strcmp0(l->name, name) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+bool vnet_host_add_link(vnet_host *host, const char *ifname, bool is_bridge,
+			const char *master, GError **error)
+{
+	vnet_host_link *l;
+
+	/* Names read from the kernel may be anything the kernel allows. */
+	if (!ifname || !*ifname || strlen(ifname) > VNET_IFNAME_MAX) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("\"%s\" is not a valid interface name."), ifname ? ifname : "");
+		return false;
+	}
+	l = g_new0(vnet_host_link, 1);
+	l->name = g_strdup(ifname);
+	l->is_bridge = is_bridge;
+	l->master = g_strdup(master);
+	g_ptr_array_add(host->links, l);
+	return true;
+}
+
+static bool add_host_addr(GArray *to, const char *ifname, const char *cidr, GError **error)
+{
+	vnet_host_addr a = { 0 };
+
+	if (!vnet_cidr_parse(cidr, 0, &a.cidr, error))
+		return false;
+	a.ifname = g_strdup(ifname);
+	g_array_append_val(to, a);
+	return true;
+}
+
+bool vnet_host_add_address(vnet_host *host, const char *ifname, const char *cidr, GError **error)
+{
+	return add_host_addr(host->addrs, ifname, cidr, error);
+}
+
+bool vnet_host_add_route(vnet_host *host, const char *dev, const char *cidr, GError **error)
+{
+	return add_host_addr(host->routes, dev, cidr, error);
+}
+
+bool vnet_host_add_network(vnet_host *host, const char *name, const char *bridge,
+			   const char *cidr, GError **error)
+{
+	vnet_host_net *n = NULL;
+	vnet_cidr c;
+
+	if (cidr && !vnet_cidr_parse(cidr, 0, &c, error))
+		return false;
+	for (guint i = 0; i < host->networks->len && !n; i++) {
+		vnet_host_net *o = host->networks->pdata[i];
+		if (g_strcmp0(o->name, name) == 0)
+			n = o;
+	}
+	if (!n) {
+		n = g_new0(vnet_host_net, 1);
+		n->name = g_strdup(name);
+		n->bridge = g_strdup(bridge);
+		n->subnets = g_array_new(FALSE, FALSE, sizeof(vnet_cidr));
+		g_ptr_array_add(host->networks, n);
+	}
+	if (cidr) {
+		c = vnet_cidr_network(&c);
+		g_array_append_val(n->subnets, c);
+	}
+	return true;
+}
+
+void vnet_host_add_intent(vnet_host *host, const vnet_intent *intent)
+{
+	g_ptr_array_add(host->intents, vnet_intent_copy(intent));
+}
+
+bool vnet_host_add_listener(vnet_host *host, const char *proto, const char *addr,
+			    guint port, GError **error)
+{
+	vnet_host_listener l = { .port = port };
+
+	if (!vnet_proto_from_string(proto, &l.proto)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("\"%s\" is not a protocol: use tcp, udp or sctp."), proto ? proto : "");
+		return false;
+	}
+	if (addr && !vnet_addr_parse(addr, &l.addr, error))
+		return false;
+	l.has_addr = addr != NULL;
+	g_array_append_val(host->listeners, l);
+	return true;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * model: the intent's inside (struct vnet_intent), port forwards and the
+ * forward spec grammar, the host facts (struct vnet_host) that validation
+ * and completion read.  Every field is checked when it is set, so the rest of
+ * the library may trust a vnet_intent's strings as safe identifiers.
+ */
+#ifndef VNET_MODEL_H
+#define VNET_MODEL_H
+
+#include <vnet/host.h>
+#include <vnet/intent.h>
+
+#include "addr.h"
+
+typedef enum vnet_proto {
+	VNET_PROTO_TCP,
+	VNET_PROTO_UDP,
+	VNET_PROTO_SCTP,
+} vnet_proto;
+
+const char *vnet_proto_to_string(vnet_proto p);
+bool vnet_proto_from_string(const char *s, vnet_proto *ret);
+
+typedef enum vnet_guest_kind {
+	VNET_GUEST_DEFAULT,	/* the network's default guest address */
+	VNET_GUEST_ADDR,
+	VNET_GUEST_NAME,	/* a libvirt domain, resolved when applied */
+} vnet_guest_kind;
+
+typedef struct vnet_forward {
+	int family;		/* AF_INET or AF_INET6 */
+	bool has_host_addr;	/* false: every local address of @family */
+	vnet_addr host_addr;
+	guint16 host_port, host_port_end;
+	vnet_guest_kind guest_kind;
+	vnet_addr guest_addr;
+	char *guest_name;
+	guint16 guest_port, guest_port_end;
+	vnet_proto proto;
+} vnet_forward;
+
+vnet_forward *vnet_forward_parse(const char *spec, GError **error);
+void vnet_forward_free(vnet_forward *f);
+vnet_forward *vnet_forward_copy(const vnet_forward *f);
+/* The spec in canonical form: optional parts left out, protocol spelled out. */
+char *vnet_forward_format(const vnet_forward *f);
+/* Whether both forwards claim a common host address, port and protocol. */
+bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_forward, vnet_forward_free)
+
+struct vnet_intent {
+	char *name;
+	vnet_mode mode;
+	char *bridge;		/* NAT/isolated/bridged bridge; hybrid: the NAT half */
+	char *lan_bridge;	/* hybrid: the bridged half */
+	char *uplink;
+	bool has_subnet4, has_gateway4, has_range, has_guest;
+	vnet_cidr subnet4;
+	vnet_addr gateway4, dhcp_start, dhcp_end, guest;
+	bool has_subnet6, has_gateway6;
+	vnet_cidr subnet6;
+	vnet_addr gateway6;
+	bool dhcp, autostart;
+	GPtrArray *forwards;	/* vnet_forward * */
+	/* Canonical strings behind the const getters, refreshed on every set. */
+	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
+};
+
+/* Recompute the getters' strings after a field changed. */
+void vnet_intent_refresh_strings(vnet_intent *intent);
+
+typedef struct vnet_host_link {
+	char *name;
+	bool is_bridge;
+	char *master;
+} vnet_host_link;
+
+typedef struct vnet_host_addr {
+	char *ifname;		/* interface or route device; may be NULL for routes */
+	vnet_cidr cidr;
+} vnet_host_addr;
+
+typedef struct vnet_host_net {
+	char *name;
+	char *bridge;
+	GArray *subnets;	/* vnet_cidr */
+} vnet_host_net;
+
+typedef struct vnet_host_listener {
+	vnet_proto proto;
+	bool has_addr;
+	vnet_addr addr;
+	guint port;
+} vnet_host_listener;
+
+struct vnet_host {
+	GPtrArray *links;	/* vnet_host_link * */
+	GArray *addrs;		/* vnet_host_addr */
+	GArray *routes;		/* vnet_host_addr */
+	GPtrArray *networks;	/* vnet_host_net * */
+	GPtrArray *intents;	/* vnet_intent * */
+	GArray *listeners;	/* vnet_host_listener */
+};
+
+const vnet_host_link *vnet_host_find_link(const vnet_host *host, const char *name);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <libintl.h>
+#include <string.h>
+
+#include "util.h"
+
+GQuark vnet_error_quark(void)
+{
+	return g_quark_from_static_string("vnet-error-quark");
+}
+
+/*
+ * The library's messages live in its own gettext domain, bound when the
+ * library is loaded, so a program that links libvnet gets them translated
+ * without knowing our domain.
+ */
+__attribute__((constructor)) static void i18n_constructor(void)
+{
+	vnet_i18n_init();
+}
+
+void vnet_i18n_init(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+		bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+		g_once_init_leave(&done, 1);
+	}
+}
+
+bool vnet_name_is_valid(const char *s, size_t max)
+{
+	size_t len;
+
+	if (!s || !g_ascii_isalnum(s[0]))
+		return false;
+	len = strlen(s);
+	if (len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!g_ascii_isalnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool vnet_check_network_name(const char *s, GError **error)
+{
+	if (vnet_name_is_valid(s, VNET_NAME_MAX))
+		return true;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("\"%s\" is not a valid network name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit."),
+		    s ? s : "");
+	return false;
+}
+
+bool vnet_check_ifname(const char *s, GError **error)
+{
+	if (vnet_name_is_valid(s, VNET_IFNAME_MAX))
+		return true;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("\"%s\" is not a valid interface name: use at most 15 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit."),
+		    s ? s : "");
+	return false;
+}
+
+bool vnet_check_domain_name(const char *s, GError **error)
+{
+	if (vnet_name_is_valid(s, VNET_NAME_MAX))
+		return true;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("\"%s\" is not a valid domain name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit."),
+		    s ? s : "");
+	return false;
+}

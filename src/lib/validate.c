@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "validate.h"
+#include "util.h"
+
+char *vnet_default_bridge_name(const char *prefix, const char *name)
+{
+	g_autofree char *br = g_strconcat(prefix, name, NULL);
+
+	return strlen(br) <= VNET_IFNAME_MAX ? g_steal_pointer(&br) : NULL;
+}
+
+static bool mode_has_subnet(vnet_mode mode)
+{
+	switch (mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_BRIDGED:
+		return false;
+	}
+	return false;
+}
+
+static bool mode_has_forwards(vnet_mode mode)
+{
+	switch (mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_ISOLATED:
+	case VNET_MODE_BRIDGED:
+		return false;
+	}
+	return false;
+}
+
+static bool mode_has_lan(vnet_mode mode)
+{
+	switch (mode) {
+	case VNET_MODE_BRIDGED:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		return false;
+	}
+	return false;
+}
+
+static bool is_self(const vnet_intent *intent, const vnet_intent *other)
+{
+	return intent->name && g_strcmp0(intent->name, other->name) == 0;
+}
+
+/* Every subnet the host already uses, except those of @self's own intent. */
+static GArray *taken_subnets(const vnet_host *host, const vnet_intent *self)
+{
+	GArray *t = g_array_new(FALSE, FALSE, sizeof(vnet_cidr));
+
+	for (guint i = 0; i < host->addrs->len; i++) {
+		vnet_cidr c = vnet_cidr_network(&g_array_index(host->addrs, vnet_host_addr, i).cidr);
+		g_array_append_val(t, c);
+	}
+	for (guint i = 0; i < host->routes->len; i++) {
+		vnet_cidr c = g_array_index(host->routes, vnet_host_addr, i).cidr;
+		if (c.prefix > 0)
+			g_array_append_val(t, c);
+	}
+	for (guint i = 0; i < host->networks->len; i++) {
+		const vnet_host_net *n = host->networks->pdata[i];
+		g_array_append_vals(t, n->subnets->data, n->subnets->len);
+	}
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		if (is_self(self, o))
+			continue;
+		if (o->has_subnet4)
+			g_array_append_val(t, o->subnet4);
+		if (o->has_subnet6)
+			g_array_append_val(t, o->subnet6);
+	}
+	return t;
+}
+
+static bool name_taken(const vnet_host *host, const char *name)
+{
+	for (guint i = 0; i < host->networks->len; i++)
+		if (g_strcmp0(((vnet_host_net *)host->networks->pdata[i])->name, name) == 0)
+			return true;
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		for (guint j = 0; j < vnet_intent_n_networks(o); j++) {
+			g_autofree char *n = vnet_intent_network_name(o, j);
+			if (g_strcmp0(o->name, name) == 0 || g_strcmp0(n, name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool complete_bridge(char **field, const char *prefix, const char *name, GError **error)
+{
+	if (*field)
+		return true;
+	*field = vnet_default_bridge_name(prefix, name);
+	if (*field)
+		return true;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("The network name \"%s\" is too long to name its bridge after it; choose the bridge name with --bridge."),
+		    name);
+	return false;
+}
+
+bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **error)
+{
+	g_autoptr(vnet_intent) c = vnet_intent_copy(intent);
+
+	if (!c->name) {
+		for (guint i = 0; i < 10000 && !c->name; i++) {
+			g_autofree char *cand = g_strdup_printf("vnet%u", i);
+			if (!name_taken(host, cand))
+				c->name = g_steal_pointer(&cand);
+		}
+		if (!c->name) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				    _("No free network name vnet0 to vnet9999 is left; give the network a name."));
+			return false;
+		}
+	}
+
+	if (mode_has_subnet(c->mode) && !c->has_subnet4) {
+		g_autoptr(GArray) taken = taken_subnets(host, c);
+		if (!vnet_cidr_pick4((vnet_cidr *)taken->data, taken->len, &c->subnet4)) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				    _("Every /24 subnet of 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16 overlaps an existing network; choose one with --subnet."));
+			return false;
+		}
+		c->has_subnet4 = true;
+	}
+	if (c->has_subnet4) {
+		if (!c->has_gateway4 && vnet_cidr_nth(&c->subnet4, 1, &c->gateway4))
+			c->has_gateway4 = true;
+		if (!c->has_range && c->dhcp && c->subnet4.prefix <= 30) {
+			vnet_addr last = vnet_cidr_last(&c->subnet4);
+			/* From the address after the gateway to the one before the broadcast. */
+			vnet_cidr_nth(&c->subnet4, 2, &c->dhcp_start);
+			c->dhcp_end = last;
+			c->dhcp_end.b[3]--;
+			c->has_range = true;
+		}
+		if (!c->has_guest && mode_has_forwards(c->mode) && vnet_cidr_nth(&c->subnet4, 2, &c->guest))
+			c->has_guest = true;
+	}
+	if (c->has_subnet6 && !c->has_gateway6 && vnet_cidr_nth(&c->subnet6, 1, &c->gateway6))
+		c->has_gateway6 = true;
+
+	switch (c->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		if (!complete_bridge(&c->bridge, "vn-", c->name, error))
+			return false;
+		break;
+	case VNET_MODE_BRIDGED:
+		if (!complete_bridge(&c->bridge, "vb-", c->name, error))
+			return false;
+		break;
+	case VNET_MODE_HYBRID:
+		if (!complete_bridge(&c->bridge, "vn-", c->name, error) ||
+		    !complete_bridge(&c->lan_bridge, "vb-", c->name, error))
+			return false;
+		break;
+	}
+	vnet_intent_refresh_strings(c);
+
+	/* Swap the completed copy in: the caller's pointer stays valid. */
+	vnet_intent tmp = *intent;
+	*intent = *c;
+	*c = tmp;
+	return true;
+}
+
+/* ---- validation ---- */
+
+static bool check_subnet_self(const vnet_intent *in, GError **error)
+{
+	g_autofree char *sub = NULL, *gw = NULL, *s = NULL, *e = NULL, *guest = NULL;
+	const vnet_cidr *c = &in->subnet4;
+
+	if (!in->has_subnet4)
+		return true;
+	sub = vnet_cidr_format(c);
+	if (c->prefix > 30) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The subnet %s of network \"%s\" is too small for a gateway and a guest; use a prefix of /30 or shorter."),
+			    sub, in->name);
+		return false;
+	}
+	gw = vnet_addr_format(&in->gateway4);
+	if (in->has_gateway4 && (!vnet_cidr_contains(c, &in->gateway4) || vnet_cidr_is_reserved(c, &in->gateway4))) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The gateway %s is not a host address of the subnet %s of network \"%s\"."),
+			    gw, sub, in->name);
+		return false;
+	}
+	if (in->has_range) {
+		s = vnet_addr_format(&in->dhcp_start);
+		e = vnet_addr_format(&in->dhcp_end);
+		if (!vnet_cidr_contains(c, &in->dhcp_start) || !vnet_cidr_contains(c, &in->dhcp_end) ||
+		    vnet_cidr_is_reserved(c, &in->dhcp_start) || vnet_cidr_is_reserved(c, &in->dhcp_end)) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The DHCP range %s to %s is not inside the host addresses of the subnet %s of network \"%s\"."),
+				    s, e, sub, in->name);
+			return false;
+		}
+		if (vnet_addr_cmp(&in->dhcp_start, &in->dhcp_end) > 0) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The DHCP range %s to %s of network \"%s\" ends before it starts."),
+				    s, e, in->name);
+			return false;
+		}
+		if (in->has_gateway4 && vnet_addr_cmp(&in->dhcp_start, &in->gateway4) <= 0 &&
+		    vnet_addr_cmp(&in->gateway4, &in->dhcp_end) <= 0) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The DHCP range %s to %s of network \"%s\" covers its gateway %s; start the range after the gateway."),
+				    s, e, in->name, gw);
+			return false;
+		}
+	}
+	if (in->has_guest) {
+		guest = vnet_addr_format(&in->guest);
+		if (!vnet_cidr_contains(c, &in->guest) || vnet_cidr_is_reserved(c, &in->guest) ||
+		    (in->has_gateway4 && vnet_addr_equal(&in->guest, &in->gateway4))) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The default guest address %s is not a free host address of the subnet %s of network \"%s\"."),
+				    guest, sub, in->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool check_subnet6_self(const vnet_intent *in, GError **error)
+{
+	g_autofree char *sub = NULL, *gw = NULL;
+
+	if (!in->has_subnet6)
+		return true;
+	sub = vnet_cidr_format(&in->subnet6);
+	if (in->subnet6.prefix > 126) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The subnet %s of network \"%s\" is too small for a gateway and a guest; use a prefix of /126 or shorter (/64 is usual)."),
+			    sub, in->name);
+		return false;
+	}
+	gw = vnet_addr_format(&in->gateway6);
+	if (in->has_gateway6 && (!vnet_cidr_contains(&in->subnet6, &in->gateway6) ||
+				 vnet_cidr_is_reserved(&in->subnet6, &in->gateway6))) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The gateway %s is not a host address of the subnet %s of network \"%s\"."),
+			    gw, sub, in->name);
+		return false;
+	}
+	return true;
+}
+
+static bool check_forwards_self(const vnet_intent *in, GError **error)
+{
+	for (guint i = 0; i < in->forwards->len; i++) {
+		const vnet_forward *f = in->forwards->pdata[i];
+		g_autofree char *spec = vnet_forward_format(f);
+		const vnet_cidr *sub = f->family == AF_INET ? &in->subnet4 : &in->subnet6;
+		bool has_sub = f->family == AF_INET ? in->has_subnet4 : in->has_subnet6;
+
+		if (!mode_has_forwards(in->mode)) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("Network \"%s\" is in %s mode, which forwards no ports; the forward \"%s\" needs a nat or hybrid network."),
+				    in->name, vnet_mode_to_string(in->mode), spec);
+			return false;
+		}
+		if (!has_sub) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The forward \"%s\" is IPv6 but network \"%s\" has no IPv6 subnet; add one with --subnet6."),
+				    spec, in->name);
+			return false;
+		}
+		if (f->guest_kind == VNET_GUEST_ADDR &&
+		    (!vnet_cidr_contains(sub, &f->guest_addr) || vnet_cidr_is_reserved(sub, &f->guest_addr))) {
+			g_autofree char *g = vnet_addr_format(&f->guest_addr);
+			g_autofree char *s = vnet_cidr_format(sub);
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The forward \"%s\" goes to %s, which is not a host address of the subnet %s of network \"%s\"."),
+				    spec, g, s, in->name);
+			return false;
+		}
+		if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET6) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The IPv6 forward \"%s\" names no guest; write the guest's IPv6 address in brackets, as in [::]:8080:[fd00::2]:80."),
+				    spec);
+			return false;
+		}
+		if (f->guest_kind == VNET_GUEST_DEFAULT && !in->has_guest) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The forward \"%s\" names no guest and network \"%s\" has no default guest address; write the guest address in the forward."),
+				    spec, in->name);
+			return false;
+		}
+		for (guint j = 0; j < i; j++) {
+			const vnet_forward *o = in->forwards->pdata[j];
+			if (vnet_forward_clashes(f, o)) {
+				g_autofree char *os = vnet_forward_format(o);
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+					    spec, os, in->name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool check_self(const vnet_intent *in, GError **error)
+{
+	if (!in->name || !in->bridge || (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent is not complete: it needs a name and a bridge."));
+		return false;
+	}
+	if (mode_has_subnet(in->mode) && !in->has_subnet4) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("Network \"%s\" in %s mode needs an IPv4 subnet; give one with --subnet."),
+			    in->name, vnet_mode_to_string(in->mode));
+		return false;
+	}
+	if (!mode_has_subnet(in->mode) && (in->has_subnet4 || in->has_subnet6)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("Network \"%s\" is bridged onto the LAN, whose addresses come from the LAN itself; leave out --subnet and --subnet6."),
+			    in->name);
+		return false;
+	}
+	if (in->uplink && !mode_has_lan(in->mode)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("Network \"%s\" is in %s mode, which has no uplink; --uplink needs a bridged or hybrid network."),
+			    in->name, vnet_mode_to_string(in->mode));
+		return false;
+	}
+	if (in->mode == VNET_MODE_HYBRID && g_strcmp0(in->bridge, in->lan_bridge) == 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The NAT and LAN halves of network \"%s\" cannot share the bridge %s."),
+			    in->name, in->bridge);
+		return false;
+	}
+	if (in->uplink && (g_strcmp0(in->uplink, in->bridge) == 0 || g_strcmp0(in->uplink, in->lan_bridge) == 0)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The uplink %s of network \"%s\" cannot be its own bridge; name the physical interface with --uplink."),
+			    in->uplink, in->name);
+		return false;
+	}
+	return check_subnet_self(in, error) && check_subnet6_self(in, error) &&
+	       check_forwards_self(in, error);
+}
+
+static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
+				 const vnet_host *host, GError **error)
+{
+	g_autofree char *s = vnet_cidr_format(sub);
+	const char *own[] = { in->bridge, in->lan_bridge };
+
+	for (guint i = 0; i < host->addrs->len; i++) {
+		const vnet_host_addr *a = &g_array_index(host->addrs, vnet_host_addr, i);
+		if (g_strcmp0(a->ifname, own[0]) == 0 || g_strcmp0(a->ifname, own[1]) == 0)
+			continue;
+		if (vnet_cidr_overlaps(sub, &a->cidr)) {
+			g_autofree char *o = vnet_cidr_format(&a->cidr);
+			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				    _("The subnet %s of network \"%s\" overlaps the address %s of interface %s; choose another subnet with --subnet."),
+				    s, in->name, o, a->ifname);
+			return false;
+		}
+	}
+	for (guint i = 0; i < host->routes->len; i++) {
+		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);
+		if (r->cidr.prefix == 0 || g_strcmp0(r->ifname, own[0]) == 0 || g_strcmp0(r->ifname, own[1]) == 0)
+			continue;
+		if (vnet_cidr_overlaps(sub, &r->cidr)) {
+			g_autofree char *o = vnet_cidr_format(&r->cidr);
+			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				    _("The subnet %s of network \"%s\" overlaps the route to %s via %s (a LAN or VPN); choose another subnet with --subnet."),
+				    s, in->name, o, r->ifname ? r->ifname : "?");
+			return false;
+		}
+	}
+	for (guint i = 0; i < host->networks->len; i++) {
+		const vnet_host_net *n = host->networks->pdata[i];
+		for (guint j = 0; j < n->subnets->len; j++) {
+			const vnet_cidr *o = &g_array_index(n->subnets, vnet_cidr, j);
+			if (vnet_cidr_overlaps(sub, o)) {
+				g_autofree char *os = vnet_cidr_format(o);
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The subnet %s of network \"%s\" overlaps the subnet %s of libvirt network \"%s\"; choose another subnet with --subnet."),
+					    s, in->name, os, n->name);
+				return false;
+			}
+		}
+	}
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		const vnet_cidr *os[] = { o->has_subnet4 ? &o->subnet4 : NULL, o->has_subnet6 ? &o->subnet6 : NULL };
+		if (is_self(in, o))
+			continue;
+		for (size_t j = 0; j < G_N_ELEMENTS(os); j++)
+			if (os[j] && vnet_cidr_overlaps(sub, os[j])) {
+				g_autofree char *ostr = vnet_cidr_format(os[j]);
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The subnet %s of network \"%s\" overlaps the subnet %s of vnetctl network \"%s\"; choose another subnet with --subnet."),
+					    s, in->name, ostr, o->name);
+				return false;
+			}
+	}
+	return true;
+}
+
+/* Whether @br belongs to another network than @in. */
+static const char *bridge_owner(const vnet_intent *in, const char *br, const vnet_host *host)
+{
+	for (guint i = 0; i < host->networks->len; i++) {
+		const vnet_host_net *n = host->networks->pdata[i];
+		if (g_strcmp0(n->bridge, br) == 0)
+			return n->name;
+	}
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		if (!is_self(in, o) && (g_strcmp0(o->bridge, br) == 0 || g_strcmp0(o->lan_bridge, br) == 0))
+			return o->name;
+	}
+	return NULL;
+}
+
+static bool own_bridge_was(const vnet_intent *in, const char *br, const vnet_host *host)
+{
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		if (is_self(in, o) && (g_strcmp0(o->bridge, br) == 0 || g_strcmp0(o->lan_bridge, br) == 0))
+			return true;
+	}
+	return false;
+}
+
+static bool check_bridge(const vnet_intent *in, const char *br, bool may_reuse,
+			 const vnet_host *host, GError **error)
+{
+	const char *owner = bridge_owner(in, br, host);
+	const vnet_host_link *l;
+
+	if (owner) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			    _("The bridge %s of network \"%s\" is already the bridge of network \"%s\"; choose another with --bridge."),
+			    br, in->name, owner);
+		return false;
+	}
+	l = vnet_host_find_link(host, br);
+	if (!l || own_bridge_was(in, br, host) || (may_reuse && l->is_bridge))
+		return true;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+		    l->is_bridge ? _("The bridge name %s of network \"%s\" is already used by an existing bridge; choose another with --bridge.")
+				 : _("The bridge name %s of network \"%s\" is already used by another interface; choose another with --bridge."),
+		    br, in->name);
+	return false;
+}
+
+static bool check_uplink(const vnet_intent *in, const vnet_host *host, GError **error)
+{
+	const char *lan = in->mode == VNET_MODE_HYBRID ? in->lan_bridge : in->bridge;
+	const vnet_host_link *l;
+
+	if (!in->uplink)
+		return true;
+	l = vnet_host_find_link(host, in->uplink);
+	if (!l) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+			    _("The uplink %s of network \"%s\" does not exist; name an existing physical interface with --uplink."),
+			    in->uplink, in->name);
+		return false;
+	}
+	if (g_strcmp0(l->name, "lo") == 0 || l->is_bridge) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The uplink %s of network \"%s\" is the loopback or a bridge; name a physical interface with --uplink."),
+			    in->uplink, in->name);
+		return false;
+	}
+	if (l->master && g_strcmp0(l->master, lan) != 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			    _("The uplink %s of network \"%s\" is already a port of the bridge %s; release it from that bridge first."),
+			    in->uplink, in->name, l->master);
+		return false;
+	}
+	return true;
+}
+
+static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
+				   unsigned flags, GError **error)
+{
+	for (guint i = 0; i < in->forwards->len; i++) {
+		const vnet_forward *f = in->forwards->pdata[i];
+		g_autofree char *spec = vnet_forward_format(f);
+
+		for (guint j = 0; j < host->intents->len; j++) {
+			const vnet_intent *o = host->intents->pdata[j];
+			if (is_self(in, o))
+				continue;
+			for (guint k = 0; k < o->forwards->len; k++) {
+				const vnet_forward *of = o->forwards->pdata[k];
+				if (vnet_forward_clashes(f, of)) {
+					g_autofree char *os = vnet_forward_format(of);
+					g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+						    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+						    spec, os, o->name);
+					return false;
+				}
+			}
+		}
+		if (flags & VNET_VALIDATE_FORCE)
+			continue;
+		for (guint j = 0; j < host->listeners->len; j++) {
+			const vnet_host_listener *l = &g_array_index(host->listeners, vnet_host_listener, j);
+			bool addr_clash = !l->has_addr || !f->has_host_addr ||
+					  vnet_addr_equal(&l->addr, &f->host_addr);
+			if (l->proto == f->proto && l->port >= f->host_port && l->port <= f->host_port_end &&
+			    addr_clash && (!l->has_addr || l->addr.family == f->family)) {
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The forward \"%s\" would take port %u/%s from a local process that listens on it (sshd, say); pick another host port, or use --force if that is what you want."),
+					    spec, l->port, vnet_proto_to_string(l->proto));
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool check_names(const vnet_intent *in, const vnet_host *host, GError **error)
+{
+	for (guint i = 0; i < vnet_intent_n_networks(in); i++) {
+		g_autofree char *name = vnet_intent_network_name(in, i);
+		for (guint j = 0; j < host->networks->len; j++) {
+			const vnet_host_net *n = host->networks->pdata[j];
+			if (g_strcmp0(n->name, name) == 0) {
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("A libvirt network named \"%s\" already exists and vnetctl does not manage it; choose another name."),
+					    name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+bool vnet_intent_validate(const vnet_intent *in, const vnet_host *host,
+			  unsigned flags, GError **error)
+{
+	if (!check_self(in, error) || !check_names(in, host, error))
+		return false;
+	if (in->has_subnet4 && !check_subnet_against(in, &in->subnet4, host, error))
+		return false;
+	if (in->has_subnet6 && !check_subnet_against(in, &in->subnet6, host, error))
+		return false;
+	switch (in->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		if (!check_bridge(in, in->bridge, false, host, error))
+			return false;
+		break;
+	case VNET_MODE_BRIDGED:
+		if (!check_bridge(in, in->bridge, true, host, error))
+			return false;
+		break;
+	case VNET_MODE_HYBRID:
+		if (!check_bridge(in, in->bridge, false, host, error) ||
+		    !check_bridge(in, in->lan_bridge, true, host, error))
+			return false;
+		break;
+	}
+	return check_uplink(in, host, error) && check_forwards_against(in, host, flags, error);
+}

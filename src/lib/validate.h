@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * validate: completion of an intent (free name, subnet, bridge, gateway,
+ * DHCP range, default guest) and its validation against itself and against
+ * a vnet_host.  The public entry points are in <vnet/host.h>; nothing here
+ * reads the system, so every rule is unit-testable with hand-made facts.
+ */
+#ifndef VNET_VALIDATE_H
+#define VNET_VALIDATE_H
+
+#include "model.h"
+
+/* The bridge name vnetctl gives a network's own bridge, or NULL if @name is too long. */
+char *vnet_default_bridge_name(const char *prefix, const char *name);
+
+#endif

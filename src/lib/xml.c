@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "xml.h"
+#include "util.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
+
+#define X(s) ((const xmlChar *)(s))
+
+static char *xml_take_string(xmlChar *s)
+{
+	char *r = g_strdup((const char *)s);
+
+	xmlFree(s);
+	return r;
+}
+
+/* ---- writing ---- */
+
+static void set_prop(xmlNode *n, const char *name, const char *value)
+{
+	if (value)
+		xmlSetProp(n, X(name), X(value));
+}
+
+static void set_addr_prop(xmlNode *n, const char *name, bool has, const vnet_addr *a)
+{
+	g_autofree char *s = has ? vnet_addr_format(a) : NULL;
+
+	set_prop(n, name, s);
+}
+
+static void add_named(xmlNode *parent, xmlNs *ns, const char *elem, const char *name)
+{
+	if (name)
+		set_prop(xmlNewChild(parent, ns, X(elem), NULL), "name", name);
+}
+
+static xmlNode *intent_to_node(const vnet_intent *in)
+{
+	xmlNode *root = xmlNewNode(NULL, X("intent"));
+	xmlNs *ns = xmlNewNs(root, X(VNET_XML_NS), X("vnet"));
+	xmlNode *n;
+
+	xmlSetNs(root, ns);
+	set_prop(root, "name", in->name);
+	set_prop(root, "mode", vnet_mode_to_string(in->mode));
+	set_prop(root, "dhcp", in->dhcp ? "yes" : "no");
+	set_prop(root, "autostart", in->autostart ? "yes" : "no");
+	add_named(root, ns, "bridge", in->bridge);
+	add_named(root, ns, "lan-bridge", in->lan_bridge);
+	add_named(root, ns, "uplink", in->uplink);
+	if (in->has_subnet4 || in->has_gateway4 || in->has_range || in->has_guest) {
+		n = xmlNewChild(root, ns, X("ipv4"), NULL);
+		set_prop(n, "subnet", in->s_subnet4);
+		set_addr_prop(n, "gateway", in->has_gateway4, &in->gateway4);
+		set_addr_prop(n, "dhcp-start", in->has_range, &in->dhcp_start);
+		set_addr_prop(n, "dhcp-end", in->has_range, &in->dhcp_end);
+		set_addr_prop(n, "guest", in->has_guest, &in->guest);
+	}
+	if (in->has_subnet6 || in->has_gateway6) {
+		n = xmlNewChild(root, ns, X("ipv6"), NULL);
+		set_prop(n, "subnet", in->s_subnet6);
+		set_addr_prop(n, "gateway", in->has_gateway6, &in->gateway6);
+	}
+	for (guint i = 0; i < in->forwards->len; i++) {
+		g_autofree char *spec = vnet_forward_format(in->forwards->pdata[i]);
+		xmlNewTextChild(root, ns, X("forward"), X(spec));
+	}
+	return root;
+}
+
+static char *doc_to_string(xmlDoc *doc)
+{
+	xmlChar *buf = NULL;
+	int len = 0;
+
+	xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
+	return xml_take_string(buf);
+}
+
+static char *node_to_string(xmlNode *root)
+{
+	g_autoptr(xmlDoc) doc = xmlNewDoc(X("1.0"));
+
+	xmlDocSetRootElement(doc, root);
+	return doc_to_string(doc);
+}
+
+char *vnet_intent_to_xml(const vnet_intent *intent)
+{
+	return node_to_string(intent_to_node(intent));
+}
+
+static void add_ip(xmlNode *net, const char *family, const vnet_addr *gw, guint prefix,
+		   bool dhcp, const vnet_addr *start, const vnet_addr *end)
+{
+	g_autofree char *p = g_strdup_printf("%u", prefix);
+	xmlNode *ip = xmlNewChild(net, NULL, X("ip"), NULL);
+
+	set_prop(ip, "family", family);
+	set_addr_prop(ip, "address", true, gw);
+	set_prop(ip, "prefix", p);
+	if (dhcp) {
+		xmlNode *range = xmlNewChild(xmlNewChild(ip, NULL, X("dhcp"), NULL), NULL, X("range"), NULL);
+		set_addr_prop(range, "start", true, start);
+		set_addr_prop(range, "end", true, end);
+	}
+}
+
+/* The routed half: NAT or isolated, on the network's own bridge. */
+static void own_bridge_network(xmlNode *net, const vnet_intent *in)
+{
+	/*
+	 * mode='open' for both: libvirt then installs no firewall rules of its
+	 * own (its reject rules in the forward path would be final whatever our
+	 * table accepts), and vnetctl's nftables table owns the network's firewall.
+	 */
+	set_prop(xmlNewChild(net, NULL, X("forward"), NULL), "mode", "open");
+	xmlNode *br = xmlNewChild(net, NULL, X("bridge"), NULL);
+	set_prop(br, "name", in->bridge);
+	set_prop(br, "stp", "on");
+	set_prop(br, "delay", "0");
+	if (in->has_subnet4)
+		add_ip(net, NULL, &in->gateway4, in->subnet4.prefix, in->dhcp && in->has_range,
+		       &in->dhcp_start, &in->dhcp_end);
+	if (in->has_subnet6)
+		add_ip(net, "ipv6", &in->gateway6, in->subnet6.prefix, false, NULL, NULL);
+}
+
+static void lan_bridge_network(xmlNode *net, const char *bridge)
+{
+	set_prop(xmlNewChild(net, NULL, X("forward"), NULL), "mode", "bridge");
+	set_prop(xmlNewChild(net, NULL, X("bridge"), NULL), "name", bridge);
+}
+
+char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
+{
+	g_autofree char *name = NULL;
+	xmlNode *net;
+
+	if (!in->name || !in->bridge || i >= vnet_intent_n_networks(in) ||
+	    (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent is not complete: it needs a name and a bridge before it can become a libvirt network."));
+		return NULL;
+	}
+	name = vnet_intent_network_name(in, i);
+	net = xmlNewNode(NULL, X("network"));
+	xmlNewTextChild(net, NULL, X("name"), X(name));
+	xmlAddChild(xmlNewChild(net, NULL, X("metadata"), NULL), intent_to_node(in));
+	switch (in->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		own_bridge_network(net, in);
+		break;
+	case VNET_MODE_BRIDGED:
+		lan_bridge_network(net, in->bridge);
+		break;
+	case VNET_MODE_HYBRID:
+		if (i == 0)
+			own_bridge_network(net, in);
+		else
+			lan_bridge_network(net, in->lan_bridge);
+		break;
+	}
+	return node_to_string(net);
+}
+
+/* ---- reading ---- */
+
+static bool in_ns(const xmlNode *n)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, X(VNET_XML_NS));
+}
+
+static xmlNode *find_intent(xmlNode *n)
+{
+	for (; n; n = n->next) {
+		xmlNode *found;
+		if (in_ns(n) && xmlStrEqual(n->name, X("intent")))
+			return n;
+		if (n->type == XML_ELEMENT_NODE && (found = find_intent(n->children)))
+			return found;
+	}
+	return NULL;
+}
+
+static char *get_prop(const xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, X(name));
+
+	return v ? xml_take_string(v) : NULL;
+}
+
+static bool check_attrs(const xmlNode *n, const char *const *allowed, GError **error)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		bool ok = false;
+		for (size_t i = 0; allowed[i] && !ok; i++)
+			ok = xmlStrEqual(a->name, X(allowed[i]));
+		if (!ok) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("The intent XML has an unknown attribute \"%s\" on <%s>."),
+				    (const char *)a->name, (const char *)n->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool get_bool_prop(const xmlNode *n, const char *name, bool *ret, GError **error)
+{
+	g_autofree char *v = get_prop(n, name);
+
+	if (!v)
+		return true;
+	if (strcmp(v, "yes") && strcmp(v, "no")) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("In the intent XML, %s=\"%s\" must be \"yes\" or \"no\"."), name, v);
+		return false;
+	}
+	*ret = strcmp(v, "yes") == 0;
+	return true;
+}
+
+static bool read_ipv4(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "subnet", "gateway", "dhcp-start", "dhcp-end", "guest", NULL };
+	g_autofree char *subnet = get_prop(n, "subnet"), *gw = get_prop(n, "gateway");
+	g_autofree char *s = get_prop(n, "dhcp-start"), *e = get_prop(n, "dhcp-end");
+	g_autofree char *guest = get_prop(n, "guest");
+	vnet_addr a;
+
+	if (!check_attrs(n, attrs, error))
+		return false;
+	if (subnet) {
+		vnet_cidr c;
+		if (!vnet_cidr_parse(subnet, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, error))
+			return false;
+		if (c.addr.family != AF_INET)
+			goto wrong_family;
+		in->subnet4 = c;
+		in->has_subnet4 = true;
+	}
+	if (gw) {
+		if (!vnet_addr_parse(gw, &a, error))
+			return false;
+		if (a.family != AF_INET)
+			goto wrong_family;
+		in->gateway4 = a;
+		in->has_gateway4 = true;
+	}
+	if ((s || e) && !vnet_intent_set_dhcp_range(in, s, e, error))
+		return false;
+	if (guest && !vnet_intent_set_default_guest(in, guest, error))
+		return false;
+	return true;
+wrong_family:
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("The <ipv4> element of the intent XML holds an IPv6 address."));
+	return false;
+}
+
+static bool read_ipv6(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "subnet", "gateway", NULL };
+	g_autofree char *subnet = get_prop(n, "subnet"), *gw = get_prop(n, "gateway");
+	vnet_addr a;
+
+	if (!check_attrs(n, attrs, error))
+		return false;
+	if (subnet) {
+		vnet_cidr c;
+		if (!vnet_cidr_parse(subnet, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, error))
+			return false;
+		if (c.addr.family != AF_INET6)
+			goto wrong_family;
+		in->subnet6 = c;
+		in->has_subnet6 = true;
+	}
+	if (gw) {
+		if (!vnet_addr_parse(gw, &a, error))
+			return false;
+		if (a.family != AF_INET6)
+			goto wrong_family;
+		in->gateway6 = a;
+		in->has_gateway6 = true;
+	}
+	return true;
+wrong_family:
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("The <ipv6> element of the intent XML holds an IPv4 address."));
+	return false;
+}
+
+static bool read_named(const xmlNode *n, bool (*set)(vnet_intent *, const char *, GError **),
+		       vnet_intent *in, GError **error)
+{
+	static const char *const attrs[] = { "name", NULL };
+	g_autofree char *name = get_prop(n, "name");
+
+	if (!check_attrs(n, attrs, error))
+		return false;
+	if (!name) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The <%s> element of the intent XML has no name attribute."), (const char *)n->name);
+		return false;
+	}
+	return set(in, name, error);
+}
+
+static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
+{
+	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", NULL };
+	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6" };
+	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
+	g_autoptr(vnet_intent) in = NULL;
+	guint seen[G_N_ELEMENTS(singles)] = { 0 };
+	vnet_mode mode;
+
+	if (!check_attrs(root, attrs, error))
+		return NULL;
+	if (!mode_s) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent XML has no mode attribute; set mode to nat, isolated, bridged or hybrid."));
+		return NULL;
+	}
+	if (!vnet_mode_from_string(mode_s, &mode, error) || !(in = vnet_intent_new(name, mode, error)))
+		return NULL;
+	if (!get_bool_prop(root, "dhcp", &in->dhcp, error) ||
+	    !get_bool_prop(root, "autostart", &in->autostart, error))
+		return NULL;
+
+	for (const xmlNode *n = root->children; n; n = n->next) {
+		bool ok;
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!in_ns(n))
+			goto unknown;
+		for (size_t i = 0; i < G_N_ELEMENTS(singles); i++)
+			if (xmlStrEqual(n->name, X(singles[i])) && seen[i]++) {
+				g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+					    _("The intent XML has more than one <%s> element."), singles[i]);
+				return NULL;
+			}
+		if (xmlStrEqual(n->name, X("bridge")))
+			ok = read_named(n, vnet_intent_set_bridge, in, error);
+		else if (xmlStrEqual(n->name, X("lan-bridge")))
+			ok = read_named(n, vnet_intent_set_lan_bridge, in, error);
+		else if (xmlStrEqual(n->name, X("uplink")))
+			ok = read_named(n, vnet_intent_set_uplink, in, error);
+		else if (xmlStrEqual(n->name, X("ipv4")))
+			ok = read_ipv4(in, n, error);
+		else if (xmlStrEqual(n->name, X("ipv6")))
+			ok = read_ipv6(in, n, error);
+		else if (xmlStrEqual(n->name, X("forward"))) {
+			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
+			ok = vnet_intent_add_forward(in, g_strstrip(spec), error);
+		} else
+			goto unknown;
+		if (!ok)
+			return NULL;
+		continue;
+unknown:
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent XML has an unknown element <%s>."), (const char *)n->name);
+		return NULL;
+	}
+	vnet_intent_refresh_strings(in);
+	return g_steal_pointer(&in);
+}
+
+vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
+{
+	g_autoptr(xmlParserCtxt) ctxt = NULL;
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root;
+
+	if (len < 0)
+		len = xml ? strlen(xml) : 0;
+	if (!xml || len == 0 || len > VNET_XML_MAX) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent XML is empty or larger than 4 MiB."));
+		return NULL;
+	}
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED, _("Out of memory while reading XML."));
+		return NULL;
+	}
+	/*
+	 * Untrusted input: no XML_PARSE_NOENT (entities stay unexpanded), no
+	 * DTD loading or attribute defaulting, no network, and nothing printed.
+	 */
+	doc = xmlCtxtReadMemory(ctxt, xml, len, "intent.xml", NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				XML_PARSE_NOCDATA);
+	if (!doc) {
+		const xmlError *e = xmlCtxtGetLastError(ctxt);
+		g_autofree char *msg = g_strdup(e && e->message ? e->message : "?");
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent XML is not well-formed (line %d): %s"),
+			    e ? e->line : 0, g_strstrip(msg));
+		return NULL;
+	}
+	if (doc->intSubset || doc->extSubset) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The intent XML must not contain a DOCTYPE declaration."));
+		return NULL;
+	}
+	root = find_intent(xmlDocGetRootElement(doc));
+	if (!root) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("The XML has no <intent> element in the namespace %s."), VNET_XML_NS);
+		return NULL;
+	}
+	return intent_from_node(root, error);
+}

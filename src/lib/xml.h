@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * xml: vnetctl's intent XML (read and write, round-trip exact) and the
+ * libvirt network XML made from an intent.  Reading treats the document as
+ * untrusted: no entity substitution, no DTD, no network, a size limit, and
+ * every name re-checked by the model's setters.  The public entry points are
+ * vnet_intent_to_xml(), vnet_intent_from_xml() and vnet_intent_network_xml().
+ */
+#ifndef VNET_XML_H
+#define VNET_XML_H
+
+#include "model.h"
+
+/* Largest XML document vnetctl reads: ample for 10,000 forwards. */
+#define VNET_XML_MAX (4 * 1024 * 1024)
+
+#endif
