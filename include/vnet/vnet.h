@@ -9,5 +9,6 @@
 #include <vnet/error.h>
 #include <vnet/intent.h>
 #include <vnet/host.h>
+#include <vnet/ctx.h>
 
 #endif

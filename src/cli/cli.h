@@ -56,7 +56,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(create_args, create_args_clear)
 /* Output: one call per field, text or JSON from the same code path. */
 typedef struct cli_out cli_out;
 cli_out *out_new(void);
+/* A NULL label prints nothing in text mode (a JSON-only field). */
 void out_string(cli_out *o, const char *key, const char *label, const char *value);
+void out_bool(cli_out *o, const char *key, bool value);
+/* A list of strings: one "label value" line each in text. */
+void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values);
 /* Start and end a list of objects under @key; in text, a blank line between items. */
 void out_list_begin(cli_out *o, const char *key);
 void out_item_begin(cli_out *o);
@@ -66,7 +70,18 @@ void out_list_end(cli_out *o);
 void out_block(cli_out *o, const char *key, const char *text);
 void out_finish(cli_out *o);
 
+/* Connect to libvirt at cli.uri; print the error and return NULL on failure. */
+vnet_ctx *cli_connect(void);
+
 int cmd_xml(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
 
 #endif

@@ -1,24 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* xml and plan: show what a create would do, touching nothing. */
+/*
+ * xml and plan: show what a create would do, touching nothing.  Both read
+ * what exists (libvirt when it answers, this host's kernel) so that the
+ * name, subnet and conflicts are those a create would meet.
+ */
 #include "config.h"
 
 #include <stdio.h>
 
 #include "cli.h"
 
-/* Parse, complete and validate the create arguments against @host. */
-static int prepare(const char *cmd, int argc, char **argv, const vnet_host *host,
-		   create_args *ret)
+/* A context for reading: libvirt if it answers, else this host's kernel alone. */
+static vnet_ctx *reading_ctx(void)
 {
 	g_autoptr(GError) error = NULL;
-	int r = cli_parse_create_args(cmd, argc, argv, ret);
+	vnet_ctx *ctx = vnet_ctx_new(cli.uri, NULL);
 
-	if (r != EXIT_OK)
-		return r;
-	if (!vnet_intent_complete(ret->intent, host, &error) ||
-	    !vnet_intent_validate(ret->intent, host, ret->force ? VNET_VALIDATE_FORCE : 0, &error))
-		return cli_fail(error);
-	return EXIT_OK;
+	if (ctx || cli.uri)
+		return ctx ? ctx : cli_connect();
+	ctx = vnet_ctx_new_offline(&error);
+	if (!ctx)
+		cli_fail(error);
+	return ctx;
 }
 
 static int print_networks(cli_out *o, const vnet_intent *in)
@@ -32,7 +35,7 @@ static int print_networks(cli_out *o, const vnet_intent *in)
 		if (!xml)
 			return cli_fail(error);
 		out_item_begin(o);
-		out_string(o, "name", _("network:"), cli.json ? name : NULL);
+		out_string(o, "name", NULL, name);
 		out_block(o, "xml", xml);
 		out_item_end(o);
 	}
@@ -43,12 +46,20 @@ static int print_networks(cli_out *o, const vnet_intent *in)
 int cmd_xml(int argc, char **argv)
 {
 	g_auto(create_args) args = { 0 };
-	g_autoptr(vnet_host) host = vnet_host_new();
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(GError) error = NULL;
 	cli_out *o;
-	int r = prepare("xml", argc, argv, host, &args);
+	int r = cli_parse_create_args("xml", argc, argv, &args);
 
 	if (r != EXIT_OK)
 		return r;
+	if (!(ctx = reading_ctx()))
+		return EXIT_REFUSED;
+	if (!(host = vnet_ctx_read_host(ctx, &error)) ||
+	    !vnet_intent_complete(args.intent, host, &error) ||
+	    !vnet_intent_validate(args.intent, host, args.force ? VNET_VALIDATE_FORCE : 0, &error))
+		return cli_fail(error);
 	o = out_new();
 	r = print_networks(o, args.intent);
 	out_finish(o);
@@ -58,14 +69,24 @@ int cmd_xml(int argc, char **argv)
 int cmd_plan(int argc, char **argv)
 {
 	g_auto(create_args) args = { 0 };
-	g_autoptr(vnet_host) host = vnet_host_new();
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *plan = NULL;
 	cli_out *o;
-	int r = prepare("plan", argc, argv, host, &args);
+	int r = cli_parse_create_args("plan", argc, argv, &args);
 
 	if (r != EXIT_OK)
 		return r;
+	if (!(ctx = reading_ctx()))
+		return EXIT_REFUSED;
+	if (!vnet_ctx_apply(ctx, args.intent, VNET_APPLY_DRY_RUN | VNET_APPLY_CREATE |
+			    (args.force ? VNET_APPLY_FORCE : 0), &plan, NULL, &error))
+		return cli_fail(error);
 	o = out_new();
-	out_string(o, "intent", _("intent:"), vnet_intent_get_name(args.intent));
+	out_string(o, "name", NULL, vnet_intent_get_name(args.intent));
+	out_block(o, "steps", plan);
+	if (!cli.json)
+		putchar('\n');
 	r = print_networks(o, args.intent);
 	out_finish(o);
 	return r;

@@ -13,6 +13,14 @@ cli_globals cli;
 static int cmd_help(int argc, char **argv);
 
 static const cli_command commands[] = {
+	{ "create", cmd_create, N_("[NAME] --mode MODE [OPTIONS]"), N_("create a network and start it") },
+	{ "apply", cmd_apply, N_("-f INTENT.xml"), N_("create or converge to an intent file") },
+	{ "delete", cmd_delete, N_("NAME"), N_("stop and remove a network and its rules") },
+	{ "list", cmd_list, "", N_("the networks vnetctl manages") },
+	{ "show", cmd_show, N_("NAME"), N_("intent, state, forwards and leases") },
+	{ "forward", cmd_forward, N_("add|remove NAME SPEC"), N_("add or remove a port forward") },
+	{ "restore", cmd_restore, "", N_("re-apply the rules of every active network") },
+	{ "hook", cmd_hook, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
 	{ "xml", cmd_xml, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
 	{ "plan", cmd_plan, N_("<create arguments>"), N_("print the steps a create would take, touching nothing") },
 	{ "help", cmd_help, N_("[COMMAND]"), N_("show this help or a command's") },

@@ -28,8 +28,28 @@ void out_string(cli_out *o, const char *key, const char *label, const char *valu
 		json_object_set_new(o->cur, key, value ? json_string(value) : json_null());
 		return;
 	}
-	if (value)
+	if (value && label)
 		printf("%-14s %s\n", label, value);
+}
+
+void out_bool(cli_out *o, const char *key, bool value)
+{
+	if (o->root)
+		json_object_set_new(o->cur, key, json_boolean(value));
+}
+
+void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values)
+{
+	json_t *arr = o->root ? json_array() : NULL;
+
+	for (guint i = 0; i < values->len; i++) {
+		if (arr)
+			json_array_append_new(arr, json_string(values->pdata[i]));
+		else
+			printf("%-14s %s\n", label, (const char *)values->pdata[i]);
+	}
+	if (arr)
+		json_object_set_new(o->cur, key, arr);
 }
 
 void out_block(cli_out *o, const char *key, const char *text)

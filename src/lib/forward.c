@@ -62,7 +62,8 @@ static bool parse_port(const char *s, guint16 *ret)
 	guint64 v;
 	char *end;
 
-	if (!g_ascii_isdigit(s[0]) || strlen(s) > 5)
+	/* NULL: g_strsplit() gives an empty vector for an empty field. */
+	if (!s || !g_ascii_isdigit(s[0]) || strlen(s) > 5)
 		return false;
 	v = g_ascii_strtoull(s, &end, 10);
 	if (*end || v < 1 || v > 65535)
@@ -169,15 +170,23 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 			    _("A forward is empty; write it as HOST_PORT:GUEST_PORT, for example 8080:80."));
 		return NULL;
 	}
+	/*
+	 * These two messages show the spec escaped (\t, \033, \303...): an
+	 * error message is printed, so it must be valid UTF-8 and must not carry
+	 * terminal control sequences.
+	 */
 	if (strlen(spec) > SPEC_MAX || !g_str_is_ascii(spec)) {
+		g_autofree char *head = g_strndup(spec, 64);
+		g_autofree char *shown = g_strescape(head, NULL);
 		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
-			    _("The forward \"%.64s\" is too long or has characters other than ASCII."), spec);
+			    _("The forward \"%s\" is too long or has characters other than ASCII."), shown);
 		return NULL;
 	}
 	for (const char *p = spec; *p; p++)
 		if (!g_ascii_isgraph(*p)) {
+			g_autofree char *shown = g_strescape(spec, NULL);
 			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
-				    _("The forward \"%s\" contains a space or control character."), spec);
+				    _("The forward \"%s\" contains a space or control character."), shown);
 			return NULL;
 		}
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # VNET_* results are for the sourcing script
 #
 # tests/integration/lib.sh - helpers for the root integration tests.
 #
@@ -113,16 +114,27 @@ sandbox_enter() {
 		unshare --net --mount --pid --fork --mount-proc true 2>/dev/null ||
 			skip "cannot create net/mount/pid namespaces (unshare failed)"
 		# --pid/--mount-proc: every process the test starts lives in the
-		# sandbox's PID namespace and dies with it, even after a crash.
-		# --kill-child: if this unshare dies, the sandbox gets SIGTERM.
-		local script
+		# sandbox's PID namespace, whose PID 1 is the re-executed script:
+		# when it exits, or is killed, the kernel kills them all, and the
+		# network namespace with all its links goes away with them.
+		# --kill-child: if unshare dies, SIGKILL the sandbox.  unshare
+		# itself ignores SIGTERM/SIGINT, so this shell stays as the parent
+		# and turns them (e.g. from `timeout`) into that SIGKILL teardown.
+		local script child rc=0
 		script=$(readlink -f "${BASH_SOURCE[-1]}")
 		# the host's link names, so a test can prove it cannot see them
 		VNET_HOST_LINKS=$(ls /sys/class/net 2>/dev/null | paste -sd' ')
 		export VNET_HOST_LINKS
-		exec env VNET_SANDBOX=1 unshare --net --mount --pid --fork \
-			--mount-proc --propagation private --kill-child=SIGTERM \
-			-- bash "$script" "$@"
+		# setpriv --pdeathsig: the same if this shell is SIGKILLed.
+		local pdeath=()
+		setpriv --help 2>/dev/null | grep -q -- --pdeathsig && pdeath=(setpriv --pdeathsig KILL)
+		VNET_SANDBOX=1 "${pdeath[@]}" unshare --net --mount --pid --fork \
+			--mount-proc --propagation private --kill-child=SIGKILL \
+			-- bash "$script" "$@" <&0 &
+		child=$!
+		trap 'kill -KILL "$child" 2>/dev/null; wait "$child" 2>/dev/null || :; echo "Bail out! killed by a signal"; exit 1' INT TERM HUP
+		wait "$child" || rc=$?
+		exit "$rc"
 	fi
 	[ "$$" -eq 1 ] || bail "VNET_SANDBOX=1 but not PID 1 of a new PID namespace; refusing to run"
 
@@ -309,10 +321,15 @@ sandbox_cleanup() {
 		ip netns delete "$n" 2>/dev/null
 	done
 
+	# VNET_TEST_LOGDIR=DIR: keep libvirt's logs and the scratch files
+	# (server logs, snapshots, XML) in DIR/TEST for a post-mortem.
 	if [ -n "${VNET_TEST_LOGDIR:-}" ]; then
-		mkdir -p "$VNET_TEST_LOGDIR/$VNET_TEST_NAME" &&
-			cp -a /var/log/libvirt/. "$VNET_SCRATCH/logs/." \
-				"$VNET_TEST_LOGDIR/$VNET_TEST_NAME/" 2>/dev/null
+		n="$VNET_TEST_LOGDIR/$VNET_TEST_NAME"
+		rm -rf "$n" && mkdir -p "$n/libvirt" &&
+			cp -a /var/log/libvirt/. "$n/libvirt/" &&
+			(cd "$VNET_SCRATCH" && tar --exclude=./var.upper --exclude=./var.work \
+				--exclude=./etc.upper --exclude=./etc.work --exclude=./etc -cf - .) |
+			tar -C "$n" -xf - 2>/dev/null
 	fi
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -s /var/log/libvirt/libvirtd.log ]; then
 		diag "last lines of libvirtd.log:"

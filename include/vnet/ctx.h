@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The control plane: a connection to libvirt (any URI) plus the local host's
+ * kernel (libnl, libnftables).  Intents live in the libvirt networks'
+ * <metadata>; there is no state of our own.  Every change runs as a list of
+ * steps with an undo log: a failed step rolls back the earlier ones and the
+ * first error is the one reported.  Changes take a host-wide lock, so two
+ * processes never interleave.
+ */
+#ifndef VNET_CTX_H
+#define VNET_CTX_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <vnet/host.h>
+#include <vnet/intent.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vnet_ctx vnet_ctx;
+
+/**
+ * vnet_ctx_new() - connect to libvirt
+ * @uri: a libvirt URI such as "qemu:///system", or NULL for libvirt's default
+ * @error: return location for a GError
+ *
+ * Return: the context, or NULL if libvirtd cannot be reached.
+ */
+vnet_ctx *vnet_ctx_new(const char *uri, GError **error);
+
+/**
+ * vnet_ctx_new_offline() - a context without libvirt, for planning only
+ * @error: return location for a GError
+ *
+ * It reads this host's kernel (read-only) and knows no libvirt networks;
+ * vnet_ctx_apply() works with VNET_APPLY_DRY_RUN only.
+ *
+ * Return: the context, or NULL on failure.
+ */
+vnet_ctx *vnet_ctx_new_offline(GError **error);
+
+/** vnet_ctx_free() - disconnect and free, NULL is fine */
+void vnet_ctx_free(vnet_ctx *ctx);
+
+/**
+ * vnet_ctx_read_host() - what exists: links, addresses and routes (libnl),
+ * listening sockets, libvirt networks and the intents vnetctl manages
+ * @ctx: the context
+ * @error: return location for a GError
+ *
+ * Return: the facts, or NULL on failure.
+ */
+vnet_host *vnet_ctx_read_host(vnet_ctx *ctx, GError **error);
+
+/**
+ * enum vnet_apply_flags - how vnet_ctx_apply() works
+ * @VNET_APPLY_FORCE: allow forwards of ports a local process listens on
+ * @VNET_APPLY_DRY_RUN: plan only; change nothing
+ * @VNET_APPLY_CREATE: refuse if a network of that name exists (create, not converge)
+ */
+typedef enum vnet_apply_flags {
+	VNET_APPLY_FORCE = 1 << 0,
+	VNET_APPLY_DRY_RUN = 1 << 1,
+	VNET_APPLY_CREATE = 1 << 2,
+} vnet_apply_flags;
+
+/**
+ * vnet_ctx_apply() - create a network or converge an existing one to @intent
+ * @ctx: the context
+ * @intent: the intent; completed in place (name, subnet, bridge chosen)
+ * @flags: vnet_apply_flags
+ * @ret_plan: if not NULL, the steps (and nftables commands), one per line
+ * @ret_changed: if not NULL, whether anything had to change
+ * @error: return location for a GError
+ *
+ * Return: true on success; on failure everything done is undone.
+ */
+bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
+		    char **ret_plan, bool *ret_changed, GError **error);
+
+/**
+ * vnet_ctx_delete() - stop and remove a managed network and all its rules
+ * @ctx: the context
+ * @name: the intent's name
+ * @error: return location for a GError
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error);
+
+/**
+ * vnet_ctx_list() - the intents vnetctl manages on this connection
+ * @ctx: the context
+ * @error: return location for a GError
+ *
+ * Return: an array of vnet_intent *, sorted by name, or NULL on failure.
+ */
+GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error);
+
+/**
+ * vnet_ctx_get() - one managed intent, read back from libvirt
+ * @ctx: the context
+ * @name: its name
+ * @ret_active: if not NULL, whether its libvirt network(s) run
+ * @error: return location for a GError (VNET_ERROR_NOT_FOUND if unknown)
+ *
+ * Return: the intent or NULL.
+ */
+vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error);
+
+/**
+ * vnet_ctx_leases() - DHCP leases of a managed network
+ * @ctx: the context
+ * @name: the intent's name
+ * @error: return location for a GError
+ *
+ * Return: an array of strings "MAC ADDRESS HOSTNAME", or NULL on failure.
+ */
+GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error);
+
+/**
+ * vnet_ctx_forward() - add or remove one forward of a managed network
+ * @ctx: the context
+ * @name: the intent's name
+ * @spec: the forward spec
+ * @add: true to add, false to remove
+ * @flags: VNET_APPLY_FORCE allows a port a local process listens on
+ * @error: return location for a GError
+ *
+ * Only the forward's elements change; nothing else is rebuilt.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
+		      unsigned flags, GError **error);
+
+/**
+ * vnet_ctx_restore() - re-apply the rules of every active managed network
+ * @ctx: the context
+ * @ret_count: if not NULL, how many networks were restored
+ * @error: return location for a GError
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error);
+
+/**
+ * vnet_hook_run() - what the libvirt network hook does; never calls libvirtd
+ * @network: the network's name as libvirt passes it
+ * @op: "start", "started", "port-created", "stopped", ...
+ * @subop: "begin", "end", ...
+ * @xml: the <hookData> document libvirt writes on the hook's stdin
+ * @error: return location for a GError
+ *
+ * A network without vnetctl's metadata costs nothing.
+ *
+ * Return: true on success.
+ */
+bool vnet_hook_run(const char *network, const char *op, const char *subop,
+		   const char *xml, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* create, apply, delete, list, show, restore: networks as a whole. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+vnet_ctx *cli_connect(void)
+{
+	g_autoptr(GError) error = NULL;
+	vnet_ctx *ctx = vnet_ctx_new(cli.uri, &error);
+
+	if (!ctx)
+		cli_fail(error);
+	return ctx;
+}
+
+static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli.quiet || cli.json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static int apply_intent(vnet_intent *in, unsigned flags)
+{
+	g_autoptr(vnet_ctx) ctx = cli_connect();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *plan = NULL;
+	bool changed = false;
+	cli_out *o;
+
+	if (!ctx)
+		return EXIT_REFUSED;
+	if (!vnet_ctx_apply(ctx, in, flags, &plan, &changed, &error))
+		return cli_fail(error);
+	o = out_new();
+	out_string(o, "name", NULL, vnet_intent_get_name(in));
+	out_bool(o, "changed", changed);
+	out_finish(o);
+	if (changed)
+		say((flags & VNET_APPLY_CREATE) ? _("Network %s created (bridge %s, subnet %s).\n")
+						: _("Network %s converged to its intent (bridge %s, subnet %s).\n"),
+		    vnet_intent_get_name(in), vnet_intent_get_bridge(in),
+		    vnet_intent_get_subnet(in, 4) ? vnet_intent_get_subnet(in, 4) : "-");
+	else
+		say(_("Network %s is already as the intent says; nothing changed.\n"), vnet_intent_get_name(in));
+	return EXIT_OK;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	g_auto(create_args) args = { 0 };
+	int r = cli_parse_create_args("create", argc, argv, &args);
+
+	if (r != EXIT_OK)
+		return r;
+	return apply_intent(args.intent, VNET_APPLY_CREATE | (args.force ? VNET_APPLY_FORCE : 0));
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' },
+		{ 0 },
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	g_autofree char *text = NULL;
+	const char *file = NULL;
+	unsigned flags = 0;
+	gsize len;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'F':
+			flags |= VNET_APPLY_FORCE;
+			break;
+		default:
+			return cli_usage("apply", _("\"%s\" is not an option of this command, or lacks its value."),
+					 argv[optind - 1]);
+		}
+	}
+	if (!file || optind != argc)
+		return cli_usage("apply", _("Give exactly one intent file with -f FILE."));
+	if (!g_file_get_contents(strcmp(file, "-") ? file : "/dev/stdin", &text, &len, &error))
+		return cli_fail(error);
+	if (!(in = vnet_intent_from_xml(text, len, &error)))
+		return cli_fail(error);
+	return apply_intent(in, flags);
+}
+
+int cmd_delete(int argc, char **argv)
+{
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (argc != 2)
+		return cli_usage("delete", _("Give the name of the network to delete."));
+	if (!(ctx = cli_connect()))
+		return EXIT_REFUSED;
+	if (!vnet_ctx_delete(ctx, argv[1], &error))
+		return cli_fail(error);
+	say(_("Network %s deleted.\n"), argv[1]);
+	return EXIT_OK;
+}
+
+static void print_intent(cli_out *o, const vnet_intent *in, bool active)
+{
+	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++)
+		g_ptr_array_add(fwd, vnet_intent_get_forward(in, i));
+	out_string(o, "name", _("name:"), vnet_intent_get_name(in));
+	out_string(o, "mode", _("mode:"), vnet_mode_to_string(vnet_intent_get_mode(in)));
+	out_string(o, "state", _("state:"), active ? "active" : "inactive");
+	out_string(o, "bridge", _("bridge:"), vnet_intent_get_bridge(in));
+	out_string(o, "lan_bridge", _("LAN bridge:"), vnet_intent_get_lan_bridge(in));
+	out_string(o, "uplink", _("uplink:"), vnet_intent_get_uplink(in));
+	out_string(o, "subnet", _("subnet:"), vnet_intent_get_subnet(in, 4));
+	out_string(o, "gateway", _("gateway:"), vnet_intent_get_gateway(in, 4));
+	out_string(o, "subnet6", _("subnet6:"), vnet_intent_get_subnet(in, 6));
+	out_string(o, "gateway6", _("gateway6:"), vnet_intent_get_gateway(in, 6));
+	out_string(o, "default_guest", _("default guest:"), vnet_intent_get_default_guest(in));
+	out_bool(o, "dhcp", vnet_intent_get_dhcp(in));
+	out_bool(o, "autostart", vnet_intent_get_autostart(in));
+	out_strv(o, "forwards", _("forward:"), fwd);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) intents = NULL;
+	cli_out *o;
+
+	if (argc != 1)
+		return cli_usage("list", _("list takes no arguments."));
+	if (!(ctx = cli_connect()))
+		return EXIT_REFUSED;
+	if (!(intents = vnet_ctx_list(ctx, &error)))
+		return cli_fail(error);
+	o = out_new();
+	out_list_begin(o, "networks");
+	for (guint i = 0; i < intents->len; i++) {
+		const vnet_intent *in = intents->pdata[i];
+		bool active = false;
+		g_autoptr(vnet_intent) live = vnet_ctx_get(ctx, vnet_intent_get_name(in), &active, NULL);
+		out_item_begin(o);
+		print_intent(o, in, active);
+		out_item_end(o);
+	}
+	out_list_end(o);
+	out_finish(o);
+	return EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(GPtrArray) leases = NULL;
+	bool active = false;
+	cli_out *o;
+
+	if (argc != 2)
+		return cli_usage("show", _("Give the name of the network to show."));
+	if (!(ctx = cli_connect()))
+		return EXIT_REFUSED;
+	if (!(in = vnet_ctx_get(ctx, argv[1], &active, &error)) ||
+	    !(leases = vnet_ctx_leases(ctx, argv[1], &error)))
+		return cli_fail(error);
+	o = out_new();
+	print_intent(o, in, active);
+	out_strv(o, "leases", _("lease:"), leases);
+	out_finish(o);
+	return EXIT_OK;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	guint n = 0;
+
+	if (argc != 1)
+		return cli_usage("restore", _("restore takes no arguments."));
+	if (!(ctx = cli_connect()))
+		return EXIT_REFUSED;
+	if (!vnet_ctx_restore(ctx, &n, &error))
+		return cli_fail(error);
+	say(g_dngettext(GETTEXT_PACKAGE, "Restored the rules of %u active network.\n",
+			"Restored the rules of %u active networks.\n", n), n);
+	return EXIT_OK;
+}

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "brport.h"
+#include "link.h"
+#include "netxml.h"
+#include "nft.h"
+#include "validate.h"
+#include "virt.h"
+#include "util.h"
+
+struct vnet_ctx {
+	vnet_virt *virt;
+	bool local;		/* libvirtd shares our kernel: we do the host side */
+	vnet_nft *nft;
+	int lock_fd;
+};
+
+/* ---- steps ---- */
+
+typedef enum step_kind {
+	STEP_DEFINE,		/* xml; undo: restore prev_xml or undefine */
+	STEP_UNDEFINE,		/* net; undo: define prev_xml */
+	STEP_START,		/* net; undo: destroy */
+	STEP_STOP,		/* net; undo: start */
+	STEP_AUTOSTART,		/* net; undo: nothing (undefine clears it) */
+	STEP_NFT,		/* old -> new elements; undo: new -> old */
+	STEP_LOCALNET,		/* bridge; undo: off */
+	STEP_HAIRPIN,		/* bridge; undo: nothing (ports are the guests') */
+} step_kind;
+
+typedef struct step {
+	step_kind kind;
+	char *net;
+	char *xml;
+	char *prev_xml;
+	vnet_intent *old, *new;
+	GHashTable *guests;
+} step;
+
+static void step_free(step *s)
+{
+	g_free(s->net);
+	g_free(s->xml);
+	g_free(s->prev_xml);
+	vnet_intent_free(s->old);
+	vnet_intent_free(s->new);
+	if (s->guests)
+		g_hash_table_unref(s->guests);
+	g_free(s);
+}
+
+static step *step_new(GPtrArray *plan, step_kind kind, const char *net)
+{
+	step *s = g_new0(step, 1);
+
+	s->kind = kind;
+	s->net = g_strdup(net);
+	g_ptr_array_add(plan, s);
+	return s;
+}
+
+static char *step_describe(vnet_ctx *ctx, const step *s)
+{
+	switch (s->kind) {
+	case STEP_DEFINE:
+		return g_strdup_printf(s->prev_xml ? _("redefine libvirt network %s") : _("define libvirt network %s"), s->net);
+	case STEP_UNDEFINE:
+		return g_strdup_printf(_("undefine libvirt network %s"), s->net);
+	case STEP_START:
+		return g_strdup_printf(_("start libvirt network %s"), s->net);
+	case STEP_STOP:
+		return g_strdup_printf(_("stop libvirt network %s"), s->net);
+	case STEP_AUTOSTART:
+		return g_strdup_printf(_("mark libvirt network %s to start at boot"), s->net);
+	case STEP_NFT: {
+		g_autofree char *cmds = NULL;
+		g_autoptr(GError) e = NULL;
+		if (!vnet_nft_apply(ctx->nft, s->old, s->new, s->guests, true, &cmds, &e))
+			return g_strdup_printf(_("nftables: %s"), e->message);
+		return g_strdup_printf(_("nftables, one transaction:\n%s"), cmds && *cmds ? cmds : _("(nothing to change)\n"));
+	}
+	case STEP_LOCALNET:
+		return g_strdup_printf(_("set route_localnet on bridge %s"), s->net);
+	case STEP_HAIRPIN:
+		return g_strdup_printf(_("set hairpin on the ports of bridge %s"), s->net);
+	}
+	return g_strdup("?");
+}
+
+static bool step_run(vnet_ctx *ctx, const step *s, GError **error)
+{
+	switch (s->kind) {
+	case STEP_DEFINE:
+		return vnet_virt_define(ctx->virt, s->xml, error);
+	case STEP_UNDEFINE:
+		return vnet_virt_undefine(ctx->virt, s->net, error);
+	case STEP_START:
+		return vnet_virt_start(ctx->virt, s->net, error);
+	case STEP_STOP:
+		return vnet_virt_destroy(ctx->virt, s->net, error);
+	case STEP_AUTOSTART:
+		return vnet_virt_set_autostart(ctx->virt, s->net, true, error);
+	case STEP_NFT:
+		return vnet_nft_apply(ctx->nft, s->old, s->new, s->guests, false, NULL, error);
+	case STEP_LOCALNET:
+		return vnet_bridge_set_route_localnet(s->net, true, error);
+	case STEP_HAIRPIN:
+		return vnet_bridge_set_hairpin_all(s->net, error);
+	}
+	return false;
+}
+
+static bool step_undo(vnet_ctx *ctx, const step *s, GError **error)
+{
+	switch (s->kind) {
+	case STEP_DEFINE:
+		return s->prev_xml ? vnet_virt_define(ctx->virt, s->prev_xml, error)
+				   : vnet_virt_undefine(ctx->virt, s->net, error);
+	case STEP_UNDEFINE:
+		return vnet_virt_define(ctx->virt, s->prev_xml, error);
+	case STEP_START:
+		return vnet_virt_destroy(ctx->virt, s->net, error);
+	case STEP_STOP:
+		return vnet_virt_start(ctx->virt, s->net, error);
+	case STEP_AUTOSTART:
+	case STEP_HAIRPIN:
+		return true;
+	case STEP_NFT:
+		return vnet_nft_apply(ctx->nft, s->new, s->old, s->guests, false, NULL, error);
+	case STEP_LOCALNET:
+		/* The bridge may be gone with its network already. */
+		return !vnet_link_exists(s->net) || vnet_bridge_set_route_localnet(s->net, false, error);
+	}
+	return false;
+}
+
+static char *plan_describe(vnet_ctx *ctx, GPtrArray *plan)
+{
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; i < plan->len; i++) {
+		g_autofree char *d = step_describe(ctx, plan->pdata[i]);
+		g_string_append_printf(out, "%u. %s%s", i + 1, d, g_str_has_suffix(d, "\n") ? "" : "\n");
+	}
+	return g_string_free(out, FALSE);
+}
+
+static bool injected_failure(guint i, GError **error)
+{
+	const char *env = g_getenv(VNET_TEST_FAIL_ENV);
+
+	if (!env || g_ascii_strtoull(env, NULL, 10) != i + 1)
+		return false;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		    _("Step %u failed because the test switch %s asked it to."), i + 1, VNET_TEST_FAIL_ENV);
+	return true;
+}
+
+/* Run every step; on failure undo the done ones in reverse, keeping the first error. */
+static bool plan_run(vnet_ctx *ctx, GPtrArray *plan, GError **error)
+{
+	guint i;
+
+	for (i = 0; i < plan->len; i++)
+		if (injected_failure(i, error) || !step_run(ctx, plan->pdata[i], error))
+			break;
+	if (i == plan->len)
+		return true;
+	while (i-- > 0) {
+		g_autoptr(GError) undo_error = NULL;
+		/* A failed undo is secondary: the user needs the cause. */
+		step_undo(ctx, plan->pdata[i], &undo_error);
+	}
+	return false;
+}
+
+/* ---- lock ---- */
+
+static bool lock_take(vnet_ctx *ctx, GError **error)
+{
+	const char *path = g_getenv("VNET_LOCK_PATH") ? g_getenv("VNET_LOCK_PATH") : VNET_LOCK_DEFAULT;
+	/* Bounded: a peer that holds the lock longer than this is stuck. */
+	const gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+	int fd;
+
+	if (ctx->lock_fd >= 0)
+		return true;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Cannot open the lock file %s: %s."), path, g_strerror(errno));
+		return false;
+	}
+	/* flock dies with its holder, so a killed vnetctl leaves no stale lock. */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK || g_get_monotonic_time() > deadline) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+				    _("Another vnetctl has held the lock %s for two minutes; try again when it is done."),
+				    path);
+			close(fd);
+			return false;
+		}
+		g_usleep(50 * 1000);
+	}
+	ctx->lock_fd = fd;
+	return true;
+}
+
+static void lock_release(vnet_ctx *ctx)
+{
+	if (ctx->lock_fd >= 0) {
+		close(ctx->lock_fd);
+		ctx->lock_fd = -1;
+	}
+}
+
+/* ---- context ---- */
+
+vnet_ctx *vnet_ctx_new(const char *uri, GError **error)
+{
+	g_autoptr(vnet_virt) virt = vnet_virt_open(uri, error);
+	vnet_ctx *ctx;
+
+	if (!virt)
+		return NULL;
+	ctx = g_new0(vnet_ctx, 1);
+	ctx->local = vnet_virt_is_local(virt);
+	ctx->virt = g_steal_pointer(&virt);
+	ctx->lock_fd = -1;
+	if (!(ctx->nft = vnet_nft_new(error))) {
+		vnet_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+vnet_ctx *vnet_ctx_new_offline(GError **error)
+{
+	vnet_ctx *ctx = g_new0(vnet_ctx, 1);
+
+	ctx->local = true;
+	ctx->lock_fd = -1;
+	if (!(ctx->nft = vnet_nft_new(error))) {
+		vnet_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+void vnet_ctx_free(vnet_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	lock_release(ctx);
+	vnet_nft_free(ctx->nft);
+	vnet_virt_close(ctx->virt);
+	g_free(ctx);
+}
+
+vnet_host *vnet_ctx_read_host(vnet_ctx *ctx, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+
+	/* Over a remote URI our kernel is not the hypervisor's: only libvirt counts. */
+	if (ctx->local && (!vnet_link_read_host(host, error) || !vnet_link_read_listeners(host, error)))
+		return NULL;
+	if (ctx->virt && !vnet_virt_read_networks(ctx->virt, host, error))
+		return NULL;
+	return g_steal_pointer(&host);
+}
+
+static bool need_virt(vnet_ctx *ctx, GError **error)
+{
+	if (ctx->virt)
+		return true;
+	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		    _("This context has no libvirt connection; it can only plan."));
+	return false;
+}
+
+static const vnet_intent *host_intent(const vnet_host *host, const char *name)
+{
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		if (g_strcmp0(o->name, name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* The guests named in DHCP host entries of the intent's NAT network. */
+static GHashTable *read_guests(vnet_ctx *ctx, const vnet_intent *in)
+{
+	g_autofree char *name = vnet_intent_network_name(in, 0);
+	g_autofree char *xml = ctx->virt ? vnet_virt_network_xml(ctx->virt, name, false, NULL) : NULL;
+	g_autoptr(vnet_netxml) facts = xml ? vnet_netxml_parse(xml, NULL) : NULL;
+
+	if (!facts)
+		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return g_hash_table_ref(facts->guests);
+}
+
+static bool intent_active(vnet_ctx *ctx, const vnet_intent *in)
+{
+	g_autofree char *name = vnet_intent_network_name(in, 0);
+
+	return ctx->virt && vnet_virt_network_active(ctx->virt, name);
+}
+
+static bool has_own_bridge(const vnet_intent *in)
+{
+	switch (in->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_BRIDGED:
+		return false;
+	}
+	return false;
+}
+
+/* The host side of a running network: elements, localhost, hairpin. */
+static void plan_host_side(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *old,
+			   const vnet_intent *new, GHashTable *guests)
+{
+	step *s;
+
+	if (!ctx->local)
+		return;		/* the hook on the hypervisor does it */
+	s = step_new(plan, STEP_NFT, NULL);
+	s->old = old ? vnet_intent_copy(old) : NULL;
+	s->new = new ? vnet_intent_copy(new) : NULL;
+	s->guests = g_hash_table_ref(guests);
+	if (new && !old && has_own_bridge(new)) {
+		if (new->mode != VNET_MODE_ISOLATED)
+			step_new(plan, STEP_LOCALNET, new->bridge);
+		step_new(plan, STEP_HAIRPIN, new->bridge);
+	}
+}
+
+static void plan_create(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, GHashTable *guests)
+{
+	for (guint i = 0; i < vnet_intent_n_networks(in); i++) {
+		g_autofree char *name = vnet_intent_network_name(in, i);
+		step *s = step_new(plan, STEP_DEFINE, name);
+		s->xml = vnet_intent_network_xml(in, i, NULL);
+		if (in->autostart)
+			step_new(plan, STEP_AUTOSTART, name);
+		step_new(plan, STEP_START, name);
+	}
+	plan_host_side(ctx, plan, NULL, in, guests);
+}
+
+static void plan_remove(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, GHashTable *guests)
+{
+	if (intent_active(ctx, in))
+		plan_host_side(ctx, plan, in, NULL, guests);
+	for (guint i = 0; i < vnet_intent_n_networks(in); i++) {
+		g_autofree char *name = vnet_intent_network_name(in, i);
+		step *s;
+		if (!vnet_virt_network_exists(ctx->virt, name))
+			continue;
+		if (vnet_virt_network_active(ctx->virt, name))
+			step_new(plan, STEP_STOP, name);
+		s = step_new(plan, STEP_UNDEFINE, name);
+		s->prev_xml = vnet_virt_network_xml(ctx->virt, name, true, NULL);
+	}
+}
+
+/* Redefine every network of @in with new metadata; elements follow if it runs. */
+static void plan_update(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *old,
+			const vnet_intent *new, GHashTable *guests)
+{
+	for (guint i = 0; i < vnet_intent_n_networks(new); i++) {
+		g_autofree char *name = vnet_intent_network_name(new, i);
+		step *s = step_new(plan, STEP_DEFINE, name);
+		s->xml = vnet_intent_network_xml(new, i, NULL);
+		s->prev_xml = vnet_virt_network_xml(ctx->virt, name, true, NULL);
+	}
+	if (intent_active(ctx, old))
+		plan_host_side(ctx, plan, old, new, guests);
+}
+
+/* Whether @a and @b differ only in their forwards. */
+static bool only_forwards_differ(const vnet_intent *a, const vnet_intent *b)
+{
+	g_autoptr(vnet_intent) ca = vnet_intent_copy(a);
+	g_autoptr(vnet_intent) cb = vnet_intent_copy(b);
+
+	g_ptr_array_set_size(ca->forwards, 0);
+	g_ptr_array_set_size(cb->forwards, 0);
+	return vnet_intent_equal(ca, cb);
+}
+
+/* What the user left out of an intent that already exists stays as it is. */
+static void inherit(vnet_intent *in, const vnet_intent *old)
+{
+	if (in->mode != old->mode)
+		return;
+	if (!in->bridge)
+		in->bridge = g_strdup(old->bridge);
+	if (!in->lan_bridge)
+		in->lan_bridge = g_strdup(old->lan_bridge);
+	if (!in->has_subnet4 && old->has_subnet4) {
+		in->subnet4 = old->subnet4;
+		in->has_subnet4 = true;
+		in->gateway4 = old->gateway4;
+		in->has_gateway4 = old->has_gateway4;
+		in->dhcp_start = old->dhcp_start;
+		in->dhcp_end = old->dhcp_end;
+		in->has_range = old->has_range && in->dhcp;
+		in->guest = old->guest;
+		in->has_guest = old->has_guest;
+	}
+	vnet_intent_refresh_strings(in);
+}
+
+bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
+		    char **ret_plan, bool *ret_changed, GError **error)
+{
+	g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	const vnet_intent *old = NULL;
+	bool dry = flags & VNET_APPLY_DRY_RUN;
+	bool ok;
+
+	if (!dry && (!need_virt(ctx, error) || !lock_take(ctx, error)))
+		return false;
+	host = vnet_ctx_read_host(ctx, error);
+	if (!host)
+		goto out_fail;
+	if (intent->name)
+		old = host_intent(host, intent->name);
+	if (old && (flags & VNET_APPLY_CREATE)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			    _("Network \"%s\" already exists; change it with \"vnetctl apply\" or remove it with \"vnetctl delete %s\"."),
+			    intent->name, intent->name);
+		goto out_fail;
+	}
+	if (old)
+		inherit(intent, old);
+	if (!vnet_intent_complete(intent, host, error) ||
+	    !vnet_intent_validate(intent, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
+		goto out_fail;
+
+	guests = old ? read_guests(ctx, old) : g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (!old) {
+		plan_create(ctx, plan, intent, guests);
+	} else if (vnet_intent_equal(old, intent)) {
+		/* Converged already: check the kernel still has the elements, cheaply. */
+		if (intent_active(ctx, old))
+			plan_host_side(ctx, plan, NULL, intent, guests);
+	} else if (only_forwards_differ(old, intent)) {
+		plan_update(ctx, plan, old, intent, guests);
+	} else {
+		plan_remove(ctx, plan, old, guests);
+		plan_create(ctx, plan, intent, guests);
+	}
+	if (ret_changed)
+		*ret_changed = !old || !vnet_intent_equal(old, intent);
+	if (ret_plan)
+		*ret_plan = plan_describe(ctx, plan);
+	ok = dry || plan_run(ctx, plan, error);
+	lock_release(ctx);
+	return ok;
+out_fail:
+	lock_release(ctx);
+	return false;
+}
+
+static vnet_intent *get_locked(vnet_ctx *ctx, const char *name, vnet_host **ret_host, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_ctx_read_host(ctx, error);
+	const vnet_intent *in;
+
+	if (!host)
+		return NULL;
+	in = host_intent(host, name);
+	if (!in) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+			    _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
+		return NULL;
+	}
+	if (ret_host)
+		*ret_host = g_steal_pointer(&host);
+	return vnet_intent_copy(in);
+}
+
+bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	bool ok;
+
+	if (!need_virt(ctx, error) || !lock_take(ctx, error))
+		return false;
+	in = get_locked(ctx, name, NULL, error);
+	if (!in) {
+		lock_release(ctx);
+		return false;
+	}
+	guests = read_guests(ctx, in);
+	plan_remove(ctx, plan, in, guests);
+	ok = plan_run(ctx, plan, error);
+	lock_release(ctx);
+	return ok;
+}
+
+static int intent_cmp(gconstpointer a, gconstpointer b)
+{
+	const vnet_intent *x = *(vnet_intent *const *)a, *y = *(vnet_intent *const *)b;
+
+	return g_strcmp0(x->name, y->name);
+}
+
+GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	GPtrArray *out;
+
+	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error))
+		return NULL;
+	out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_intent_free);
+	for (guint i = 0; i < host->intents->len; i++)
+		g_ptr_array_add(out, vnet_intent_copy(host->intents->pdata[i]));
+	g_ptr_array_sort(out, intent_cmp);
+	return out;
+}
+
+vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	const vnet_intent *in;
+
+	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error))
+		return NULL;
+	in = host_intent(host, name);
+	if (!in) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+			    _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
+		return NULL;
+	}
+	if (ret_active)
+		*ret_active = intent_active(ctx, in);
+	return vnet_intent_copy(in);
+}
+
+GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autofree char *net = NULL;
+
+	if (!in)
+		return NULL;
+	net = vnet_intent_network_name(in, 0);
+	if (!intent_active(ctx, in))
+		return g_ptr_array_new_with_free_func(g_free);
+	return vnet_virt_leases(ctx->virt, net, error);
+}
+
+bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
+		      unsigned flags, GError **error)
+{
+	g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(vnet_intent) old = NULL, new = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	bool ok = false;
+
+	if (!need_virt(ctx, error) || !lock_take(ctx, error))
+		return false;
+	old = get_locked(ctx, name, &host, error);
+	if (!old)
+		goto out;
+	new = vnet_intent_copy(old);
+	if (add ? !vnet_intent_add_forward(new, spec, error) : !vnet_intent_remove_forward(new, spec, error))
+		goto out;
+	if (add && !vnet_intent_validate(new, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
+		goto out;
+	guests = read_guests(ctx, old);
+	plan_update(ctx, plan, old, new, guests);
+	ok = plan_run(ctx, plan, error);
+out:
+	lock_release(ctx);
+	return ok;
+}
+
+bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
+{
+	g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(GPtrArray) intents = NULL;
+	guint count = 0;
+	bool ok;
+
+	if (!need_virt(ctx, error))
+		return false;
+	if (!ctx->local) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			    _("restore changes this host's firewall, but the connection is to another host; run it there."));
+		return false;
+	}
+	if (!lock_take(ctx, error))
+		return false;
+	intents = vnet_ctx_list(ctx, error);
+	if (!intents) {
+		lock_release(ctx);
+		return false;
+	}
+	for (guint i = 0; i < intents->len; i++) {
+		const vnet_intent *in = intents->pdata[i];
+		g_autoptr(GHashTable) guests = NULL;
+		if (!intent_active(ctx, in))
+			continue;
+		guests = read_guests(ctx, in);
+		plan_host_side(ctx, plan, NULL, in, guests);
+		count++;
+	}
+	ok = plan_run(ctx, plan, error);
+	lock_release(ctx);
+	if (ok && ret_count)
+		*ret_count = count;
+	return ok;
+}
+
+/* ---- the libvirt network hook ---- */
+
+bool vnet_hook_run(const char *network, const char *op, const char *subop,
+		   const char *xml, GError **error)
+{
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(vnet_netxml) facts = NULL;
+	g_autoptr(vnet_nft) nft = NULL;
+	g_autofree char *nat_half = NULL;
+
+	if (!xml || !strstr(xml, VNET_XML_NS))
+		return true;	/* not ours */
+	in = vnet_intent_from_xml(xml, -1, error);
+	if (!in)
+		return false;
+	nat_half = vnet_intent_network_name(in, 0);
+	/* Only the network with our bridge and elements: not a hybrid's LAN half. */
+	if (g_strcmp0(network, nat_half) != 0 || !has_own_bridge(in))
+		return true;
+	facts = vnet_netxml_parse(xml, error);
+	if (!facts)
+		return false;
+
+	/*
+	 * No lock here: a vnetctl that holds it may be waiting in libvirtd for
+	 * this very hook.  Each nftables change is one atomic transaction, and
+	 * adding or deleting elements twice is harmless, so none is needed.
+	 */
+	if (g_strcmp0(op, "started") == 0) {
+		if (!(nft = vnet_nft_new(error)) ||
+		    !vnet_nft_apply(nft, NULL, in, facts->guests, false, NULL, error))
+			return false;
+		if (in->mode != VNET_MODE_ISOLATED && !vnet_bridge_set_route_localnet(in->bridge, true, error))
+			return false;
+		return vnet_bridge_set_hairpin_all(in->bridge, error);
+	}
+	if (g_strcmp0(op, "stopped") == 0) {
+		return (nft = vnet_nft_new(error)) &&
+		       vnet_nft_apply(nft, in, NULL, facts->guests, false, NULL, error);
+	}
+	if (g_strcmp0(op, "port-created") == 0 || g_strcmp0(op, "plugged") == 0 ||
+	    g_strcmp0(op, "updated") == 0)
+		return !vnet_link_exists(in->bridge) || vnet_bridge_set_hairpin_all(in->bridge, error);
+	return true;
+}

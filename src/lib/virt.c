@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <libvirt/virterror.h>
+
+#include "virt.h"
+#include "netxml.h"
+#include "util.h"
+
+struct vnet_virt {
+	virConnectPtr conn;
+};
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
+
+/* The library never prints: libvirt's default handler writes to stderr. */
+static void silent_error(void *opaque, virErrorPtr err)
+{
+}
+
+static const char *last_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m ? m : "?";
+}
+
+vnet_virt *vnet_virt_open(const char *uri, GError **error)
+{
+	vnet_virt *v;
+	virConnectPtr conn;
+
+	virSetErrorFunc(NULL, silent_error);
+	conn = virConnectOpen(uri);
+	if (!conn) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Cannot connect to libvirt at \"%s\": %s. Is libvirtd running?"),
+			    uri ? uri : "default", last_error());
+		return NULL;
+	}
+	v = g_new0(vnet_virt, 1);
+	v->conn = conn;
+	return v;
+}
+
+void vnet_virt_close(vnet_virt *v)
+{
+	if (!v)
+		return;
+	virConnectClose(v->conn);
+	g_free(v);
+}
+
+bool vnet_virt_is_local(vnet_virt *v)
+{
+	g_autofree char *uri = virConnectGetURI(v->conn);
+	const char *p = uri ? strstr(uri, "://") : NULL;
+
+	/* "qemu:///system" has no host; "qemu+ssh://host/system" has one. */
+	return p && p[3] == '/';
+}
+
+static virNetworkPtr lookup(vnet_virt *v, const char *name, GError **error)
+{
+	virNetworkPtr net = virNetworkLookupByName(v->conn, name);
+
+	if (!net)
+		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+			    _("There is no libvirt network \"%s\"."), name);
+	return net;
+}
+
+bool vnet_virt_network_exists(vnet_virt *v, const char *name)
+{
+	g_autoptr(virNetwork) net = virNetworkLookupByName(v->conn, name);
+
+	return net != NULL;
+}
+
+bool vnet_virt_network_active(vnet_virt *v, const char *name)
+{
+	g_autoptr(virNetwork) net = virNetworkLookupByName(v->conn, name);
+
+	return net && virNetworkIsActive(net) == 1;
+}
+
+char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+	char *xml;
+
+	if (!net)
+		return NULL;
+	xml = virNetworkGetXMLDesc(net, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
+	if (!xml)
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Cannot read the XML of libvirt network \"%s\": %s."), name, last_error());
+	return xml;
+}
+
+static bool add_network(vnet_host *host, const char *xml, GError **error)
+{
+	g_autoptr(vnet_netxml) facts = NULL;
+	g_autoptr(vnet_intent) intent = NULL;
+
+	if (strstr(xml, VNET_XML_NS)) {
+		intent = vnet_intent_from_xml(xml, -1, error);
+		if (!intent)
+			return false;
+		/* A hybrid intent sits in both of its networks; keep one copy. */
+		for (guint i = 0; i < host->intents->len; i++)
+			if (g_strcmp0(((vnet_intent *)host->intents->pdata[i])->name, intent->name) == 0)
+				return true;
+		vnet_host_add_intent(host, intent);
+		return true;
+	}
+	facts = vnet_netxml_parse(xml, error);
+	if (!facts)
+		return false;
+	if (!facts->subnets->len)
+		return vnet_host_add_network(host, facts->name, facts->bridge, NULL, error);
+	for (guint i = 0; i < facts->subnets->len; i++)
+		if (!vnet_host_add_network(host, facts->name, facts->bridge, facts->subnets->pdata[i], error))
+			return false;
+	return true;
+}
+
+bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
+{
+	virNetworkPtr *nets = NULL;
+	int n = virConnectListAllNetworks(v->conn, &nets, 0);
+	bool ok = true;
+
+	if (n < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Cannot list the libvirt networks: %s."), last_error());
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		/* The persistent definition: the live one keeps old metadata until restart. */
+		g_autofree char *xml = NULL;
+		if (ok) {
+			xml = virNetworkGetXMLDesc(nets[i], virNetworkIsPersistent(nets[i]) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
+			if (!xml) {
+				g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+					    _("Cannot read the XML of libvirt network \"%s\": %s."),
+					    virNetworkGetName(nets[i]), last_error());
+				ok = false;
+			} else {
+				ok = add_network(host, xml, error);
+			}
+		}
+		virNetworkFree(nets[i]);
+	}
+	free(nets);
+	return ok;
+}
+
+bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)
+{
+	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, xml);
+
+	if (!net)
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("libvirt refused to define the network: %s."), last_error());
+	return net != NULL;
+}
+
+bool vnet_virt_undefine(vnet_virt *v, const char *name, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+
+	if (!net)
+		return false;
+	if (virNetworkUndefine(net) < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("libvirt could not undefine network \"%s\": %s."), name, last_error());
+		return false;
+	}
+	return true;
+}
+
+bool vnet_virt_start(vnet_virt *v, const char *name, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+
+	if (!net)
+		return false;
+	if (virNetworkIsActive(net) == 1)
+		return true;
+	if (virNetworkCreate(net) < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("libvirt could not start network \"%s\": %s."), name, last_error());
+		return false;
+	}
+	return true;
+}
+
+bool vnet_virt_destroy(vnet_virt *v, const char *name, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+
+	if (!net)
+		return false;
+	if (virNetworkIsActive(net) != 1)
+		return true;
+	if (virNetworkDestroy(net) < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("libvirt could not stop network \"%s\": %s."), name, last_error());
+		return false;
+	}
+	return true;
+}
+
+bool vnet_virt_set_autostart(vnet_virt *v, const char *name, bool on, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+
+	if (!net)
+		return false;
+	if (virNetworkSetAutostart(net, on) < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("libvirt could not set autostart of network \"%s\": %s."), name, last_error());
+		return false;
+	}
+	return true;
+}
+
+GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	virNetworkDHCPLeasePtr *leases = NULL;
+	int n;
+
+	if (!net)
+		return NULL;
+	n = virNetworkGetDHCPLeases(net, NULL, &leases, 0);
+	if (n < 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Cannot read the DHCP leases of network \"%s\": %s."), name, last_error());
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		g_ptr_array_add(out, g_strdup_printf("%s %s %s", leases[i]->mac ? leases[i]->mac : "-",
+						     leases[i]->ipaddr ? leases[i]->ipaddr : "-",
+						     leases[i]->hostname ? leases[i]->hostname : "-"));
+		virNetworkDHCPLeaseFree(leases[i]);
+	}
+	free(leases);
+	return g_steal_pointer(&out);
+}

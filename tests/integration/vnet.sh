@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# tests/integration/vnet.sh - helpers for tests that drive vnetctl itself.
+# Source after lib.sh and sandbox_enter.
+
+VNETCTL=${VNETCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/vnetctl}
+[ -x "$VNETCTL" ] || VNETCTL=${top_builddir:-/tmp/b}/vnetctl
+
+# install_hook: libvirt's network hook, as `make install` would put it,
+# pointing at the vnetctl under test.  Call before sandbox_start_libvirtd:
+# libvirtd looks for hooks when it starts.
+install_hook() {
+	mkdir -p /etc/libvirt/hooks/network.d
+	cat >/etc/libvirt/hooks/network.d/vnetctl <<-HOOK
+		#!/bin/sh
+		echo "\$(date +%T.%N) \$*" >>/run/vnet-sandbox/hook.log
+		exec "$VNETCTL" hook "\$@" 2>>/run/vnet-sandbox/hook.log
+	HOOK
+	chmod 755 /etc/libvirt/hooks/network.d/vnetctl
+}
+
+# vnetctl ARGS...: the vnetctl under test.
+vnetctl() {
+	"$VNETCTL" "$@"
+}
+
+# expect_refused DESC EXPECTED_SUBSTRING ARGS...: vnetctl exits 1, says
+# EXPECTED_SUBSTRING on stderr, and the host is exactly as before.
+expect_refused() {
+	local desc=$1 want=$2 out rc=0
+	shift 2
+	snapshot_host "$VNET_SCRATCH/refused.before"
+	out=$("$VNETCTL" "$@" 2>&1 >/dev/null) || rc=$?
+	snapshot_host "$VNET_SCRATCH/refused.after"
+	check "$desc: exit 1" test "$rc" -eq 1
+	check "$desc: message names \"$want\"" grep -qF -- "$want" <<<"$out"
+	[ "$rc" -eq 1 ] || diag "output: $out"
+	expect_same_snapshot "$VNET_SCRATCH/refused.before" "$VNET_SCRATCH/refused.after" || true
+}
+
+# nft_elements: the element lines of our table, for counting.
+nft_count_elements() {
+	nft -j list table inet vnetctl 2>/dev/null | jq '[.nftables[] | select(.map or .set) | (.map // .set) | (.elem // []) | length] | add // 0'
+}

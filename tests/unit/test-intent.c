@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The intent through its public API: getters and setters (a failing setter
+ * leaves the intent untouched), intent XML round-trips for every mode with
+ * every option, the intent read back out of a whole libvirt network XML, and
+ * a table of hostile or broken intent XML documents, each with the words its
+ * error must contain.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <libxml/parser.h>
+
+#include <vnet/vnet.h>
+#include "xml.h"
+
+/* Fail with the whole message unless @error is @code and names every string of @subs. */
+static void check_error(const GError *error, int code, const char *const *subs)
+{
+	if (!error)
+		fail_msg("expected an error, got success");
+	if (error->domain != VNET_ERROR || error->code != code)
+		fail_msg("expected code %d, got %d: %s", code, error->code, error->message);
+	for (; subs && *subs; subs++)
+		if (!strstr(error->message, *subs))
+			fail_msg("error \"%s\" does not contain \"%s\"", error->message, *subs);
+}
+
+#define assert_error(error, code, ...) \
+	check_error((error), (code), (const char *const[]){ __VA_ARGS__, NULL })
+
+#define assert_ok(call)                                                          \
+	do {                                                                     \
+		GError *err_ = NULL;                                             \
+		if (!(call))                                                     \
+			fail_msg("%s failed: %s", #call, err_ ? err_->message : "?"); \
+		g_clear_error(&err_);                                            \
+	} while (0)
+
+static const vnet_mode all_modes[] = {
+	VNET_MODE_NAT, VNET_MODE_ISOLATED, VNET_MODE_BRIDGED, VNET_MODE_HYBRID,
+};
+
+/* ---- modes, construction ---- */
+
+static void test_mode_strings(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	vnet_mode m = VNET_MODE_HYBRID;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(all_modes); i++) {
+		vnet_mode got = VNET_MODE_NAT;
+		assert_true(vnet_mode_from_string(vnet_mode_to_string(all_modes[i]), &got, NULL));
+		assert_int_equal(got, all_modes[i]);
+	}
+	assert_string_equal(vnet_mode_to_string(VNET_MODE_NAT), "nat");
+	assert_string_equal(vnet_mode_to_string(VNET_MODE_ISOLATED), "isolated");
+	assert_string_equal(vnet_mode_to_string(VNET_MODE_BRIDGED), "bridged");
+	assert_string_equal(vnet_mode_to_string(VNET_MODE_HYBRID), "hybrid");
+
+	assert_false(vnet_mode_from_string("NAT", &m, &error));
+	assert_error(error, VNET_ERROR_INVALID, "\"NAT\"");
+	assert_int_equal(m, VNET_MODE_HYBRID);	/* ret_mode untouched */
+	g_clear_error(&error);
+	assert_false(vnet_mode_from_string(NULL, &m, &error));
+	assert_error(error, VNET_ERROR_INVALID, "not a mode");
+}
+
+static void test_new_defaults(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = vnet_intent_new(NULL, VNET_MODE_NAT, &error);
+	g_autoptr(vnet_intent) bad = NULL;
+
+	assert_non_null(in);
+	assert_null(vnet_intent_get_name(in));
+	assert_int_equal(vnet_intent_get_mode(in), VNET_MODE_NAT);
+	assert_null(vnet_intent_get_bridge(in));
+	assert_null(vnet_intent_get_lan_bridge(in));
+	assert_null(vnet_intent_get_uplink(in));
+	assert_null(vnet_intent_get_subnet(in, 4));
+	assert_null(vnet_intent_get_subnet(in, 6));
+	assert_null(vnet_intent_get_gateway(in, 4));
+	assert_null(vnet_intent_get_gateway(in, 6));
+	assert_null(vnet_intent_get_default_guest(in));
+	assert_true(vnet_intent_get_dhcp(in));
+	assert_true(vnet_intent_get_autostart(in));
+	assert_int_equal(vnet_intent_get_n_forwards(in), 0);
+	assert_null(vnet_intent_get_forward(in, 0));
+	assert_int_equal(vnet_intent_n_networks(in), 1);
+
+	bad = vnet_intent_new(";rm -rf /", VNET_MODE_NAT, &error);
+	assert_null(bad);
+	assert_error(error, VNET_ERROR_INVALID, ";rm -rf /", "not a valid network name");
+	g_clear_error(&error);
+	bad = vnet_intent_new("web", (vnet_mode)42, &error);
+	assert_null(bad);
+	assert_error(error, VNET_ERROR_INVALID, "mode");
+}
+
+static void test_network_names(void **state)
+{
+	g_autoptr(vnet_intent) nat = vnet_intent_new("web", VNET_MODE_NAT, NULL);
+	g_autoptr(vnet_intent) hy = vnet_intent_new("web", VNET_MODE_HYBRID, NULL);
+	g_autofree char *n0 = vnet_intent_network_name(nat, 0);
+	g_autofree char *h0 = vnet_intent_network_name(hy, 0);
+	g_autofree char *h1 = vnet_intent_network_name(hy, 1);
+
+	assert_int_equal(vnet_intent_n_networks(nat), 1);
+	assert_int_equal(vnet_intent_n_networks(hy), 2);
+	assert_string_equal(n0, "web");
+	assert_string_equal(h0, "web-nat");
+	assert_string_equal(h1, "web-lan");
+}
+
+/* ---- getters and setters ---- */
+
+static void test_setters_getters(void **state)
+{
+	g_autoptr(vnet_intent) in = vnet_intent_new("web", VNET_MODE_HYBRID, NULL);
+	g_autofree char *f0 = NULL, *f1 = NULL, *f2 = NULL, *f3 = NULL, *f4 = NULL;
+	g_autoptr(GError) error = NULL;
+
+	assert_ok(vnet_intent_set_name(in, "web-2.prod_x", &err_));
+	assert_string_equal(vnet_intent_get_name(in), "web-2.prod_x");
+	assert_ok(vnet_intent_set_bridge(in, "br-nat0", &err_));
+	assert_string_equal(vnet_intent_get_bridge(in), "br-nat0");
+	assert_ok(vnet_intent_set_lan_bridge(in, "br.lan_0", &err_));
+	assert_string_equal(vnet_intent_get_lan_bridge(in), "br.lan_0");
+	assert_ok(vnet_intent_set_uplink(in, "enp3s0", &err_));
+	assert_string_equal(vnet_intent_get_uplink(in), "enp3s0");
+	/* 15 bytes is IFNAMSIZ less the NUL: the longest allowed. */
+	assert_ok(vnet_intent_set_bridge(in, "abcdefghijklmno", &err_));
+	assert_string_equal(vnet_intent_get_bridge(in), "abcdefghijklmno");
+
+	assert_ok(vnet_intent_set_subnet(in, "192.168.50.0/24", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "fd00:0:0:1::/64", &err_));
+	assert_string_equal(vnet_intent_get_subnet(in, 4), "192.168.50.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, 6), "fd00:0:0:1::/64");
+	assert_ok(vnet_intent_set_gateway(in, "192.168.50.254", &err_));
+	assert_ok(vnet_intent_set_gateway(in, "fd00:0:0:1::1", &err_));
+	assert_string_equal(vnet_intent_get_gateway(in, 4), "192.168.50.254");
+	assert_string_equal(vnet_intent_get_gateway(in, 6), "fd00:0:0:1::1");
+	assert_ok(vnet_intent_set_dhcp_range(in, "192.168.50.100", "192.168.50.199", &err_));
+	assert_ok(vnet_intent_set_default_guest(in, "192.168.50.10", &err_));
+	assert_string_equal(vnet_intent_get_default_guest(in), "192.168.50.10");
+	vnet_intent_set_dhcp(in, false);
+	vnet_intent_set_autostart(in, false);
+	assert_false(vnet_intent_get_dhcp(in));
+	assert_false(vnet_intent_get_autostart(in));
+	vnet_intent_set_dhcp(in, true);
+	assert_true(vnet_intent_get_dhcp(in));
+
+	/* Forwards come back in canonical form. */
+	assert_ok(vnet_intent_add_forward(in, "8080:80", &err_));
+	assert_ok(vnet_intent_add_forward(in, "0.0.0.0:8081:80", &err_));
+	assert_ok(vnet_intent_add_forward(in, "127.0.0.1:5000-5002:192.168.50.7:6000-6002/udp", &err_));
+	assert_ok(vnet_intent_add_forward(in, "2222:db1:22/sctp", &err_));
+	assert_ok(vnet_intent_add_forward(in, "[::]:8443:[fd00:0:0:1::9]:443", &err_));
+	assert_int_equal(vnet_intent_get_n_forwards(in), 5);
+	f0 = vnet_intent_get_forward(in, 0);
+	f1 = vnet_intent_get_forward(in, 1);
+	f2 = vnet_intent_get_forward(in, 2);
+	f3 = vnet_intent_get_forward(in, 3);
+	f4 = vnet_intent_get_forward(in, 4);
+	assert_string_equal(f0, "8080:80/tcp");
+	assert_string_equal(f1, "8081:80/tcp");
+	assert_string_equal(f2, "127.0.0.1:5000-5002:192.168.50.7:6000-6002/udp");
+	assert_string_equal(f3, "2222:db1:22/sctp");
+	assert_string_equal(f4, "8443:[fd00:0:0:1::9]:443/tcp");
+	assert_null(vnet_intent_get_forward(in, 5));
+
+	/* Remove by any spelling of the same host side. */
+	assert_ok(vnet_intent_remove_forward(in, "0.0.0.0:8081:99/tcp", &err_));
+	assert_ok(vnet_intent_remove_forward(in, "127.0.0.1:5000-5002:6000-6002/udp", &err_));
+	assert_int_equal(vnet_intent_get_n_forwards(in), 3);
+	assert_false(vnet_intent_remove_forward(in, "8080:80/udp", &error));
+	assert_error(error, VNET_ERROR_NOT_FOUND, "8080:80/udp", "web-2.prod_x");
+
+	/* NULL clears the optional fields. */
+	assert_ok(vnet_intent_set_bridge(in, NULL, &err_));
+	assert_ok(vnet_intent_set_lan_bridge(in, NULL, &err_));
+	assert_ok(vnet_intent_set_uplink(in, NULL, &err_));
+	assert_ok(vnet_intent_set_gateway(in, NULL, &err_));
+	assert_ok(vnet_intent_set_dhcp_range(in, NULL, NULL, &err_));
+	assert_ok(vnet_intent_set_default_guest(in, NULL, &err_));
+	assert_null(vnet_intent_get_bridge(in));
+	assert_null(vnet_intent_get_lan_bridge(in));
+	assert_null(vnet_intent_get_uplink(in));
+	assert_null(vnet_intent_get_gateway(in, 4));
+	assert_null(vnet_intent_get_gateway(in, 6));
+	assert_null(vnet_intent_get_default_guest(in));
+	assert_string_equal(vnet_intent_get_subnet(in, 4), "192.168.50.0/24");
+
+	assert_true(vnet_intent_check_forward_spec("[::1]:8080:[fd00::2]:80/udp", NULL));
+	g_clear_error(&error);
+	assert_false(vnet_intent_check_forward_spec("8080", &error));
+	assert_error(error, VNET_ERROR_INVALID, "\"8080\"");
+
+	/* The longest names allowed: 64 bytes for a network. */
+	assert_ok(vnet_intent_set_name(in, "n123456789012345678901234567890123456789012345678901234567890123", &err_));
+	assert_int_equal(strlen(vnet_intent_get_name(in)), 64);
+}
+
+typedef struct setter_failure {
+	const char *what;
+	bool (*call)(vnet_intent *in, GError **error);
+	int code;
+	const char *sub;
+} setter_failure;
+
+#define SETTER(fn, ...) \
+	static bool fn(vnet_intent *in, GError **error) { return __VA_ARGS__; }
+SETTER(bad_name, vnet_intent_set_name(in, ";rm -rf /", error))
+SETTER(null_name, vnet_intent_set_name(in, NULL, error))
+SETTER(dash_name, vnet_intent_set_name(in, "-web", error))
+SETTER(long_name, vnet_intent_set_name(in, "a1234567890123456789012345678901234567890123456789012345678901234", error))
+SETTER(long_bridge, vnet_intent_set_bridge(in, "abcdefghijklmnop", error))
+SETTER(slash_bridge, vnet_intent_set_bridge(in, "br/0", error))
+SETTER(dash_lan_bridge, vnet_intent_set_lan_bridge(in, "-br", error))
+SETTER(space_uplink, vnet_intent_set_uplink(in, "eth 0", error))
+SETTER(host_bits, vnet_intent_set_subnet(in, "10.9.9.5/24", error))
+SETTER(no_prefix, vnet_intent_set_subnet(in, "10.9.9.0", error))
+SETTER(bad_prefix, vnet_intent_set_subnet(in, "10.9.9.0/33", error))
+SETTER(junk_subnet, vnet_intent_set_subnet(in, "ten.nine/8", error))
+SETTER(null_subnet, vnet_intent_set_subnet(in, NULL, error))
+SETTER(bad_gateway, vnet_intent_set_gateway(in, "10.0.0.256", error))
+SETTER(half_range, vnet_intent_set_dhcp_range(in, "10.0.0.10", NULL, error))
+SETTER(v6_range, vnet_intent_set_dhcp_range(in, "10.0.0.10", "fd00::10", error))
+SETTER(bad_range_end, vnet_intent_set_dhcp_range(in, "10.0.0.10", "10.0.0.x", error))
+SETTER(v6_guest, vnet_intent_set_default_guest(in, "fd00::2", error))
+SETTER(bad_guest, vnet_intent_set_default_guest(in, "guest", error))
+SETTER(bad_forward, vnet_intent_add_forward(in, "80:eighty", error))
+SETTER(same_forward, vnet_intent_add_forward(in, "0.0.0.0:8080:10.0.0.9:8080", error))
+SETTER(range_forward, vnet_intent_add_forward(in, "8000-8090:8000-8090", error))
+SETTER(missing_forward, vnet_intent_remove_forward(in, "9999:80", error))
+SETTER(bad_remove, vnet_intent_remove_forward(in, "nonsense", error))
+
+static const setter_failure setter_failures[] = {
+	{ "name with shell", bad_name, VNET_ERROR_INVALID, ";rm -rf /" },
+	{ "NULL name", null_name, VNET_ERROR_INVALID, "network name" },
+	{ "name with dash", dash_name, VNET_ERROR_INVALID, "\"-web\"" },
+	{ "65-byte name", long_name, VNET_ERROR_INVALID, "at most 64" },
+	{ "16-byte bridge", long_bridge, VNET_ERROR_INVALID, "abcdefghijklmnop" },
+	{ "bridge with slash", slash_bridge, VNET_ERROR_INVALID, "br/0" },
+	{ "lan bridge with dash", dash_lan_bridge, VNET_ERROR_INVALID, "-br" },
+	{ "uplink with space", space_uplink, VNET_ERROR_INVALID, "eth 0" },
+	{ "subnet with host bits", host_bits, VNET_ERROR_INVALID, "10.9.9.0/24" },
+	{ "subnet without prefix", no_prefix, VNET_ERROR_INVALID, "10.9.9.0" },
+	{ "prefix 33", bad_prefix, VNET_ERROR_INVALID, "10.9.9.0/33" },
+	{ "junk subnet", junk_subnet, VNET_ERROR_INVALID, "ten.nine/8" },
+	{ "NULL subnet", null_subnet, VNET_ERROR_INVALID, "subnet" },
+	{ "bad gateway", bad_gateway, VNET_ERROR_INVALID, "10.0.0.256" },
+	{ "half a range", half_range, VNET_ERROR_INVALID, "DHCP range" },
+	{ "IPv6 range end", v6_range, VNET_ERROR_INVALID, "IPv4" },
+	{ "bad range end", bad_range_end, VNET_ERROR_INVALID, "10.0.0.x" },
+	{ "IPv6 guest", v6_guest, VNET_ERROR_INVALID, "fd00::2" },
+	{ "bad guest", bad_guest, VNET_ERROR_INVALID, "guest" },
+	{ "bad forward", bad_forward, VNET_ERROR_INVALID, "80:eighty" },
+	{ "same forward", same_forward, VNET_ERROR_CONFLICT, "8080:80/tcp" },
+	{ "overlapping range", range_forward, VNET_ERROR_CONFLICT, "8000-8090:8000-8090" },
+	{ "remove missing forward", missing_forward, VNET_ERROR_NOT_FOUND, "9999:80" },
+	{ "remove bad spec", bad_remove, VNET_ERROR_INVALID, "nonsense" },
+};
+
+/* An intent with every field set, so that a stray write would show. */
+static vnet_intent *full_intent(vnet_mode mode)
+{
+	vnet_intent *in = vnet_intent_new("web", mode, NULL);
+
+	assert_ok(vnet_intent_set_bridge(in, "br-a", &err_));
+	assert_ok(vnet_intent_set_lan_bridge(in, "br-b", &err_));
+	assert_ok(vnet_intent_set_uplink(in, "eth0", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "10.0.0.0/24", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "fd00::/64", &err_));
+	assert_ok(vnet_intent_set_gateway(in, "10.0.0.1", &err_));
+	assert_ok(vnet_intent_set_gateway(in, "fd00::1", &err_));
+	assert_ok(vnet_intent_set_dhcp_range(in, "10.0.0.100", "10.0.0.200", &err_));
+	assert_ok(vnet_intent_set_default_guest(in, "10.0.0.2", &err_));
+	assert_ok(vnet_intent_add_forward(in, "8080:80", &err_));
+	assert_ok(vnet_intent_add_forward(in, "8085:web1:80/udp", &err_));
+	vnet_intent_set_dhcp(in, false);
+	vnet_intent_set_autostart(in, false);
+	return in;
+}
+
+static void test_setter_failures_leave_intent(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(setter_failures); i++) {
+		const setter_failure *t = &setter_failures[i];
+		g_autoptr(vnet_intent) in = full_intent(VNET_MODE_HYBRID);
+		g_autofree char *before = vnet_intent_to_xml(in);
+		g_autofree char *after = NULL;
+		g_autoptr(GError) error = NULL;
+
+		print_message("setter failure: %s\n", t->what);
+		assert_false(t->call(in, &error));
+		assert_error(error, t->code, t->sub);
+		after = vnet_intent_to_xml(in);
+		assert_string_equal(before, after);
+		/* The getters' strings were not refreshed into something else either. */
+		assert_string_equal(vnet_intent_get_name(in), "web");
+		assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
+		assert_string_equal(vnet_intent_get_gateway(in, 4), "10.0.0.1");
+		assert_string_equal(vnet_intent_get_default_guest(in), "10.0.0.2");
+		assert_int_equal(vnet_intent_get_n_forwards(in), 2);
+	}
+}
+
+/* ---- round-trips ---- */
+
+/* to_xml -> from_xml -> to_xml gives the same text and an equal intent. */
+static vnet_intent *round_trip(const vnet_intent *in)
+{
+	g_autofree char *x1 = vnet_intent_to_xml(in);
+	g_autofree char *x2 = NULL;
+	g_autoptr(GError) error = NULL;
+	vnet_intent *back = vnet_intent_from_xml(x1, -1, &error);
+
+	if (!back)
+		fail_msg("reading back\n%s\nfailed: %s", x1, error->message);
+	x2 = vnet_intent_to_xml(back);
+	assert_string_equal(x1, x2);
+	assert_true(vnet_intent_equal(in, back));
+	return back;
+}
+
+static void test_round_trip_every_mode(void **state)
+{
+	static const char *const forwards[] = {
+		"8080:80",
+		"127.0.0.1:8443:10.0.0.5:443/tcp",
+		"5000-5010:5000-5010/udp",
+		"192.168.1.5:53:10.0.0.53:53/udp",
+		"2222:web1:22",
+		"3868:3868/sctp",
+		"[::1]:9000:[fd00::5]:90/sctp",
+		"[::]:7000:web6:70",
+		"[2001:db8::7]:7001-7002:[fd00::7]:7001-7002/udp",
+	};
+
+	for (size_t m = 0; m < G_N_ELEMENTS(all_modes); m++) {
+		g_autoptr(vnet_intent) in = vnet_intent_new("net-1", all_modes[m], NULL);
+		g_autoptr(vnet_intent) back = NULL, copy = NULL;
+
+		assert_ok(vnet_intent_set_bridge(in, "br-x", &err_));
+		assert_ok(vnet_intent_set_lan_bridge(in, "br-lan", &err_));
+		assert_ok(vnet_intent_set_uplink(in, "enp1s0", &err_));
+		assert_ok(vnet_intent_set_subnet(in, "10.0.0.0/16", &err_));
+		assert_ok(vnet_intent_set_subnet(in, "fd00::/64", &err_));
+		assert_ok(vnet_intent_set_gateway(in, "10.0.255.254", &err_));
+		assert_ok(vnet_intent_set_gateway(in, "fd00::fffe", &err_));
+		assert_ok(vnet_intent_set_dhcp_range(in, "10.0.1.0", "10.0.2.255", &err_));
+		assert_ok(vnet_intent_set_default_guest(in, "10.0.0.5", &err_));
+		for (size_t f = 0; f < G_N_ELEMENTS(forwards); f++)
+			assert_ok(vnet_intent_add_forward(in, forwards[f], &err_));
+		vnet_intent_set_dhcp(in, m % 2);
+		vnet_intent_set_autostart(in, !(m % 2));
+
+		back = round_trip(in);
+		assert_int_equal(vnet_intent_get_mode(back), all_modes[m]);
+		assert_string_equal(vnet_intent_get_name(back), "net-1");
+		assert_string_equal(vnet_intent_get_bridge(back), "br-x");
+		assert_string_equal(vnet_intent_get_lan_bridge(back), "br-lan");
+		assert_string_equal(vnet_intent_get_uplink(back), "enp1s0");
+		assert_string_equal(vnet_intent_get_subnet(back, 4), "10.0.0.0/16");
+		assert_string_equal(vnet_intent_get_subnet(back, 6), "fd00::/64");
+		assert_string_equal(vnet_intent_get_gateway(back, 4), "10.0.255.254");
+		assert_string_equal(vnet_intent_get_gateway(back, 6), "fd00::fffe");
+		assert_string_equal(vnet_intent_get_default_guest(back), "10.0.0.5");
+		assert_int_equal(vnet_intent_get_dhcp(back), m % 2);
+		assert_int_equal(vnet_intent_get_autostart(back), !(m % 2));
+		assert_int_equal(vnet_intent_get_n_forwards(back), G_N_ELEMENTS(forwards));
+		for (guint f = 0; f < G_N_ELEMENTS(forwards); f++) {
+			g_autofree char *a = vnet_intent_get_forward(in, f);
+			g_autofree char *b = vnet_intent_get_forward(back, f);
+			assert_string_equal(a, b);
+		}
+
+		copy = vnet_intent_copy(in);
+		assert_true(vnet_intent_equal(in, copy));
+		vnet_intent_set_autostart(copy, m % 2);
+		assert_false(vnet_intent_equal(in, copy));
+	}
+}
+
+static void test_round_trip_minimal(void **state)
+{
+	for (size_t m = 0; m < G_N_ELEMENTS(all_modes); m++) {
+		g_autoptr(vnet_intent) in = vnet_intent_new(NULL, all_modes[m], NULL);
+		g_autoptr(vnet_intent) back = round_trip(in);
+		g_autoptr(vnet_intent) other = vnet_intent_new(NULL, all_modes[(m + 1) % 4], NULL);
+
+		assert_null(vnet_intent_get_name(back));
+		assert_null(vnet_intent_get_subnet(back, 4));
+		assert_true(vnet_intent_get_dhcp(back));
+		assert_true(vnet_intent_get_autostart(back));
+		assert_false(vnet_intent_equal(in, other));
+	}
+}
+
+static void test_equal(void **state)
+{
+	g_autoptr(vnet_intent) a = full_intent(VNET_MODE_NAT);
+	g_autoptr(vnet_intent) b = full_intent(VNET_MODE_NAT);
+
+	assert_true(vnet_intent_equal(a, b));
+	assert_ok(vnet_intent_add_forward(b, "9090:90", &err_));
+	assert_false(vnet_intent_equal(a, b));
+	assert_ok(vnet_intent_remove_forward(b, "9090:90", &err_));
+	assert_true(vnet_intent_equal(a, b));
+	assert_ok(vnet_intent_set_subnet(b, "10.0.1.0/24", &err_));
+	assert_false(vnet_intent_equal(a, b));
+}
+
+/* ---- the intent inside libvirt network XML ---- */
+
+static void test_from_network_xml(void **state)
+{
+	for (size_t m = 0; m < G_N_ELEMENTS(all_modes); m++) {
+		g_autoptr(vnet_intent) in = vnet_intent_new("lab", all_modes[m], NULL);
+		g_autoptr(vnet_host) host = vnet_host_new();
+
+		if (all_modes[m] == VNET_MODE_BRIDGED)
+			assert_ok(vnet_intent_set_bridge(in, "br0", &err_));
+		if (all_modes[m] == VNET_MODE_NAT || all_modes[m] == VNET_MODE_HYBRID)
+			assert_ok(vnet_intent_add_forward(in, "8080:80", &err_));
+		assert_ok(vnet_intent_complete(in, host, &err_));
+		for (guint i = 0; i < vnet_intent_n_networks(in); i++) {
+			g_autoptr(GError) error = NULL;
+			g_autofree char *net = vnet_intent_network_xml(in, i, &error);
+			g_autoptr(vnet_intent) back = NULL;
+
+			assert_non_null(net);
+			assert_non_null(strstr(net, "<metadata>"));
+			back = vnet_intent_from_xml(net, -1, &error);
+			if (!back)
+				fail_msg("%s: %s", net, error->message);
+			assert_true(vnet_intent_equal(in, back));
+		}
+		assert_null(vnet_intent_network_xml(in, vnet_intent_n_networks(in), NULL));
+	}
+}
+
+static void test_from_network_xml_by_hand(void **state)
+{
+	/* As libvirt's dumpxml gives it: other metadata first, our element deeper down. */
+	static const char xml[] =
+		"<network connections='1'>\n"
+		"  <name>web</name>\n"
+		"  <uuid>2f5d4c1e-8c1a-4d4e-9d53-7f9f0c8b4a11</uuid>\n"
+		"  <metadata>\n"
+		"    <other:info xmlns:other='http://example.org/other'><other:intent mode='bridged'/></other:info>\n"
+		"    <v:intent xmlns:v='http://vnetctl.org/xmlns/intent/1' name='web' mode='nat' dhcp='no' autostart='yes'>\n"
+		"      <v:bridge name='vn-web'/>\n"
+		"      <v:ipv4 subnet='10.1.2.0/24' gateway='10.1.2.1' guest='10.1.2.2'/>\n"
+		"      <!-- a comment is fine -->\n"
+		"      <v:forward>\n   8080:80/tcp  \n</v:forward>\n"
+		"    </v:intent>\n"
+		"  </metadata>\n"
+		"  <forward mode='open'/>\n"
+		"  <bridge name='vn-web' stp='on' delay='0'/>\n"
+		"  <ip address='10.1.2.1' prefix='24'/>\n"
+		"</network>\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = vnet_intent_from_xml(xml, -1, &error);
+	g_autofree char *fwd = NULL;
+
+	if (!in)
+		fail_msg("%s", error->message);
+	assert_string_equal(vnet_intent_get_name(in), "web");
+	assert_int_equal(vnet_intent_get_mode(in), VNET_MODE_NAT);
+	assert_false(vnet_intent_get_dhcp(in));
+	assert_string_equal(vnet_intent_get_bridge(in), "vn-web");
+	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.1.2.0/24");
+	assert_string_equal(vnet_intent_get_default_guest(in), "10.1.2.2");
+	fwd = vnet_intent_get_forward(in, 0);
+	assert_string_equal(fwd, "8080:80/tcp");
+
+	/* A default namespace, and a length that stops before trailing garbage. */
+	{
+		static const char buf[] =
+			"<intent xmlns='http://vnetctl.org/xmlns/intent/1' mode='isolated'/>GARBAGE";
+		g_autoptr(vnet_intent) iso = vnet_intent_from_xml(buf, strlen(buf) - 7, &error);
+		if (!iso)
+			fail_msg("%s", error->message);
+		assert_int_equal(vnet_intent_get_mode(iso), VNET_MODE_ISOLATED);
+		assert_null(vnet_intent_get_name(iso));
+	}
+}
+
+static void test_network_xml_incomplete(void **state)
+{
+	g_autoptr(vnet_intent) in = vnet_intent_new(NULL, VNET_MODE_NAT, NULL);
+	g_autoptr(GError) error = NULL;
+
+	assert_null(vnet_intent_network_xml(in, 0, &error));
+	assert_error(error, VNET_ERROR_INVALID, "not complete");
+}
+
+/* ---- hostile and broken intent XML ---- */
+
+#define NS "xmlns='http://vnetctl.org/xmlns/intent/1'"
+#define LOL(n, m) "<!ENTITY lol" #n " '&lol" #m ";&lol" #m ";&lol" #m ";&lol" #m ";&lol" #m \
+	";&lol" #m ";&lol" #m ";&lol" #m ";&lol" #m ";&lol" #m ";'>"
+
+typedef struct bad_xml {
+	const char *what;
+	const char *xml;
+	int code;
+	const char *sub;
+} bad_xml;
+
+static const bad_xml bad_xmls[] = {
+	{ "not well-formed", "<intent " NS " mode='nat'>", VNET_ERROR_INVALID, "not well-formed" },
+	{ "mismatched tag", "<intent " NS " mode='nat'></intnet>", VNET_ERROR_INVALID, "not well-formed" },
+	{ "not XML at all", "nat 10.0.0.0/24", VNET_ERROR_INVALID, "not well-formed" },
+	{ "empty", "", VNET_ERROR_INVALID, "empty" },
+	{ "billion laughs",
+	  "<?xml version='1.0'?>\n<!DOCTYPE intent [<!ENTITY lol0 'lol'>"
+	  LOL(1, 0) LOL(2, 1) LOL(3, 2) LOL(4, 3) LOL(5, 4) LOL(6, 5) LOL(7, 6) LOL(8, 7) LOL(9, 8)
+	  "]>\n<intent " NS " name='&lol9;' mode='nat'><forward>&lol9;</forward></intent>",
+	  VNET_ERROR_INVALID, "DOCTYPE" },
+	{ "internal entity", "<!DOCTYPE intent [<!ENTITY n 'web'>]><intent " NS " name='&n;' mode='nat'/>",
+	  VNET_ERROR_INVALID, "DOCTYPE" },
+	{ "external entity",
+	  "<!DOCTYPE intent [<!ENTITY xxe SYSTEM 'file:///etc/passwd'>]>"
+	  "<intent " NS " mode='nat'><forward>&xxe;</forward></intent>",
+	  VNET_ERROR_INVALID, "DOCTYPE" },
+	{ "external parameter entity",
+	  "<!DOCTYPE intent [<!ENTITY % xxe SYSTEM 'file:///etc/passwd'> %xxe;]><intent " NS " mode='nat'/>",
+	  VNET_ERROR_INVALID, "DOCTYPE" },
+	{ "external DTD", "<!DOCTYPE intent SYSTEM 'file:///etc/passwd'><intent " NS " mode='nat'/>",
+	  VNET_ERROR_INVALID, "DOCTYPE" },
+	{ "network DTD", "<!DOCTYPE intent SYSTEM 'http://127.0.0.1:9/x.dtd'><intent " NS " mode='nat'/>",
+	  VNET_ERROR_INVALID, "DOCTYPE" },
+	{ "no namespace", "<intent mode='nat'/>", VNET_ERROR_INVALID, "no <intent> element" },
+	{ "other namespace", "<intent xmlns='http://vnetctl.org/xmlns/intent/2' mode='nat'/>",
+	  VNET_ERROR_INVALID, "http://vnetctl.org/xmlns/intent/1" },
+	{ "network without metadata", "<network><name>web</name></network>", VNET_ERROR_INVALID,
+	  "no <intent> element" },
+	{ "unknown element", "<intent " NS " mode='nat'><firewall/></intent>", VNET_ERROR_INVALID,
+	  "unknown element <firewall>" },
+	{ "element of another namespace",
+	  "<intent " NS " mode='nat'><x:bridge xmlns:x='urn:x' name='br0'/></intent>",
+	  VNET_ERROR_INVALID, "unknown element <bridge>" },
+	{ "unknown attribute", "<intent " NS " mode='nat' colour='red'/>", VNET_ERROR_INVALID,
+	  "unknown attribute \"colour\" on <intent>" },
+	{ "unknown attribute on ipv4", "<intent " NS " mode='nat'><ipv4 subnet='10.0.0.0/24' mask='24'/></intent>",
+	  VNET_ERROR_INVALID, "unknown attribute \"mask\" on <ipv4>" },
+	{ "unknown attribute on bridge", "<intent " NS " mode='nat'><bridge name='br0' stp='on'/></intent>",
+	  VNET_ERROR_INVALID, "unknown attribute \"stp\" on <bridge>" },
+	{ "no mode", "<intent " NS " name='web'/>", VNET_ERROR_INVALID, "no mode attribute" },
+	{ "bad mode", "<intent " NS " mode='router'/>", VNET_ERROR_INVALID, "\"router\" is not a mode" },
+	{ "name with shell", "<intent " NS " name=';rm -rf /' mode='nat'/>", VNET_ERROR_INVALID,
+	  "\";rm -rf /\" is not a valid network name" },
+	{ "name too long",
+	  "<intent " NS " name='n1234567890123456789012345678901234567890123456789012345678901234' mode='nat'/>",
+	  VNET_ERROR_INVALID, "n1234567890123456789012345678901234567890123456789012345678901234" },
+	{ "name starting with dash", "<intent " NS " name='-web' mode='nat'/>", VNET_ERROR_INVALID,
+	  "\"-web\" is not a valid network name" },
+	{ "empty name", "<intent " NS " name='' mode='nat'/>", VNET_ERROR_INVALID, "not a valid network name" },
+	{ "bridge of 16 bytes", "<intent " NS " mode='nat'><bridge name='abcdefghijklmnop'/></intent>",
+	  VNET_ERROR_INVALID, "\"abcdefghijklmnop\" is not a valid interface name" },
+	{ "bridge without name", "<intent " NS " mode='nat'><bridge/></intent>", VNET_ERROR_INVALID,
+	  "<bridge> element of the intent XML has no name" },
+	{ "uplink with shell", "<intent " NS " mode='bridged'><uplink name='eth0;reboot'/></intent>",
+	  VNET_ERROR_INVALID, "eth0;reboot" },
+	{ "bad CIDR", "<intent " NS " mode='nat'><ipv4 subnet='10.0.0.0/33'/></intent>",
+	  VNET_ERROR_INVALID, "\"10.0.0.0/33\" is not a valid subnet" },
+	{ "CIDR with host bits", "<intent " NS " mode='nat'><ipv4 subnet='10.0.0.7/24'/></intent>",
+	  VNET_ERROR_INVALID, "10.0.0.0/24" },
+	{ "IPv6 in ipv4", "<intent " NS " mode='nat'><ipv4 subnet='fd00::/64'/></intent>",
+	  VNET_ERROR_INVALID, "<ipv4> element of the intent XML holds an IPv6 address" },
+	{ "IPv6 gateway in ipv4", "<intent " NS " mode='nat'><ipv4 gateway='fd00::1'/></intent>",
+	  VNET_ERROR_INVALID, "<ipv4>" },
+	{ "IPv4 in ipv6", "<intent " NS " mode='nat'><ipv6 subnet='10.0.0.0/24'/></intent>",
+	  VNET_ERROR_INVALID, "<ipv6> element of the intent XML holds an IPv4 address" },
+	{ "bad gateway", "<intent " NS " mode='nat'><ipv4 gateway='10.0.0.300'/></intent>",
+	  VNET_ERROR_INVALID, "10.0.0.300" },
+	{ "half a DHCP range", "<intent " NS " mode='nat'><ipv4 dhcp-start='10.0.0.2'/></intent>",
+	  VNET_ERROR_INVALID, "DHCP range" },
+	{ "IPv6 guest", "<intent " NS " mode='nat'><ipv4 guest='fd00::2'/></intent>",
+	  VNET_ERROR_INVALID, "fd00::2" },
+	{ "duplicate bridge", "<intent " NS " mode='nat'><bridge name='br0'/><bridge name='br1'/></intent>",
+	  VNET_ERROR_INVALID, "more than one <bridge>" },
+	{ "duplicate ipv4", "<intent " NS " mode='nat'><ipv4 subnet='10.0.0.0/24'/><ipv4 subnet='10.0.1.0/24'/></intent>",
+	  VNET_ERROR_INVALID, "more than one <ipv4>" },
+	{ "bad forward text", "<intent " NS " mode='nat'><forward>80:eighty</forward></intent>",
+	  VNET_ERROR_INVALID, "80:eighty" },
+	{ "empty forward", "<intent " NS " mode='nat'><forward/></intent>", VNET_ERROR_INVALID,
+	  "forward is empty" },
+	{ "duplicate forward", "<intent " NS " mode='nat'><forward>8080:80</forward><forward>8080:81</forward></intent>",
+	  VNET_ERROR_CONFLICT, "8080:81" },
+	{ "dhcp maybe", "<intent " NS " mode='nat' dhcp='maybe'/>", VNET_ERROR_INVALID,
+	  "dhcp=\"maybe\" must be \"yes\" or \"no\"" },
+	{ "autostart 1", "<intent " NS " mode='nat' autostart='1'/>", VNET_ERROR_INVALID,
+	  "autostart=\"1\"" },
+};
+
+static int loader_calls;
+
+static xmlParserInputPtr spy_entity_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	loader_calls++;
+	return NULL;
+}
+
+static void test_bad_xml(void **state)
+{
+	xmlExternalEntityLoader saved = xmlGetExternalEntityLoader();
+
+	/* Nothing may be fetched: not a file, not a URL, not a DTD. */
+	xmlSetExternalEntityLoader(spy_entity_loader);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_xmls); i++) {
+		const bad_xml *t = &bad_xmls[i];
+		g_autoptr(GError) error = NULL;
+		g_autoptr(vnet_intent) in = NULL;
+
+		print_message("bad intent XML: %s\n", t->what);
+		in = vnet_intent_from_xml(t->xml, -1, &error);
+		assert_null(in);
+		assert_error(error, t->code, t->sub);
+		/* Nothing of /etc/passwd leaks into a message. */
+		assert_null(strstr(error->message, "root:"));
+		assert_int_equal(loader_calls, 0);
+	}
+	xmlSetExternalEntityLoader(saved);
+}
+
+static void test_null_and_size_limit(void **state)
+{
+	static const char head[] = "<intent " NS " mode='nat'/>";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	g_autofree char *big = g_malloc(VNET_XML_MAX + 2);
+
+	assert_null(vnet_intent_from_xml(NULL, -1, &error));
+	assert_error(error, VNET_ERROR_INVALID, "empty");
+	g_clear_error(&error);
+	assert_null(vnet_intent_from_xml(head, 0, &error));
+	assert_error(error, VNET_ERROR_INVALID, "empty");
+	g_clear_error(&error);
+
+	/* Exactly 4 MiB (a document padded with blanks) is read ... */
+	memset(big, ' ', VNET_XML_MAX + 1);
+	memcpy(big, head, strlen(head));
+	big[VNET_XML_MAX] = '\0';
+	in = vnet_intent_from_xml(big, -1, &error);
+	if (!in)
+		fail_msg("a document of exactly 4 MiB: %s", error->message);
+	g_clear_pointer(&in, vnet_intent_free);
+
+	/* ... one byte more is refused before parsing. */
+	big[VNET_XML_MAX] = ' ';
+	big[VNET_XML_MAX + 1] = '\0';
+	assert_null(vnet_intent_from_xml(big, -1, &error));
+	assert_error(error, VNET_ERROR_INVALID, "4 MiB");
+	g_clear_error(&error);
+	assert_null(vnet_intent_from_xml(big, VNET_XML_MAX + 1, &error));
+	assert_error(error, VNET_ERROR_INVALID, "4 MiB");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mode_strings),
+		cmocka_unit_test(test_new_defaults),
+		cmocka_unit_test(test_network_names),
+		cmocka_unit_test(test_setters_getters),
+		cmocka_unit_test(test_setter_failures_leave_intent),
+		cmocka_unit_test(test_round_trip_every_mode),
+		cmocka_unit_test(test_round_trip_minimal),
+		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_from_network_xml),
+		cmocka_unit_test(test_from_network_xml_by_hand),
+		cmocka_unit_test(test_network_xml_incomplete),
+		cmocka_unit_test(test_bad_xml),
+		cmocka_unit_test(test_null_and_size_limit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
