@@ -59,7 +59,8 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", create_opts, NULL)) != -1) {
+	/* The leading ":" makes a missing value ':' rather than an unknown option '?'. */
+	while ((opt = getopt_long(argc, argv, ":", create_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_MODE: mode_s = optarg; break;
 		case OPT_SUBNET: subnet = optarg; break;

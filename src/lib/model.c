@@ -456,7 +456,12 @@ bool vnet_host_add_listener(vnet_host *host, const char *proto, const char *addr
 	}
 	if (addr && !vnet_addr_parse(addr, &l.addr, error))
 		return false;
+	/* 0.0.0.0 and :: (as ss and sock_diag report them) mean every address. */
 	l.has_addr = addr != NULL;
+	if (l.has_addr) {
+		static const guint8 zero[16];
+		l.has_addr = memcmp(l.addr.b, zero, sizeof(zero)) != 0;
+	}
 	g_array_append_val(host->listeners, l);
 	return true;
 }

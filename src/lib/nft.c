@@ -1,5 +1,736 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder: the nftables backend is being written (issue 4). */
+/*
+ * nft: the nftables backend (see nft.h).  The table is fixed text created
+ * in one transaction together with an empty marker set, "layout1"; whether
+ * the marker exists is the one cheap question asked before each change
+ * (libnftables fetches only that set for it, whatever the size of the maps).
+ * A change is a diff of two intents' elements sent as one transaction.  The
+ * kernel is read back (JSON, parsed with jansson) only on request or when a
+ * transaction failed because the kernel drifted from what we expected.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <nftables/libnftables.h>
+
 #include "nft.h"
+#include "util.h"
+
+#define T VNET_NFT_FAMILY " " VNET_NFT_TABLE
+
+/*
+ * Created last in the transaction that creates layout 1, so its presence
+ * means every chain, rule and set of that layout is in place.  A later
+ * layout gets a new marker and its table commands remove the old one.
+ */
+#define LAYOUT_MARKER "layout1"
+
+enum {
+	SET_NAT_IF,
+	SET_ISO_IF,
+	SET_INTRA_IF,
+	SET_NAT4,
+	SET_NAT6,
+	SET_FWD4,
+	SET_FWD4_ADDR,
+	SET_FWD6,
+	SET_FWD6_ADDR,
+	N_SETS
+};
+
+static const struct set_def {
+	const char *name;
+	bool ifname;	/* elements are interface names, quoted in commands */
+	guint prefix;	/* interval set of addresses: the full prefix length, else 0 */
+} sets[N_SETS] = {
+	[SET_NAT_IF] = { "nat_if", true, 0 },
+	[SET_ISO_IF] = { "iso_if", true, 0 },
+	[SET_INTRA_IF] = { "intra_if", true, 0 },
+	[SET_NAT4] = { "nat4", false, 32 },
+	[SET_NAT6] = { "nat6", false, 128 },
+	[SET_FWD4] = { "fwd4", false, 0 },
+	[SET_FWD4_ADDR] = { "fwd4_addr", false, 0 },
+	[SET_FWD6] = { "fwd6", false, 0 },
+	[SET_FWD6_ADDR] = { "fwd6_addr", false, 0 },
+};
+
+/* The DNAT rules, the same in prerouting (pre) and output (out). */
+#define DNAT_RULES(CHAIN) \
+	"add rule " T " " CHAIN " fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_addr\n" \
+	"add rule " T " " CHAIN " meta nfproto ipv4 fib daddr type local dnat ip to meta l4proto . th dport map @fwd4\n" \
+	"add rule " T " " CHAIN " fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_addr\n" \
+	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local dnat ip6 to meta l4proto . th dport map @fwd6\n"
+
+static const char table_commands[] =
+	"add table " T "\n"
+	/* NAT bridges, isolated bridges, and (BRIDGE . BRIDGE) for both */
+	"add set " T " nat_if { type ifname; }\n"
+	"add set " T " iso_if { type ifname; }\n"
+	"add set " T " intra_if { type ifname . ifname; }\n"
+	/* NAT subnets */
+	"add set " T " nat4 { type ipv4_addr; flags interval; }\n"
+	"add set " T " nat6 { type ipv6_addr; flags interval; }\n"
+	/* forwards on any host address, and on one host address */
+	"add map " T " fwd4 { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	"add map " T " fwd4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+	"add map " T " fwd6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+	"add map " T " fwd6_addr { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+	"add chain " T " guard { type filter hook prerouting priority raw; policy accept; }\n"
+	"add chain " T " pre { type nat hook prerouting priority dstnat; policy accept; }\n"
+	/* nft 1.0.6 refuses the keyword dstnat in the output hook */
+	"add chain " T " out { type nat hook output priority -100; policy accept; }\n"
+	"add chain " T " post { type nat hook postrouting priority srcnat; policy accept; }\n"
+	"add chain " T " forward { type filter hook forward priority filter; policy accept; }\n"
+	/* so that running these commands again never duplicates a rule */
+	"flush chain " T " guard\n"
+	"flush chain " T " pre\n"
+	"flush chain " T " out\n"
+	"flush chain " T " post\n"
+	"flush chain " T " forward\n"
+	/*
+	 * CVE-2020-8558: route_localnet on our bridges would let a guest (or
+	 * anything not on loopback) reach a service bound to 127.0.0.1, or a
+	 * forward bound to it.  Only loopback may carry loopback addresses.
+	 */
+	"add rule " T " guard iif != \"lo\" ip daddr 127.0.0.0/8 drop\n"
+	"add rule " T " guard iif != \"lo\" ip saddr 127.0.0.0/8 drop\n"
+	"add rule " T " guard iif != \"lo\" ip6 daddr ::1 drop\n"
+	"add rule " T " guard iif != \"lo\" ip6 saddr ::1 drop\n"
+	DNAT_RULES("pre")
+	DNAT_RULES("out")
+	/* from the host's localhost: the guest could not answer 127.0.0.1 */
+	"add rule " T " post oifname @nat_if ct status dnat ip saddr 127.0.0.0/8 masquerade\n"
+	"add rule " T " post oifname @nat_if ct status dnat ip6 saddr ::1 masquerade\n"
+	/* hairpin: a guest reaching a forward through the host's address */
+	"add rule " T " post ct status dnat ip saddr @nat4 ip daddr @nat4 masquerade\n"
+	"add rule " T " post ct status dnat ip6 saddr @nat6 ip6 daddr @nat6 masquerade\n"
+	"add rule " T " post ip saddr @nat4 ip daddr != @nat4 masquerade\n"
+	"add rule " T " post ip6 saddr @nat6 ip6 daddr != @nat6 masquerade\n"
+	/* guests of one bridge (seen here only when br_netfilter is loaded) */
+	"add rule " T " forward iifname . oifname @intra_if accept\n"
+	"add rule " T " forward iifname @iso_if drop\n"
+	"add rule " T " forward oifname @iso_if drop\n"
+	"add rule " T " forward ct state established,related accept\n"
+	"add rule " T " forward ct status dnat accept\n"
+	"add rule " T " forward oifname @nat_if drop\n"
+	"add rule " T " forward iifname @nat_if accept\n"
+	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 1 is complete\"; }\n";
+
+struct vnet_nft {
+	struct nft_ctx *ctx;
+};
+
+vnet_nft *vnet_nft_new(GError **error)
+{
+	g_autoptr(vnet_nft) nft = g_new0(vnet_nft, 1);
+
+	nft->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft->ctx || nft_ctx_buffer_output(nft->ctx) != 0 || nft_ctx_buffer_error(nft->ctx) != 0) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Could not set up libnftables; check that the nftables library is installed and not damaged."));
+		return NULL;
+	}
+	return g_steal_pointer(&nft);
+}
+
+void vnet_nft_free(vnet_nft *nft)
+{
+	if (!nft)
+		return;
+	if (nft->ctx)
+		nft_ctx_free(nft->ctx);
+	g_free(nft);
+}
+
+char *vnet_nft_table_commands(void)
+{
+	return g_strdup(table_commands);
+}
+
+/* ------------------------------------------------------------ elements */
+
+typedef struct elem {
+	guint set;
+	char *key;	/* canonical: "tcp . 8080" */
+	char *data;	/* canonical, maps only: "10.0.0.2 . 80" */
+	char *line;	/* "fwd4 tcp . 8080 : 10.0.0.2 . 80" */
+	char *keyline;	/* "fwd4 tcp . 8080" */
+} elem;
+
+static void elem_free(gpointer p)
+{
+	elem *e = p;
+
+	g_free(e->key);
+	g_free(e->data);
+	g_free(e->line);
+	g_free(e->keyline);
+	g_free(e);
+}
+
+/* A list of elements without duplicates, in the order they were added. */
+typedef struct elem_list {
+	GPtrArray *items;	/* elem * */
+	GHashTable *lines;	/* line -> elem *, not owned */
+	GHashTable *keys;	/* keyline -> elem *, not owned */
+} elem_list;
+
+static elem_list *elem_list_new(void)
+{
+	elem_list *l = g_new0(elem_list, 1);
+
+	l->items = g_ptr_array_new_with_free_func(elem_free);
+	l->lines = g_hash_table_new(g_str_hash, g_str_equal);
+	l->keys = g_hash_table_new(g_str_hash, g_str_equal);
+	return l;
+}
+
+static void elem_list_free(elem_list *l)
+{
+	if (!l)
+		return;
+	g_hash_table_unref(l->lines);
+	g_hash_table_unref(l->keys);
+	g_ptr_array_unref(l->items);
+	g_free(l);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(elem_list, elem_list_free)
+
+static void elem_list_add(elem_list *l, guint set, const char *key, const char *data)
+{
+	elem *e = g_new0(elem, 1);
+
+	e->set = set;
+	e->key = g_strdup(key);
+	e->data = g_strdup(data);
+	e->keyline = g_strdup_printf("%s %s", sets[set].name, key);
+	e->line = data ? g_strdup_printf("%s : %s", e->keyline, data) : g_strdup(e->keyline);
+	if (g_hash_table_contains(l->lines, e->line)) {
+		elem_free(e);
+		return;
+	}
+	g_hash_table_insert(l->lines, e->line, e);
+	g_hash_table_insert(l->keys, e->keyline, e);
+	g_ptr_array_add(l->items, e);
+}
+
+/* The element as nft syntax: interface names quoted. */
+static void append_elem_expr(GString *s, const elem *e)
+{
+	if (!sets[e->set].ifname) {
+		g_string_append(s, e->key);
+	} else {
+		g_auto(GStrv) names = g_strsplit(e->key, " . ", -1);
+		for (guint i = 0; names[i]; i++)
+			g_string_append_printf(s, "%s\"%s\"", i ? " . " : "", names[i]);
+	}
+	if (e->data)
+		g_string_append_printf(s, " : %s", e->data);
+}
+
+/* An element read from the kernel is turned into a command only if it is safe to. */
+static bool elem_is_safe(const elem *e)
+{
+	g_auto(GStrv) names = NULL;
+
+	if (!sets[e->set].ifname)
+		return strpbrk(e->line, "\"{};#\n") == NULL;
+	names = g_strsplit(e->key, " . ", -1);
+	for (guint i = 0; names[i]; i++)
+		if (!vnet_name_is_valid(names[i], VNET_IFNAME_MAX))
+			return false;
+	return true;
+}
+
+/* "VERB element inet vnetctl SET { ... }" for the elements of @items in @set. */
+static void append_set_command(GString *s, const char *verb, guint set, GPtrArray *items)
+{
+	const char *sep;
+	guint n = 0;
+
+	for (guint i = 0; i < items->len; i++)
+		n += ((elem *)items->pdata[i])->set == set;
+	if (n == 0)
+		return;
+	g_string_append_printf(s, "%s element " T " %s {", verb, sets[set].name);
+	/* one element on the line, more one per line */
+	sep = n == 1 ? " " : "\n\t";
+	n = 0;
+	for (guint i = 0; i < items->len; i++) {
+		const elem *e = items->pdata[i];
+		if (e->set != set)
+			continue;
+		g_string_append(s, n++ ? ",\n\t" : sep);
+		append_elem_expr(s, e);
+	}
+	g_string_append(s, strcmp(sep, " ") == 0 ? " }\n" : "\n}\n");
+}
+
+/*
+ * The address a forward goes to: the default guest, its own address, or
+ * the named domain's address from @guests.  False (skip the forward) when
+ * there is none or it is not a host address of the network's subnet.
+ */
+static bool forward_target(const vnet_intent *in, const vnet_forward *f, GHashTable *guests,
+			   vnet_addr *ret)
+{
+	const vnet_cidr *sub = NULL;
+	vnet_addr a = { 0 };
+	bool found = false;
+
+	switch (f->guest_kind) {
+	case VNET_GUEST_DEFAULT:
+		found = in->has_guest;
+		a = in->guest;
+		break;
+	case VNET_GUEST_ADDR:
+		found = true;
+		a = f->guest_addr;
+		break;
+	case VNET_GUEST_NAME: {
+		const char *v = guests ? g_hash_table_lookup(guests, f->guest_name) : NULL;
+		g_auto(GStrv) tokens = v ? g_strsplit_set(v, " ,\t\n", -1) : NULL;
+		for (guint i = 0; tokens && tokens[i] && !found; i++)
+			found = tokens[i][0] && vnet_addr_parse(tokens[i], &a, NULL) && a.family == f->family;
+		break;
+	}
+	}
+	if (!found || a.family != f->family)
+		return false;
+	if (f->family == AF_INET && in->has_subnet4)
+		sub = &in->subnet4;
+	else if (f->family == AF_INET6 && in->has_subnet6)
+		sub = &in->subnet6;
+	if (!sub || !vnet_cidr_contains(sub, &a) || vnet_cidr_is_reserved(sub, &a))
+		return false;
+	*ret = a;
+	return true;
+}
+
+/* One element per port of the forward's range: 8000-8010:80-90 is 11. */
+static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_forward *f,
+			      GHashTable *guests)
+{
+	g_autofree char *target = NULL;
+	g_autofree char *host = NULL;
+	const char *proto = vnet_proto_to_string(f->proto);
+	vnet_addr a;
+	guint set;
+
+	if (!forward_target(in, f, guests, &a))
+		return;
+	target = vnet_addr_format(&a);
+	if (f->has_host_addr)
+		host = vnet_addr_format(&f->host_addr);
+	if (f->family == AF_INET6)
+		set = host ? SET_FWD6_ADDR : SET_FWD6;
+	else
+		set = host ? SET_FWD4_ADDR : SET_FWD4;
+	for (guint p = f->host_port, g = f->guest_port; p <= f->host_port_end; p++, g++) {
+		g_autofree char *key = host ? g_strdup_printf("%s . %s . %u", host, proto, p)
+					    : g_strdup_printf("%s . %u", proto, p);
+		g_autofree char *data = g_strdup_printf("%s . %u", target, g);
+		elem_list_add(l, set, key, data);
+	}
+}
+
+static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
+{
+	g_autoptr(elem_list) l = elem_list_new();
+	bool nat = false;
+
+	if (!in)
+		return g_steal_pointer(&l);
+	switch (in->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_HYBRID:	/* in->bridge is the NAT half */
+		nat = true;
+		break;
+	case VNET_MODE_ISOLATED:
+		nat = false;
+		break;
+	case VNET_MODE_BRIDGED:
+		return g_steal_pointer(&l);
+	}
+	if (in->bridge) {
+		g_autofree char *pair = g_strdup_printf("%s . %s", in->bridge, in->bridge);
+		elem_list_add(l, nat ? SET_NAT_IF : SET_ISO_IF, in->bridge, NULL);
+		elem_list_add(l, SET_INTRA_IF, pair, NULL);
+	}
+	if (!nat)
+		return g_steal_pointer(&l);
+	if (in->has_subnet4) {
+		vnet_cidr net = vnet_cidr_network(&in->subnet4);
+		g_autofree char *s = vnet_cidr_format(&net);
+		elem_list_add(l, SET_NAT4, s, NULL);
+	}
+	if (in->has_subnet6) {
+		vnet_cidr net = vnet_cidr_network(&in->subnet6);
+		g_autofree char *s = vnet_cidr_format(&net);
+		elem_list_add(l, SET_NAT6, s, NULL);
+	}
+	for (guint i = 0; i < in->forwards->len; i++)
+		add_forward_elems(l, in, in->forwards->pdata[i], guests);
+	return g_steal_pointer(&l);
+}
+
+GPtrArray *vnet_nft_intent_elements(const vnet_intent *intent, GHashTable *guests)
+{
+	g_autoptr(elem_list) l = intent_elems(intent, guests);
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < l->items->len; i++)
+		g_ptr_array_add(lines, g_strdup(((elem *)l->items->pdata[i])->line));
+	return lines;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static char *diff_commands(const elem_list *old, const elem_list *new)
+{
+	g_autoptr(GPtrArray) del = g_ptr_array_new();
+	g_autoptr(GPtrArray) add = g_ptr_array_new();
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < old->items->len; i++) {
+		elem *e = old->items->pdata[i];
+		if (!g_hash_table_contains(new->lines, e->line))
+			g_ptr_array_add(del, e);
+	}
+	for (guint i = 0; i < new->items->len; i++) {
+		elem *e = new->items->pdata[i];
+		if (!g_hash_table_contains(old->lines, e->line))
+			g_ptr_array_add(add, e);
+	}
+	/*
+	 * libnftables 1.0.6 has no "destroy element" (delete if present).  An
+	 * "add" of the same element first makes the "delete" succeed whether or
+	 * not the element was there, in the same transaction.
+	 */
+	for (guint set = 0; set < N_SETS; set++) {
+		append_set_command(s, "add", set, del);
+		append_set_command(s, "delete", set, del);
+	}
+	for (guint set = 0; set < N_SETS; set++)
+		append_set_command(s, "add", set, add);
+	return g_string_free(s, FALSE);
+}
+
+char *vnet_nft_diff_commands(const vnet_intent *old, const vnet_intent *new, GHashTable *guests)
+{
+	g_autoptr(elem_list) o = intent_elems(old, guests);
+	g_autoptr(elem_list) n = intent_elems(new, guests);
+
+	return diff_commands(o, n);
+}
+
+/*
+ * After drift: make the kernel's elements of every key that @old or @new
+ * names equal to @new's, knowing exactly what the kernel holds.
+ */
+static char *converge_commands(const elem_list *old, const elem_list *new, const elem_list *kernel)
+{
+	g_autoptr(GPtrArray) del = g_ptr_array_new();
+	g_autoptr(GPtrArray) add = g_ptr_array_new();
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < kernel->items->len; i++) {
+		elem *e = kernel->items->pdata[i];
+		if ((g_hash_table_contains(old->keys, e->keyline) ||
+		     g_hash_table_contains(new->keys, e->keyline)) &&
+		    !g_hash_table_contains(new->lines, e->line) && elem_is_safe(e))
+			g_ptr_array_add(del, e);
+	}
+	for (guint i = 0; i < new->items->len; i++) {
+		elem *e = new->items->pdata[i];
+		if (!g_hash_table_contains(kernel->lines, e->line))
+			g_ptr_array_add(add, e);
+	}
+	for (guint set = 0; set < N_SETS; set++)
+		append_set_command(s, "delete", set, del);
+	for (guint set = 0; set < N_SETS; set++)
+		append_set_command(s, "add", set, add);
+	return g_string_free(s, FALSE);
+}
+
+/* -------------------------------------------------------------- kernel */
+
+/* Empty both buffers, keeping a copy of the error text. */
+static char *take_buffers(vnet_nft *nft, char **ret_output)
+{
+	const char *out = nft_ctx_get_output_buffer(nft->ctx);
+	const char *err = nft_ctx_get_error_buffer(nft->ctx);
+
+	if (ret_output)
+		*ret_output = g_strdup(out ? out : "");
+	return g_strdup(err ? err : "");
+}
+
+/* nft's own message: its first line without "Error: ", then the command it names. */
+static void set_nft_error(GError **error, const char *what)
+{
+	g_auto(GStrv) lines = g_strsplit(what, "\n", 3);
+	const char *msg = lines[0] ? g_strstrip(lines[0]) : "";
+	const char *cmd = lines[0] && lines[1] ? g_strstrip(lines[1]) : "";
+
+	if (g_str_has_prefix(msg, "Error: "))
+		msg += strlen("Error: ");
+	if (!*msg)
+		msg = "?";
+	if (*cmd)
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("nftables refused the change to table inet vnetctl: %s (in \"%s\"); nothing was changed."),
+			    msg, cmd);
+	else
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("nftables refused the change to table inet vnetctl: %s; nothing was changed."),
+			    msg);
+}
+
+static bool run_commands(vnet_nft *nft, const char *cmds, GError **error)
+{
+	int rc = nft_run_cmd_from_buffer(nft->ctx, cmds);
+	g_autofree char *err = take_buffers(nft, NULL);
+
+	if (rc == 0)
+		return true;
+	set_nft_error(error, err);
+	return false;
+}
+
+/* Whether layout 1 is complete: libnftables fetches just the (empty) marker set. */
+static bool layout_present(vnet_nft *nft)
+{
+	int rc = nft_run_cmd_from_buffer(nft->ctx, "list set " T " " LAYOUT_MARKER);
+
+	g_free(take_buffers(nft, NULL));
+	return rc == 0;
+}
+
+bool vnet_nft_ensure_table(vnet_nft *nft, GError **error)
+{
+	return layout_present(nft) || run_commands(nft, table_commands, error);
+}
+
+static int set_index(const char *name)
+{
+	for (guint i = 0; i < N_SETS; i++)
+		if (g_strcmp0(name, sets[i].name) == 0)
+			return i;
+	return -1;
+}
+
+static char *format_json_value(json_t *v);
+
+static char *format_json_address(const char *s)
+{
+	vnet_addr a;
+
+	return vnet_addr_parse(s, &a, NULL) ? vnet_addr_format(&a) : g_strdup(s);
+}
+
+/* One value of libnftables' JSON as our canonical text, or NULL if unknown. */
+static char *format_json_value(json_t *v)
+{
+	json_t *x;
+
+	if (json_is_string(v))
+		return format_json_address(json_string_value(v));
+	if (json_is_integer(v))
+		return g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (!json_is_object(v))
+		return NULL;
+	if ((x = json_object_get(v, "elem")))	/* an element with counters, comments, ... */
+		return format_json_value(json_object_get(x, "val"));
+	if ((x = json_object_get(v, "concat")) && json_is_array(x)) {
+		GString *s = g_string_new(NULL);
+		size_t i;
+		json_t *part;
+		json_array_foreach(x, i, part) {
+			g_autofree char *p = format_json_value(part);
+			if (!p) {
+				g_string_free(s, TRUE);
+				return NULL;
+			}
+			g_string_append_printf(s, "%s%s", i ? " . " : "", p);
+		}
+		return g_string_free(s, FALSE);
+	}
+	if ((x = json_object_get(v, "prefix"))) {
+		json_t *addr = json_object_get(x, "addr"), *len = json_object_get(x, "len");
+		g_autofree char *a = NULL;
+		if (!json_is_string(addr) || !json_is_integer(len))
+			return NULL;
+		a = format_json_address(json_string_value(addr));
+		return g_strdup_printf("%s/%" JSON_INTEGER_FORMAT, a, json_integer_value(len));
+	}
+	if ((x = json_object_get(v, "range")) && json_is_array(x) && json_array_size(x) == 2) {
+		g_autofree char *lo = format_json_value(json_array_get(x, 0));
+		g_autofree char *hi = format_json_value(json_array_get(x, 1));
+		return lo && hi ? g_strdup_printf("%s-%s", lo, hi) : NULL;
+	}
+	return NULL;
+}
+
+static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
+{
+	int set = set_index(json_string_value(json_object_get(set_obj, "name")));
+	json_t *elems = json_object_get(set_obj, "elem");
+	json_t *el;
+	size_t i;
+
+	if (set < 0 || !json_is_array(elems))
+		return true;	/* the marker, or an empty set */
+	json_array_foreach(elems, i, el) {
+		json_t *k = el, *v = NULL;
+		g_autofree char *key = NULL;
+		g_autofree char *data = NULL;
+
+		if (json_is_array(el)) {	/* a map element: [key, value] */
+			k = json_array_get(el, 0);
+			v = json_array_get(el, 1);
+		}
+		key = format_json_value(k);
+		data = v ? format_json_value(v) : NULL;
+		if (!key || (v && !data) || (json_is_array(el) && json_array_size(el) != 2)) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+				    _("Could not understand an element of set %s in the JSON output of libnftables; the nftables library may be newer than vnetctl knows."),
+				    sets[set].name);
+			return false;
+		}
+		/* a one-address interval is listed without its prefix length */
+		if (sets[set].prefix && !strchr(key, '/') && !strchr(key, '-')) {
+			char *full = g_strdup_printf("%s/%u", key, sets[set].prefix);
+			g_free(key);
+			key = full;
+		}
+		elem_list_add(l, set, key, data);
+	}
+	return true;
+}
+
+static bool read_elems(vnet_nft *nft, elem_list **ret, GError **error)
+{
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autoptr(elem_list) l = elem_list_new();
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	json_error_t jerr;
+	json_t *root, *arr, *item;
+	size_t i;
+	int rc;
+
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	rc = nft_run_cmd_from_buffer(nft->ctx, "list table " T);
+	nft_ctx_output_set_flags(nft->ctx, flags);
+	err = take_buffers(nft, &out);
+	if (rc != 0) {
+		if (strstr(err, strerror(ENOENT))) {	/* no table: no elements */
+			*ret = g_steal_pointer(&l);
+			return true;
+		}
+		g_auto(GStrv) lines = g_strsplit(err, "\n", 2);
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("Could not list table inet vnetctl: %s."), g_strstrip(lines[0]));
+		return false;
+	}
+	root = json_loads(out, 0, &jerr);
+	arr = root ? json_object_get(root, "nftables") : NULL;
+	if (!json_is_array(arr)) {
+		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			    _("The JSON output of libnftables for table inet vnetctl could not be read: %s."),
+			    root ? "no \"nftables\" array" : jerr.text);
+		json_decref(root);
+		return false;
+	}
+	json_array_foreach(arr, i, item) {
+		json_t *s = json_object_get(item, "set");
+		if (!s)
+			s = json_object_get(item, "map");
+		if (s && !parse_set_elements(s, l, error)) {
+			json_decref(root);
+			return false;
+		}
+	}
+	json_decref(root);
+	*ret = g_steal_pointer(&l);
+	return true;
+}
+
+static int compare_strings(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool vnet_nft_read_elements(vnet_nft *nft, GPtrArray **ret_lines, GError **error)
+{
+	g_autoptr(elem_list) l = NULL;
+	GPtrArray *lines;
+
+	if (!read_elems(nft, &l, error))
+		return false;
+	lines = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < l->items->len; i++)
+		g_ptr_array_add(lines, g_strdup(((elem *)l->items->pdata[i])->line));
+	g_ptr_array_sort(lines, compare_strings);
+	*ret_lines = lines;
+	return true;
+}
+
+bool vnet_nft_apply(vnet_nft *nft, const vnet_intent *old, const vnet_intent *new,
+		    GHashTable *guests, bool dry_run, char **ret_commands, GError **error)
+{
+	return vnet_nft_converge(nft, old, guests, new, guests, dry_run, ret_commands, error);
+}
+
+bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
+		       const vnet_intent *new, GHashTable *new_guests, bool dry_run,
+		       char **ret_commands, GError **error)
+{
+	g_autoptr(elem_list) o = intent_elems(old, old_guests);
+	g_autoptr(elem_list) n = intent_elems(new, new_guests);
+	g_autoptr(elem_list) kernel = NULL;
+	g_autofree char *cmds = diff_commands(o, n);
+	g_autofree char *conv = NULL;
+	g_autoptr(GError) first = NULL;
+	g_autoptr(GString) run = g_string_new(NULL);
+	bool present;
+
+	if (dry_run) {
+		if (ret_commands)
+			*ret_commands = g_steal_pointer(&cmds);
+		return true;
+	}
+	g_return_val_if_fail(nft != NULL, false);
+
+	present = layout_present(nft);
+	if (!present)
+		g_string_append(run, table_commands);
+	g_string_append(run, cmds);
+	if (run->len == 0 || run_commands(nft, run->str, &first))
+		goto done;
+
+	/*
+	 * The kernel is not what @old says (an element of the same key holds
+	 * other data): read what it has, once, and converge those keys.
+	 */
+	if (!read_elems(nft, &kernel, NULL)) {
+		g_propagate_error(error, g_steal_pointer(&first));
+		return false;
+	}
+	conv = converge_commands(o, n, kernel);
+	g_string_truncate(run, 0);
+	if (!present)
+		g_string_append(run, table_commands);
+	g_string_append(run, conv);
+	/* nothing left to do: the kernel already holds what @new wants */
+	if (run->len > 0 && !run_commands(nft, run->str, error))
+		return false;
+done:
+	if (ret_commands)
+		*ret_commands = g_strdup(run->str);
+	return true;
+}

@@ -6,14 +6,36 @@
  * so the rules a packet meets do not grow with the number of networks or
  * forwards.  Every change is one libnftables transaction (all or nothing).
  * No other table is ever listed, changed or flushed.
+ *
+ * The elements of an intent (see vnet_nft_intent_elements()):
+ *   nat/hybrid:  nat_if BRIDGE, intra_if BRIDGE . BRIDGE, nat4 SUBNET4,
+ *                nat6 SUBNET6, and per forward and per port of its range
+ *                fwd4  PROTO . PORT : GUEST . GPORT          (any host address)
+ *                fwd4_addr HOSTADDR . PROTO . PORT : GUEST . GPORT
+ *                fwd6, fwd6_addr likewise for IPv6;
+ *   isolated:    iso_if BRIDGE, intra_if BRIDGE . BRIDGE;
+ *   bridged:     nothing.
+ * A port range maps port by port (8000-8010:80-90 is 11 elements): the maps
+ * are hashes, whose updates cost O(1); interval maps would clone on every
+ * commit.
+ *
+ * What the kernel needs besides the table (see brport.h): route_localnet on
+ * each NAT bridge (so `curl localhost:PORT` reaches a forward) and hairpin
+ * on the bridge port of a guest that serves a forward (so it reaches its own
+ * forward through the host's address when br_netfilter is loaded).
  */
 #ifndef VNET_NFT_H
 #define VNET_NFT_H
 
 #include "model.h"
 
+/* The one table vnetctl owns, and the family it lives in. */
+#define VNET_NFT_FAMILY "inet"
+#define VNET_NFT_TABLE "vnetctl"
+
 typedef struct vnet_nft vnet_nft;
 
+/* A libnftables context whose output and errors are buffered, never printed. */
 vnet_nft *vnet_nft_new(GError **error);
 void vnet_nft_free(vnet_nft *nft);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_nft, vnet_nft_free)
@@ -26,26 +48,70 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_nft, vnet_nft_free)
  * an element that exists and deleting one that does not are not errors, so
  * running the same change twice leaves exactly one copy of each element.
  *
- * @guests maps domain names (forwards written with a GUEST name) to their
- * address strings; a forward whose guest is not in it is skipped.  May be NULL.
+ * The common path costs two small libnftables calls (a probe of the layout
+ * marker set and the element transaction) and never reads the elements
+ * back.  Only when that transaction fails (the kernel holds an element of the
+ * same key with other data: drift) are our table's elements read once (O(N))
+ * and the keys of @old and @new converged to @new in a second transaction.
  *
- * With @ret_commands the exact nft commands are returned (for `plan`); with
- * @dry_run nothing is sent to the kernel.
+ * @guests maps domain names (forwards written with a GUEST name) to their
+ * address strings; a value may hold several addresses separated by spaces
+ * or commas ("10.0.0.5 fd00::5"), the first of the forward's family is used.
+ * A forward whose guest is not in it, or whose target address is not inside
+ * the network's subnet, is skipped.  May be NULL.
+ *
+ * With @ret_commands the nft commands are returned: with @dry_run the
+ * element commands of the change (vnet_nft_diff_commands(); @nft may then be
+ * NULL and nothing is sent to the kernel), otherwise the commands that were
+ * run (table commands first when the table had to be created).
  */
 bool vnet_nft_apply(vnet_nft *nft, const vnet_intent *old, const vnet_intent *new,
 		    GHashTable *guests, bool dry_run, char **ret_commands, GError **error);
 
-/* The commands that create the table, for `plan` and the golden files. */
+/*
+ * vnet_nft_apply() with the guests' addresses before and after: for a
+ * domain that got another address, started or went away (@old == @new,
+ * @old_guests and @new_guests differ).  vnet_nft_apply(old, new, guests) is
+ * vnet_nft_converge(old, guests, new, guests).
+ */
+bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
+		       const vnet_intent *new, GHashTable *new_guests, bool dry_run,
+		       char **ret_commands, GError **error);
+
+/*
+ * The element commands that turn @old's elements into @new's, touching
+ * nothing: deletes first (each as "add element" + "delete element" of the
+ * same elements, so that deleting an absent element is not an error), then
+ * adds; one command per set, sets in a fixed order, elements in intent
+ * order.  "" when there is nothing to do.
+ */
+char *vnet_nft_diff_commands(const vnet_intent *old, const vnet_intent *new, GHashTable *guests);
+
+/*
+ * The commands that create the table, for `plan` and the golden files.
+ * Idempotent: every chain is flushed before its rules are added, so running
+ * them on an existing table leaves one copy of each rule and every element.
+ */
 char *vnet_nft_table_commands(void);
 
 /*
+ * Create the table unless its layout marker exists (one O(1) probe).
+ * vnet_nft_apply() does this itself; `restore` may call it alone.
+ */
+bool vnet_nft_ensure_table(vnet_nft *nft, GError **error);
+
+/*
  * The elements our table holds now, one canonical line each ("fwd4 tcp . 8080 :
- * 10.0.0.2 . 80"), parsed from libnftables' JSON output of our table only.
- * An absent table is an empty list.
+ * 10.0.0.2 . 80"), parsed from libnftables' JSON output of our table only,
+ * sorted.  An absent table is an empty list.  Costs O(N): never on the path
+ * that adds one forward.
  */
 bool vnet_nft_read_elements(vnet_nft *nft, GPtrArray **ret_lines, GError **error);
 
-/* The elements @intent wants, in the same canonical form, for diffing. */
+/*
+ * The elements @intent wants, in the same canonical form, for diffing, in
+ * generation order (compare as sets).
+ */
 GPtrArray *vnet_nft_intent_elements(const vnet_intent *intent, GHashTable *guests);
 
 #endif

@@ -57,19 +57,47 @@ static bool is_self(const vnet_intent *intent, const vnet_intent *other)
 	return intent->name && g_strcmp0(intent->name, other->name) == 0;
 }
 
+/* The bridge that carries an intent's own subnet (not a LAN bridge), or NULL. */
+static const char *subnet_bridge(const vnet_intent *in)
+{
+	return in->mode == VNET_MODE_BRIDGED ? NULL : in->bridge;
+}
+
+/*
+ * Whether @ifname is the bridge that carries @self's subnet: the one it names,
+ * or that of the stored intent of the same name (a re-apply), whose addresses
+ * and routes are the network's own.  A LAN bridge is not (its addresses are
+ * the LAN's), nor is a NULL @ifname (a route without a device).
+ */
+static bool on_own_bridge(const vnet_intent *self, const vnet_host *host, const char *ifname)
+{
+	if (!ifname)
+		return false;
+	if (g_strcmp0(ifname, subnet_bridge(self)) == 0)
+		return true;
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		if (is_self(self, o) && g_strcmp0(ifname, subnet_bridge(o)) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Every subnet the host already uses, except those of @self's own intent. */
 static GArray *taken_subnets(const vnet_host *host, const vnet_intent *self)
 {
 	GArray *t = g_array_new(FALSE, FALSE, sizeof(vnet_cidr));
 
 	for (guint i = 0; i < host->addrs->len; i++) {
-		vnet_cidr c = vnet_cidr_network(&g_array_index(host->addrs, vnet_host_addr, i).cidr);
-		g_array_append_val(t, c);
+		const vnet_host_addr *a = &g_array_index(host->addrs, vnet_host_addr, i);
+		vnet_cidr c = vnet_cidr_network(&a->cidr);
+		if (!on_own_bridge(self, host, a->ifname))
+			g_array_append_val(t, c);
 	}
 	for (guint i = 0; i < host->routes->len; i++) {
-		vnet_cidr c = g_array_index(host->routes, vnet_host_addr, i).cidr;
-		if (c.prefix > 0)
-			g_array_append_val(t, c);
+		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);
+		if (r->cidr.prefix > 0 && !on_own_bridge(self, host, r->ifname))
+			g_array_append_val(t, r->cidr);
 	}
 	for (guint i = 0; i < host->networks->len; i++) {
 		const vnet_host_net *n = host->networks->pdata[i];
@@ -87,7 +115,7 @@ static GArray *taken_subnets(const vnet_host *host, const vnet_intent *self)
 	return t;
 }
 
-static bool name_taken(const vnet_host *host, const char *name)
+static bool network_name_taken(const vnet_host *host, const char *name)
 {
 	for (guint i = 0; i < host->networks->len; i++)
 		if (g_strcmp0(((vnet_host_net *)host->networks->pdata[i])->name, name) == 0)
@@ -99,6 +127,21 @@ static bool name_taken(const vnet_host *host, const char *name)
 			if (g_strcmp0(o->name, name) == 0 || g_strcmp0(n, name) == 0)
 				return true;
 		}
+	}
+	return false;
+}
+
+/* Whether @name, or the name of one of the libvirt networks it would give @mode, is taken. */
+static bool name_taken(const vnet_host *host, const char *name, vnet_mode mode)
+{
+	vnet_intent cand = { .name = (char *)name, .mode = mode };
+
+	if (network_name_taken(host, name))
+		return true;
+	for (guint i = 0; i < vnet_intent_n_networks(&cand); i++) {
+		g_autofree char *n = vnet_intent_network_name(&cand, i);
+		if (network_name_taken(host, n))
+			return true;
 	}
 	return false;
 }
@@ -116,6 +159,43 @@ static bool complete_bridge(char **field, const char *prefix, const char *name, 
 	return false;
 }
 
+static guint32 addr4_to_u32(const vnet_addr *a)
+{
+	return (guint32)a->b[0] << 24 | (guint32)a->b[1] << 16 | (guint32)a->b[2] << 8 | a->b[3];
+}
+
+static vnet_addr addr4_from_u32(guint32 v)
+{
+	vnet_addr a = { .family = AF_INET, .b = { v >> 24, v >> 16, v >> 8, v } };
+
+	return a;
+}
+
+/*
+ * The default DHCP range of @subnet (a /30 or larger): from the address after
+ * the gateway to the last host; or, when the gateway is the last host, from
+ * the first host to the address before the gateway.
+ */
+static bool default_range4(const vnet_cidr *subnet, const vnet_addr *gw,
+			   vnet_addr *ret_start, vnet_addr *ret_end)
+{
+	vnet_cidr net = vnet_cidr_network(subnet);
+	vnet_addr bcast = vnet_cidr_last(subnet);
+	guint32 first = addr4_to_u32(&net.addr) + 1, last = addr4_to_u32(&bcast) - 1;
+	guint32 g = addr4_to_u32(gw);
+
+	if (g < first || g > last)
+		g = first;	/* not a host of the subnet: validation says so */
+	if (g < last) {
+		*ret_start = addr4_from_u32(g + 1);
+		*ret_end = addr4_from_u32(last);
+	} else {
+		*ret_start = addr4_from_u32(first);
+		*ret_end = addr4_from_u32(g - 1);
+	}
+	return true;
+}
+
 bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **error)
 {
 	g_autoptr(vnet_intent) c = vnet_intent_copy(intent);
@@ -123,7 +203,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	if (!c->name) {
 		for (guint i = 0; i < 10000 && !c->name; i++) {
 			g_autofree char *cand = g_strdup_printf("vnet%u", i);
-			if (!name_taken(host, cand))
+			if (!name_taken(host, cand, c->mode))
 				c->name = g_steal_pointer(&cand);
 		}
 		if (!c->name) {
@@ -145,16 +225,28 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	if (c->has_subnet4) {
 		if (!c->has_gateway4 && vnet_cidr_nth(&c->subnet4, 1, &c->gateway4))
 			c->has_gateway4 = true;
+		if (!c->has_guest && mode_has_forwards(c->mode) && c->subnet4.prefix <= 30) {
+			/* The first host address that is not the gateway. */
+			vnet_cidr_nth(&c->subnet4, 2, &c->guest);
+			if (vnet_addr_equal(&c->guest, &c->gateway4))
+				vnet_cidr_nth(&c->subnet4, 1, &c->guest);
+			c->has_guest = true;
+		}
+		/*
+		 * The dynamic range starts after the default guest, so a guest that
+		 * asks for a lease before `attach` reserves that address cannot
+		 * take the address the forwards go to.
+		 */
 		if (!c->has_range && c->dhcp && c->subnet4.prefix <= 30) {
 			vnet_addr last = vnet_cidr_last(&c->subnet4);
-			/* From the address after the gateway to the one before the broadcast. */
-			vnet_cidr_nth(&c->subnet4, 2, &c->dhcp_start);
-			c->dhcp_end = last;
-			c->dhcp_end.b[3]--;
-			c->has_range = true;
+			bool after_guest = c->has_guest && vnet_addr_cmp(&c->guest, &c->gateway4) > 0;
+
+			last.b[3]--;
+			/* A /30 holds the gateway and the guest and nothing more. */
+			if (!after_guest || !vnet_addr_equal(&c->guest, &last))
+				c->has_range = default_range4(&c->subnet4, after_guest ? &c->guest : &c->gateway4,
+							      &c->dhcp_start, &c->dhcp_end);
 		}
-		if (!c->has_guest && mode_has_forwards(c->mode) && vnet_cidr_nth(&c->subnet4, 2, &c->guest))
-			c->has_guest = true;
 	}
 	if (c->has_subnet6 && !c->has_gateway6 && vnet_cidr_nth(&c->subnet6, 1, &c->gateway6))
 		c->has_gateway6 = true;
@@ -166,6 +258,12 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 			return false;
 		break;
 	case VNET_MODE_BRIDGED:
+		if (!c->bridge && !c->uplink) {
+			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				    _("Network \"%s\" in bridged mode needs an existing bridge to join (--bridge) or a physical interface to bridge (--uplink)."),
+				    c->name);
+			return false;
+		}
 		if (!complete_bridge(&c->bridge, "vb-", c->name, error))
 			return false;
 		break;
@@ -368,11 +466,10 @@ static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
 				 const vnet_host *host, GError **error)
 {
 	g_autofree char *s = vnet_cidr_format(sub);
-	const char *own[] = { in->bridge, in->lan_bridge };
 
 	for (guint i = 0; i < host->addrs->len; i++) {
 		const vnet_host_addr *a = &g_array_index(host->addrs, vnet_host_addr, i);
-		if (g_strcmp0(a->ifname, own[0]) == 0 || g_strcmp0(a->ifname, own[1]) == 0)
+		if (on_own_bridge(in, host, a->ifname))
 			continue;
 		if (vnet_cidr_overlaps(sub, &a->cidr)) {
 			g_autofree char *o = vnet_cidr_format(&a->cidr);
@@ -384,13 +481,18 @@ static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
 	}
 	for (guint i = 0; i < host->routes->len; i++) {
 		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);
-		if (r->cidr.prefix == 0 || g_strcmp0(r->ifname, own[0]) == 0 || g_strcmp0(r->ifname, own[1]) == 0)
+		if (r->cidr.prefix == 0 || on_own_bridge(in, host, r->ifname))
 			continue;
 		if (vnet_cidr_overlaps(sub, &r->cidr)) {
 			g_autofree char *o = vnet_cidr_format(&r->cidr);
-			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
-				    _("The subnet %s of network \"%s\" overlaps the route to %s via %s (a LAN or VPN); choose another subnet with --subnet."),
-				    s, in->name, o, r->ifname ? r->ifname : "?");
+			if (r->ifname)
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The subnet %s of network \"%s\" overlaps the route to %s via %s (a LAN or VPN); choose another subnet with --subnet."),
+					    s, in->name, o, r->ifname);
+			else
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The subnet %s of network \"%s\" overlaps the route to %s (a LAN or VPN); choose another subnet with --subnet."),
+					    s, in->name, o);
 			return false;
 		}
 	}
@@ -552,6 +654,20 @@ static bool check_names(const vnet_intent *in, const vnet_host *host, GError **e
 					    _("A libvirt network named \"%s\" already exists and vnetctl does not manage it; choose another name."),
 					    name);
 				return false;
+			}
+		}
+		for (guint j = 0; j < host->intents->len; j++) {
+			const vnet_intent *o = host->intents->pdata[j];
+			if (is_self(in, o))
+				continue;
+			for (guint k = 0; k < vnet_intent_n_networks(o); k++) {
+				g_autofree char *on = vnet_intent_network_name(o, k);
+				if (g_strcmp0(on, name) == 0) {
+					g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+						    _("The libvirt network \"%s\" already belongs to vnetctl network \"%s\"; choose another name."),
+						    name, o->name);
+					return false;
+				}
 			}
 		}
 	}

@@ -125,7 +125,11 @@ static void own_bridge_network(xmlNode *net, const vnet_intent *in)
 	set_prop(xmlNewChild(net, NULL, X("forward"), NULL), "mode", "open");
 	xmlNode *br = xmlNewChild(net, NULL, X("bridge"), NULL);
 	set_prop(br, "name", in->bridge);
-	set_prop(br, "stp", "on");
+	/*
+	 * No STP: the bridge has no second path to loop through, and with
+	 * STP on every new guest port waits in listening/learning first.
+	 */
+	set_prop(br, "stp", "off");
 	set_prop(br, "delay", "0");
 	if (in->has_subnet4)
 		add_ip(net, NULL, &in->gateway4, in->subnet4.prefix, in->dhcp && in->has_range,

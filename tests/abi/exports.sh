@@ -3,7 +3,7 @@
 set -eu
 lib=$(ls "$top_builddir"/.libs/libvnet.so.* 2>/dev/null | head -n 1)
 [ -n "$lib" ] || { echo "libvnet.so not built"; exit 1; }
-exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | sort)
+exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)
 declared=$(cat "$top_srcdir"/include/vnet/*.h | tr -s ' \t\n' ' ' | \
 	grep -oE '\bvnet_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u)
 if [ "$exported" != "$declared" ]; then

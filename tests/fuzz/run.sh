@@ -46,7 +46,9 @@ if [ ! -f "$builddir/config.status" ] ||
 		>configure.log 2>&1) || { tail -n 30 "$builddir/configure.log"; die "configure failed"; }
 fi
 echo "fuzz: building in $builddir"
-make -C "$builddir" -j"$jobs" $(for t in $targets; do echo "tests/fuzz/fuzz-$t"; done) \
+programs=()
+for t in $targets; do programs+=("tests/fuzz/fuzz-$t"); done
+make -C "$builddir" -j"$jobs" "${programs[@]}" \
 	>"$builddir/make.log" 2>&1 || { tail -n 40 "$builddir/make.log"; die "build failed"; }
 
 # ---- run ----
@@ -70,7 +72,8 @@ for t in $targets; do
 		-timeout=10 -print_final_stats=1 -artifact_prefix="$work/$t/artifacts/" \
 		"$work/$t/corpus" >"$work/$t/log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t/log")
-		echo "fuzz: $t ok: ${runs:-?} runs, $(( ${runs:-0} / (seconds > 0 ? seconds : 1) )) execs/s"
+		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$t/log")
+		echo "fuzz: $t ok: ${runs:-?} runs, ${rate:-?} execs/s"
 	else
 		tail -n 40 "$work/$t/log"
 		echo "fuzz: $t FAILED; input in $work/$t/artifacts/:" >&2
