@@ -462,11 +462,48 @@ static bool check_self(const vnet_intent *in, GError **error)
 	       check_forwards_self(in, error);
 }
 
-static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
-				 const vnet_host *host, GError **error)
+static bool overlaps_network(const vnet_intent *in, const vnet_cidr *sub, const char *s,
+			 const vnet_host *host, GError **error)
 {
-	g_autofree char *s = vnet_cidr_format(sub);
+	for (guint i = 0; i < host->networks->len; i++) {
+		const vnet_host_net *n = host->networks->pdata[i];
+		for (guint j = 0; j < n->subnets->len; j++) {
+			const vnet_cidr *o = &g_array_index(n->subnets, vnet_cidr, j);
+			if (vnet_cidr_overlaps(sub, o)) {
+				g_autofree char *os = vnet_cidr_format(o);
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The subnet %s of network \"%s\" overlaps the subnet %s of libvirt network \"%s\"; choose another subnet with --subnet."),
+					    s, in->name, os, n->name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
 
+static bool overlaps_intent(const vnet_intent *in, const vnet_cidr *sub, const char *s,
+			 const vnet_host *host, GError **error)
+{
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		const vnet_cidr *os[] = { o->has_subnet4 ? &o->subnet4 : NULL, o->has_subnet6 ? &o->subnet6 : NULL };
+		if (is_self(in, o))
+			continue;
+		for (size_t j = 0; j < G_N_ELEMENTS(os); j++)
+			if (os[j] && vnet_cidr_overlaps(sub, os[j])) {
+				g_autofree char *ostr = vnet_cidr_format(os[j]);
+				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					    _("The subnet %s of network \"%s\" overlaps the subnet %s of vnetctl network \"%s\"; choose another subnet with --subnet."),
+					    s, in->name, ostr, o->name);
+				return false;
+			}
+	}
+	return true;
+}
+
+static bool overlaps_address(const vnet_intent *in, const vnet_cidr *sub, const char *s,
+			 const vnet_host *host, GError **error)
+{
 	for (guint i = 0; i < host->addrs->len; i++) {
 		const vnet_host_addr *a = &g_array_index(host->addrs, vnet_host_addr, i);
 		if (on_own_bridge(in, host, a->ifname))
@@ -479,6 +516,12 @@ static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
 			return false;
 		}
 	}
+	return true;
+}
+
+static bool overlaps_route(const vnet_intent *in, const vnet_cidr *sub, const char *s,
+			 const vnet_host *host, GError **error)
+{
 	for (guint i = 0; i < host->routes->len; i++) {
 		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);
 		if (r->cidr.prefix == 0 || on_own_bridge(in, host, r->ifname))
@@ -496,34 +539,17 @@ static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
 			return false;
 		}
 	}
-	for (guint i = 0; i < host->networks->len; i++) {
-		const vnet_host_net *n = host->networks->pdata[i];
-		for (guint j = 0; j < n->subnets->len; j++) {
-			const vnet_cidr *o = &g_array_index(n->subnets, vnet_cidr, j);
-			if (vnet_cidr_overlaps(sub, o)) {
-				g_autofree char *os = vnet_cidr_format(o);
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
-					    _("The subnet %s of network \"%s\" overlaps the subnet %s of libvirt network \"%s\"; choose another subnet with --subnet."),
-					    s, in->name, os, n->name);
-				return false;
-			}
-		}
-	}
-	for (guint i = 0; i < host->intents->len; i++) {
-		const vnet_intent *o = host->intents->pdata[i];
-		const vnet_cidr *os[] = { o->has_subnet4 ? &o->subnet4 : NULL, o->has_subnet6 ? &o->subnet6 : NULL };
-		if (is_self(in, o))
-			continue;
-		for (size_t j = 0; j < G_N_ELEMENTS(os); j++)
-			if (os[j] && vnet_cidr_overlaps(sub, os[j])) {
-				g_autofree char *ostr = vnet_cidr_format(os[j]);
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
-					    _("The subnet %s of network \"%s\" overlaps the subnet %s of vnetctl network \"%s\"; choose another subnet with --subnet."),
-					    s, in->name, ostr, o->name);
-				return false;
-			}
-	}
 	return true;
+}
+
+static bool check_subnet_against(const vnet_intent *in, const vnet_cidr *sub,
+				 const vnet_host *host, GError **error)
+{
+	g_autofree char *s = vnet_cidr_format(sub);
+
+	/* Networks first: their bridges' addresses would clash too, less helpfully. */
+	return overlaps_network(in, sub, s, host, error) && overlaps_intent(in, sub, s, host, error) &&
+	       overlaps_address(in, sub, s, host, error) && overlaps_route(in, sub, s, host, error);
 }
 
 /* Whether @br belongs to another network than @in. */

@@ -157,9 +157,27 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 	return ok;
 }
 
+/*
+ * Redefining a network needs its UUID, or libvirt takes the XML for a new
+ * network of the same name and refuses it.
+ */
+static char *with_uuid(vnet_virt *v, const char *xml)
+{
+	g_autoptr(vnet_netxml) facts = vnet_netxml_parse(xml, NULL);
+	g_autoptr(virNetwork) old = facts && facts->name ? virNetworkLookupByName(v->conn, facts->name) : NULL;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	const char *end = strstr(xml, "</name>");
+
+	if (!old || !end || strstr(xml, "<uuid>") || virNetworkGetUUIDString(old, uuid) < 0)
+		return g_strdup(xml);
+	end += strlen("</name>");
+	return g_strdup_printf("%.*s<uuid>%s</uuid>%s", (int)(end - xml), xml, uuid, end);
+}
+
 bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)
 {
-	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, xml);
+	g_autofree char *full = with_uuid(v, xml);
+	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, full);
 
 	if (!net)
 		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,

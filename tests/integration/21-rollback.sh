@@ -31,7 +31,7 @@ for n in $(seq 1 "$nsteps"); do
 	expect_same_snapshot "$VNET_SCRATCH/before" "$VNET_SCRATCH/after.$n" || true
 done
 
-ip link add vn-web type dummy
+ip link add vn-web type veth peer name vn-web-peer
 expect_refused "bridge name taken by another link" "vn-web" create web --mode nat --subnet 10.77.0.0/24
 ip link del vn-web
 

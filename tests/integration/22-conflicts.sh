@@ -24,7 +24,12 @@ virsh -q net-define "$VNET_SCRATCH/plain.xml" >/dev/null
 virsh -q net-start plain >/dev/null
 vnetctl create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80 >/dev/null
 bg_ns - socat TCP-LISTEN:2222,fork,reuseaddr SYSTEM:'echo sshd'
-sleep 0.3
+# A bridge without ports settles into NO-CARRIER a moment after it starts;
+# let it, so the snapshots compare settled states.
+for i in $(seq 50); do
+	ip -o link show virbr9 | grep -q NO-CARRIER && ip -o link show vn-web | grep -q NO-CARRIER && break
+	sleep 0.1
+done
 
 expect_refused "subnet overlaps vnetctl network web" "web" \
 	create db --mode nat --subnet 10.77.0.128/25

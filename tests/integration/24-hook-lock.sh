@@ -37,7 +37,8 @@ check "no element left after delete" test "$(nft_count_elements)" -eq 0
 check "no network left" test -z "$(virsh -q net-list --all --name)"
 
 # A lock holder killed with SIGKILL: flock dies with it.
-flock /run/vnetctl.lock sleep 600 &
+# -o: the lock is flock's own, not inherited by sleep, as with a vnetctl.
+flock -o /run/vnetctl.lock sleep 600 &
 holder=$!
 sleep 0.2
 kill -9 "$holder"; wait "$holder" 2>/dev/null || true

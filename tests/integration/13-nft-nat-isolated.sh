@@ -1,0 +1,148 @@
+#!/bin/bash
+# 13-nft-nat-isolated: the forward filter.  A NAT guest reaches an outside
+# server, which sees the host's address; nothing from outside reaches a NAT
+# guest except through a forward; an isolated guest reaches nothing outside
+# and nothing outside reaches it; NAT and isolated networks do not reach each
+# other; guests of one isolated bridge still talk to each other.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+require_cmd nft ip curl socat ss
+
+# ---- helpers shared by the 1x-nft tests; each file carries its own copy,
+# ---- since lib.sh belongs to the harness.  Keep the copies identical.
+
+# nft_tool ARGS...: the driver of libvnet's nftables backend (tests/tools).
+NFT_TOOL=${NFT_TOOL:-$(cd "$(dirname "$0")/../.." && pwd)/tests/tools/nft-tool}
+[ -x "$NFT_TOOL" ] || NFT_TOOL=${top_builddir:-/tmp/b}/tests/tools/nft-tool
+[ -x "$NFT_TOOL" ] || skip "tests/tools/nft-tool is not built (make tests/tools/nft-tool)"
+nft_tool() { "$NFT_TOOL" "$@"; }
+
+# foreign_table_create, foreign_table_check: a table of another tool (as
+# Docker or firewalld leave one) exists from the start and must be
+# byte-identical at the end.
+foreign_table_create() {
+	nft -f - <<-'NFT'
+		table ip filter {
+			set blocked { type ipv4_addr; elements = { 203.0.113.9 }; }
+			chain input { type filter hook input priority filter; policy accept; ip saddr @blocked drop; }
+		}
+	NFT
+	nft list table ip filter >"$VNET_SCRATCH/foreign.before"
+}
+foreign_table_check() {
+	nft list table ip filter >"$VNET_SCRATCH/foreign.after" 2>&1 || true
+	check "the foreign table ip filter is byte-identical" \
+		cmp "$VNET_SCRATCH/foreign.before" "$VNET_SCRATCH/foreign.after"
+}
+
+# make_bridge NAME ADDR4/PFX [ADDR6/PFX]: a bridge with the network's
+# gateway address, as libvirt would make it (STP off: ports forward at once).
+make_bridge() {
+	ip link add "$1" type bridge stp_state 0 forward_delay 0
+	ip addr add "$2" dev "$1"
+	[ -z "${3:-}" ] || ip -6 addr add "$3" dev "$1" nodad
+	ip link set "$1" up
+}
+
+# intent_xml FILE NAME MODE BRIDGE SUBNET4 SUBNET6|- [FORWARD...]: an intent
+# file (a /24: gateway .1, default guest .2; IPv6 gateway ::1).
+intent_xml() {
+	local file=$1 name=$2 mode=$3 br=$4 s4=$5 s6=$6 net f
+	shift 6
+	net=${s4%.0/24}
+	{
+		printf '<vnet:intent xmlns:vnet="http://vnetctl.org/xmlns/intent/1" name="%s" mode="%s">\n' "$name" "$mode"
+		printf '  <vnet:bridge name="%s"/>\n' "$br"
+		printf '  <vnet:ipv4 subnet="%s" gateway="%s.1" guest="%s.2"/>\n' "$s4" "$net" "$net"
+		[ "$s6" = - ] || printf '  <vnet:ipv6 subnet="%s" gateway="%s1"/>\n' "$s6" "${s6%/*}"
+		for f in "$@"; do printf '  <vnet:forward>%s</vnet:forward>\n' "$f"; done
+		printf '</vnet:intent>\n'
+	} >"$file"
+}
+
+# routing on, as libvirt turns it on for a NAT network (the sandbox's own sysctls)
+enable_forwarding() {
+	sysctl -qw net.ipv4.ip_forward=1
+	[ "$_vnet_ipv6" -eq 0 ] || sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+# ---- end of the shared helpers
+
+# start_whoami NAME PORT: an HTTP server in NAME that answers with the
+# address the connection came from.
+start_whoami() {
+	local ns=$1 port=$2 h="$VNET_SCRATCH/whoami.$1.$2"
+	cat >"$h" <<-'SH'
+		#!/bin/sh
+		while IFS= read -r l; do l=$(printf '%s' "$l" | tr -d '\r'); [ -z "$l" ] && break; done
+		body="peer=$SOCAT_PEERADDR"
+		printf 'HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n' $((${#body} + 1)) "$body"
+	SH
+	chmod +x "$h"
+	bg_ns "$ns" socat -T 5 "TCP4-LISTEN:$port,reuseaddr,fork" "EXEC:$h"
+	for _ in $(seq 50); do
+		[ -n "$(in_ns "$ns" ss -Hlnt "sport = :$port")" ] && return 0
+		sleep 0.1
+	done
+	bail "start_whoami: nothing listening on $ns:$port"
+}
+
+NAT=vnnat0
+ISO=vniso0
+IN=$VNET_SCRATCH/nat.xml
+II=$VNET_SCRATCH/iso.xml
+
+foreign_table_create
+enable_forwarding
+make_bridge "$NAT" 10.77.0.1/24 fd77::1/64
+make_bridge "$ISO" 10.78.0.1/24
+add_guest g1 "$NAT" 10.77.0.2/24 10.77.0.1
+guest_add_addr g1 fd77::2/64 fd77::1
+add_guest i1 "$ISO" 10.78.0.2/24 10.78.0.1
+add_guest i2 "$ISO" 10.78.0.3/24 10.78.0.1
+add_outside lan 192.0.2.1/24 192.0.2.10/24
+ip -6 addr add 2001:db8::1/64 dev "$VNET_OUTSIDE_DEV" nodad
+guest_add_addr lan 2001:db8::10/64 2001:db8::1 eth0
+# the LAN knows the way to the guests' subnets: only the rules stop it
+in_ns lan ip route add 10.77.0.0/24 via 192.0.2.1
+in_ns lan ip route add 10.78.0.0/24 via 192.0.2.1
+in_ns lan ip -6 route add fd77::/64 via 2001:db8::1
+
+start_whoami lan 80
+start_http lan 8000 "hello from lan"
+start_http g1 80 "hello from g1"
+start_http i1 80 "hello from i1"
+start_http i2 80 "hello from i2"
+start_http - 8000 "hello from the host"
+
+intent_xml "$IN" nat nat "$NAT" 10.77.0.0/24 fd77::/64 8080:80
+intent_xml "$II" iso isolated "$ISO" 10.78.0.0/24 -
+check "nft-tool add nat" nft_tool add "$IN"
+check "nft-tool add isolated" nft_tool add "$II"
+
+# ---- NAT: out, masqueraded to the host's address
+expect_http g1 http://192.0.2.10/ "peer=192.0.2.1"
+expect_http g1 "http://[2001:db8::10]:8000/" "hello from lan"
+# ---- NAT: in only through a forward
+expect_no_http lan http://10.77.0.2/
+expect_no_http lan "http://[fd77::2]/"
+expect_http lan http://192.0.2.1:8080/ "hello from g1"
+
+# ---- isolated: nothing out, nothing in
+expect_no_http i1 http://192.0.2.10/
+expect_no_http i1 http://192.0.2.10:8000/
+expect_no_http lan http://10.78.0.2/
+# ---- but its guests reach each other, and the host (DHCP, DNS)
+expect_http i1 http://10.78.0.3/ "hello from i2"
+expect_http i1 http://10.78.0.1:8000/ "hello from the host"
+
+# ---- NAT and isolated networks do not reach each other
+expect_no_http g1 http://10.78.0.2/
+expect_no_http i1 http://10.77.0.2/
+
+# ---- removing the isolated network lets routing through again (nothing else kept it)
+check "nft-tool remove isolated" nft_tool remove "$II"
+expect_http lan http://10.78.0.2/ "hello from i1"
+expect_no_http lan http://10.77.0.2/
+
+foreign_table_check
