@@ -107,8 +107,9 @@ guint vnet_intent_get_n_forwards(const vnet_intent *intent);
  * @intent: the intent
  * @i: index below vnet_intent_get_n_forwards()
  *
- * Return: a newly allocated string such as "0.0.0.0:8080:10.0.0.2:80/tcp"
- * (canonical: every part spelled out), or NULL if @i is out of range.
+ * Return: a newly allocated string in canonical form: parts left at their
+ * default are left out, the protocol is always written ("8080:80/tcp",
+ * "127.0.0.1:2222:10.0.0.5:22/tcp"); NULL if @i is out of range.
  */
 char *vnet_intent_get_forward(const vnet_intent *intent, guint i);
 

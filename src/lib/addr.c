@@ -28,7 +28,7 @@ bool vnet_addr_parse(const char *s, vnet_addr *ret, GError **error)
 	else if (s && inet_pton(AF_INET6, s, a.b) == 1)
 		a.family = AF_INET6;
 	else {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("\"%s\" is not an IPv4 or IPv6 address."), s ? s : "");
 		return false;
 	}
@@ -112,7 +112,7 @@ bool vnet_cidr_parse(const char *s, unsigned flags, vnet_cidr *ret, GError **err
 		vnet_cidr net = vnet_cidr_network(&c);
 		if (!vnet_addr_equal(&net.addr, &c.addr)) {
 			g_autofree char *want = vnet_cidr_format(&net);
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("\"%s\" is not a network address: its host bits are set. Did you mean \"%s\"?"),
 				    s, want);
 			return false;
@@ -121,7 +121,7 @@ bool vnet_cidr_parse(const char *s, unsigned flags, vnet_cidr *ret, GError **err
 	*ret = c;
 	return true;
 bad:
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("\"%s\" is not a valid subnet; write an address and a prefix length such as 10.0.0.0/24 or fd00::/64."),
 		    s ? s : "");
 	return false;

@@ -81,7 +81,7 @@ static bool parse_range(const char *spec, const char *s, guint16 *ret_lo, guint1
 
 	if (g_strv_length(parts) > 2 || !parse_port(parts[0], &lo) ||
 	    (parts[1] && !parse_port(parts[1], &hi))) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", \"%s\" is not a port or port range: ports go from 1 to 65535, a range is written 8000-8010."),
 			    spec, s);
 		return false;
@@ -89,7 +89,7 @@ static bool parse_range(const char *spec, const char *s, guint16 *ret_lo, guint1
 	if (!parts[1])
 		hi = lo;
 	if (hi < lo) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", the port range \"%s\" ends before it starts."),
 			    spec, s);
 		return false;
@@ -146,7 +146,7 @@ static bool parse_field_addr(const char *spec, const char *field, vnet_addr *ret
 		*ret = a;
 		return true;
 	}
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("In the forward \"%s\", \"%s\" is not an IPv4 address or a bracketed IPv6 address such as [2001:db8::1]."),
 		    spec, field);
 	return false;
@@ -166,7 +166,7 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	guint n;
 
 	if (!spec || !*spec) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("A forward is empty; write it as HOST_PORT:GUEST_PORT, for example 8080:80."));
 		return NULL;
 	}
@@ -178,14 +178,14 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	if (strlen(spec) > SPEC_MAX || !g_str_is_ascii(spec)) {
 		g_autofree char *head = g_strndup(spec, 64);
 		g_autofree char *shown = g_strescape(head, NULL);
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The forward \"%s\" is too long or has characters other than ASCII."), shown);
 		return NULL;
 	}
 	for (const char *p = spec; *p; p++)
 		if (!g_ascii_isgraph(*p)) {
 			g_autofree char *shown = g_strescape(spec, NULL);
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The forward \"%s\" contains a space or control character."), shown);
 			return NULL;
 		}
@@ -193,7 +193,7 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	slash = strrchr(spec, '/');
 	f->proto = VNET_PROTO_TCP;
 	if (slash && !vnet_proto_from_string(slash + 1, &f->proto)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", \"%s\" is not a protocol: use tcp, udp or sctp."),
 			    spec, slash + 1);
 		return NULL;
@@ -202,7 +202,7 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	fields = split_fields(body);
 	n = fields ? fields->len : 0;
 	if (n < 2 || n > 4) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The forward \"%s\" is not of the form [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/PROTOCOL]; IPv6 addresses go in brackets."),
 			    spec);
 		return NULL;
@@ -241,7 +241,7 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	    !parse_range(spec, guest_ports, &f->guest_port, &f->guest_port_end, error))
 		return NULL;
 	if (f->host_port_end - f->host_port != f->guest_port_end - f->guest_port) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", the host ports \"%s\" and the guest ports \"%s\" are not ranges of the same length."),
 			    spec, host_ports, guest_ports);
 		return NULL;
@@ -253,7 +253,7 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 		if (!parse_field_addr(spec, guest, &f->guest_addr, error))
 			return NULL;
 		if (host_ip && f->guest_addr.family != f->family) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The forward \"%s\" mixes an IPv4 and an IPv6 address; the host and guest addresses must be of one family."),
 				    spec);
 			return NULL;
@@ -264,7 +264,7 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 		f->guest_kind = VNET_GUEST_NAME;
 		f->guest_name = g_strdup(guest);
 	} else {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", the guest \"%s\" is neither an address nor a valid domain name."),
 			    spec, guest);
 		return NULL;

@@ -25,12 +25,12 @@ static struct nl_sock *route_socket(GError **error)
 	int err;
 
 	if (!sk) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED, _("Out of memory opening a netlink socket."));
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Out of memory opening a netlink socket."));
 		return NULL;
 	}
 	err = nl_connect(sk, NETLINK_ROUTE);
 	if (err < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot open a netlink socket to read the host's interfaces: %s."), nl_geterror(err));
 		return NULL;
 	}
@@ -39,7 +39,7 @@ static struct nl_sock *route_socket(GError **error)
 
 static bool cache_failed(int err, GError **error)
 {
-	g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+	vnet_set_error(error, VNET_ERROR_FAILED,
 		    _("Cannot read the host's interfaces, addresses or routes over netlink: %s."), nl_geterror(err));
 	return false;
 }

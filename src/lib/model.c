@@ -20,7 +20,7 @@ bool vnet_mode_from_string(const char *s, vnet_mode *ret_mode, GError **error)
 			*ret_mode = i;
 			return true;
 		}
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("\"%s\" is not a mode: use nat, isolated, bridged or hybrid."), s ? s : "");
 	return false;
 }
@@ -37,7 +37,7 @@ vnet_intent *vnet_intent_new(const char *name, vnet_mode mode, GError **error)
 	if (name && !vnet_check_network_name(name, error))
 		return NULL;
 	if ((size_t)mode >= G_N_ELEMENTS(mode_names)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID, _("The network mode is not known."));
+		vnet_set_error(error, VNET_ERROR_INVALID, _("The network mode is not known."));
 		return NULL;
 	}
 	intent = g_new0(vnet_intent, 1);
@@ -227,7 +227,7 @@ bool vnet_intent_set_dhcp_range(vnet_intent *intent, const char *start, const ch
 	if (!parse_opt_addr(start, &s, &has_s, error) || !parse_opt_addr(end, &e, &has_e, error))
 		return false;
 	if (has_s != has_e || (has_s && (s.family != AF_INET || e.family != AF_INET))) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("A DHCP range needs both a first and a last IPv4 address."));
 		return false;
 	}
@@ -245,7 +245,7 @@ bool vnet_intent_set_default_guest(vnet_intent *intent, const char *addr, GError
 	if (!parse_opt_addr(addr, &a, &has, error))
 		return false;
 	if (has && a.family != AF_INET) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The default guest address \"%s\" must be an IPv4 address."), addr);
 		return false;
 	}
@@ -268,7 +268,7 @@ bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **err
 		const vnet_forward *o = intent->forwards->pdata[i];
 		if (vnet_forward_clashes(f, o)) {
 			g_autofree char *os = vnet_forward_format(o);
-			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 				    spec, os, intent->name ? intent->name : "");
 			return false;
@@ -294,7 +294,7 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
 			return true;
 		}
 	}
-	g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+	vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 		    _("Network \"%s\" has no forward \"%s\"; see its forwards with \"vnetctl show %s\"."),
 		    intent->name ? intent->name : "", spec, intent->name ? intent->name : "");
 	return false;
@@ -379,7 +379,7 @@ bool vnet_host_add_link(vnet_host *host, const char *ifname, bool is_bridge,
 
 	/* Names read from the kernel may be anything the kernel allows. */
 	if (!ifname || !*ifname || strlen(ifname) > VNET_IFNAME_MAX) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("\"%s\" is not a valid interface name."), ifname ? ifname : "");
 		return false;
 	}
@@ -450,7 +450,7 @@ bool vnet_host_add_listener(vnet_host *host, const char *proto, const char *addr
 	vnet_host_listener l = { .port = port };
 
 	if (!vnet_proto_from_string(proto, &l.proto)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("\"%s\" is not a protocol: use tcp, udp or sctp."), proto ? proto : "");
 		return false;
 	}

@@ -99,7 +99,7 @@ vnet_netxml *vnet_netxml_parse(const char *xml, GError **error)
 				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	net = doc && !doc->intSubset ? find_elem(xmlDocGetRootElement(doc), "network") : NULL;
 	if (!net) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The libvirt network XML could not be read: it is not well-formed or has no <network> element."));
 		return NULL;
 	}

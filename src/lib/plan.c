@@ -159,7 +159,7 @@ static bool injected_failure(guint i, GError **error)
 
 	if (!env || g_ascii_strtoull(env, NULL, 10) != i + 1)
 		return false;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+	vnet_set_error(error, VNET_ERROR_FAILED,
 		    _("Step %u failed because the test switch %s asked it to."), i + 1, VNET_TEST_FAIL_ENV);
 	return true;
 }
@@ -195,14 +195,14 @@ static bool lock_take(vnet_ctx *ctx, GError **error)
 		return true;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot open the lock file %s: %s."), path, g_strerror(errno));
 		return false;
 	}
 	/* flock dies with its holder, so a killed vnetctl leaves no stale lock. */
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK || g_get_monotonic_time() > deadline) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			vnet_set_error(error, VNET_ERROR_FAILED,
 				    _("Another vnetctl has held the lock %s for two minutes; try again when it is done."),
 				    path);
 			close(fd);
@@ -281,7 +281,7 @@ static bool need_virt(vnet_ctx *ctx, GError **error)
 {
 	if (ctx->virt)
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("This context has no libvirt connection; it can only plan."));
 	return false;
 }
@@ -442,7 +442,7 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if (intent->name)
 		old = host_intent(host, intent->name);
 	if (old && (flags & VNET_APPLY_CREATE)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
 			    _("Network \"%s\" already exists; change it with \"vnetctl apply\" or remove it with \"vnetctl delete %s\"."),
 			    intent->name, intent->name);
 		goto out_fail;
@@ -487,7 +487,7 @@ static vnet_intent *get_locked(vnet_ctx *ctx, const char *name, vnet_host **ret_
 		return NULL;
 	in = host_intent(host, name);
 	if (!in) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
 		return NULL;
 	}
@@ -547,7 +547,7 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 		return NULL;
 	in = host_intent(host, name);
 	if (!in) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
 		return NULL;
 	}
@@ -606,7 +606,7 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 	if (!need_virt(ctx, error))
 		return false;
 	if (!ctx->local) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("restore changes this host's firewall, but the connection is to another host; run it there."));
 		return false;
 	}

@@ -32,6 +32,30 @@ void vnet_i18n_init(void)
 	}
 }
 
+void vnet_set_error(GError **error, vnet_error_code code, const char *fmt, ...)
+{
+	g_autofree char *raw = NULL, *valid = NULL;
+	GString *out;
+	va_list ap;
+
+	if (!error)
+		return;
+	va_start(ap, fmt);
+	raw = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	valid = g_utf8_make_valid(raw, -1);
+	out = g_string_sized_new(strlen(valid));
+	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			g_string_append_printf(out, "\\x%02x", c);
+		else
+			g_string_append_unichar(out, c);
+	}
+	g_set_error_literal(error, VNET_ERROR, code, out->str);
+	g_string_free(out, TRUE);
+}
+
 bool vnet_name_is_valid(const char *s, size_t max)
 {
 	size_t len;
@@ -51,7 +75,7 @@ bool vnet_check_network_name(const char *s, GError **error)
 {
 	if (vnet_name_is_valid(s, VNET_NAME_MAX))
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("\"%s\" is not a valid network name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit."),
 		    s ? s : "");
 	return false;
@@ -61,7 +85,7 @@ bool vnet_check_ifname(const char *s, GError **error)
 {
 	if (vnet_name_is_valid(s, VNET_IFNAME_MAX))
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("\"%s\" is not a valid interface name: use at most 15 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit."),
 		    s ? s : "");
 	return false;
@@ -71,7 +95,7 @@ bool vnet_check_domain_name(const char *s, GError **error)
 {
 	if (vnet_name_is_valid(s, VNET_NAME_MAX))
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("\"%s\" is not a valid domain name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit."),
 		    s ? s : "");
 	return false;

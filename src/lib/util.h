@@ -24,6 +24,14 @@ bool vnet_check_network_name(const char *s, GError **error);
 bool vnet_check_ifname(const char *s, GError **error);
 bool vnet_check_domain_name(const char *s, GError **error);
 
+/*
+ * g_set_error() in the VNET_ERROR domain, with the finished message made
+ * safe to print: invalid UTF-8 and control characters that user input may
+ * carry into it (a name, a spec, libxml2's quote of the input) are escaped,
+ * so no message can move a terminal's cursor or break a UTF-8 reader.
+ */
+void vnet_set_error(GError **error, vnet_error_code code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
 /* Initialise gettext for the library's own domain, once. */
 void vnet_i18n_init(void);
 

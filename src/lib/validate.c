@@ -153,7 +153,7 @@ static bool complete_bridge(char **field, const char *prefix, const char *name, 
 	*field = vnet_default_bridge_name(prefix, name);
 	if (*field)
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("The network name \"%s\" is too long to name its bridge after it; choose the bridge name with --bridge."),
 		    name);
 	return false;
@@ -207,7 +207,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 				c->name = g_steal_pointer(&cand);
 		}
 		if (!c->name) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("No free network name vnet0 to vnet9999 is left; give the network a name."));
 			return false;
 		}
@@ -216,7 +216,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	if (mode_has_subnet(c->mode) && !c->has_subnet4) {
 		g_autoptr(GArray) taken = taken_subnets(host, c);
 		if (!vnet_cidr_pick4((vnet_cidr *)taken->data, taken->len, &c->subnet4)) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("Every /24 subnet of 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16 overlaps an existing network; choose one with --subnet."));
 			return false;
 		}
@@ -259,7 +259,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 		break;
 	case VNET_MODE_BRIDGED:
 		if (!c->bridge && !c->uplink) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("Network \"%s\" in bridged mode needs an existing bridge to join (--bridge) or a physical interface to bridge (--uplink)."),
 				    c->name);
 			return false;
@@ -293,14 +293,14 @@ static bool check_subnet_self(const vnet_intent *in, GError **error)
 		return true;
 	sub = vnet_cidr_format(c);
 	if (c->prefix > 30) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The subnet %s of network \"%s\" is too small for a gateway and a guest; use a prefix of /30 or shorter."),
 			    sub, in->name);
 		return false;
 	}
 	gw = vnet_addr_format(&in->gateway4);
 	if (in->has_gateway4 && (!vnet_cidr_contains(c, &in->gateway4) || vnet_cidr_is_reserved(c, &in->gateway4))) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The gateway %s is not a host address of the subnet %s of network \"%s\"."),
 			    gw, sub, in->name);
 		return false;
@@ -310,20 +310,20 @@ static bool check_subnet_self(const vnet_intent *in, GError **error)
 		e = vnet_addr_format(&in->dhcp_end);
 		if (!vnet_cidr_contains(c, &in->dhcp_start) || !vnet_cidr_contains(c, &in->dhcp_end) ||
 		    vnet_cidr_is_reserved(c, &in->dhcp_start) || vnet_cidr_is_reserved(c, &in->dhcp_end)) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The DHCP range %s to %s is not inside the host addresses of the subnet %s of network \"%s\"."),
 				    s, e, sub, in->name);
 			return false;
 		}
 		if (vnet_addr_cmp(&in->dhcp_start, &in->dhcp_end) > 0) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The DHCP range %s to %s of network \"%s\" ends before it starts."),
 				    s, e, in->name);
 			return false;
 		}
 		if (in->has_gateway4 && vnet_addr_cmp(&in->dhcp_start, &in->gateway4) <= 0 &&
 		    vnet_addr_cmp(&in->gateway4, &in->dhcp_end) <= 0) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The DHCP range %s to %s of network \"%s\" covers its gateway %s; start the range after the gateway."),
 				    s, e, in->name, gw);
 			return false;
@@ -333,7 +333,7 @@ static bool check_subnet_self(const vnet_intent *in, GError **error)
 		guest = vnet_addr_format(&in->guest);
 		if (!vnet_cidr_contains(c, &in->guest) || vnet_cidr_is_reserved(c, &in->guest) ||
 		    (in->has_gateway4 && vnet_addr_equal(&in->guest, &in->gateway4))) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The default guest address %s is not a free host address of the subnet %s of network \"%s\"."),
 				    guest, sub, in->name);
 			return false;
@@ -350,7 +350,7 @@ static bool check_subnet6_self(const vnet_intent *in, GError **error)
 		return true;
 	sub = vnet_cidr_format(&in->subnet6);
 	if (in->subnet6.prefix > 126) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The subnet %s of network \"%s\" is too small for a gateway and a guest; use a prefix of /126 or shorter (/64 is usual)."),
 			    sub, in->name);
 		return false;
@@ -358,7 +358,7 @@ static bool check_subnet6_self(const vnet_intent *in, GError **error)
 	gw = vnet_addr_format(&in->gateway6);
 	if (in->has_gateway6 && (!vnet_cidr_contains(&in->subnet6, &in->gateway6) ||
 				 vnet_cidr_is_reserved(&in->subnet6, &in->gateway6))) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The gateway %s is not a host address of the subnet %s of network \"%s\"."),
 			    gw, sub, in->name);
 		return false;
@@ -375,13 +375,13 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 		bool has_sub = f->family == AF_INET ? in->has_subnet4 : in->has_subnet6;
 
 		if (!mode_has_forwards(in->mode)) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("Network \"%s\" is in %s mode, which forwards no ports; the forward \"%s\" needs a nat or hybrid network."),
 				    in->name, vnet_mode_to_string(in->mode), spec);
 			return false;
 		}
 		if (!has_sub) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The forward \"%s\" is IPv6 but network \"%s\" has no IPv6 subnet; add one with --subnet6."),
 				    spec, in->name);
 			return false;
@@ -390,19 +390,19 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 		    (!vnet_cidr_contains(sub, &f->guest_addr) || vnet_cidr_is_reserved(sub, &f->guest_addr))) {
 			g_autofree char *g = vnet_addr_format(&f->guest_addr);
 			g_autofree char *s = vnet_cidr_format(sub);
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The forward \"%s\" goes to %s, which is not a host address of the subnet %s of network \"%s\"."),
 				    spec, g, s, in->name);
 			return false;
 		}
 		if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET6) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The IPv6 forward \"%s\" names no guest; write the guest's IPv6 address in brackets, as in [::]:8080:[fd00::2]:80."),
 				    spec);
 			return false;
 		}
 		if (f->guest_kind == VNET_GUEST_DEFAULT && !in->has_guest) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The forward \"%s\" names no guest and network \"%s\" has no default guest address; write the guest address in the forward."),
 				    spec, in->name);
 			return false;
@@ -411,7 +411,7 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 			const vnet_forward *o = in->forwards->pdata[j];
 			if (vnet_forward_clashes(f, o)) {
 				g_autofree char *os = vnet_forward_format(o);
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 					    spec, os, in->name);
 				return false;
@@ -424,36 +424,36 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 static bool check_self(const vnet_intent *in, GError **error)
 {
 	if (!in->name || !in->bridge || (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent is not complete: it needs a name and a bridge."));
 		return false;
 	}
 	if (mode_has_subnet(in->mode) && !in->has_subnet4) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" in %s mode needs an IPv4 subnet; give one with --subnet."),
 			    in->name, vnet_mode_to_string(in->mode));
 		return false;
 	}
 	if (!mode_has_subnet(in->mode) && (in->has_subnet4 || in->has_subnet6)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is bridged onto the LAN, whose addresses come from the LAN itself; leave out --subnet and --subnet6."),
 			    in->name);
 		return false;
 	}
 	if (in->uplink && !mode_has_lan(in->mode)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is in %s mode, which has no uplink; --uplink needs a bridged or hybrid network."),
 			    in->name, vnet_mode_to_string(in->mode));
 		return false;
 	}
 	if (in->mode == VNET_MODE_HYBRID && g_strcmp0(in->bridge, in->lan_bridge) == 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The NAT and LAN halves of network \"%s\" cannot share the bridge %s."),
 			    in->name, in->bridge);
 		return false;
 	}
 	if (in->uplink && (g_strcmp0(in->uplink, in->bridge) == 0 || g_strcmp0(in->uplink, in->lan_bridge) == 0)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The uplink %s of network \"%s\" cannot be its own bridge; name the physical interface with --uplink."),
 			    in->uplink, in->name);
 		return false;
@@ -471,7 +471,7 @@ static bool overlaps_network(const vnet_intent *in, const vnet_cidr *sub, const 
 			const vnet_cidr *o = &g_array_index(n->subnets, vnet_cidr, j);
 			if (vnet_cidr_overlaps(sub, o)) {
 				g_autofree char *os = vnet_cidr_format(o);
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The subnet %s of network \"%s\" overlaps the subnet %s of libvirt network \"%s\"; choose another subnet with --subnet."),
 					    s, in->name, os, n->name);
 				return false;
@@ -492,7 +492,7 @@ static bool overlaps_intent(const vnet_intent *in, const vnet_cidr *sub, const c
 		for (size_t j = 0; j < G_N_ELEMENTS(os); j++)
 			if (os[j] && vnet_cidr_overlaps(sub, os[j])) {
 				g_autofree char *ostr = vnet_cidr_format(os[j]);
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The subnet %s of network \"%s\" overlaps the subnet %s of vnetctl network \"%s\"; choose another subnet with --subnet."),
 					    s, in->name, ostr, o->name);
 				return false;
@@ -510,7 +510,7 @@ static bool overlaps_address(const vnet_intent *in, const vnet_cidr *sub, const 
 			continue;
 		if (vnet_cidr_overlaps(sub, &a->cidr)) {
 			g_autofree char *o = vnet_cidr_format(&a->cidr);
-			g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("The subnet %s of network \"%s\" overlaps the address %s of interface %s; choose another subnet with --subnet."),
 				    s, in->name, o, a->ifname);
 			return false;
@@ -529,11 +529,11 @@ static bool overlaps_route(const vnet_intent *in, const vnet_cidr *sub, const ch
 		if (vnet_cidr_overlaps(sub, &r->cidr)) {
 			g_autofree char *o = vnet_cidr_format(&r->cidr);
 			if (r->ifname)
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The subnet %s of network \"%s\" overlaps the route to %s via %s (a LAN or VPN); choose another subnet with --subnet."),
 					    s, in->name, o, r->ifname);
 			else
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The subnet %s of network \"%s\" overlaps the route to %s (a LAN or VPN); choose another subnet with --subnet."),
 					    s, in->name, o);
 			return false;
@@ -585,7 +585,7 @@ static bool check_bridge(const vnet_intent *in, const char *br, bool may_reuse,
 	const vnet_host_link *l;
 
 	if (owner) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
 			    _("The bridge %s of network \"%s\" is already the bridge of network \"%s\"; choose another with --bridge."),
 			    br, in->name, owner);
 		return false;
@@ -593,7 +593,7 @@ static bool check_bridge(const vnet_intent *in, const char *br, bool may_reuse,
 	l = vnet_host_find_link(host, br);
 	if (!l || own_bridge_was(in, br, host) || (may_reuse && l->is_bridge))
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
 		    l->is_bridge ? _("The bridge name %s of network \"%s\" is already used by an existing bridge; choose another with --bridge.")
 				 : _("The bridge name %s of network \"%s\" is already used by another interface; choose another with --bridge."),
 		    br, in->name);
@@ -609,19 +609,19 @@ static bool check_uplink(const vnet_intent *in, const vnet_host *host, GError **
 		return true;
 	l = vnet_host_find_link(host, in->uplink);
 	if (!l) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("The uplink %s of network \"%s\" does not exist; name an existing physical interface with --uplink."),
 			    in->uplink, in->name);
 		return false;
 	}
 	if (g_strcmp0(l->name, "lo") == 0 || l->is_bridge) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The uplink %s of network \"%s\" is the loopback or a bridge; name a physical interface with --uplink."),
 			    in->uplink, in->name);
 		return false;
 	}
 	if (l->master && g_strcmp0(l->master, lan) != 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
 			    _("The uplink %s of network \"%s\" is already a port of the bridge %s; release it from that bridge first."),
 			    in->uplink, in->name, l->master);
 		return false;
@@ -644,7 +644,7 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 				const vnet_forward *of = o->forwards->pdata[k];
 				if (vnet_forward_clashes(f, of)) {
 					g_autofree char *os = vnet_forward_format(of);
-					g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					vnet_set_error(error, VNET_ERROR_CONFLICT,
 						    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 						    spec, os, o->name);
 					return false;
@@ -659,7 +659,7 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 					  vnet_addr_equal(&l->addr, &f->host_addr);
 			if (l->proto == f->proto && l->port >= f->host_port && l->port <= f->host_port_end &&
 			    addr_clash && (!l->has_addr || l->addr.family == f->family)) {
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The forward \"%s\" would take port %u/%s from a local process that listens on it (sshd, say); pick another host port, or use --force if that is what you want."),
 					    spec, l->port, vnet_proto_to_string(l->proto));
 				return false;
@@ -676,7 +676,7 @@ static bool check_names(const vnet_intent *in, const vnet_host *host, GError **e
 		for (guint j = 0; j < host->networks->len; j++) {
 			const vnet_host_net *n = host->networks->pdata[j];
 			if (g_strcmp0(n->name, name) == 0) {
-				g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("A libvirt network named \"%s\" already exists and vnetctl does not manage it; choose another name."),
 					    name);
 				return false;
@@ -689,7 +689,7 @@ static bool check_names(const vnet_intent *in, const vnet_host *host, GError **e
 			for (guint k = 0; k < vnet_intent_n_networks(o); k++) {
 				g_autofree char *on = vnet_intent_network_name(o, k);
 				if (g_strcmp0(on, name) == 0) {
-					g_set_error(error, VNET_ERROR, VNET_ERROR_CONFLICT,
+					vnet_set_error(error, VNET_ERROR_CONFLICT,
 						    _("The libvirt network \"%s\" already belongs to vnetctl network \"%s\"; choose another name."),
 						    name, o->name);
 					return false;

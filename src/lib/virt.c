@@ -34,7 +34,7 @@ vnet_virt *vnet_virt_open(const char *uri, GError **error)
 	virSetErrorFunc(NULL, silent_error);
 	conn = virConnectOpen(uri);
 	if (!conn) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot connect to libvirt at \"%s\": %s. Is libvirtd running?"),
 			    uri ? uri : "default", last_error());
 		return NULL;
@@ -66,7 +66,7 @@ static virNetworkPtr lookup(vnet_virt *v, const char *name, GError **error)
 	virNetworkPtr net = virNetworkLookupByName(v->conn, name);
 
 	if (!net)
-		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("There is no libvirt network \"%s\"."), name);
 	return net;
 }
@@ -94,7 +94,7 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
 		return NULL;
 	xml = virNetworkGetXMLDesc(net, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
 	if (!xml)
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot read the XML of libvirt network \"%s\": %s."), name, last_error());
 	return xml;
 }
@@ -133,7 +133,7 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 	bool ok = true;
 
 	if (n < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot list the libvirt networks: %s."), last_error());
 		return false;
 	}
@@ -143,7 +143,7 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 		if (ok) {
 			xml = virNetworkGetXMLDesc(nets[i], virNetworkIsPersistent(nets[i]) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
 			if (!xml) {
-				g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+				vnet_set_error(error, VNET_ERROR_FAILED,
 					    _("Cannot read the XML of libvirt network \"%s\": %s."),
 					    virNetworkGetName(nets[i]), last_error());
 				ok = false;
@@ -180,7 +180,7 @@ bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)
 	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, full);
 
 	if (!net)
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("libvirt refused to define the network: %s."), last_error());
 	return net != NULL;
 }
@@ -192,7 +192,7 @@ bool vnet_virt_undefine(vnet_virt *v, const char *name, GError **error)
 	if (!net)
 		return false;
 	if (virNetworkUndefine(net) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("libvirt could not undefine network \"%s\": %s."), name, last_error());
 		return false;
 	}
@@ -208,7 +208,7 @@ bool vnet_virt_start(vnet_virt *v, const char *name, GError **error)
 	if (virNetworkIsActive(net) == 1)
 		return true;
 	if (virNetworkCreate(net) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("libvirt could not start network \"%s\": %s."), name, last_error());
 		return false;
 	}
@@ -224,7 +224,7 @@ bool vnet_virt_destroy(vnet_virt *v, const char *name, GError **error)
 	if (virNetworkIsActive(net) != 1)
 		return true;
 	if (virNetworkDestroy(net) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("libvirt could not stop network \"%s\": %s."), name, last_error());
 		return false;
 	}
@@ -238,7 +238,7 @@ bool vnet_virt_set_autostart(vnet_virt *v, const char *name, bool on, GError **e
 	if (!net)
 		return false;
 	if (virNetworkSetAutostart(net, on) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("libvirt could not set autostart of network \"%s\": %s."), name, last_error());
 		return false;
 	}
@@ -256,7 +256,7 @@ GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error)
 		return NULL;
 	n = virNetworkGetDHCPLeases(net, NULL, &leases, 0);
 	if (n < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot read the DHCP leases of network \"%s\": %s."), name, last_error());
 		return NULL;
 	}

@@ -151,7 +151,7 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 
 	if (!in->name || !in->bridge || i >= vnet_intent_n_networks(in) ||
 	    (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent is not complete: it needs a name and a bridge before it can become a libvirt network."));
 		return NULL;
 	}
@@ -210,7 +210,7 @@ static bool check_attrs(const xmlNode *n, const char *const *allowed, GError **e
 		for (size_t i = 0; allowed[i] && !ok; i++)
 			ok = xmlStrEqual(a->name, X(allowed[i]));
 		if (!ok) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The intent XML has an unknown attribute \"%s\" on <%s>."),
 				    (const char *)a->name, (const char *)n->name);
 			return false;
@@ -226,7 +226,7 @@ static bool get_bool_prop(const xmlNode *n, const char *name, bool *ret, GError 
 	if (!v)
 		return true;
 	if (strcmp(v, "yes") && strcmp(v, "no")) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the intent XML, %s=\"%s\" must be \"yes\" or \"no\"."), name, v);
 		return false;
 	}
@@ -267,7 +267,7 @@ static bool read_ipv4(vnet_intent *in, const xmlNode *n, GError **error)
 		return false;
 	return true;
 wrong_family:
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("The <ipv4> element of the intent XML holds an IPv6 address."));
 	return false;
 }
@@ -299,7 +299,7 @@ static bool read_ipv6(vnet_intent *in, const xmlNode *n, GError **error)
 	}
 	return true;
 wrong_family:
-	g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("The <ipv6> element of the intent XML holds an IPv4 address."));
 	return false;
 }
@@ -313,7 +313,7 @@ static bool read_named(const xmlNode *n, bool (*set)(vnet_intent *, const char *
 	if (!check_attrs(n, attrs, error))
 		return false;
 	if (!name) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The <%s> element of the intent XML has no name attribute."), (const char *)n->name);
 		return false;
 	}
@@ -332,7 +332,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	if (!check_attrs(root, attrs, error))
 		return NULL;
 	if (!mode_s) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML has no mode attribute; set mode to nat, isolated, bridged or hybrid."));
 		return NULL;
 	}
@@ -350,7 +350,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 			goto unknown;
 		for (size_t i = 0; i < G_N_ELEMENTS(singles); i++)
 			if (xmlStrEqual(n->name, X(singles[i])) && seen[i]++) {
-				g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+				vnet_set_error(error, VNET_ERROR_INVALID,
 					    _("The intent XML has more than one <%s> element."), singles[i]);
 				return NULL;
 			}
@@ -373,7 +373,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 			return NULL;
 		continue;
 unknown:
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML has an unknown element <%s>."), (const char *)n->name);
 		return NULL;
 	}
@@ -405,13 +405,13 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 	if (len < 0)
 		len = xml ? strlen(xml) : 0;
 	if (!xml || len == 0 || len > VNET_XML_MAX) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML is empty or larger than 4 MiB."));
 		return NULL;
 	}
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED, _("Out of memory while reading XML."));
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Out of memory while reading XML."));
 		return NULL;
 	}
 	ctxt->sax->internalSubset = refuse_doctype;
@@ -423,21 +423,21 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 				XML_PARSE_NOCDATA);
 	if (ctxt->_private == &doctype_seen || (doc && (doc->intSubset || doc->extSubset))) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML must not contain a DOCTYPE declaration."));
 		return NULL;
 	}
 	if (!doc) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		g_autofree char *msg = g_strdup(e && e->message ? e->message : "?");
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML is not well-formed (line %d): %s"),
 			    e ? e->line : 0, g_strstrip(msg));
 		return NULL;
 	}
 	root = find_intent(xmlDocGetRootElement(doc));
 	if (!root) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The XML has no <intent> element in the namespace %s."), VNET_XML_NS);
 		return NULL;
 	}

@@ -68,10 +68,11 @@ enable_forwarding() {
 }
 # ---- end of the shared helpers
 
-# start_whoami NAME PORT: an HTTP server in NAME that answers with the
-# address the connection came from.
+# start_whoami NAME PORT [6]: an HTTP server in NAME (IPv4, or IPv6 with 6)
+# that answers with the address the connection came from.
 start_whoami() {
-	local ns=$1 port=$2 h="$VNET_SCRATCH/whoami.$1.$2"
+	local ns=$1 port=$2 listen="TCP4-LISTEN:$2" h="$VNET_SCRATCH/whoami.$1.$2"
+	[ "${3:-}" != 6 ] || listen="TCP6-LISTEN:$port,ipv6only=1"
 	cat >"$h" <<-'SH'
 		#!/bin/sh
 		while IFS= read -r l; do l=$(printf '%s' "$l" | tr -d '\r'); [ -z "$l" ] && break; done
@@ -79,7 +80,7 @@ start_whoami() {
 		printf 'HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n' $((${#body} + 1)) "$body"
 	SH
 	chmod +x "$h"
-	bg_ns "$ns" socat -T 5 "TCP4-LISTEN:$port,reuseaddr,fork" "EXEC:$h"
+	bg_ns "$ns" socat -T 5 "$listen,reuseaddr,fork" "EXEC:$h"
 	for _ in $(seq 50); do
 		[ -n "$(in_ns "$ns" ss -Hlnt "sport = :$port")" ] && return 0
 		sleep 0.1
@@ -109,6 +110,7 @@ in_ns lan ip route add 10.78.0.0/24 via 192.0.2.1
 in_ns lan ip -6 route add fd77::/64 via 2001:db8::1
 
 start_whoami lan 80
+start_whoami lan 81 6
 start_http lan 8000 "hello from lan"
 start_http g1 80 "hello from g1"
 start_http i1 80 "hello from i1"
@@ -122,7 +124,8 @@ check "nft-tool add isolated" nft_tool add "$II"
 
 # ---- NAT: out, masqueraded to the host's address
 expect_http g1 http://192.0.2.10/ "peer=192.0.2.1"
-expect_http g1 "http://[2001:db8::10]:8000/" "hello from lan"
+# socat writes IPv6 peers in full
+expect_http g1 "http://[2001:db8::10]:81/" "peer=[2001:0db8:0000:0000:0000:0000:0000:0001]"
 # ---- NAT: in only through a forward
 expect_no_http lan http://10.77.0.2/
 expect_no_http lan "http://[fd77::2]/"

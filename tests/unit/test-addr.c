@@ -46,13 +46,25 @@ static void assert_addr_is(const vnet_addr *a, const char *want)
 	assert_string_equal(s, want);
 }
 
+/* The message names the bad value as it is shown: control characters escaped. */
 static void assert_error_mentions(const GError *error, const char *needle)
 {
+	g_autoptr(GString) shown = g_string_new(NULL);
+
+	for (const char *p = needle; *p; p++) {
+		if ((guchar)*p < 0x20)
+			g_string_append_printf(shown, "\\x%02x", (guchar)*p);
+		else
+			g_string_append_c(shown, *p);
+	}
 	assert_non_null(error);
 	assert_true(error->domain == VNET_ERROR);
 	assert_int_equal(error->code, VNET_ERROR_INVALID);
-	if (!strstr(error->message, needle))
-		fail_msg("error \"%s\" does not mention \"%s\"", error->message, needle);
+	if (!strstr(error->message, shown->str))
+		fail_msg("error \"%s\" does not mention \"%s\"", error->message, shown->str);
+	/* Nothing a terminal would act on. */
+	for (const char *p = error->message; *p; p++)
+		assert_true((guchar)*p >= 0x20);
 }
 
 /* ---- addresses ---- */
