@@ -4,10 +4,11 @@
 # Self-contained: it works with or without the bash-completion package, and
 # reads network names from "vnetctl --json list" with grep and sed (no jq).
 
-_vnetctl_commands='create apply delete list show forward restore hook xml plan help'
-_vnetctl_global_opts='-c --connect --json -q --quiet -h --help --version'
-_vnetctl_create_opts='--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp --no-autostart --force'
-_vnetctl_modes='nat isolated bridged hybrid'
+_vnetctl_commands=(create apply delete list show forward restore hook xml plan help)
+_vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
+_vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
+	--no-autostart --force)
+_vnetctl_modes=(nat isolated bridged hybrid)
 
 # The interfaces of this host; "bridges" gives only bridges, "uplinks" leaves
 # out the loopback and bridges (an uplink is a physical interface).
@@ -70,7 +71,7 @@ _vnetctl_reply()
 
 _vnetctl()
 {
-	local cur prev line i w cmd= cmdi=0 mode= uri=
+	local cur prev line i w cmd='' cmdi=0 mode='' uri=''
 	local -a words
 
 	# Split the line ourselves: COMP_WORDS breaks "8080:80" and "--mode=nat"
@@ -112,8 +113,8 @@ _vnetctl()
 			case $cur in
 			--connect=*)
 				_vnetctl_reply "$(printf -- '--connect=%s\n' qemu:///system qemu:///session qemu+ssh://)" ;;
-			-*) _vnetctl_reply "$(printf '%s\n' $_vnetctl_global_opts)" ;;
-			*) _vnetctl_reply "$(printf '%s\n' $_vnetctl_commands)" ;;
+			-*) _vnetctl_reply "$(printf '%s\n' "${_vnetctl_global_opts[@]}")" ;;
+			*) _vnetctl_reply "$(printf '%s\n' "${_vnetctl_commands[@]}")" ;;
 			esac
 			;;
 		esac
@@ -138,7 +139,7 @@ _vnetctl()
 	case $cmd in
 	create | xml | plan)
 		case $prev in
-		--mode) _vnetctl_reply "$(printf '%s\n' $_vnetctl_modes)" ;;
+		--mode) _vnetctl_reply "$(printf '%s\n' "${_vnetctl_modes[@]}")" ;;
 		--uplink) _vnetctl_reply "$(_vnetctl_ifaces uplinks)" ;;
 		--bridge)
 			# bridged and hybrid join a bridge that exists; nat and
@@ -151,7 +152,7 @@ _vnetctl()
 		--subnet | --subnet6 | --forward) ;;
 		*)
 			case $cur in
-			--mode=*) _vnetctl_reply "$(printf -- '--mode=%s\n' $_vnetctl_modes)" ;;
+			--mode=*) _vnetctl_reply "$(printf -- '--mode=%s\n' "${_vnetctl_modes[@]}")" ;;
 			--uplink=*) _vnetctl_reply "$(_vnetctl_ifaces uplinks | sed 's/^/--uplink=/')" ;;
 			--bridge=*) _vnetctl_reply "$(_vnetctl_ifaces bridges | sed 's/^/--bridge=/')" ;;
 			*)
@@ -160,7 +161,7 @@ _vnetctl()
 				if [ -z "$mode" ] && [ -z "$cur" ]; then
 					_vnetctl_reply --mode
 				else
-					_vnetctl_reply "$(printf '%s\n' $_vnetctl_create_opts)"
+					_vnetctl_reply "$(printf '%s\n' "${_vnetctl_create_opts[@]}")"
 				fi
 				;;
 			esac
@@ -170,9 +171,9 @@ _vnetctl()
 	apply)
 		case $prev in
 		-f | --file)
-			local IFS=$'\n'
-			COMPREPLY=($(compgen -f -X '!*.xml' -- "$cur") $(compgen -d -- "$cur") -)
-			COMPREPLY=($(printf '%s\n' "${COMPREPLY[@]}" | grep -F -- "$cur" | sort -u))
+			# Intent files, directories, and "-" for standard input.
+			mapfile -t COMPREPLY < <(compgen -f -X '!*.xml' -- "$cur"; compgen -d -- "$cur")
+			[[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
 			compopt -o filenames 2>/dev/null
 			;;
 		*) _vnetctl_reply "$(printf '%s\n' -f --file --force)" ;;
@@ -190,7 +191,7 @@ _vnetctl()
 		esac
 		;;
 	help)
-		[ "$n" -eq 0 ] && _vnetctl_reply "$(printf '%s\n' $_vnetctl_commands)"
+		[ "$n" -eq 0 ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_commands[@]}")"
 		;;
 	list | restore | hook) ;;
 	esac

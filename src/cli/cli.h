@@ -9,6 +9,7 @@
 #define VNET_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <glib.h>
 #include <glib/gi18n.h>
 #include <vnet/vnet.h>
@@ -52,6 +53,11 @@ typedef struct create_args {
 int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *ret);
 void create_args_clear(create_args *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(create_args, create_args_clear)
+
+/* @s translated through gettext; "" stays "" (gettext would give the PO header). */
+const char *cli_tr(const char *s);
+/* Print @s and pad it with spaces to @width terminal columns (CJK counts double). */
+void cli_print_padded(FILE *f, const char *s, int width);
 
 /* Output: one call per field, text or JSON from the same code path. */
 typedef struct cli_out cli_out;

@@ -38,9 +38,11 @@ static void print_usage(FILE *f)
 {
 	fprintf(f, _("Usage: vnetctl [-c|--connect URI] [--json] [-q] COMMAND ...\n\n"));
 	fprintf(f, _("Commands:\n"));
-	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		fprintf(f, "  %-8s %-28s %s\n", commands[i].name, _(commands[i].usage),
-			_(commands[i].summary));
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		fprintf(f, "  %-8s ", commands[i].name);
+		cli_print_padded(f, cli_tr(commands[i].usage), 30);
+		fprintf(f, " %s\n", cli_tr(commands[i].summary));
+	}
 	fprintf(f, _("\nCreate arguments: [NAME] --mode nat|isolated|bridged|hybrid [--subnet CIDR]\n"
 		     "  [--subnet6 CIDR] [--forward SPEC]... [--uplink IFACE] [--bridge BR]\n"
 		     "  [--no-dhcp] [--no-autostart] [--force]\n"
@@ -58,7 +60,7 @@ static int cmd_help(int argc, char **argv)
 	c = find_command(argv[1]);
 	if (!c)
 		return cli_usage("help", _("There is no command \"%s\"."), argv[1]);
-	printf(_("Usage: vnetctl %s %s\n%s\n"), c->name, _(c->usage), _(c->summary));
+	printf(_("Usage: vnetctl %s %s\n%s\n"), c->name, cli_tr(c->usage), cli_tr(c->summary));
 	return EXIT_OK;
 }
 

@@ -13,6 +13,28 @@ struct cli_out {
 	guint items;
 };
 
+const char *cli_tr(const char *s)
+{
+	return s && *s ? _(s) : "";
+}
+
+void cli_print_padded(FILE *f, const char *s, int width)
+{
+	int cols = 0;
+
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	fputs(s, f);
+	for (; cols < width; cols++)
+		fputc(' ', f);
+}
+
+static void print_field(const char *label, const char *value)
+{
+	cli_print_padded(stdout, label, 14);
+	printf(" %s\n", value);
+}
+
 cli_out *out_new(void)
 {
 	cli_out *o = g_new0(cli_out, 1);
@@ -29,7 +51,7 @@ void out_string(cli_out *o, const char *key, const char *label, const char *valu
 		return;
 	}
 	if (value && label)
-		printf("%-14s %s\n", label, value);
+		print_field(label, value);
 }
 
 void out_bool(cli_out *o, const char *key, bool value)
@@ -46,7 +68,7 @@ void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values)
 		if (arr)
 			json_array_append_new(arr, json_string(values->pdata[i]));
 		else
-			printf("%-14s %s\n", label, (const char *)values->pdata[i]);
+			print_field(label, values->pdata[i]);
 	}
 	if (arr)
 		json_object_set_new(o->cur, key, arr);

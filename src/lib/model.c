@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "xml.h"
 #include "util.h"
 
 static const char *const mode_names[] = {
@@ -67,8 +68,55 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->lan_bridge);
 	g_free(intent->uplink);
 	g_ptr_array_unref(intent->forwards);
+	vnet_uplink_state_free(intent->uplink_saved);
 	free_strings(intent);
 	g_free(intent);
+}
+
+void vnet_saved_route_free(vnet_saved_route *r)
+{
+	if (!r)
+		return;
+	g_free(r->dst);
+	g_free(r->gateway);
+	g_free(r);
+}
+
+vnet_uplink_state *vnet_uplink_state_new(void)
+{
+	vnet_uplink_state *s = g_new0(vnet_uplink_state, 1);
+
+	s->addrs = g_ptr_array_new_with_free_func(g_free);
+	s->routes = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_saved_route_free);
+	return s;
+}
+
+vnet_uplink_state *vnet_uplink_state_copy(const vnet_uplink_state *s)
+{
+	vnet_uplink_state *c = vnet_uplink_state_new();
+
+	c->mac = g_strdup(s->mac);
+	c->up = s->up;
+	for (guint i = 0; i < s->addrs->len; i++)
+		g_ptr_array_add(c->addrs, g_strdup(s->addrs->pdata[i]));
+	for (guint i = 0; i < s->routes->len; i++) {
+		const vnet_saved_route *r = s->routes->pdata[i];
+		vnet_saved_route *n = g_memdup2(r, sizeof(*r));
+		n->dst = g_strdup(r->dst);
+		n->gateway = g_strdup(r->gateway);
+		g_ptr_array_add(c->routes, n);
+	}
+	return c;
+}
+
+void vnet_uplink_state_free(vnet_uplink_state *s)
+{
+	if (!s)
+		return;
+	g_free(s->mac);
+	g_ptr_array_unref(s->addrs);
+	g_ptr_array_unref(s->routes);
+	g_free(s);
 }
 
 void vnet_intent_refresh_strings(vnet_intent *intent)
@@ -97,6 +145,7 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 	c->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
 	for (guint i = 0; i < intent->forwards->len; i++)
 		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
+	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->s_subnet4 = c->s_subnet6 = c->s_gateway4 = c->s_gateway6 = c->s_guest = NULL;
 	vnet_intent_refresh_strings(c);
 	return c;
@@ -104,8 +153,8 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 
 bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 {
-	g_autofree char *xa = vnet_intent_to_xml(a);
-	g_autofree char *xb = vnet_intent_to_xml(b);
+	g_autofree char *xa = vnet_intent_to_xml_without_state(a);
+	g_autofree char *xb = vnet_intent_to_xml_without_state(b);
 
 	return g_strcmp0(xa, xb) == 0;
 }

@@ -49,6 +49,31 @@ char *vnet_forward_format(const vnet_forward *f);
 bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_forward, vnet_forward_free)
 
+/*
+ * A route of the uplink, kept so that it can be moved onto the bridge and
+ * back exactly.  Strings are canonical addresses/CIDRs from the kernel.
+ */
+typedef struct vnet_saved_route {
+	char *dst;		/* "0.0.0.0/0", "192.0.2.0/24", "2001:db8::/64" */
+	char *gateway;		/* or NULL */
+	guint metric;
+	guint8 protocol, scope;
+} vnet_saved_route;
+
+/* What an uplink was before vnetctl enslaved it to a bridge. */
+typedef struct vnet_uplink_state {
+	char *mac;		/* "aa:bb:cc:dd:ee:ff" */
+	bool up;
+	GPtrArray *addrs;	/* char * "192.0.2.5/24" */
+	GPtrArray *routes;	/* vnet_saved_route * */
+} vnet_uplink_state;
+
+vnet_uplink_state *vnet_uplink_state_new(void);
+vnet_uplink_state *vnet_uplink_state_copy(const vnet_uplink_state *s);
+void vnet_uplink_state_free(vnet_uplink_state *s);
+void vnet_saved_route_free(vnet_saved_route *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_uplink_state, vnet_uplink_state_free)
+
 struct vnet_intent {
 	char *name;
 	vnet_mode mode;
@@ -63,6 +88,14 @@ struct vnet_intent {
 	vnet_addr gateway6;
 	bool dhcp, autostart;
 	GPtrArray *forwards;	/* vnet_forward * */
+	/*
+	 * What vnetctl did to the host, kept in <metadata> next to the intent so
+	 * that delete can undo it exactly; not part of the intent's identity
+	 * (vnet_intent_equal ignores it).
+	 */
+	bool bridge_created;		/* the LAN bridge is ours to delete */
+	vnet_uplink_state *uplink_saved;
+	gint64 confirm_deadline;	/* unix time; 0: nothing to confirm */
 	/* Canonical strings behind the const getters, refreshed on every set. */
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
 };

@@ -42,7 +42,42 @@ static void add_named(xmlNode *parent, xmlNs *ns, const char *elem, const char *
 		set_prop(xmlNewChild(parent, ns, X(elem), NULL), "name", name);
 }
 
-static xmlNode *intent_to_node(const vnet_intent *in)
+static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
+{
+	const vnet_uplink_state *u = in->uplink_saved;
+	xmlNode *st, *un;
+
+	if (!in->bridge_created && !u && !in->confirm_deadline)
+		return;
+	st = xmlNewChild(root, ns, X("state"), NULL);
+	if (in->bridge_created)
+		set_prop(st, "bridge-created", "yes");
+	if (in->confirm_deadline) {
+		g_autofree char *d = g_strdup_printf("%" G_GINT64_FORMAT, in->confirm_deadline);
+		set_prop(st, "confirm-deadline", d);
+	}
+	if (!u)
+		return;
+	un = xmlNewChild(st, ns, X("uplink"), NULL);
+	set_prop(un, "mac", u->mac);
+	set_prop(un, "up", u->up ? "yes" : "no");
+	for (guint i = 0; i < u->addrs->len; i++)
+		xmlNewTextChild(un, ns, X("address"), X(u->addrs->pdata[i]));
+	for (guint i = 0; i < u->routes->len; i++) {
+		const vnet_saved_route *r = u->routes->pdata[i];
+		xmlNode *rn = xmlNewChild(un, ns, X("route"), NULL);
+		g_autofree char *metric = g_strdup_printf("%u", r->metric);
+		g_autofree char *proto = g_strdup_printf("%u", r->protocol);
+		g_autofree char *scope = g_strdup_printf("%u", r->scope);
+		set_prop(rn, "dst", r->dst);
+		set_prop(rn, "gateway", r->gateway);
+		set_prop(rn, "metric", metric);
+		set_prop(rn, "protocol", proto);
+		set_prop(rn, "scope", scope);
+	}
+}
+
+static xmlNode *intent_to_node(const vnet_intent *in, bool with_state)
 {
 	xmlNode *root = xmlNewNode(NULL, X("intent"));
 	xmlNs *ns = xmlNewNs(root, X(VNET_XML_NS), X("vnet"));
@@ -73,6 +108,8 @@ static xmlNode *intent_to_node(const vnet_intent *in)
 		g_autofree char *spec = vnet_forward_format(in->forwards->pdata[i]);
 		xmlNewTextChild(root, ns, X("forward"), X(spec));
 	}
+	if (with_state)
+		state_to_node(root, ns, in);
 	return root;
 }
 
@@ -95,7 +132,12 @@ static char *node_to_string(xmlNode *root)
 
 char *vnet_intent_to_xml(const vnet_intent *intent)
 {
-	return node_to_string(intent_to_node(intent));
+	return node_to_string(intent_to_node(intent, true));
+}
+
+char *vnet_intent_to_xml_without_state(const vnet_intent *intent)
+{
+	return node_to_string(intent_to_node(intent, false));
 }
 
 static void add_ip(xmlNode *net, const char *family, const vnet_addr *gw, guint prefix,
@@ -158,7 +200,7 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 	name = vnet_intent_network_name(in, i);
 	net = xmlNewNode(NULL, X("network"));
 	xmlNewTextChild(net, NULL, X("name"), X(name));
-	xmlAddChild(xmlNewChild(net, NULL, X("metadata"), NULL), intent_to_node(in));
+	xmlAddChild(xmlNewChild(net, NULL, X("metadata"), NULL), intent_to_node(in, true));
 	switch (in->mode) {
 	case VNET_MODE_NAT:
 	case VNET_MODE_ISOLATED:
@@ -320,10 +362,120 @@ static bool read_named(const xmlNode *n, bool (*set)(vnet_intent *, const char *
 	return set(in, name, error);
 }
 
+static bool bad_state(const char *what, const char *value, GError **error)
+{
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		       _("The <state> element of the intent XML has a bad %s \"%s\"; it is written by vnetctl and was changed by hand."),
+		       what, value ? value : "");
+	return false;
+}
+
+static bool get_uint_prop(const xmlNode *n, const char *name, guint64 max, guint64 *ret, GError **error)
+{
+	g_autofree char *v = get_prop(n, name);
+	char *end;
+
+	if (!v)
+		return true;
+	if (!g_ascii_isdigit(v[0]) || strlen(v) > 20 || (*ret = g_ascii_strtoull(v, &end, 10), *end) || *ret > max)
+		return bad_state(name, v, error);
+	return true;
+}
+
+static bool read_saved_route(vnet_uplink_state *u, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "dst", "gateway", "metric", "protocol", "scope", NULL };
+	g_autofree char *dst = get_prop(n, "dst"), *gw = get_prop(n, "gateway");
+	guint64 metric = 0, proto = 0, scope = 0;
+	vnet_saved_route *r;
+	vnet_cidr c;
+	vnet_addr a;
+
+	if (!check_attrs(n, attrs, error))
+		return false;
+	if (!dst || !vnet_cidr_parse(dst, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, NULL))
+		return bad_state("dst", dst, error);
+	if (gw && (!vnet_addr_parse(gw, &a, NULL) || a.family != c.addr.family))
+		return bad_state("gateway", gw, error);
+	if (!get_uint_prop(n, "metric", G_MAXUINT32, &metric, error) ||
+	    !get_uint_prop(n, "protocol", 255, &proto, error) || !get_uint_prop(n, "scope", 255, &scope, error))
+		return false;
+	r = g_new0(vnet_saved_route, 1);
+	r->dst = vnet_cidr_format(&c);
+	r->gateway = gw ? vnet_addr_format(&a) : NULL;
+	r->metric = metric;
+	r->protocol = proto;
+	r->scope = scope;
+	g_ptr_array_add(u->routes, r);
+	return true;
+}
+
+static bool valid_mac(const char *s)
+{
+	if (!s || strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !g_ascii_isxdigit(s[i]))
+			return false;
+	return true;
+}
+
+static bool read_saved_uplink(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "mac", "up", NULL };
+	g_autoptr(vnet_uplink_state) u = vnet_uplink_state_new();
+	g_autofree char *mac = get_prop(n, "mac");
+
+	if (!check_attrs(n, attrs, error) || !get_bool_prop(n, "up", &u->up, error))
+		return false;
+	if (!valid_mac(mac))
+		return bad_state("mac", mac, error);
+	u->mac = g_ascii_strdown(mac, -1);
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (in_ns(c) && xmlStrEqual(c->name, X("address"))) {
+			g_autofree char *text = xml_take_string(xmlNodeGetContent(c));
+			vnet_cidr a;
+			if (!vnet_cidr_parse(g_strstrip(text), VNET_CIDR_NEED_PREFIX, &a, NULL))
+				return bad_state("address", text, error);
+			g_ptr_array_add(u->addrs, vnet_cidr_format(&a));
+		} else if (in_ns(c) && xmlStrEqual(c->name, X("route"))) {
+			if (!read_saved_route(u, c, error))
+				return false;
+		} else {
+			return bad_state("element", (const char *)c->name, error);
+		}
+	}
+	vnet_uplink_state_free(in->uplink_saved);
+	in->uplink_saved = g_steal_pointer(&u);
+	return true;
+}
+
+static bool read_state(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "bridge-created", "confirm-deadline", NULL };
+	guint64 deadline = 0;
+
+	if (!check_attrs(n, attrs, error) || !get_bool_prop(n, "bridge-created", &in->bridge_created, error) ||
+	    !get_uint_prop(n, "confirm-deadline", G_MAXINT64, &deadline, error))
+		return false;
+	in->confirm_deadline = deadline;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!in_ns(c) || !xmlStrEqual(c->name, X("uplink")) || in->uplink_saved)
+			return bad_state("element", (const char *)c->name, error);
+		if (!read_saved_uplink(in, c, error))
+			return false;
+	}
+	return true;
+}
+
 static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 {
 	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", NULL };
-	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6" };
+	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state" };
 	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
 	g_autoptr(vnet_intent) in = NULL;
 	guint seen[G_N_ELEMENTS(singles)] = { 0 };
@@ -364,6 +516,8 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 			ok = read_ipv4(in, n, error);
 		else if (xmlStrEqual(n->name, X("ipv6")))
 			ok = read_ipv6(in, n, error);
+		else if (xmlStrEqual(n->name, X("state")))
+			ok = read_state(in, n, error);
 		else if (xmlStrEqual(n->name, X("forward"))) {
 			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
 			ok = vnet_intent_add_forward(in, g_strstrip(spec), error);

@@ -14,4 +14,7 @@
 /* Largest XML document vnetctl reads: ample for 10,000 forwards. */
 #define VNET_XML_MAX (4 * 1024 * 1024)
 
+/* The intent without what vnetctl did to the host: its identity, for comparing. */
+char *vnet_intent_to_xml_without_state(const vnet_intent *intent);
+
 #endif

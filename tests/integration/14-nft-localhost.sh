@@ -1,11 +1,12 @@
 #!/bin/bash
-# 14-nft-localhost: the CVE-2020-8558 class of hole.  route_localnet, which
-# `curl localhost:PORT` needs on a NAT bridge, also lets a guest send to the
-# host's 127.0.0.1 or from a forged 127.0.0.1.  Each attack is first shown to
+# 14-nft-localhost: the CVE-2020-8558 class of hole (kube-proxy, Docker).
+# route_localnet, which `curl localhost:PORT` needs on a NAT bridge, also
+# lets a guest send to the host's 127.0.0.1.  Each attack is first shown to
 # work without the guard chain (the control), then to fail with our table:
 # a guest routing 127.0.0.0/8 through its gateway reaches no localhost-bound
-# host service and no forward bound to 127.0.0.1; a forged source 127.0.0.1
-# reaches nothing; a LAN host cannot reach a forward bound to 127.0.0.1.
+# host service and no forward bound to 127.0.0.1; a LAN host cannot reach a
+# forward bound to 127.0.0.1.  (A forged source 127.0.0.1 the kernel already
+# refuses as a martian, accept_local being 0; the guard drops it as well.)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -84,21 +85,11 @@ start_local_http() {
 }
 
 # route_localhost_via NAME GATEWAY: the attacker in NAME gives up its own
-# loopback addresses and sends 127.0.0.0/8 to GATEWAY, allowing itself to
-# send and bind them (its own sysctls).
+# loopback address and sends 127.0.0.0/8 to GATEWAY (its own sysctls).
 route_localhost_via() {
 	in_ns "$1" ip addr del 127.0.0.1/8 dev lo
-	in_ns "$1" sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.ip_nonlocal_bind=1
 	in_ns "$1" sh -c 'for f in /proc/sys/net/ipv4/conf/*/route_localnet; do echo 1 >"$f"; done'
 	in_ns "$1" ip route add 127.0.0.0/8 via "$2"
-}
-
-# forged_udp_arrives NAME TOKEN: NAME sends TOKEN from 127.0.0.1 to the
-# host's UDP listener on 10.77.0.1:5555; true if the host received it.
-forged_udp_arrives() {
-	printf '%s\n' "$2" | in_ns "$1" socat -u - "UDP4-SENDTO:10.77.0.1:5555,bind=127.0.0.1" 2>/dev/null || true
-	sleep 0.5
-	grep -q "$2" "$VNET_SCRATCH/udp-received"
 }
 
 BR=vnbr0
@@ -112,8 +103,6 @@ add_guest evil "$BR" 10.77.0.66/24 10.77.0.1
 add_outside lan 192.0.2.1/24 192.0.2.10/24
 start_http g1 80 "hello from g1"
 start_local_http 7777 "secret of the host"
-: >"$VNET_SCRATCH/udp-received"
-bg_ns - socat -u UDP4-RECV:5555 "OPEN:$VNET_SCRATCH/udp-received,creat,append"
 route_localhost_via evil 10.77.0.1
 route_localhost_via lan 192.0.2.1
 
@@ -122,7 +111,6 @@ check "route_localnet on $BR" nft_tool localnet "$BR"
 
 # ---- the control: route_localnet on the bridge, no guard yet
 expect_http evil http://127.0.0.1:7777/ "secret of the host"
-check "control: a forged source 127.0.0.1 reaches the host" forged_udp_arrives evil forged-before
 
 # ---- our table
 intent_xml "$I" web nat "$BR" 10.77.0.0/24 - 8080:80 127.0.0.1:8091:80
@@ -134,7 +122,6 @@ expect_http lan http://192.0.2.1:8080/ "hello from g1"
 expect_no_http evil http://127.0.0.1:7777/
 expect_no_http evil http://127.0.0.1:8091/
 expect_no_http evil http://127.0.0.1:8080/
-check_not "a forged source 127.0.0.1 no longer reaches the host" forged_udp_arrives evil forged-after
 expect_no_http lan http://127.0.0.1:8091/
 expect_no_http lan http://127.0.0.1:7777/
 expect_no_http lan http://192.0.2.1:8091/

@@ -1,0 +1,184 @@
+#!/bin/bash
+# 10-nft-table: the table itself.  The table commands and every golden
+# tests/data/<case>.nft pass `nft -c`; creating the table twice leaves one
+# copy of each rule; applying the same elements twice (as a hook that runs
+# twice) leaves one copy of each; removing twice is no error; a plan touches
+# nothing; the table comes back after a flush (restore); drift is converged;
+# one network's removal leaves another's elements exactly; a foreign table is
+# byte-identical at the end.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+require_cmd nft ip jq
+
+# ---- helpers shared by the 1x-nft tests; each file carries its own copy,
+# ---- since lib.sh belongs to the harness.  Keep the copies identical.
+
+# nft_tool ARGS...: the driver of libvnet's nftables backend (tests/tools).
+NFT_TOOL=${NFT_TOOL:-$(cd "$(dirname "$0")/../.." && pwd)/tests/tools/nft-tool}
+[ -x "$NFT_TOOL" ] || NFT_TOOL=${top_builddir:-/tmp/b}/tests/tools/nft-tool
+[ -x "$NFT_TOOL" ] || skip "tests/tools/nft-tool is not built (make tests/tools/nft-tool)"
+nft_tool() { "$NFT_TOOL" "$@"; }
+
+# foreign_table_create, foreign_table_check: a table of another tool (as
+# Docker or firewalld leave one) exists from the start and must be
+# byte-identical at the end.
+foreign_table_create() {
+	nft -f - <<-'NFT'
+		table ip filter {
+			set blocked { type ipv4_addr; elements = { 203.0.113.9 }; }
+			chain input { type filter hook input priority filter; policy accept; ip saddr @blocked drop; }
+		}
+	NFT
+	nft list table ip filter >"$VNET_SCRATCH/foreign.before"
+}
+foreign_table_check() {
+	nft list table ip filter >"$VNET_SCRATCH/foreign.after" 2>&1 || true
+	check "the foreign table ip filter is byte-identical" \
+		cmp "$VNET_SCRATCH/foreign.before" "$VNET_SCRATCH/foreign.after"
+}
+
+# make_bridge NAME ADDR4/PFX [ADDR6/PFX]: a bridge with the network's
+# gateway address, as libvirt would make it (STP off: ports forward at once).
+make_bridge() {
+	ip link add "$1" type bridge stp_state 0 forward_delay 0
+	ip addr add "$2" dev "$1"
+	[ -z "${3:-}" ] || ip -6 addr add "$3" dev "$1" nodad
+	ip link set "$1" up
+}
+
+# intent_xml FILE NAME MODE BRIDGE SUBNET4 SUBNET6|- [FORWARD...]: an intent
+# file (a /24: gateway .1, default guest .2; IPv6 gateway ::1).
+intent_xml() {
+	local file=$1 name=$2 mode=$3 br=$4 s4=$5 s6=$6 net f
+	shift 6
+	net=${s4%.0/24}
+	{
+		printf '<vnet:intent xmlns:vnet="http://vnetctl.org/xmlns/intent/1" name="%s" mode="%s">\n' "$name" "$mode"
+		printf '  <vnet:bridge name="%s"/>\n' "$br"
+		printf '  <vnet:ipv4 subnet="%s" gateway="%s.1" guest="%s.2"/>\n' "$s4" "$net" "$net"
+		[ "$s6" = - ] || printf '  <vnet:ipv6 subnet="%s" gateway="%s1"/>\n' "$s6" "${s6%/*}"
+		for f in "$@"; do printf '  <vnet:forward>%s</vnet:forward>\n' "$f"; done
+		printf '</vnet:intent>\n'
+	} >"$file"
+}
+
+# routing on, as libvirt turns it on for a NAT network (the sandbox's own sysctls)
+enable_forwarding() {
+	sysctl -qw net.ipv4.ip_forward=1
+	[ "$_vnet_ipv6" -eq 0 ] || sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+# ---- end of the shared helpers
+
+DATA=$(cd "$(dirname "$0")/../data" && pwd)
+T=$VNET_SCRATCH/table.nft
+A=$VNET_SCRATCH/a.xml
+B=$VNET_SCRATCH/b.xml
+
+# n_elements: how many elements our table holds, counted from nft's own JSON.
+n_elements() {
+	nft -j list table inet vnetctl |
+		jq '[.nftables[] | (.set // .map) | select(. != null) | (.elem // []) | length] | add // 0'
+}
+# rules: our chains and their rules, as nft lists them.
+rules() {
+	local c
+	for c in guard pre out post forward; do nft list chain inet vnetctl "$c"; done
+}
+# same_rules: the rules are those the table was first created with.
+same_rules() {
+	rules | cmp - "$VNET_SCRATCH/rules.1"
+}
+# has_element LINE: the kernel holds the element LINE.
+has_element() {
+	nft_tool elements | grep -qxF "$1"
+}
+# same_elements FILE.xml [NFT-TOOL OPTIONS]: the kernel holds exactly what the intent wants
+same_elements() {
+	local f=$1
+	shift
+	nft_tool elements >"$VNET_SCRATCH/kernel"
+	nft_tool "$@" intent-elements "$f" | sort >"$VNET_SCRATCH/want"
+	cmp -s "$VNET_SCRATCH/want" "$VNET_SCRATCH/kernel" ||
+		{ diff -u "$VNET_SCRATCH/want" "$VNET_SCRATCH/kernel"; return 1; }
+}
+
+foreign_table_create
+nft_tool table >"$T"
+
+# ---- golden files
+check "the table commands pass nft -c" nft -c -f "$T"
+if [ -f "$DATA/cases.list" ]; then
+	for c in $(sed -e 's/#.*//' "$DATA/cases.list"); do
+		if [ ! -f "$DATA/$c.nft" ]; then
+			fail "golden $c.nft exists (VNET_REGENERATE=1 tests/unit/test-nft writes it)" || true
+			continue
+		fi
+		cat "$T" "$DATA/$c.nft" >"$VNET_SCRATCH/check.nft"
+		check "golden $c.nft passes nft -c after the table commands" nft -c -f "$VNET_SCRATCH/check.nft"
+	done
+else
+	diag "tests/data/cases.list does not exist: no golden file to check"
+fi
+check "nft -c created nothing" test -z "$(nft list tables inet)"
+
+# ---- a plan touches nothing
+nft list ruleset >"$VNET_SCRATCH/ruleset.before"
+check "plan" nft_tool plan "$DATA/nat-forwards.intent.xml"
+nft list ruleset >"$VNET_SCRATCH/ruleset.after"
+check "plan left the ruleset as it was" cmp "$VNET_SCRATCH/ruleset.before" "$VNET_SCRATCH/ruleset.after"
+
+# ---- the table, twice
+check "ensure creates the table" nft_tool ensure
+rules >"$VNET_SCRATCH/rules.1"
+check "ensure again" nft_tool ensure
+check "the table commands again" nft -f "$T"
+rules >"$VNET_SCRATCH/rules.2"
+check "creating the table twice leaves one copy of each rule" cmp "$VNET_SCRATCH/rules.1" "$VNET_SCRATCH/rules.2"
+check "the table has its rules" test "$(grep -c -E 'accept|drop|masquerade|dnat' "$VNET_SCRATCH/rules.1")" -ge 20
+
+# ---- elements, twice
+intent_xml "$A" a nat vna0 10.77.0.0/24 fd77::/64 8080:80 9000-9099:9000-9099/udp \
+	127.0.0.1:2222:22 '[::]:8080:[fd77::2]:80' 3306:db1:3306
+want=$(nft_tool -g db1=10.77.0.30 intent-elements "$A" | wc -l)
+check "add a" nft_tool -g db1=10.77.0.30 add "$A"
+check "a: $want elements" test "$(n_elements)" -eq "$want"
+check "add a again (the hook runs twice)" nft_tool -g db1=10.77.0.30 add "$A"
+check "a: still $want elements, one copy each" test "$(n_elements)" -eq "$want"
+check "the read-back equals the intent's elements" same_elements "$A" -g db1=10.77.0.30
+check "the rules did not change" same_rules
+
+# ---- two networks: removing one leaves the other's elements exactly
+intent_xml "$B" b isolated vnb0 10.78.0.0/24 -
+check "add b" nft_tool add "$B"
+check "remove a" nft_tool -g db1=10.77.0.30 remove "$A"
+check "remove a again" nft_tool -g db1=10.77.0.30 remove "$A"
+check "only b's elements are left" same_elements "$B"
+
+# ---- a guest that got another address; drift made by hand
+check "add a" nft_tool -g db1=10.77.0.30 add "$A"
+check "db1 moves (restore-style add, old NULL)" nft_tool -g db1=10.77.0.31 add "$A"
+check "db1's forward follows it" has_element "fwd4 tcp . 3306 : 10.77.0.31 . 3306"
+check_not "db1's old address is gone" has_element "fwd4 tcp . 3306 : 10.77.0.30 . 3306"
+nft delete element inet vnetctl fwd4 '{ tcp . 8080 }'
+nft add element inet vnetctl fwd4 '{ tcp . 8080 : 10.77.0.99 . 80 }'
+nft delete element inet vnetctl fwd4 '{ udp . 9050 }'
+check "converge after drift" nft_tool -g db1=10.77.0.31 add "$A"
+nft_tool elements >"$VNET_SCRATCH/kernel"
+{ nft_tool -g db1=10.77.0.31 intent-elements "$A"; nft_tool intent-elements "$B"; } | sort >"$VNET_SCRATCH/want"
+check "after drift the kernel holds exactly a's and b's elements" cmp "$VNET_SCRATCH/want" "$VNET_SCRATCH/kernel"
+
+# ---- restore after a firewall reload wiped our table
+nft delete table inet vnetctl
+check "add a after the table was deleted" nft_tool -g db1=10.77.0.31 add "$A"
+check "the rules are back" same_rules
+check "a's elements are back" same_elements "$A" -g db1=10.77.0.31
+
+# ---- the cost of adding one forward does not depend on what is there
+intent_xml "$VNET_SCRATCH/big.xml" big nat vnbig 10.99.0.0/24 - 20000-29999:20000-29999
+check "add 10,000 elements in one transaction" nft_tool add "$VNET_SCRATCH/big.xml"
+intent_xml "$VNET_SCRATCH/one.xml" one nat vnone 10.98.0.0/24 - 7000:80
+t=$(nft_tool -t add "$VNET_SCRATCH/one.xml" 2>&1 >/dev/null)
+diag "with 10,000 elements installed, one network with one forward: $t"
+
+foreign_table_check
