@@ -45,6 +45,25 @@ vnet_ctx *vnet_ctx_new_offline(GError **error);
 void vnet_ctx_free(vnet_ctx *ctx);
 
 /**
+ * vnet_ctx_set_confirm_timeout() - how long an uplink takeover waits for
+ * vnet_ctx_confirm() before it is reverted (default 120 seconds)
+ * @ctx: the context
+ * @seconds: the timeout
+ */
+void vnet_ctx_set_confirm_timeout(vnet_ctx *ctx, guint seconds);
+
+/**
+ * vnet_ctx_set_session_address() - the local address a remote admin's
+ * session comes in on (the third field of SSH_CONNECTION)
+ * @ctx: the context
+ * @addr: the address, or NULL
+ *
+ * A takeover of the uplink that carries this address could cut the session
+ * off, so it waits for confirmation, as one of the default route does.
+ */
+void vnet_ctx_set_session_address(vnet_ctx *ctx, const char *addr);
+
+/**
  * vnet_ctx_read_host() - what exists: links, addresses and routes (libnl),
  * listening sockets, libvirt networks and the intents vnetctl manages
  * @ctx: the context
@@ -145,6 +164,30 @@ bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool ad
  * Return: true on success.
  */
 bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error);
+
+/**
+ * vnet_ctx_confirm() - keep an uplink takeover that waits for confirmation
+ * @ctx: the context
+ * @name: the intent's name
+ * @error: return location for a GError (VNET_ERROR_INVALID if nothing waits)
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_confirm(vnet_ctx *ctx, const char *name, GError **error);
+
+/**
+ * vnet_ctx_revert() - undo a change that was not confirmed in time
+ * @ctx: the context
+ * @name: the intent's name
+ * @ret_reverted: if not NULL, whether anything was reverted
+ * @error: return location for a GError
+ *
+ * A network whose change was confirmed, or that is gone, is left alone;
+ * one still waiting is deleted, which gives the uplink back as it was.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, bool *ret_reverted, GError **error);
 
 /**
  * vnet_hook_run() - what the libvirt network hook does; never calls libvirtd

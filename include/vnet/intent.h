@@ -100,6 +100,14 @@ const char *vnet_intent_get_gateway(const vnet_intent *intent, int family);
 const char *vnet_intent_get_default_guest(const vnet_intent *intent);
 bool vnet_intent_get_dhcp(const vnet_intent *intent);
 bool vnet_intent_get_autostart(const vnet_intent *intent);
+/**
+ * vnet_intent_get_confirm_deadline() - when an unconfirmed uplink takeover
+ * is reverted, in seconds since the epoch, or 0 if nothing waits
+ * @intent: the intent
+ *
+ * Return: the deadline.
+ */
+gint64 vnet_intent_get_confirm_deadline(const vnet_intent *intent);
 /** vnet_intent_get_n_forwards() - how many forwards the intent has */
 guint vnet_intent_get_n_forwards(const vnet_intent *intent);
 /**

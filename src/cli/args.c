@@ -12,7 +12,7 @@
 
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
-	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE,
+	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT,
 };
 
 static const struct option create_opts[] = {
@@ -25,6 +25,7 @@ static const struct option create_opts[] = {
 	{ "no-dhcp", no_argument, NULL, OPT_NO_DHCP },
 	{ "no-autostart", no_argument, NULL, OPT_NO_AUTOSTART },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
 	{ 0 },
 };
 
@@ -71,6 +72,15 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_NO_DHCP: no_dhcp = true; break;
 		case OPT_NO_AUTOSTART: no_autostart = true; break;
 		case OPT_FORCE: force = true; break;
+		case OPT_CONFIRM_TIMEOUT: {
+			char *end;
+			guint64 t = g_ascii_strtoull(optarg, &end, 10);
+			if (!g_ascii_isdigit(optarg[0]) || *end || t < 10 || t > 86400)
+				return cli_usage(cmd, _("--confirm-timeout \"%s\" is not a number of seconds from 10 to 86400."),
+						 optarg);
+			ret->confirm_timeout = t;
+			break;
+		}
 		case ':':
 			return cli_usage(cmd, _("The option \"%s\" needs a value."), argv[optind - 1]);
 		default:

@@ -44,6 +44,7 @@ int cli_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 typedef struct create_args {
 	vnet_intent *intent;
 	bool force;
+	guint confirm_timeout;	/* 0: the library's default */
 } create_args;
 
 /*
@@ -76,6 +77,13 @@ void out_list_end(cli_out *o);
 void out_block(cli_out *o, const char *key, const char *text);
 void out_finish(cli_out *o);
 
+/*
+ * Arrange for "vnetctl revert NAME" to run at @deadline (unix time) in a
+ * process that outlives this one and the shell that started it: a systemd
+ * transient timer where systemd runs, else a detached child of our own.
+ */
+bool cli_schedule_revert(const char *name, gint64 deadline, GError **error);
+
 /* Connect to libvirt at cli.uri; print the error and return NULL on failure. */
 vnet_ctx *cli_connect(void);
 
@@ -89,5 +97,7 @@ int cmd_show(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
+int cmd_revert(int argc, char **argv);
 
 #endif

@@ -30,21 +30,44 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int apply_intent(vnet_intent *in, unsigned flags)
+/* SSH_CONNECTION is "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT". */
+static char *session_address(void)
+{
+	g_auto(GStrv) f = g_strsplit(g_getenv("SSH_CONNECTION") ? g_getenv("SSH_CONNECTION") : "", " ", 5);
+
+	return g_strv_length(f) == 4 ? g_strdup(f[2]) : NULL;
+}
+
+static int apply_intent(vnet_intent *in, unsigned flags, guint confirm_timeout)
 {
 	g_autoptr(vnet_ctx) ctx = cli_connect();
 	g_autoptr(GError) error = NULL;
-	g_autofree char *plan = NULL;
+	g_autofree char *plan = NULL, *session = session_address();
 	bool changed = false;
+	gint64 deadline;
 	cli_out *o;
 
 	if (!ctx)
 		return EXIT_REFUSED;
+	if (confirm_timeout)
+		vnet_ctx_set_confirm_timeout(ctx, confirm_timeout);
+	vnet_ctx_set_session_address(ctx, session);
 	if (!vnet_ctx_apply(ctx, in, flags, &plan, &changed, &error))
 		return cli_fail(error);
+	deadline = vnet_intent_get_confirm_deadline(in);
+	if (changed && deadline && !cli_schedule_revert(vnet_intent_get_name(in), deadline, &error)) {
+		/* Without a timer nobody would revert: undo now, as the user was promised. */
+		g_autoptr(GError) undo = NULL;
+		vnet_ctx_revert(ctx, vnet_intent_get_name(in), NULL, &undo);
+		return cli_fail(error);
+	}
 	o = out_new();
 	out_string(o, "name", NULL, vnet_intent_get_name(in));
 	out_bool(o, "changed", changed);
+	if (deadline) {
+		g_autofree char *d = g_strdup_printf("%" G_GINT64_FORMAT, deadline);
+		out_string(o, "confirm_deadline", NULL, d);
+	}
 	out_finish(o);
 	if (changed)
 		say((flags & VNET_APPLY_CREATE) ? _("Network %s created (bridge %s, subnet %s).\n")
@@ -53,6 +76,9 @@ static int apply_intent(vnet_intent *in, unsigned flags)
 		    vnet_intent_get_subnet(in, 4) ? vnet_intent_get_subnet(in, 4) : "-");
 	else
 		say(_("Network %s is already as the intent says; nothing changed.\n"), vnet_intent_get_name(in));
+	if (changed && deadline)
+		say(_("The uplink now sits in the bridge. If you can still reach this host, keep it with \"vnetctl confirm %s\" within %d seconds; otherwise it is put back by itself.\n"),
+		    vnet_intent_get_name(in), (int)(deadline - g_get_real_time() / G_USEC_PER_SEC));
 	return EXIT_OK;
 }
 
@@ -63,7 +89,8 @@ int cmd_create(int argc, char **argv)
 
 	if (r != EXIT_OK)
 		return r;
-	return apply_intent(args.intent, VNET_APPLY_CREATE | (args.force ? VNET_APPLY_FORCE : 0));
+	return apply_intent(args.intent, VNET_APPLY_CREATE | (args.force ? VNET_APPLY_FORCE : 0),
+			    args.confirm_timeout);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -101,7 +128,7 @@ int cmd_apply(int argc, char **argv)
 		return cli_fail(error);
 	if (!(in = vnet_intent_from_xml(text, len, &error)))
 		return cli_fail(error);
-	return apply_intent(in, flags);
+	return apply_intent(in, flags, 0);
 }
 
 int cmd_delete(int argc, char **argv)

@@ -19,6 +19,8 @@ static const cli_command commands[] = {
 	{ "list", cmd_list, "", N_("the networks vnetctl manages") },
 	{ "show", cmd_show, N_("NAME"), N_("intent, state, forwards and leases") },
 	{ "forward", cmd_forward, N_("add|remove NAME SPEC"), N_("add or remove a port forward") },
+	{ "confirm", cmd_confirm, N_("NAME"), N_("keep an uplink takeover made under --confirm-timeout") },
+	{ "revert", cmd_revert, N_("NAME"), N_("undo an unconfirmed takeover now (the timer runs this)") },
 	{ "restore", cmd_restore, "", N_("re-apply the rules of every active network") },
 	{ "hook", cmd_hook, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
 	{ "xml", cmd_xml, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
@@ -45,7 +47,7 @@ static void print_usage(FILE *f)
 	}
 	fprintf(f, _("\nCreate arguments: [NAME] --mode nat|isolated|bridged|hybrid [--subnet CIDR]\n"
 		     "  [--subnet6 CIDR] [--forward SPEC]... [--uplink IFACE] [--bridge BR]\n"
-		     "  [--no-dhcp] [--no-autostart] [--force]\n"
+		     "  [--no-dhcp] [--no-autostart] [--force] [--confirm-timeout SECONDS]\n"
 		     "A forward SPEC is [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/tcp|/udp|/sctp].\n"));
 }
 

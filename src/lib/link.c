@@ -8,6 +8,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
 #include <netlink/route/route.h>
 
 #include "link.h"
@@ -50,8 +51,12 @@ static char *nl_cidr(struct nl_addr *a, guint prefix)
 	char buf[INET6_ADDRSTRLEN];
 	int family = nl_addr_get_family(a);
 
-	if ((family != AF_INET && family != AF_INET6) ||
-	    nl_addr_get_len(a) != (family == AF_INET ? 4u : 16u) ||
+	if ((family != AF_INET && family != AF_INET6))
+		return NULL;
+	/* A default route's destination is an empty address of its family. */
+	if (nl_addr_get_len(a) == 0 && prefix == 0)
+		return g_strdup(family == AF_INET ? "0.0.0.0/0" : "::/0");
+	if (nl_addr_get_len(a) != (family == AF_INET ? 4u : 16u) ||
 	    !inet_ntop(family, nl_addr_get_binary_addr(a), buf, sizeof(buf)))
 		return NULL;
 	return g_strdup_printf("%s/%u", buf, prefix);
@@ -192,4 +197,280 @@ bool vnet_link_read_listeners(vnet_host *host, GError **error)
 	       read_proc_sockets(host, "/proc/net/tcp6", "tcp", AF_INET6, "0A", error) &&
 	       read_proc_sockets(host, "/proc/net/udp", "udp", AF_INET, "07", error) &&
 	       read_proc_sockets(host, "/proc/net/udp6", "udp", AF_INET6, "07", error);
+}
+
+/* ---- bridges and uplinks ---- */
+
+typedef struct rtnl_link rtnl_link;
+typedef struct rtnl_addr rtnl_addr;
+typedef struct rtnl_route rtnl_route;
+typedef struct nl_addr nl_addr;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rtnl_link, rtnl_link_put)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rtnl_addr, rtnl_addr_put)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rtnl_route, rtnl_route_put)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(nl_addr, nl_addr_put)
+
+/* Every message names the interface, then netlink's reason. */
+#define NL_FAILED(error, msg, ifname, err) \
+	(vnet_set_error((error), VNET_ERROR_FAILED, (msg), (ifname), nl_geterror(err)), false)
+
+static int ifindex_of(const char *name)
+{
+	return (int)if_nametoindex(name);
+}
+
+bool vnet_link_bridge_create(const char *name, const char *mac, GError **error)
+{
+	g_autoptr(nl_sock) sk = NULL;
+	g_autoptr(rtnl_link) l = NULL;
+	g_autoptr(nl_addr) a = NULL;
+	int err;
+
+	if (!vnet_check_ifname(name, error) || !(sk = route_socket(error)))
+		return false;
+	l = rtnl_link_bridge_alloc();
+	rtnl_link_set_name(l, name);
+	if (mac && nl_addr_parse(mac, AF_LLC, &a) == 0)
+		rtnl_link_set_addr(l, a);
+	rtnl_link_set_flags(l, IFF_UP);
+	err = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if (err < 0)
+		return NL_FAILED(error, _("Cannot create the bridge %s: %s."), name, err);
+	return true;
+}
+
+bool vnet_link_delete(const char *name, GError **error)
+{
+	g_autoptr(nl_sock) sk = NULL;
+	g_autoptr(rtnl_link) l = NULL;
+	int err;
+
+	if (!vnet_check_ifname(name, error))
+		return false;
+	if (!vnet_link_exists(name))
+		return true;
+	if (!(sk = route_socket(error)))
+		return false;
+	l = rtnl_link_alloc();
+	rtnl_link_set_name(l, name);
+	err = rtnl_link_delete(sk, l);
+	if (err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
+		return NL_FAILED(error, _("Cannot delete the interface %s: %s."), name, err);
+	return true;
+}
+
+/* Set or clear @uplink's master, and its up flag. */
+static bool set_master(struct nl_sock *sk, const char *ifname, int master, bool up, GError **error)
+{
+	g_autoptr(rtnl_link) orig = NULL, change = rtnl_link_alloc();
+	int err = rtnl_link_get_kernel(sk, 0, ifname, &orig);
+
+	if (err < 0)
+		return NL_FAILED(error, _("Cannot read the interface %s: %s."), ifname, err);
+	rtnl_link_set_master(change, master);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
+	err = rtnl_link_change(sk, orig, change, 0);
+	if (err < 0)
+		return (master ? NL_FAILED(error, _("Cannot make %s a port of the bridge: %s."), ifname, err)
+			       : NL_FAILED(error, _("Cannot release %s from its bridge: %s."), ifname, err));
+	return true;
+}
+
+vnet_uplink_state *vnet_link_save(const char *ifname, GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+	g_autoptr(rtnl_link) l = NULL;
+	g_autoptr(nl_cache) addrs = NULL, routes = NULL;
+	g_autoptr(vnet_uplink_state) st = vnet_uplink_state_new();
+	char mac[32];
+	int idx, err;
+
+	if (!sk)
+		return NULL;
+	err = rtnl_link_get_kernel(sk, 0, ifname, &l);
+	if (err < 0) {
+		(void)NL_FAILED(error, _("Cannot read the interface %s: %s."), ifname, err);
+		return NULL;
+	}
+	idx = rtnl_link_get_ifindex(l);
+	st->mac = g_ascii_strdown(nl_addr2str(rtnl_link_get_addr(l), mac, sizeof(mac)), -1);
+	st->up = rtnl_link_get_flags(l) & IFF_UP;
+	if ((err = rtnl_addr_alloc_cache(sk, &addrs)) < 0 ||
+	    (err = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes)) < 0) {
+		cache_failed(err, error);
+		return NULL;
+	}
+	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		vnet_saved_addr *sa;
+		char *cidr;
+		/* Link-local addresses belong to the link and come back by themselves. */
+		if (rtnl_addr_get_ifindex(a) != idx || rtnl_addr_get_scope(a) >= RT_SCOPE_LINK)
+			continue;
+		if (!(cidr = nl_cidr(rtnl_addr_get_local(a), rtnl_addr_get_prefixlen(a))))
+			continue;
+		sa = g_new0(vnet_saved_addr, 1);
+		sa->cidr = cidr;
+		/* What was configured, not what the kernel found out since. */
+		sa->flags = rtnl_addr_get_flags(a) & (IFA_F_NODAD | IFA_F_NOPREFIXROUTE | IFA_F_HOMEADDRESS);
+		g_ptr_array_add(st->addrs, sa);
+	}
+	for (struct nl_object *o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct rtnl_nexthop *nh;
+		vnet_saved_route *s;
+		char *dst;
+		/* The kernel's own prefix routes follow the addresses. */
+		if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST ||
+		    rtnl_route_get_protocol(r) == RTPROT_KERNEL || rtnl_route_get_nnexthops(r) != 1)
+			continue;
+		nh = rtnl_route_nexthop_n(r, 0);
+		if (rtnl_route_nh_get_ifindex(nh) != idx)
+			continue;
+		dst = nl_cidr(rtnl_route_get_dst(r), nl_addr_get_prefixlen(rtnl_route_get_dst(r)));
+		if (!dst)
+			continue;
+		s = g_new0(vnet_saved_route, 1);
+		s->dst = dst;
+		if (rtnl_route_nh_get_gateway(nh)) {
+			g_autofree char *gw = nl_cidr(rtnl_route_nh_get_gateway(nh), 0);
+			if (gw)
+				s->gateway = g_strndup(gw, strchr(gw, '/') - gw);
+		}
+		s->metric = rtnl_route_get_priority(r);
+		s->protocol = rtnl_route_get_protocol(r);
+		s->scope = rtnl_route_get_scope(r);
+		g_ptr_array_add(st->routes, s);
+	}
+	return g_steal_pointer(&st);
+}
+
+static bool parse_nl_cidr(const char *cidr, nl_addr **ret)
+{
+	vnet_cidr c;
+
+	if (!vnet_cidr_parse(cidr, 0, &c, NULL))
+		return false;
+	*ret = nl_addr_build(c.addr.family, c.addr.b, c.addr.family == AF_INET ? 4 : 16);
+	if (!*ret)
+		return false;
+	nl_addr_set_prefixlen(*ret, c.prefix);
+	return true;
+}
+
+/* Add (or with @del, delete) an address on @idx; existing or missing is fine. */
+static bool change_addr(struct nl_sock *sk, int idx, const char *ifname, const vnet_saved_addr *sa,
+			bool del, GError **error)
+{
+	g_autoptr(rtnl_addr) a = rtnl_addr_alloc();
+	g_autoptr(nl_addr) local = NULL;
+	int err;
+
+	if (!parse_nl_cidr(sa->cidr, &local))
+		return true;
+	rtnl_addr_set_flags(a, sa->flags);
+	rtnl_addr_set_ifindex(a, idx);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, nl_addr_get_prefixlen(local));
+	err = del ? rtnl_addr_delete(sk, a, 0) : rtnl_addr_add(sk, a, NLM_F_REPLACE);
+	if (err < 0 && err != -NLE_EXIST && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND &&
+	    err != -NLE_NODEV)
+		return (del ? NL_FAILED(error, _("Cannot remove an address from %s: %s."), ifname, err)
+			    : NL_FAILED(error, _("Cannot add an address to %s: %s."), ifname, err));
+	return true;
+}
+
+static bool change_route(struct nl_sock *sk, int idx, const char *ifname, const vnet_saved_route *s,
+			 bool del, GError **error)
+{
+	g_autoptr(rtnl_route) r = rtnl_route_alloc();
+	g_autoptr(nl_addr) dst = NULL, gw = NULL;
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	int err;
+
+	if (!parse_nl_cidr(s->dst, &dst) || (s->gateway && !parse_nl_cidr(s->gateway, &gw))) {
+		rtnl_route_nh_free(nh);
+		return true;
+	}
+	if (gw)
+		nl_addr_set_prefixlen(gw, nl_addr_get_len(gw) * 8);
+	rtnl_route_set_family(r, nl_addr_get_family(dst));
+	rtnl_route_set_table(r, RT_TABLE_MAIN);
+	rtnl_route_set_type(r, RTN_UNICAST);
+	rtnl_route_set_dst(r, dst);
+	rtnl_route_set_priority(r, s->metric);
+	rtnl_route_set_protocol(r, s->protocol);
+	rtnl_route_set_scope(r, s->scope);
+	rtnl_route_nh_set_ifindex(nh, idx);
+	if (gw)
+		rtnl_route_nh_set_gateway(nh, gw);
+	rtnl_route_add_nexthop(r, nh);
+	err = del ? rtnl_route_delete(sk, r, 0) : rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
+	if (err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV && err != -NLE_EXIST)
+		return (del ? NL_FAILED(error, _("Cannot remove a route from %s: %s."), ifname, err)
+			    : NL_FAILED(error, _("Cannot add a route to %s: %s."), ifname, err));
+	return true;
+}
+
+/* Move addresses and routes from @from to @to. */
+static bool move_config(struct nl_sock *sk, const char *from, const char *to,
+			const vnet_uplink_state *st, GError **error)
+{
+	int fi = ifindex_of(from), ti = ifindex_of(to);
+
+	if (!ti)
+		return NL_FAILED(error, _("The interface %s does not exist: %s."), to, -NLE_NODEV);
+	for (guint i = 0; i < st->addrs->len; i++)
+		if (!change_addr(sk, ti, to, st->addrs->pdata[i], false, error))
+			return false;
+	for (guint i = 0; fi && i < st->addrs->len; i++)
+		if (!change_addr(sk, fi, from, st->addrs->pdata[i], true, error))
+			return false;
+	for (guint i = 0; i < st->routes->len; i++) {
+		if (fi)
+			change_route(sk, fi, from, st->routes->pdata[i], true, NULL);
+		if (!change_route(sk, ti, to, st->routes->pdata[i], false, error))
+			return false;
+	}
+	return true;
+}
+
+bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+	int br = ifindex_of(bridge);
+
+	if (!sk)
+		return false;
+	if (!br)
+		return NL_FAILED(error, _("The interface %s does not exist: %s."), bridge, -NLE_NODEV);
+	return set_master(sk, uplink, br, true, error) && move_config(sk, uplink, bridge, st, error);
+}
+
+bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+
+	if (!sk)
+		return false;
+	if (!ifindex_of(uplink))
+		return true;	/* unplugged meanwhile: nothing to give back to */
+	if (!set_master(sk, uplink, 0, st->up, error))
+		return false;
+	if (!ifindex_of(bridge)) {
+		/* The bridge is gone with its addresses: put them on the uplink. */
+		for (guint i = 0; i < st->addrs->len; i++)
+			if (!change_addr(sk, ifindex_of(uplink), uplink, st->addrs->pdata[i], false, error))
+				return false;
+		for (guint i = 0; i < st->routes->len; i++)
+			if (!change_route(sk, ifindex_of(uplink), uplink, st->routes->pdata[i], false, error))
+				return false;
+		return true;
+	}
+	return move_config(sk, bridge, uplink, st, error);
 }

@@ -17,3 +17,22 @@ bool vnet_link_read_listeners(vnet_host *host, GError **error);
 bool vnet_link_exists(const char *name);
 
 #endif
+
+/* ---- bridges and uplinks (bridged and hybrid modes) ---- */
+
+/* Create bridge @name, up, without STP; with @mac (or NULL for the kernel's). */
+bool vnet_link_bridge_create(const char *name, const char *mac, GError **error);
+/* Delete a link; a missing one is not an error. */
+bool vnet_link_delete(const char *name, GError **error);
+/* What @ifname is now: MAC, up, global addresses, main-table routes. */
+vnet_uplink_state *vnet_link_save(const char *ifname, GError **error);
+/*
+ * Enslave @uplink to @bridge and move its addresses and routes (saved in
+ * @st) onto the bridge: addresses first, so the host keeps them but for a
+ * moment, then the routes that needed them.
+ */
+bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			GError **error);
+/* The reverse: release @uplink and give it back its addresses, routes and state. */
+bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			GError **error);

@@ -82,11 +82,19 @@ void vnet_saved_route_free(vnet_saved_route *r)
 	g_free(r);
 }
 
+void vnet_saved_addr_free(vnet_saved_addr *a)
+{
+	if (!a)
+		return;
+	g_free(a->cidr);
+	g_free(a);
+}
+
 vnet_uplink_state *vnet_uplink_state_new(void)
 {
 	vnet_uplink_state *s = g_new0(vnet_uplink_state, 1);
 
-	s->addrs = g_ptr_array_new_with_free_func(g_free);
+	s->addrs = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_saved_addr_free);
 	s->routes = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_saved_route_free);
 	return s;
 }
@@ -97,8 +105,13 @@ vnet_uplink_state *vnet_uplink_state_copy(const vnet_uplink_state *s)
 
 	c->mac = g_strdup(s->mac);
 	c->up = s->up;
-	for (guint i = 0; i < s->addrs->len; i++)
-		g_ptr_array_add(c->addrs, g_strdup(s->addrs->pdata[i]));
+	for (guint i = 0; i < s->addrs->len; i++) {
+		const vnet_saved_addr *a = s->addrs->pdata[i];
+		vnet_saved_addr *n = g_new0(vnet_saved_addr, 1);
+		n->cidr = g_strdup(a->cidr);
+		n->flags = a->flags;
+		g_ptr_array_add(c->addrs, n);
+	}
 	for (guint i = 0; i < s->routes->len; i++) {
 		const vnet_saved_route *r = s->routes->pdata[i];
 		vnet_saved_route *n = g_memdup2(r, sizeof(*r));
@@ -167,6 +180,7 @@ const char *vnet_intent_get_uplink(const vnet_intent *intent) { return intent->u
 bool vnet_intent_get_dhcp(const vnet_intent *intent) { return intent->dhcp; }
 bool vnet_intent_get_autostart(const vnet_intent *intent) { return intent->autostart; }
 const char *vnet_intent_get_default_guest(const vnet_intent *intent) { return intent->s_guest; }
+gint64 vnet_intent_get_confirm_deadline(const vnet_intent *intent) { return intent->confirm_deadline; }
 guint vnet_intent_get_n_forwards(const vnet_intent *intent) { return intent->forwards->len; }
 
 const char *vnet_intent_get_subnet(const vnet_intent *intent, int family)

@@ -60,11 +60,16 @@ typedef struct vnet_saved_route {
 	guint8 protocol, scope;
 } vnet_saved_route;
 
+typedef struct vnet_saved_addr {
+	char *cidr;		/* "192.0.2.5/24" */
+	guint flags;		/* IFA_F_*, such as nodad */
+} vnet_saved_addr;
+
 /* What an uplink was before vnetctl enslaved it to a bridge. */
 typedef struct vnet_uplink_state {
 	char *mac;		/* "aa:bb:cc:dd:ee:ff" */
 	bool up;
-	GPtrArray *addrs;	/* char * "192.0.2.5/24" */
+	GPtrArray *addrs;	/* vnet_saved_addr * */
 	GPtrArray *routes;	/* vnet_saved_route * */
 } vnet_uplink_state;
 
@@ -72,6 +77,7 @@ vnet_uplink_state *vnet_uplink_state_new(void);
 vnet_uplink_state *vnet_uplink_state_copy(const vnet_uplink_state *s);
 void vnet_uplink_state_free(vnet_uplink_state *s);
 void vnet_saved_route_free(vnet_saved_route *r);
+void vnet_saved_addr_free(vnet_saved_addr *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_uplink_state, vnet_uplink_state_free)
 
 struct vnet_intent {

@@ -57,12 +57,17 @@ static const struct set_def {
 	[SET_FWD6_ADDR] = { "fwd6_addr", false, 0 },
 };
 
-/* The DNAT rules, the same in prerouting (pre) and output (out). */
-#define DNAT_RULES(CHAIN) \
+/*
+ * The DNAT rules, the same in prerouting (pre) and output (out).  @V6 is
+ * what else an IPv6 packet must match: in output, not to ::1, which cannot
+ * leave the host (IPv6 has no route_localnet: the reply would be dropped),
+ * so that `curl [::1]:PORT` is refused at once instead of hanging.
+ */
+#define DNAT_RULES(CHAIN, V6) \
 	"add rule " T " " CHAIN " fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_addr\n" \
 	"add rule " T " " CHAIN " meta nfproto ipv4 fib daddr type local dnat ip to meta l4proto . th dport map @fwd4\n" \
-	"add rule " T " " CHAIN " fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_addr\n" \
-	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local dnat ip6 to meta l4proto . th dport map @fwd6\n"
+	"add rule " T " " CHAIN " fib daddr type local" V6 " dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_addr\n" \
+	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local" V6 " dnat ip6 to meta l4proto . th dport map @fwd6\n"
 
 static const char table_commands[] =
 	"add table " T "\n"
@@ -99,11 +104,15 @@ static const char table_commands[] =
 	"add rule " T " guard iif != \"lo\" ip saddr 127.0.0.0/8 drop\n"
 	"add rule " T " guard iif != \"lo\" ip6 daddr ::1 drop\n"
 	"add rule " T " guard iif != \"lo\" ip6 saddr ::1 drop\n"
-	DNAT_RULES("pre")
-	DNAT_RULES("out")
-	/* from the host's localhost: the guest could not answer 127.0.0.1 */
+	DNAT_RULES("pre", "")
+	DNAT_RULES("out", " ip6 daddr != ::1")
+	/*
+	 * From the host's localhost: the guest could not answer 127.0.0.1.
+	 * (IPv6 has no route_localnet: a reply to ::1 arriving on a bridge is
+	 * dropped by the kernel's strict lookup of loopback addresses, so a
+	 * forward is reached from the host through its IPv6 addresses, not ::1.)
+	 */
 	"add rule " T " post oifname @nat_if ct status dnat ip saddr 127.0.0.0/8 masquerade\n"
-	"add rule " T " post oifname @nat_if ct status dnat ip6 saddr ::1 masquerade\n"
 	/* hairpin: a guest reaching a forward through the host's address */
 	"add rule " T " post ct status dnat ip saddr @nat4 ip daddr @nat4 masquerade\n"
 	"add rule " T " post ct status dnat ip6 saddr @nat6 ip6 daddr @nat6 masquerade\n"

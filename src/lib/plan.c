@@ -21,6 +21,8 @@ struct vnet_ctx {
 	bool local;		/* libvirtd shares our kernel: we do the host side */
 	vnet_nft *nft;
 	int lock_fd;
+	guint confirm_timeout;	/* seconds an uplink takeover waits for confirm */
+	char *session_addr;	/* the address an admin's session reaches us on */
 };
 
 /* ---- steps ---- */
@@ -34,6 +36,10 @@ typedef enum step_kind {
 	STEP_NFT,		/* old -> new elements; undo: new -> old */
 	STEP_LOCALNET,		/* bridge; undo: off */
 	STEP_HAIRPIN,		/* bridge; undo: nothing (ports are the guests') */
+	STEP_BRIDGE_CREATE,	/* bridge, xml = MAC or NULL; undo: delete */
+	STEP_BRIDGE_DELETE,	/* bridge, xml = MAC; undo: create */
+	STEP_TAKEOVER,		/* bridge, new = intent with uplink state; undo: give back */
+	STEP_GIVEBACK,		/* bridge, old = intent with uplink state; undo: take over */
 } step_kind;
 
 typedef struct step {
@@ -91,6 +97,16 @@ static char *step_describe(vnet_ctx *ctx, const step *s)
 		return g_strdup_printf(_("set route_localnet on bridge %s"), s->net);
 	case STEP_HAIRPIN:
 		return g_strdup_printf(_("set hairpin on the ports of bridge %s"), s->net);
+	case STEP_BRIDGE_CREATE:
+		return g_strdup_printf(_("create bridge %s"), s->net);
+	case STEP_BRIDGE_DELETE:
+		return g_strdup_printf(_("delete bridge %s"), s->net);
+	case STEP_TAKEOVER:
+		return g_strdup_printf(_("move uplink %s with its addresses and routes into bridge %s"),
+				       s->new->uplink, s->net);
+	case STEP_GIVEBACK:
+		return g_strdup_printf(_("give uplink %s its addresses and routes back from bridge %s"),
+				       s->old->uplink, s->net);
 	}
 	return g_strdup("?");
 }
@@ -114,6 +130,14 @@ static bool step_run(vnet_ctx *ctx, const step *s, GError **error)
 		return vnet_bridge_set_route_localnet(s->net, true, error);
 	case STEP_HAIRPIN:
 		return vnet_bridge_set_hairpin_all(s->net, error);
+	case STEP_BRIDGE_CREATE:
+		return vnet_link_bridge_create(s->net, s->xml, error);
+	case STEP_BRIDGE_DELETE:
+		return vnet_link_delete(s->net, error);
+	case STEP_TAKEOVER:
+		return vnet_link_takeover(s->new->uplink, s->net, s->new->uplink_saved, error);
+	case STEP_GIVEBACK:
+		return vnet_link_giveback(s->old->uplink, s->net, s->old->uplink_saved, error);
 	}
 	return false;
 }
@@ -138,6 +162,14 @@ static bool step_undo(vnet_ctx *ctx, const step *s, GError **error)
 	case STEP_LOCALNET:
 		/* The bridge may be gone with its network already. */
 		return !vnet_link_exists(s->net) || vnet_bridge_set_route_localnet(s->net, false, error);
+	case STEP_BRIDGE_CREATE:
+		return vnet_link_delete(s->net, error);
+	case STEP_BRIDGE_DELETE:
+		return vnet_link_bridge_create(s->net, s->xml, error);
+	case STEP_TAKEOVER:
+		return vnet_link_giveback(s->new->uplink, s->net, s->new->uplink_saved, error);
+	case STEP_GIVEBACK:
+		return vnet_link_takeover(s->old->uplink, s->net, s->old->uplink_saved, error);
 	}
 	return false;
 }
@@ -184,7 +216,7 @@ static bool plan_run(vnet_ctx *ctx, GPtrArray *plan, GError **error)
 
 /* ---- lock ---- */
 
-static bool lock_take(vnet_ctx *ctx, GError **error)
+bool vnet_ctx_lock(vnet_ctx *ctx, GError **error)
 {
 	const char *path = g_getenv("VNET_LOCK_PATH") ? g_getenv("VNET_LOCK_PATH") : VNET_LOCK_DEFAULT;
 	/* Bounded: a peer that holds the lock longer than this is stuck. */
@@ -214,7 +246,7 @@ static bool lock_take(vnet_ctx *ctx, GError **error)
 	return true;
 }
 
-static void lock_release(vnet_ctx *ctx)
+void vnet_ctx_unlock(vnet_ctx *ctx)
 {
 	if (ctx->lock_fd >= 0) {
 		close(ctx->lock_fd);
@@ -235,11 +267,23 @@ vnet_ctx *vnet_ctx_new(const char *uri, GError **error)
 	ctx->local = vnet_virt_is_local(virt);
 	ctx->virt = g_steal_pointer(&virt);
 	ctx->lock_fd = -1;
+	ctx->confirm_timeout = 120;
 	if (!(ctx->nft = vnet_nft_new(error))) {
 		vnet_ctx_free(ctx);
 		return NULL;
 	}
 	return ctx;
+}
+
+void vnet_ctx_set_confirm_timeout(vnet_ctx *ctx, guint seconds)
+{
+	ctx->confirm_timeout = seconds;
+}
+
+void vnet_ctx_set_session_address(vnet_ctx *ctx, const char *addr)
+{
+	g_free(ctx->session_addr);
+	ctx->session_addr = g_strdup(addr);
 }
 
 vnet_ctx *vnet_ctx_new_offline(GError **error)
@@ -248,6 +292,7 @@ vnet_ctx *vnet_ctx_new_offline(GError **error)
 
 	ctx->local = true;
 	ctx->lock_fd = -1;
+	ctx->confirm_timeout = 120;
 	if (!(ctx->nft = vnet_nft_new(error))) {
 		vnet_ctx_free(ctx);
 		return NULL;
@@ -259,7 +304,8 @@ void vnet_ctx_free(vnet_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	lock_release(ctx);
+	vnet_ctx_unlock(ctx);
+	g_free(ctx->session_addr);
 	vnet_nft_free(ctx->nft);
 	vnet_virt_close(ctx->virt);
 	g_free(ctx);
@@ -336,6 +382,8 @@ static void plan_host_side(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *ol
 
 	if (!ctx->local)
 		return;		/* the hook on the hypervisor does it */
+	if (!has_own_bridge(new ? new : old))
+		return;		/* a bridged network's traffic is the LAN's business */
 	s = step_new(plan, STEP_NFT, NULL);
 	s->old = old ? vnet_intent_copy(old) : NULL;
 	s->new = new ? vnet_intent_copy(new) : NULL;
@@ -347,8 +395,95 @@ static void plan_host_side(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *ol
 	}
 }
 
-static void plan_create(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, GHashTable *guests)
+/* The bridge guests share with the LAN, if the intent has one. */
+static const char *lan_bridge(const vnet_intent *in)
 {
+	switch (in->mode) {
+	case VNET_MODE_BRIDGED:
+		return in->bridge;
+	case VNET_MODE_HYBRID:
+		return in->lan_bridge;
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Before a create: note what the LAN side will change (a bridge to make,
+ * the uplink's state to move), into the intent, so that <metadata> records
+ * it for delete; and whether the change could cut an admin off.
+ */
+static bool prepare_lan(vnet_ctx *ctx, vnet_intent *in, const vnet_host *host, GError **error)
+{
+	const char *br = lan_bridge(in);
+
+	if (!br || !ctx->local)
+		return true;
+	in->bridge_created = !vnet_host_find_link(host, br);
+	if (!in->uplink)
+		return true;
+	vnet_uplink_state_free(in->uplink_saved);
+	if (!(in->uplink_saved = vnet_link_save(in->uplink, error)))
+		return false;
+	in->confirm_deadline = 0;
+	for (guint i = 0; i < host->routes->len; i++) {
+		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);
+		if (r->cidr.prefix == 0 && g_strcmp0(r->ifname, in->uplink) == 0)
+			in->confirm_deadline = 1;
+	}
+	for (guint i = 0; ctx->session_addr && i < in->uplink_saved->addrs->len; i++) {
+		g_autofree char *a = g_strdup(((vnet_saved_addr *)in->uplink_saved->addrs->pdata[i])->cidr);
+		*strchr(a, '/') = '\0';
+		if (g_strcmp0(a, ctx->session_addr) == 0)
+			in->confirm_deadline = 1;
+	}
+	if (in->confirm_deadline)
+		in->confirm_deadline = g_get_real_time() / G_USEC_PER_SEC + ctx->confirm_timeout;
+	return true;
+}
+
+static void plan_lan_up(GPtrArray *plan, const vnet_intent *in)
+{
+	const char *br = lan_bridge(in);
+	step *s;
+
+	if (!br)
+		return;
+	if (in->bridge_created) {
+		s = step_new(plan, STEP_BRIDGE_CREATE, br);
+		/* The bridge takes the uplink's MAC: the LAN's DHCP server and switches see the same host. */
+		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
+	}
+	if (in->uplink && in->uplink_saved) {
+		s = step_new(plan, STEP_TAKEOVER, br);
+		s->new = vnet_intent_copy(in);
+	}
+}
+
+static void plan_lan_down(GPtrArray *plan, const vnet_intent *in)
+{
+	const char *br = lan_bridge(in);
+	step *s;
+
+	if (!br)
+		return;
+	if (in->uplink && in->uplink_saved) {
+		s = step_new(plan, STEP_GIVEBACK, br);
+		s->old = vnet_intent_copy(in);
+	}
+	if (in->bridge_created) {
+		s = step_new(plan, STEP_BRIDGE_DELETE, br);
+		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
+	}
+}
+
+static void plan_create(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, GHashTable *guests,
+			bool lan)
+{
+	if (ctx->local && lan)
+		plan_lan_up(plan, in);
 	for (guint i = 0; i < vnet_intent_n_networks(in); i++) {
 		g_autofree char *name = vnet_intent_network_name(in, i);
 		step *s = step_new(plan, STEP_DEFINE, name);
@@ -360,7 +495,8 @@ static void plan_create(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, G
 	plan_host_side(ctx, plan, NULL, in, guests);
 }
 
-static void plan_remove(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, GHashTable *guests)
+static void plan_remove(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, GHashTable *guests,
+			bool lan)
 {
 	if (intent_active(ctx, in))
 		plan_host_side(ctx, plan, in, NULL, guests);
@@ -374,6 +510,8 @@ static void plan_remove(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *in, G
 		s = step_new(plan, STEP_UNDEFINE, name);
 		s->prev_xml = vnet_virt_network_xml(ctx->virt, name, true, NULL);
 	}
+	if (ctx->local && lan)
+		plan_lan_down(plan, in);
 }
 
 /* Redefine every network of @in with new metadata; elements follow if it runs. */
@@ -402,6 +540,11 @@ static bool only_forwards_differ(const vnet_intent *a, const vnet_intent *b)
 }
 
 /* What the user left out of an intent that already exists stays as it is. */
+static bool same_lan(const vnet_intent *a, const vnet_intent *b)
+{
+	return g_strcmp0(lan_bridge(a), lan_bridge(b)) == 0 && g_strcmp0(a->uplink, b->uplink) == 0;
+}
+
 static void inherit(vnet_intent *in, const vnet_intent *old)
 {
 	if (in->mode != old->mode)
@@ -421,6 +564,13 @@ static void inherit(vnet_intent *in, const vnet_intent *old)
 		in->guest = old->guest;
 		in->has_guest = old->has_guest;
 	}
+	/* The same LAN side: what vnetctl did to it stays recorded. */
+	if (same_lan(in, old)) {
+		in->bridge_created = old->bridge_created;
+		vnet_uplink_state_free(in->uplink_saved);
+		in->uplink_saved = old->uplink_saved ? vnet_uplink_state_copy(old->uplink_saved) : NULL;
+		in->confirm_deadline = old->confirm_deadline;
+	}
 	vnet_intent_refresh_strings(in);
 }
 
@@ -434,7 +584,7 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	bool dry = flags & VNET_APPLY_DRY_RUN;
 	bool ok;
 
-	if (!dry && (!need_virt(ctx, error) || !lock_take(ctx, error)))
+	if (!dry && (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error)))
 		return false;
 	host = vnet_ctx_read_host(ctx, error);
 	if (!host)
@@ -455,7 +605,9 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 
 	guests = old ? read_guests(ctx, old) : g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!old) {
-		plan_create(ctx, plan, intent, guests);
+		if (!prepare_lan(ctx, intent, host, error))
+			goto out_fail;
+		plan_create(ctx, plan, intent, guests, true);
 	} else if (vnet_intent_equal(old, intent)) {
 		/* Converged already: check the kernel still has the elements, cheaply. */
 		if (intent_active(ctx, old))
@@ -463,18 +615,22 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	} else if (only_forwards_differ(old, intent)) {
 		plan_update(ctx, plan, old, intent, guests);
 	} else {
-		plan_remove(ctx, plan, old, guests);
-		plan_create(ctx, plan, intent, guests);
+		/* Replace; a LAN side that stays the same is left as it is. */
+		bool lan = !same_lan(old, intent);
+		if (lan && !prepare_lan(ctx, intent, host, error))
+			goto out_fail;
+		plan_remove(ctx, plan, old, guests, lan);
+		plan_create(ctx, plan, intent, guests, lan);
 	}
 	if (ret_changed)
 		*ret_changed = !old || !vnet_intent_equal(old, intent);
 	if (ret_plan)
 		*ret_plan = plan_describe(ctx, plan);
 	ok = dry || plan_run(ctx, plan, error);
-	lock_release(ctx);
+	vnet_ctx_unlock(ctx);
 	return ok;
 out_fail:
-	lock_release(ctx);
+	vnet_ctx_unlock(ctx);
 	return false;
 }
 
@@ -503,17 +659,17 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
 	g_autoptr(GHashTable) guests = NULL;
 	bool ok;
 
-	if (!need_virt(ctx, error) || !lock_take(ctx, error))
+	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
 		return false;
 	in = get_locked(ctx, name, NULL, error);
 	if (!in) {
-		lock_release(ctx);
+		vnet_ctx_unlock(ctx);
 		return false;
 	}
 	guests = read_guests(ctx, in);
-	plan_remove(ctx, plan, in, guests);
+	plan_remove(ctx, plan, in, guests, true);
 	ok = plan_run(ctx, plan, error);
-	lock_release(ctx);
+	vnet_ctx_unlock(ctx);
 	return ok;
 }
 
@@ -578,7 +734,7 @@ bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool ad
 	g_autoptr(GHashTable) guests = NULL;
 	bool ok = false;
 
-	if (!need_virt(ctx, error) || !lock_take(ctx, error))
+	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
 		return false;
 	old = get_locked(ctx, name, &host, error);
 	if (!old)
@@ -592,7 +748,7 @@ bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool ad
 	plan_update(ctx, plan, old, new, guests);
 	ok = plan_run(ctx, plan, error);
 out:
-	lock_release(ctx);
+	vnet_ctx_unlock(ctx);
 	return ok;
 }
 
@@ -610,11 +766,11 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 			    _("restore changes this host's firewall, but the connection is to another host; run it there."));
 		return false;
 	}
-	if (!lock_take(ctx, error))
+	if (!vnet_ctx_lock(ctx, error))
 		return false;
 	intents = vnet_ctx_list(ctx, error);
 	if (!intents) {
-		lock_release(ctx);
+		vnet_ctx_unlock(ctx);
 		return false;
 	}
 	for (guint i = 0; i < intents->len; i++) {
@@ -627,10 +783,61 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 		count++;
 	}
 	ok = plan_run(ctx, plan, error);
-	lock_release(ctx);
+	vnet_ctx_unlock(ctx);
 	if (ok && ret_count)
 		*ret_count = count;
 	return ok;
+}
+
+bool vnet_ctx_confirm(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(vnet_intent) old = NULL, new = NULL;
+	bool ok = false;
+
+	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
+		return false;
+	if (!(old = get_locked(ctx, name, NULL, error)))
+		goto out;
+	if (!old->confirm_deadline) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("Network \"%s\" has no change waiting for confirmation."), name);
+		goto out;
+	}
+	new = vnet_intent_copy(old);
+	new->confirm_deadline = 0;
+	for (guint i = 0; i < vnet_intent_n_networks(new); i++) {
+		g_autofree char *net = vnet_intent_network_name(new, i);
+		step *s = step_new(plan, STEP_DEFINE, net);
+		s->xml = vnet_intent_network_xml(new, i, NULL);
+		s->prev_xml = vnet_virt_network_xml(ctx->virt, net, true, NULL);
+	}
+	ok = plan_run(ctx, plan, error);
+out:
+	vnet_ctx_unlock(ctx);
+	return ok;
+}
+
+bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, bool *ret_reverted, GError **error)
+{
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (ret_reverted)
+		*ret_reverted = false;
+	/* Under the lock, so that a confirm cannot slip in between. */
+	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
+		return false;
+	in = vnet_ctx_get(ctx, name, NULL, &local);
+	if (!in || !in->confirm_deadline) {
+		vnet_ctx_unlock(ctx);
+		return true;	/* gone, or confirmed: nothing to revert */
+	}
+	if (!vnet_ctx_delete(ctx, name, error))	/* releases the lock */
+		return false;
+	if (ret_reverted)
+		*ret_reverted = true;
+	return true;
 }
 
 /* ---- the libvirt network hook ---- */

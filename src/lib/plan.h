@@ -23,4 +23,8 @@
 /* Where the lock lives; VNET_LOCK_PATH in the environment overrides it. */
 #define VNET_LOCK_DEFAULT "/run/vnetctl.lock"
 
+/* The host-wide lock: waits (bounded) for another vnetctl; dies with us. */
+bool vnet_ctx_lock(vnet_ctx *ctx, GError **error);
+void vnet_ctx_unlock(vnet_ctx *ctx);
+
 #endif

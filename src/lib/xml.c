@@ -61,8 +61,14 @@ static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
 	un = xmlNewChild(st, ns, X("uplink"), NULL);
 	set_prop(un, "mac", u->mac);
 	set_prop(un, "up", u->up ? "yes" : "no");
-	for (guint i = 0; i < u->addrs->len; i++)
-		xmlNewTextChild(un, ns, X("address"), X(u->addrs->pdata[i]));
+	for (guint i = 0; i < u->addrs->len; i++) {
+		const vnet_saved_addr *a = u->addrs->pdata[i];
+		xmlNode *an = xmlNewTextChild(un, ns, X("address"), X(a->cidr));
+		if (a->flags) {
+			g_autofree char *f = g_strdup_printf("%u", a->flags);
+			set_prop(an, "flags", f);
+		}
+	}
 	for (guint i = 0; i < u->routes->len; i++) {
 		const vnet_saved_route *r = u->routes->pdata[i];
 		xmlNode *rn = xmlNewChild(un, ns, X("route"), NULL);
@@ -435,11 +441,19 @@ static bool read_saved_uplink(vnet_intent *in, const xmlNode *n, GError **error)
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (in_ns(c) && xmlStrEqual(c->name, X("address"))) {
+			static const char *const addr_attrs[] = { "flags", NULL };
 			g_autofree char *text = xml_take_string(xmlNodeGetContent(c));
+			guint64 flags = 0;
+			vnet_saved_addr *sa;
 			vnet_cidr a;
+			if (!check_attrs(c, addr_attrs, error) || !get_uint_prop(c, "flags", G_MAXUINT32, &flags, error))
+				return false;
 			if (!vnet_cidr_parse(g_strstrip(text), VNET_CIDR_NEED_PREFIX, &a, NULL))
 				return bad_state("address", text, error);
-			g_ptr_array_add(u->addrs, vnet_cidr_format(&a));
+			sa = g_new0(vnet_saved_addr, 1);
+			sa->cidr = vnet_cidr_format(&a);
+			sa->flags = flags;
+			g_ptr_array_add(u->addrs, sa);
 		} else if (in_ns(c) && xmlStrEqual(c->name, X("route"))) {
 			if (!read_saved_route(u, c, error))
 				return false;

@@ -39,9 +39,13 @@ foreign_table_check() {
 }
 
 # make_bridge NAME ADDR4/PFX [ADDR6/PFX]: a bridge with the network's
-# gateway address, as libvirt would make it (STP off: ports forward at once).
+# gateway address, as libvirt would make it: its own fixed MAC (else it takes
+# the lowest of its ports' and changes when a port joins, leaving the guests'
+# ARP entries for the gateway stale), STP off (ports forward at once).
 make_bridge() {
-	ip link add "$1" type bridge stp_state 0 forward_delay 0
+	local mac
+	mac=52:54:00:$(printf '%s' "$1" | md5sum | sed -E 's/^(..)(..)(..).*/\1:\2:\3/')
+	ip link add "$1" address "$mac" type bridge stp_state 0 forward_delay 0
 	ip addr add "$2" dev "$1"
 	[ -z "${3:-}" ] || ip -6 addr add "$3" dev "$1" nodad
 	ip link set "$1" up
@@ -120,6 +124,10 @@ expect_http - http://localhost:8080/ "hello from g1"
 expect_http - http://192.0.2.1:8080/ "hello from g1"
 expect_http - http://10.77.0.1:8080/ "hello from g1"
 expect_http - "http://[2001:db8::1]:8080/" "hello from g1"
+# IPv6 has no route_localnet: [::1] is left alone (refused, not hanging)
+expect_no_http - "http://[::1]:8080/"
+check "[::1]:8080 is refused at once (curl: 7), not timed out (28)" \
+	sh -c "curl -sS --max-time 2 'http://[::1]:8080/' >/dev/null 2>&1; test \$? -eq 7"
 expect_udp - 127.0.0.1 8053 "g1:"
 expect_http - http://127.0.0.1:9001/ "g1 port 91"
 

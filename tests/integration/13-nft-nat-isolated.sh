@@ -37,9 +37,13 @@ foreign_table_check() {
 }
 
 # make_bridge NAME ADDR4/PFX [ADDR6/PFX]: a bridge with the network's
-# gateway address, as libvirt would make it (STP off: ports forward at once).
+# gateway address, as libvirt would make it: its own fixed MAC (else it takes
+# the lowest of its ports' and changes when a port joins, leaving the guests'
+# ARP entries for the gateway stale), STP off (ports forward at once).
 make_bridge() {
-	ip link add "$1" type bridge stp_state 0 forward_delay 0
+	local mac
+	mac=52:54:00:$(printf '%s' "$1" | md5sum | sed -E 's/^(..)(..)(..).*/\1:\2:\3/')
+	ip link add "$1" address "$mac" type bridge stp_state 0 forward_delay 0
 	ip addr add "$2" dev "$1"
 	[ -z "${3:-}" ] || ip -6 addr add "$3" dev "$1" nodad
 	ip link set "$1" up
