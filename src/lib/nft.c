@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <nftables/libnftables.h>
@@ -478,15 +480,19 @@ static char *take_buffers(vnet_nft *nft, char **ret_output)
 	return g_strdup(err ? err : "");
 }
 
-/* nft's own message: its first line without "Error: ", then the command it names. */
+/*
+ * nft's own message: its first line without "FILE:LINE:COLUMNS: Error: ",
+ * then the line of the commands it names.
+ */
 static void set_nft_error(GError **error, const char *what)
 {
 	g_auto(GStrv) lines = g_strsplit(what, "\n", 3);
 	const char *msg = lines[0] ? g_strstrip(lines[0]) : "";
 	const char *cmd = lines[0] && lines[1] ? g_strstrip(lines[1]) : "";
+	const char *e = strstr(msg, "Error: ");
 
-	if (g_str_has_prefix(msg, "Error: "))
-		msg += strlen("Error: ");
+	if (e)
+		msg = e + strlen("Error: ");
 	if (!*msg)
 		msg = "?";
 	if (*cmd)
@@ -499,10 +505,27 @@ static void set_nft_error(GError **error, const char *what)
 			    msg);
 }
 
+/*
+ * Run @cmds as one transaction.  They are handed over as a file (a memfd),
+ * not a buffer: libnftables 1.0.6 quotes the first line of a buffer in its
+ * error messages whatever line was wrong, but the right line of a file.
+ */
 static bool run_commands(vnet_nft *nft, const char *cmds, GError **error)
 {
-	int rc = nft_run_cmd_from_buffer(nft->ctx, cmds);
-	g_autofree char *err = take_buffers(nft, NULL);
+	int fd = memfd_create("vnetctl-nft", MFD_CLOEXEC);
+	size_t len = strlen(cmds);
+	g_autofree char *err = NULL;
+	int rc;
+
+	if (fd >= 0 && write(fd, cmds, len) == (ssize_t)len) {
+		g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", fd);
+		rc = nft_run_cmd_from_filename(nft->ctx, path);
+	} else {
+		rc = nft_run_cmd_from_buffer(nft->ctx, cmds);
+	}
+	if (fd >= 0)
+		close(fd);
+	err = take_buffers(nft, NULL);
 
 	if (rc == 0)
 		return true;
