@@ -204,6 +204,79 @@ bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, bool *ret_reverted, GError
 bool vnet_hook_run(const char *network, const char *op, const char *subop,
 		   const char *xml, GError **error);
 
+/**
+ * vnet_attach_check_args() - check attach's arguments, needing no connection
+ * @domain: the libvirt domain's name
+ * @mac: a MAC address such as "52:54:00:12:34:56", or NULL
+ * @ip: one IPv4 address to reserve, or NULL
+ * @error: return location for a GError (VNET_ERROR_INVALID)
+ *
+ * vnet_ctx_attach() checks the same first; a tool may call this to refuse
+ * bad input before it connects.
+ *
+ * Return: true if all are well-formed.
+ */
+bool vnet_attach_check_args(const char *domain, const char *mac, const char *ip, GError **error);
+
+/**
+ * vnet_ctx_attach() - give a libvirt domain a NIC on a managed network
+ * @ctx: the context
+ * @name: the intent's name
+ * @domain: the libvirt domain (defined or running)
+ * @mac: the NIC's MAC address, or NULL for a free random 52:54:00:xx:xx:xx
+ * @ip: an IPv4 address of the subnet to reserve for the guest, or NULL
+ * @error: return location for a GError
+ *
+ * Adds <interface type='network'> to the domain's persistent definition and,
+ * while it runs, live; a hybrid intent gives one NIC on each of its two
+ * networks (@mac is the NAT half's).  With @ip, or when no DHCP host entry
+ * holds the network's default guest address yet (the first guest of a NAT
+ * network), a DHCP host entry reserves the address for the NIC, so forwards
+ * without a guest address reach it.  Bridged networks take no @ip: the
+ * LAN's DHCP server decides.  On a running guest, hairpin is set on the new
+ * tap of a NAT bridge.  Nothing changes when a check fails; a failing step
+ * undoes the earlier ones.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+		     const char *ip, GError **error);
+
+/**
+ * vnet_ctx_detach() - remove a domain's NICs on a managed network
+ * @ctx: the context
+ * @name: the intent's name
+ * @domain: the libvirt domain
+ * @error: return location for a GError (VNET_ERROR_NOT_FOUND if it has none)
+ *
+ * Removes the domain's interfaces on the intent's network(s), from the
+ * persistent definition and live, and the DHCP host entries of their MAC
+ * addresses.  A running guest's PCI unplug needs its OS to let go of the
+ * NIC; libvirt waits a few seconds for it and otherwise leaves the NIC to
+ * go when the guest releases it or stops.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_detach(vnet_ctx *ctx, const char *name, const char *domain, GError **error);
+
+/**
+ * vnet_qemu_hook_run() - what the libvirt qemu hook does; never calls libvirtd
+ * @domain: the domain's name as libvirt passes it
+ * @op: "prepare", "start", "started", "stopped", ...
+ * @subop: "begin", "end", ...
+ * @xml: the domain XML libvirt writes on the hook's stdin
+ * @error: return location for a GError
+ *
+ * On "started" (qemu runs and its taps are bridge ports), sets hairpin on
+ * every tap (<interface><target dev>) whose bridge (<source bridge>) is a
+ * vnetctl NAT bridge, as the nat_if set of vnetctl's nftables table lists
+ * them, so that a guest reaches its own forwards.  Other events do nothing.
+ *
+ * Return: true on success.
+ */
+bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
+			const char *xml, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 
 #ifdef __cplusplus

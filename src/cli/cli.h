@@ -97,6 +97,9 @@ int cmd_show(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
+int cmd_qemu_hook(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 

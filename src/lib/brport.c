@@ -34,12 +34,12 @@ static struct nl_sock *route_socket(GError **error)
 	int err;
 
 	if (!sk) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not allocate a netlink socket: out of memory."));
 		return NULL;
 	}
 	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not open a netlink socket to the kernel: %s."), nl_geterror(err));
 		nl_socket_free(sk);
 		return NULL;
@@ -58,12 +58,12 @@ static struct rtnl_link *get_bridge(struct nl_sock *sk, const char *name, GError
 	struct rtnl_link *link = NULL;
 
 	if (rtnl_link_get_kernel(sk, 0, name, &link) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("The bridge %s does not exist; start its network first."), name);
 		return NULL;
 	}
 	if (!is_bridge(link)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The interface %s is not a bridge; vnetctl changes only the bridges of its own networks."),
 			    name);
 		rtnl_link_put(link);
@@ -85,7 +85,7 @@ bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error)
 		return false;
 	/* "all" and "default" are not interfaces but would name every one. */
 	if (g_str_equal(bridge, "all") || g_str_equal(bridge, "default") || g_str_equal(bridge, "lo")) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("route_localnet is set only on the bridge of a network, never on \"%s\"."),
 			    bridge);
 		return false;
@@ -96,7 +96,7 @@ bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not open %s to set route_localnet on bridge %s: %s."),
 			    path, bridge, g_strerror(e));
 		return false;
@@ -105,7 +105,7 @@ bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error)
 	if (n != (ssize_t)strlen(value)) {
 		int e = n < 0 ? errno : EIO;
 		close(fd);
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not set route_localnet on bridge %s: %s."), bridge, g_strerror(e));
 		return false;
 	}
@@ -132,7 +132,7 @@ static bool set_port_hairpin(struct nl_sock *sk, int ifindex, const char *port, 
 	}
 	if (err >= 0)
 		return true;
-	g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+	vnet_set_error(error, VNET_ERROR_FAILED,
 		    _("Could not set hairpin mode on bridge port %s: %s."), port, nl_geterror(err));
 	return false;
 }
@@ -146,14 +146,14 @@ bool vnet_brport_set_hairpin(const char *port, bool on, GError **error)
 	if (!vnet_check_ifname(port, error) || !(sk = route_socket(error)))
 		return false;
 	if (rtnl_link_get_kernel(sk, 0, port, &link) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("The interface %s does not exist; is the guest running?"), port);
 		return false;
 	}
 	if (rtnl_link_get_master(link) <= 0 ||
 	    rtnl_link_get_kernel(sk, rtnl_link_get_master(link), NULL, &master) < 0 ||
 	    !is_bridge(master)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
+		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The interface %s is not a port of a bridge, so it has no hairpin mode."), port);
 		return false;
 	}
@@ -172,7 +172,7 @@ bool vnet_bridge_set_hairpin_all(const char *bridge, GError **error)
 		return false;
 	brindex = rtnl_link_get_ifindex(br);
 	if ((err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not list the network interfaces: %s."), nl_geterror(err));
 		return false;
 	}

@@ -140,7 +140,7 @@ vnet_nft *vnet_nft_new(GError **error)
 
 	nft->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft->ctx || nft_ctx_buffer_output(nft->ctx) != 0 || nft_ctx_buffer_error(nft->ctx) != 0) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not set up libnftables; check that the nftables library is installed and not damaged."));
 		return NULL;
 	}
@@ -496,11 +496,11 @@ static void set_nft_error(GError **error, const char *what)
 	if (!*msg)
 		msg = "?";
 	if (*cmd)
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("nftables refused the change to table inet vnetctl: %s (in \"%s\"); nothing was changed."),
 			    msg, cmd);
 	else
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("nftables refused the change to table inet vnetctl: %s; nothing was changed."),
 			    msg);
 }
@@ -628,7 +628,7 @@ static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
 		key = format_json_value(k);
 		data = v ? format_json_value(v) : NULL;
 		if (!key || (v && !data) || (json_is_array(el) && json_array_size(el) != 2)) {
-			g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+			vnet_set_error(error, VNET_ERROR_FAILED,
 				    _("Could not understand an element of set %s in the JSON output of libnftables; the nftables library may be newer than vnetctl knows."),
 				    sets[set].name);
 			return false;
@@ -665,14 +665,14 @@ static bool read_elems(vnet_nft *nft, elem_list **ret, GError **error)
 			return true;
 		}
 		g_auto(GStrv) lines = g_strsplit(err, "\n", 2);
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Could not list table inet vnetctl: %s."), g_strstrip(lines[0]));
 		return false;
 	}
 	root = json_loads(out, 0, &jerr);
 	arr = root ? json_object_get(root, "nftables") : NULL;
 	if (!json_is_array(arr)) {
-		g_set_error(error, VNET_ERROR, VNET_ERROR_FAILED,
+		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("The JSON output of libnftables for table inet vnetctl could not be read: %s."),
 			    root ? "no \"nftables\" array" : jerr.text);
 		json_decref(root);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "attach.h"
 #include "brport.h"
 #include "link.h"
 #include "netxml.h"
@@ -114,8 +115,11 @@ static char *step_describe(vnet_ctx *ctx, const step *s)
 static bool step_run(vnet_ctx *ctx, const step *s, GError **error)
 {
 	switch (s->kind) {
-	case STEP_DEFINE:
-		return vnet_virt_define(ctx->virt, s->xml, error);
+	case STEP_DEFINE: {
+		/* A redefinition keeps the DHCP reservations that attach made. */
+		g_autofree char *carried = s->prev_xml ? vnet_attach_carry_hosts(s->xml, s->prev_xml) : NULL;
+		return vnet_virt_define(ctx->virt, carried ? carried : s->xml, error);
+	}
 	case STEP_UNDEFINE:
 		return vnet_virt_undefine(ctx->virt, s->net, error);
 	case STEP_START:
@@ -309,6 +313,21 @@ void vnet_ctx_free(vnet_ctx *ctx)
 	vnet_nft_free(ctx->nft);
 	vnet_virt_close(ctx->virt);
 	g_free(ctx);
+}
+
+vnet_virt *vnet_ctx_virt(vnet_ctx *ctx)
+{
+	return ctx->virt;
+}
+
+vnet_nft *vnet_ctx_nft(vnet_ctx *ctx)
+{
+	return ctx->nft;
+}
+
+bool vnet_ctx_is_local(vnet_ctx *ctx)
+{
+	return ctx->local;
 }
 
 vnet_host *vnet_ctx_read_host(vnet_ctx *ctx, GError **error)
@@ -634,19 +653,24 @@ out_fail:
 	return false;
 }
 
+/* The managed intent @name of @host, or NULL with NOT_FOUND. */
+static const vnet_intent *find_managed(const vnet_host *host, const char *name, GError **error)
+{
+	const vnet_intent *in = host_intent(host, name);
+
+	if (!in)
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
+	return in;
+}
+
 static vnet_intent *get_locked(vnet_ctx *ctx, const char *name, vnet_host **ret_host, GError **error)
 {
 	g_autoptr(vnet_host) host = vnet_ctx_read_host(ctx, error);
 	const vnet_intent *in;
 
-	if (!host)
+	if (!host || !(in = find_managed(host, name, error)))
 		return NULL;
-	in = host_intent(host, name);
-	if (!in) {
-		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
-			    _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
-		return NULL;
-	}
 	if (ret_host)
 		*ret_host = g_steal_pointer(&host);
 	return vnet_intent_copy(in);
@@ -699,14 +723,9 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 	g_autoptr(vnet_host) host = vnet_host_new();
 	const vnet_intent *in;
 
-	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error))
+	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error) ||
+	    !(in = find_managed(host, name, error)))
 		return NULL;
-	in = host_intent(host, name);
-	if (!in) {
-		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
-			    _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
-		return NULL;
-	}
 	if (ret_active)
 		*ret_active = intent_active(ctx, in);
 	return vnet_intent_copy(in);

@@ -27,4 +27,12 @@
 bool vnet_ctx_lock(vnet_ctx *ctx, GError **error);
 void vnet_ctx_unlock(vnet_ctx *ctx);
 
+/* For attach.c: the context's libvirt connection (NULL offline), its
+ * nftables context, and whether libvirtd shares our kernel. */
+typedef struct vnet_virt vnet_virt;
+typedef struct vnet_nft vnet_nft;
+vnet_virt *vnet_ctx_virt(vnet_ctx *ctx);
+vnet_nft *vnet_ctx_nft(vnet_ctx *ctx);
+bool vnet_ctx_is_local(vnet_ctx *ctx);
+
 #endif

@@ -52,6 +52,11 @@ void vnet_virt_close(vnet_virt *v)
 	g_free(v);
 }
 
+virConnectPtr vnet_virt_conn(vnet_virt *v)
+{
+	return v->conn;
+}
+
 bool vnet_virt_is_local(vnet_virt *v)
 {
 	g_autofree char *uri = virConnectGetURI(v->conn);

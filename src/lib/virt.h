@@ -18,6 +18,9 @@ vnet_virt *vnet_virt_open(const char *uri, GError **error);
 void vnet_virt_close(vnet_virt *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_virt, vnet_virt_close)
 
+/* The connection itself, for the domain calls of attach.c. */
+virConnectPtr vnet_virt_conn(vnet_virt *v);
+
 /* Whether the connection's libvirtd runs on this host (so our kernel is its kernel). */
 bool vnet_virt_is_local(vnet_virt *v);
 

@@ -282,74 +282,66 @@ static bool get_bool_prop(const xmlNode *n, const char *name, bool *ret, GError 
 	return true;
 }
 
-static bool read_ipv4(vnet_intent *in, const xmlNode *n, GError **error)
+/*
+ * The subnet and gateway of <ipv4> or <ipv6>; both must be of @family, the
+ * element's own, whatever setters would accept.
+ */
+static bool read_subnet_gateway(const xmlNode *n, int family, vnet_cidr *subnet, bool *has_subnet,
+				vnet_addr *gateway, bool *has_gateway, GError **error)
 {
-	static const char *const attrs[] = { "subnet", "gateway", "dhcp-start", "dhcp-end", "guest", NULL };
-	g_autofree char *subnet = get_prop(n, "subnet"), *gw = get_prop(n, "gateway");
-	g_autofree char *s = get_prop(n, "dhcp-start"), *e = get_prop(n, "dhcp-end");
-	g_autofree char *guest = get_prop(n, "guest");
+	g_autofree char *sub = get_prop(n, "subnet"), *gw = get_prop(n, "gateway");
+	vnet_cidr c;
 	vnet_addr a;
 
-	if (!check_attrs(n, attrs, error))
-		return false;
-	if (subnet) {
-		vnet_cidr c;
-		if (!vnet_cidr_parse(subnet, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, error))
+	if (sub) {
+		if (!vnet_cidr_parse(sub, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, error))
 			return false;
-		if (c.addr.family != AF_INET)
+		if (c.addr.family != family)
 			goto wrong_family;
-		in->subnet4 = c;
-		in->has_subnet4 = true;
+		*subnet = c;
+		*has_subnet = true;
 	}
 	if (gw) {
 		if (!vnet_addr_parse(gw, &a, error))
 			return false;
-		if (a.family != AF_INET)
+		if (a.family != family)
 			goto wrong_family;
-		in->gateway4 = a;
-		in->has_gateway4 = true;
+		*gateway = a;
+		*has_gateway = true;
 	}
-	if ((s || e) && !vnet_intent_set_dhcp_range(in, s, e, error))
-		return false;
-	if (guest && !vnet_intent_set_default_guest(in, guest, error))
-		return false;
 	return true;
 wrong_family:
-	vnet_set_error(error, VNET_ERROR_INVALID,
-		    _("The <ipv4> element of the intent XML holds an IPv6 address."));
+	if (family == AF_INET)
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The <ipv4> element of the intent XML holds an IPv6 address."));
+	else
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The <ipv6> element of the intent XML holds an IPv4 address."));
 	return false;
+}
+
+static bool read_ipv4(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "subnet", "gateway", "dhcp-start", "dhcp-end", "guest", NULL };
+	g_autofree char *s = get_prop(n, "dhcp-start"), *e = get_prop(n, "dhcp-end");
+	g_autofree char *guest = get_prop(n, "guest");
+
+	if (!check_attrs(n, attrs, error) ||
+	    !read_subnet_gateway(n, AF_INET, &in->subnet4, &in->has_subnet4, &in->gateway4,
+				 &in->has_gateway4, error))
+		return false;
+	if ((s || e) && !vnet_intent_set_dhcp_range(in, s, e, error))
+		return false;
+	return !guest || vnet_intent_set_default_guest(in, guest, error);
 }
 
 static bool read_ipv6(vnet_intent *in, const xmlNode *n, GError **error)
 {
 	static const char *const attrs[] = { "subnet", "gateway", NULL };
-	g_autofree char *subnet = get_prop(n, "subnet"), *gw = get_prop(n, "gateway");
-	vnet_addr a;
 
-	if (!check_attrs(n, attrs, error))
-		return false;
-	if (subnet) {
-		vnet_cidr c;
-		if (!vnet_cidr_parse(subnet, VNET_CIDR_NETWORK | VNET_CIDR_NEED_PREFIX, &c, error))
-			return false;
-		if (c.addr.family != AF_INET6)
-			goto wrong_family;
-		in->subnet6 = c;
-		in->has_subnet6 = true;
-	}
-	if (gw) {
-		if (!vnet_addr_parse(gw, &a, error))
-			return false;
-		if (a.family != AF_INET6)
-			goto wrong_family;
-		in->gateway6 = a;
-		in->has_gateway6 = true;
-	}
-	return true;
-wrong_family:
-	vnet_set_error(error, VNET_ERROR_INVALID,
-		    _("The <ipv6> element of the intent XML holds an IPv4 address."));
-	return false;
+	return check_attrs(n, attrs, error) &&
+	       read_subnet_gateway(n, AF_INET6, &in->subnet6, &in->has_subnet6, &in->gateway6,
+				   &in->has_gateway6, error);
 }
 
 static bool read_named(const xmlNode *n, bool (*set)(vnet_intent *, const char *, GError **),

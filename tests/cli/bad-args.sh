@@ -5,7 +5,8 @@
 # exit status it must give (2 usage, 1 refused or invalid value) and a string
 # its error on stderr must contain (the bad value itself), then valid calls
 # whose output must be XML (xmllint) or JSON (jq).  Only `xml` and `help` are
-# run: they touch nothing.  Prints "ok N - ..." / "not ok N - ..." lines and
+# run, and `attach`/`detach` with arguments they refuse before connecting:
+# they touch nothing.  Prints "ok N - ..." / "not ok N - ..." lines and
 # "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -170,6 +171,26 @@ bad 1 -web xml --mode nat --subnet $S -- -web
 bad 1 $N xml $N --mode bridged
 bad 1 vn-bad-args-mix xml bad-args-mix --mode hybrid --subnet $S --bridge vn-bad-args-mix
 bad 1 198.51.100.0/31 xml $N --mode nat --subnet 198.51.100.0/31
+
+# ---- attach and detach: checked before connecting to libvirt ----
+bad 2 "attach NAME DOMAIN" attach $N
+bad 2 "attach NAME DOMAIN" attach $N dom extra
+bad 2 '"--mac" needs a value' attach $N dom --mac
+bad 2 '"--ip" needs a value' attach $N dom --ip
+bad 2 "--colour" attach $N dom --colour red
+bad 2 "detach NAME DOMAIN" detach $N
+bad 2 "detach NAME DOMAIN" detach $N dom --mac 52:54:00:12:34:56
+bad 1 52:54:00:12:34 attach $N dom --mac 52:54:00:12:34
+bad 1 52-54-00-12-34-56 attach $N dom --mac 52-54-00-12-34-56
+bad 1 52:54:00:12:34:5g attach $N dom --mac 52:54:00:12:34:5g
+bad 1 01:00:5e:00:00:01 attach $N dom --mac 01:00:5e:00:00:01
+bad 1 00:00:00:00:00:00 attach $N dom --mac 00:00:00:00:00:00
+bad 1 198.51.100.300 attach $N dom --ip 198.51.100.300
+bad 1 198.51.100.5/24 attach $N dom --ip 198.51.100.5/24
+bad 1 2001:db8::5 attach $N dom --ip 2001:db8::5
+bad 1 '""' attach $N dom --ip ''
+bad 1 "dom;reboot" attach $N 'dom;reboot'
+bad 1 "dom;reboot" detach $N 'dom;reboot'
 
 # ---- valid calls: exit 0, parseable output ----
 good is_xml xml $N --mode nat --subnet $S

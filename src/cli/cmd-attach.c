@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * attach NAME DOMAIN [--mac MAC] [--ip ADDR], detach NAME DOMAIN: a libvirt
+ * domain's NICs on a managed network, with the DHCP reservation of its
+ * address.  The arguments are checked before connecting, so a typo is
+ * named even where libvirtd is not running.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_MAC = 256, OPT_IP };
+
+static const struct option attach_opts[] = {
+	{ "mac", required_argument, NULL, OPT_MAC },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ 0 },
+};
+
+int cmd_attach(int argc, char **argv)
+{
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *mac = NULL, *ip = NULL;
+	int opt;
+
+	opterr = 0;
+	/* The leading ":" makes a missing value ':' rather than an unknown option '?'. */
+	while ((opt = getopt_long(argc, argv, ":", attach_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_MAC: mac = optarg; break;
+		case OPT_IP: ip = optarg; break;
+		case ':':
+			return cli_usage("attach", _("The option \"%s\" needs a value."), argv[optind - 1]);
+		default:
+			return cli_usage("attach", _("\"%s\" is not an option of this command."), argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage("attach", _("Write \"attach NAME DOMAIN\": the network and the libvirt domain."));
+	if (!vnet_attach_check_args(argv[optind + 1], mac, ip, &error))
+		return cli_fail(error);
+	if (!(ctx = cli_connect()))
+		return EXIT_REFUSED;
+	if (!vnet_ctx_attach(ctx, argv[optind], argv[optind + 1], mac, ip, &error))
+		return cli_fail(error);
+	if (!cli.quiet && !cli.json)
+		printf(_("Domain %s attached to network %s.\n"), argv[optind + 1], argv[optind]);
+	return EXIT_OK;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	g_autoptr(vnet_ctx) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (argc != 3)
+		return cli_usage("detach", _("Write \"detach NAME DOMAIN\": the network and the libvirt domain."));
+	if (!vnet_attach_check_args(argv[2], NULL, NULL, &error))
+		return cli_fail(error);
+	if (!(ctx = cli_connect()))
+		return EXIT_REFUSED;
+	if (!vnet_ctx_detach(ctx, argv[1], argv[2], &error))
+		return cli_fail(error);
+	if (!cli.quiet && !cli.json)
+		printf(_("Domain %s detached from network %s.\n"), argv[2], argv[1]);
+	return EXIT_OK;
+}

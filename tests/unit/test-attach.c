@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * attach without libvirt: the argument checks (MAC and address forms), the
+ * DHCP host entries a redefinition carries over, and the qemu hook's events
+ * that need neither libvirtd nor the kernel.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <vnet/vnet.h>
+#include "attach.h"
+
+static void check_invalid(const char *domain, const char *mac, const char *ip, const char *needle)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (vnet_attach_check_args(domain, mac, ip, &error))
+		fail_msg("accepted domain=%s mac=%s ip=%s", domain, mac ? mac : "-", ip ? ip : "-");
+	assert_int_equal(error->code, VNET_ERROR_INVALID);
+	if (!strstr(error->message, needle))
+		fail_msg("error \"%s\" does not name \"%s\"", error->message, needle);
+}
+
+static void test_check_args_good(void **state)
+{
+	(void)state;
+	assert_true(vnet_attach_check_args("web1", NULL, NULL, NULL));
+	assert_true(vnet_attach_check_args("web1", "52:54:00:12:34:56", "10.0.0.5", NULL));
+	assert_true(vnet_attach_check_args("a.b-c_d", "52:54:00:AB:cd:EF", NULL, NULL));
+	assert_true(vnet_attach_check_args("web1", "02:00:00:00:00:01", NULL, NULL));
+}
+
+static void test_check_args_bad(void **state)
+{
+	(void)state;
+	check_invalid("dom;reboot", NULL, NULL, "dom;reboot");
+	check_invalid("", NULL, NULL, "\"\"");
+	check_invalid("dom", "52:54:00:12:34", NULL, "52:54:00:12:34");
+	check_invalid("dom", "52:54:00:12:34:56:78", NULL, "52:54:00:12:34:56:78");
+	check_invalid("dom", "52-54-00-12-34-56", NULL, "52-54-00-12-34-56");
+	check_invalid("dom", "52:54:00:12:34:5g", NULL, "5g");
+	check_invalid("dom", "52:54:00:12:345:6", NULL, "52:54:00:12:345:6");
+	check_invalid("dom", "01:00:5e:00:00:01", NULL, "multicast");
+	check_invalid("dom", "ff:ff:ff:ff:ff:ff", NULL, "multicast");
+	check_invalid("dom", "00:00:00:00:00:00", NULL, "zeros");
+	check_invalid("dom", NULL, "10.0.0.300", "10.0.0.300");
+	check_invalid("dom", NULL, "10.0.0.5/24", "10.0.0.5/24");
+	check_invalid("dom", NULL, "fd00::5", "fd00::5");
+	check_invalid("dom", NULL, "", "\"\"");
+}
+
+static const char new_xml[] =
+	"<network><name>web</name><forward mode='open'/><bridge name='vn-web'/>"
+	"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.3' end='10.0.0.254'/></dhcp></ip>"
+	"<ip family='ipv6' address='fd00::1' prefix='64'/></network>";
+
+static void test_carry_hosts(void **state)
+{
+	static const char old_xml[] =
+		"<network><name>web</name><bridge name='vn-web'/>"
+		"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.3' end='10.0.0.254'/>"
+		"<host mac='52:54:00:00:00:01' name='dom' ip='10.0.0.2'/>"
+		"<host mac='52:54:00:00:00:02' name='old' ip='10.9.0.2'/>"
+		"<host mac='52:54:00:00:00:03' name='x&amp;y' ip='10.0.0.50'/>"
+		"</dhcp></ip></network>";
+	g_autofree char *out = vnet_attach_carry_hosts(new_xml, old_xml);
+
+	(void)state;
+	assert_non_null(out);
+	assert_non_null(strstr(out, "<host mac=\"52:54:00:00:00:01\" name=\"dom\" ip=\"10.0.0.2\"/>"));
+	/* escaped as it came */
+	assert_non_null(strstr(out, "name=\"x&amp;y\""));
+	/* outside the new subnet: dropped */
+	assert_null(strstr(out, "10.9.0.2"));
+	/* inside the IPv4 <dhcp>, after the range */
+	assert_true(strstr(out, "<range") < strstr(out, "<host"));
+	assert_true(strstr(out, "<host") < strstr(out, "family=\"ipv6\""));
+}
+
+static void test_carry_hosts_nothing(void **state)
+{
+	static const char no_hosts[] =
+		"<network><name>web</name><ip address='10.0.0.1' prefix='24'><dhcp>"
+		"<range start='10.0.0.3' end='10.0.0.254'/></dhcp></ip></network>";
+	static const char no_dhcp[] =
+		"<network><name>web</name><ip address='10.0.0.1' prefix='24'/></network>";
+	static const char with_host[] =
+		"<network><name>web</name><ip address='10.0.0.1' prefix='24'><dhcp>"
+		"<host mac='52:54:00:00:00:01' name='dom' ip='10.0.0.2'/></dhcp></ip></network>";
+
+	(void)state;
+	assert_null(vnet_attach_carry_hosts(new_xml, no_hosts));
+	/* the new network has no DHCP: there is nowhere to carry them */
+	assert_null(vnet_attach_carry_hosts(no_dhcp, with_host));
+	assert_null(vnet_attach_carry_hosts(new_xml, "not xml"));
+	assert_null(vnet_attach_carry_hosts("<domain/>", with_host));
+	assert_null(vnet_attach_carry_hosts(new_xml, NULL));
+}
+
+static void test_qemu_hook_other_events(void **state)
+{
+	static const char dom[] =
+		"<domain type='qemu'><name>dom</name><devices><interface type='network'>"
+		"<mac address='52:54:00:00:00:01'/><source network='web' bridge='vn-web'/>"
+		"<target dev='vnet0'/></interface></devices></domain>";
+	static const char no_bridge[] =
+		"<domain type='qemu'><name>dom</name><devices><interface type='user'>"
+		"<mac address='52:54:00:00:00:01'/></interface></devices></domain>";
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	/* Only "started" does anything: the others cost nothing, whatever the XML. */
+	assert_true(vnet_qemu_hook_run("dom", "prepare", "begin", dom, NULL));
+	assert_true(vnet_qemu_hook_run("dom", "stopped", "end", "garbage", NULL));
+	assert_true(vnet_qemu_hook_run("dom", "release", "end", NULL, NULL));
+	/* started with no NIC on a bridge reads nothing else */
+	assert_true(vnet_qemu_hook_run("dom", "started", "begin", no_bridge, NULL));
+	assert_false(vnet_qemu_hook_run("dom", "started", "begin", "<network/>", &error));
+	assert_int_equal(error->code, VNET_ERROR_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_args_good),
+		cmocka_unit_test(test_check_args_bad),
+		cmocka_unit_test(test_carry_hosts),
+		cmocka_unit_test(test_carry_hosts_nothing),
+		cmocka_unit_test(test_qemu_hook_other_events),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
