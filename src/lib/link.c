@@ -230,7 +230,20 @@ bool vnet_link_bridge_create(const char *name, const char *mac, GError **error)
 		return false;
 	l = rtnl_link_bridge_alloc();
 	rtnl_link_set_name(l, name);
-	if (mac && nl_addr_parse(mac, AF_LLC, &a) == 0)
+	/*
+	 * A fixed MAC, as libvirt gives its bridges: without one the bridge
+	 * takes the lowest MAC of its ports, which changes as guests come and
+	 * go, and the guests' ARP entries for the host go stale.
+	 */
+	if (!mac) {
+		guint8 b[6] = { 0x52, 0x54, 0x00 };
+		for (int i = 3; i < 6; i++)
+			b[i] = g_random_int_range(0, 256);
+		a = nl_addr_build(AF_LLC, b, sizeof(b));
+	} else if (nl_addr_parse(mac, AF_LLC, &a) < 0) {
+		a = NULL;
+	}
+	if (a)
 		rtnl_link_set_addr(l, a);
 	rtnl_link_set_flags(l, IFF_UP);
 	err = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);

@@ -547,6 +547,17 @@ bool vnet_nft_ensure_table(vnet_nft *nft, GError **error)
 	return layout_present(nft) || run_commands(nft, table_commands, error);
 }
 
+bool vnet_nft_table_present(vnet_nft *nft)
+{
+	return layout_present(nft);
+}
+
+bool vnet_nft_delete_table(vnet_nft *nft, GError **error)
+{
+	/* "add" first: deleting a table that is not there is no error then. */
+	return run_commands(nft, "add table " T "\ndelete table " T "\n", error);
+}
+
 static int set_index(const char *name)
 {
 	for (guint i = 0; i < N_SETS; i++)

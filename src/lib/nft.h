@@ -114,4 +114,9 @@ bool vnet_nft_read_elements(vnet_nft *nft, GPtrArray **ret_lines, GError **error
  */
 GPtrArray *vnet_nft_intent_elements(const vnet_intent *intent, GHashTable *guests);
 
+/* Whether our table exists, complete; cheap: it reads one empty set. */
+bool vnet_nft_table_present(vnet_nft *nft);
+/* Remove our table whole, when no network of ours is left to need it. */
+bool vnet_nft_delete_table(vnet_nft *nft, GError **error);
+
 #endif

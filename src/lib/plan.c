@@ -41,6 +41,7 @@ typedef enum step_kind {
 	STEP_BRIDGE_DELETE,	/* bridge, xml = MAC; undo: create */
 	STEP_TAKEOVER,		/* bridge, new = intent with uplink state; undo: give back */
 	STEP_GIVEBACK,		/* bridge, old = intent with uplink state; undo: take over */
+	STEP_NFT_DROP,		/* the last network is gone: drop our table; undo: recreate */
 } step_kind;
 
 typedef struct step {
@@ -50,6 +51,7 @@ typedef struct step {
 	char *prev_xml;
 	vnet_intent *old, *new;
 	GHashTable *guests;
+	bool created_table;	/* STEP_NFT made our table: its undo removes it */
 } step;
 
 static void step_free(step *s)
@@ -108,11 +110,13 @@ static char *step_describe(vnet_ctx *ctx, const step *s)
 	case STEP_GIVEBACK:
 		return g_strdup_printf(_("give uplink %s its addresses and routes back from bridge %s"),
 				       s->old->uplink, s->net);
+	case STEP_NFT_DROP:
+		return g_strdup(_("remove the nftables table inet vnetctl: no network of vnetctl is left"));
 	}
 	return g_strdup("?");
 }
 
-static bool step_run(vnet_ctx *ctx, const step *s, GError **error)
+static bool step_run(vnet_ctx *ctx, step *s, GError **error)
 {
 	switch (s->kind) {
 	case STEP_DEFINE: {
@@ -129,7 +133,10 @@ static bool step_run(vnet_ctx *ctx, const step *s, GError **error)
 	case STEP_AUTOSTART:
 		return vnet_virt_set_autostart(ctx->virt, s->net, true, error);
 	case STEP_NFT:
+		s->created_table = !vnet_nft_table_present(ctx->nft);
 		return vnet_nft_apply(ctx->nft, s->old, s->new, s->guests, false, NULL, error);
+	case STEP_NFT_DROP:
+		return vnet_nft_delete_table(ctx->nft, error);
 	case STEP_LOCALNET:
 		return vnet_bridge_set_route_localnet(s->net, true, error);
 	case STEP_HAIRPIN:
@@ -162,7 +169,12 @@ static bool step_undo(vnet_ctx *ctx, const step *s, GError **error)
 	case STEP_HAIRPIN:
 		return true;
 	case STEP_NFT:
+		/* A table this step made goes too: the ruleset is as it was. */
+		if (s->created_table)
+			return vnet_nft_delete_table(ctx->nft, error);
 		return vnet_nft_apply(ctx->nft, s->new, s->old, s->guests, false, NULL, error);
+	case STEP_NFT_DROP:
+		return vnet_nft_ensure_table(ctx->nft, error);
 	case STEP_LOCALNET:
 		/* The bridge may be gone with its network already. */
 		return !vnet_link_exists(s->net) || vnet_bridge_set_route_localnet(s->net, false, error);
@@ -680,18 +692,21 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
 {
 	g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
 	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(vnet_host) host = NULL;
 	g_autoptr(GHashTable) guests = NULL;
 	bool ok;
 
 	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
 		return false;
-	in = get_locked(ctx, name, NULL, error);
+	in = get_locked(ctx, name, &host, error);
 	if (!in) {
 		vnet_ctx_unlock(ctx);
 		return false;
 	}
 	guests = read_guests(ctx, in);
 	plan_remove(ctx, plan, in, guests, true);
+	if (ctx->local && host->intents->len == 1 && vnet_nft_table_present(ctx->nft))
+		step_new(plan, STEP_NFT_DROP, NULL);
 	ok = plan_run(ctx, plan, error);
 	vnet_ctx_unlock(ctx);
 	return ok;

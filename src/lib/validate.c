@@ -395,6 +395,12 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 				    spec, g, s, in->name);
 			return false;
 		}
+		if (f->has_host_addr && f->family == AF_INET6 && vnet_addr_is_loopback(&f->host_addr)) {
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("The forward \"%s\" is bound to [::1], which the kernel cannot forward (IPv6 has no route_localnet); bind it to 127.0.0.1 for a host-only forward."),
+				       spec);
+			return false;
+		}
 		if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET6) {
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The IPv6 forward \"%s\" names no guest; write the guest's IPv6 address in brackets, as in [::]:8080:[fd00::2]:80."),

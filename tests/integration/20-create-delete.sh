@@ -43,6 +43,12 @@ check "delete web" vnetctl delete web
 check "network web is gone" test -z "$(virsh -q net-list --all --name)"
 check "bridge vn-web is gone" test ! -e /sys/class/net/vn-web
 check "no element of web is left" test "$(nft_count_elements)" -eq 0
+check "the last network gone, our table is gone too" sh -c "! nft list table inet vnetctl 2>/dev/null"
+snapshot_host "$VNET_SCRATCH/end"
+# libvirt turns IPv4 forwarding on to start a routed network and, as with
+# its own networks, never off again: that one change is expected.
+sed -i -E '/\.forwarding = |ip_forward = /d' "$VNET_SCRATCH/empty" "$VNET_SCRATCH/end"
+expect_same_snapshot "$VNET_SCRATCH/empty" "$VNET_SCRATCH/end" || true
 expect_no_http lan http://192.0.2.1:8080/
 check "show of a deleted network is refused" test "$("$VNETCTL" show web >/dev/null 2>&1; echo $?)" -eq 1
 

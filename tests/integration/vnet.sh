@@ -39,5 +39,7 @@ expect_refused() {
 
 # nft_elements: the element lines of our table, for counting.
 nft_count_elements() {
-	nft -j list table inet vnetctl 2>/dev/null | jq '[.nftables[] | select(.map or .set) | (.map // .set) | (.elem // []) | length] | add // 0'
+	local json
+	json=$(nft -j list table inet vnetctl 2>/dev/null) || { echo 0; return; }
+	jq '[.nftables[] | select(.map or .set) | (.map // .set) | (.elem // []) | length] | add // 0' <<<"$json"
 }

@@ -799,6 +799,16 @@ static void test_validate_forwards_need_nat(void **state)
 	refused(br, h, 0, VNET_ERROR_INVALID, "\"lan\"", "bridged", "8080:80/tcp");
 }
 
+static void test_validate_ipv6_loopback_forward(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) lo6 = intent("six", VNET_MODE_NAT, "fd00:6::/64");
+
+	add_forward(lo6, "[::1]:8080:[fd00:6::2]:80");
+	complete(lo6, h);
+	refused(lo6, h, 0, VNET_ERROR_INVALID, "[::1]:8080:[fd00:6::2]:80/tcp", "127.0.0.1");
+}
+
 static void test_validate_ipv6_forward(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
@@ -810,9 +820,9 @@ static void test_validate_ipv6_forward(void **state)
 	add_forward(no6, "[::]:8080:[fd00:6::2]:80");
 	refused(no6, h, 0, VNET_ERROR_INVALID, "8080:[fd00:6::2]:80/tcp", "--subnet6");
 
-	add_forward(noguest, "[::1]:8080:80");
+	add_forward(noguest, "[::]:8080:80");
 	complete(noguest, h);
-	refused(noguest, h, 0, VNET_ERROR_INVALID, "[::1]:8080:80/tcp", "guest");
+	refused(noguest, h, 0, VNET_ERROR_INVALID, "[::]:8080:80/tcp", "guest");
 
 	add_forward(ok, "[::]:8080:[fd00:6::2]:80");
 	add_forward(ok, "8080:80");	/* IPv4: no clash with the IPv6 one */
@@ -1153,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_validate_forward_listener),
 		cmocka_unit_test(test_validate_forwards_need_nat),
 		cmocka_unit_test(test_validate_ipv6_forward),
+		cmocka_unit_test(test_validate_ipv6_loopback_forward),
 		cmocka_unit_test(test_validate_hybrid_same_bridges),
 		/* validation: host */
 		cmocka_unit_test(test_validate_overlap_host_address),
