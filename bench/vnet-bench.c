@@ -15,13 +15,16 @@
  *                                  kernel: table and elements in one transaction
  *   vnet-bench addone N REPS       with "bench" at N forwards, time adding one
  *                                  forward REPS times (each removed again):
- *                                  bare libnftables, vnet_nft_apply on "bench",
- *                                  vnet_nft_apply on "benchb", the nft program
+ *                                  bare libnftables, vnet_nft_apply on "bench"
+ *                                  (and its diff alone, dry), vnet_nft_apply on
+ *                                  "benchb" (warm context, and a fresh one each
+ *                                  time as a command has), the nft program
  *   vnet-bench add1 small|big N    one fresh process adds one forward to benchb
  *                                  (small) or bench (big, at N forwards), then
  *                                  removes it; prints its time and VmHWM
  *   vnet-bench list                time of listing our table: `nft -j list
  *                                  table inet vnetctl` and vnet_nft_read_elements
+ *   vnet-bench time PROG ARGS...   run PROG, print its wall time and peak RSS
  *
  * Output: one "NAME VALUE" line per figure (microseconds, kB or counts), for
  * run.sh to collect.  Exit status 0, or 1 on the first failure.
@@ -32,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -259,6 +263,15 @@ static int cmd_addone(guint n, guint reps)
 	}
 	report("apply_big", v, reps);
 
+	/* ... of which the user-space part: the same diff, sent nowhere */
+	for (guint r = 0; r < reps; r++) {
+		g_autoptr(vnet_intent) more = plus_one(big, "10.77", r);
+		gint64 t0 = now_us();
+		g_free(vnet_nft_diff_commands(big, more, NULL));
+		v[r] = now_us() - t0;
+	}
+	report("diff_big", v, reps);
+
 	/* (b) the same on a 10-forward network while N exist in the table */
 	timed_apply(nft, NULL, small);
 	for (guint r = 0; r < reps; r++) {
@@ -313,6 +326,21 @@ static int cmd_add1(bool big, guint n)
 	return 0;
 }
 
+static int cmd_time(char **argv)
+{
+	struct rusage ru;
+	gint64 t0 = now_us();
+	pid_t pid;
+	int st;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+		die(argv[0], NULL);
+	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die(argv[0], NULL);
+	printf("wall_us %" G_GINT64_FORMAT "\nmaxrss_kb %ld\n", now_us() - t0, ru.ru_maxrss);
+	return 0;
+}
+
 static int cmd_list(void)
 {
 	g_autoptr(vnet_nft) nft = nft_new();
@@ -359,9 +387,11 @@ int main(int argc, char **argv)
 		return cmd_addone(num(argv[2]), num(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "add1") == 0)
 		return cmd_add1(strcmp(argv[2], "big") == 0, num(argv[3]));
+	if (argc >= 3 && strcmp(argv[1], "time") == 0)
+		return cmd_time(argv + 2);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_list();
 	fprintf(stderr, "usage: vnet-bench apply FROM TO | install N | addone N REPS |"
-			" add1 small|big N | list\n");
+			" add1 small|big N | list | time PROG ARGS...\n");
 	return 2;
 }

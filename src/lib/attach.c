@@ -240,19 +240,23 @@ bool vnet_attach_check_args(const char *domain, const char *mac, const char *ip,
 	       (!ip || ip_parse(ip, &a, error));
 }
 
-/* ---- operations with their undo ---- */
+/*
+ * ---- steps with their undo ----
+ * plan.c's way, in a list of our own: plan.c's steps are networks' and
+ * bridges', and it was being reworked while this was written.
+ */
 
-typedef enum op_kind {
-	OP_HOST_ADD,		/* net, xml, flags; undo: delete it */
-	OP_HOST_DELETE,		/* net, xml, flags; undo: add it back */
-	OP_GUESTS,		/* intent, old -> new guests (forwards to a domain name); undo: back */
-	OP_NIC_ATTACH,		/* xml, flags; undo: detach it */
-	OP_NIC_DETACH,		/* xml, flags; undo: attach it back */
-	OP_HAIRPIN,		/* mac: hairpin on the tap of that NIC; undo: nothing, the tap is the guest's */
-} op_kind;
+typedef enum step_kind {
+	STEP_HOST_ADD,		/* net, xml, flags; undo: delete it */
+	STEP_HOST_DELETE,	/* net, xml, flags; undo: add it back */
+	STEP_GUESTS,		/* intent, old -> new guests (forwards to a domain name); undo: back */
+	STEP_NIC_ATTACH,	/* xml, flags; undo: detach it */
+	STEP_NIC_DETACH,	/* xml, flags; undo: attach it back */
+	STEP_HAIRPIN,		/* mac: hairpin on that NIC's tap; undo: nothing, the tap is the guest's */
+} step_kind;
 
 typedef struct step {
-	op_kind kind;
+	step_kind kind;
 	char *net;
 	char *xml;
 	char *mac;
@@ -278,10 +282,10 @@ typedef struct job {
 	vnet_ctx *ctx;
 	virDomainPtr dom;
 	const char *domain;
-	GPtrArray *ops;
+	GPtrArray *steps;
 } job;
 
-static step *step_add(job *j, op_kind kind, const char *net, char *xml, unsigned flags)
+static step *step_add(job *j, step_kind kind, const char *net, char *xml, unsigned flags)
 {
 	step *o = g_new0(step, 1);
 
@@ -289,7 +293,7 @@ static step *step_add(job *j, op_kind kind, const char *net, char *xml, unsigned
 	o->net = g_strdup(net);
 	o->xml = xml;
 	o->flags = flags;
-	g_ptr_array_add(j->ops, o);
+	g_ptr_array_add(j->steps, o);
 	return o;
 }
 
@@ -346,47 +350,47 @@ static bool nic_hairpin(job *j, const char *mac, GError **error)
 	return false;
 }
 
-static bool op_run(job *j, const step *o, GError **error)
+static bool step_run(job *j, const step *o, GError **error)
 {
 	switch (o->kind) {
-	case OP_HOST_ADD:
+	case STEP_HOST_ADD:
 		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, o->xml, o->flags, error);
-	case OP_HOST_DELETE:
+	case STEP_HOST_DELETE:
 		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_DELETE, o->xml, o->flags, error);
-	case OP_GUESTS:
+	case STEP_GUESTS:
 		return vnet_nft_converge(vnet_ctx_nft(j->ctx), o->intent, o->old_guests, o->intent,
 					 o->new_guests, false, NULL, error);
-	case OP_NIC_ATTACH:
+	case STEP_NIC_ATTACH:
 		return nic_change(j, true, o->xml, o->flags, error);
-	case OP_NIC_DETACH:
+	case STEP_NIC_DETACH:
 		return nic_change(j, false, o->xml, o->flags, error);
-	case OP_HAIRPIN:
+	case STEP_HAIRPIN:
 		return nic_hairpin(j, o->mac, error);
 	}
 	return false;
 }
 
-static bool op_undo(job *j, const step *o, GError **error)
+static bool step_undo(job *j, const step *o, GError **error)
 {
 	switch (o->kind) {
-	case OP_HOST_ADD:
+	case STEP_HOST_ADD:
 		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_DELETE, o->xml, o->flags, error);
-	case OP_HOST_DELETE:
+	case STEP_HOST_DELETE:
 		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, o->xml, o->flags, error);
-	case OP_GUESTS:
+	case STEP_GUESTS:
 		return vnet_nft_converge(vnet_ctx_nft(j->ctx), o->intent, o->new_guests, o->intent,
 					 o->old_guests, false, NULL, error);
-	case OP_NIC_ATTACH:
+	case STEP_NIC_ATTACH:
 		return nic_change(j, false, o->xml, o->flags, error);
-	case OP_NIC_DETACH:
+	case STEP_NIC_DETACH:
 		return nic_change(j, true, o->xml, o->flags, error);
-	case OP_HAIRPIN:
+	case STEP_HAIRPIN:
 		return true;
 	}
 	return false;
 }
 
-/* The same test switch as plan.c's: VNET_TEST_FAIL_STEP=N fails operation N. */
+/* The same test switch as plan.c's: VNET_TEST_FAIL_STEP=N fails step N. */
 static bool injected_failure(guint i, GError **error)
 {
 	const char *env = g_getenv(VNET_TEST_FAIL_ENV);
@@ -398,20 +402,20 @@ static bool injected_failure(guint i, GError **error)
 	return true;
 }
 
-/* Run every operation; on failure undo the done ones in reverse, keeping the first error. */
+/* Run every step; on failure undo the done ones in reverse, keeping the first error. */
 static bool job_run(job *j, GError **error)
 {
 	guint i;
 
-	for (i = 0; i < j->ops->len; i++)
-		if (injected_failure(i, error) || !op_run(j, j->ops->pdata[i], error))
+	for (i = 0; i < j->steps->len; i++)
+		if (injected_failure(i, error) || !step_run(j, j->steps->pdata[i], error))
 			break;
-	if (i == j->ops->len)
+	if (i == j->steps->len)
 		return true;
 	while (i-- > 0) {
 		g_autoptr(GError) undo_error = NULL;
 		/* A failed undo is secondary: the user needs the cause. */
-		op_undo(j, j->ops->pdata[i], &undo_error);
+		step_undo(j, j->steps->pdata[i], &undo_error);
 	}
 	return false;
 }
@@ -734,14 +738,14 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 {
 	vnet_virt *virt = vnet_ctx_virt(ctx);
 	virConnectPtr conn = vnet_virt_conn(virt);
-	g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(virDomain) dom = NULL;
 	g_autoptr(GPtrArray) nics = NULL, hosts = NULL;
 	g_autoptr(GHashTable) used = NULL;
 	g_autofree char *net0 = NULL, *reserve = NULL, *mac0 = NULL, *mac1 = NULL;
 	char **macs[2] = { &mac0, &mac1 };	/* one per network */
-	job j = { .ctx = ctx, .domain = domain, .ops = ops };
+	job j = { .ctx = ctx, .domain = domain, .steps = steps };
 	guint n_nets;
 	unsigned dom_flags = 0;
 	bool dom_active, net_active;
@@ -832,9 +836,9 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	/* The reservation first, so a guest that asks for a lease at once gets it. */
 	if (reserve) {
 		unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG | (net_active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
-		step_add(&j, OP_HOST_ADD, net0, host_xml(mac0, domain, reserve), flags);
+		step_add(&j, STEP_HOST_ADD, net0, host_xml(mac0, domain, reserve), flags);
 		if (net_active && vnet_ctx_is_local(ctx) && has_nat_bridge(in) && forwards_name(in, domain)) {
-			step *o = step_add(&j, OP_GUESTS, net0, NULL, 0);
+			step *o = step_add(&j, STEP_GUESTS, net0, NULL, 0);
 			o->intent = vnet_intent_copy(in);
 			o->old_guests = live_guests(virt, net0);
 			o->new_guests = copy_guests(o->old_guests);
@@ -843,7 +847,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	}
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
-		step_add(&j, OP_NIC_ATTACH, net, nic_xml(net, *macs[i], "virtio"), dom_flags);
+		step_add(&j, STEP_NIC_ATTACH, net, nic_xml(net, *macs[i], "virtio"), dom_flags);
 	}
 	/*
 	 * The tap exists only now: the network hook's port-created event came
@@ -851,7 +855,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	 * start and in the qemu hook, so that a forward added later works too.
 	 */
 	if (dom_active && vnet_ctx_is_local(ctx) && has_nat_bridge(in)) {
-		step *o = step_add(&j, OP_HAIRPIN, net0, NULL, 0);
+		step *o = step_add(&j, STEP_HAIRPIN, net0, NULL, 0);
 		o->mac = g_strdup(mac0);
 	}
 	return job_run(&j, error);
@@ -876,13 +880,13 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 {
 	vnet_virt *virt = vnet_ctx_virt(ctx);
 	virConnectPtr conn = vnet_virt_conn(virt);
-	g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(virDomain) dom = NULL;
 	g_autoptr(GPtrArray) nics = NULL, hosts = NULL, mine = g_ptr_array_new();
 	g_autoptr(GHashTable) gone = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autofree char *net0 = NULL;
-	job j = { .ctx = ctx, .domain = domain, .ops = ops };
+	job j = { .ctx = ctx, .domain = domain, .steps = steps };
 	guint n_nets;
 	bool net_active;
 	step *guests = NULL;
@@ -929,7 +933,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 			continue;
 		if (h->name)
 			g_hash_table_add(gone, h->name);
-		step_add(&j, OP_HOST_DELETE, net0, host_xml(h->mac, h->name, h->ip), flags);
+		step_add(&j, STEP_HOST_DELETE, net0, host_xml(h->mac, h->name, h->ip), flags);
 	}
 	if (g_hash_table_size(gone) && net_active && vnet_ctx_is_local(ctx) && has_nat_bridge(in)) {
 		GHashTableIter it;
@@ -940,14 +944,14 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 			named = named || forwards_name(in, k);
 		if (named) {
 			guests = g_new0(step, 1);
-			guests->kind = OP_GUESTS;
+			guests->kind = STEP_GUESTS;
 			guests->intent = vnet_intent_copy(in);
 			guests->old_guests = live_guests(virt, net0);
 			guests->new_guests = copy_guests(guests->old_guests);
 			g_hash_table_iter_init(&it, gone);
 			while (g_hash_table_iter_next(&it, &k, NULL))
 				g_hash_table_remove(guests->new_guests, k);
-			g_ptr_array_insert(ops, 0, guests);
+			g_ptr_array_insert(steps, 0, guests);
 		}
 	}
 	for (guint k = 0; k < mine->len; k++) {
@@ -958,7 +962,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		 * waits for it a few seconds and, if the guest's OS is slow or absent,
 		 * returns and lets the NIC go when the guest releases it.
 		 */
-		step_add(&j, OP_NIC_DETACH, c->network, nic_xml(c->network, c->mac, c->model), flags);
+		step_add(&j, STEP_NIC_DETACH, c->network, nic_xml(c->network, c->mac, c->model), flags);
 	}
 	return job_run(&j, error);
 }

@@ -5,7 +5,7 @@
  * on each half), to the persistent definition and, while the domain runs,
  * live; a DHCP host entry reserves the guest's address (--ip, or the
  * intent's default guest address for the first guest of a NAT network).
- * detach removes both.  Each change is a short list of operations with
+ * detach removes both.  Each change is a short list of steps with
  * their undo, run like plan.c's steps: a failure undoes the done ones in
  * reverse and the first error is the one reported.  Also the qemu hook,
  * which sets hairpin on a starting guest's taps on our NAT bridges, and the

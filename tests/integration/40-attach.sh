@@ -68,7 +68,7 @@ define_domain() {
 # nic_field DOM NET FIELD [--inactive]: from `virsh domiflist` (Interface
 # Type Source Model MAC), the FIELD (1-5) of DOM's NIC on NET.
 nic_field() {
-	virsh -q domiflist "$1" ${4:-} | awk -v net="$2" -v f="$3" '$3 == net { print $f; exit }'
+	virsh -q domiflist "$1" "${@:4}" | awk -v net="$2" -v f="$3" '$3 == net { print $f; exit }'
 }
 
 # host_entry NET MAC: the DHCP host entry of MAC in NET's live XML, as "name ip".
@@ -81,13 +81,15 @@ host_entry() {
 snapshot_all() {
 	local d
 	snapshot_host "$1"
-	for d in $(virsh -q list --all --name | sort); do
-		echo "=== domain $d"
-		virsh dumpxml --inactive "$d"
-		virsh dumpxml "$d"
-	done >>"$1"
-	echo "=== live DHCP hosts" >>"$1"
-	for d in $(virsh -q net-list --name | sort); do virsh net-dumpxml "$d" | grep '<host ' || true; done >>"$1"
+	{
+		for d in $(virsh -q list --all --name | sort); do
+			echo "=== domain $d"
+			virsh dumpxml --inactive "$d"
+			virsh dumpxml "$d"
+		done
+		echo "=== live DHCP hosts"
+		for d in $(virsh -q net-list --name | sort); do virsh net-dumpxml "$d" | grep '<host ' || true; done
+	} >>"$1"
 }
 
 # refused DESC WANT ARGS...: vnetctl ARGS exits 1 naming WANT; nothing changed,
@@ -217,7 +219,7 @@ check "the NAT half reserves the default guest address" \
 	test "$(host_entry mix-nat "$(nic_field dom mix-nat 5)")" = "dom 10.79.0.2"
 check "detach mix dom" vnetctl detach mix dom
 check "no NIC of dom is left" test -z "$(virsh -q domiflist --inactive dom)" -a -z "$(virsh -q domiflist dom)"
-check "no tap on vn-mix or br-lan" test -z "$(ls /sys/class/net/vn-mix/brif/ /sys/class/net/br-lan/brif/ | grep -v '^/\|^$')"
+check "no tap on vn-mix or br-lan" test -z "$(find /sys/class/net/vn-mix/brif/ /sys/class/net/br-lan/brif/ -mindepth 1)"
 
 # ---- the qemu hook: hairpin on the taps when the domain starts ----
 virsh -q destroy dom >/dev/null

@@ -285,6 +285,10 @@ sandbox_cleanup() {
 	_vnet_cleaning=1
 	set +eu
 	trap - ERR INT TERM HUP
+	# A test's last checks, run whatever way it ends (e.g. foreign_table_check).
+	if declare -F test_teardown >/dev/null; then
+		test_teardown || rc=1
+	fi
 
 	if [ -n "$_vnet_libvirtd_pid" ] && kill -0 "$_vnet_libvirtd_pid" 2>/dev/null; then
 		for n in $(timeout 10 virsh -q net-list --name 2>/dev/null); do

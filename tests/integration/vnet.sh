@@ -43,3 +43,16 @@ nft_count_elements() {
 	json=$(nft -j list table inet vnetctl 2>/dev/null) || { echo 0; return; }
 	jq '[.nftables[] | select(.map or .set) | (.map // .set) | (.elem // []) | length] | add // 0' <<<"$json"
 }
+
+# A table of another tool (as Docker or firewalld leave one) exists before
+# every test that sources this file, and is byte-identical after it.
+nft -f - <<'NFT'
+table ip filter {
+	chain input { type filter hook input priority filter; policy accept; tcp dport 9999 counter accept; }
+}
+NFT
+nft list table ip filter | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/' >"$VNET_SCRATCH/foreign.before"
+test_teardown() {
+	nft list table ip filter 2>&1 | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/' >"$VNET_SCRATCH/foreign.after"
+	check "the foreign table ip filter is byte-identical" cmp "$VNET_SCRATCH/foreign.before" "$VNET_SCRATCH/foreign.after"
+}
