@@ -422,19 +422,6 @@ static bool job_run(job *j, GError **error)
 
 /* ---- what attach and detach share ---- */
 
-static bool has_nat_bridge(const vnet_intent *in)
-{
-	switch (in->mode) {
-	case VNET_MODE_NAT:
-	case VNET_MODE_HYBRID:
-		return true;
-	case VNET_MODE_ISOLATED:
-	case VNET_MODE_BRIDGED:
-		return false;
-	}
-	return false;
-}
-
 /* Whether network 0 of @in runs its own DHCP server, where addresses can be reserved. */
 static bool has_own_dhcp(const vnet_intent *in)
 {
@@ -824,7 +811,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		if (!check_reservation(in, net0, hosts, ip, mac0, domain, error))
 			return false;
 		reserve = g_strdup(ip);
-	} else if (has_nat_bridge(in) && has_own_dhcp(in) && in->has_guest &&
+	} else if (vnet_mode_has_forwards(in->mode) && has_own_dhcp(in) && in->has_guest &&
 		   !address_reserved(hosts, &in->guest)) {
 		g_autofree char *guest = vnet_addr_format(&in->guest);
 		/* The first guest takes the address that forwards without a guest go to. */
@@ -837,7 +824,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	if (reserve) {
 		unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG | (net_active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
 		step_add(&j, STEP_HOST_ADD, net0, host_xml(mac0, domain, reserve), flags);
-		if (net_active && vnet_ctx_is_local(ctx) && has_nat_bridge(in) && forwards_name(in, domain)) {
+		if (net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode) && forwards_name(in, domain)) {
 			step *o = step_add(&j, STEP_GUESTS, net0, NULL, 0);
 			o->intent = vnet_intent_copy(in);
 			o->old_guests = live_guests(virt, net0);
@@ -854,7 +841,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	 * before it.  Hairpin on every port of a NAT bridge, as at the network's
 	 * start and in the qemu hook, so that a forward added later works too.
 	 */
-	if (dom_active && vnet_ctx_is_local(ctx) && has_nat_bridge(in)) {
+	if (dom_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode)) {
 		step *o = step_add(&j, STEP_HAIRPIN, net0, NULL, 0);
 		o->mac = g_strdup(mac0);
 	}
@@ -935,7 +922,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 			g_hash_table_add(gone, h->name);
 		step_add(&j, STEP_HOST_DELETE, net0, host_xml(h->mac, h->name, h->ip), flags);
 	}
-	if (g_hash_table_size(gone) && net_active && vnet_ctx_is_local(ctx) && has_nat_bridge(in)) {
+	if (g_hash_table_size(gone) && net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode)) {
 		GHashTableIter it;
 		gpointer k;
 		bool named = false;

@@ -31,6 +31,45 @@ const char *vnet_mode_to_string(vnet_mode mode)
 	return (size_t)mode < G_N_ELEMENTS(mode_names) ? mode_names[mode] : "?";
 }
 
+bool vnet_mode_has_own_bridge(vnet_mode mode)
+{
+	switch (mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_BRIDGED:
+		return false;
+	}
+	return false;
+}
+
+bool vnet_mode_has_forwards(vnet_mode mode)
+{
+	switch (mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_ISOLATED:
+	case VNET_MODE_BRIDGED:
+		return false;
+	}
+	return false;
+}
+
+bool vnet_mode_has_lan(vnet_mode mode)
+{
+	switch (mode) {
+	case VNET_MODE_BRIDGED:
+	case VNET_MODE_HYBRID:
+		return true;
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		return false;
+	}
+	return false;
+}
+
 vnet_intent *vnet_intent_new(const char *name, vnet_mode mode, GError **error)
 {
 	vnet_intent *intent;

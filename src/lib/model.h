@@ -13,6 +13,15 @@
 
 #include "addr.h"
 
+/*
+ * What each mode has, in one place: its own routed bridge with a subnet
+ * (nat, isolated, hybrid's NAT half), port forwards and NAT (nat, hybrid),
+ * a bridge shared with the LAN (bridged, hybrid's LAN half).
+ */
+bool vnet_mode_has_own_bridge(vnet_mode mode);
+bool vnet_mode_has_forwards(vnet_mode mode);
+bool vnet_mode_has_lan(vnet_mode mode);
+
 typedef enum vnet_proto {
 	VNET_PROTO_TCP,
 	VNET_PROTO_UDP,

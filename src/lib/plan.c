@@ -392,19 +392,6 @@ static bool intent_active(vnet_ctx *ctx, const vnet_intent *in)
 	return ctx->virt && vnet_virt_network_active(ctx->virt, name);
 }
 
-static bool has_own_bridge(const vnet_intent *in)
-{
-	switch (in->mode) {
-	case VNET_MODE_NAT:
-	case VNET_MODE_ISOLATED:
-	case VNET_MODE_HYBRID:
-		return true;
-	case VNET_MODE_BRIDGED:
-		return false;
-	}
-	return false;
-}
-
 /* The host side of a running network: elements, localhost, hairpin. */
 static void plan_host_side(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *old,
 			   const vnet_intent *new, GHashTable *guests)
@@ -413,13 +400,13 @@ static void plan_host_side(vnet_ctx *ctx, GPtrArray *plan, const vnet_intent *ol
 
 	if (!ctx->local)
 		return;		/* the hook on the hypervisor does it */
-	if (!has_own_bridge(new ? new : old))
+	if (!vnet_mode_has_own_bridge((new ? new : old)->mode))
 		return;		/* a bridged network's traffic is the LAN's business */
 	s = step_new(plan, STEP_NFT, NULL);
 	s->old = old ? vnet_intent_copy(old) : NULL;
 	s->new = new ? vnet_intent_copy(new) : NULL;
 	s->guests = g_hash_table_ref(guests);
-	if (new && !old && has_own_bridge(new)) {
+	if (new && !old && vnet_mode_has_own_bridge(new->mode)) {
 		if (new->mode != VNET_MODE_ISOLATED)
 			step_new(plan, STEP_LOCALNET, new->bridge);
 		step_new(plan, STEP_HAIRPIN, new->bridge);
@@ -891,7 +878,7 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 		return false;
 	nat_half = vnet_intent_network_name(in, 0);
 	/* Only the network with our bridge and elements: not a hybrid's LAN half. */
-	if (g_strcmp0(network, nat_half) != 0 || !has_own_bridge(in))
+	if (g_strcmp0(network, nat_half) != 0 || !vnet_mode_has_own_bridge(in->mode))
 		return true;
 	facts = vnet_netxml_parse(xml, error);
 	if (!facts)

@@ -13,45 +13,6 @@ char *vnet_default_bridge_name(const char *prefix, const char *name)
 	return strlen(br) <= VNET_IFNAME_MAX ? g_steal_pointer(&br) : NULL;
 }
 
-static bool mode_has_subnet(vnet_mode mode)
-{
-	switch (mode) {
-	case VNET_MODE_NAT:
-	case VNET_MODE_ISOLATED:
-	case VNET_MODE_HYBRID:
-		return true;
-	case VNET_MODE_BRIDGED:
-		return false;
-	}
-	return false;
-}
-
-static bool mode_has_forwards(vnet_mode mode)
-{
-	switch (mode) {
-	case VNET_MODE_NAT:
-	case VNET_MODE_HYBRID:
-		return true;
-	case VNET_MODE_ISOLATED:
-	case VNET_MODE_BRIDGED:
-		return false;
-	}
-	return false;
-}
-
-static bool mode_has_lan(vnet_mode mode)
-{
-	switch (mode) {
-	case VNET_MODE_BRIDGED:
-	case VNET_MODE_HYBRID:
-		return true;
-	case VNET_MODE_NAT:
-	case VNET_MODE_ISOLATED:
-		return false;
-	}
-	return false;
-}
-
 static bool is_self(const vnet_intent *intent, const vnet_intent *other)
 {
 	return intent->name && g_strcmp0(intent->name, other->name) == 0;
@@ -213,7 +174,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 		}
 	}
 
-	if (mode_has_subnet(c->mode) && !c->has_subnet4) {
+	if (vnet_mode_has_own_bridge(c->mode) && !c->has_subnet4) {
 		g_autoptr(GArray) taken = taken_subnets(host, c);
 		if (!vnet_cidr_pick4((vnet_cidr *)taken->data, taken->len, &c->subnet4)) {
 			vnet_set_error(error, VNET_ERROR_CONFLICT,
@@ -225,7 +186,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	if (c->has_subnet4) {
 		if (!c->has_gateway4 && vnet_cidr_nth(&c->subnet4, 1, &c->gateway4))
 			c->has_gateway4 = true;
-		if (!c->has_guest && mode_has_forwards(c->mode) && c->subnet4.prefix <= 30) {
+		if (!c->has_guest && vnet_mode_has_forwards(c->mode) && c->subnet4.prefix <= 30) {
 			/* The first host address that is not the gateway. */
 			vnet_cidr_nth(&c->subnet4, 2, &c->guest);
 			if (vnet_addr_equal(&c->guest, &c->gateway4))
@@ -374,7 +335,7 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 		const vnet_cidr *sub = f->family == AF_INET ? &in->subnet4 : &in->subnet6;
 		bool has_sub = f->family == AF_INET ? in->has_subnet4 : in->has_subnet6;
 
-		if (!mode_has_forwards(in->mode)) {
+		if (!vnet_mode_has_forwards(in->mode)) {
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("Network \"%s\" is in %s mode, which forwards no ports; the forward \"%s\" needs a nat or hybrid network."),
 				    in->name, vnet_mode_to_string(in->mode), spec);
@@ -434,19 +395,19 @@ static bool check_self(const vnet_intent *in, GError **error)
 			    _("The intent is not complete: it needs a name and a bridge."));
 		return false;
 	}
-	if (mode_has_subnet(in->mode) && !in->has_subnet4) {
+	if (vnet_mode_has_own_bridge(in->mode) && !in->has_subnet4) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" in %s mode needs an IPv4 subnet; give one with --subnet."),
 			    in->name, vnet_mode_to_string(in->mode));
 		return false;
 	}
-	if (!mode_has_subnet(in->mode) && (in->has_subnet4 || in->has_subnet6)) {
+	if (!vnet_mode_has_own_bridge(in->mode) && (in->has_subnet4 || in->has_subnet6)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is bridged onto the LAN, whose addresses come from the LAN itself; leave out --subnet and --subnet6."),
 			    in->name);
 		return false;
 	}
-	if (in->uplink && !mode_has_lan(in->mode)) {
+	if (in->uplink && !vnet_mode_has_lan(in->mode)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is in %s mode, which has no uplink; --uplink needs a bridged or hybrid network."),
 			    in->name, vnet_mode_to_string(in->mode));
