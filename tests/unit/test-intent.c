@@ -601,6 +601,25 @@ static const bad_xml bad_xmls[] = {
 	  "dhcp=\"maybe\" must be \"yes\" or \"no\"" },
 	{ "autostart 1", "<intent " NS " mode='nat' autostart='1'/>", VNET_ERROR_INVALID,
 	  "autostart=\"1\"" },
+	/* The state vnetctl records in <metadata>: written by us, read as untrusted. */
+	{ "state: two", "<intent " NS " mode='bridged'><state/><state/></intent>", VNET_ERROR_INVALID,
+	  "more than one <state>" },
+	{ "state: bad deadline", "<intent " NS " mode='bridged'><state confirm-deadline='-1'/></intent>",
+	  VNET_ERROR_INVALID, "confirm-deadline \"-1\"" },
+	{ "state: bad mac", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:zz:00:01'/></state></intent>",
+	  VNET_ERROR_INVALID, "mac \"52:54:00:zz:00:01\"" },
+	{ "state: bad address", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<address>192.0.2.300/24</address></uplink></state></intent>", VNET_ERROR_INVALID, "192.0.2.300/24" },
+	{ "state: address without prefix", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<address>192.0.2.3</address></uplink></state></intent>", VNET_ERROR_INVALID, "192.0.2.3" },
+	{ "state: route family mix", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<route dst='0.0.0.0/0' gateway='fe80::1'/></uplink></state></intent>", VNET_ERROR_INVALID, "fe80::1" },
+	{ "state: route protocol 256", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<route dst='0.0.0.0/0' protocol='256'/></uplink></state></intent>", VNET_ERROR_INVALID, "protocol \"256\"" },
+	{ "state: unknown child", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<script/></uplink></state></intent>", VNET_ERROR_INVALID, "script" },
+	{ "state: two uplinks", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'/>"
+	  "<uplink mac='52:54:00:00:00:02'/></state></intent>", VNET_ERROR_INVALID, "uplink" },
 };
 
 static int loader_calls;
