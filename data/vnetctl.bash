@@ -2,12 +2,15 @@
 # bash completion for vnetctl(8).
 #
 # Self-contained: it works with or without the bash-completion package, and
-# reads network names from "vnetctl --json list" with grep and sed (no jq).
+# reads network names from "vnetctl --json list" with grep and sed (no jq);
+# domain names come from virsh, when it is installed.
 
-_vnetctl_commands=(create apply delete list show forward restore hook xml plan help)
+_vnetctl_commands=(create apply delete list show forward attach detach confirm revert
+	restore hook qemu-hook xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
-	--no-autostart --force)
+	--no-autostart --force --confirm-timeout)
+_vnetctl_attach_opts=(--mac --ip)
 _vnetctl_modes=(nat isolated bridged hybrid)
 
 # The interfaces of this host; "bridges" gives only bridges, "uplinks" leaves
@@ -43,6 +46,18 @@ _vnetctl_networks()
 	_vnetctl_run --json list |
 		grep -o '"name"[[:space:]]*:[[:space:]]*"[^"\\]*"' |
 		sed 's/^"name"[[:space:]]*:[[:space:]]*"\(.*\)"$/\1/'
+}
+
+# The libvirt domains (defined or running), on the line's --connect; nothing
+# without virsh.
+_vnetctl_domains()
+{
+	command -v virsh >/dev/null 2>&1 || return 0
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 3 virsh ${_vnetctl_uri:+--connect "$_vnetctl_uri"} -q list --all --name 2>/dev/null
+	else
+		virsh ${_vnetctl_uri:+--connect "$_vnetctl_uri"} -q list --all --name 2>/dev/null
+	fi
 }
 
 # The forwards of network $1, in the canonical form "vnetctl show" prints.
@@ -129,7 +144,8 @@ _vnetctl()
 		case $w in
 		--mode) mode=${words[i + 1]}; ((i++)) ;;
 		--mode=*) mode=${w#--mode=} ;;
-		--subnet | --subnet6 | --forward | --uplink | --bridge | -f | --file) ((i++)) ;;
+		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | \
+			-f | --file | --mac | --ip) ((i++)) ;;
 		-*) ;;
 		*) args+=("$w") ;;
 		esac
@@ -149,7 +165,7 @@ _vnetctl()
 			*) _vnetctl_reply "$(_vnetctl_ifaces bridges)" ;;
 			esac
 			;;
-		--subnet | --subnet6 | --forward) ;;
+		--subnet | --subnet6 | --forward | --confirm-timeout) ;;
 		*)
 			case $cur in
 			--mode=*) _vnetctl_reply "$(printf -- '--mode=%s\n' "${_vnetctl_modes[@]}")" ;;
@@ -179,8 +195,25 @@ _vnetctl()
 		*) _vnetctl_reply "$(printf '%s\n' -f --file --force)" ;;
 		esac
 		;;
-	delete | show)
+	delete | show | confirm | revert)
 		[ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)"
+		;;
+	attach | detach)
+		case $prev in
+		--mac | --ip) ;;	# a value of the user's
+		*)
+			case $cur in
+			-*) [ "$cmd" = attach ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_attach_opts[@]}")" ;;
+			*)
+				case $n in
+				0) _vnetctl_reply "$(_vnetctl_networks)" ;;
+				1) _vnetctl_reply "$(_vnetctl_domains)" ;;
+				*) [ "$cmd" = attach ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_attach_opts[@]}")" ;;
+				esac
+				;;
+			esac
+			;;
+		esac
 		;;
 	forward)
 		case $n in
@@ -193,7 +226,7 @@ _vnetctl()
 	help)
 		[ "$n" -eq 0 ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_commands[@]}")"
 		;;
-	list | restore | hook) ;;
+	list | restore | hook | qemu-hook) ;;
 	esac
 	_vnetctl_trim
 	return 0
