@@ -12,7 +12,7 @@
 # Knobs (environment): B (build dir, default /tmp/b), BENCH_SECONDS (one
 # connection-rate trial, default 2), BENCH_ROUNDS (trials per scenario,
 # default 5), BENCH_REPS (repetitions of each add-one timing, default 21),
-# BENCH_INSTALL_REPS (default 3), BENCH_E2E (0: skip `vnetctl forward add`
+# BENCH_INSTALL_REPS (default 5), BENCH_E2E (0: skip `vnetctl forward add`
 # through libvirtd), BENCH_CLIENT_CPU / BENCH_SERVER_CPU (default 0 / 1).
 set -euo pipefail
 
@@ -23,7 +23,7 @@ O=${O:-$B/bench}
 T=${BENCH_SECONDS:-2}
 ROUNDS=${BENCH_ROUNDS:-5}
 REPS=${BENCH_REPS:-21}
-IREPS=${BENCH_INSTALL_REPS:-3}
+IREPS=${BENCH_INSTALL_REPS:-5}
 E2E=${BENCH_E2E:-1}
 CCPU=${BENCH_CLIENT_CPU:-0}
 SCPU=${BENCH_SERVER_CPU:-1}
@@ -69,6 +69,20 @@ met() { if "$@"; then printf 'met'; else printf 'NOT MET'; fi; }
 # get FILE KEY: the value of "KEY VALUE" in FILE (vnet-bench's output)
 get() { awk -v k="$2" '$1 == k {print $2; exit}' "$1"; }
 slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+# slab_settled: Slab once two readings 0.3 s apart differ by < 64 kB (the
+# kernel frees much of it later: RCU, the async cleanup of a deleted
+# namespace); gives up after ~3 s and takes the last reading.
+slab_settled() {
+	local a b i
+	b=$(slab_kb)
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.3
+		a=$b
+		b=$(slab_kb)
+		[ $((a > b ? a - b : b - a)) -ge 64 ] || break
+	done
+	echo "$b"
+}
 
 # ------------------------------------------------------------ topology
 
@@ -220,23 +234,22 @@ for s in "${SCEN[@]}"; do ip netns del "h$s-s"; done
 
 # inst KIND N: in a fresh namespace, install N forwards; prints
 # "wall_us peak_rss_kb slab_delta_kb".  The Slab figure is host-wide: read
-# before and 1 s after (RCU-deferred frees of the transaction's scratch).
+# when settled before, and after (RCU-deferred frees of the transaction's
+# scratch); for vnetctl from the empty table to N forwards.
 inst() {
 	local kind=$1 n=$2 ns=hinst s0 s1 out
 	ip netns add $ns
 	[ "$kind" != vnet ] || ip netns exec $ns "$VB" apply 0 0 >/dev/null # the table, no elements
-	sleep 0.5
-	s0=$(slab_kb)
+	s0=$(slab_settled)
 	case $kind in
 	vnet) out=$(ip netns exec $ns "$VB" install "$n") ;;
 	nft) out=$(ip netns exec $ns "$VB" time nft -f "$RES/nft.$n.last") ;;
 	iptnft) out=$(ip netns exec $ns "$VB" time iptables-nft-restore "$RES/ipt.$n") ;;
 	iptlegacy) out=$(ip netns exec $ns "$VB" time iptables-legacy-restore "$RES/ipt.$n") ;;
 	esac
-	sleep 1
-	s1=$(slab_kb)
+	sleep 0.5
+	s1=$(slab_settled)
 	ip netns del $ns
-	sleep 0.5 # the namespace's cleanup runs asynchronously
 	awk -v s="$((s1 - s0))" '$1 ~ /_us$/ {t = $2} $1 ~ /(hwm|maxrss)_kb$/ {m = $2} END {print t, m, s}' <<<"$out"
 }
 
@@ -257,6 +270,13 @@ for k in "${KINDS[@]}"; do
 	ISP[$k]=$(minmax "${ss[@]}")
 done
 read -r IT10 IM10 _ <<<"$(inst vnet 10)"
+# N_HUGE: the install's scaling, and a Slab figure with 5 times the signal
+ts=() ms=() ss=()
+for ((i = 0; i < IREPS; i++)); do
+	read -r t m sl <<<"$(inst vnet $N_HUGE)"
+	ts+=("$t") ms+=("$m") ss+=("$sl")
+done
+IT5=$(median "${ts[@]}") IM5=$(median "${ms[@]}") IS5=$(median "${ss[@]}") ISP5=$(minmax "${ss[@]}")
 
 # ===================================================== 3. adding one forward
 
@@ -344,7 +364,7 @@ awk -v a="${RATE[r10]}" -v b="${RATE[r10k]}" -v n=$N_BIG 'BEGIN {
 
 echo
 hr
-echo "2. Installing $N_BIG forwards at once, from nothing (median of $IREPS, each in a fresh namespace)"
+echo "2. Installing $N_BIG forwards at once (median of $IREPS, each in a fresh namespace; vnetctl's empty table made first)"
 hr
 printf '   %-46s %10s %11s %11s %16s %9s\n' "" "time" "vs vnetctl" "Slab delta" "(min-max kB)" "peak RSS"
 declare -A KLABEL=([vnet]="vnetctl: one libnftables transaction (maps)" [nft]="nft -f: per-rule chain, one transaction"
@@ -354,6 +374,7 @@ for k in "${KINDS[@]}"; do
 		"$(ratio "${IT[$k]}" "${IT[vnet]}")x" "$(kb "${IS[$k]}")" "(${ISP[$k]})" "$(kb "${IM[$k]}")"
 done
 printf '   %-46s %10s %11s %11s %16s %9s\n' "vnetctl, 10 forwards (for scale)" "$(us "$IT10")" "" "" "" "$(kb "$IM10")"
+printf '   %-46s %10s %11s %11s %16s %9s\n' "vnetctl, $N_HUGE forwards (for scale)" "$(us "$IT5")" "" "$(kb "$IS5")" "($ISP5)" "$(kb "$IM5")"
 
 echo
 hr
@@ -380,6 +401,8 @@ row "    same, fresh context each time (a command)" apply_fresh ""
 row "(b') vnet_nft_apply, on the network holding all N" apply_big ""
 row "    of which its diff in user space (dry run)" diff_big ""
 row "(c) the nft program: add element" nftprog "(~5 ms)"
+printf '   %-48s %14s %14s %14s\n' "    (c) / (b), medians" "$(ratio "$(get "$A10" nftprog_med)" "$(get "$A10" apply_small_med)")x" \
+	"$(ratio "$(get "$A1" nftprog_med)" "$(get "$A1" apply_small_med)")x" "$(ratio "$(get "$A5" nftprog_med)" "$(get "$A5" apply_small_med)")x"
 if [ "$E2E_DONE" = 1 ]; then
 	printf '   %-48s %14s %14s %14s   %s\n' "(d) vnetctl forward add, end to end (median of 5)" \
 		"$(us "$(get "$A10" e2e_med)")" "$(us "$(get "$A1" e2e_med)")" "$(us "$(get "$A5" e2e_med)")" "flat: $(met awk -v a="$(get "$A10" e2e_med)" -v c="$(get "$A5" e2e_med)" 'BEGIN {exit !(c <= 1.5 * a)}')"
@@ -397,9 +420,11 @@ echo "4. Memory"
 hr
 SB=${IS[vnet]}
 PER=$(awk -v s="$SB" -v n=$N_BIG 'BEGIN {printf "%d", s * 1024 / n}')
+PER5=$(awk -v s="$IS5" -v n=$N_HUGE 'BEGIN {printf "%d", s * 1024 / n}')
 PER_NFT=$(awk -v s="${IS[nft]}" -v n=$N_BIG 'BEGIN {printf "%d", s * 1024 / n}')
 printf '   %-60s %s\n' "kernel Slab, 0 -> $N_BIG forwards (host-wide, median of $IREPS)" \
 	"$(kb "$SB") = $PER B/forward (per-rule nft: $PER_NFT B/rule); target hundreds of B: $(met awk -v p="$PER" 'BEGIN {exit !(p < 1000)}')"
+printf '   %-60s %s\n' "kernel Slab, 0 -> $N_HUGE forwards (the same, cross-check)" "$(kb "$IS5") = $PER5 B/forward"
 printf '   %-60s %s\n' "peak RSS adding one forward to a 10-forward network" \
 	"$(kb "$(get "$A10" small_hwm_kb)") at N=10, $(kb "$(get "$A1" small_hwm_kb)") at N=$N_BIG, $(kb "$(get "$A5" small_hwm_kb)") at N=$N_HUGE; flat: $(met awk -v a="$(get "$A10" small_hwm_kb)" -v b="$(get "$A1" small_hwm_kb)" 'BEGIN {exit !(b <= 1.1 * a)}')"
 printf '   %-60s %s\n' "peak RSS adding one forward to the network holding all N" \

@@ -102,8 +102,8 @@ int main(int argc, char **argv)
 		if (nth < 1 || nth > 64)
 			return usage();
 		listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		if (listen_fd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+		    bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 		    listen(listen_fd, 65535) != 0) {
 			perror("tcprate server");
 			return 1;

@@ -11,8 +11,9 @@
  *
  *   vnet-bench apply FROM TO       converge "bench" from FROM to TO forwards
  *                                  (0: no intent; the table is created if missing)
- *   vnet-bench install N           time of apply(NULL, N forwards) on an empty
- *                                  kernel: table and elements in one transaction
+ *   vnet-bench install N           time of apply(NULL, N forwards): one
+ *                                  transaction (with the table commands in it
+ *                                  when the table is missing)
  *   vnet-bench addone N REPS       with "bench" at N forwards, time adding one
  *                                  forward REPS times (each removed again):
  *                                  bare libnftables, vnet_nft_apply on "bench"
