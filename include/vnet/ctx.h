@@ -130,6 +130,15 @@ GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error);
 vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error);
 
 /**
+ * vnet_ctx_is_active() - whether the libvirt network(s) of @intent run
+ * @ctx: the context
+ * @intent: an intent, as vnet_ctx_list() returns them
+ *
+ * Return: true if its (NAT or only) network is active.
+ */
+bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent);
+
+/**
  * vnet_ctx_leases() - DHCP leases of a managed network
  * @ctx: the context
  * @name: the intent's name

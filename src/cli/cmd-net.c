@@ -185,10 +185,8 @@ int cmd_list(int argc, char **argv)
 	out_list_begin(o, "networks");
 	for (guint i = 0; i < intents->len; i++) {
 		const vnet_intent *in = intents->pdata[i];
-		bool active = false;
-		g_autoptr(vnet_intent) live = vnet_ctx_get(ctx, vnet_intent_get_name(in), &active, NULL);
 		out_item_begin(o);
-		print_intent(o, in, active);
+		print_intent(o, in, vnet_ctx_is_active(ctx, in));
 		out_item_end(o);
 	}
 	out_list_end(o);

@@ -729,10 +729,77 @@ bool vnet_nft_apply(vnet_nft *nft, const vnet_intent *old, const vnet_intent *ne
 	return vnet_nft_converge(nft, old, guests, new, guests, dry_run, ret_commands, error);
 }
 
+static guint forward_hash(gconstpointer p)
+{
+	const vnet_forward *f = p;
+	guint h = f->host_port * 31u + f->proto * 7u + f->family;
+
+	for (guint i = 0; i < sizeof(f->host_addr.b); i++)
+		h = h * 33u + f->host_addr.b[i];
+	return h;
+}
+
+static gboolean forward_equal(gconstpointer a, gconstpointer b)
+{
+	const vnet_forward *x = a, *y = b;
+
+	return x->family == y->family && x->has_host_addr == y->has_host_addr &&
+	       (!x->has_host_addr || vnet_addr_equal(&x->host_addr, &y->host_addr)) &&
+	       x->host_port == y->host_port && x->host_port_end == y->host_port_end &&
+	       x->guest_kind == y->guest_kind && x->guest_port == y->guest_port &&
+	       x->guest_port_end == y->guest_port_end && x->proto == y->proto &&
+	       (x->guest_kind != VNET_GUEST_ADDR || vnet_addr_equal(&x->guest_addr, &y->guest_addr)) &&
+	       g_strcmp0(x->guest_name, y->guest_name) == 0;
+}
+
+/* The forwards of @a that @b does not have, by value. */
+static GPtrArray *forwards_minus(const vnet_intent *a, const vnet_intent *b)
+{
+	g_autoptr(GHashTable) in_b = g_hash_table_new(forward_hash, forward_equal);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; i < b->forwards->len; i++)
+		g_hash_table_add(in_b, b->forwards->pdata[i]);
+	for (guint i = 0; i < a->forwards->len; i++)
+		if (!g_hash_table_contains(in_b, a->forwards->pdata[i]))
+			g_ptr_array_add(out, a->forwards->pdata[i]);
+	return out;
+}
+
+/* Whether every element but the forwards' is the same in @a and @b. */
+static bool same_base(const vnet_intent *a, const vnet_intent *b)
+{
+	return a->mode == b->mode && g_strcmp0(a->bridge, b->bridge) == 0 &&
+	       a->has_subnet4 == b->has_subnet4 && a->has_subnet6 == b->has_subnet6 &&
+	       (!a->has_subnet4 || (a->subnet4.prefix == b->subnet4.prefix &&
+				    vnet_addr_equal(&a->subnet4.addr, &b->subnet4.addr))) &&
+	       (!a->has_subnet6 || (a->subnet6.prefix == b->subnet6.prefix &&
+				    vnet_addr_equal(&a->subnet6.addr, &b->subnet6.addr))) &&
+	       a->has_guest == b->has_guest && (!a->has_guest || vnet_addr_equal(&a->guest, &b->guest));
+}
+
 bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
 		       const vnet_intent *new, GHashTable *new_guests, bool dry_run,
 		       char **ret_commands, GError **error)
 {
+	/*
+	 * Adding one forward to a network that has 10,000 must not expand and
+	 * diff all 10,000: when only forwards differ, only the differing ones
+	 * are expanded (the forwards both share would cancel out anyway).
+	 */
+	g_autoptr(GPtrArray) only_old = NULL, only_new = NULL;
+	vnet_intent old_part, new_part;
+
+	if (old && new && old_guests == new_guests && same_base(old, new)) {
+		only_old = forwards_minus(old, new);
+		only_new = forwards_minus(new, old);
+		old_part = *old;
+		old_part.forwards = only_old;
+		new_part = *new;
+		new_part.forwards = only_new;
+		old = &old_part;
+		new = &new_part;
+	}
 	g_autoptr(elem_list) o = intent_elems(old, old_guests);
 	g_autoptr(elem_list) n = intent_elems(new, new_guests);
 	g_autoptr(elem_list) kernel = NULL;

@@ -733,6 +733,11 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 	return vnet_intent_copy(in);
 }
 
+bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
+{
+	return intent_active(ctx, intent);
+}
+
 GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error)
 {
 	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
