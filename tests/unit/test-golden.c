@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include "helpers.h"
 
 /* vnetctl's create-argument parser itself, so the .args files mean what they mean to vnetctl. */
 #include "../../src/cli/args.c"
@@ -202,18 +203,8 @@ static void test_case(void **state)
 static GPtrArray *read_cases(void)
 {
 	g_autofree char *text = read_data("cases", ".list");
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
 
-	for (char **l = lines; *l; l++) {
-		char *hash = strchr(*l, '#');
-		if (hash)
-			*hash = '\0';
-		g_strstrip(*l);
-		if (**l)
-			g_ptr_array_add(cases, g_strdup(*l));
-	}
-	return cases;
+	return golden_parse_cases(text);
 }
 
 static GPtrArray *cases;

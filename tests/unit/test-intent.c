@@ -14,33 +14,12 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "helpers.h"
 #include <libxml/parser.h>
 
 #include <vnet/vnet.h>
 #include "xml.h"
 
-/* Fail with the whole message unless @error is @code and names every string of @subs. */
-static void check_error(const GError *error, int code, const char *const *subs)
-{
-	if (!error)
-		fail_msg("expected an error, got success");
-	if (error->domain != VNET_ERROR || error->code != code)
-		fail_msg("expected code %d, got %d: %s", code, error->code, error->message);
-	for (; subs && *subs; subs++)
-		if (!strstr(error->message, *subs))
-			fail_msg("error \"%s\" does not contain \"%s\"", error->message, *subs);
-}
-
-#define assert_error(error, code, ...) \
-	check_error((error), (code), (const char *const[]){ __VA_ARGS__, NULL })
-
-#define assert_ok(call)                                                          \
-	do {                                                                     \
-		GError *err_ = NULL;                                             \
-		if (!(call))                                                     \
-			fail_msg("%s failed: %s", #call, err_ ? err_->message : "?"); \
-		g_clear_error(&err_);                                            \
-	} while (0)
 
 static const vnet_mode all_modes[] = {
 	VNET_MODE_NAT, VNET_MODE_ISOLATED, VNET_MODE_BRIDGED, VNET_MODE_HYBRID,

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "helpers.h"
 
 #include "nft.h"
 
@@ -416,22 +417,10 @@ static GPtrArray *read_cases(void)
 {
 	g_autofree char *path = data_path("cases", ".list");
 	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-	GPtrArray *cases;
 
 	if (!g_file_get_contents(path, &text, NULL, NULL))
 		return NULL;
-	lines = g_strsplit(text, "\n", -1);
-	cases = g_ptr_array_new_with_free_func(g_free);
-	for (char **l = lines; *l; l++) {
-		char *hash = strchr(*l, '#');
-		if (hash)
-			*hash = '\0';
-		g_strstrip(*l);
-		if (**l)
-			g_ptr_array_add(cases, g_strdup(*l));
-	}
-	return cases;
+	return golden_parse_cases(text);
 }
 
 static GPtrArray *cases;
