@@ -36,8 +36,12 @@ void create_args_clear(create_args *a)
 
 static bool apply_subnet(vnet_intent *in, const char *cidr, int want_family, GError **error)
 {
+	/* The library says what is wrong with a malformed one, printably. */
+	g_autoptr(vnet_intent) probe = vnet_intent_new(NULL, VNET_MODE_NAT, NULL);
 	bool v6 = cidr && strchr(cidr, ':');
 
+	if (!vnet_intent_set_subnet(probe, cidr, error))
+		return false;
 	if ((want_family == 6) != v6) {
 		g_set_error(error, VNET_ERROR, VNET_ERROR_INVALID,
 			    want_family == 6 ? _("--subnet6 \"%s\" is not an IPv6 subnet; use --subnet for IPv4.")

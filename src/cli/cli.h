@@ -55,6 +55,12 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 void create_args_clear(create_args *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(create_args, create_args_clear)
 
+/*
+ * @s with invalid UTF-8 and control characters escaped: what the user typed
+ * may reach a message, and no message may move a terminal's cursor.
+ */
+char *cli_printable(const char *s);
+
 /* @s translated through gettext; "" stays "" (gettext would give the PO header). */
 const char *cli_tr(const char *s);
 /* Print @s and pad it with spaces to @width terminal columns (CJK counts double). */

@@ -71,19 +71,22 @@ static int cmd_help(int argc, char **argv)
 
 int cli_fail(GError *error)
 {
-	fprintf(stderr, "vnetctl: %s\n", error ? error->message : _("Unknown error."));
+	g_autofree char *msg = cli_printable(error ? error->message : _("Unknown error."));
+
+	fprintf(stderr, "vnetctl: %s\n", msg);
 	return EXIT_REFUSED;
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
-	g_autofree char *msg = NULL;
+	g_autofree char *msg = NULL, *shown = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "vnetctl %s: %s\n", cmd, msg);
+	shown = cli_printable(msg);
+	fprintf(stderr, "vnetctl %s: %s\n", cmd, shown);
 	fprintf(stderr, _("Run \"vnetctl help %s\" for its usage.\n"), cmd);
 	return EXIT_USAGE;
 }

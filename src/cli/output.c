@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <jansson.h>
 
 #include "cli.h"
@@ -12,6 +13,21 @@ struct cli_out {
 	json_t *list;		/* the open list, if any */
 	guint items;
 };
+
+char *cli_printable(const char *s)
+{
+	g_autofree char *valid = g_utf8_make_valid(s, -1);
+	GString *out = g_string_sized_new(strlen(valid));
+
+	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			g_string_append_printf(out, "\\x%02x", c);
+		else
+			g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
 
 const char *cli_tr(const char *s)
 {

@@ -26,7 +26,7 @@ srcdir=$(cd "${1:-$here/../..}" && pwd)
 seconds=${FUZZ_SECONDS:-60}
 builddir=${FUZZ_BUILDDIR:-${TMPDIR:-/tmp}/vnet-fuzz-build}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-targets="forward intent-xml"
+targets="forward intent-xml args"
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 
@@ -61,7 +61,7 @@ export G_SLICE=always-malloc G_DEBUG=gc-friendly	# let LeakSanitizer see GLib's 
 failed=
 for t in $targets; do
 	case $t in
-	forward) max_len=4096 ;;
+	forward | args) max_len=4096 ;;
 	*) max_len=65536 ;;
 	esac
 	# Never write into the repository's corpus: fuzz a copy.
