@@ -487,3 +487,29 @@ bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplin
 	}
 	return move_config(sk, bridge, uplink, st, error);
 }
+
+static const char *forwarding_path(int family)
+{
+	return family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
+}
+
+int vnet_link_get_forwarding(int family)
+{
+	g_autofree char *text = NULL;
+
+	if (!g_file_get_contents(forwarding_path(family), &text, NULL, NULL))
+		return -1;
+	return text[0] == '1';
+}
+
+bool vnet_link_set_forwarding(int family, bool on, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!g_file_set_contents_full(forwarding_path(family), on ? "1\n" : "0\n", -1,
+				      G_FILE_SET_CONTENTS_NONE, 0644, &local)) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot set IP forwarding: %s."), local->message);
+		return false;
+	}
+	return true;
+}

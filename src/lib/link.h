@@ -36,3 +36,11 @@ bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplin
 /* The reverse: release @uplink and give it back its addresses, routes and state. */
 bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
 			GError **error);
+
+/*
+ * IP forwarding of this network namespace (/proc/sys): libvirt turns it on
+ * to start a routed network and never off; a rolled-back create puts back
+ * what it found.  -1 if it cannot be read.
+ */
+int vnet_link_get_forwarding(int family);
+bool vnet_link_set_forwarding(int family, bool on, GError **error);

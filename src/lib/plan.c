@@ -51,7 +51,7 @@ typedef struct step {
 	char *prev_xml;
 	vnet_intent *old, *new;
 	GHashTable *guests;
-	bool created_table;	/* STEP_NFT made our table: its undo removes it */
+	int forwarding[2];	/* STEP_START: IPv4, IPv6 forwarding before; -1 unknown */
 } step;
 
 static void step_free(step *s)
@@ -127,13 +127,14 @@ static bool step_run(vnet_ctx *ctx, step *s, GError **error)
 	case STEP_UNDEFINE:
 		return vnet_virt_undefine(ctx->virt, s->net, error);
 	case STEP_START:
+		s->forwarding[0] = ctx->local ? vnet_link_get_forwarding(AF_INET) : -1;
+		s->forwarding[1] = ctx->local ? vnet_link_get_forwarding(AF_INET6) : -1;
 		return vnet_virt_start(ctx->virt, s->net, error);
 	case STEP_STOP:
 		return vnet_virt_destroy(ctx->virt, s->net, error);
 	case STEP_AUTOSTART:
 		return vnet_virt_set_autostart(ctx->virt, s->net, true, error);
 	case STEP_NFT:
-		s->created_table = !vnet_nft_table_present(ctx->nft);
 		return vnet_nft_apply(ctx->nft, s->old, s->new, s->guests, false, NULL, error);
 	case STEP_NFT_DROP:
 		return vnet_nft_delete_table(ctx->nft, error);
@@ -162,16 +163,20 @@ static bool step_undo(vnet_ctx *ctx, const step *s, GError **error)
 	case STEP_UNDEFINE:
 		return vnet_virt_define(ctx->virt, s->prev_xml, error);
 	case STEP_START:
-		return vnet_virt_destroy(ctx->virt, s->net, error);
+		if (!vnet_virt_destroy(ctx->virt, s->net, error))
+			return false;
+		/* Forwarding that libvirt turned on for this start goes off again. */
+		if (s->forwarding[0] == 0 && vnet_link_get_forwarding(AF_INET) == 1 &&
+		    !vnet_link_set_forwarding(AF_INET, false, error))
+			return false;
+		return s->forwarding[1] != 0 || vnet_link_get_forwarding(AF_INET6) != 1 ||
+		       vnet_link_set_forwarding(AF_INET6, false, error);
 	case STEP_STOP:
 		return vnet_virt_start(ctx->virt, s->net, error);
 	case STEP_AUTOSTART:
 	case STEP_HAIRPIN:
 		return true;
 	case STEP_NFT:
-		/* A table this step made goes too: the ruleset is as it was. */
-		if (s->created_table)
-			return vnet_nft_delete_table(ctx->nft, error);
 		return vnet_nft_apply(ctx->nft, s->new, s->old, s->guests, false, NULL, error);
 	case STEP_NFT_DROP:
 		return vnet_nft_ensure_table(ctx->nft, error);
@@ -215,6 +220,12 @@ static bool injected_failure(guint i, GError **error)
 /* Run every step; on failure undo the done ones in reverse, keeping the first error. */
 static bool plan_run(vnet_ctx *ctx, GPtrArray *plan, GError **error)
 {
+	/*
+	 * Our table may appear during the plan from a step or from the network
+	 * hook that libvirt runs on start: if it was not there before, a
+	 * rolled-back plan removes it, so the ruleset is as it was.
+	 */
+	bool had_table = !ctx->local || !ctx->nft || vnet_nft_table_present(ctx->nft);
 	guint i;
 
 	for (i = 0; i < plan->len; i++)
@@ -226,6 +237,10 @@ static bool plan_run(vnet_ctx *ctx, GPtrArray *plan, GError **error)
 		g_autoptr(GError) undo_error = NULL;
 		/* A failed undo is secondary: the user needs the cause. */
 		step_undo(ctx, plan->pdata[i], &undo_error);
+	}
+	if (!had_table) {
+		g_autoptr(GError) undo_error = NULL;
+		vnet_nft_delete_table(ctx->nft, &undo_error);
 	}
 	return false;
 }

@@ -5,6 +5,7 @@
 set -uo pipefail
 passed=0 failed=0 skipped=0
 logdir=${VNET_TEST_LOGDIR:-$(mktemp -d)}
+mkdir -p "$logdir"
 for t in "$@"; do
 	name=$(basename "$t" .sh)
 	start=$SECONDS
