@@ -18,6 +18,8 @@
 
 #include <vnet/vnet.h>
 
+#include "fuzz.h"
+
 /* The parser itself, as vnetctl runs it. */
 #include "../../src/cli/args.c"
 
@@ -26,19 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 cli_globals cli;
 static bool message_ok = true;
 
-static bool printable(const char *msg)
-{
-	if (!g_utf8_validate(msg, -1, NULL))
-		return false;
-	for (const char *p = msg; *p; p = g_utf8_next_char(p))
-		if (g_utf8_get_char(p) < 0x20)
-			return false;
-	return true;
-}
-
 int cli_fail(GError *error)
 {
-	message_ok = error && printable(error->message);
+	message_ok = error && fuzz_printable(error->message);
 	return EXIT_REFUSED;
 }
 
@@ -67,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first three words double as attach's domain, --mac and --ip. */
 	if (argv->len >= 4 &&
 	    !vnet_attach_check_args(argv->pdata[1], argv->pdata[2], argv->pdata[3], &error) &&
-	    !printable(error->message))
+	    !fuzz_printable(error->message))
 		abort();
 
 	message_ok = true;

@@ -17,17 +17,9 @@
 
 #include <vnet/vnet.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
-static bool printable(const char *msg)
-{
-	if (!g_utf8_validate(msg, -1, NULL))
-		return false;
-	for (const char *p = msg; *p; p = g_utf8_next_char(p))
-		if (g_utf8_get_char(p) < 0x20)
-			return false;
-	return true;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -43,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!in) {
 		if (!error || error->domain != VNET_ERROR)
 			abort();
-		if (!printable(error->message))
+		if (!fuzz_printable(error->message))
 			abort();
 		return 0;
 	}

@@ -52,4 +52,15 @@ static inline GPtrArray *golden_parse_cases(const char *text)
 	return cases;
 }
 
+/* One cmocka test per golden case, @fn run with the case name as its state. */
+static inline guint golden_add_cases(struct CMUnitTest *tests, const GPtrArray *cases,
+				     CMUnitTestFunction fn)
+{
+	for (guint i = 0; i < cases->len; i++) {
+		tests[i] = (struct CMUnitTest){ .name = cases->pdata[i], .test_func = fn,
+						.initial_state = cases->pdata[i] };
+	}
+	return cases->len;
+}
+
 #endif

@@ -285,12 +285,7 @@ int main(void)
 	cli_errors = g_string_new(NULL);
 	cases = read_cases();
 	tests = g_new0(struct CMUnitTest, cases->len + 2);
-	for (guint i = 0; i < cases->len; i++) {
-		tests[n].name = cases->pdata[i];
-		tests[n].test_func = test_case;
-		tests[n].initial_state = cases->pdata[i];
-		n++;
-	}
+	n = golden_add_cases(tests, cases, test_case);
 	tests[n].name = "no_orphans";
 	tests[n++].test_func = test_no_orphans;
 	tests[n].name = "virt_xml_validate";

@@ -479,12 +479,7 @@ int main(void)
 		golden[n].name = "golden";
 		golden[n++].test_func = test_no_golden_list;
 	} else {
-		for (guint i = 0; i < cases->len; i++) {
-			golden[n].name = cases->pdata[i];
-			golden[n].test_func = test_golden;
-			golden[n].initial_state = cases->pdata[i];
-			n++;
-		}
+		n = golden_add_cases(golden, cases, test_golden);
 		golden[n].name = "no_orphans";
 		golden[n++].test_func = test_no_orphans;
 	}
