@@ -85,7 +85,8 @@ host_state() { # what a leak onto the host would change
 host_state >"$work/host.before"
 t=$SECONDS
 rc=0
-timeout -k 10 "${VNET_TEST_TIMEOUT:-300}" bash "$top/tests/package/install.sh" "$work" || rc=$?
+# the copy's test scripts, so that the test and the packages are of one tree
+timeout -k 10 "${VNET_TEST_TIMEOUT:-300}" bash "$work/src/tests/package/install.sh" "$work" || rc=$?
 [ "$rc" -eq 0 ] || { echo "FAIL: installed-package test (exit $rc)"; exit 1; }
 took "package: installed-package test passed" "$t"
 # The install happened in the sandbox's overlays only.
