@@ -16,7 +16,7 @@
 # Exit status: 0 pass, 1 fail, 77 skip (not root).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-work=${VNET_PKG_DIR:-/tmp/vnet-deb}
+work=$(realpath -m "${VNET_PKG_DIR:-/tmp/vnet-deb}")
 t0=$SECONDS
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: package test: needs root"; exit 77; }
 for c in dpkg-buildpackage dh lintian git; do
@@ -25,7 +25,12 @@ done
 took() { printf '%s (%d s)\n' "$1" $((SECONDS - $2)); }
 
 # ---- 1. build, from a copy: the tree stays clean
-rm -rf "$work" && mkdir -p "$work/src"
+parent=${work%/}
+case $top/ in
+"$parent"/*) echo "FAIL: VNET_PKG_DIR=$work would hold the source tree: it is emptied first"; exit 1 ;;
+esac
+rm -rf "$work"
+mkdir -p "$work/src"
 if [ -n "${VNET_PKG_REF:-}" ]; then
 	git -C "$top" archive --format=tar "$VNET_PKG_REF" | tar -C "$work/src" -xf -
 	what="commit $(git -C "$top" rev-parse --short "$VNET_PKG_REF")"
