@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,11 @@ int main(int argc, char **argv)
 	const cli_command *c;
 	int opt;
 
+	/*
+	 * libvirtd going away mid-call must be an error we can roll back from,
+	 * not a silent death by SIGPIPE on its socket.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

@@ -1,4 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * attach: a libvirt domain's NICs on a managed network.  attach adds an
+ * <interface type='network'> per libvirt network of the intent (hybrid: one
+ * on each half), to the persistent definition and, while the domain runs,
+ * live; a DHCP host entry reserves the guest's address (--ip, or the
+ * intent's default guest address for the first guest of a NAT network).
+ * detach removes both.  Each is a plan of steps run by the transaction
+ * engine (txn.h), journaled like every other change.
+ */
 #include "config.h"
 
 #include <string.h>
@@ -7,20 +16,13 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "attach.h"
-#include "brport.h"
+#include "context.h"
 #include "netxml.h"
-#include "nft.h"
-#include "plan.h"
+#include "txn.h"
 #include "virt.h"
-#include "xml.h"
 #include "util.h"
 
-#define X(s) ((const xmlChar *)(s))
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 
 /* "52:54:00:xx:xx:xx" */
 #define MAC_LEN 17
@@ -30,158 +32,6 @@ static const char *last_error(void)
 	const char *m = virGetLastErrorMessage();
 
 	return m ? m : "?";
-}
-
-/* ---- libvirt's XML, read ---- */
-
-/* A NIC of a domain, as its XML says. */
-typedef struct nic {
-	char *mac;		/* lower case */
-	char *network;		/* <source network>, or NULL */
-	char *bridge;		/* <source bridge> (live XML), or NULL */
-	char *target;		/* <target dev> (live XML), or NULL */
-	char *model;		/* <model type>, or NULL */
-	bool config, live;	/* in the persistent definition, in the running domain */
-} nic;
-
-static void nic_free(nic *n)
-{
-	g_free(n->mac);
-	g_free(n->network);
-	g_free(n->bridge);
-	g_free(n->target);
-	g_free(n->model);
-	g_free(n);
-}
-
-/* A DHCP host entry of a network's IPv4 <ip>. */
-typedef struct dhcp_host {
-	char *mac, *name, *ip;	/* as libvirt wrote them; any may be NULL */
-	bool config, live;
-} dhcp_host;
-
-static void dhcp_host_free(dhcp_host *h)
-{
-	if (!h)
-		return;
-	g_free(h->mac);
-	g_free(h->name);
-	g_free(h->ip);
-	g_free(h);
-}
-
-/* libvirt's own output, still read as carefully as any input: no DTD, no network. */
-static xmlDoc *read_doc(const char *xml)
-{
-	size_t len = xml ? strlen(xml) : 0;
-	xmlDoc *doc;
-
-	if (len == 0 || len > VNET_XML_MAX)
-		return NULL;
-	doc = xmlReadMemory(xml, (int)len, "libvirt.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc && (doc->intSubset || doc->extSubset)) {
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
-}
-
-static void ascii_down(char *s)
-{
-	for (; s && *s; s++)
-		*s = g_ascii_tolower(*s);
-}
-
-static bool is_elem(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && !n->ns && xmlStrEqual(n->name, X(name));
-}
-
-static xmlNode *child(const xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if (is_elem(c, name))
-			return c;
-	return NULL;
-}
-
-static char *prop(const xmlNode *n, const char *name)
-{
-	xmlChar *v = n ? xmlGetNoNsProp(n, X(name)) : NULL;
-	char *r = g_strdup((const char *)v);
-
-	xmlFree(v);
-	return r;
-}
-
-static char *child_prop(const xmlNode *n, const char *name, const char *attr)
-{
-	return prop(child(n, name), attr);
-}
-
-/* The domain's NICs; NULL if @xml is not a domain. */
-static GPtrArray *domain_nics(const char *xml)
-{
-	g_autoptr(xmlDoc) doc = read_doc(xml);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-	GPtrArray *out;
-
-	if (!root || !is_elem(root, "domain"))
-		return NULL;
-	out = g_ptr_array_new_with_free_func((GDestroyNotify)nic_free);
-	for (xmlNode *n = child(root, "devices") ? child(root, "devices")->children : NULL; n; n = n->next) {
-		nic *c;
-		if (!is_elem(n, "interface"))
-			continue;
-		c = g_new0(nic, 1);
-		c->mac = child_prop(n, "mac", "address");
-		ascii_down(c->mac);
-		c->network = child_prop(n, "source", "network");
-		c->bridge = child_prop(n, "source", "bridge");
-		c->target = child_prop(n, "target", "dev");
-		c->model = child_prop(n, "model", "type");
-		g_ptr_array_add(out, c);
-	}
-	return out;
-}
-
-/* The IPv4 <ip> of a network document (libvirt's -1 parent index picks it). */
-static xmlNode *ipv4_elem(xmlNode *net)
-{
-	for (xmlNode *n = net ? net->children : NULL; n; n = n->next) {
-		g_autofree char *family = NULL;
-		if (!is_elem(n, "ip"))
-			continue;
-		family = prop(n, "family");
-		if (!family || g_str_equal(family, "ipv4"))
-			return n;
-	}
-	return NULL;
-}
-
-/* The DHCP host entries of the network's IPv4 <ip>; NULL if @xml is not a network. */
-static GPtrArray *network_hosts(const char *xml)
-{
-	g_autoptr(xmlDoc) doc = read_doc(xml);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-	GPtrArray *out;
-
-	if (!root || !is_elem(root, "network"))
-		return NULL;
-	out = g_ptr_array_new_with_free_func((GDestroyNotify)dhcp_host_free);
-	for (xmlNode *h = child(child(ipv4_elem(root), "dhcp"), "host") ; h; h = h->next) {
-		dhcp_host *d;
-		if (!is_elem(h, "host"))
-			continue;
-		d = g_new0(dhcp_host, 1);
-		d->mac = prop(h, "mac");
-		ascii_down(d->mac);
-		d->name = prop(h, "name");
-		d->ip = prop(h, "ip");
-		g_ptr_array_add(out, d);
-	}
-	return out;
 }
 
 /* ---- checks that need no libvirt ---- */
@@ -240,186 +90,6 @@ bool vnet_attach_check_args(const char *domain, const char *mac, const char *ip,
 	       (!ip || ip_parse(ip, &a, error));
 }
 
-/*
- * ---- steps with their undo ----
- * plan.c's way, in a list of our own: plan.c's steps are networks' and
- * bridges', and it was being reworked while this was written.
- */
-
-typedef enum step_kind {
-	STEP_HOST_ADD,		/* net, xml, flags; undo: delete it */
-	STEP_HOST_DELETE,	/* net, xml, flags; undo: add it back */
-	STEP_GUESTS,		/* intent, old -> new guests (forwards to a domain name); undo: back */
-	STEP_NIC_ATTACH,	/* xml, flags; undo: detach it */
-	STEP_NIC_DETACH,	/* xml, flags; undo: attach it back */
-	STEP_HAIRPIN,		/* mac: hairpin on that NIC's tap; undo: nothing, the tap is the guest's */
-} step_kind;
-
-typedef struct step {
-	step_kind kind;
-	char *net;
-	char *xml;
-	char *mac;
-	unsigned flags;
-	vnet_intent *intent;
-	GHashTable *old_guests, *new_guests;
-} step;
-
-static void step_free(step *o)
-{
-	g_free(o->net);
-	g_free(o->xml);
-	g_free(o->mac);
-	vnet_intent_free(o->intent);
-	if (o->old_guests)
-		g_hash_table_unref(o->old_guests);
-	if (o->new_guests)
-		g_hash_table_unref(o->new_guests);
-	g_free(o);
-}
-
-typedef struct job {
-	vnet_ctx *ctx;
-	virDomainPtr dom;
-	const char *domain;
-	GPtrArray *steps;
-} job;
-
-static step *step_add(job *j, step_kind kind, const char *net, char *xml, unsigned flags)
-{
-	step *o = g_new0(step, 1);
-
-	o->kind = kind;
-	o->net = g_strdup(net);
-	o->xml = xml;
-	o->flags = flags;
-	g_ptr_array_add(j->steps, o);
-	return o;
-}
-
-static bool host_update(job *j, const char *netname, unsigned command, const char *xml,
-			unsigned flags, GError **error)
-{
-	virConnectPtr conn = vnet_virt_conn(vnet_ctx_virt(j->ctx));
-	g_autoptr(virNetwork) net = virNetworkLookupByName(conn, netname);
-
-	if (!net) {
-		vnet_set_error(error, VNET_ERROR_NOT_FOUND, _("There is no libvirt network \"%s\"."), netname);
-		return false;
-	}
-	if (virNetworkUpdate(net, command, VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, xml, flags) < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			    command == VIR_NETWORK_UPDATE_COMMAND_DELETE
-				    ? _("libvirt could not remove the DHCP host entry %s from network \"%s\": %s.")
-				    : _("libvirt could not add the DHCP host entry %s to network \"%s\": %s."),
-			    xml, netname, last_error());
-		return false;
-	}
-	return true;
-}
-
-static bool nic_change(job *j, bool attach, const char *xml, unsigned flags, GError **error)
-{
-	int r = attach ? virDomainAttachDeviceFlags(j->dom, xml, flags)
-		       : virDomainDetachDeviceFlags(j->dom, xml, flags);
-
-	if (r < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			    attach ? _("libvirt could not add the interface %s to domain \"%s\": %s.")
-				   : _("libvirt could not remove the interface %s from domain \"%s\": %s."),
-			    xml, j->domain, last_error());
-		return false;
-	}
-	return true;
-}
-
-/* Hairpin on the tap that the running domain's NIC @mac has now. */
-static bool nic_hairpin(job *j, const char *mac, GError **error)
-{
-	g_autofree char *xml = virDomainGetXMLDesc(j->dom, 0);
-	g_autoptr(GPtrArray) nics = domain_nics(xml);
-
-	for (guint i = 0; nics && i < nics->len; i++) {
-		const nic *n = nics->pdata[i];
-		if (g_strcmp0(n->mac, mac) == 0 && n->target)
-			return vnet_brport_set_hairpin(n->target, true, error);
-	}
-	vnet_set_error(error, VNET_ERROR_FAILED,
-		    _("The running domain \"%s\" shows no tap device for its new interface %s, so hairpin cannot be set on it."),
-		    j->domain, mac);
-	return false;
-}
-
-static bool step_run(job *j, const step *o, GError **error)
-{
-	switch (o->kind) {
-	case STEP_HOST_ADD:
-		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, o->xml, o->flags, error);
-	case STEP_HOST_DELETE:
-		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_DELETE, o->xml, o->flags, error);
-	case STEP_GUESTS:
-		return vnet_nft_converge(vnet_ctx_nft(j->ctx), o->intent, o->old_guests, o->intent,
-					 o->new_guests, false, NULL, error);
-	case STEP_NIC_ATTACH:
-		return nic_change(j, true, o->xml, o->flags, error);
-	case STEP_NIC_DETACH:
-		return nic_change(j, false, o->xml, o->flags, error);
-	case STEP_HAIRPIN:
-		return nic_hairpin(j, o->mac, error);
-	}
-	return false;
-}
-
-static bool step_undo(job *j, const step *o, GError **error)
-{
-	switch (o->kind) {
-	case STEP_HOST_ADD:
-		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_DELETE, o->xml, o->flags, error);
-	case STEP_HOST_DELETE:
-		return host_update(j, o->net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, o->xml, o->flags, error);
-	case STEP_GUESTS:
-		return vnet_nft_converge(vnet_ctx_nft(j->ctx), o->intent, o->new_guests, o->intent,
-					 o->old_guests, false, NULL, error);
-	case STEP_NIC_ATTACH:
-		return nic_change(j, false, o->xml, o->flags, error);
-	case STEP_NIC_DETACH:
-		return nic_change(j, true, o->xml, o->flags, error);
-	case STEP_HAIRPIN:
-		return true;
-	}
-	return false;
-}
-
-/* The same test switch as plan.c's: VNET_TEST_FAIL_STEP=N fails step N. */
-static bool injected_failure(guint i, GError **error)
-{
-	const char *env = g_getenv(VNET_TEST_FAIL_ENV);
-
-	if (!env || g_ascii_strtoull(env, NULL, 10) != i + 1)
-		return false;
-	vnet_set_error(error, VNET_ERROR_FAILED,
-		    _("Step %u failed because the test switch %s asked it to."), i + 1, VNET_TEST_FAIL_ENV);
-	return true;
-}
-
-/* Run every step; on failure undo the done ones in reverse, keeping the first error. */
-static bool job_run(job *j, GError **error)
-{
-	guint i;
-
-	for (i = 0; i < j->steps->len; i++)
-		if (injected_failure(i, error) || !step_run(j, j->steps->pdata[i], error))
-			break;
-	if (i == j->steps->len)
-		return true;
-	while (i-- > 0) {
-		g_autoptr(GError) undo_error = NULL;
-		/* A failed undo is secondary: the user needs the cause. */
-		step_undo(j, j->steps->pdata[i], &undo_error);
-	}
-	return false;
-}
-
 /* ---- what attach and detach share ---- */
 
 /* Whether network 0 of @in runs its own DHCP server, where addresses can be reserved. */
@@ -472,7 +142,7 @@ static char *domain_xml(virDomainPtr dom, bool inactive, GError **error)
  */
 static GPtrArray *read_nics(virDomainPtr dom, GError **error)
 {
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)nic_free);
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_nic_free);
 	bool persistent = virDomainIsPersistent(dom) == 1, active = virDomainIsActive(dom) == 1;
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -483,18 +153,18 @@ static GPtrArray *read_nics(virDomainPtr dom, GError **error)
 			continue;
 		if (!(xml = domain_xml(dom, !live, error)))
 			return NULL;
-		if (!(nics = domain_nics(xml))) {
+		if (!(nics = vnet_netxml_domain_nics(xml))) {
 			vnet_set_error(error, VNET_ERROR_FAILED,
 				    _("The XML libvirt gave for domain \"%s\" could not be read."), virDomainGetName(dom));
 			return NULL;
 		}
 		for (guint i = 0; i < nics->len; i++) {
-			nic *n = nics->pdata[i], *found = NULL;
+			vnet_nic *n = nics->pdata[i], *found = NULL;
 			for (guint k = 0; n->mac && k < out->len && !found; k++)
-				if (g_strcmp0(((nic *)out->pdata[k])->mac, n->mac) == 0)
+				if (g_strcmp0(((vnet_nic *)out->pdata[k])->mac, n->mac) == 0)
 					found = out->pdata[k];
 			if (!found) {
-				found = g_new0(nic, 1);
+				found = g_new0(vnet_nic, 1);
 				found->mac = g_strdup(n->mac);
 				found->network = g_strdup(n->network);
 				found->model = g_strdup(n->model);
@@ -520,7 +190,7 @@ static GPtrArray *read_nics(virDomainPtr dom, GError **error)
  */
 static GPtrArray *read_hosts(vnet_virt *virt, const char *net, GError **error)
 {
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)dhcp_host_free);
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
 	bool active = vnet_virt_network_active(virt, net);
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -531,15 +201,15 @@ static GPtrArray *read_hosts(vnet_virt *virt, const char *net, GError **error)
 			continue;
 		if (!(xml = vnet_virt_network_xml(virt, net, !live, error)))
 			return NULL;
-		if (!(hosts = network_hosts(xml))) {
+		if (!(hosts = vnet_netxml_hosts(xml))) {
 			vnet_set_error(error, VNET_ERROR_FAILED,
 				    _("The XML libvirt gave for network \"%s\" could not be read."), net);
 			return NULL;
 		}
 		for (guint i = 0; i < hosts->len; i++) {
-			dhcp_host *h = hosts->pdata[i], *found = NULL;
+			vnet_dhcp_host *h = hosts->pdata[i], *found = NULL;
 			for (guint k = 0; k < out->len && !found; k++) {
-				dhcp_host *o = out->pdata[k];
+				vnet_dhcp_host *o = out->pdata[k];
 				if (!g_strcmp0(o->mac, h->mac) && !g_strcmp0(o->name, h->name) && !g_strcmp0(o->ip, h->ip))
 					found = o;
 			}
@@ -601,7 +271,7 @@ static GHashTable *macs_in_use(virConnectPtr conn, GError **error)
 		if (!nics)
 			ok = false;
 		for (guint k = 0; nics && k < nics->len; k++) {
-			const nic *c = nics->pdata[k];
+			const vnet_nic *c = nics->pdata[k];
 			if (c->mac)
 				g_hash_table_replace(used, g_strdup(c->mac), g_strdup(virDomainGetName(doms[i])));
 		}
@@ -651,14 +321,6 @@ static GHashTable *live_guests(vnet_virt *virt, const char *net)
 	return copy_guests(facts->guests);
 }
 
-static bool have_virt(vnet_ctx *ctx, GError **error)
-{
-	if (vnet_ctx_virt(ctx))
-		return true;
-	vnet_set_error(error, VNET_ERROR_INVALID,
-		    _("This context has no libvirt connection; it can only plan."));
-	return false;
-}
 
 /* ---- attach ---- */
 
@@ -684,7 +346,7 @@ static bool check_reservation(const vnet_intent *in, const char *net, GPtrArray 
 		return false;
 	}
 	for (guint i = 0; i < hosts->len; i++) {
-		const dhcp_host *h = hosts->pdata[i];
+		const vnet_dhcp_host *h = hosts->pdata[i];
 		vnet_addr b;
 		if (h->ip && vnet_addr_parse(h->ip, &b, NULL) && vnet_addr_equal(&a, &b)) {
 			vnet_set_error(error, VNET_ERROR_CONFLICT,
@@ -712,7 +374,7 @@ static bool check_reservation(const vnet_intent *in, const char *net, GPtrArray 
 static bool address_reserved(GPtrArray *hosts, const vnet_addr *addr)
 {
 	for (guint i = 0; i < hosts->len; i++) {
-		const dhcp_host *h = hosts->pdata[i];
+		const vnet_dhcp_host *h = hosts->pdata[i];
 		vnet_addr b;
 		if (h->ip && vnet_addr_parse(h->ip, &b, NULL) && vnet_addr_equal(addr, &b))
 			return true;
@@ -725,21 +387,21 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 {
 	vnet_virt *virt = vnet_ctx_virt(ctx);
 	virConnectPtr conn = vnet_virt_conn(virt);
-	g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(GPtrArray) steps = vnet_plan_new();
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(virDomain) dom = NULL;
 	g_autoptr(GPtrArray) nics = NULL, hosts = NULL;
 	g_autoptr(GHashTable) used = NULL;
 	g_autofree char *net0 = NULL, *reserve = NULL, *mac0 = NULL, *mac1 = NULL;
+	g_autofree char *what = g_strdup_printf("attach %s %s", name, domain);
 	char **macs[2] = { &mac0, &mac1 };	/* one per network */
-	job j = { .ctx = ctx, .domain = domain, .steps = steps };
+	vnet_step *o;
 	guint n_nets;
 	unsigned dom_flags = 0;
 	bool dom_active, net_active;
 
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
 		return false;
-	j.dom = dom;
 	n_nets = vnet_intent_n_networks(in);
 	net0 = vnet_intent_network_name(in, 0);
 	net_active = vnet_virt_network_active(virt, net0);
@@ -755,7 +417,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
 		for (guint k = 0; k < nics->len; k++) {
-			const nic *c = nics->pdata[k];
+			const vnet_nic *c = nics->pdata[k];
 			if (g_strcmp0(c->network, net) == 0) {
 				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("Domain \"%s\" has an interface on network \"%s\" already (MAC %s); detach it first with \"vnetctl detach %s %s\"."),
@@ -771,7 +433,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	if (has_own_dhcp(in) && !(hosts = read_hosts(virt, net0, error)))
 		return false;
 	for (guint i = 0; hosts && i < hosts->len; i++) {
-		const dhcp_host *h = hosts->pdata[i];
+		const vnet_dhcp_host *h = hosts->pdata[i];
 		if (h->mac && !g_hash_table_contains(used, h->mac))
 			g_hash_table_insert(used, g_strdup(h->mac), g_strdup(h->name ? h->name : "-"));
 	}
@@ -823,10 +485,14 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	/* The reservation first, so a guest that asks for a lease at once gets it. */
 	if (reserve) {
 		unsigned flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG | (net_active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
-		step_add(&j, STEP_HOST_ADD, net0, host_xml(mac0, domain, reserve), flags);
+		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
+		o->xml = host_xml(mac0, domain, reserve);
+		o->flags = flags;
+		o->on = true;
 		if (net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode) && forwards_name(in, domain)) {
-			step *o = step_add(&j, STEP_GUESTS, net0, NULL, 0);
-			o->intent = vnet_intent_copy(in);
+			o = vnet_step_new(steps, VNET_STEP_NFT, net0);
+			o->old = vnet_intent_copy(in);
+			o->new = vnet_intent_copy(in);
 			o->old_guests = live_guests(virt, net0);
 			o->new_guests = copy_guests(o->old_guests);
 			g_hash_table_replace(o->new_guests, g_strdup(domain), g_strdup(reserve));
@@ -834,7 +500,11 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	}
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
-		step_add(&j, STEP_NIC_ATTACH, net, nic_xml(net, *macs[i], "virtio"), dom_flags);
+		o = vnet_step_new(steps, VNET_STEP_NIC, net);
+		o->domain = g_strdup(domain);
+		o->xml = nic_xml(net, *macs[i], "virtio");
+		o->flags = dom_flags;
+		o->on = true;
 	}
 	/*
 	 * The tap exists only now: the network hook's port-created event came
@@ -842,10 +512,11 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	 * start and in the qemu hook, so that a forward added later works too.
 	 */
 	if (dom_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode)) {
-		step *o = step_add(&j, STEP_HAIRPIN, net0, NULL, 0);
-		o->mac = g_strdup(mac0);
+		o = vnet_step_new(steps, VNET_STEP_PORT_HAIRPIN, net0);
+		o->domain = g_strdup(domain);
+		o->xml = g_strdup(mac0);
 	}
-	return job_run(&j, error);
+	return vnet_ctx_run(ctx, steps, what, error);
 }
 
 bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
@@ -853,8 +524,7 @@ bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const 
 {
 	bool ok;
 
-	if (!vnet_attach_check_args(domain, mac, ip, error) || !have_virt(ctx, error) ||
-	    !vnet_ctx_lock(ctx, error))
+	if (!vnet_attach_check_args(domain, mac, ip, error) || !vnet_ctx_begin(ctx, error))
 		return false;
 	ok = attach_locked(ctx, name, domain, mac, ip, error);
 	vnet_ctx_unlock(ctx);
@@ -867,20 +537,19 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 {
 	vnet_virt *virt = vnet_ctx_virt(ctx);
 	virConnectPtr conn = vnet_virt_conn(virt);
-	g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+	g_autoptr(GPtrArray) steps = vnet_plan_new();
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(virDomain) dom = NULL;
 	g_autoptr(GPtrArray) nics = NULL, hosts = NULL, mine = g_ptr_array_new();
 	g_autoptr(GHashTable) gone = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autofree char *net0 = NULL;
-	job j = { .ctx = ctx, .domain = domain, .steps = steps };
+	g_autofree char *what = g_strdup_printf("detach %s %s", name, domain);
 	guint n_nets;
 	bool net_active;
-	step *guests = NULL;
+	vnet_step *o;
 
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
 		return false;
-	j.dom = dom;
 	n_nets = vnet_intent_n_networks(in);
 	net0 = vnet_intent_network_name(in, 0);
 	net_active = vnet_virt_network_active(virt, net0);
@@ -889,7 +558,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
 		for (guint k = 0; k < nics->len; k++) {
-			nic *c = nics->pdata[k];
+			vnet_nic *c = nics->pdata[k];
 			if (c->mac && g_strcmp0(c->network, net) == 0)
 				g_ptr_array_add(mine, c);
 		}
@@ -905,11 +574,11 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 	if (has_own_dhcp(in) && !(hosts = read_hosts(virt, net0, error)))
 		return false;
 	for (guint i = 0; hosts && i < hosts->len; i++) {
-		const dhcp_host *h = hosts->pdata[i];
+		const vnet_dhcp_host *h = hosts->pdata[i];
 		unsigned flags = 0;
 		bool ours = false;
 		for (guint k = 0; k < mine->len && !ours; k++)
-			ours = g_strcmp0(((nic *)mine->pdata[k])->mac, h->mac) == 0;
+			ours = g_strcmp0(((vnet_nic *)mine->pdata[k])->mac, h->mac) == 0;
 		if (!ours)
 			continue;
 		if (h->config)
@@ -920,7 +589,9 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 			continue;
 		if (h->name)
 			g_hash_table_add(gone, h->name);
-		step_add(&j, STEP_HOST_DELETE, net0, host_xml(h->mac, h->name, h->ip), flags);
+		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
+		o->xml = host_xml(h->mac, h->name, h->ip);
+		o->flags = flags;
 	}
 	if (g_hash_table_size(gone) && net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode)) {
 		GHashTableIter it;
@@ -930,140 +601,41 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		while (g_hash_table_iter_next(&it, &k, NULL))
 			named = named || forwards_name(in, k);
 		if (named) {
-			guests = g_new0(step, 1);
-			guests->kind = STEP_GUESTS;
-			guests->intent = vnet_intent_copy(in);
-			guests->old_guests = live_guests(virt, net0);
-			guests->new_guests = copy_guests(guests->old_guests);
+			o = vnet_step_new(NULL, VNET_STEP_NFT, net0);
+			o->old = vnet_intent_copy(in);
+			o->new = vnet_intent_copy(in);
+			o->old_guests = live_guests(virt, net0);
+			o->new_guests = copy_guests(o->old_guests);
 			g_hash_table_iter_init(&it, gone);
 			while (g_hash_table_iter_next(&it, &k, NULL))
-				g_hash_table_remove(guests->new_guests, k);
-			g_ptr_array_insert(steps, 0, guests);
+				g_hash_table_remove(o->new_guests, k);
+			g_ptr_array_insert(steps, 0, o);
 		}
 	}
 	for (guint k = 0; k < mine->len; k++) {
-		const nic *c = mine->pdata[k];
+		const vnet_nic *c = mine->pdata[k];
 		unsigned flags = (c->config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (c->live ? VIR_DOMAIN_AFFECT_LIVE : 0);
 		/*
 		 * On a running guest the PCI unplug needs the guest's consent: libvirt
 		 * waits for it a few seconds and, if the guest's OS is slow or absent,
 		 * returns and lets the NIC go when the guest releases it.
 		 */
-		step_add(&j, STEP_NIC_DETACH, c->network, nic_xml(c->network, c->mac, c->model), flags);
+		o = vnet_step_new(steps, VNET_STEP_NIC, c->network);
+		o->domain = g_strdup(domain);
+		o->xml = nic_xml(c->network, c->mac, c->model);
+		o->flags = flags;
 	}
-	return job_run(&j, error);
+	return vnet_ctx_run(ctx, steps, what, error);
 }
 
 bool vnet_ctx_detach(vnet_ctx *ctx, const char *name, const char *domain, GError **error)
 {
 	bool ok;
 
-	if (!vnet_check_domain_name(domain, error) || !have_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
+	if (!vnet_check_domain_name(domain, error) || !vnet_ctx_begin(ctx, error))
 		return false;
 	ok = detach_locked(ctx, name, domain, error);
 	vnet_ctx_unlock(ctx);
 	return ok;
 }
 
-/* ---- the qemu hook ---- */
-
-/*
- * Which bridges are vnetctl's NAT bridges, from the kernel: the nat_if set
- * of our nftables table.  Neither libvirtd (the hook must not call it) nor
- * the bridge's name (a NAT bridge may be named anything with --bridge) can
- * tell; the set is exact and holds exactly the running NAT networks.
- */
-static GHashTable *nat_bridges(GError **error)
-{
-	g_autoptr(vnet_nft) nft = vnet_nft_new(error);
-	g_autoptr(GPtrArray) lines = NULL;
-	GHashTable *out;
-
-	if (!nft || !vnet_nft_read_elements(nft, &lines, error))
-		return NULL;
-	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	for (guint i = 0; i < lines->len; i++) {
-		const char *l = lines->pdata[i];
-		if (g_str_has_prefix(l, "nat_if "))
-			g_hash_table_add(out, g_strdup(l + strlen("nat_if ")));
-	}
-	return out;
-}
-
-bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
-			const char *xml, GError **error)
-{
-	g_autoptr(GPtrArray) nics = NULL;
-	g_autoptr(GHashTable) nat = NULL;
-	bool any = false;
-
-	/* "started begin": qemu runs, its taps exist and are bridge ports. */
-	if (g_strcmp0(op, "started") != 0)
-		return true;
-	if (!(nics = domain_nics(xml))) {
-		vnet_set_error(error, VNET_ERROR_INVALID,
-			    _("The domain XML that libvirt gave the qemu hook for \"%s\" could not be read."),
-			    domain ? domain : "");
-		return false;
-	}
-	for (guint i = 0; i < nics->len; i++)
-		any = any || (((nic *)nics->pdata[i])->bridge && ((nic *)nics->pdata[i])->target);
-	if (!any)
-		return true;	/* no bridged NIC: not even our table is read */
-	if (!(nat = nat_bridges(error)))
-		return false;
-	for (guint i = 0; i < nics->len; i++) {
-		const nic *n = nics->pdata[i];
-		if (n->bridge && n->target && g_hash_table_contains(nat, n->bridge) &&
-		    !vnet_brport_set_hairpin(n->target, true, error))
-			return false;
-	}
-	return true;
-}
-
-/* ---- reservations across a redefinition ---- */
-
-char *vnet_attach_carry_hosts(const char *xml, const char *old_xml)
-{
-	g_autoptr(xmlDoc) doc = read_doc(xml);
-	g_autoptr(xmlDoc) old = read_doc(old_xml);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-	xmlNode *old_root = old ? xmlDocGetRootElement(old) : NULL;
-	xmlNode *ip, *dhcp, *old_dhcp;
-	g_autofree char *addr = NULL, *prefix = NULL, *cidr = NULL;
-	xmlChar *mem = NULL;
-	vnet_cidr subnet;
-	guint carried = 0;
-	char *out;
-	int len = 0;
-
-	if (!root || !old_root || !is_elem(root, "network") || !is_elem(old_root, "network"))
-		return NULL;
-	ip = ipv4_elem(root);
-	dhcp = child(ip, "dhcp");
-	old_dhcp = child(ipv4_elem(old_root), "dhcp");
-	if (!dhcp || !old_dhcp)
-		return NULL;
-	addr = prop(ip, "address");
-	prefix = prop(ip, "prefix");
-	cidr = g_strdup_printf("%s/%s", addr ? addr : "", prefix ? prefix : "24");
-	if (!vnet_cidr_parse(cidr, 0, &subnet, NULL))
-		return NULL;
-	for (xmlNode *h = old_dhcp->children; h; h = h->next) {
-		g_autofree char *hip = NULL;
-		vnet_addr a;
-		if (!is_elem(h, "host"))
-			continue;
-		hip = prop(h, "ip");
-		if (!hip || !vnet_addr_parse(hip, &a, NULL) || !vnet_cidr_contains(&subnet, &a))
-			continue;
-		xmlAddChild(dhcp, xmlDocCopyNode(h, doc, 1));
-		carried++;
-	}
-	if (!carried)
-		return NULL;
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
-	out = mem ? g_strndup((const char *)mem, len) : NULL;
-	xmlFree(mem);
-	return out;
-}

@@ -185,3 +185,15 @@ bool vnet_bridge_set_hairpin_all(const char *bridge, GError **error)
 	}
 	return true;
 }
+
+int vnet_bridge_get_route_localnet(const char *bridge)
+{
+	g_autofree char *path = NULL, *text = NULL;
+
+	if (!vnet_name_is_valid(bridge, VNET_IFNAME_MAX))
+		return -1;
+	path = g_strdup_printf("/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	return text[0] == '1';
+}

@@ -12,6 +12,8 @@
 #include <glib.h>
 
 bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error);
+/* 1 on, 0 off, -1 when it cannot be read (no such bridge). */
+int vnet_bridge_get_route_localnet(const char *bridge);
 /* Hairpin on every port of @bridge that exists now. */
 bool vnet_bridge_set_hairpin_all(const char *bridge, GError **error);
 bool vnet_brport_set_hairpin(const char *port, bool on, GError **error);

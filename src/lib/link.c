@@ -488,6 +488,18 @@ bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplin
 	return move_config(sk, bridge, uplink, st, error);
 }
 
+bool vnet_link_enslave(const char *port, const char *bridge, GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+	int br = ifindex_of(bridge);
+
+	if (!sk)
+		return false;
+	if (!br)
+		return NL_FAILED(error, _("The interface %s does not exist: %s."), bridge, -NLE_NODEV);
+	return set_master(sk, port, br, true, error);
+}
+
 static const char *forwarding_path(int family)
 {
 	return family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";

@@ -37,6 +37,9 @@ bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplin
 bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
 			GError **error);
 
+/* Make @port (a guest's tap, after its network restarted) a port of @bridge, up. */
+bool vnet_link_enslave(const char *port, const char *bridge, GError **error);
+
 /*
  * IP forwarding of this network namespace (/proc/sys): libvirt turns it on
  * to start a routed network and never off; a rolled-back create puts back

@@ -203,12 +203,54 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 	return c;
 }
 
+static bool opt_addr_equal(bool ha, const vnet_addr *a, bool hb, const vnet_addr *b)
+{
+	return ha == hb && (!ha || vnet_addr_equal(a, b));
+}
+
+static bool opt_cidr_equal(bool ha, const vnet_cidr *a, bool hb, const vnet_cidr *b)
+{
+	return ha == hb && (!ha || (a->prefix == b->prefix && vnet_addr_equal(&a->addr, &b->addr)));
+}
+
+static int strcmp_p(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The forwards in canonical form, sorted: their order is not the intent's identity. */
+static GPtrArray *sorted_forwards(const vnet_intent *in)
+{
+	GPtrArray *out = g_ptr_array_new_full(in->forwards->len, g_free);
+
+	for (guint i = 0; i < in->forwards->len; i++)
+		g_ptr_array_add(out, vnet_forward_format(in->forwards->pdata[i]));
+	g_ptr_array_sort(out, strcmp_p);
+	return out;
+}
+
 bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 {
-	g_autofree char *xa = vnet_intent_to_xml_without_state(a);
-	g_autofree char *xb = vnet_intent_to_xml_without_state(b);
+	g_autoptr(GPtrArray) fa = NULL, fb = NULL;
 
-	return g_strcmp0(xa, xb) == 0;
+	if (g_strcmp0(a->name, b->name) || a->mode != b->mode || g_strcmp0(a->bridge, b->bridge) ||
+	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) ||
+	    a->dhcp != b->dhcp || a->autostart != b->autostart ||
+	    !opt_cidr_equal(a->has_subnet4, &a->subnet4, b->has_subnet4, &b->subnet4) ||
+	    !opt_cidr_equal(a->has_subnet6, &a->subnet6, b->has_subnet6, &b->subnet6) ||
+	    !opt_addr_equal(a->has_gateway4, &a->gateway4, b->has_gateway4, &b->gateway4) ||
+	    !opt_addr_equal(a->has_gateway6, &a->gateway6, b->has_gateway6, &b->gateway6) ||
+	    !opt_addr_equal(a->has_guest, &a->guest, b->has_guest, &b->guest) ||
+	    !opt_addr_equal(a->has_range, &a->dhcp_start, b->has_range, &b->dhcp_start) ||
+	    !opt_addr_equal(a->has_range, &a->dhcp_end, b->has_range, &b->dhcp_end) ||
+	    a->forwards->len != b->forwards->len)
+		return false;
+	fa = sorted_forwards(a);
+	fb = sorted_forwards(b);
+	for (guint i = 0; i < fa->len; i++)
+		if (strcmp(fa->pdata[i], fb->pdata[i]) != 0)
+			return false;
+	return true;
 }
 
 const char *vnet_intent_get_name(const vnet_intent *intent) { return intent->name; }
@@ -566,4 +608,12 @@ bool vnet_host_add_listener(vnet_host *host, const char *proto, const char *addr
 	}
 	g_array_append_val(host->listeners, l);
 	return true;
+}
+
+void vnet_intent_swap_contents(vnet_intent *a, vnet_intent *b)
+{
+	vnet_intent t = *a;
+
+	*a = *b;
+	*b = t;
 }

@@ -115,6 +115,9 @@ struct vnet_intent {
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
 };
 
+/* Exchange what two intents hold, so a caller's intent changes only on success. */
+void vnet_intent_swap_contents(vnet_intent *a, vnet_intent *b);
+
 /* Recompute the getters' strings after a field changed. */
 void vnet_intent_refresh_strings(vnet_intent *intent);
 

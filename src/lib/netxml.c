@@ -13,6 +13,8 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
+static char *prop(const xmlNode *n, const char *name);
+
 void vnet_netxml_free(vnet_netxml *n)
 {
 	if (!n)
@@ -24,14 +26,6 @@ void vnet_netxml_free(vnet_netxml *n)
 	g_free(n);
 }
 
-static char *prop(const xmlNode *n, const char *name)
-{
-	xmlChar *v = xmlGetNoNsProp(n, X(name));
-	char *r = g_strdup((const char *)v);
-
-	xmlFree(v);
-	return r;
-}
 
 static xmlNode *find_elem(xmlNode *n, const char *name)
 {
@@ -117,4 +111,201 @@ vnet_netxml *vnet_netxml_parse(const char *xml, GError **error)
 		}
 	}
 	return g_steal_pointer(&out);
+}
+
+/* ---- domains' NICs and networks' DHCP host entries ---- */
+
+
+void vnet_nic_free(vnet_nic *n)
+{
+	g_free(n->mac);
+	g_free(n->network);
+	g_free(n->bridge);
+	g_free(n->target);
+	g_free(n->model);
+	g_free(n);
+}
+
+
+void vnet_dhcp_host_free(vnet_dhcp_host *h)
+{
+	if (!h)
+		return;
+	g_free(h->mac);
+	g_free(h->name);
+	g_free(h->ip);
+	g_free(h);
+}
+
+/* libvirt's own output, still read as carefully as any input: no DTD, no network. */
+static xmlDoc *read_doc(const char *xml)
+{
+	size_t len = xml ? strlen(xml) : 0;
+	xmlDoc *doc;
+
+	if (len == 0 || len > VNET_XML_MAX)
+		return NULL;
+	doc = xmlReadMemory(xml, (int)len, "libvirt.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc && (doc->intSubset || doc->extSubset)) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static void ascii_down(char *s)
+{
+	for (; s && *s; s++)
+		*s = g_ascii_tolower(*s);
+}
+
+static bool is_elem(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !n->ns && xmlStrEqual(n->name, X(name));
+}
+
+static xmlNode *child(const xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (is_elem(c, name))
+			return c;
+	return NULL;
+}
+
+static char *prop(const xmlNode *n, const char *name)
+{
+	xmlChar *v = n ? xmlGetNoNsProp(n, X(name)) : NULL;
+	char *r = g_strdup((const char *)v);
+
+	xmlFree(v);
+	return r;
+}
+
+static char *child_prop(const xmlNode *n, const char *name, const char *attr)
+{
+	return prop(child(n, name), attr);
+}
+
+/* The domain's NICs; NULL if @xml is not a domain. */
+GPtrArray *vnet_netxml_domain_nics(const char *xml)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	GPtrArray *out;
+
+	if (!root || !is_elem(root, "domain"))
+		return NULL;
+	out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_nic_free);
+	for (xmlNode *n = child(root, "devices") ? child(root, "devices")->children : NULL; n; n = n->next) {
+		vnet_nic *c;
+		if (!is_elem(n, "interface"))
+			continue;
+		c = g_new0(vnet_nic, 1);
+		c->mac = child_prop(n, "mac", "address");
+		ascii_down(c->mac);
+		c->network = child_prop(n, "source", "network");
+		c->bridge = child_prop(n, "source", "bridge");
+		c->target = child_prop(n, "target", "dev");
+		c->model = child_prop(n, "model", "type");
+		g_ptr_array_add(out, c);
+	}
+	return out;
+}
+
+/* The IPv4 <ip> of a network document (libvirt's -1 parent index picks it). */
+static xmlNode *ipv4_elem(xmlNode *net)
+{
+	for (xmlNode *n = net ? net->children : NULL; n; n = n->next) {
+		g_autofree char *family = NULL;
+		if (!is_elem(n, "ip"))
+			continue;
+		family = prop(n, "family");
+		if (!family || g_str_equal(family, "ipv4"))
+			return n;
+	}
+	return NULL;
+}
+
+/* The DHCP host entries of the network's IPv4 <ip>; NULL if @xml is not a network. */
+GPtrArray *vnet_netxml_hosts(const char *xml)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	GPtrArray *out;
+
+	if (!root || !is_elem(root, "network"))
+		return NULL;
+	out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
+	for (xmlNode *h = child(child(ipv4_elem(root), "dhcp"), "host") ; h; h = h->next) {
+		vnet_dhcp_host *d;
+		if (!is_elem(h, "host"))
+			continue;
+		d = g_new0(vnet_dhcp_host, 1);
+		d->mac = prop(h, "mac");
+		ascii_down(d->mac);
+		d->name = prop(h, "name");
+		d->ip = prop(h, "ip");
+		g_ptr_array_add(out, d);
+	}
+	return out;
+}
+
+/* ---- reservations across a redefinition ---- */
+
+char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	g_autoptr(xmlDoc) old = read_doc(old_xml);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *old_root = old ? xmlDocGetRootElement(old) : NULL;
+	xmlNode *ip, *dhcp, *old_dhcp;
+	g_autofree char *addr = NULL, *prefix = NULL, *cidr = NULL;
+	xmlChar *mem = NULL;
+	vnet_cidr subnet;
+	guint carried = 0;
+	char *out;
+	int len = 0;
+
+	if (!root || !old_root || !is_elem(root, "network") || !is_elem(old_root, "network"))
+		return NULL;
+	ip = ipv4_elem(root);
+	dhcp = child(ip, "dhcp");
+	old_dhcp = child(ipv4_elem(old_root), "dhcp");
+	if (!dhcp || !old_dhcp)
+		return NULL;
+	addr = prop(ip, "address");
+	prefix = prop(ip, "prefix");
+	cidr = g_strdup_printf("%s/%s", addr ? addr : "", prefix ? prefix : "24");
+	if (!vnet_cidr_parse(cidr, 0, &subnet, NULL))
+		return NULL;
+	for (xmlNode *h = old_dhcp->children; h; h = h->next) {
+		g_autofree char *hip = NULL;
+		vnet_addr a;
+		if (!is_elem(h, "host"))
+			continue;
+		hip = prop(h, "ip");
+		if (!hip || !vnet_addr_parse(hip, &a, NULL) || !vnet_cidr_contains(&subnet, &a))
+			continue;
+		xmlAddChild(dhcp, xmlDocCopyNode(h, doc, 1));
+		carried++;
+	}
+	if (!carried)
+		return NULL;
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
+	out = mem ? g_strndup((const char *)mem, len) : NULL;
+	xmlFree(mem);
+	return out;
+}
+
+char *vnet_netxml_dhcp_range(const char *xml)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *range = root ? child(child(ipv4_elem(root), "dhcp"), "range") : NULL;
+	g_autofree char *start = prop(range, "start"), *end = prop(range, "end");
+
+	if (!start || !end)
+		return NULL;
+	return g_markup_printf_escaped("<range start='%s' end='%s'/>", start, end);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * netxml: facts read out of a libvirt network XML that is not ours to
- * write: its bridge, its subnets, and the DHCP host entries that name a
- * guest (a forward written with a domain name goes to that address).
- * Same untrusted-input parser settings as the intent reader.
+ * netxml: the one reader of libvirt's own network and domain XML: a
+ * network's bridge, subnets, DHCP host entries and range; a domain's NICs;
+ * and the carrying of DHCP host entries into a redefinition.  Same
+ * untrusted-input parser settings as the intent reader: no DTD, no network.
  */
 #ifndef VNET_NETXML_H
 #define VNET_NETXML_H
@@ -20,5 +20,38 @@ typedef struct vnet_netxml {
 vnet_netxml *vnet_netxml_parse(const char *xml, GError **error);
 void vnet_netxml_free(vnet_netxml *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_netxml, vnet_netxml_free)
+
+
+/* A NIC of a domain, as its XML says. */
+typedef struct vnet_nic {
+	char *mac;		/* lower case */
+	char *network;		/* <source network>, or NULL */
+	char *bridge;		/* <source bridge> (live XML), or NULL */
+	char *target;		/* <target dev> (live XML), or NULL */
+	char *model;		/* <model type>, or NULL */
+	bool config, live;	/* in the persistent definition, in the running domain */
+} vnet_nic;
+/* A DHCP host entry of a network's IPv4 <ip>. */
+typedef struct vnet_dhcp_host {
+	char *mac, *name, *ip;	/* as libvirt wrote them; any may be NULL */
+	bool config, live;
+} vnet_dhcp_host;
+
+void vnet_nic_free(vnet_nic *n);
+void vnet_dhcp_host_free(vnet_dhcp_host *h);
+/* The domain's NICs (vnet_nic *); NULL if @xml is not a domain. */
+GPtrArray *vnet_netxml_domain_nics(const char *xml);
+/* The DHCP host entries (vnet_dhcp_host *) of the network's IPv4 <ip>; NULL if not a network. */
+GPtrArray *vnet_netxml_hosts(const char *xml);
+/*
+ * @xml, a network definition about to replace @old_xml, with the DHCP host
+ * entries of @old_xml's IPv4 <ip> that fall inside @xml's IPv4 subnet: a
+ * redefinition made from the intent (forward add, apply) must not drop the
+ * reservations that attach made.  NULL when there is nothing to carry or
+ * either document cannot be read (then define @xml as it is).
+ */
+char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml);
+/* The IPv4 DHCP <range start='…' end='…'/> of a network, as XML, or NULL. */
+char *vnet_netxml_dhcp_range(const char *xml);
 
 #endif

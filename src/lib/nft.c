@@ -467,6 +467,25 @@ static char *converge_commands(const elem_list *old, const elem_list *new, const
 	return g_string_free(s, FALSE);
 }
 
+/*
+ * Deletes, then adds.  With @safe, each delete is preceded by an add of the
+ * same element, so that it succeeds whether or not the element is there:
+ * an undo may be replayed after a crash that came before its step ran.
+ */
+static char *change_commands(GPtrArray *del, GPtrArray *add, bool safe)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint set = 0; set < N_SETS; set++) {
+		if (safe)
+			append_set_command(s, "add", set, del);
+		append_set_command(s, "delete", set, del);
+	}
+	for (guint set = 0; set < N_SETS; set++)
+		append_set_command(s, "add", set, add);
+	return g_string_free(s, FALSE);
+}
+
 /* -------------------------------------------------------------- kernel */
 
 /* Empty both buffers, keeping a copy of the error text. */
@@ -843,4 +862,91 @@ done:
 	if (ret_commands)
 		*ret_commands = g_strdup(run->str);
 	return true;
+}
+
+/* @old and @new narrowed to the forwards that differ, when nothing else does. */
+typedef struct narrowed {
+	GPtrArray *only_old, *only_new;
+	vnet_intent old_part, new_part;
+} narrowed;
+
+static void narrow(narrowed *n, const vnet_intent **old, GHashTable *old_guests,
+		   const vnet_intent **new, GHashTable *new_guests)
+{
+	n->only_old = n->only_new = NULL;
+	if (!*old || !*new || old_guests != new_guests || !same_base(*old, *new))
+		return;
+	n->only_old = forwards_minus(*old, *new);
+	n->only_new = forwards_minus(*new, *old);
+	n->old_part = **old;
+	n->old_part.forwards = n->only_old;
+	n->new_part = **new;
+	n->new_part.forwards = n->only_new;
+	*old = &n->old_part;
+	*new = &n->new_part;
+}
+
+bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
+		      const vnet_intent *new, GHashTable *new_guests, bool exact,
+		      char **ret_do, char **ret_undo, bool *ret_table_missing, GError **error)
+{
+	narrowed nw;
+	g_autoptr(elem_list) o = NULL, n = NULL, kernel = NULL;
+	g_autoptr(GPtrArray) del = g_ptr_array_new(), add = g_ptr_array_new();
+	bool missing = nft ? !layout_present(nft) : false;
+
+	narrow(&nw, &old, old_guests, &new, new_guests);
+	o = intent_elems(old, old_guests);
+	n = intent_elems(new, new_guests);
+	if (nw.only_old)
+		g_ptr_array_unref(nw.only_old);
+	if (nw.only_new)
+		g_ptr_array_unref(nw.only_new);
+
+	if (!exact) {
+		*ret_do = diff_commands(o, n);
+		*ret_undo = diff_commands(n, o);
+	} else {
+		/* What the kernel holds decides what changes, so undo is exact. */
+		if (missing || !nft)
+			kernel = elem_list_new();
+		else if (!read_elems(nft, &kernel, error))
+			return false;
+		for (guint i = 0; i < kernel->items->len; i++) {
+			elem *e = kernel->items->pdata[i];
+			if ((g_hash_table_contains(o->keys, e->keyline) ||
+			     g_hash_table_contains(n->keys, e->keyline)) &&
+			    !g_hash_table_contains(n->lines, e->line) && elem_is_safe(e))
+				g_ptr_array_add(del, e);
+		}
+		for (guint i = 0; i < n->items->len; i++) {
+			elem *e = n->items->pdata[i];
+			if (!g_hash_table_contains(kernel->lines, e->line))
+				g_ptr_array_add(add, e);
+		}
+		*ret_do = change_commands(del, add, false);
+		*ret_undo = change_commands(add, del, true);
+	}
+	if (ret_table_missing)
+		*ret_table_missing = missing;
+	return true;
+}
+
+bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
+{
+	g_autoptr(GString) run = g_string_new(NULL);
+
+	if (!cmds || !*cmds)
+		return true;
+	if (!layout_present(nft))
+		g_string_append(run, table_commands);
+	g_string_append(run, cmds);
+	return run_commands(nft, run->str, error);
+}
+
+bool vnet_nft_table_empty(vnet_nft *nft)
+{
+	g_autoptr(elem_list) l = NULL;
+
+	return read_elems(nft, &l, NULL) && l->items->len == 0;
 }

@@ -114,6 +114,24 @@ bool vnet_nft_read_elements(vnet_nft *nft, GPtrArray **ret_lines, GError **error
  */
 GPtrArray *vnet_nft_intent_elements(const vnet_intent *intent, GHashTable *guests);
 
+/*
+ * The commands that turn @old's elements into @new's, and those that undo
+ * exactly that, touching nothing.  Without @exact, @old is taken for what
+ * the kernel holds (the cheap path of a forward add: only the forwards that
+ * differ are expanded).  With @exact our table's elements are read (O(N))
+ * and only what the kernel lacks is added, only what it holds is deleted,
+ * so an "ensure" that finds everything in place changes and undoes nothing.
+ * @ret_table_missing, if not NULL, says whether our table is absent now.
+ * @nft may be NULL without @exact (planning offline).
+ */
+bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
+		      const vnet_intent *new, GHashTable *new_guests, bool exact,
+		      char **ret_do, char **ret_undo, bool *ret_table_missing, GError **error);
+/* Run commands vnet_nft_prepare() made, as one transaction, creating the table if needed. */
+bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error);
+/* Whether our table holds no element at all (false if it cannot be read). */
+bool vnet_nft_table_empty(vnet_nft *nft);
+
 /* Whether our table exists, complete; cheap: it reads one empty set. */
 bool vnet_nft_table_present(vnet_nft *nft);
 /* Remove our table whole, when no network of ours is left to need it. */

@@ -10,6 +10,7 @@
 
 struct vnet_virt {
 	virConnectPtr conn;
+	char *uri;		/* as opened, to reconnect for a rollback */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
@@ -41,6 +42,7 @@ vnet_virt *vnet_virt_open(const char *uri, GError **error)
 	}
 	v = g_new0(vnet_virt, 1);
 	v->conn = conn;
+	v->uri = g_strdup(uri);
 	return v;
 }
 
@@ -48,7 +50,9 @@ void vnet_virt_close(vnet_virt *v)
 {
 	if (!v)
 		return;
-	virConnectClose(v->conn);
+	if (v->conn)
+		virConnectClose(v->conn);
+	g_free(v->uri);
 	g_free(v);
 }
 
@@ -272,5 +276,127 @@ GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error)
 		virNetworkDHCPLeaseFree(leases[i]);
 	}
 	free(leases);
+	return g_steal_pointer(&out);
+}
+
+bool vnet_virt_ensure_alive(vnet_virt *v, GError **error)
+{
+	virConnectPtr conn;
+
+	if (v->conn && virConnectIsAlive(v->conn) == 1)
+		return true;
+	conn = virConnectOpen(v->uri);
+	if (!conn) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    _("The connection to libvirt at \"%s\" was lost and cannot be made again: %s."),
+			    v->uri ? v->uri : "default", last_error());
+		return false;
+	}
+	if (v->conn)
+		virConnectClose(v->conn);
+	v->conn = conn;
+	return true;
+}
+
+const char *vnet_virt_uri(vnet_virt *v)
+{
+	return v->uri ? v->uri : "";
+}
+
+int vnet_virt_get_autostart(vnet_virt *v, const char *name)
+{
+	g_autoptr(virNetwork) net = virNetworkLookupByName(v->conn, name);
+	int on = 0;
+
+	if (!net || virNetworkGetAutostart(net, &on) < 0)
+		return -1;
+	return on != 0;
+}
+
+bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, const char *xml,
+		      unsigned flags, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+
+	if (!net)
+		return false;
+	if (virNetworkUpdate(net, add ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : VIR_NETWORK_UPDATE_COMMAND_DELETE,
+			     section, -1, xml, flags) < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    add ? _("libvirt could not add %s to network \"%s\": %s.")
+				: _("libvirt could not remove %s from network \"%s\": %s."),
+			    xml, name, last_error());
+		return false;
+	}
+	return true;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
+
+static virDomainPtr lookup_domain(vnet_virt *v, const char *domain, GError **error)
+{
+	virDomainPtr dom = virDomainLookupByName(v->conn, domain);
+
+	if (!dom)
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			    _("There is no libvirt domain \"%s\"; see \"virsh list --all\"."), domain);
+	return dom;
+}
+
+char *vnet_virt_domain_xml(vnet_virt *v, const char *domain, bool inactive, GError **error)
+{
+	g_autoptr(virDomain) dom = lookup_domain(v, domain, error);
+	char *xml;
+
+	if (!dom)
+		return NULL;
+	xml = virDomainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+	if (!xml)
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    _("Cannot read the XML of domain \"%s\": %s."), domain, last_error());
+	return xml;
+}
+
+bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, const char *xml,
+			     unsigned flags, GError **error)
+{
+	g_autoptr(virDomain) dom = lookup_domain(v, domain, error);
+	int r;
+
+	if (!dom)
+		return false;
+	r = attach ? virDomainAttachDeviceFlags(dom, xml, flags) : virDomainDetachDeviceFlags(dom, xml, flags);
+	if (r < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    attach ? _("libvirt could not add the interface %s to domain \"%s\": %s.")
+				   : _("libvirt could not remove the interface %s from domain \"%s\": %s."),
+			    xml, domain, last_error());
+		return false;
+	}
+	return true;
+}
+
+GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	if (n < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), last_error());
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		g_autofree char *xml = virDomainGetXMLDesc(doms[i], 0);
+		g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
+		for (guint k = 0; nics && k < nics->len; k++) {
+			const vnet_nic *c = nics->pdata[k];
+			if (c->target && g_strcmp0(c->network, network) == 0 &&
+			    vnet_name_is_valid(c->target, VNET_IFNAME_MAX))
+				g_ptr_array_add(out, g_strdup(c->target));
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
 	return g_steal_pointer(&out);
 }

@@ -36,6 +36,19 @@ bool vnet_virt_undefine(vnet_virt *v, const char *name, GError **error);
 bool vnet_virt_start(vnet_virt *v, const char *name, GError **error);
 bool vnet_virt_destroy(vnet_virt *v, const char *name, GError **error);
 bool vnet_virt_set_autostart(vnet_virt *v, const char *name, bool on, GError **error);
+/* 1 on, 0 off, -1 unknown (no such network). */
+int vnet_virt_get_autostart(vnet_virt *v, const char *name);
+/* virNetworkUpdate() of one @section entry (VIR_NETWORK_SECTION_*): add last, or delete. */
+bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, const char *xml,
+		      unsigned flags, GError **error);
+/* Reconnect if libvirtd went away, so that a rollback can still be tried. */
+bool vnet_virt_ensure_alive(vnet_virt *v, GError **error);
+const char *vnet_virt_uri(vnet_virt *v);
+char *vnet_virt_domain_xml(vnet_virt *v, const char *domain, bool inactive, GError **error);
+bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, const char *xml,
+			     unsigned flags, GError **error);
+/* The taps of running domains' NICs on @network, to plug back after a restart. */
+GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error);
 /* "MAC ADDRESS HOSTNAME" lines. */
 GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error);
 

@@ -611,9 +611,16 @@ snapshot_host() {
 			echo "(libvirtd not running)"
 		fi
 		echo "=== ip -o link"
-		ip -o link | sed -E 's/\\ +/ /g'
+		# SNAPSHOT_NO_IFINDEX=1: a link made anew (a network a rollback
+		# started again) gets another index; compare the rest.
+		if [ -n "${SNAPSHOT_NO_IFINDEX:-}" ]; then
+			ip -o link | sed -E -e 's/\\ +/ /g' -e 's/^[0-9]+: //' -e 's/@if[0-9]+/@ifN/' | sort
+		else
+			ip -o link | sed -E 's/\\ +/ /g'
+		fi
 		echo "=== ip -o addr"
-		ip -o addr | sed -E -e 's/\\ +/ /g' -e 's/ (valid|preferred)_lft [^ ]+//g' -e 's/ tentative//'
+		ip -o addr | sed -E -e 's/\\ +/ /g' -e 's/ (valid|preferred)_lft [^ ]+//g' -e 's/ tentative//' \
+			-e "${SNAPSHOT_NO_IFINDEX:+s/^[0-9]+: //}" | { if [ -n "${SNAPSHOT_NO_IFINDEX:-}" ]; then sort; else cat; fi; }
 		echo "=== ip -o route"
 		ip -o route | sed -E 's/ expires [^ ]+//'
 		echo "=== ip -6 -o route"
@@ -622,6 +629,8 @@ snapshot_host() {
 		ip rule; ip -6 rule
 		echo "=== sysctl"
 		sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.ip_forward |^net\.ipv4\.conf\.[^.]+\.(forwarding|route_localnet|proxy_arp) |^net\.ipv6\.conf\.[^.]+\.forwarding ' | sort
+		echo "=== dnsmasq and radvd"
+		{ pgrep -a -x 'dnsmasq|radvd' || :; } | cut -d' ' -f2- | sort
 		echo "=== nft list ruleset"
 		nft list ruleset | sed -E -e 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/g' -e 's/ expires [^ ,}]+//g'
 	} >"$file" 2>&1

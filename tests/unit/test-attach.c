@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include <vnet/vnet.h>
-#include "attach.h"
+#include "netxml.h"
 
 static void check_invalid(const char *domain, const char *mac, const char *ip, const char *needle)
 {
@@ -69,7 +69,7 @@ static void test_carry_hosts(void **state)
 		"<host mac='52:54:00:00:00:02' name='old' ip='10.9.0.2'/>"
 		"<host mac='52:54:00:00:00:03' name='x&amp;y' ip='10.0.0.50'/>"
 		"</dhcp></ip></network>";
-	g_autofree char *out = vnet_attach_carry_hosts(new_xml, old_xml);
+	g_autofree char *out = vnet_netxml_carry_hosts(new_xml, old_xml);
 
 	(void)state;
 	assert_non_null(out);
@@ -95,12 +95,12 @@ static void test_carry_hosts_nothing(void **state)
 		"<host mac='52:54:00:00:00:01' name='dom' ip='10.0.0.2'/></dhcp></ip></network>";
 
 	(void)state;
-	assert_null(vnet_attach_carry_hosts(new_xml, no_hosts));
+	assert_null(vnet_netxml_carry_hosts(new_xml, no_hosts));
 	/* the new network has no DHCP: there is nowhere to carry them */
-	assert_null(vnet_attach_carry_hosts(no_dhcp, with_host));
-	assert_null(vnet_attach_carry_hosts(new_xml, "not xml"));
-	assert_null(vnet_attach_carry_hosts("<domain/>", with_host));
-	assert_null(vnet_attach_carry_hosts(new_xml, NULL));
+	assert_null(vnet_netxml_carry_hosts(no_dhcp, with_host));
+	assert_null(vnet_netxml_carry_hosts(new_xml, "not xml"));
+	assert_null(vnet_netxml_carry_hosts("<domain/>", with_host));
+	assert_null(vnet_netxml_carry_hosts(new_xml, NULL));
 }
 
 static void test_qemu_hook_other_events(void **state)

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "link.h"
+#include "netxml.h"
+#include "nft.h"
+#include "planner.h"
+#include "txn.h"
+#include "validate.h"
+#include "virt.h"
+#include "util.h"
+
+struct vnet_ctx {
+	vnet_virt *virt;
+	bool local;		/* libvirtd shares our kernel: we do the host side */
+	vnet_nft *nft;
+	vnet_exec exec;		/* the steps' backend: virt, nft, local */
+	char *journal;
+	int lock_fd;
+	guint confirm_timeout;	/* seconds an uplink takeover waits for confirm */
+	char *session_addr;	/* the address an admin's session reaches us on */
+};
+
+/* ---- lock ---- */
+
+bool vnet_ctx_lock(vnet_ctx *ctx, GError **error)
+{
+	const char *path = g_getenv("VNET_LOCK_PATH") ? g_getenv("VNET_LOCK_PATH") : VNET_LOCK_DEFAULT;
+	/* Bounded: a peer that holds the lock longer than this is stuck. */
+	const gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+	int fd;
+
+	if (ctx->lock_fd >= 0)
+		return true;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    _("Cannot open the lock file %s: %s."), path, g_strerror(errno));
+		return false;
+	}
+	/* flock dies with its holder, so a killed vnetctl leaves no stale lock. */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK || g_get_monotonic_time() > deadline) {
+			vnet_set_error(error, VNET_ERROR_FAILED,
+				    _("Another vnetctl has held the lock %s for two minutes; try again when it is done."),
+				    path);
+			close(fd);
+			return false;
+		}
+		g_usleep(50 * 1000);
+	}
+	ctx->lock_fd = fd;
+	return true;
+}
+
+void vnet_ctx_unlock(vnet_ctx *ctx)
+{
+	if (ctx->lock_fd >= 0) {
+		close(ctx->lock_fd);
+		ctx->lock_fd = -1;
+	}
+}
+
+/* ---- context ---- */
+
+vnet_ctx *vnet_ctx_new(const char *uri, GError **error)
+{
+	g_autoptr(vnet_virt) virt = vnet_virt_open(uri, error);
+	vnet_ctx *ctx;
+
+	if (!virt)
+		return NULL;
+	ctx = g_new0(vnet_ctx, 1);
+	ctx->local = vnet_virt_is_local(virt);
+	ctx->virt = g_steal_pointer(&virt);
+	ctx->lock_fd = -1;
+	ctx->confirm_timeout = 120;
+	if (!(ctx->nft = vnet_nft_new(error))) {
+		vnet_ctx_free(ctx);
+		return NULL;
+	}
+	ctx->exec = (vnet_exec){ .virt = ctx->virt, .nft = ctx->nft, .local = ctx->local };
+	ctx->journal = vnet_txn_journal_path();
+	return ctx;
+}
+
+void vnet_ctx_set_confirm_timeout(vnet_ctx *ctx, guint seconds)
+{
+	ctx->confirm_timeout = seconds;
+}
+
+void vnet_ctx_set_session_address(vnet_ctx *ctx, const char *addr)
+{
+	g_free(ctx->session_addr);
+	ctx->session_addr = g_strdup(addr);
+}
+
+vnet_ctx *vnet_ctx_new_offline(GError **error)
+{
+	vnet_ctx *ctx = g_new0(vnet_ctx, 1);
+
+	ctx->local = true;
+	ctx->lock_fd = -1;
+	ctx->confirm_timeout = 120;
+	if (!(ctx->nft = vnet_nft_new(error))) {
+		vnet_ctx_free(ctx);
+		return NULL;
+	}
+	ctx->exec = (vnet_exec){ .nft = ctx->nft, .local = true };
+	return ctx;
+}
+
+void vnet_ctx_free(vnet_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	vnet_ctx_unlock(ctx);
+	g_free(ctx->journal);
+	g_free(ctx->session_addr);
+	vnet_nft_free(ctx->nft);
+	vnet_virt_close(ctx->virt);
+	g_free(ctx);
+}
+
+vnet_virt *vnet_ctx_virt(vnet_ctx *ctx)
+{
+	return ctx->virt;
+}
+
+vnet_nft *vnet_ctx_nft(vnet_ctx *ctx)
+{
+	return ctx->nft;
+}
+
+bool vnet_ctx_is_local(vnet_ctx *ctx)
+{
+	return ctx->local;
+}
+
+vnet_host *vnet_ctx_read_host(vnet_ctx *ctx, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+
+	/* Over a remote URI our kernel is not the hypervisor's: only libvirt counts. */
+	if (ctx->local && (!vnet_link_read_host(host, error) || !vnet_link_read_listeners(host, error)))
+		return NULL;
+	if (ctx->virt && !vnet_virt_read_networks(ctx->virt, host, error))
+		return NULL;
+	return g_steal_pointer(&host);
+}
+
+static bool need_virt(vnet_ctx *ctx, GError **error)
+{
+	if (ctx->virt)
+		return true;
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		    _("This context has no libvirt connection; it can only plan."));
+	return false;
+}
+
+static const vnet_intent *host_intent(const vnet_host *host, const char *name)
+{
+	for (guint i = 0; i < host->intents->len; i++) {
+		const vnet_intent *o = host->intents->pdata[i];
+		if (g_strcmp0(o->name, name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* The guests named in DHCP host entries of the intent's NAT network. */
+static GHashTable *read_guests(vnet_ctx *ctx, const vnet_intent *in)
+{
+	g_autofree char *name = vnet_intent_network_name(in, 0);
+	g_autofree char *xml = ctx->virt ? vnet_virt_network_xml(ctx->virt, name, false, NULL) : NULL;
+	g_autoptr(vnet_netxml) facts = xml ? vnet_netxml_parse(xml, NULL) : NULL;
+
+	if (!facts)
+		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return g_hash_table_ref(facts->guests);
+}
+
+static bool intent_active(vnet_ctx *ctx, const vnet_intent *in)
+{
+	g_autofree char *name = vnet_intent_network_name(in, 0);
+
+	return ctx->virt && vnet_virt_network_active(ctx->virt, name);
+}
+
+bool vnet_ctx_begin(vnet_ctx *ctx, GError **error)
+{
+	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &ctx->exec, .journal = ctx->journal };
+	g_autofree char *what = NULL;
+
+	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
+		return false;
+	t.uri = vnet_virt_uri(ctx->virt);
+	if (!vnet_txn_recover(&t, &what, error)) {
+		vnet_ctx_unlock(ctx);
+		return false;
+	}
+	return true;
+}
+
+bool vnet_ctx_run(vnet_ctx *ctx, GPtrArray *plan, const char *what, GError **error)
+{
+	vnet_txn t = {
+		.ops = &vnet_exec_ops,
+		.backend = &ctx->exec,
+		.journal = ctx->journal,
+		.uri = ctx->virt ? vnet_virt_uri(ctx->virt) : "",
+		.what = what,
+	};
+
+	return vnet_txn_run(&t, plan, error);
+}
+
+/* What the planner needs to know of @in's libvirt networks; taps only for a restart. */
+static void read_state(vnet_ctx *ctx, const vnet_intent *in, vnet_plan_input *pi, bool taps)
+{
+	for (guint i = 0; i < vnet_intent_n_networks(in) && i < 2; i++) {
+		g_autofree char *name = vnet_intent_network_name(in, i);
+		vnet_net_state *st = &pi->net[i];
+		st->exists = vnet_virt_network_exists(ctx->virt, name);
+		st->active = st->exists && vnet_virt_network_active(ctx->virt, name);
+		st->xml = st->exists ? vnet_virt_network_xml(ctx->virt, name, true, NULL) : NULL;
+		st->taps = taps && st->active && ctx->local ? vnet_virt_network_taps(ctx->virt, name, NULL) : NULL;
+	}
+}
+
+static void clear_state(vnet_plan_input *pi)
+{
+	for (guint i = 0; i < 2; i++) {
+		g_free(pi->net[i].xml);
+		if (pi->net[i].taps)
+			g_ptr_array_unref(pi->net[i].taps);
+	}
+}
+
+/*
+ * Before a create: note what the LAN side will change (a bridge to make,
+ * the uplink's state to move), into the intent, so that <metadata> records
+ * it for delete; and whether the change could cut an admin off.
+ */
+static bool prepare_lan(vnet_ctx *ctx, vnet_intent *in, const vnet_host *host, GError **error)
+{
+	const char *br = vnet_planner_lan_bridge(in);
+
+	if (!br || !ctx->local)
+		return true;
+	in->bridge_created = !vnet_host_find_link(host, br);
+	if (!in->uplink)
+		return true;
+	vnet_uplink_state_free(in->uplink_saved);
+	if (!(in->uplink_saved = vnet_link_save(in->uplink, error)))
+		return false;
+	in->confirm_deadline = 0;
+	for (guint i = 0; i < host->routes->len; i++) {
+		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);
+		if (r->cidr.prefix == 0 && g_strcmp0(r->ifname, in->uplink) == 0)
+			in->confirm_deadline = 1;
+	}
+	for (guint i = 0; ctx->session_addr && i < in->uplink_saved->addrs->len; i++) {
+		g_autofree char *a = g_strdup(((vnet_saved_addr *)in->uplink_saved->addrs->pdata[i])->cidr);
+		*strchr(a, '/') = '\0';
+		if (g_strcmp0(a, ctx->session_addr) == 0)
+			in->confirm_deadline = 1;
+	}
+	if (in->confirm_deadline)
+		in->confirm_deadline = g_get_real_time() / G_USEC_PER_SEC + ctx->confirm_timeout;
+	return true;
+}
+
+static bool same_lan(const vnet_intent *a, const vnet_intent *b)
+{
+	return g_strcmp0(vnet_planner_lan_bridge(a), vnet_planner_lan_bridge(b)) == 0 &&
+	       g_strcmp0(a->uplink, b->uplink) == 0;
+}
+
+/* What the user left out of an intent that already exists stays as it is. */
+static void inherit(vnet_intent *in, const vnet_intent *old)
+{
+	if (in->mode != old->mode)
+		return;
+	if (!in->bridge)
+		in->bridge = g_strdup(old->bridge);
+	if (!in->lan_bridge)
+		in->lan_bridge = g_strdup(old->lan_bridge);
+	if (!in->has_subnet4 && old->has_subnet4) {
+		in->subnet4 = old->subnet4;
+		in->has_subnet4 = true;
+		in->gateway4 = old->gateway4;
+		in->has_gateway4 = old->has_gateway4;
+		in->dhcp_start = old->dhcp_start;
+		in->dhcp_end = old->dhcp_end;
+		in->has_range = old->has_range && in->dhcp;
+		in->guest = old->guest;
+		in->has_guest = old->has_guest;
+	}
+	/* The same LAN side: what vnetctl did to it stays recorded. */
+	if (same_lan(in, old)) {
+		in->bridge_created = old->bridge_created;
+		vnet_uplink_state_free(in->uplink_saved);
+		in->uplink_saved = old->uplink_saved ? vnet_uplink_state_copy(old->uplink_saved) : NULL;
+		in->confirm_deadline = old->confirm_deadline;
+	}
+	vnet_intent_refresh_strings(in);
+}
+
+static bool any_down(const vnet_plan_input *pi, const vnet_intent *in)
+{
+	for (guint i = 0; i < vnet_intent_n_networks(in) && i < 2; i++)
+		if (!pi->net[i].active)
+			return true;
+	return false;
+}
+
+static GHashTable *no_guests(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
+		    char **ret_plan, bool *ret_changed, GError **error)
+{
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	g_autoptr(vnet_intent) want = vnet_intent_copy(intent);
+	g_autofree char *what = NULL;
+	vnet_plan_input pi = { .local = ctx->local };
+	const vnet_intent *old = NULL;
+	bool dry = flags & VNET_APPLY_DRY_RUN;
+	bool ok = false, changed;
+
+	if (!dry && !vnet_ctx_begin(ctx, error))
+		return false;
+	if (!(host = vnet_ctx_read_host(ctx, error)))
+		goto out;
+	if (want->name)
+		old = host_intent(host, want->name);
+	if (old && (flags & VNET_APPLY_CREATE)) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			    _("Network \"%s\" already exists; change it with \"vnetctl apply\" or remove it with \"vnetctl delete %s\"."),
+			    want->name, want->name);
+		goto out;
+	}
+	if (old)
+		inherit(want, old);
+	if (!vnet_intent_complete(want, host, error) ||
+	    !vnet_intent_validate(want, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
+		goto out;
+	if ((!old || !same_lan(old, want)) && !prepare_lan(ctx, want, host, error))
+		goto out;
+
+	guests = old ? read_guests(ctx, old) : no_guests();
+	if (ctx->virt)
+		read_state(ctx, old ? old : want, &pi, old && vnet_planner_needs_restart(old, want));
+	pi.old = old;
+	pi.want = want;
+	pi.guests = guests;
+	plan = vnet_planner_plan(&pi);
+	changed = !old || !vnet_intent_equal(old, want) || any_down(&pi, want);
+	if (ret_plan)
+		*ret_plan = vnet_planner_describe(plan);
+	what = g_strdup_printf(old ? "apply %s" : "create %s", want->name);
+	ok = dry || vnet_ctx_run(ctx, plan, what, error);
+	if (ok) {
+		/* The caller's intent changes only when the change was made (or planned). */
+		vnet_intent *done = g_steal_pointer(&want);
+		vnet_intent_swap_contents(intent, done);
+		vnet_intent_free(done);
+		if (ret_changed)
+			*ret_changed = changed;
+	}
+out:
+	clear_state(&pi);
+	vnet_ctx_unlock(ctx);
+	return ok;
+}
+
+/* The managed intent @name of @host, or NULL with NOT_FOUND. */
+static const vnet_intent *find_managed(const vnet_host *host, const char *name, GError **error)
+{
+	const vnet_intent *in = host_intent(host, name);
+
+	if (!in)
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
+	return in;
+}
+
+static vnet_intent *get_locked(vnet_ctx *ctx, const char *name, vnet_host **ret_host, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_ctx_read_host(ctx, error);
+	const vnet_intent *in;
+
+	if (!host || !(in = find_managed(host, name, error)))
+		return NULL;
+	if (ret_host)
+		*ret_host = g_steal_pointer(&host);
+	return vnet_intent_copy(in);
+}
+
+bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	g_autofree char *what = g_strdup_printf("delete %s", name);
+	vnet_plan_input pi = { .local = ctx->local };
+	bool ok = false;
+
+	if (!vnet_ctx_begin(ctx, error))
+		return false;
+	if (!(in = get_locked(ctx, name, &host, error)))
+		goto out;
+	guests = read_guests(ctx, in);
+	read_state(ctx, in, &pi, false);
+	pi.old = in;
+	pi.guests = guests;
+	pi.drop_table = ctx->local && host->intents->len == 1 && vnet_nft_table_present(ctx->nft);
+	plan = vnet_planner_plan(&pi);
+	ok = vnet_ctx_run(ctx, plan, what, error);
+out:
+	clear_state(&pi);
+	vnet_ctx_unlock(ctx);
+	return ok;
+}
+
+static int intent_cmp(gconstpointer a, gconstpointer b)
+{
+	const vnet_intent *x = *(vnet_intent *const *)a, *y = *(vnet_intent *const *)b;
+
+	return g_strcmp0(x->name, y->name);
+}
+
+GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	GPtrArray *out;
+
+	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error))
+		return NULL;
+	out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_intent_free);
+	for (guint i = 0; i < host->intents->len; i++)
+		g_ptr_array_add(out, vnet_intent_copy(host->intents->pdata[i]));
+	g_ptr_array_sort(out, intent_cmp);
+	return out;
+}
+
+vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	const vnet_intent *in;
+
+	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error) ||
+	    !(in = find_managed(host, name, error)))
+		return NULL;
+	if (ret_active)
+		*ret_active = intent_active(ctx, in);
+	return vnet_intent_copy(in);
+}
+
+bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
+{
+	return intent_active(ctx, intent);
+}
+
+GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autofree char *net = NULL;
+
+	if (!in)
+		return NULL;
+	net = vnet_intent_network_name(in, 0);
+	if (!intent_active(ctx, in))
+		return g_ptr_array_new_with_free_func(g_free);
+	return vnet_virt_leases(ctx->virt, net, error);
+}
+
+bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
+		      unsigned flags, GError **error)
+{
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(vnet_intent) old = NULL, new = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	g_autofree char *what = g_strdup_printf("forward %s %s", add ? "add" : "remove", name);
+	vnet_plan_input pi = { .local = ctx->local };
+	bool ok = false;
+
+	if (!vnet_ctx_begin(ctx, error))
+		return false;
+	if (!(old = get_locked(ctx, name, &host, error)))
+		goto out;
+	new = vnet_intent_copy(old);
+	if (add ? !vnet_intent_add_forward(new, spec, error) : !vnet_intent_remove_forward(new, spec, error))
+		goto out;
+	if (add && !vnet_intent_validate(new, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
+		goto out;
+	guests = read_guests(ctx, old);
+	read_state(ctx, old, &pi, false);
+	pi.old = old;
+	pi.want = new;
+	pi.guests = guests;
+	plan = vnet_planner_plan(&pi);
+	ok = vnet_ctx_run(ctx, plan, what, error);
+out:
+	clear_state(&pi);
+	vnet_ctx_unlock(ctx);
+	return ok;
+}
+
+bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
+{
+	g_autoptr(GPtrArray) plan = vnet_plan_new();
+	g_autoptr(GPtrArray) intents = NULL;
+	guint count = 0;
+	bool ok;
+
+	if (!need_virt(ctx, error))
+		return false;
+	if (!ctx->local) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("restore changes this host's firewall, but the connection is to another host; run it there."));
+		return false;
+	}
+	if (!vnet_ctx_begin(ctx, error))
+		return false;
+	if (!(intents = vnet_ctx_list(ctx, error))) {
+		vnet_ctx_unlock(ctx);
+		return false;
+	}
+	for (guint i = 0; i < intents->len; i++) {
+		const vnet_intent *in = intents->pdata[i];
+		g_autoptr(GHashTable) guests = NULL;
+		if (!intent_active(ctx, in))
+			continue;
+		guests = read_guests(ctx, in);
+		if (vnet_mode_has_own_bridge(in->mode))
+			vnet_planner_host_side(plan, NULL, in, guests, true);
+		count++;
+	}
+	ok = vnet_ctx_run(ctx, plan, "restore", error);
+	vnet_ctx_unlock(ctx);
+	if (ok && ret_count)
+		*ret_count = count;
+	return ok;
+}
+
+bool vnet_ctx_confirm(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(GPtrArray) plan = vnet_plan_new();
+	g_autoptr(vnet_intent) old = NULL, new = NULL;
+	g_autofree char *what = g_strdup_printf("confirm %s", name);
+	bool ok = false;
+
+	if (!vnet_ctx_begin(ctx, error))
+		return false;
+	if (!(old = get_locked(ctx, name, NULL, error)))
+		goto out;
+	if (!old->confirm_deadline) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("Network \"%s\" has no change waiting for confirmation."), name);
+		goto out;
+	}
+	new = vnet_intent_copy(old);
+	new->confirm_deadline = 0;
+	for (guint i = 0; i < vnet_intent_n_networks(new); i++) {
+		g_autofree char *net = vnet_intent_network_name(new, i);
+		vnet_step *s = vnet_step_new(plan, VNET_STEP_DEFINE, net);
+		g_autofree char *xml = vnet_intent_network_xml(new, i, NULL);
+		s->prev_xml = vnet_virt_network_xml(ctx->virt, net, true, NULL);
+		/* The reservations that attach made stay. */
+		s->xml = s->prev_xml ? vnet_netxml_carry_hosts(xml, s->prev_xml) : NULL;
+		if (!s->xml)
+			s->xml = g_steal_pointer(&xml);
+	}
+	ok = vnet_ctx_run(ctx, plan, what, error);
+out:
+	vnet_ctx_unlock(ctx);
+	return ok;
+}
+
+bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, bool *ret_reverted, GError **error)
+{
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (ret_reverted)
+		*ret_reverted = false;
+	/* Under the lock, so that a confirm cannot slip in between. */
+	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
+		return false;
+	in = vnet_ctx_get(ctx, name, NULL, &local);
+	if (!in || !in->confirm_deadline) {
+		vnet_ctx_unlock(ctx);
+		return true;	/* gone, or confirmed: nothing to revert */
+	}
+	if (!vnet_ctx_delete(ctx, name, error))	/* releases the lock */
+		return false;
+	if (ret_reverted)
+		*ret_reverted = true;
+	return true;
+}
+

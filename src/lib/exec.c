@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+
+#include "exec.h"
+#include "brport.h"
+#include "link.h"
+#include "netxml.h"
+#include "nft.h"
+#include "virt.h"
+#include "util.h"
+
+/* ---- what undo reads back ---- */
+
+/* The value of attribute @name='…' in a one-element XML we wrote ourselves. */
+static char *attr_of(const char *xml, const char *name)
+{
+	g_autofree char *pat = g_strdup_printf(" %s='", name);
+	const char *p = xml ? strstr(xml, pat) : NULL, *e;
+
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	e = strchr(p, '\'');
+	return e ? g_ascii_strdown(p, e - p) : NULL;
+}
+
+/* Whether network @name has a DHCP host entry of @mac (persistent, or with @live the running one). */
+static bool host_present(vnet_virt *virt, const char *name, const char *mac, bool live)
+{
+	g_autofree char *xml = vnet_virt_network_xml(virt, name, !live, NULL);
+	g_autoptr(GPtrArray) hosts = xml ? vnet_netxml_hosts(xml) : NULL;
+
+	for (guint i = 0; hosts && i < hosts->len; i++)
+		if (g_strcmp0(((vnet_dhcp_host *)hosts->pdata[i])->mac, mac) == 0)
+			return true;
+	return false;
+}
+
+/* Whether domain @domain has a NIC of @mac (persistent, or with @live the running one). */
+static bool nic_present(vnet_virt *virt, const char *domain, const char *mac, bool live)
+{
+	g_autofree char *xml = vnet_virt_domain_xml(virt, domain, !live, NULL);
+	g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
+
+	for (guint i = 0; nics && i < nics->len; i++)
+		if (g_strcmp0(((vnet_nic *)nics->pdata[i])->mac, mac) == 0)
+			return true;
+	return false;
+}
+
+/* ---- a start that failed ---- */
+
+/* End the process in libvirt's pid file @path if it is @comm. */
+static void end_pidfile(const char *path, const char *comm)
+{
+	g_autofree char *text = NULL, *cpath = NULL, *ctext = NULL;
+	gint64 pid;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return;
+	pid = g_ascii_strtoll(text, NULL, 10);
+	if (pid <= 1)
+		return;
+	/* A pid file can outlive its process: kill only what still is dnsmasq. */
+	cpath = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/comm", pid);
+	if (g_file_get_contents(cpath, &ctext, NULL, NULL) && g_str_has_prefix(ctext, comm))
+		kill((pid_t)pid, SIGTERM);
+	g_unlink(path);
+}
+
+bool vnet_exec_clean_failed_start(const char *network, const char *bridge, bool bridge_was_new,
+				  GError **error)
+{
+	static const char *const dirs[] = { "/run/libvirt/network", "/var/run/libvirt/network" };
+
+	if (!vnet_name_is_valid(network, VNET_NAME_MAX))
+		return true;
+	for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		g_autofree char *dns = g_strdup_printf("%s/%s.pid", dirs[i], network);
+		g_autofree char *ra = g_strdup_printf("%s/%s-radvd.pid", dirs[i], network);
+		end_pidfile(dns, "dnsmasq");
+		end_pidfile(ra, "radvd");
+	}
+	if (bridge_was_new && bridge && vnet_link_exists(bridge))
+		return vnet_link_delete(bridge, error);
+	return true;
+}
+
+/* ---- prepare ---- */
+
+static bool exec_prepare(void *backend, vnet_step *s, GError **error)
+{
+	vnet_exec *x = backend;
+
+	switch (s->kind) {
+	case VNET_STEP_START:
+		if (x->local) {
+			s->prev_fwd[0] = vnet_link_get_forwarding(AF_INET);
+			s->prev_fwd[1] = vnet_link_get_forwarding(AF_INET6);
+			s->created = s->bridge && !vnet_link_exists(s->bridge);
+			/* The network hook may make our table during the start. */
+			s->prev = vnet_nft_table_present(x->nft);
+		}
+		return true;
+	case VNET_STEP_AUTOSTART:
+		s->prev = vnet_virt_get_autostart(x->virt, s->name);
+		return true;
+	case VNET_STEP_LOCALNET:
+		s->prev = vnet_bridge_get_route_localnet(s->bridge);
+		return true;
+	case VNET_STEP_NFT:
+		g_clear_pointer(&s->xml, g_free);
+		g_clear_pointer(&s->undo, g_free);
+		return vnet_nft_prepare(x->nft, s->old, s->old_guests, s->new, s->new_guests, s->exact,
+					&s->xml, &s->undo, &s->created, error);
+	default:
+		return true;
+	}
+}
+
+/* ---- run ---- */
+
+static bool port_hairpin(vnet_exec *x, const char *domain, const char *mac, GError **error)
+{
+	g_autofree char *xml = vnet_virt_domain_xml(x->virt, domain, false, error);
+	g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
+
+	if (!xml)
+		return false;
+	for (guint i = 0; nics && i < nics->len; i++) {
+		const vnet_nic *n = nics->pdata[i];
+		if (g_strcmp0(n->mac, mac) == 0 && n->target)
+			return vnet_brport_set_hairpin(n->target, true, error);
+	}
+	vnet_set_error(error, VNET_ERROR_FAILED,
+		       _("The running domain \"%s\" shows no tap device for its new interface %s, so hairpin cannot be set on it."),
+		       domain, mac);
+	return false;
+}
+
+static bool replug(const vnet_step *s, GError **error)
+{
+	g_auto(GStrv) taps = g_strsplit(s->xml ? s->xml : "", " ", -1);
+
+	for (guint i = 0; taps[i]; i++) {
+		if (!*taps[i] || !vnet_link_exists(taps[i]))
+			continue;	/* the guest stopped meanwhile */
+		if (!vnet_link_enslave(taps[i], s->bridge, error) ||
+		    (s->on && !vnet_brport_set_hairpin(taps[i], true, error)))
+			return false;
+	}
+	return true;
+}
+
+static bool run_nft(vnet_exec *x, vnet_step *s, GError **error)
+{
+	g_autoptr(GError) first = NULL;
+
+	if (vnet_nft_run(x->nft, s->xml, &first))
+		return true;
+	if (s->exact) {
+		g_propagate_error(error, g_steal_pointer(&first));
+		return false;
+	}
+	/*
+	 * The kernel is not what the old intent says (drift): read what it has
+	 * and converge exactly, with an undo that matches, journaled again.
+	 */
+	s->exact = true;
+	s->rejournal = true;
+	if (!exec_prepare(x, s, NULL) || !vnet_nft_run(x->nft, s->xml, NULL)) {
+		g_propagate_error(error, g_steal_pointer(&first));
+		return false;
+	}
+	return true;
+}
+
+static bool exec_run(void *backend, vnet_step *s, GError **error)
+{
+	vnet_exec *x = backend;
+
+	switch (s->kind) {
+	case VNET_STEP_DEFINE:
+		return vnet_virt_define(x->virt, s->xml, error);
+	case VNET_STEP_UNDEFINE:
+		return vnet_virt_undefine(x->virt, s->name, error);
+	case VNET_STEP_START:
+		return vnet_virt_start(x->virt, s->name, error);
+	case VNET_STEP_STOP:
+		return vnet_virt_destroy(x->virt, s->name, error);
+	case VNET_STEP_AUTOSTART:
+		return vnet_virt_set_autostart(x->virt, s->name, s->on, error);
+	case VNET_STEP_NFT:
+		return run_nft(x, s, error);
+	case VNET_STEP_LOCALNET:
+		/* Already so: nothing to write, nothing to undo (a read-only sysctl is fine). */
+		return s->prev == (int)s->on || vnet_bridge_set_route_localnet(s->bridge, s->on, error);
+	case VNET_STEP_HAIRPIN:
+		return !vnet_link_exists(s->bridge) || vnet_bridge_set_hairpin_all(s->bridge, error);
+	case VNET_STEP_BRIDGE_CREATE:
+		return vnet_link_bridge_create(s->bridge, s->xml, error);
+	case VNET_STEP_BRIDGE_DELETE:
+		return vnet_link_delete(s->bridge, error);
+	case VNET_STEP_TAKEOVER:
+		return vnet_link_takeover(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+	case VNET_STEP_GIVEBACK:
+		return vnet_link_giveback(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+	case VNET_STEP_TABLE_DROP:
+		return vnet_nft_delete_table(x->nft, error);
+	case VNET_STEP_DHCP_HOST:
+		return vnet_virt_update(x->virt, s->name, s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST, s->xml,
+					s->flags, error);
+	case VNET_STEP_DHCP_RANGE:
+		return vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_IP_DHCP_RANGE, s->prev_xml,
+					VIR_NETWORK_UPDATE_AFFECT_LIVE, error) &&
+		       vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_IP_DHCP_RANGE, s->xml,
+					VIR_NETWORK_UPDATE_AFFECT_LIVE, error);
+	case VNET_STEP_NIC:
+		return vnet_virt_domain_device(x->virt, s->domain, s->on, s->xml, s->flags, error);
+	case VNET_STEP_PORT_HAIRPIN:
+		return port_hairpin(x, s->domain, s->xml, error);
+	case VNET_STEP_REPLUG:
+		return replug(s, error);
+	case VNET_STEP_N_KINDS:
+		break;
+	}
+	return false;
+}
+
+/* ---- undo ---- */
+
+static bool undo_start(vnet_exec *x, const vnet_step *s, GError **error)
+{
+	if (vnet_virt_network_exists(x->virt, s->name) && !vnet_virt_destroy(x->virt, s->name, error))
+		return false;
+	if (!x->local)
+		return true;
+	if (!vnet_exec_clean_failed_start(s->name, s->bridge, s->created, error))
+		return false;
+	if (s->prev == 0 && vnet_nft_table_present(x->nft) && vnet_nft_table_empty(x->nft) &&
+	    !vnet_nft_delete_table(x->nft, error))
+		return false;
+	/* Forwarding that libvirt turned on for this start goes off again. */
+	if (s->prev_fwd[0] == 0 && vnet_link_get_forwarding(AF_INET) == 1 &&
+	    !vnet_link_set_forwarding(AF_INET, false, error))
+		return false;
+	return s->prev_fwd[1] != 0 || vnet_link_get_forwarding(AF_INET6) != 1 ||
+	       vnet_link_set_forwarding(AF_INET6, false, error);
+}
+
+static bool undo_nft(vnet_exec *x, const vnet_step *s, GError **error)
+{
+	bool present = vnet_nft_table_present(x->nft);
+
+	/* Our table went with a flush meanwhile: there is nothing of this step left. */
+	if (!present && s->created)
+		return true;
+	if (!vnet_nft_run(x->nft, s->undo, error))
+		return false;
+	return !s->created || !vnet_nft_table_empty(x->nft) || vnet_nft_delete_table(x->nft, error);
+}
+
+static bool undo_dhcp_host(vnet_exec *x, const vnet_step *s, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+	g_autofree char *mac = attr_of(s->xml, "mac");
+	bool live = !(s->flags & VIR_NETWORK_UPDATE_AFFECT_CONFIG);
+
+	if (vnet_virt_update(x->virt, s->name, !s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST, s->xml, s->flags, &e))
+		return true;
+	/* The step never ran (a crash before it), or ran only in part: fine. */
+	if (mac && host_present(x->virt, s->name, mac, live) == !s->on)
+		return true;
+	g_propagate_error(error, g_steal_pointer(&e));
+	return false;
+}
+
+static bool undo_nic(vnet_exec *x, const vnet_step *s, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+	g_autofree char *mac = attr_of(s->xml, "address");
+	bool live = !(s->flags & VIR_DOMAIN_AFFECT_CONFIG);
+
+	if (vnet_virt_domain_device(x->virt, s->domain, !s->on, s->xml, s->flags, &e))
+		return true;
+	if (mac && nic_present(x->virt, s->domain, mac, live) == !s->on)
+		return true;
+	g_propagate_error(error, g_steal_pointer(&e));
+	return false;
+}
+
+static bool undo_dhcp_range(vnet_exec *x, const vnet_step *s, GError **error)
+{
+	g_autofree char *live = vnet_virt_network_xml(x->virt, s->name, false, NULL);
+	g_autofree char *now = live ? vnet_netxml_dhcp_range(live) : NULL;
+
+	/* Both ranges exist when this step is planned; a half-done run lacks one. */
+	if (!live || !s->prev_xml || g_strcmp0(now, s->prev_xml) == 0)
+		return true;
+	return (!now || vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_IP_DHCP_RANGE, now,
+					 VIR_NETWORK_UPDATE_AFFECT_LIVE, error)) &&
+	       vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_IP_DHCP_RANGE, s->prev_xml,
+				VIR_NETWORK_UPDATE_AFFECT_LIVE, error);
+}
+
+static bool needs_virt(vnet_step_kind kind)
+{
+	switch (kind) {
+	case VNET_STEP_DEFINE:
+	case VNET_STEP_UNDEFINE:
+	case VNET_STEP_START:
+	case VNET_STEP_STOP:
+	case VNET_STEP_AUTOSTART:
+	case VNET_STEP_DHCP_HOST:
+	case VNET_STEP_DHCP_RANGE:
+	case VNET_STEP_NIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool exec_undo(void *backend, const vnet_step *s, GError **error)
+{
+	vnet_exec *x = backend;
+
+	/* libvirtd restarted under us: a new connection may still roll back. */
+	if (needs_virt(s->kind) && (!x->virt || !vnet_virt_ensure_alive(x->virt, error)))
+		return false;
+	switch (s->kind) {
+	case VNET_STEP_DEFINE:
+		if (s->prev_xml)
+			return vnet_virt_define(x->virt, s->prev_xml, error);
+		return !vnet_virt_network_exists(x->virt, s->name) || vnet_virt_undefine(x->virt, s->name, error);
+	case VNET_STEP_UNDEFINE:
+		return vnet_virt_network_exists(x->virt, s->name) || vnet_virt_define(x->virt, s->prev_xml, error);
+	case VNET_STEP_START:
+		return undo_start(x, s, error);
+	case VNET_STEP_STOP:
+		return !vnet_virt_network_exists(x->virt, s->name) || vnet_virt_start(x->virt, s->name, error);
+	case VNET_STEP_AUTOSTART:
+		return s->prev < 0 || !vnet_virt_network_exists(x->virt, s->name) ||
+		       vnet_virt_set_autostart(x->virt, s->name, s->prev == 1, error);
+	case VNET_STEP_NFT:
+		return undo_nft(x, s, error);
+	case VNET_STEP_LOCALNET:
+		return s->prev < 0 || !vnet_link_exists(s->bridge) ||
+		       vnet_bridge_get_route_localnet(s->bridge) == s->prev ||
+		       vnet_bridge_set_route_localnet(s->bridge, s->prev == 1, error);
+	case VNET_STEP_BRIDGE_CREATE:
+		return vnet_link_delete(s->bridge, error);
+	case VNET_STEP_BRIDGE_DELETE:
+		return vnet_link_exists(s->bridge) || vnet_link_bridge_create(s->bridge, s->xml, error);
+	case VNET_STEP_TAKEOVER:
+		return vnet_link_giveback(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+	case VNET_STEP_GIVEBACK:
+		return vnet_link_takeover(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+	case VNET_STEP_TABLE_DROP:
+		return vnet_nft_ensure_table(x->nft, error);
+	case VNET_STEP_DHCP_HOST:
+		return undo_dhcp_host(x, s, error);
+	case VNET_STEP_DHCP_RANGE:
+		return undo_dhcp_range(x, s, error);
+	case VNET_STEP_NIC:
+		return undo_nic(x, s, error);
+	case VNET_STEP_HAIRPIN:
+	case VNET_STEP_PORT_HAIRPIN:
+	case VNET_STEP_REPLUG:
+		return true;	/* the ports are the guests' */
+	case VNET_STEP_N_KINDS:
+		break;
+	}
+	return false;
+}
+
+static bool exec_partial(const vnet_step *s)
+{
+	return s->kind == VNET_STEP_START || s->kind == VNET_STEP_TAKEOVER ||
+	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE;
+}
+
+const vnet_txn_ops vnet_exec_ops = {
+	.prepare = exec_prepare,
+	.run = exec_run,
+	.undo = exec_undo,
+	.partial = exec_partial,
+};

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "planner.h"
+#include "netxml.h"
+#include "nft.h"
+#include "util.h"
+
+const char *vnet_planner_lan_bridge(const vnet_intent *in)
+{
+	switch (in->mode) {
+	case VNET_MODE_BRIDGED:
+		return in->bridge;
+	case VNET_MODE_HYBRID:
+		return in->lan_bridge;
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		return NULL;
+	}
+	return NULL;
+}
+
+static bool same_lan(const vnet_intent *a, const vnet_intent *b)
+{
+	return g_strcmp0(vnet_planner_lan_bridge(a), vnet_planner_lan_bridge(b)) == 0 &&
+	       g_strcmp0(a->uplink, b->uplink) == 0;
+}
+
+/* @in with what libvirt can change live set to @ref's. */
+static vnet_intent *without_live_fields(const vnet_intent *in, const vnet_intent *ref)
+{
+	vnet_intent *c = vnet_intent_copy(in);
+
+	g_ptr_array_set_size(c->forwards, 0);
+	c->autostart = ref->autostart;
+	c->has_guest = ref->has_guest;
+	c->guest = ref->guest;
+	if (c->dhcp && ref->dhcp) {
+		c->has_range = ref->has_range;
+		c->dhcp_start = ref->dhcp_start;
+		c->dhcp_end = ref->dhcp_end;
+	}
+	return c;
+}
+
+bool vnet_planner_needs_restart(const vnet_intent *old, const vnet_intent *want)
+{
+	g_autoptr(vnet_intent) a = NULL, b = NULL;
+
+	if (!old || !want)
+		return false;
+	a = without_live_fields(old, want);
+	b = without_live_fields(want, want);
+	return !vnet_intent_equal(a, b);
+}
+
+static bool range_differs(const vnet_intent *a, const vnet_intent *b)
+{
+	return a->has_range != b->has_range ||
+	       (a->has_range && (!vnet_addr_equal(&a->dhcp_start, &b->dhcp_start) ||
+				 !vnet_addr_equal(&a->dhcp_end, &b->dhcp_end)));
+}
+
+/* Whether @a and @b want other elements: forwards, the default guest. */
+static bool elements_differ(const vnet_intent *a, const vnet_intent *b)
+{
+	g_autoptr(vnet_intent) ca = vnet_intent_copy(a);
+
+	ca->autostart = b->autostart;
+	ca->has_range = b->has_range;
+	ca->dhcp_start = b->dhcp_start;
+	ca->dhcp_end = b->dhcp_end;
+	return !vnet_intent_equal(ca, b);
+}
+
+/* ---- pieces ---- */
+
+static vnet_step *add(GPtrArray *plan, vnet_step_kind kind, const char *name)
+{
+	return vnet_step_new(plan, kind, name);
+}
+
+static void nft_step(GPtrArray *plan, GHashTable *guests, const vnet_intent *old,
+		     const vnet_intent *new, bool exact)
+{
+	vnet_step *s = add(plan, VNET_STEP_NFT, NULL);
+
+	s->old = old ? vnet_intent_copy(old) : NULL;
+	s->new = new ? vnet_intent_copy(new) : NULL;
+	s->old_guests = g_hash_table_ref(guests);
+	s->new_guests = g_hash_table_ref(guests);
+	s->exact = exact;
+}
+
+
+void vnet_planner_host_side(GPtrArray *plan, const vnet_intent *old, const vnet_intent *new,
+			    GHashTable *guests, bool exact)
+{
+	vnet_step *s;
+
+	nft_step(plan, guests, old, new, exact);
+	if (!new)
+		return;
+	if (new->mode != VNET_MODE_ISOLATED) {
+		s = add(plan, VNET_STEP_LOCALNET, NULL);
+		s->bridge = g_strdup(new->bridge);
+		s->on = true;
+	}
+	s = add(plan, VNET_STEP_HAIRPIN, NULL);
+	s->bridge = g_strdup(new->bridge);
+}
+
+/* The host side of a running network: elements, localhost, hairpin. */
+static void host_side_up(GPtrArray *plan, const vnet_plan_input *in, const vnet_intent *old,
+			 const vnet_intent *new, bool exact)
+{
+	if (!in->local || !vnet_mode_has_own_bridge(new->mode))
+		return;		/* remote: the hook there; bridged: the LAN's business */
+	vnet_planner_host_side(plan, old, new, in->guests, exact);
+}
+
+static void lan_up(GPtrArray *plan, const vnet_intent *in)
+{
+	const char *br = vnet_planner_lan_bridge(in);
+	vnet_step *s;
+
+	if (!br)
+		return;
+	if (in->bridge_created) {
+		s = add(plan, VNET_STEP_BRIDGE_CREATE, NULL);
+		s->bridge = g_strdup(br);
+		/* The uplink's MAC: the LAN's DHCP server and switches see the same host. */
+		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
+	}
+	if (in->uplink && in->uplink_saved) {
+		s = add(plan, VNET_STEP_TAKEOVER, NULL);
+		s->bridge = g_strdup(br);
+		s->new = vnet_intent_copy(in);
+	}
+}
+
+static void lan_down(GPtrArray *plan, const vnet_intent *in)
+{
+	const char *br = vnet_planner_lan_bridge(in);
+	vnet_step *s;
+
+	if (!br)
+		return;
+	if (in->uplink && in->uplink_saved) {
+		s = add(plan, VNET_STEP_GIVEBACK, NULL);
+		s->bridge = g_strdup(br);
+		s->new = vnet_intent_copy(in);
+	}
+	if (in->bridge_created) {
+		s = add(plan, VNET_STEP_BRIDGE_DELETE, NULL);
+		s->bridge = g_strdup(br);
+		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
+	}
+}
+
+/* The bridge libvirt makes for network @i of @in (NULL for a LAN bridge not ours). */
+static const char *own_bridge(const vnet_intent *in, guint i)
+{
+	return i == 0 && vnet_mode_has_own_bridge(in->mode) ? in->bridge : NULL;
+}
+
+static void define_step(GPtrArray *plan, const vnet_intent *want, guint i, const char *prev_xml)
+{
+	g_autofree char *name = vnet_intent_network_name(want, i);
+	g_autofree char *xml = vnet_intent_network_xml(want, i, NULL);
+	/* A redefinition keeps the DHCP reservations that attach made. */
+	g_autofree char *carried = prev_xml ? vnet_netxml_carry_hosts(xml, prev_xml) : NULL;
+	vnet_step *s;
+
+	if (prev_xml && g_strcmp0(carried ? carried : xml, prev_xml) == 0)
+		return;
+	s = add(plan, VNET_STEP_DEFINE, name);
+	s->xml = carried ? g_steal_pointer(&carried) : g_steal_pointer(&xml);
+	s->prev_xml = g_strdup(prev_xml);
+}
+
+static void start_step(GPtrArray *plan, const vnet_intent *want, guint i)
+{
+	g_autofree char *name = vnet_intent_network_name(want, i);
+	vnet_step *s = add(plan, VNET_STEP_START, name);
+
+	s->bridge = g_strdup(own_bridge(want, i));
+}
+
+static void plan_create(GPtrArray *plan, const vnet_plan_input *in, bool lan)
+{
+	const vnet_intent *want = in->want;
+
+	if (in->local && lan)
+		lan_up(plan, want);
+	for (guint i = 0; i < vnet_intent_n_networks(want); i++) {
+		g_autofree char *name = vnet_intent_network_name(want, i);
+		vnet_step *s;
+		define_step(plan, want, i, NULL);
+		if (want->autostart) {
+			s = add(plan, VNET_STEP_AUTOSTART, name);
+			s->on = true;
+		}
+		start_step(plan, want, i);
+	}
+	host_side_up(plan, in, NULL, want, true);
+}
+
+static void plan_remove(GPtrArray *plan, const vnet_plan_input *in, bool lan)
+{
+	const vnet_intent *old = in->old;
+
+	if (in->local && in->net[0].active && vnet_mode_has_own_bridge(old->mode))
+		nft_step(plan, in->guests, old, NULL, true);
+	for (guint i = 0; i < vnet_intent_n_networks(old) && i < 2; i++) {
+		g_autofree char *name = vnet_intent_network_name(old, i);
+		vnet_step *s;
+		if (!in->net[i].exists)
+			continue;
+		if (in->net[i].active)
+			add(plan, VNET_STEP_STOP, name);
+		s = add(plan, VNET_STEP_UNDEFINE, name);
+		s->prev_xml = g_strdup(in->net[i].xml);
+	}
+	if (in->local && lan)
+		lan_down(plan, old);
+	if (in->local && in->drop_table)
+		add(plan, VNET_STEP_TABLE_DROP, NULL);
+}
+
+/* Stop, start, plug the running guests' taps back in, then the host side. */
+static void plan_restart(GPtrArray *plan, const vnet_plan_input *in)
+{
+	const vnet_intent *old = in->old, *want = in->want;
+
+	for (guint i = 0; i < vnet_intent_n_networks(want) && i < 2; i++) {
+		g_autofree char *name = vnet_intent_network_name(want, i);
+		vnet_step *s;
+		if (!in->net[i].active)
+			continue;
+		add(plan, VNET_STEP_STOP, name);
+		start_step(plan, want, i);
+		if (in->local && in->net[i].taps && in->net[i].taps->len) {
+			s = add(plan, VNET_STEP_REPLUG, name);
+			s->bridge = g_strdup(i == 0 ? want->bridge : vnet_planner_lan_bridge(want));
+			s->xml = g_strjoinv(" ", (char **)in->net[i].taps->pdata);
+			s->on = i == 0 && vnet_mode_has_forwards(want->mode);
+		}
+	}
+	if (in->net[0].active)
+		host_side_up(plan, in, old, want, true);
+}
+
+static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
+{
+	const vnet_intent *old = in->old, *want = in->want;
+	guint n = vnet_intent_n_networks(want);
+	bool restart = vnet_planner_needs_restart(old, want);
+
+	for (guint i = 0; i < n && i < 2; i++)
+		define_step(plan, want, i, in->net[i].xml);
+	if (old->autostart != want->autostart) {
+		for (guint i = 0; i < n; i++) {
+			g_autofree char *name = vnet_intent_network_name(want, i);
+			add(plan, VNET_STEP_AUTOSTART, name)->on = want->autostart;
+		}
+	}
+	if (restart) {
+		plan_restart(plan, in);
+		return;
+	}
+	if (in->net[0].active && range_differs(old, want) && old->has_range && want->has_range) {
+		g_autofree char *name = vnet_intent_network_name(want, 0);
+		g_autofree char *s_old = vnet_addr_format(&old->dhcp_start), *e_old = vnet_addr_format(&old->dhcp_end);
+		g_autofree char *s_new = vnet_addr_format(&want->dhcp_start), *e_new = vnet_addr_format(&want->dhcp_end);
+		vnet_step *s = add(plan, VNET_STEP_DHCP_RANGE, name);
+		s->prev_xml = g_strdup_printf("<range start='%s' end='%s'/>", s_old, e_old);
+		s->xml = g_strdup_printf("<range start='%s' end='%s'/>", s_new, e_new);
+	}
+	/* A network that is down comes up; one that runs gets its elements changed. */
+	for (guint i = 0; i < n && i < 2; i++)
+		if (in->net[i].exists && !in->net[i].active)
+			start_step(plan, want, i);
+	if (!in->net[0].active)
+		host_side_up(plan, in, NULL, want, true);
+	else if (in->local && vnet_mode_has_own_bridge(want->mode) && elements_differ(old, want))
+		nft_step(plan, in->guests, old, want, false);
+}
+
+/* The same intent again: start what is down, put back what the kernel lost. */
+static void plan_converged(GPtrArray *plan, const vnet_plan_input *in)
+{
+	const vnet_intent *want = in->want;
+	guint n = vnet_intent_n_networks(want);
+
+	for (guint i = 0; i < n && i < 2; i++) {
+		if (!in->net[i].exists)
+			define_step(plan, want, i, NULL);
+		if (!in->net[i].active)
+			start_step(plan, want, i);
+	}
+	host_side_up(plan, in, NULL, want, true);
+}
+
+GPtrArray *vnet_planner_plan(const vnet_plan_input *in)
+{
+	GPtrArray *plan = vnet_plan_new();
+
+	if (!in->old && in->want)
+		plan_create(plan, in, true);
+	else if (in->old && !in->want)
+		plan_remove(plan, in, true);
+	else if (in->old && in->want && vnet_intent_equal(in->old, in->want))
+		plan_converged(plan, in);
+	else if (in->old && in->want && !same_lan(in->old, in->want)) {
+		/* Another uplink or LAN bridge: the LAN side is replaced, the rest with it. */
+		plan_remove(plan, in, true);
+		plan_create(plan, in, true);
+	} else if (in->old && in->want)
+		plan_update(plan, in);
+	return plan;
+}
+
+/* ---- describing ---- */
+
+static char *describe(const vnet_step *s)
+{
+	switch (s->kind) {
+	case VNET_STEP_DEFINE:
+		return g_strdup_printf(s->prev_xml ? _("redefine libvirt network %s") : _("define libvirt network %s"), s->name);
+	case VNET_STEP_UNDEFINE:
+		return g_strdup_printf(_("undefine libvirt network %s"), s->name);
+	case VNET_STEP_START:
+		return g_strdup_printf(_("start libvirt network %s"), s->name);
+	case VNET_STEP_STOP:
+		return g_strdup_printf(_("stop libvirt network %s"), s->name);
+	case VNET_STEP_AUTOSTART:
+		return g_strdup_printf(s->on ? _("mark libvirt network %s to start at boot")
+					     : _("mark libvirt network %s not to start at boot"), s->name);
+	case VNET_STEP_NFT: {
+		g_autofree char *cmds = NULL, *undo = NULL;
+		vnet_nft_prepare(NULL, s->old, s->old_guests, s->new, s->new_guests, false, &cmds, &undo, NULL, NULL);
+		return g_strdup_printf(_("nftables, one transaction:\n%s"), cmds && *cmds ? cmds : _("(nothing to change)\n"));
+	}
+	case VNET_STEP_LOCALNET:
+		return g_strdup_printf(_("set route_localnet on bridge %s"), s->bridge);
+	case VNET_STEP_HAIRPIN:
+		return g_strdup_printf(_("set hairpin on the ports of bridge %s"), s->bridge);
+	case VNET_STEP_BRIDGE_CREATE:
+		return g_strdup_printf(_("create bridge %s"), s->bridge);
+	case VNET_STEP_BRIDGE_DELETE:
+		return g_strdup_printf(_("delete bridge %s"), s->bridge);
+	case VNET_STEP_TAKEOVER:
+		return g_strdup_printf(_("move uplink %s with its addresses and routes into bridge %s"),
+				       s->new->uplink, s->bridge);
+	case VNET_STEP_GIVEBACK:
+		return g_strdup_printf(_("give uplink %s its addresses and routes back from bridge %s"),
+				       s->new->uplink, s->bridge);
+	case VNET_STEP_TABLE_DROP:
+		return g_strdup(_("remove the nftables table inet vnetctl: no network of vnetctl is left"));
+	case VNET_STEP_DHCP_HOST:
+		return g_strdup_printf(s->on ? _("add the DHCP host entry %s to libvirt network %s")
+					     : _("remove the DHCP host entry %s from libvirt network %s"), s->xml, s->name);
+	case VNET_STEP_DHCP_RANGE:
+		return g_strdup_printf(_("change the DHCP range of running libvirt network %s to %s"), s->name, s->xml);
+	case VNET_STEP_NIC:
+		return g_strdup_printf(s->on ? _("add an interface to domain %s") : _("remove an interface from domain %s"),
+				       s->domain);
+	case VNET_STEP_PORT_HAIRPIN:
+		return g_strdup_printf(_("set hairpin on the tap of domain %s"), s->domain);
+	case VNET_STEP_REPLUG:
+		return g_strdup_printf(_("plug the running guests' taps (%s) back into bridge %s"), s->xml, s->bridge);
+	case VNET_STEP_N_KINDS:
+		break;
+	}
+	return g_strdup("?");
+}
+
+char *vnet_planner_describe(GPtrArray *plan)
+{
+	GString *out = g_string_new(NULL);
+	bool restart = false;
+
+	for (guint i = 0; i < plan->len; i++) {
+		const vnet_step *s = plan->pdata[i];
+		g_autofree char *d = describe(s);
+		g_string_append_printf(out, "%u. %s%s", i + 1, d, g_str_has_suffix(d, "\n") ? "" : "\n");
+		if (s->kind == VNET_STEP_STOP && i + 1 < plan->len &&
+		    ((vnet_step *)plan->pdata[i + 1])->kind == VNET_STEP_START)
+			restart = true;
+	}
+	if (restart)
+		g_string_append(out, _("This restarts the network: its guests lose connectivity for a moment.\n"));
+	return g_string_free(out, FALSE);
+}
