@@ -9,6 +9,11 @@
 # Prints one table; each vnetctl figure stands beside its baseline measured in
 # the same run, with the ratio and the target.  See bench/README.
 #
+#     bench/run.sh validate [RUNS]     vnet_intent_validate() on 10, 10,000
+#                                      and 65,535 forwards beside the old
+#                                      pairwise checks (about 45 s per run of
+#                                      RUNS, default 3; no root, no sandbox)
+#
 # Knobs (environment): B (build dir, default /tmp/b), BENCH_SECONDS (one
 # connection-rate trial, default 2), BENCH_ROUNDS (trials per scenario,
 # default 5), BENCH_REPS (repetitions of each add-one timing, default 21),
@@ -31,12 +36,17 @@ N_BIG=10000
 N_HUGE=50000
 
 if [ "${VNET_SANDBOX:-}" != 1 ]; then
-	# outside the sandbox: build the two programs first (out of tree, into $O)
+	# outside the sandbox: build the programs first (out of tree, into $O)
 	[ -e "$B/.libs/libvnet-internal.a" ] || {
 		echo "bench/run.sh: $B/.libs/libvnet-internal.a is missing: build the tree first (make -C $B)" >&2
 		exit 1
 	}
 	make -s -C "$BENCH_DIR" B="$B" O="$O" >&2
+	if [ "${1:-}" = validate ]; then
+		# user space only: the library's own answers are checked first
+		"$O/validate-bench" check 20000
+		exec "$O/validate-bench" "${2:-3}"
+	fi
 fi
 
 # shellcheck disable=SC2034 # read by lib.sh

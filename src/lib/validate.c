@@ -243,6 +243,220 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	return true;
 }
 
+/* ---- the host ports that forwards and listeners hold ---- */
+
+/*
+ * An index of host sides that answers vnet_forward_clashes() against a whole
+ * set at once.  A forward on every address of its family clashes with any
+ * forward of that family and protocol whose ports overlap its own; one bound
+ * to an address clashes with those on every address and with those bound to
+ * the same address.  So the index keeps, per family and protocol, the ports
+ * of every entry (HELD_ALL) and of the unbound ones (HELD_ANY), and per bound
+ * address the ports bound to it (HELD_ADDR).  Each set of ports is a GTree of
+ * disjoint, merged intervals: a range is one interval however wide, and an
+ * insertion or a lookup costs O(log n).  The index only says whether there
+ * is a clash; the caller then finds the pair to name by a scan, once, so the
+ * message is the one a pairwise loop would give.  Few forwards are compared
+ * pairwise (index_pays()).
+ */
+typedef enum held_kind {
+	HELD_ALL,
+	HELD_ANY,
+	HELD_ADDR,
+} held_kind;
+
+typedef struct held_key {
+	int family;		/* the forward's (or listener's) family */
+	held_kind kind;
+	vnet_proto proto;
+	int addr_family;	/* HELD_ADDR: the bound address, else 0 */
+	guint8 addr[16];
+} held_key;
+
+typedef struct port_span {
+	guint lo, hi;
+} port_span;
+
+static guint held_key_hash(gconstpointer p)
+{
+	const held_key *k = p;
+	guint32 w[4], h = (guint32)k->family * 31u + (guint32)k->kind * 7u + (guint32)k->proto;
+
+	memcpy(w, k->addr, sizeof(w));
+	for (size_t i = 0; i < G_N_ELEMENTS(w); i++)
+		h = (h ^ w[i]) * 16777619u;	/* FNV-1a, a word at a time */
+	return h;
+}
+
+static gboolean held_key_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(held_key)) == 0;
+}
+
+static GHashTable *held_new(void)
+{
+	return g_hash_table_new_full(held_key_hash, held_key_equal, g_free,
+				     (GDestroyNotify)g_tree_unref);
+}
+
+static held_key held_key_of(int family, held_kind kind, vnet_proto proto, const vnet_addr *addr)
+{
+	held_key k;
+
+	memset(&k, 0, sizeof(k));	/* the padding too: the key is hashed as bytes */
+	k.family = family;
+	k.kind = kind;
+	k.proto = proto;
+	if (kind == HELD_ADDR) {
+		k.addr_family = addr->family;
+		memcpy(k.addr, addr->b, vnet_addr_bits(addr->family) / 8);
+	}
+	return k;
+}
+
+static gint span_cmp(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	const port_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* For g_tree_search_node(): 0 for a span that overlaps the span @q. */
+static gint span_search(gconstpointer node, gconstpointer q)
+{
+	const port_span *n = node, *s = q;
+
+	if (n->lo > s->hi)
+		return -1;
+	return n->hi < s->lo ? 1 : 0;
+}
+
+static bool spans_overlap(GTree *t, guint lo, guint hi)
+{
+	port_span q = { lo, hi };
+
+	return t && g_tree_search_node(t, span_search, &q) != NULL;
+}
+
+/* Add @lo..@hi to a set, merged with the spans it overlaps or touches. */
+static void spans_add(GHashTable *held, const held_key *key, guint lo, guint hi)
+{
+	GTree *t = g_hash_table_lookup(held, key);
+	port_span *s;
+	GTreeNode *n;
+
+	if (!t) {
+		t = g_tree_new_full(span_cmp, NULL, g_free, NULL);
+		g_hash_table_insert(held, g_memdup2(key, sizeof(*key)), t);
+	}
+	for (;;) {
+		port_span q = { lo > 0 ? lo - 1 : 0, hi + 1 };
+		const port_span *o;
+
+		n = g_tree_search_node(t, span_search, &q);
+		if (!n)
+			break;
+		o = g_tree_node_key(n);
+		lo = MIN(lo, o->lo);
+		hi = MAX(hi, o->hi);
+		g_tree_remove(t, o);
+	}
+	s = g_new(port_span, 1);
+	*s = (port_span){ lo, hi };
+	g_tree_insert(t, s, s);
+}
+
+/* Hold @lo..@hi/@proto of @family on @addr, or on every address if @addr is NULL. */
+static void held_add(GHashTable *held, int family, vnet_proto proto, const vnet_addr *addr,
+		     guint lo, guint hi)
+{
+	held_key all = held_key_of(family, HELD_ALL, proto, NULL);
+	held_key one = held_key_of(family, addr ? HELD_ADDR : HELD_ANY, proto, addr);
+
+	spans_add(held, &all, lo, hi);
+	spans_add(held, &one, lo, hi);
+}
+
+/* Whether something held clashes with @lo..@hi/@proto of @family on @addr (NULL: every address). */
+static bool held_clashes(GHashTable *held, int family, vnet_proto proto, const vnet_addr *addr,
+			 guint lo, guint hi)
+{
+	held_key k;
+
+	if (!addr) {
+		k = held_key_of(family, HELD_ALL, proto, NULL);
+		return spans_overlap(g_hash_table_lookup(held, &k), lo, hi);
+	}
+	k = held_key_of(family, HELD_ANY, proto, NULL);
+	if (spans_overlap(g_hash_table_lookup(held, &k), lo, hi))
+		return true;
+	k = held_key_of(family, HELD_ADDR, proto, addr);
+	return spans_overlap(g_hash_table_lookup(held, &k), lo, hi);
+}
+
+static void held_add_forward(GHashTable *held, const vnet_forward *f)
+{
+	held_add(held, f->family, f->proto, f->has_host_addr ? &f->host_addr : NULL,
+		 f->host_port, f->host_port_end);
+}
+
+/* Whether vnet_forward_clashes(@f, g) for some forward g held. */
+static bool held_clashes_forward(GHashTable *held, const vnet_forward *f)
+{
+	return held_clashes(held, f->family, f->proto, f->has_host_addr ? &f->host_addr : NULL,
+			    f->host_port, f->host_port_end);
+}
+
+/*
+ * A listener without an address holds its port on every address of both
+ * families; one with an address (of its own family) holds it there only.
+ */
+static void held_add_listener(GHashTable *held, const vnet_host_listener *l)
+{
+	if (l->port > G_MAXUINT16)
+		return;		/* no forward's port */
+	if (l->has_addr) {
+		held_add(held, l->addr.family, l->proto, &l->addr, l->port, l->port);
+	} else {
+		held_add(held, AF_INET, l->proto, NULL, l->port, l->port);
+		held_add(held, AF_INET6, l->proto, NULL, l->port, l->port);
+	}
+}
+
+static bool listener_clashes(const vnet_host_listener *l, const vnet_forward *f)
+{
+	bool addr_clash = !l->has_addr || !f->has_host_addr || vnet_addr_equal(&l->addr, &f->host_addr);
+
+	return l->proto == f->proto && l->port >= f->host_port && l->port <= f->host_port_end &&
+	       addr_clash && (!l->has_addr || l->addr.family == f->family);
+}
+
+/*
+ * Whether building an index of @entries pays off over comparing @pairs
+ * pairs: an entry costs some 30 times a vnet_forward_clashes() call, so a
+ * few forwards are compared pairwise as before.  Both ways find the same
+ * first clash.
+ */
+static bool index_pays(guint64 pairs, guint64 entries)
+{
+	return pairs > 32 * entries;
+}
+
+/* Whether @f may clash with what @held holds; without an index, it may. */
+static bool may_clash(GHashTable *held, const vnet_forward *f)
+{
+	return !held || held_clashes_forward(held, f);
+}
+
+/* The first of the first @n forwards of @forwards that @f clashes with, or NULL. */
+static const vnet_forward *first_clash(const GPtrArray *forwards, guint n, const vnet_forward *f)
+{
+	for (guint j = 0; j < n; j++)
+		if (vnet_forward_clashes(f, forwards->pdata[j]))
+			return forwards->pdata[j];
+	return NULL;
+}
+
 /* ---- validation ---- */
 
 static bool check_subnet_self(const vnet_intent *in, GError **error)
@@ -329,6 +543,10 @@ static bool check_subnet6_self(const vnet_intent *in, GError **error)
 
 static bool check_forwards_self(const vnet_intent *in, GError **error)
 {
+	guint64 n = in->forwards->len;
+	/* The forwards before the i-th. */
+	g_autoptr(GHashTable) held = index_pays(n * (n - 1) / 2, n) ? held_new() : NULL;
+
 	for (guint i = 0; i < in->forwards->len; i++) {
 		const vnet_forward *f = in->forwards->pdata[i];
 		g_autofree char *spec = vnet_forward_format(f);
@@ -374,16 +592,17 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 				    spec, in->name);
 			return false;
 		}
-		for (guint j = 0; j < i; j++) {
-			const vnet_forward *o = in->forwards->pdata[j];
-			if (vnet_forward_clashes(f, o)) {
-				g_autofree char *os = vnet_forward_format(o);
-				vnet_set_error(error, VNET_ERROR_CONFLICT,
-					    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-					    spec, os, in->name);
-				return false;
-			}
+		/* The earliest forward before it that it clashes with, as a pairwise loop would name. */
+		const vnet_forward *o = may_clash(held, f) ? first_clash(in->forwards, i, f) : NULL;
+		if (o) {
+			g_autofree char *os = vnet_forward_format(o);
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+				    spec, os, in->name);
+			return false;
 		}
+		if (held)
+			held_add_forward(held, f);
 	}
 	return true;
 }
@@ -596,36 +815,72 @@ static bool check_uplink(const vnet_intent *in, const vnet_host *host, GError **
 	return true;
 }
 
+/* The first forward of another intent than @in that @f clashes with, and its intent. */
+static const vnet_forward *first_clash_other(const vnet_intent *in, const vnet_host *host,
+					     const vnet_forward *f, const vnet_intent **ret_owner)
+{
+	for (guint j = 0; j < host->intents->len; j++) {
+		const vnet_intent *o = host->intents->pdata[j];
+		const vnet_forward *of = is_self(in, o) ? NULL : first_clash(o->forwards, o->forwards->len, f);
+		if (of) {
+			*ret_owner = o;
+			return of;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Each forward against the other intents' forwards, then (unless forced)
+ * against the host's listeners; the first forward that clashes is named with
+ * the first thing it clashes with, in the host's order.
+ */
 static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 				   unsigned flags, GError **error)
 {
-	for (guint i = 0; i < in->forwards->len; i++) {
-		const vnet_forward *f = in->forwards->pdata[i];
-		g_autofree char *spec = vnet_forward_format(f);
+	guint64 n = in->forwards->len, m = 0, nl = host->listeners->len;
+	g_autoptr(GHashTable) others = NULL;
+	g_autoptr(GHashTable) listeners = NULL;
 
+	for (guint j = 0; j < host->intents->len; j++) {
+		const vnet_intent *o = host->intents->pdata[j];
+		m += is_self(in, o) ? 0 : o->forwards->len;
+	}
+	if (index_pays(n * m, n + m)) {
+		others = held_new();
 		for (guint j = 0; j < host->intents->len; j++) {
 			const vnet_intent *o = host->intents->pdata[j];
 			if (is_self(in, o))
 				continue;
-			for (guint k = 0; k < o->forwards->len; k++) {
-				const vnet_forward *of = o->forwards->pdata[k];
-				if (vnet_forward_clashes(f, of)) {
-					g_autofree char *os = vnet_forward_format(of);
-					vnet_set_error(error, VNET_ERROR_CONFLICT,
-						    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-						    spec, os, o->name);
-					return false;
-				}
-			}
+			for (guint k = 0; k < o->forwards->len; k++)
+				held_add_forward(others, o->forwards->pdata[k]);
 		}
-		if (flags & VNET_VALIDATE_FORCE)
+	}
+	if (!(flags & VNET_VALIDATE_FORCE) && index_pays(n * nl, n + nl)) {
+		listeners = held_new();
+		for (guint j = 0; j < nl; j++)
+			held_add_listener(listeners, &g_array_index(host->listeners, vnet_host_listener, j));
+	}
+
+	for (guint i = 0; i < in->forwards->len; i++) {
+		const vnet_forward *f = in->forwards->pdata[i];
+		const vnet_intent *owner = NULL;
+		const vnet_forward *of = may_clash(others, f) ? first_clash_other(in, host, f, &owner) : NULL;
+
+		if (of) {
+			g_autofree char *spec = vnet_forward_format(f);
+			g_autofree char *os = vnet_forward_format(of);
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+				    spec, os, owner->name);
+			return false;
+		}
+		if ((flags & VNET_VALIDATE_FORCE) || !may_clash(listeners, f))
 			continue;
 		for (guint j = 0; j < host->listeners->len; j++) {
 			const vnet_host_listener *l = &g_array_index(host->listeners, vnet_host_listener, j);
-			bool addr_clash = !l->has_addr || !f->has_host_addr ||
-					  vnet_addr_equal(&l->addr, &f->host_addr);
-			if (l->proto == f->proto && l->port >= f->host_port && l->port <= f->host_port_end &&
-			    addr_clash && (!l->has_addr || l->addr.family == f->family)) {
+			if (listener_clashes(l, f)) {
+				g_autofree char *spec = vnet_forward_format(f);
 				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The forward \"%s\" would take port %u/%s from a local process that listens on it (sshd, say); pick another host port, or use --force if that is what you want."),
 					    spec, l->port, vnet_proto_to_string(l->proto));

@@ -814,6 +814,286 @@ static void test_validate_ipv6_forward(void **state)
 	refused(out, h, 0, VNET_ERROR_INVALID, "fd00:7::2", "fd00:6::/64");
 }
 
+/* ---- forwards at scale: the index behind the clash checks ---- */
+
+/* "web" on 10.0.0.0/24 and fd00::/64, completed against an empty host. */
+static vnet_intent *web6(void)
+{
+	vnet_intent *in = intent("web", VNET_MODE_NAT, "10.0.0.0/24");
+	g_autoptr(vnet_host) empty = vnet_host_new();
+
+	assert_ok(vnet_intent_set_subnet(in, "fd00::/64", &err_));
+	complete(in, empty);
+	return in;
+}
+
+/* Append @spec to @in's forwards as it is, past the setter's own clash check. */
+static void push_forward(vnet_intent *in, const char *spec)
+{
+	vnet_forward *f = vnet_forward_parse(spec, NULL);
+
+	assert_non_null(f);
+	g_ptr_array_add(in->forwards, f);
+}
+
+/*
+ * 100 forwards on IPv6 SCTP ports of their own, which clash with nothing the
+ * tests pair: with them the clash checks go through their index, without
+ * them a few forwards are compared pairwise.  The tests run both ways.
+ */
+static void push_filler(vnet_intent *in, guint base)
+{
+	for (guint p = base; p < base + 100; p++) {
+		g_autofree char *spec = g_strdup_printf("[2001:db8::99]:%u:[fd00::9]:80/sctp", p);
+		push_forward(in, spec);
+	}
+}
+
+/* 100 listeners on UDP ports of their own, on an address no test forwards. */
+static void add_filler_listeners(vnet_host *h)
+{
+	for (guint p = 40000; p < 40100; p++)
+		add_listener(h, "udp", "192.0.2.99", p);
+}
+
+/* @spec as the messages write it: "8080:80" is "8080:80/tcp". */
+static char *canonical(const char *spec)
+{
+	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, NULL);
+
+	assert_non_null(f);
+	return vnet_forward_format(f);
+}
+
+/* Pairs of forwards and whether they claim a common host address, port and protocol. */
+static const struct {
+	const char *a, *b;
+	bool clash;
+} clash_cases[] = {
+	{ "8080:80", "8080:81", true },
+	{ "8080:80", "127.0.0.1:8080:80", true },		/* any address vs one */
+	{ "127.0.0.1:8080:80", "8080:80", true },		/* one vs any */
+	{ "127.0.0.1:8080:80", "127.0.0.1:8080:10.0.0.3:80", true },
+	{ "127.0.0.1:8080:80", "192.168.1.5:8080:80", false },
+	{ "8000-8010:8000-8010", "8010-8020:8010-8020", true },	/* ranges meet at one port */
+	{ "8010-8020:8010-8020", "8000-8010:8000-8010", true },
+	{ "8000-8010:8000-8010", "8011-8020:8011-8020", false },	/* touching is not clashing */
+	{ "1-65535:1-65535", "192.168.1.5:65535:80", true },
+	{ "192.168.1.5:1-65535:1-65535", "192.168.1.5:1:80", true },
+	{ "8080:80/tcp", "8080:80/udp", false },		/* protocols */
+	{ "8080:80/udp", "8080:80/sctp", false },
+	{ "1-65535:1-65535/udp", "8080:80/tcp", false },
+	{ "8080:80", "[::]:8080:[fd00::2]:80", false },		/* IPv4 vs IPv6 */
+	{ "[::]:8080:[fd00::2]:80", "8080:80", false },
+	{ "127.0.0.1:8080:80", "[::]:8080:[fd00::2]:80", false },
+	{ "[::]:8080:[fd00::2]:80", "[2001:db8::1]:8080:[fd00::3]:80", true },
+	{ "[2001:db8::1]:8080:[fd00::3]:80", "[::]:8080-8081:[fd00::2]:80-81", true },
+	{ "[2001:db8::1]:8080:[fd00::3]:80", "[2001:db8::5]:8080:[fd00::3]:80", false },
+};
+
+/*
+ * Clash case @i % its count, both forwards in "web", or with @across the
+ * first in the host's intent "db"; the second half of @i puts 100 more
+ * forwards on each side.  A clash refuses the second, naming the first.
+ */
+static void check_clash_case(size_t i, bool across)
+{
+	const size_t n = G_N_ELEMENTS(clash_cases);
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) db = intent("db", VNET_MODE_NAT, "10.0.1.0/24");
+	g_autoptr(vnet_intent) in = web6();
+	vnet_intent *first = across ? db : in;
+	g_autofree char *a = canonical(clash_cases[i % n].a);
+	g_autofree char *b = canonical(clash_cases[i % n].b);
+	g_autofree char *uses = g_strdup_printf("\"%s\" uses", b);
+	g_autofree char *of = g_strdup_printf("forward \"%s\" of network \"%s\"", a, first->name);
+
+	print_message("%s vs %s%s%s\n", a, b, across ? " across" : "", i >= n ? ", among 200 more" : "");
+	if (i >= n)
+		push_filler(first, 30000);
+	push_forward(first, clash_cases[i % n].a);
+	if (across) {
+		complete(db, h);
+		vnet_host_add_intent(h, db);
+	}
+	if (i >= n)
+		push_filler(in, 30100);
+	push_forward(in, clash_cases[i % n].b);
+	if (clash_cases[i % n].clash)
+		refused(in, h, 0, VNET_ERROR_CONFLICT, uses, of);
+	else
+		valid(in, h, 0);
+}
+
+static void test_validate_clash_pairs_within_intent(void **state)
+{
+	for (size_t i = 0; i < 2 * G_N_ELEMENTS(clash_cases); i++)
+		check_clash_case(i, false);
+}
+
+static void test_validate_clash_pairs_across_intents(void **state)
+{
+	for (size_t i = 0; i < 2 * G_N_ELEMENTS(clash_cases); i++)
+		check_clash_case(i, true);
+}
+
+/* The message names the earliest clashing forward before the first one that clashes. */
+static void test_validate_clash_names_first_pair(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) in = web();
+	g_autoptr(vnet_intent) across = web();
+	g_autoptr(vnet_intent) a = intent("a", VNET_MODE_NAT, "10.0.1.0/24");
+	g_autoptr(vnet_intent) b = intent("b", VNET_MODE_NAT, "10.0.2.0/24");
+	g_autoptr(GError) error = NULL;
+
+	push_forward(in, "192.168.1.5:7000:80");
+	push_forward(in, "127.0.0.1:7000:80");
+	push_forward(in, "9000-9100:9000-9100");
+	push_forward(in, "7000:80");			/* clashes with 0 and 1 */
+	push_forward(in, "9050:80");			/* with 2, but later */
+	assert_false(vnet_intent_validate(in, h, 0, &error));
+	assert_error(error, VNET_ERROR_CONFLICT, "\"7000:80/tcp\" uses", "\"192.168.1.5:7000:80/tcp\" of");
+	assert_null(strstr(error->message, "127.0.0.1"));
+
+	/* Across intents: the host's first intent first, and its first forward. */
+	push_forward(a, "8000:80/udp");
+	push_forward(a, "127.0.0.1:7000-7010:80-90");
+	push_forward(a, "7005:80");
+	complete(a, h);
+	vnet_host_add_intent(h, a);
+	push_forward(b, "7000-7100:7000-7100");
+	complete(b, h);
+	vnet_host_add_intent(h, b);
+	push_forward(across, "6000:80");
+	push_forward(across, "7005:80");
+	g_clear_error(&error);
+	assert_false(vnet_intent_validate(across, h, 0, &error));
+	assert_error(error, VNET_ERROR_CONFLICT, "\"7005:80/tcp\" uses",
+		     "\"127.0.0.1:7000-7010:80-90/tcp\" of network \"a\"");
+}
+
+/* Listeners of either family, with and without an address, against both families' forwards. */
+static void test_validate_listener_families(void **state)
+{
+	static const struct {
+		const char *proto, *addr;
+		guint port;
+		const char *forward;
+		bool clash;
+	} cases[] = {
+		{ "tcp", NULL, 22, "[::]:22:[fd00::2]:22", true },	/* no address: both families */
+		{ "tcp", "::", 22, "22:22", true },
+		{ "tcp", "::1", 22, "22:22", false },			/* IPv6 listener, IPv4 forward */
+		{ "tcp", "::1", 22, "[::]:22:[fd00::2]:22", true },
+		{ "tcp", "127.0.0.1", 8080, "[::]:8080:[fd00::2]:80", false },
+		{ "tcp", "2001:db8::1", 8080, "[2001:db8::1]:8000-8100:[fd00::2]:8000-8100", true },
+		{ "tcp", "2001:db8::1", 8080, "[2001:db8::2]:8080:[fd00::2]:80", false },
+		{ "udp", NULL, 53, "1-65535:1-65535/tcp", false },
+		{ "sctp", NULL, 65535, "1-65535:1-65535/sctp", true },
+		{ "tcp", NULL, 70000, "1-65535:1-65535/tcp", false },	/* no port of a forward */
+	};
+
+	for (size_t j = 0; j < 2 * G_N_ELEMENTS(cases); j++) {
+		size_t i = j % G_N_ELEMENTS(cases);
+		bool filler = j >= G_N_ELEMENTS(cases);
+		g_autoptr(vnet_host) h = vnet_host_new();
+		g_autoptr(vnet_intent) in = web6();
+		g_autofree char *spec = canonical(cases[i].forward);
+		g_autofree char *port = g_strdup_printf("port %u/%s", cases[i].port, cases[i].proto);
+
+		print_message("%s %s %u vs %s%s\n", cases[i].proto, cases[i].addr ? cases[i].addr : "any",
+			      cases[i].port, spec, filler ? ", among 100 more each" : "");
+		add_listener(h, "udp", "192.0.2.1", 9);		/* something held besides */
+		if (filler)
+			add_filler_listeners(h);
+		add_listener(h, cases[i].proto, cases[i].addr, cases[i].port);
+		if (filler)
+			push_filler(in, 30000);
+		push_forward(in, cases[i].forward);
+		if (cases[i].clash)
+			refused(in, h, 0, VNET_ERROR_CONFLICT, spec, port);
+		else
+			valid(in, h, 0);
+		valid(in, h, VNET_VALIDATE_FORCE);
+	}
+}
+
+/* Every TCP port of IPv4 forwarded one by one: one interval per port, and no quadratic check. */
+static void test_validate_65535_forwards(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(vnet_intent) other = intent("other", VNET_MODE_NAT, "10.0.1.0/24");
+	g_autoptr(GRand) rand = g_rand_new_with_seed(14);
+	guint ports[65535];
+
+	/* In a shuffled order, so that the index holds many intervals before they merge. */
+	for (guint i = 0; i < G_N_ELEMENTS(ports); i++)
+		ports[i] = i + 1;
+	for (guint i = G_N_ELEMENTS(ports) - 1; i > 0; i--) {
+		guint j = g_rand_int_range(rand, 0, i + 1), t = ports[i];
+		ports[i] = ports[j];
+		ports[j] = t;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(ports); i++) {
+		g_autofree char *spec = g_strdup_printf("%u:80", ports[i]);
+		push_forward(in, spec);
+	}
+	/* What the host holds elsewhere: UDP, IPv6, and a listener on IPv6 only. */
+	for (guint p = 1; p <= 1000; p++) {
+		g_autofree char *u = g_strdup_printf("%u:80/udp", p);
+		g_autofree char *six = g_strdup_printf("[::]:%u:[fd00:1::2]:80", p);
+		push_forward(other, u);
+		push_forward(other, six);
+	}
+	complete(other, h);
+	vnet_host_add_intent(h, other);
+	add_listener(h, "tcp", "::1", 22);
+	add_listener(h, "udp", NULL, 5353);
+	valid(in, h, 0);
+
+	/* One more forward, bound to 127.0.0.1: it clashes with the one on its port. */
+	push_forward(in, "127.0.0.1:40000:80");
+	refused(in, h, 0, VNET_ERROR_CONFLICT, "\"127.0.0.1:40000:80/tcp\" uses", "\"40000:80/tcp\" of");
+	g_ptr_array_remove_index(in->forwards, in->forwards->len - 1);
+
+	/* A listener on every address takes one of them. */
+	add_listener(h, "tcp", NULL, 22);
+	refused(in, h, 0, VNET_ERROR_CONFLICT, "\"22:80/tcp\"", "port 22/tcp");
+	valid(in, h, VNET_VALIDATE_FORCE);
+}
+
+/* A few ranges over every port: each is one interval, not 65,535 entries. */
+static void test_validate_big_ranges(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(vnet_intent) clash = web6();
+
+	push_forward(in, "1-30000:1-30000");
+	push_forward(in, "30001-65535:30001-65535");
+	push_forward(in, "1-65535:1-65535/udp");
+	push_forward(in, "1-65535:1-65535/sctp");
+	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535");
+	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535/udp");
+	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", "[2001:db8::1]:5432:[fd00:1::2]:5432/sctp");
+	add_listener(h, "tcp", "192.0.2.1", 70000);
+	valid(in, h, 0);
+
+	/* The same ranges again, bound to an address: the first one clashes with the first range. */
+	push_forward(clash, "1-65535:1-65535");
+	push_forward(clash, "192.168.1.5:1-65535:1-65535/udp");
+	push_forward(clash, "192.168.1.5:1-65535:1-65535");
+	refused(clash, h, 0, VNET_ERROR_CONFLICT, "\"192.168.1.5:1-65535:1-65535/tcp\" uses",
+		"\"1-65535:1-65535/tcp\" of");
+
+	/* And against the host: the IPv6 SCTP range takes db's port. */
+	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535/sctp");
+	refused(in, h, 0, VNET_ERROR_CONFLICT, "\"1-65535:[fd00::2]:1-65535/sctp\" uses",
+		"\"[2001:db8::1]:5432:[fd00:1::2]:5432/sctp\" of network \"db\"");
+}
+
 static void test_validate_hybrid_same_bridges(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
@@ -1144,6 +1424,12 @@ int main(void)
 		cmocka_unit_test(test_validate_forwards_need_nat),
 		cmocka_unit_test(test_validate_ipv6_forward),
 		cmocka_unit_test(test_validate_ipv6_loopback_forward),
+		cmocka_unit_test(test_validate_clash_pairs_within_intent),
+		cmocka_unit_test(test_validate_clash_pairs_across_intents),
+		cmocka_unit_test(test_validate_clash_names_first_pair),
+		cmocka_unit_test(test_validate_listener_families),
+		cmocka_unit_test(test_validate_65535_forwards),
+		cmocka_unit_test(test_validate_big_ranges),
 		cmocka_unit_test(test_validate_hybrid_same_bridges),
 		/* validation: host */
 		cmocka_unit_test(test_validate_overlap_host_address),
