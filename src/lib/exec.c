@@ -109,6 +109,8 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 		}
 		return true;
 	case VNET_STEP_AUTOSTART:
+	case VNET_STEP_UNDEFINE:
+		/* Undefining drops the autostart flag; a redefinition must bring it back. */
 		s->prev = vnet_virt_get_autostart(x->virt, s->name);
 		return true;
 	case VNET_STEP_LOCALNET:
@@ -339,7 +341,10 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 			return vnet_virt_define(x->virt, s->prev_xml, error);
 		return !vnet_virt_network_exists(x->virt, s->name) || vnet_virt_undefine(x->virt, s->name, error);
 	case VNET_STEP_UNDEFINE:
-		return vnet_virt_network_exists(x->virt, s->name) || vnet_virt_define(x->virt, s->prev_xml, error);
+		if (!vnet_virt_network_exists(x->virt, s->name) && !vnet_virt_define(x->virt, s->prev_xml, error))
+			return false;
+		return s->prev != 1 || vnet_virt_get_autostart(x->virt, s->name) == 1 ||
+		       vnet_virt_set_autostart(x->virt, s->name, true, error);
 	case VNET_STEP_START:
 		return undo_start(x, s, error);
 	case VNET_STEP_STOP:

@@ -76,10 +76,14 @@ GPtrArray *vnet_plan_new(void)
 
 char *vnet_txn_journal_path(void)
 {
-	const char *dir = g_getenv("VNET_RUN_DIR");
+	const char *dir = g_getenv("VNET_STATE_DIR");
 
-	return dir ? g_build_filename(dir, "journal", NULL)
-		   : g_build_filename(RUNSTATEDIR, "vnetctl", "journal", NULL);
+	/*
+	 * Not /run: a network defined by a transaction that a crash or power
+	 * cut interrupted is still defined after the reboot, and must still be
+	 * rolled back then.  A fixed path, as the lock's: one per host.
+	 */
+	return g_build_filename(dir ? dir : VNET_STATE_DEFAULT, "journal", NULL);
 }
 
 /* ---- the journal: one group per step begun, in order ---- */

@@ -64,7 +64,8 @@ typedef struct vnet_step {
 	 */
 	char *undo;		/* NFT: the nft commands that undo the step */
 	bool created;		/* NFT: our table was made; START: the bridge was new */
-	int prev;		/* AUTOSTART, LOCALNET: the value before; START: our table was there; -1 unknown */
+	int prev;		/* AUTOSTART, LOCALNET: the value before; START: our table was there;
+				 * UNDEFINE: autostart before; -1 unknown */
 	int prev_fwd[2];	/* START: IPv4, IPv6 forwarding before; -1 unknown */
 	bool rejournal;		/* run changed the record: write it again */
 } vnet_step;
@@ -107,7 +108,8 @@ bool vnet_txn_run(const vnet_txn *t, GPtrArray *plan, GError **error);
  */
 bool vnet_txn_recover(const vnet_txn *t, char **ret_what, GError **error);
 
-/* Where the journal lives: $VNET_RUN_DIR (tests) or RUNSTATEDIR/vnetctl. */
+/* Where the journal lives: $VNET_STATE_DIR/journal, by default /var/lib/vnetctl/journal. */
+#define VNET_STATE_DEFAULT "/var/lib/vnetctl"
 char *vnet_txn_journal_path(void);
 
 /* Test builds only (--enable-test-faults): step N of every plan fails

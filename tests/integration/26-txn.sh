@@ -8,11 +8,16 @@
 #  3. A start whose started hook fails leaves no bridge, address, route or
 #     dnsmasq behind, and the name is free again.
 #  4. A network stopped by hand is started by `apply -f` of its own intent.
+#  6. SIGTERM during a create is held until the transaction is done: the
+#     network is whole, no journal is left, then the signal ends vnetctl.
+#  5. libvirtd dying in the middle of a create is an error with a message,
+#     not a silent SIGPIPE; what is left is journaled, and once libvirtd
+#     is back the next command rolls it back.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
-require_cmd virsh libvirtd dnsmasq nft ip jq
+require_cmd virsh libvirtd dnsmasq nft ip jq gdb
 
 install_hook
 sandbox_start_libvirtd
@@ -53,7 +58,7 @@ snapshot_host "$S/lost-one.after"
 expect_same_snapshot "$S/lost-one" "$S/lost-one.after" || true
 check "restore puts the lost element back" vnetctl -q restore
 check "all $n elements again" test "$(nft_count_elements)" -eq "$n"
-check "no journal is left" test ! -e /run/vnetctl/journal
+check "no journal is left" test ! -e /var/lib/vnetctl/journal
 
 # --- 2. live changes keep the bridge, the guest's port and reservations
 add_guest g1 vn-web 10.77.0.10/24 10.77.0.1
@@ -102,3 +107,36 @@ cp "$S/hook.good" /etc/libvirt/hooks/network.d/vnetctl
 check "the name is free: create works now" vnetctl -q create bad --mode nat --subnet 10.79.0.0/24
 check "delete it" vnetctl -q delete bad
 check "delete web" vnetctl -q delete web
+
+# --- 5. libvirtd lost between two calls of a create
+snapshot_host "$S/lost.before"
+out=$(gdb_vnetctl -q -batch -nx -ex 'set breakpoint pending on' -ex 'handle SIGPIPE nostop noprint pass' -ex 'break virNetworkCreate' -ex run \
+	-ex "shell kill -9 $_vnet_libvirtd_pid" -ex continue \
+	--args "$VNETCTL" create gone --mode nat --subnet 10.80.0.0/24 2>&1 </dev/null) || true
+check "the create got as far as starting the network" grep -q "Breakpoint 1, " <<<"$out"
+printf "%s\n" "$out" | tail -n 8 >"$S/gdb.out"; diag "$(cat "$S/gdb.out")"
+check "it exits 1, not by a signal" grep -q "exited with code 01" <<<"$out"
+check "it says why" grep -q "libvirt could not start network" <<<"$out"
+check "it says the rollback waits for the next command" grep -q "journal" <<<"$out"
+check "the journal is kept" test -e /var/lib/vnetctl/journal
+libvirtd </dev/null >>/var/log/libvirt/libvirtd.stderr 2>&1 &
+_vnet_libvirtd_pid=$!
+for i in $(seq 100); do virsh -q list >/dev/null 2>&1 && break; sleep 0.1; done
+check "libvirtd is back" virsh -q list
+check "the next command rolls the create back" vnetctl -q restore
+check "the half-made network is gone" sh -c "! virsh -q net-info gone >/dev/null 2>&1"
+snapshot_host "$S/lost.after"
+expect_same_snapshot "$S/lost.before" "$S/lost.after" || true
+
+# --- 6. a signal in the middle waits for the end of the transaction
+snapshot_host "$S/sig.before"
+out=$(gdb_vnetctl -q -batch -nx -ex 'set breakpoint pending on' -ex 'handle SIGTERM nostop noprint pass' \
+	-ex 'break virNetworkCreate' -ex run \
+	-ex 'python import os; os.kill(gdb.selected_inferior().pid, 15)' -ex continue \
+	--args "$VNETCTL" create sig --mode nat --subnet 10.81.0.0/24 --forward 8090:90 2>&1 </dev/null) || true
+check "SIGTERM came while the network was being started" grep -q "Breakpoint 1, " <<<"$out"
+check "it ended vnetctl, after the transaction" grep -q "terminated with signal SIGTERM" <<<"$out"
+check "the network was made whole" sh -c "virsh net-info sig | grep -Eq '^Active: +yes'"
+check "with its forward" sh -c "nft list map inet vnetctl fwd4 | grep -q 8090"
+check "no journal is left" test ! -e /var/lib/vnetctl/journal
+check "delete it" vnetctl -q delete sig

@@ -23,6 +23,19 @@ vnetctl() {
 	"$VNETCTL" "$@"
 }
 
+# gdb_vnetctl GDB-ARGS... --args "$VNETCTL" ARGS...: gdb on the binary
+# behind libtool's wrapper, with the uninstalled library.  No symbol
+# server: the sandbox has no network, and gdb must not wait for one.
+gdb_vnetctl() {
+	local lt
+	lt="$(dirname "$VNETCTL")/libtool"
+	if [ -x "$lt" ] && grep -q libtool "$VNETCTL" 2>/dev/null; then
+		DEBUGINFOD_URLS= "$lt" --mode=execute gdb "$@"
+	else
+		DEBUGINFOD_URLS= gdb "$@"
+	fi
+}
+
 # expect_refused DESC EXPECTED_SUBSTRING ARGS...: vnetctl exits 1, says
 # EXPECTED_SUBSTRING on stderr, and the host is exactly as before.
 expect_refused() {
@@ -39,8 +52,13 @@ expect_refused() {
 
 # nft_elements: the element lines of our table, for counting.
 nft_count_elements() {
-	local json
-	json=$(nft -j list table inet vnetctl 2>/dev/null) || { echo 0; return; }
+	local json i
+	# A listing can be interrupted by a concurrent change: ask again.
+	for i in 1 2 3; do
+		json=$(nft -j list table inet vnetctl 2>/dev/null) && break
+		sleep 0.2
+	done
+	[ -n "$json" ] || { echo 0; return; }
 	jq '[.nftables[] | select(.map or .set) | (.map // .set) | (.elem // []) | length] | add // 0' <<<"$json"
 }
 
