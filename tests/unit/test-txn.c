@@ -173,6 +173,7 @@ static void test_undo_failure_is_reported_and_kept(void **state)
 	assert_string_equal(what, "create x");
 	assert_string_equal(f.log->str, "undo:a ");
 	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_free(f.journal_seen);
 	g_string_free(f.log, TRUE);
 	cleanup_journal(path);
 }
@@ -197,6 +198,7 @@ static void test_recover_after_kill(void **state)
 	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 
 	/* Nothing left: recovery is a no-op. */
+	g_clear_pointer(&what, g_free);
 	g_string_truncate(f.log, 0);
 	assert_true(vnet_txn_recover(&t, &what, NULL));
 	assert_null(what);
@@ -231,7 +233,6 @@ static void test_bad_journal(void **state)
 	fake f = { .log = g_string_new(NULL) };
 	vnet_txn t = { &fake_ops, &f, path, "", "x" };
 	g_autoptr(GError) e1 = NULL, e2 = NULL;
-	g_autofree char *dir = g_path_get_dirname(path);
 
 	assert_true(g_file_set_contents(path, "\x01 not a key file", -1, NULL));
 	assert_false(vnet_txn_recover(&t, NULL, &e1));
