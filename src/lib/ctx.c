@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "link.h"
+#include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
 #include "planner.h"

@@ -8,8 +8,7 @@
 #include <libvirt/libvirt.h>
 
 #include "exec.h"
-#include "brport.h"
-#include "link.h"
+#include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
 #include "virt.h"

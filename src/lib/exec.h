@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * exec: the real backend of the transaction engine: what each step kind
- * does to libvirt (virt), the kernel (link, brport) and our table (nft),
+ * does to libvirt (virt), the kernel (netlink) and our table (nft),
  * how it reads the state its undo needs, and its undo.  Every undo is
  * written to work from the journal's record alone and to be safe to repeat:
  * after a crash it may run for a step that never ran, or ran half-way.

@@ -12,9 +12,8 @@
 
 #include <vnet/ctx.h>
 
-#include "brport.h"
+#include "netlink.h"
 #include "exec.h"
-#include "link.h"
 #include "netxml.h"
 #include "nft.h"
 #include "planner.h"

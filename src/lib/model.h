@@ -67,6 +67,7 @@ typedef struct vnet_saved_route {
 	char *gateway;		/* or NULL */
 	guint metric;
 	guint8 protocol, scope;
+	guint32 table;		/* routing table; 0 is read as main (254) */
 } vnet_saved_route;
 
 typedef struct vnet_saved_addr {

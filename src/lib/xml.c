@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <linux/rtnetlink.h>
+
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -80,6 +82,10 @@ static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
 		set_prop(rn, "metric", metric);
 		set_prop(rn, "protocol", proto);
 		set_prop(rn, "scope", scope);
+		if (r->table && r->table != RT_TABLE_MAIN) {
+			g_autofree char *table = g_strdup_printf("%u", r->table);
+			set_prop(rn, "table", table);
+		}
 	}
 }
 
@@ -382,9 +388,9 @@ static bool get_uint_prop(const xmlNode *n, const char *name, guint64 max, guint
 
 static bool read_saved_route(vnet_uplink_state *u, const xmlNode *n, GError **error)
 {
-	static const char *const attrs[] = { "dst", "gateway", "metric", "protocol", "scope", NULL };
+	static const char *const attrs[] = { "dst", "gateway", "metric", "protocol", "scope", "table", NULL };
 	g_autofree char *dst = get_prop(n, "dst"), *gw = get_prop(n, "gateway");
-	guint64 metric = 0, proto = 0, scope = 0;
+	guint64 metric = 0, proto = 0, scope = 0, table = RT_TABLE_MAIN;
 	vnet_saved_route *r;
 	vnet_cidr c;
 	vnet_addr a;
@@ -396,14 +402,21 @@ static bool read_saved_route(vnet_uplink_state *u, const xmlNode *n, GError **er
 	if (gw && (!vnet_addr_parse(gw, &a, NULL) || a.family != c.addr.family))
 		return bad_state("gateway", gw, error);
 	if (!get_uint_prop(n, "metric", G_MAXUINT32, &metric, error) ||
-	    !get_uint_prop(n, "protocol", 255, &proto, error) || !get_uint_prop(n, "scope", 255, &scope, error))
+	    !get_uint_prop(n, "protocol", 255, &proto, error) || !get_uint_prop(n, "scope", 255, &scope, error) ||
+	    !get_uint_prop(n, "table", G_MAXUINT32, &table, error))
 		return false;
+	/* The local table is the kernel's own; table 0 is no table. */
+	if (table == 0 || table == RT_TABLE_LOCAL) {
+		g_autofree char *t = g_strdup_printf("%" G_GUINT64_FORMAT, table);
+		return bad_state("table", t, error);
+	}
 	r = g_new0(vnet_saved_route, 1);
 	r->dst = vnet_cidr_format(&c);
 	r->gateway = gw ? vnet_addr_format(&a) : NULL;
 	r->metric = metric;
 	r->protocol = proto;
 	r->scope = scope;
+	r->table = table;
 	g_ptr_array_add(u->routes, r);
 	return true;
 }

@@ -15,6 +15,7 @@ install_hook
 sandbox_start_libvirtd
 add_outside lan 192.0.2.1/24 192.0.2.10/24
 ip route add 10.0.0.0/16 via 192.0.2.10        # the office VPN
+ip route add 10.55.0.0/16 dev out-lan table 51820   # a VPN with a table of its own (policy routing)
 ip link add br-taken type bridge
 cat >"$VNET_SCRATCH/plain.xml" <<XML
 <network><name>plain</name><bridge name='virbr9'/><forward mode='open'/>
@@ -37,6 +38,8 @@ expect_refused "subnet overlaps libvirt network plain" "plain" \
 	create db --mode nat --subnet 10.88.0.0/16
 expect_refused "subnet overlaps a host address" "out-lan" \
 	create db --mode nat --subnet 192.0.2.0/24
+expect_refused "subnet overlaps a VPN route in a table of its own" "10.55.0.0/16" \
+	create db --mode nat --subnet 10.55.7.0/24
 expect_refused "subnet overlaps the VPN route" "10.0.0.0/16" \
 	create db --mode nat --subnet 10.0.5.0/24
 expect_refused "forward on a port already forwarded" "8080:80/tcp" \

@@ -17,6 +17,8 @@ install_hook
 sandbox_start_libvirtd
 add_outside lan 192.0.2.1/24 192.0.2.10/24
 ip route add default via 192.0.2.10 dev out-lan
+# A policy route in a table of its own moves with the uplink too.
+ip route add 203.0.113.0/24 via 192.0.2.10 dev out-lan table 100
 ip -6 addr add 2001:db8:1::1/64 dev out-lan nodad
 in_ns lan ip -6 addr add 2001:db8:1::10/64 dev eth0 nodad
 bg_ns lan dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface=eth0 --bind-interfaces \
@@ -53,6 +55,7 @@ check "the bridge has the host's IPv4 address" sh -c "ip -o -4 addr show dev br-
 check "the bridge has the host's IPv6 address" sh -c "ip -o -6 addr show dev br-lan | grep -q 2001:db8:1::1/64"
 check "the uplink has no address left" test -z "$(ip -o addr show dev out-lan scope global)"
 check "the default route is on the bridge" sh -c "ip route show default | grep -q 'via 192.0.2.10 dev br-lan'"
+check "the route in table 100 is on the bridge" sh -c "ip route show table 100 | grep -q '203.0.113.0/24 via 192.0.2.10 dev br-lan'"
 check "the libvirt network is a bridge network" sh -c "virsh net-dumpxml lan | grep -q \"<forward mode='bridge'/>\""
 expect_http - http://192.0.2.10/ "the LAN peer"
 
@@ -77,6 +80,7 @@ ip link del "$VNET_GUEST_PORT"
 check "delete lan" vnetctl delete lan
 check "br-lan is gone" test ! -e /sys/class/net/br-lan
 check "out-lan has no master" test ! -e /sys/class/net/out-lan/master
+check "the route in table 100 is back on the uplink" sh -c "ip route show table 100 | grep -q '203.0.113.0/24 via 192.0.2.10 dev out-lan'"
 ip -o addr show dev out-lan scope global | awk '{print $3, $4}' | sort >"$VNET_SCRATCH/addrs.after"
 ip route show dev out-lan | sort >"$VNET_SCRATCH/routes.after"
 check "the uplink's addresses are back" diff -u "$VNET_SCRATCH/addrs.before" "$VNET_SCRATCH/addrs.after"

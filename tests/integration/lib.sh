@@ -621,10 +621,12 @@ snapshot_host() {
 		echo "=== ip -o addr"
 		ip -o addr | sed -E -e 's/\\ +/ /g' -e 's/ (valid|preferred)_lft [^ ]+//g' -e 's/ tentative//' \
 			-e "${SNAPSHOT_NO_IFINDEX:+s/^[0-9]+: //}" | { if [ -n "${SNAPSHOT_NO_IFINDEX:-}" ]; then sort; else cat; fi; }
-		echo "=== ip -o route"
-		ip -o route | sed -E 's/ expires [^ ]+//'
-		echo "=== ip -6 -o route"
-		ip -6 -o route | sed -E 's/ expires [^ ]+//'
+		# The local table follows the addresses (listed above) and is noisy
+		# for IPv6 link-local ones; every other table is compared.
+		echo "=== ip -o route (every table but local)"
+		ip -o route show table all | grep -v ' table local ' | sed -E 's/ expires [^ ]+//'
+		echo "=== ip -6 -o route (every table but local)"
+		ip -6 -o route show table all | grep -v ' table local ' | sed -E 's/ expires [^ ]+//'
 		echo "=== ip rule"
 		ip rule; ip -6 rule
 		echo "=== sysctl"

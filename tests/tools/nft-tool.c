@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "brport.h"
+#include "netlink.h"
 #include "nft.h"
 #include "util.h"
 

@@ -18,6 +18,7 @@
 #include <libxml/parser.h>
 
 #include <vnet/vnet.h>
+#include "model.h"
 #include "xml.h"
 
 
@@ -383,6 +384,29 @@ static void test_round_trip_minimal(void **state)
 	}
 }
 
+/* The recorded uplink state keeps a route's table; the main table is left out. */
+static void test_state_route_table(void **state)
+{
+	static const char xml[] = "<intent xmlns='http://vnetctl.org/xmlns/intent/1' mode='bridged'>"
+		"<bridge name='br0'/><uplink name='eth0'/>"
+		"<state><uplink mac='52:54:00:00:00:01' up='yes'><address>192.0.2.5/24</address>"
+		"<route dst='0.0.0.0/0' gateway='192.0.2.1'/>"
+		"<route dst='203.0.113.0/24' gateway='192.0.2.1' table='100'/></uplink></state></intent>";
+	g_autoptr(vnet_intent) in = NULL, back = NULL;
+	g_autofree char *out = NULL;
+	const vnet_saved_route *r0, *r1;
+
+	assert_ok((in = vnet_intent_from_xml(xml, -1, &err_)) != NULL);
+	out = vnet_intent_to_xml(in);
+	assert_non_null(strstr(out, "table=\"100\""));
+	assert_null(strstr(out, "table=\"254\""));
+	assert_ok((back = vnet_intent_from_xml(out, -1, &err_)) != NULL);
+	r0 = back->uplink_saved->routes->pdata[0];
+	r1 = back->uplink_saved->routes->pdata[1];
+	assert_int_equal(r0->table, 254);
+	assert_int_equal(r1->table, 100);
+}
+
 static void test_equal(void **state)
 {
 	g_autoptr(vnet_intent) a = full_intent(VNET_MODE_NAT);
@@ -595,6 +619,13 @@ static const bad_xml bad_xmls[] = {
 	  "<route dst='0.0.0.0/0' gateway='fe80::1'/></uplink></state></intent>", VNET_ERROR_INVALID, "fe80::1" },
 	{ "state: route protocol 256", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
 	  "<route dst='0.0.0.0/0' protocol='256'/></uplink></state></intent>", VNET_ERROR_INVALID, "protocol \"256\"" },
+	{ "state: route in the local table", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<route dst='0.0.0.0/0' table='255'/></uplink></state></intent>", VNET_ERROR_INVALID, "table \"255\"" },
+	{ "state: route in table 0", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<route dst='0.0.0.0/0' table='0'/></uplink></state></intent>", VNET_ERROR_INVALID, "table \"0\"" },
+	{ "state: route table too big", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
+	  "<route dst='0.0.0.0/0' table='4294967296'/></uplink></state></intent>", VNET_ERROR_INVALID,
+	  "table \"4294967296\"" },
 	{ "state: unknown child", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
 	  "<script/></uplink></state></intent>", VNET_ERROR_INVALID, "script" },
 	{ "state: two uplinks", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'/>"
@@ -674,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_setter_failures_leave_intent),
 		cmocka_unit_test(test_round_trip_every_mode),
 		cmocka_unit_test(test_round_trip_minimal),
+		cmocka_unit_test(test_state_route_table),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_from_network_xml),
 		cmocka_unit_test(test_from_network_xml_by_hand),

@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * link: the host's kernel networking read and changed through libnl (and
- * /proc/net for listening sockets): the links, addresses and routes that
- * validation checks an intent against.  Nothing here runs a program.
+ * netlink: the host's kernel networking, read and changed through libnl
+ * (and /proc for listening sockets and sysctls): links, addresses, routes
+ * of every routing table, bridges, an uplink moved into a bridge and back,
+ * and the bridge-port knobs forwards need: route_localnet on our own
+ * bridges (never on "all"), so the host's localhost reaches a forward, and
+ * hairpin on a port, so a guest reaches its own forward.  Nothing here runs
+ * a program.
  */
-#ifndef VNET_LINK_H
-#define VNET_LINK_H
+#ifndef VNET_NETLINK_H
+#define VNET_NETLINK_H
 
 #include "model.h"
 
-/* Add every link, address and main-table unicast route of this netns. */
+/* Add every link, address and unicast route (of every routing table but local) of this netns. */
 bool vnet_link_read_host(vnet_host *host, GError **error);
 /* Add every listening TCP socket and bound UDP socket (IPv4 and IPv6). */
 bool vnet_link_read_listeners(vnet_host *host, GError **error);
 /* Whether a link of that name exists now. */
 bool vnet_link_exists(const char *name);
 
-#endif
 
 /* ---- bridges and uplinks (bridged and hybrid modes) ---- */
 
@@ -24,7 +27,7 @@ bool vnet_link_exists(const char *name);
 bool vnet_link_bridge_create(const char *name, const char *mac, GError **error);
 /* Delete a link; a missing one is not an error. */
 bool vnet_link_delete(const char *name, GError **error);
-/* What @ifname is now: MAC, up, global addresses, main-table routes. */
+/* What @ifname is now: MAC, up, global addresses, its routes in every table but local. */
 vnet_uplink_state *vnet_link_save(const char *ifname, GError **error);
 /*
  * Enslave @uplink to @bridge and move its addresses and routes (saved in
@@ -47,3 +50,14 @@ bool vnet_link_enslave(const char *port, const char *bridge, GError **error);
  */
 int vnet_link_get_forwarding(int family);
 bool vnet_link_set_forwarding(int family, bool on, GError **error);
+
+/* ---- bridge ports ---- */
+
+bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error);
+/* 1 on, 0 off, -1 when it cannot be read (no such bridge). */
+int vnet_bridge_get_route_localnet(const char *bridge);
+/* Hairpin on every port of @bridge that exists now. */
+bool vnet_bridge_set_hairpin_all(const char *bridge, GError **error);
+bool vnet_brport_set_hairpin(const char *port, bool on, GError **error);
+
+#endif
