@@ -202,7 +202,8 @@ bool vnet_ctx_begin(vnet_ctx *ctx, GError **error)
 	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
 		return false;
 	t.uri = vnet_virt_uri(ctx->virt);
-	if (!vnet_txn_recover(&t, &what, error)) {
+	/* A table named like ours that is someone else's: refuse before anything changes. */
+	if (!vnet_txn_recover(&t, &what, error) || (ctx->local && !vnet_nft_check_ours(ctx->nft, error))) {
 		vnet_ctx_unlock(ctx);
 		return false;
 	}
@@ -314,6 +315,40 @@ static void inherit(vnet_intent *in, const vnet_intent *old)
 	vnet_intent_refresh_strings(in);
 }
 
+/*
+ * Our table lost (a firewall reload, `nft flush ruleset`): a command that
+ * writes elements puts back every running network's, in the same
+ * transaction, and its own network's whole, not just what it changes.
+ */
+static void repair_lost_table(vnet_ctx *ctx, GPtrArray *plan, const char *changing)
+{
+	g_autoptr(GPtrArray) intents = NULL;
+	g_autoptr(GPtrArray) repair = NULL;
+
+	if (!ctx->local || !ctx->virt || vnet_nft_table_present(ctx->nft) ||
+	    !(intents = vnet_ctx_list(ctx, NULL)))
+		return;
+	repair = vnet_plan_new();
+	for (guint i = 0; i < intents->len; i++) {
+		const vnet_intent *in = intents->pdata[i];
+		g_autoptr(GHashTable) guests = NULL;
+		if (g_strcmp0(in->name, changing) == 0 || !vnet_mode_has_own_bridge(in->mode) ||
+		    !intent_active(ctx, in))
+			continue;
+		guests = read_guests(ctx, in);
+		vnet_planner_host_side(repair, NULL, in, guests, true);
+	}
+	for (guint i = 0; i < plan->len; i++) {
+		vnet_step *s = plan->pdata[i];
+		if (s->kind != VNET_STEP_NFT || !changing)
+			continue;
+		g_clear_pointer(&s->old, vnet_intent_free);
+		s->exact = true;
+	}
+	for (guint i = repair->len; i-- > 0;)
+		g_ptr_array_insert(plan, 0, g_ptr_array_steal_index(repair, i));
+}
+
 static bool any_down(const vnet_plan_input *pi, const vnet_intent *in)
 {
 	for (guint i = 0; i < vnet_intent_n_networks(in) && i < 2; i++)
@@ -367,6 +402,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	pi.want = want;
 	pi.guests = guests;
 	plan = vnet_planner_plan(&pi);
+	if (!dry)
+		repair_lost_table(ctx, plan, want->name);
 	changed = !old || !vnet_intent_equal(old, want) || any_down(&pi, want);
 	if (ret_plan)
 		*ret_plan = vnet_planner_describe(plan);
@@ -514,6 +551,7 @@ bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool ad
 	pi.want = new;
 	pi.guests = guests;
 	plan = vnet_planner_plan(&pi);
+	repair_lost_table(ctx, plan, name);
 	ok = vnet_ctx_run(ctx, plan, what, error);
 out:
 	clear_state(&pi);
@@ -541,6 +579,9 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 		vnet_ctx_unlock(ctx);
 		return false;
 	}
+	/* The table whole: a chain flushed or deleted by hand comes back. */
+	if (intents->len)
+		vnet_step_new(plan, VNET_STEP_TABLE, NULL);
 	for (guint i = 0; i < intents->len; i++) {
 		const vnet_intent *in = intents->pdata[i];
 		g_autoptr(GHashTable) guests = NULL;

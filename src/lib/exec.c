@@ -115,6 +115,13 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_LOCALNET:
 		s->prev = vnet_bridge_get_route_localnet(s->bridge);
 		return true;
+	case VNET_STEP_TABLE:
+		s->created = !vnet_nft_table_present(x->nft);
+		return true;
+	case VNET_STEP_TABLE_DROP:
+		/* An admin's chain or set in it, or any element left, keeps the table. */
+		s->on = vnet_nft_table_removable(x->nft);
+		return true;
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
 		g_clear_pointer(&s->undo, g_free);
@@ -213,7 +220,7 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_GIVEBACK:
 		return vnet_link_giveback(s->new->uplink, s->bridge, s->new->uplink_saved, error);
 	case VNET_STEP_TABLE_DROP:
-		return vnet_nft_delete_table(x->nft, error);
+		return !s->on || vnet_nft_delete_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
 		return vnet_virt_update(x->virt, s->name, s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST, s->xml,
 					s->flags, error);
@@ -228,6 +235,8 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return port_hairpin(x, s->domain, s->xml, error);
 	case VNET_STEP_REPLUG:
 		return replug(s, error);
+	case VNET_STEP_TABLE:
+		return vnet_nft_repair_table(x->nft, error);
 	case VNET_STEP_N_KINDS:
 		break;
 	}
@@ -244,8 +253,7 @@ static bool undo_start(vnet_exec *x, const vnet_step *s, GError **error)
 		return true;
 	if (!vnet_exec_clean_failed_start(s->name, s->bridge, s->created, error))
 		return false;
-	if (s->prev == 0 && vnet_nft_table_present(x->nft) && vnet_nft_table_empty(x->nft) &&
-	    !vnet_nft_delete_table(x->nft, error))
+	if (s->prev == 0 && vnet_nft_table_removable(x->nft) && !vnet_nft_delete_table(x->nft, error))
 		return false;
 	/* Forwarding that libvirt turned on for this start goes off again. */
 	if (s->prev_fwd[0] == 0 && vnet_link_get_forwarding(AF_INET) == 1 &&
@@ -264,7 +272,7 @@ static bool undo_nft(vnet_exec *x, const vnet_step *s, GError **error)
 		return true;
 	if (!vnet_nft_run(x->nft, s->undo, error))
 		return false;
-	return !s->created || !vnet_nft_table_empty(x->nft) || vnet_nft_delete_table(x->nft, error);
+	return !s->created || !vnet_nft_table_removable(x->nft) || vnet_nft_delete_table(x->nft, error);
 }
 
 static bool undo_dhcp_host(vnet_exec *x, const vnet_step *s, GError **error)
@@ -366,7 +374,7 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 	case VNET_STEP_GIVEBACK:
 		return vnet_link_takeover(s->new->uplink, s->bridge, s->new->uplink_saved, error);
 	case VNET_STEP_TABLE_DROP:
-		return vnet_nft_ensure_table(x->nft, error);
+		return !s->on || vnet_nft_ensure_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
 		return undo_dhcp_host(x, s, error);
 	case VNET_STEP_DHCP_RANGE:
@@ -377,6 +385,9 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 	case VNET_STEP_PORT_HAIRPIN:
 	case VNET_STEP_REPLUG:
 		return true;	/* the ports are the guests' */
+	case VNET_STEP_TABLE:
+		/* Chains put back stay; a table made for nothing goes. */
+		return !s->created || !vnet_nft_table_removable(x->nft) || vnet_nft_delete_table(x->nft, error);
 	case VNET_STEP_N_KINDS:
 		break;
 	}

@@ -169,6 +169,7 @@ typedef struct elem {
 	char *data;	/* canonical, maps only: "10.0.0.2 . 80" */
 	char *line;	/* "fwd4 tcp . 8080 : 10.0.0.2 . 80" */
 	char *keyline;	/* "fwd4 tcp . 8080" */
+	char *owner;	/* the network the element is for (its nft comment), or NULL */
 } elem;
 
 static void elem_free(gpointer p)
@@ -179,6 +180,7 @@ static void elem_free(gpointer p)
 	g_free(e->data);
 	g_free(e->line);
 	g_free(e->keyline);
+	g_free(e->owner);
 	g_free(e);
 }
 
@@ -210,11 +212,13 @@ static void elem_list_free(elem_list *l)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(elem_list, elem_list_free)
 
-static void elem_list_add(elem_list *l, guint set, const char *key, const char *data)
+static void elem_list_add(elem_list *l, guint set, const char *key, const char *data,
+			  const char *owner)
 {
 	elem *e = g_new0(elem, 1);
 
 	e->set = set;
+	e->owner = g_strdup(owner);
 	e->key = g_strdup(key);
 	e->data = g_strdup(data);
 	e->keyline = g_strdup_printf("%s %s", sets[set].name, key);
@@ -228,7 +232,7 @@ static void elem_list_add(elem_list *l, guint set, const char *key, const char *
 	g_ptr_array_add(l->items, e);
 }
 
-/* The element as nft syntax: interface names quoted. */
+/* The element as nft syntax: interface names quoted, its owner as its comment. */
 static void append_elem_expr(GString *s, const elem *e)
 {
 	if (!sets[e->set].ifname) {
@@ -238,6 +242,8 @@ static void append_elem_expr(GString *s, const elem *e)
 		for (guint i = 0; names[i]; i++)
 			g_string_append_printf(s, "%s\"%s\"", i ? " . " : "", names[i]);
 	}
+	if (e->owner)
+		g_string_append_printf(s, " comment \"%s\"", e->owner);
 	if (e->data)
 		g_string_append_printf(s, " : %s", e->data);
 }
@@ -247,6 +253,8 @@ static bool elem_is_safe(const elem *e)
 {
 	g_auto(GStrv) names = NULL;
 
+	if (e->owner && !vnet_name_is_valid(e->owner, VNET_NAME_MAX))
+		return false;
 	if (!sets[e->set].ifname)
 		return strpbrk(e->line, "\"{};#\n") == NULL;
 	names = g_strsplit(e->key, " . ", -1);
@@ -344,7 +352,7 @@ static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_fo
 		g_autofree char *key = host ? g_strdup_printf("%s . %s . %u", host, proto, p)
 					    : g_strdup_printf("%s . %u", proto, p);
 		g_autofree char *data = g_strdup_printf("%s . %u", target, g);
-		elem_list_add(l, set, key, data);
+		elem_list_add(l, set, key, data, in->name);
 	}
 }
 
@@ -368,20 +376,20 @@ static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
 	}
 	if (in->bridge) {
 		g_autofree char *pair = g_strdup_printf("%s . %s", in->bridge, in->bridge);
-		elem_list_add(l, nat ? SET_NAT_IF : SET_ISO_IF, in->bridge, NULL);
-		elem_list_add(l, SET_INTRA_IF, pair, NULL);
+		elem_list_add(l, nat ? SET_NAT_IF : SET_ISO_IF, in->bridge, NULL, in->name);
+		elem_list_add(l, SET_INTRA_IF, pair, NULL, in->name);
 	}
 	if (!nat)
 		return g_steal_pointer(&l);
 	if (in->has_subnet4) {
 		vnet_cidr net = vnet_cidr_network(&in->subnet4);
 		g_autofree char *s = vnet_cidr_format(&net);
-		elem_list_add(l, SET_NAT4, s, NULL);
+		elem_list_add(l, SET_NAT4, s, NULL, in->name);
 	}
 	if (in->has_subnet6) {
 		vnet_cidr net = vnet_cidr_network(&in->subnet6);
 		g_autofree char *s = vnet_cidr_format(&net);
-		elem_list_add(l, SET_NAT6, s, NULL);
+		elem_list_add(l, SET_NAT6, s, NULL, in->name);
 	}
 	for (guint i = 0; i < in->forwards->len; i++)
 		add_forward_elems(l, in, in->forwards->pdata[i], guests);
@@ -552,6 +560,8 @@ static bool run_commands(vnet_nft *nft, const char *cmds, GError **error)
 	return false;
 }
 
+bool vnet_nft_check_ours(vnet_nft *nft, GError **error);
+
 /* Whether layout 1 is complete: libnftables fetches just the (empty) marker set. */
 static bool layout_present(vnet_nft *nft)
 {
@@ -563,7 +573,7 @@ static bool layout_present(vnet_nft *nft)
 
 bool vnet_nft_ensure_table(vnet_nft *nft, GError **error)
 {
-	return layout_present(nft) || run_commands(nft, table_commands, error);
+	return layout_present(nft) || (vnet_nft_check_ours(nft, error) && run_commands(nft, table_commands, error));
 }
 
 bool vnet_nft_table_present(vnet_nft *nft)
@@ -647,13 +657,19 @@ static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
 	if (set < 0 || !json_is_array(elems))
 		return true;	/* the marker, or an empty set */
 	json_array_foreach(elems, i, el) {
-		json_t *k = el, *v = NULL;
+		json_t *k = el, *v = NULL, *wrap;
 		g_autofree char *key = NULL;
 		g_autofree char *data = NULL;
+		const char *owner = NULL;
 
 		if (json_is_array(el)) {	/* a map element: [key, value] */
 			k = json_array_get(el, 0);
 			v = json_array_get(el, 1);
+		}
+		/* An element with a comment: {"elem": {"val": KEY, "comment": OWNER}} */
+		if ((wrap = json_object_get(k, "elem"))) {
+			owner = json_string_value(json_object_get(wrap, "comment"));
+			k = json_object_get(wrap, "val");
 		}
 		key = format_json_value(k);
 		data = v ? format_json_value(v) : NULL;
@@ -669,7 +685,7 @@ static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
 			g_free(key);
 			key = full;
 		}
-		elem_list_add(l, set, key, data);
+		elem_list_add(l, set, key, data, owner);
 	}
 	return true;
 }
@@ -835,6 +851,8 @@ bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gu
 	}
 	g_return_val_if_fail(nft != NULL, false);
 
+	if (!vnet_nft_check_ours(nft, error))
+		return false;
 	present = layout_present(nft);
 	if (!present)
 		g_string_append(run, table_commands);
@@ -907,16 +925,24 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 		*ret_do = diff_commands(o, n);
 		*ret_undo = diff_commands(n, o);
 	} else {
-		/* What the kernel holds decides what changes, so undo is exact. */
+		/*
+		 * What the kernel holds decides what changes, so undo is exact.  An
+		 * element is this network's when its comment names the network
+		 * (whatever the old intent says: a forward whose intent was edited
+		 * since), or, written before elements had owners, when it has a key
+		 * of ours; another network's element is never touched.
+		 */
+		const char *me = new ? new->name : old ? old->name : NULL;
 		if (missing || !nft)
 			kernel = elem_list_new();
 		else if (!read_elems(nft, &kernel, error))
 			return false;
 		for (guint i = 0; i < kernel->items->len; i++) {
 			elem *e = kernel->items->pdata[i];
-			if ((g_hash_table_contains(o->keys, e->keyline) ||
-			     g_hash_table_contains(n->keys, e->keyline)) &&
-			    !g_hash_table_contains(n->lines, e->line) && elem_is_safe(e))
+			bool mine = e->owner ? g_strcmp0(e->owner, me) == 0
+					     : (g_hash_table_contains(o->keys, e->keyline) ||
+						g_hash_table_contains(n->keys, e->keyline));
+			if (mine && !g_hash_table_contains(n->lines, e->line) && elem_is_safe(e))
 				g_ptr_array_add(del, e);
 		}
 		for (guint i = 0; i < n->items->len; i++) {
@@ -932,16 +958,52 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 	return true;
 }
 
+/* Whether a table inet vnetctl exists at all (ours or not): the cheapest listing of it. */
+static bool table_exists(vnet_nft *nft)
+{
+	int rc = nft_run_cmd_from_buffer(nft->ctx, "list chains " VNET_NFT_FAMILY);
+	g_autofree char *out = NULL;
+
+	g_free(take_buffers(nft, &out));
+	if (rc == 0 && strstr(out, "table " T " {"))
+		return true;
+	rc = nft_run_cmd_from_buffer(nft->ctx, "list sets " VNET_NFT_FAMILY);
+	g_clear_pointer(&out, g_free);
+	g_free(take_buffers(nft, &out));
+	return rc == 0 && strstr(out, "table " T " {");
+}
+
+bool vnet_nft_check_ours(vnet_nft *nft, GError **error)
+{
+	if (layout_present(nft) || !table_exists(nft))
+		return true;
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
+		       _("A table inet vnetctl exists that vnetctl did not make (it lacks vnetctl's marker set \"%s\"), and vnetctl never changes a table it did not make. Save it and move it aside (nft list table inet vnetctl > vnetctl-table.nft; nft delete table inet vnetctl), then run the command again."),
+		       LAYOUT_MARKER);
+	return false;
+}
+
 bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
 {
 	g_autoptr(GString) run = g_string_new(NULL);
 
 	if (!cmds || !*cmds)
 		return true;
-	if (!layout_present(nft))
-		g_string_append(run, table_commands);
+	if (!vnet_nft_check_ours(nft, error))
+		return false;
+	/*
+	 * The table's commands are idempotent (chains flushed, then filled):
+	 * sent with every change, they put back a chain, rule or set that
+	 * someone deleted, in the same transaction.
+	 */
+	g_string_append(run, table_commands);
 	g_string_append(run, cmds);
 	return run_commands(nft, run->str, error);
+}
+
+bool vnet_nft_repair_table(vnet_nft *nft, GError **error)
+{
+	return vnet_nft_check_ours(nft, error) && run_commands(nft, table_commands, error);
 }
 
 bool vnet_nft_table_empty(vnet_nft *nft)
@@ -949,4 +1011,57 @@ bool vnet_nft_table_empty(vnet_nft *nft)
 	g_autoptr(elem_list) l = NULL;
 
 	return read_elems(nft, &l, NULL) && l->items->len == 0;
+}
+
+/* The chains and sets table_commands makes. */
+static bool is_our_object(const char *kind, const char *name)
+{
+	static const char *const chains[] = { "guard", "pre", "out", "post", "forward", NULL };
+
+	/* Rules live in chains; a rule in our chains is ours (they are flushed and refilled). */
+	if (g_str_equal(kind, "rule") || g_str_equal(kind, "table") || g_str_equal(kind, "metainfo"))
+		return true;
+	if (!name)
+		return false;
+	if (g_str_equal(kind, "chain"))
+		return g_strv_contains(chains, name);
+	if (g_str_equal(kind, "set") || g_str_equal(kind, "map"))
+		return g_str_equal(name, LAYOUT_MARKER) || set_index(name) >= 0;
+	return false;
+}
+
+bool vnet_nft_table_removable(vnet_nft *nft)
+{
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autofree char *out = NULL;
+	json_t *root, *arr, *item;
+	bool ok = true;
+	size_t i;
+	int rc;
+
+	if (!layout_present(nft))
+		return false;
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	rc = nft_run_cmd_from_buffer(nft->ctx, "list table " T);
+	nft_ctx_output_set_flags(nft->ctx, flags);
+	g_free(take_buffers(nft, &out));
+	root = rc == 0 ? json_loads(out, 0, NULL) : NULL;
+	arr = root ? json_object_get(root, "nftables") : NULL;
+	if (!json_is_array(arr)) {
+		json_decref(root);
+		return false;
+	}
+	/* Only ours, and empty: an admin's chain or set in it keeps the table. */
+	json_array_foreach(arr, i, item) {
+		const char *kind;
+		json_t *obj;
+		json_object_foreach(item, kind, obj) {
+			json_t *elems = json_object_get(obj, "elem");
+			if (!is_our_object(kind, json_string_value(json_object_get(obj, "name"))) ||
+			    (elems && json_array_size(elems) > 0))
+				ok = false;
+		}
+	}
+	json_decref(root);
+	return ok;
 }

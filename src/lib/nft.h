@@ -131,6 +131,15 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error);
 /* Whether our table holds no element at all (false if it cannot be read). */
 bool vnet_nft_table_empty(vnet_nft *nft);
+/*
+ * Fail (CONFLICT) when a table inet vnetctl exists that lacks our marker:
+ * someone else's, which vnetctl never modifies or deletes.
+ */
+bool vnet_nft_check_ours(vnet_nft *nft, GError **error);
+/* Put back our table's chains, rules and sets as vnetctl makes them (idempotent). */
+bool vnet_nft_repair_table(vnet_nft *nft, GError **error);
+/* Whether our table holds nothing but what vnetctl made, and no element: safe to drop. */
+bool vnet_nft_table_removable(vnet_nft *nft);
 
 /* Whether our table exists, complete; cheap: it reads one empty set. */
 bool vnet_nft_table_present(vnet_nft *nft);

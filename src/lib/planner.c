@@ -372,6 +372,8 @@ static char *describe(const vnet_step *s)
 		return g_strdup_printf(_("set hairpin on the tap of domain %s"), s->domain);
 	case VNET_STEP_REPLUG:
 		return g_strdup_printf(_("plug the running guests' taps (%s) back into bridge %s"), s->xml, s->bridge);
+	case VNET_STEP_TABLE:
+		return g_strdup(_("put back the chains, rules and sets of the nftables table inet vnetctl"));
 	case VNET_STEP_N_KINDS:
 		break;
 	}

@@ -30,6 +30,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_NIC] = "nic",
 	[VNET_STEP_PORT_HAIRPIN] = "port-hairpin",
 	[VNET_STEP_REPLUG] = "replug",
+	[VNET_STEP_TABLE] = "table",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)

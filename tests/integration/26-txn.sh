@@ -44,7 +44,8 @@ for step in $(seq 1 "$nsteps"); do
 	check "re-apply failing at step $step: exit 1" test "$rc" -eq 1
 	check "re-apply failing at step $step: all $n elements stay" test "$(nft_count_elements)" -eq "$n"
 done
-rc=0; VNET_TEST_FAIL_STEP=3 vnetctl -q restore 2>/dev/null || rc=$?
+# restore: the table, the network's elements (exact), route_localnet, hairpin
+rc=0; VNET_TEST_FAIL_STEP=4 vnetctl -q restore 2>/dev/null || rc=$?
 check "restore failing at its last step: exit 1" test "$rc" -eq 1
 check "restore failing: all $n elements stay" test "$(nft_count_elements)" -eq "$n"
 snapshot_host "$S/after"
@@ -52,7 +53,7 @@ expect_same_snapshot "$S/before" "$S/after" || true
 
 nft delete element inet vnetctl fwd4 '{ tcp . 8081 }'
 snapshot_host "$S/lost-one"
-rc=0; VNET_TEST_FAIL_STEP=3 vnetctl -q restore 2>/dev/null || rc=$?
+rc=0; VNET_TEST_FAIL_STEP=4 vnetctl -q restore 2>/dev/null || rc=$?
 check "a failed restore takes back only what it added" test "$(nft_count_elements)" -eq $((n - 1))
 snapshot_host "$S/lost-one.after"
 expect_same_snapshot "$S/lost-one" "$S/lost-one.after" || true

@@ -63,12 +63,16 @@ nft_count_elements() {
 }
 
 # A table of another tool (as Docker or firewalld leave one) exists before
-# every test that sources this file, and is byte-identical after it.
-nft -f - <<'NFT'
-table ip filter {
-	chain input { type filter hook input priority filter; policy accept; tcp dport 9999 counter accept; }
+# every test that sources this file, and is byte-identical after it.  A test
+# that flushes the whole ruleset (as a firewall reload does) puts it back.
+add_foreign_table() {
+	nft -f - <<-'NFT'
+	table ip filter {
+		chain input { type filter hook input priority filter; policy accept; tcp dport 9999 counter accept; }
+	}
+	NFT
 }
-NFT
+add_foreign_table
 nft list table ip filter | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/' >"$VNET_SCRATCH/foreign.before"
 test_teardown() {
 	nft list table ip filter 2>&1 | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/' >"$VNET_SCRATCH/foreign.after"

@@ -142,9 +142,9 @@ static void test_port_range(void **state)
 		if (!found)
 			fail_msg("no element \"%s\"", want);
 	}
-	assert_non_null(strstr(cmds, "\tudp . 8000 : 10.77.0.2 . 80,\n"));
-	assert_non_null(strstr(cmds, "\tudp . 8010 : 10.77.0.2 . 90,\n"));
-	assert_non_null(strstr(cmds, "\ttcp . 9001 : 10.77.0.2 . 9001\n}\n"));
+	assert_non_null(strstr(cmds, "\tudp . 8000 comment \"t1\" : 10.77.0.2 . 80,\n"));
+	assert_non_null(strstr(cmds, "\tudp . 8010 comment \"t1\" : 10.77.0.2 . 90,\n"));
+	assert_non_null(strstr(cmds, "\ttcp . 9001 comment \"t1\" : 10.77.0.2 . 9001\n}\n"));
 	/* all forwards of a set in one command */
 	assert_int_equal(count_substr(cmds, "add element inet vnetctl fwd4 {"), 1);
 }
@@ -217,11 +217,11 @@ static void test_add_commands(void **state)
 	g_autoptr(GError) error = NULL;
 
 	assert_text(cmds,
-		    "add element inet vnetctl nat_if { \"vn-t1\" }\n"
-		    "add element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" }\n"
-		    "add element inet vnetctl nat4 { 10.77.0.0/24 }\n"
-		    "add element inet vnetctl fwd4 { tcp . 8080 : 10.77.0.2 . 80 }\n"
-		    "add element inet vnetctl fwd4_addr { 127.0.0.1 . tcp . 9090 : 10.77.0.2 . 80 }\n");
+		    "add element inet vnetctl nat_if { \"vn-t1\" comment \"t1\" }\n"
+		    "add element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" comment \"t1\" }\n"
+		    "add element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
+		    "add element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n"
+		    "add element inet vnetctl fwd4_addr { 127.0.0.1 . tcp . 9090 comment \"t1\" : 10.77.0.2 . 80 }\n");
 	/* a dry run needs no kernel and no context, and returns the same */
 	assert_true(vnet_nft_apply(NULL, NULL, in, NULL, true, &plan, &error));
 	assert_string_equal(plan, cmds);
@@ -236,14 +236,14 @@ static void test_remove_commands(void **state)
 
 	/* each delete is preceded by an add of the same elements, so an absent one is no error */
 	assert_text(cmds,
-		    "add element inet vnetctl nat_if { \"vn-t1\" }\n"
-		    "delete element inet vnetctl nat_if { \"vn-t1\" }\n"
-		    "add element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" }\n"
-		    "delete element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" }\n"
-		    "add element inet vnetctl nat4 { 10.77.0.0/24 }\n"
-		    "delete element inet vnetctl nat4 { 10.77.0.0/24 }\n"
-		    "add element inet vnetctl fwd4 { tcp . 8080 : 10.77.0.2 . 80 }\n"
-		    "delete element inet vnetctl fwd4 { tcp . 8080 : 10.77.0.2 . 80 }\n");
+		    "add element inet vnetctl nat_if { \"vn-t1\" comment \"t1\" }\n"
+		    "delete element inet vnetctl nat_if { \"vn-t1\" comment \"t1\" }\n"
+		    "add element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" comment \"t1\" }\n"
+		    "delete element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" comment \"t1\" }\n"
+		    "add element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
+		    "delete element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
+		    "add element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n"
+		    "delete element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n");
 }
 
 /* old -> new touches only the difference. */
@@ -259,11 +259,11 @@ static void test_converge_diff(void **state)
 	g_autofree char *nothing = vnet_nft_diff_commands(NULL, NULL, NULL);
 
 	assert_text(cmds,
-		    "add element inet vnetctl fwd4 { tcp . 8080 : 10.77.0.2 . 80 }\n"
-		    "delete element inet vnetctl fwd4 { tcp . 8080 : 10.77.0.2 . 80 }\n"
+		    "add element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n"
+		    "delete element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n"
 		    "add element inet vnetctl fwd4 {\n"
-		    "\ttcp . 8082 : 10.77.0.2 . 82,\n"
-		    "\ttcp . 8080 : 10.77.0.9 . 80\n"
+		    "\ttcp . 8082 comment \"t1\" : 10.77.0.2 . 82,\n"
+		    "\ttcp . 8080 comment \"t1\" : 10.77.0.9 . 80\n"
 		    "}\n");
 	assert_string_equal(same, "");
 	assert_string_equal(nothing, "");
@@ -279,14 +279,14 @@ static void test_converge_network(void **state)
 	g_autofree char *cmds = vnet_nft_diff_commands(old, new, NULL);
 
 	assert_text(cmds,
-		    "add element inet vnetctl nat_if { \"vn-t1\" }\n"
-		    "delete element inet vnetctl nat_if { \"vn-t1\" }\n"
-		    "add element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" }\n"
-		    "delete element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" }\n"
-		    "add element inet vnetctl nat4 { 10.77.0.0/24 }\n"
-		    "delete element inet vnetctl nat4 { 10.77.0.0/24 }\n"
-		    "add element inet vnetctl iso_if { \"vn-t2\" }\n"
-		    "add element inet vnetctl intra_if { \"vn-t2\" . \"vn-t2\" }\n");
+		    "add element inet vnetctl nat_if { \"vn-t1\" comment \"t1\" }\n"
+		    "delete element inet vnetctl nat_if { \"vn-t1\" comment \"t1\" }\n"
+		    "add element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" comment \"t1\" }\n"
+		    "delete element inet vnetctl intra_if { \"vn-t1\" . \"vn-t1\" comment \"t1\" }\n"
+		    "add element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
+		    "delete element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
+		    "add element inet vnetctl iso_if { \"vn-t2\" comment \"t1\" }\n"
+		    "add element inet vnetctl intra_if { \"vn-t2\" . \"vn-t2\" comment \"t1\" }\n");
 }
 
 /* A guest that got another address: same intent, other guests. */
@@ -303,9 +303,9 @@ static void test_converge_guests(void **state)
 	g_hash_table_insert(after, (char *)"web", (char *)"10.77.0.31");
 	assert_true(vnet_nft_converge(NULL, in, before, in, after, true, &cmds, &error));
 	assert_text(cmds,
-		    "add element inet vnetctl fwd4 { tcp . 7000 : 10.77.0.30 . 80 }\n"
-		    "delete element inet vnetctl fwd4 { tcp . 7000 : 10.77.0.30 . 80 }\n"
-		    "add element inet vnetctl fwd4 { tcp . 7000 : 10.77.0.31 . 80 }\n");
+		    "add element inet vnetctl fwd4 { tcp . 7000 comment \"t1\" : 10.77.0.30 . 80 }\n"
+		    "delete element inet vnetctl fwd4 { tcp . 7000 comment \"t1\" : 10.77.0.30 . 80 }\n"
+		    "add element inet vnetctl fwd4 { tcp . 7000 comment \"t1\" : 10.77.0.31 . 80 }\n");
 }
 
 /* ---- the table ---- */
