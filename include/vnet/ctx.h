@@ -2,10 +2,14 @@
 /*
  * The control plane: a connection to libvirt (any URI) plus the local host's
  * kernel (libnl, libnftables).  Intents live in the libvirt networks'
- * <metadata>; there is no state of our own.  Every change runs as a list of
- * steps with an undo log: a failed step rolls back the earlier ones and the
- * first error is the one reported.  Changes take a host-wide lock, so two
- * processes never interleave.
+ * <metadata>.  Every change is one transaction of steps, each undoing
+ * exactly what it changed: a failed step rolls back the earlier ones and the
+ * first error is the one reported.  A journal (/var/lib/vnetctl/journal)
+ * lets the next change roll back one that was killed half-way.  Changes
+ * take a host-wide lock, so two processes never interleave, and hold
+ * SIGINT, SIGTERM and SIGHUP until their transaction is done.  A program
+ * that links libvnet should ignore SIGPIPE, as for libvirt, so that a lost
+ * libvirtd is an error and not the end of the program.
  */
 #ifndef VNET_CTX_H
 #define VNET_CTX_H
@@ -117,6 +121,19 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error);
  * Return: an array of vnet_intent *, sorted by name, or NULL on failure.
  */
 GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error);
+
+/**
+ * vnet_ctx_list_unreadable() - libvirt networks whose vnetctl metadata
+ * cannot be read (edited by hand, or written by something else)
+ * @ctx: the context
+ * @error: return location for a GError
+ *
+ * vnet_ctx_list() leaves them out and every other command goes on beside
+ * them; vnet_ctx_delete() removes one by its name anyway.
+ *
+ * Return: network name -> why it cannot be read (both strings), or NULL on failure.
+ */
+GHashTable *vnet_ctx_list_unreadable(vnet_ctx *ctx, GError **error);
 
 /**
  * vnet_ctx_get() - one managed intent, read back from libvirt

@@ -173,13 +173,15 @@ int cmd_list(int argc, char **argv)
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) intents = NULL;
+	g_autoptr(GHashTable) bad = NULL;
+	g_autoptr(GList) names = NULL;
 	cli_out *o;
 
 	if (argc != 1)
 		return cli_usage("list", _("list takes no arguments."));
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
-	if (!(intents = vnet_ctx_list(ctx, &error)))
+	if (!(intents = vnet_ctx_list(ctx, &error)) || !(bad = vnet_ctx_list_unreadable(ctx, &error)))
 		return cli_fail(error);
 	o = out_new();
 	out_list_begin(o, "networks");
@@ -190,7 +192,25 @@ int cmd_list(int argc, char **argv)
 		out_item_end(o);
 	}
 	out_list_end(o);
+	/* Reported by name, and the rest still listed. */
+	names = g_list_sort(g_hash_table_get_keys(bad), (GCompareFunc)g_strcmp0);
+	if (cli.json) {
+		out_list_begin(o, "unreadable");
+		for (GList *l = names; l; l = l->next) {
+			out_item_begin(o);
+			out_string(o, "name", NULL, l->data);
+			out_string(o, "error", NULL, g_hash_table_lookup(bad, l->data));
+			out_item_end(o);
+		}
+		out_list_end(o);
+	}
 	out_finish(o);
+	for (GList *l = names; !cli.json && l; l = l->next) {
+		g_autofree char *name = cli_printable(l->data);
+		g_autofree char *why = cli_printable(g_hash_table_lookup(bad, l->data));
+		g_printerr(_("vnetctl: network %s has vnetctl metadata that cannot be read (%s); remove it with \"vnetctl delete %s\", or fix its <metadata> with \"virsh net-edit %s\".\n"),
+			   name, why, name, name);
+	}
 	return EXIT_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "hook.h"
 #include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
@@ -349,6 +350,22 @@ static void repair_lost_table(vnet_ctx *ctx, GPtrArray *plan, const char *changi
 		g_ptr_array_insert(plan, 0, g_ptr_array_steal_index(repair, i));
 }
 
+/*
+ * Over a remote URI the rules are the hook's on that host, and libvirt 9.0
+ * runs it for a running network only when it starts: a changed forward
+ * would wait, unseen, for the next restart.  Say so instead.
+ */
+static bool check_remote_change(vnet_ctx *ctx, const vnet_intent *old, const vnet_intent *new,
+				bool active, GError **error)
+{
+	if (ctx->local || !active || !vnet_planner_elements_differ(old, new))
+		return true;
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		       _("Network \"%s\" runs on the host of libvirt URI \"%s\", where only its network hook changes its rules, and libvirt runs the hook for a running network only when it starts. Run the command on that host, or stop the network there, make the change, and start it again."),
+		       old->name, vnet_virt_uri(ctx->virt));
+	return false;
+}
+
 static bool any_down(const vnet_plan_input *pi, const vnet_intent *in)
 {
 	for (guint i = 0; i < vnet_intent_n_networks(in) && i < 2; i++)
@@ -398,9 +415,12 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	guests = old ? read_guests(ctx, old) : no_guests();
 	if (ctx->virt)
 		read_state(ctx, old ? old : want, &pi, old && vnet_planner_needs_restart(old, want));
+	if (old && !dry && !check_remote_change(ctx, old, want, pi.net[0].active, error))
+		goto out;
 	pi.old = old;
 	pi.want = want;
 	pi.guests = guests;
+	pi.converge = true;
 	plan = vnet_planner_plan(&pi);
 	if (!dry)
 		repair_lost_table(ctx, plan, want->name);
@@ -408,7 +428,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if (ret_plan)
 		*ret_plan = vnet_planner_describe(plan);
 	what = g_strdup_printf(old ? "apply %s" : "create %s", want->name);
-	ok = dry || vnet_ctx_run(ctx, plan, what, error);
+	/* Before the start: the hook gives root's intent what create checked. */
+	ok = dry || ((!ctx->local || vnet_hook_approve(want, error)) && vnet_ctx_run(ctx, plan, what, error));
 	if (ok) {
 		/* The caller's intent changes only when the change was made (or planned). */
 		vnet_intent *done = g_steal_pointer(&want);
@@ -458,8 +479,17 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
 
 	if (!vnet_ctx_begin(ctx, error))
 		return false;
-	if (!(in = get_locked(ctx, name, &host, error)))
+	if (!(host = vnet_ctx_read_host(ctx, error)))
 		goto out;
+	if (host_intent(host, name))
+		in = vnet_intent_copy(host_intent(host, name));
+	else if (g_hash_table_contains(host->unreadable, name))
+		/* Its metadata cannot be read: remove the network and what it owns in our table. */
+		in = vnet_intent_new(name, VNET_MODE_NAT, NULL);
+	if (!in) {
+		find_managed(host, name, error);
+		goto out;
+	}
 	guests = read_guests(ctx, in);
 	read_state(ctx, in, &pi, false);
 	pi.old = in;
@@ -467,6 +497,8 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
 	pi.drop_table = ctx->local && host->intents->len == 1 && vnet_nft_table_present(ctx->nft);
 	plan = vnet_planner_plan(&pi);
 	ok = vnet_ctx_run(ctx, plan, what, error);
+	if (ok && ctx->local)
+		vnet_hook_forget(name);
 out:
 	clear_state(&pi);
 	vnet_ctx_unlock(ctx);
@@ -478,6 +510,15 @@ static int intent_cmp(gconstpointer a, gconstpointer b)
 	const vnet_intent *x = *(vnet_intent *const *)a, *y = *(vnet_intent *const *)b;
 
 	return g_strcmp0(x->name, y->name);
+}
+
+GHashTable *vnet_ctx_list_unreadable(vnet_ctx *ctx, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+
+	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error))
+		return NULL;
+	return g_hash_table_ref(host->unreadable);
 }
 
 GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error)
@@ -547,12 +588,14 @@ bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool ad
 		goto out;
 	guests = read_guests(ctx, old);
 	read_state(ctx, old, &pi, false);
+	if (!check_remote_change(ctx, old, new, pi.net[0].active, error))
+		goto out;
 	pi.old = old;
 	pi.want = new;
 	pi.guests = guests;
 	plan = vnet_planner_plan(&pi);
 	repair_lost_table(ctx, plan, name);
-	ok = vnet_ctx_run(ctx, plan, what, error);
+	ok = (!ctx->local || vnet_hook_approve(new, error)) && vnet_ctx_run(ctx, plan, what, error);
 out:
 	clear_state(&pi);
 	vnet_ctx_unlock(ctx);

@@ -232,6 +232,9 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_NIC:
 		return vnet_virt_domain_device(x->virt, s->domain, s->on, s->xml, s->flags, error);
 	case VNET_STEP_PORT_HAIRPIN:
+		/* The qemu hook names the tap itself: it may not ask libvirtd. */
+		if (!s->domain)
+			return vnet_brport_set_hairpin(s->bridge, true, error);
 		return port_hairpin(x, s->domain, s->xml, error);
 	case VNET_STEP_REPLUG:
 		return replug(s, error);

@@ -1,24 +1,327 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * hook: what libvirt's network and qemu hooks run.  Neither calls libvirtd
- * (it waits for the hook: a deadlock) nor takes the host-wide lock (a
- * vnetctl holding it may be waiting in libvirtd for this very hook).  Each
- * runs its steps through the transaction engine without a journal: a hook
- * that fails undoes what it did in that run before libvirt hears of it.
+ * hook: what libvirt's network and qemu hooks run (see hook.h).  Neither
+ * calls libvirtd (it waits for the hook: a deadlock) nor takes the
+ * host-wide lock (a vnetctl holding it may be waiting in libvirtd for this
+ * very hook).  Each runs its steps through the transaction engine without
+ * a journal: a hook that fails undoes what it did in that run before
+ * libvirt hears of it.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include <vnet/ctx.h>
 
-#include "netlink.h"
 #include "exec.h"
+#include "hook.h"
+#include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
 #include "planner.h"
+#include "txn.h"
 #include "xml.h"
 #include "util.h"
+
+/* ---- approvals: what root's vnetctl made on this host ---- */
+
+static char *approval_path(const char *name)
+{
+	const char *dir = g_getenv("VNET_STATE_DIR");
+
+	return g_build_filename(dir ? dir : VNET_STATE_DEFAULT, "approved", name, NULL);
+}
+
+/* The intent as approved: a digest of what it asks for, not of what vnetctl did. */
+static char *intent_digest(const vnet_intent *in)
+{
+	g_autofree char *xml = vnet_intent_to_xml_without_state(in);
+
+	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, xml, -1);
+}
+
+bool vnet_hook_approve(const vnet_intent *in, GError **error)
+{
+	g_autofree char *path = approval_path(in->name), *dir = g_path_get_dirname(path);
+	g_autofree char *digest = intent_digest(in);
+	g_autoptr(GError) local = NULL;
+
+	/* Only root's word counts, and only root may write it. */
+	if (geteuid() != 0)
+		return true;
+	if (g_mkdir_with_parents(dir, 0700) < 0 ||
+	    !g_file_set_contents_full(path, digest, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local)) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot record network \"%s\" in %s: %s."), in->name,
+			       dir, local ? local->message : g_strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+void vnet_hook_forget(const char *name)
+{
+	g_autofree char *path = vnet_name_is_valid(name, VNET_NAME_MAX) ? approval_path(name) : NULL;
+
+	if (path)
+		g_unlink(path);
+}
+
+static bool approved(const vnet_intent *in)
+{
+	g_autofree char *path = approval_path(in->name), *text = NULL, *digest = intent_digest(in);
+	GStatBuf st;
+
+	/* A record anyone but root could have written is no record. */
+	if (g_stat(path, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+		return false;
+	return g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(g_strstrip(text), digest);
+}
+
+/* ---- the policy for networks root's vnetctl did not make ---- */
+
+typedef struct policy {
+	GArray *ports;		/* guint16 pairs: first, last */
+	GPtrArray *addrs;	/* vnet_addr *; empty: any */
+	char *path;
+} policy;
+
+static void policy_clear(policy *p)
+{
+	if (p->ports)
+		g_array_unref(p->ports);
+	if (p->addrs)
+		g_ptr_array_unref(p->addrs);
+	g_free(p->path);
+}
+
+static bool policy_bad(const policy *p, const char *key, const char *value, GError **error)
+{
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		       _("The policy %s has a bad %s \"%s\"; write ports as 1024-65535,8080 and addresses as 192.0.2.1,2001:db8::1. The hook refuses to give rules until it is fixed."),
+		       p->path, key, value);
+	return false;
+}
+
+static bool policy_load(policy *p, GError **error)
+{
+	const char *env = g_getenv("VNET_POLICY");
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) local = NULL;
+	g_autofree char *ports = NULL, *addrs = NULL;
+	g_auto(GStrv) pf = NULL, af = NULL;
+
+	p->path = g_strdup(env ? env : SYSCONFDIR "/vnetctl/policy");
+	p->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+	p->addrs = g_ptr_array_new_with_free_func(g_free);
+	if (g_key_file_load_from_file(kf, p->path, G_KEY_FILE_NONE, &local)) {
+		ports = g_key_file_get_string(kf, "hook", "ports", NULL);
+		addrs = g_key_file_get_string(kf, "hook", "addresses", NULL);
+	} else if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The policy %s cannot be read: %s. The hook refuses to give rules until it is fixed."),
+			       p->path, local->message);
+		return false;
+	}
+	/* By default a network nobody vetted as root publishes no privileged port. */
+	pf = g_strsplit(ports ? ports : "1024-65535", ",", -1);
+	for (guint i = 0; pf[i]; i++) {
+		g_auto(GStrv) r = g_strsplit(g_strstrip(pf[i]), "-", 2);
+		guint64 a, b;
+		if (!*pf[i])
+			continue;
+		if (!g_ascii_string_to_unsigned(r[0], 10, 1, 65535, &a, NULL) ||
+		    !g_ascii_string_to_unsigned(r[1] ? r[1] : r[0], 10, a, 65535, &b, NULL))
+			return policy_bad(p, "ports", pf[i], error);
+		g_array_append_vals(p->ports, (guint16[]){ (guint16)a, (guint16)b }, 2);
+	}
+	af = g_strsplit(addrs ? addrs : "", ",", -1);
+	for (guint i = 0; af[i]; i++) {
+		vnet_addr a;
+		if (!*g_strstrip(af[i]))
+			continue;
+		if (!vnet_addr_parse(af[i], &a, NULL))
+			return policy_bad(p, "addresses", af[i], error);
+		g_ptr_array_add(p->addrs, g_memdup2(&a, sizeof(a)));
+	}
+	return true;
+}
+
+static bool policy_allows_ports(const policy *p, guint first, guint last)
+{
+	for (guint i = 0; i + 1 < p->ports->len; i += 2)
+		if (first >= g_array_index(p->ports, guint16, i) && last <= g_array_index(p->ports, guint16, i + 1))
+			return true;
+	return false;
+}
+
+static bool policy_allows_addr(const policy *p, const vnet_forward *f)
+{
+	if (!p->addrs->len)
+		return true;
+	for (guint i = 0; f->has_host_addr && i < p->addrs->len; i++)
+		if (vnet_addr_equal(p->addrs->pdata[i], &f->host_addr))
+			return true;
+	return false;
+}
+
+static bool check_policy(const vnet_intent *in, GError **error)
+{
+	policy p = { 0 };
+	bool ok = policy_load(&p, error);
+
+	for (guint i = 0; ok && i < in->forwards->len; i++) {
+		const vnet_forward *f = in->forwards->pdata[i];
+		g_autofree char *spec = vnet_forward_format(f);
+		if (!policy_allows_ports(&p, f->host_port, f->host_port_end)) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("Network \"%s\" was not made by vnetctl as root on this host, and its forward %s publishes a host port that the policy %s does not allow; the hook gives it no rules. Create it with vnetctl as root on this host, or allow the port in the policy."),
+				       in->name, spec, p.path);
+			ok = false;
+		} else if (!policy_allows_addr(&p, f)) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("Network \"%s\" was not made by vnetctl as root on this host, and its forward %s publishes a host address that the policy %s does not allow; the hook gives it no rules. Create it with vnetctl as root on this host, or allow the address in the policy."),
+				       in->name, spec, p.path);
+			ok = false;
+		}
+	}
+	policy_clear(&p);
+	return ok;
+}
+
+/* ---- the intent against its own libvirt definition ---- */
+
+static bool has_string(GPtrArray *a, const char *s)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (g_strcmp0(a->pdata[i], s) == 0)
+			return true;
+	return false;
+}
+
+static bool disagree(const char *network, const char *what, const char *mine, const char *libvirts,
+		     GError **error)
+{
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
+		       _("The vnetctl intent in the metadata of libvirt network \"%s\" disagrees with the network's own definition (%s: \"%s\" in the intent, \"%s\" in libvirt's definition); the hook gives it no rules. Make the network with \"vnetctl create\" or \"vnetctl apply\"."),
+		       network, what, mine ? mine : "-", libvirts ? libvirts : "-");
+	return false;
+}
+
+static bool check_definition(const char *network, const vnet_intent *in, const vnet_netxml *facts,
+			     GError **error)
+{
+	guint n_subnets = (in->has_subnet4 ? 1 : 0) + (in->has_subnet6 ? 1 : 0);
+	const char *subs[2] = { in->s_subnet4, in->s_subnet6 };
+	const char *gws[2] = { in->s_gateway4, in->s_gateway6 };
+
+	if (g_strcmp0(in->bridge, facts->bridge) != 0)
+		return disagree(network, "bridge", in->bridge, facts->bridge, error);
+	if (g_strcmp0(facts->forward_mode, "open") != 0)
+		return disagree(network, "forward mode", "open", facts->forward_mode, error);
+	for (guint i = 0; i < 2; i++) {
+		if (subs[i] && !has_string(facts->subnets, subs[i]))
+			return disagree(network, "subnet", subs[i],
+					facts->subnets->len ? facts->subnets->pdata[0] : NULL, error);
+		if (gws[i] && !has_string(facts->gateways, gws[i]))
+			return disagree(network, "gateway", gws[i],
+					facts->gateways->len ? facts->gateways->pdata[0] : NULL, error);
+	}
+	if (facts->subnets->len != n_subnets)
+		return disagree(network, "subnets", subs[0],
+				facts->subnets->len ? facts->subnets->pdata[0] : NULL, error);
+	return true;
+}
+
+/* This host's facts without the network's own bridge, which libvirt made for it. */
+static vnet_host *host_without(const char *bridge, GError **error)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+
+	if (!vnet_link_read_host(host, error) || !vnet_link_read_listeners(host, error))
+		return NULL;
+	for (guint i = host->links->len; i-- > 0;)
+		if (g_strcmp0(((vnet_host_link *)host->links->pdata[i])->name, bridge) == 0)
+			g_ptr_array_remove_index(host->links, i);
+	for (guint i = host->addrs->len; i-- > 0;)
+		if (g_strcmp0(g_array_index(host->addrs, vnet_host_addr, i).ifname, bridge) == 0)
+			g_array_remove_index(host->addrs, i);
+	for (guint i = host->routes->len; i-- > 0;)
+		if (g_strcmp0(g_array_index(host->routes, vnet_host_addr, i).ifname, bridge) == 0)
+			g_array_remove_index(host->routes, i);
+	return g_steal_pointer(&host);
+}
+
+/*
+ * Everything create checks, here from what the hook may read: the
+ * definition libvirt hands it, the kernel, our table; and, for a network
+ * root's vnetctl did not make on this host, the policy.
+ */
+static bool hook_validate(const char *network, const vnet_intent *in, const vnet_netxml *facts,
+			  vnet_nft *nft, GError **error)
+{
+	g_autoptr(vnet_host) host = NULL;
+	bool vetted = approved(in);
+
+	if (!check_definition(network, in, facts, error))
+		return false;
+	if (!(host = host_without(in->bridge, error)))
+		return false;
+	/* What root's vnetctl checked at create (--force included) stands. */
+	if (!vnet_intent_validate(in, host, vetted ? VNET_VALIDATE_FORCE : 0, error))
+		return false;
+	if (!vetted && !check_policy(in, error))
+		return false;
+	return vnet_nft_check_claims(nft, in, facts->guests, error);
+}
+
+/* ---- the network hook ---- */
+
+/* A network we know without reading its definition: a record, or elements in our table. */
+static bool known_network(const char *network, vnet_nft *nft)
+{
+	g_autofree char *path = vnet_name_is_valid(network, VNET_NAME_MAX) ? approval_path(network) : NULL;
+	g_autofree char *base = g_str_has_suffix(network, "-nat") ? g_strndup(network, strlen(network) - 4) : NULL;
+
+	return (path && g_file_test(path, G_FILE_TEST_EXISTS)) ||
+	       (vnet_name_is_valid(network, VNET_NAME_MAX) && vnet_nft_owns_any(nft, network)) ||
+	       (base && vnet_nft_owns_any(nft, base));
+}
+
+/* Take away every element of @owner, whatever any metadata says. */
+static bool remove_owned(const char *owner, vnet_nft *nft, GError **error)
+{
+	g_autoptr(GPtrArray) plan = vnet_plan_new();
+	g_autoptr(GHashTable) none = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(vnet_intent) ghost = vnet_intent_new(owner, VNET_MODE_NAT, error);
+	vnet_exec x = { .nft = nft, .local = true };
+	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "hook" };
+
+	if (!ghost)
+		return false;
+	vnet_planner_host_side(plan, ghost, NULL, none, true);
+	return vnet_txn_run(&t, plan, error);
+}
+
+static bool unreadable(const char *network, const char *op, vnet_nft *nft, const GError *why,
+		       GError **error)
+{
+	g_autoptr(GError) e = NULL;
+
+	if (g_strcmp0(op, "stopped") == 0 && vnet_name_is_valid(network, VNET_NAME_MAX))
+		remove_owned(network, nft, &e);
+	if (why)
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The hook cannot read the definition libvirt gave for network \"%s\", a network of vnetctl (%s); it gets no rules, and it is not started without them."),
+			       network, why->message);
+	else
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The hook cannot read the definition libvirt gave for network \"%s\", a network of vnetctl: it holds no vnetctl intent. It gets no rules, and it is not started without them."),
+			       network);
+	return false;
+}
 
 bool vnet_hook_run(const char *network, const char *op, const char *subop,
 		   const char *xml, GError **error)
@@ -27,39 +330,50 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 	g_autoptr(vnet_netxml) facts = NULL;
 	g_autoptr(vnet_nft) nft = NULL;
 	g_autoptr(GPtrArray) plan = vnet_plan_new();
+	g_autoptr(GError) why = NULL;
 	g_autofree char *nat_half = NULL;
 	vnet_exec x = { .local = true };
 	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "hook" };
+	bool start = g_strcmp0(op, "start") == 0, started = g_strcmp0(op, "started") == 0;
+	bool stopped = g_strcmp0(op, "stopped") == 0;
+	bool ours = xml && strstr(xml, VNET_XML_NS);
 
-	if (!xml || !strstr(xml, VNET_XML_NS))
-		return true;	/* not ours */
-	in = vnet_intent_from_xml(xml, -1, error);
-	if (!in)
-		return false;
-	nat_half = vnet_intent_network_name(in, 0);
-	/* Only the network with our bridge and elements: not a hybrid's LAN half. */
-	if (g_strcmp0(network, nat_half) != 0 || !vnet_mode_has_own_bridge(in->mode))
-		return true;
-	facts = vnet_netxml_parse(xml, error);
-	if (!facts)
-		return false;
-
-	if (g_strcmp0(op, "started") == 0)
-		vnet_planner_host_side(plan, NULL, in, facts->guests, true);
-	else if (g_strcmp0(op, "stopped") == 0)
-		vnet_planner_host_side(plan, in, NULL, facts->guests, true);
-	else if ((g_strcmp0(op, "port-created") == 0 || g_strcmp0(op, "plugged") == 0 ||
-		  g_strcmp0(op, "updated") == 0) && vnet_link_exists(in->bridge))
-		vnet_step_new(plan, VNET_STEP_HAIRPIN, NULL)->bridge = g_strdup(in->bridge);
-	if (!plan->len)
-		return true;
+	if (!start && !started && !stopped && g_strcmp0(op, "port-created") != 0 &&
+	    g_strcmp0(op, "plugged") != 0 && g_strcmp0(op, "updated") != 0)
+		return true;	/* an event we do nothing on */
 	if (!(nft = vnet_nft_new(error)))
 		return false;
 	x.nft = nft;
+	if (!ours)
+		return !known_network(network, nft) || unreadable(network, op, nft, NULL, error);
+	if (!(in = vnet_intent_from_xml(xml, -1, &why)) || !(facts = vnet_netxml_parse(xml, &why)))
+		return unreadable(network, op, nft, why, error);
+	nat_half = vnet_intent_network_name(in, 0);
+	if (!vnet_mode_has_own_bridge(in->mode) || (in->mode == VNET_MODE_HYBRID &&
+						       g_strcmp0(network, nat_half) != 0 &&
+						       g_str_has_suffix(network, "-lan")))
+		return true;	/* bridged, or a hybrid's LAN half: no rules of ours */
+	/* The elements are the intent's by its name: it must be this network's. */
+	if (g_strcmp0(network, nat_half) != 0) {
+		if (stopped)
+			return true;
+		return disagree(network, "name", nat_half, network, error);
+	}
+
+	if (start)
+		return hook_validate(network, in, facts, nft, error);
+	if (started) {
+		if (!hook_validate(network, in, facts, nft, error))
+			return false;
+		vnet_planner_host_side(plan, NULL, in, facts->guests, true);
+	} else if (stopped) {
+		/* Exactly what is this network's in the table, whatever its metadata says now. */
+		vnet_planner_host_side(plan, in, NULL, facts->guests, true);
+	} else if (vnet_link_exists(in->bridge)) {
+		vnet_step_new(plan, VNET_STEP_HAIRPIN, NULL)->bridge = g_strdup(in->bridge);
+	}
 	return vnet_txn_run(&t, plan, error);
 }
-
-/* ---- the qemu hook ---- */
 
 /*
  * Which bridges are vnetctl's NAT bridges, from the kernel: the nat_if set
@@ -89,6 +403,9 @@ bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
 {
 	g_autoptr(GPtrArray) nics = NULL;
 	g_autoptr(GHashTable) nat = NULL;
+	g_autoptr(GPtrArray) plan = vnet_plan_new();
+	vnet_exec x = { .local = true };
+	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "qemu-hook" };
 	bool any = false;
 
 	/* "started begin": qemu runs, its taps exist and are bridge ports. */
@@ -109,9 +426,9 @@ bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
 	for (guint i = 0; i < nics->len; i++) {
 		const vnet_nic *n = nics->pdata[i];
 		if (n->bridge && n->target && g_hash_table_contains(nat, n->bridge) &&
-		    !vnet_brport_set_hairpin(n->target, true, error))
-			return false;
+		    vnet_name_is_valid(n->target, VNET_IFNAME_MAX))
+			vnet_step_new(plan, VNET_STEP_PORT_HAIRPIN, NULL)->bridge = g_strdup(n->target);
 	}
-	return true;
+	return vnet_txn_run(&t, plan, error);
 }
 

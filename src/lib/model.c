@@ -490,6 +490,7 @@ vnet_host *vnet_host_new(void)
 	h->networks = g_ptr_array_new_with_free_func((GDestroyNotify)host_net_free);
 	h->intents = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_intent_free);
 	h->listeners = g_array_new(FALSE, TRUE, sizeof(vnet_host_listener));
+	h->unreadable = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	return h;
 }
 
@@ -503,6 +504,7 @@ void vnet_host_free(vnet_host *host)
 	g_ptr_array_unref(host->networks);
 	g_ptr_array_unref(host->intents);
 	g_array_unref(host->listeners);
+	g_hash_table_unref(host->unreadable);
 	g_free(host);
 }
 

@@ -153,6 +153,8 @@ struct vnet_host {
 	GPtrArray *networks;	/* vnet_host_net * */
 	GPtrArray *intents;	/* vnet_intent * */
 	GArray *listeners;	/* vnet_host_listener */
+	/* libvirt networks with vnetctl metadata that cannot be read: name -> why */
+	GHashTable *unreadable;
 };
 
 const vnet_host_link *vnet_host_find_link(const vnet_host *host, const char *name);

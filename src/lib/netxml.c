@@ -21,7 +21,9 @@ void vnet_netxml_free(vnet_netxml *n)
 		return;
 	g_free(n->name);
 	g_free(n->bridge);
+	g_free(n->forward_mode);
 	g_ptr_array_unref(n->subnets);
+	g_ptr_array_unref(n->gateways);
 	g_hash_table_unref(n->guests);
 	g_free(n);
 }
@@ -59,6 +61,7 @@ static void read_ip(vnet_netxml *out, const xmlNode *ip)
 	if (addr) {
 		g_autofree char *cidr = g_strdup_printf("%s/%s", addr, prefix ? prefix : "24");
 		if (vnet_cidr_parse(cidr, 0, &c, NULL)) {
+			g_ptr_array_add(out->gateways, vnet_addr_format(&c.addr));
 			c = vnet_cidr_network(&c);
 			g_ptr_array_add(out->subnets, vnet_cidr_format(&c));
 		}
@@ -87,6 +90,7 @@ vnet_netxml *vnet_netxml_parse(const char *xml, GError **error)
 	xmlNode *net, *n;
 
 	out->subnets = g_ptr_array_new_with_free_func(g_free);
+	out->gateways = g_ptr_array_new_with_free_func(g_free);
 	out->guests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (len > 0 && len <= VNET_XML_MAX)
 		doc = xmlReadMemory(xml, len, "network.xml", NULL,
@@ -106,6 +110,10 @@ vnet_netxml *vnet_netxml_parse(const char *xml, GError **error)
 			xmlFree(c);
 		} else if (xmlStrEqual(n->name, X("bridge"))) {
 			out->bridge = prop(n, "name");
+		} else if (xmlStrEqual(n->name, X("forward"))) {
+			out->forward_mode = prop(n, "mode");
+			if (!out->forward_mode)
+				out->forward_mode = g_strdup("nat");	/* libvirt's default */
 		} else if (xmlStrEqual(n->name, X("ip"))) {
 			read_ip(out, n);
 		}

@@ -13,7 +13,9 @@
 typedef struct vnet_netxml {
 	char *name;
 	char *bridge;
+	char *forward_mode;	/* <forward mode>, or NULL without <forward> */
 	GPtrArray *subnets;	/* "10.0.0.0/24" strings */
+	GPtrArray *gateways;	/* the <ip address>es, canonical: "10.0.0.1" */
 	GHashTable *guests;	/* DHCP host name -> IPv4 address string */
 } vnet_netxml;
 

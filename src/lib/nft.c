@@ -1001,6 +1001,52 @@ bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
 	return run_commands(nft, run->str, error);
 }
 
+/* Whether kernel subnet element @key ("10.0.0.0/24") overlaps @c. */
+static bool key_overlaps(const char *key, const vnet_cidr *c)
+{
+	vnet_cidr k;
+
+	return vnet_cidr_parse(key, 0, &k, NULL) && vnet_cidr_overlaps(&k, c);
+}
+
+bool vnet_nft_check_claims(vnet_nft *nft, const vnet_intent *in, GHashTable *guests, GError **error)
+{
+	g_autoptr(elem_list) want = intent_elems(in, guests), kernel = NULL;
+
+	if (!read_elems(nft, &kernel, error))
+		return false;
+	for (guint i = 0; i < kernel->items->len; i++) {
+		const elem *e = kernel->items->pdata[i];
+		const elem *w = g_hash_table_lookup(want->keys, e->keyline);
+		bool clash = w != NULL;
+		if (!e->owner || g_strcmp0(e->owner, in->name) == 0)
+			continue;
+		if (e->set == SET_NAT4 && in->has_subnet4)
+			clash = clash || key_overlaps(e->key, &in->subnet4);
+		if (e->set == SET_NAT6 && in->has_subnet6)
+			clash = clash || key_overlaps(e->key, &in->subnet6);
+		if (!clash)
+			continue;
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			       _("Network \"%s\" wants \"%s\" in table inet vnetctl, which network \"%s\" holds (\"%s\"); it gets no rules until one of them changes."),
+			       in->name, w ? w->line : e->line, e->owner, e->line);
+		return false;
+	}
+	return true;
+}
+
+bool vnet_nft_owns_any(vnet_nft *nft, const char *owner)
+{
+	g_autoptr(elem_list) l = NULL;
+
+	if (!layout_present(nft) || !read_elems(nft, &l, NULL))
+		return false;
+	for (guint i = 0; i < l->items->len; i++)
+		if (g_strcmp0(((elem *)l->items->pdata[i])->owner, owner) == 0)
+			return true;
+	return false;
+}
+
 bool vnet_nft_repair_table(vnet_nft *nft, GError **error)
 {
 	return vnet_nft_check_ours(nft, error) && run_commands(nft, table_commands, error);

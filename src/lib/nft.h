@@ -136,6 +136,15 @@ bool vnet_nft_table_empty(vnet_nft *nft);
  * someone else's, which vnetctl never modifies or deletes.
  */
 bool vnet_nft_check_ours(vnet_nft *nft, GError **error);
+/*
+ * Fail (CONFLICT) when an element @in wants, or a NAT subnet overlapping
+ * its subnets, is held by another network (its comment names another).
+ * What the hook checks instead of other intents, which it cannot ask
+ * libvirtd for.  O(N): the table is read.
+ */
+bool vnet_nft_check_claims(vnet_nft *nft, const vnet_intent *in, GHashTable *guests, GError **error);
+/* Whether any element of our table names @owner. */
+bool vnet_nft_owns_any(vnet_nft *nft, const char *owner);
 /* Put back our table's chains, rules and sets as vnetctl makes them (idempotent). */
 bool vnet_nft_repair_table(vnet_nft *nft, GError **error);
 /* Whether our table holds nothing but what vnetctl made, and no element: safe to drop. */

@@ -63,8 +63,7 @@ static bool range_differs(const vnet_intent *a, const vnet_intent *b)
 				 !vnet_addr_equal(&a->dhcp_end, &b->dhcp_end)));
 }
 
-/* Whether @a and @b want other elements: forwards, the default guest. */
-static bool elements_differ(const vnet_intent *a, const vnet_intent *b)
+bool vnet_planner_elements_differ(const vnet_intent *a, const vnet_intent *b)
 {
 	g_autoptr(vnet_intent) ca = vnet_intent_copy(a);
 
@@ -279,13 +278,14 @@ static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
 		s->prev_xml = g_strdup_printf("<range start='%s' end='%s'/>", s_old, e_old);
 		s->xml = g_strdup_printf("<range start='%s' end='%s'/>", s_new, e_new);
 	}
-	/* A network that is down comes up; one that runs gets its elements changed. */
-	for (guint i = 0; i < n && i < 2; i++)
+	/* Converging, a network that is down comes up; one that runs gets its elements changed. */
+	for (guint i = 0; i < n && i < 2 && in->converge; i++)
 		if (in->net[i].exists && !in->net[i].active)
 			start_step(plan, want, i);
-	if (!in->net[0].active)
-		host_side_up(plan, in, NULL, want, true);
-	else if (in->local && vnet_mode_has_own_bridge(want->mode) && elements_differ(old, want))
+	if (!in->net[0].active) {
+		if (in->converge)
+			host_side_up(plan, in, NULL, want, true);
+	} else if (in->local && vnet_mode_has_own_bridge(want->mode) && vnet_planner_elements_differ(old, want))
 		nft_step(plan, in->guests, old, want, false);
 }
 
@@ -369,6 +369,8 @@ static char *describe(const vnet_step *s)
 		return g_strdup_printf(s->on ? _("add an interface to domain %s") : _("remove an interface from domain %s"),
 				       s->domain);
 	case VNET_STEP_PORT_HAIRPIN:
+		if (!s->domain)
+			return g_strdup_printf(_("set hairpin on bridge port %s"), s->bridge);
 		return g_strdup_printf(_("set hairpin on the tap of domain %s"), s->domain);
 	case VNET_STEP_REPLUG:
 		return g_strdup_printf(_("plug the running guests' taps (%s) back into bridge %s"), s->xml, s->bridge);

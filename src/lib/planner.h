@@ -31,7 +31,7 @@ typedef struct vnet_plan_input {
 	GHashTable *guests;	/* domain name -> address, for forwards to a name */
 	bool local;		/* the host side is ours to do (not over a remote URI) */
 	bool drop_table;	/* removing the last network of ours: our table goes too */
-	bool ensure;		/* @want equals @old: check the kernel still has it (restore) */
+	bool converge;		/* apply: a stopped network is started too (not so for a forward change) */
 } vnet_plan_input;
 
 GPtrArray *vnet_planner_plan(const vnet_plan_input *in);
@@ -46,6 +46,9 @@ void vnet_planner_host_side(GPtrArray *plan, const vnet_intent *old, const vnet_
 
 /* Whether going from @old to @want needs the network stopped and started again. */
 bool vnet_planner_needs_restart(const vnet_intent *old, const vnet_intent *want);
+
+/* Whether @a and @b want other elements in our table: forwards, the default guest. */
+bool vnet_planner_elements_differ(const vnet_intent *a, const vnet_intent *b);
 
 /* The bridge guests share with the LAN (bridged, hybrid), or NULL. */
 const char *vnet_planner_lan_bridge(const vnet_intent *in);

@@ -40,7 +40,7 @@ typedef enum vnet_step_kind {
 	VNET_STEP_DHCP_HOST,	/* name, xml = <host/>, on = add, flags = libvirt's */
 	VNET_STEP_DHCP_RANGE,	/* name, xml = new <range/>, prev_xml = old, live only */
 	VNET_STEP_NIC,		/* domain, xml = <interface/>, on = attach, flags */
-	VNET_STEP_PORT_HAIRPIN,	/* domain, xml = MAC: hairpin on that NIC's tap */
+	VNET_STEP_PORT_HAIRPIN,	/* domain, xml = MAC: hairpin on that NIC's tap; no domain: on port bridge */
 	VNET_STEP_REPLUG,	/* bridge, xml = taps, space-separated: back into the bridge */
 	VNET_STEP_TABLE,	/* our table's chains, rules and sets as vnetctl makes them */
 	VNET_STEP_N_KINDS

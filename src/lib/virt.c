@@ -108,15 +108,25 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
 	return xml;
 }
 
-static bool add_network(vnet_host *host, const char *xml, GError **error)
+static bool add_plain_network(vnet_host *host, const char *xml, GError **error);
+
+static bool add_network(vnet_host *host, const char *name, const char *xml, GError **error)
 {
-	g_autoptr(vnet_netxml) facts = NULL;
 	g_autoptr(vnet_intent) intent = NULL;
+	g_autoptr(GError) bad = NULL;
 
 	if (strstr(xml, VNET_XML_NS)) {
-		intent = vnet_intent_from_xml(xml, -1, error);
-		if (!intent)
-			return false;
+		intent = vnet_intent_from_xml(xml, -1, &bad);
+		if (!intent) {
+			/*
+			 * A hand-edited value, or a network that only mentions our
+			 * namespace: reported by name, not a reason to fail every
+			 * other command; its bridge and subnets still count.
+			 */
+			g_hash_table_replace(host->unreadable, g_strdup(name), g_strdup(bad->message));
+			(void)add_plain_network(host, xml, NULL);
+			return true;
+		}
 		/* A hybrid intent sits in both of its networks; keep one copy. */
 		for (guint i = 0; i < host->intents->len; i++)
 			if (g_strcmp0(((vnet_intent *)host->intents->pdata[i])->name, intent->name) == 0)
@@ -124,7 +134,13 @@ static bool add_network(vnet_host *host, const char *xml, GError **error)
 		vnet_host_add_intent(host, intent);
 		return true;
 	}
-	facts = vnet_netxml_parse(xml, error);
+	return add_plain_network(host, xml, error);
+}
+
+static bool add_plain_network(vnet_host *host, const char *xml, GError **error)
+{
+	g_autoptr(vnet_netxml) facts = vnet_netxml_parse(xml, error);
+
 	if (!facts)
 		return false;
 	if (!facts->subnets->len)
@@ -157,7 +173,7 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 					    virNetworkGetName(nets[i]), last_error());
 				ok = false;
 			} else {
-				ok = add_network(host, xml, error);
+				ok = add_network(host, virNetworkGetName(nets[i]), xml, error);
 			}
 		}
 		virNetworkFree(nets[i]);

@@ -2,7 +2,10 @@
 # 25-connect-apply: --connect with a second URI form reaches the sandbox's
 # libvirtd for create, list, show and delete; apply -f converges an intent
 # file by elements only (forwards added and removed), and a second apply
-# changes nothing.
+# changes nothing.  Over a remote URI (qemu+tcp to the sandbox's own
+# libvirtd), a forward change of a running network is refused with exit 1
+# and changes nothing; of a stopped one it waits for the start, where the
+# hook gives it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -10,7 +13,7 @@ sandbox_enter "$@"
 require_cmd virsh libvirtd dnsmasq nft ip jq curl socat
 
 install_hook
-sandbox_start_libvirtd
+VNET_LIBVIRTD_TCP=1 sandbox_start_libvirtd
 uri=qemu+unix:///system?socket=/run/libvirt/libvirt-sock
 check "create over $uri" vnetctl -c "$uri" create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80
 check "list over $uri" sh -c "'$VNETCTL' -c '$uri' --json list | jq -e '.networks | length == 1'"
@@ -33,3 +36,12 @@ out=$("$VNETCTL" apply -f "$VNET_SCRATCH/web.xml")
 check "a second apply changes nothing" grep -q "nothing changed" <<<"$out"
 check "delete over $uri" vnetctl -c "$uri" delete web
 check "nothing left" test -z "$(virsh -q net-list --all --name)"
+
+# A "remote" host: the same libvirtd over TCP, so vnetctl does no host side.
+remote=qemu+tcp://127.0.0.1/system
+check "create over $remote" vnetctl -q -c "$remote" create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80
+expect_refused "forward add on a running network over $remote" "Run the command on that host" \
+	-c "$remote" forward add web 9000:90
+check "a stopped one takes it" sh -c "virsh -q net-destroy web && '$VNETCTL' -q -c '$remote' forward add web 9000:90"
+check "and its hook gives it at the start" sh -c "virsh -q net-start web >/dev/null && nft list map inet vnetctl fwd4 | grep -q 9000"
+check "delete over $remote" vnetctl -q -c "$remote" delete web

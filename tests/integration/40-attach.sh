@@ -160,7 +160,7 @@ check "and in the persistent definition" sh -c \
 	"virsh net-dumpxml --inactive web | grep -q \"<host mac='$mac' name='dom' ip='10.77.0.2'/>\""
 
 check "the forward to dom now goes to its address" \
-	sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 : 10.77.0.2 . 80'"
+	sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 comment \"web\" : 10.77.0.2 . 80'"
 
 refused "a second NIC on the same network" "has an interface on network" attach web dom
 refused "an address reserved for another MAC" "$mac" attach web other --ip 10.77.0.2

@@ -225,6 +225,18 @@ sandbox_start_libvirtd() {
 		auth_unix_rw = "none"
 		log_outputs = "3:file:$log/libvirtd.log"
 	EOF
+	# VNET_LIBVIRTD_TCP=1: also qemu+tcp://127.0.0.1/system, a "remote" URI
+	# that stays inside the sandbox's own network namespace.
+	local listen=()
+	if [ -n "${VNET_LIBVIRTD_TCP:-}" ]; then
+		cat >>/etc/libvirt/libvirtd.conf <<-EOF
+			listen_tls = 0
+			listen_tcp = 1
+			listen_addr = "127.0.0.1"
+			auth_tcp = "none"
+		EOF
+		listen=(--listen)
+	fi
 	# Guests run as root, with no security driver (AppArmor profiles would
 	# be loaded into the host kernel) and no cgroups (host cgroup tree).
 	cat >/etc/libvirt/qemu.conf <<-EOF
@@ -243,7 +255,7 @@ sandbox_start_libvirtd() {
 		virtlogd </dev/null >>"$log/virtlogd.stderr" 2>&1 &
 		_vnet_virtlogd_pid=$!
 	fi
-	libvirtd </dev/null >>"$log/libvirtd.stderr" 2>&1 &
+	libvirtd "${listen[@]}" </dev/null >>"$log/libvirtd.stderr" 2>&1 &
 	_vnet_libvirtd_pid=$!
 
 	local deadline=$((SECONDS + timeout))

@@ -129,6 +129,21 @@ static void test_forward_change_is_elements_only(void **state)
 	teardown(&f);
 }
 
+static void test_change_of_a_stopped_network(void **state)
+{
+	fixture f;
+
+	setup_running(&f, nat("8080:80"), nat("8080:80"));
+	assert_ok(vnet_intent_add_forward(f.want, "9000:90", &err_));
+	f.in.net[0].active = false;
+	/* A forward added to a stopped network waits for its start (the hook gives it). */
+	expect_plan(&f, "define");
+	/* apply converges: the network comes up with it. */
+	f.in.converge = true;
+	expect_plan(&f, "define start nft! localnet hairpin");
+	teardown(&f);
+}
+
 static void test_autostart_change(void **state)
 {
 	fixture f;
@@ -239,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_converged_running_touches_only_the_kernel_check),
 		cmocka_unit_test(test_converged_stopped_is_started),
 		cmocka_unit_test(test_forward_change_is_elements_only),
+		cmocka_unit_test(test_change_of_a_stopped_network),
 		cmocka_unit_test(test_autostart_change),
 		cmocka_unit_test(test_dhcp_range_is_live),
 		cmocka_unit_test(test_subnet_change_restarts_and_replugs),

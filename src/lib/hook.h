@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hook: the libvirt network and qemu hooks (vnet_hook_run() and
+ * vnet_qemu_hook_run() in <vnet/ctx.h>), and the trust they extend.
+ *
+ * Anyone who may define libvirt networks can write a network's <metadata>,
+ * so the network hook gives rules only to an intent that agrees with its
+ * own libvirt definition (bridge, subnets, gateways, forward mode) and
+ * passes create's validation against this host; one that root's vnetctl
+ * did not make on this host (an approval, below) must also keep to the
+ * policy, /etc/vnetctl/policy: by default no host port below 1024, and no
+ * port a local process listens on.  Every element it adds names its
+ * network, so a stop removes exactly that network's.
+ */
+#ifndef VNET_HOOK_H
+#define VNET_HOOK_H
+
+#include "model.h"
+
+/*
+ * Record, root-only, that root's vnetctl made or changed @in on this host
+ * (a digest of what it asks for), so that the hook gives it what create
+ * checked (a privileged port, a --force).  Nothing happens without root.
+ */
+bool vnet_hook_approve(const vnet_intent *in, GError **error);
+/* Drop the record of network @name (after its delete). */
+void vnet_hook_forget(const char *name);
+
+#endif
