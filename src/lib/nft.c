@@ -913,7 +913,10 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 	g_autoptr(GPtrArray) del = g_ptr_array_new(), add = g_ptr_array_new();
 	bool missing = nft ? !layout_present(nft) : false;
 
-	narrow(&nw, &old, old_guests, &new, new_guests);
+	/* Exact asks about the whole network: a narrowed @new would disown its forwards. */
+	nw.only_old = nw.only_new = NULL;
+	if (!exact)
+		narrow(&nw, &old, old_guests, &new, new_guests);
 	o = intent_elems(old, old_guests);
 	n = intent_elems(new, new_guests);
 	if (nw.only_old)
