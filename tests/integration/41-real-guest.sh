@@ -28,11 +28,20 @@ EOF
 check "define the plain network" virsh -q net-define "$VNET_SCRATCH/plain.xml"
 check "start it" virsh -q net-start plain
 
-# Both boot at once: vm1 with its NIC, vm2 without (hot-plugged below).
+# All boot at once: vm1 with its NIC, vm2 without (hot-plugged below), vm3
+# made by virt-install when virtinst is there.
 t0=$SECONDS
 boot_guest vm1 plain 52:54:00:88:00:01
 boot_guest vm2 -
 pass "vm1 and vm2 started (qemu, TCG)"
+vm3='' nguests=2
+if command -v virt-install >/dev/null 2>&1; then
+	virtinst_guest vm3 plain 52:54:00:88:00:03
+	pass "vm3 started by virt-install --import --disk none --boot kernel=...,initrd=..."
+	vm3=vm3 nguests=3
+else
+	diag "virt-install not found (package virtinst): no vm3"
+fi
 
 ready=$(guest_wait_ready vm2 60) || true
 check "vm2's OS runs ($ready)" test -n "$ready"
@@ -61,6 +70,14 @@ check "net-dhcp-leases lists vm1's lease ($ip1, its MAC and name)" \
 check "net-dhcp-leases lists vm2's lease ($ip2)" \
 	grep -qE "52:54:00:88:00:02 +ipv4 +$ip2/24 +vm2 " <<<"$leases" || diag "net-dhcp-leases plain:" "$leases"
 
+if [ -n "$vm3" ]; then
+	ip3=$(guest_wait_lease vm3 60) || true
+	check "vm3 (virt-install) reports a lease ($ip3, $((SECONDS - t0))s after start, guest uptime $(guest_uptime vm3)s)" test -n "$ip3"
+	check "net-dhcp-leases lists vm3's lease" \
+		sh -c "virsh -q net-dhcp-leases plain | grep -qE '52:54:00:88:00:03 +ipv4 +$ip3/24 +vm3 '"
+	expect_http - "http://$ip3/" "hello from vm3 (port 80)" 20
+fi
+
 expect_http - "http://$ip1/" "hello from vm1 (port 80)" 20
 expect_http - "http://$ip1:81/" "hello from vm1 (port 81)"
 expect_http - "http://$ip2/" "hello from vm2 (port 80)" 20
@@ -68,11 +85,21 @@ expect_http - "http://$ip2:81/" "hello from vm2 (port 81)"
 check "the guests' pages name their own host" sh -c \
 	"! curl -s --noproxy '*' --max-time 3 http://$ip2/ | grep -q vm1"
 
+# ---- inside a guest (guest_exec) ----
+check "guest_exec: vm1's hostname is vm1" test "$(guest_exec vm1 hostname)" = vm1
+route=$(guest_exec vm1 'ip route | grep ^default') || true
+check "guest_exec: vm1's default route is via the network's gateway ($route)" \
+	grep -q 'via 10.88.0.1 dev eth0' <<<"$route"
+# (busybox 1.35's wget -T crashes: bound it with timeout instead)
+out=$(guest_exec vm1 "timeout 5 wget -q -O - http://$ip2/") || true
+check "guest to guest: vm1 fetches vm2's page ($out)" test "$out" = "hello from vm2 (port 80)"
+rc=0; guest_exec vm2 'exit 3' >/dev/null || rc=$?
+check "guest_exec returns the command's exit status" test "$rc" -eq 3
+
 # ---- stop them: nothing is left ----
 taps=$(find /sys/class/net/vbr-plain/brif/ -mindepth 1 -printf '%f ')
-check "each guest has a tap on vbr-plain ($taps)" test "$(wc -w <<<"$taps")" -eq 2
-guest_destroy vm1
-guest_destroy vm2
+check "each guest has a tap on vbr-plain ($taps)" test "$(wc -w <<<"$taps")" -eq "$nguests"
+guest_destroy_all
 check "no domain is left" test -z "$(virsh -q list --all --name)"
 check "no qemu process is left" sh -c '! pgrep -x qemu-system-x86_64 >/dev/null'
 check "no tap is left on vbr-plain" test -z "$(ls /sys/class/net/vbr-plain/brif/)"

@@ -72,8 +72,19 @@ _vnet_guest_init() {
 		for p in 80 81; do
 			mkdir -p "/www/$p"
 			echo "hello from $name (port $p)" >"/www/$p/index.html"
-			httpd -p "$p" -h "/www/$p"
 		done
+		# guest_exec: POST a shell command to port 80's /cgi-bin/run
+		mkdir -p /www/80/cgi-bin
+		cat >/www/80/cgi-bin/run <<-'CGI'
+			#!/bin/sh
+			printf 'Content-Type: text/plain\r\n\r\n'
+			head -c "${CONTENT_LENGTH:-0}" >/tmp/cmd.$$
+			sh /tmp/cmd.$$ </dev/null 2>&1
+			echo "vnet-exit: $?"
+			rm -f /tmp/cmd.$$
+		CGI
+		chmod 0755 /www/80/cgi-bin/run
+		for p in 80 81; do httpd -p "$p" -h "/www/$p"; done
 		echo "vnet-guest: ready, uptime $(cut -d' ' -f1 /proc/uptime)"
 		# every NIC, those present now and those hot-plugged later
 		seen=" "
@@ -110,7 +121,7 @@ _vnet_guest_udhcpc_script() {
 				ip addr add "$ip/${mask:-24}" dev "$interface"
 				new=1
 			fi
-			if [ -n "$router" ] && [ -z "$(ip route show default)" ]; then
+			if [ -n "$router" ] && ! ip route | grep -q '^default '; then
 				ip route add default via "${router%% *}" dev "$interface"
 			fi
 			if [ "$1" = bound ] || [ -n "$new" ]; then
@@ -283,7 +294,7 @@ guest_image_ensure() {
 		rm -rf "$tmp"
 	fi
 	exec {fd}>&-
-	[ "$rc" -eq 0 ] || skip "cannot build the guest image in $VNET_GUEST_CACHE: $msg"
+	[ "$rc" -eq 0 ] || skip "cannot build the guest image in $VNET_GUEST_CACHE: $(printf '%s\n' "$msg" | head -n 2 | paste -sd' ')"
 }
 
 # ------------------------------------------------------------- domains
@@ -375,6 +386,29 @@ boot_guest_attach() {
 	guest_attach_nic "$@"
 }
 
+# virtinst_guest NAME NETWORK [MAC]: as boot_guest, through virt-install
+# (--import --disk none --boot kernel=...,initrd=...,kernel_args=...): the
+# third way to make a domain, as a provisioning tool would.  Needs virtinst.
+virtinst_guest() {
+	local name=$1 net=$2 mac=${3:-} err
+	[ "${VNET_SANDBOX:-}" = 1 ] || bail "virtinst_guest outside the sandbox"
+	_vnet_guest_cached || bail "virtinst_guest: no guest image (guest_image_ensure)"
+	: >"$(guest_console "$name")"
+	err=$(virt-install --connect qemu:///system --name "$name" \
+		--virt-type qemu --arch x86_64 --machine q35 \
+		--memory "$VNET_GUEST_MEMORY" --vcpus 1 --osinfo detect=off,name=generic \
+		--import --disk none \
+		--boot "kernel=$VNET_GUEST_KERNEL,initrd=$VNET_GUEST_INITRD,kernel_args=console=ttyS0 vnet.name=$name panic=-1 $VNET_GUEST_CMDLINE" \
+		--network "network=$net,model=virtio${mac:+,mac=$mac}" \
+		--serial "file,path=$(guest_console "$name")" \
+		--graphics none --video none --sound none --memballoon none --rng none \
+		--controller usb,model=none --events on_reboot=destroy,on_crash=destroy,on_poweroff=destroy \
+		--noautoconsole 2>&1 >/dev/null) || {
+		diag "$err" "$(tail -n 20 "/var/log/libvirt/qemu/$name.log" 2>/dev/null)"
+		bail "virtinst_guest: virt-install could not start $name"
+	}
+}
+
 # guest_mark NAME: later waits look only at console lines written from now
 # on (e.g. for the lease after a network restart).
 guest_mark() {
@@ -437,6 +471,24 @@ guest_wait_lease() {
 # last lease (boot to lease, as the guest's kernel counts it).
 guest_uptime() {
 	_vnet_guest_lines "$1" | grep -a 'vnet-guest: lease acquired: ' | tail -n 1 | sed -nE 's/.* uptime ([0-9.]+).*/\1/p'
+}
+
+# guest_exec NAME SCRIPT: run the shell SCRIPT (one string) in the guest,
+# through its HTTP server (port 80, /cgi-bin/run) at its last leased address
+# (guest_ip), print its output, return its exit status (255: unreachable).
+# The guest has busybox: wget, ping, ip, nc, ...  VNET_GUEST_EXEC_TIMEOUT
+# (default 10 s) bounds it.
+guest_exec() {
+	local name=$1 ip out rc
+	ip=$(guest_ip "$name") || { echo "guest_exec: $name has no lease" >&2; return 255; }
+	out=$(curl -sS --noproxy '*' --connect-timeout 2 --max-time "${VNET_GUEST_EXEC_TIMEOUT:-10}" \
+		--data-binary "$2" -H 'Content-Type: application/octet-stream' "http://$ip/cgi-bin/run" 2>&1) || {
+		printf '%s\n' "$out" >&2
+		return 255
+	}
+	rc=$(printf '%s\n' "$out" | sed -n 's/^vnet-exit: \([0-9]*\)$/\1/p' | tail -n 1)
+	printf '%s\n' "$out" | sed '$ { /^vnet-exit: [0-9]*$/d; }'
+	return "${rc:-255}"
 }
 
 # guest_destroy NAME: stop (destroy) and undefine the guest.
