@@ -6,7 +6,7 @@
 # domain names come from virsh, when it is installed.
 
 _vnetctl_commands=(create apply delete list show forward attach detach confirm revert
-	restore hook qemu-hook xml plan help)
+	restore hook qemu-hook watch xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
 	--no-autostart --force --confirm-timeout)
@@ -227,6 +227,7 @@ _vnetctl()
 		[ "$n" -eq 0 ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_commands[@]}")"
 		;;
 	list | restore | hook | qemu-hook) ;;
+	watch) COMPREPLY=($(compgen -W "--once" -- "$cur")) ;;
 	esac
 	_vnetctl_trim
 	return 0

@@ -166,6 +166,58 @@ bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent);
 GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error);
 
 /**
+ * vnet_ctx_guests() - the guests on a managed network's (NAT) bridge
+ * @ctx: the context
+ * @name: the intent's name
+ * @error: return location for a GError
+ *
+ * A guest is a MAC on the network: a running domain's NIC, a DHCP
+ * reservation, or a current lease (libvirt's dnsmasq status file).
+ *
+ * Return: an array of vnet_guest *, or NULL on failure.
+ */
+typedef struct vnet_guest vnet_guest;
+GPtrArray *vnet_ctx_guests(vnet_ctx *ctx, const char *name, GError **error);
+/** vnet_guest_get_mac() - the guest's MAC address, lower case */
+const char *vnet_guest_get_mac(const vnet_guest *g);
+/** vnet_guest_get_domain() - the libvirt domain it belongs to, or NULL if unknown */
+const char *vnet_guest_get_domain(const vnet_guest *g);
+/** vnet_guest_get_address() - its IPv4 address, or NULL if it has none yet */
+const char *vnet_guest_get_address(const vnet_guest *g);
+/** vnet_guest_get_source() - where the address comes from: "reservation", "lease" or "none" */
+const char *vnet_guest_get_source(const vnet_guest *g);
+
+/**
+ * vnet_ctx_targets() - where each forward of a managed network points now
+ * @ctx: the context
+ * @name: the intent's name
+ * @error: return location for a GError
+ *
+ * A forward's target is its explicit address; for a domain name, that
+ * domain's reservation, else its lease; for a forward without a guest, the
+ * guest that holds the default guest address by reservation, else the only
+ * guest, else (no guest seen yet) the default guest address itself; with
+ * several guests and none reserved it points nowhere, and says why.
+ *
+ * Return: an array of vnet_target *, one per forward in the intent's order, or NULL.
+ */
+typedef struct vnet_target vnet_target;
+GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error);
+/** vnet_target_get_forward() - the forward, in canonical spec form */
+const char *vnet_target_get_forward(const vnet_target *t);
+/** vnet_target_get_address() - the address it reaches, or NULL: nowhere */
+const char *vnet_target_get_address(const vnet_target *t);
+/** vnet_target_get_guest() - the domain at that address, or NULL if unknown */
+const char *vnet_target_get_guest(const vnet_target *t);
+/**
+ * vnet_target_get_how() - how it was resolved: "address", "reservation",
+ * "lease", "default guest", "only guest", "default address" or "nowhere"
+ */
+const char *vnet_target_get_how(const vnet_target *t);
+/** vnet_target_get_problem() - why it points nowhere, a sentence; NULL otherwise */
+const char *vnet_target_get_problem(const vnet_target *t);
+
+/**
  * vnet_ctx_forward() - add or remove one forward of a managed network
  * @ctx: the context
  * @name: the intent's name
@@ -284,6 +336,23 @@ bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const 
  * Return: true on success.
  */
 bool vnet_ctx_detach(vnet_ctx *ctx, const char *name, const char *domain, GError **error);
+
+/**
+ * vnet_hook_guests_changed() - point the forwards of every running network
+ * of vnetctl at its guests as they are now
+ * @error: return location for a GError
+ *
+ * A forward to a domain name, or to the default guest, follows that guest's
+ * reservation, else its DHCP lease; this re-reads the leases (libvirt's
+ * dnsmasq status files), the reservations and the running NICs and changes
+ * the elements whose target moved, each network in one transaction.  Like
+ * the hooks it never calls libvirtd: it works from the definitions the
+ * network hook keeps of running networks.  The systemd path unit
+ * vnetctl-leases.path runs it on every lease event.
+ *
+ * Return: true on success.
+ */
+bool vnet_hook_guests_changed(GError **error);
 
 /**
  * vnet_qemu_hook_run() - what the libvirt qemu hook does; never calls libvirtd

@@ -104,6 +104,7 @@ int cmd_restore(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_qemu_hook(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);

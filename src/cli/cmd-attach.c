@@ -48,8 +48,22 @@ int cmd_attach(int argc, char **argv)
 		return EXIT_REFUSED;
 	if (!vnet_ctx_attach(ctx, argv[optind], argv[optind + 1], mac, ip, &error))
 		return cli_fail(error);
-	if (!cli.quiet && !cli.json)
+	if (!cli.quiet && !cli.json) {
+		g_autoptr(GPtrArray) guests = vnet_ctx_guests(ctx, argv[optind], NULL);
 		printf(_("Domain %s attached to network %s.\n"), argv[optind + 1], argv[optind]);
+		/* What it has now: an adopted NIC keeps its MAC, a lease became a reservation. */
+		for (guint i = 0; guests && i < guests->len; i++) {
+			const vnet_guest *g = guests->pdata[i];
+			if (g_strcmp0(vnet_guest_get_domain(g), argv[optind + 1]) != 0)
+				continue;
+			if (g_strcmp0(vnet_guest_get_source(g), "reservation") == 0)
+				printf(_("Its interface %s has the address %s reserved.\n"), vnet_guest_get_mac(g),
+				       vnet_guest_get_address(g));
+			else
+				printf(_("Its interface %s has no reserved address; it gets one from DHCP.\n"),
+				       vnet_guest_get_mac(g));
+		}
+	}
 	return EXIT_OK;
 }
 

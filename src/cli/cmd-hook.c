@@ -7,8 +7,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -39,4 +43,50 @@ int cmd_qemu_hook(int argc, char **argv)
 	if (!vnet_qemu_hook_run(argv[1], argv[2], argv[3], xml, &error))
 		return cli_fail(error);
 	return EXIT_OK;
+}
+
+/*
+ * watch [--once]: point the forwards at the guests' current leases, on every
+ * change of libvirt's lease files (where no systemd path unit does it), or
+ * once (what vnetctl-leases.service runs).
+ */
+int cmd_watch(int argc, char **argv)
+{
+	const char *dir = g_getenv("VNET_DNSMASQ_DIR") ? g_getenv("VNET_DNSMASQ_DIR") : "/var/lib/libvirt/dnsmasq";
+	g_autoptr(GError) error = NULL;
+	bool once = argc == 2 && strcmp(argv[1], "--once") == 0;
+	int fd;
+
+	if (argc > 2 || (argc == 2 && !once))
+		return cli_usage("watch", _("watch takes only --once."));
+	if (!vnet_hook_guests_changed(&error))
+		return cli_fail(error);
+	if (once)
+		return EXIT_OK;
+	fd = inotify_init1(IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_CREATE) < 0) {
+		g_set_error(&error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    _("Cannot watch the lease files in %s: %s."), dir, g_strerror(errno));
+		return cli_fail(error);
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		/* A lease that expires changes no file: look again now and then. */
+		int r = poll(&p, 1, 30 * 1000);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0) {
+			/* A lease event writes a few times: take them as one. */
+			do {
+				if (read(fd, buf, sizeof(buf)) < 0 && errno != EAGAIN && errno != EINTR)
+					break;
+			} while (poll(&p, 1, 100) > 0);
+		}
+		g_clear_error(&error);
+		if (!vnet_hook_guests_changed(&error))
+			g_printerr("vnetctl: %s\n", error->message);
+	}
+	close(fd);
+	return EXIT_REFUSED;
 }

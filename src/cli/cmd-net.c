@@ -214,12 +214,31 @@ int cmd_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The words of vnet_target_get_how() and vnet_guest_get_source(), for people. */
+static const char *how_label(const char *how)
+{
+	static const struct { const char *key, *label; } labels[] = {
+		{ "address", N_("its address") },
+		{ "reservation", N_("reservation") },
+		{ "lease", N_("lease") },
+		{ "default guest", N_("default guest") },
+		{ "only guest", N_("only guest") },
+		{ "default address", N_("default guest address, no guest seen yet") },
+		{ "none", N_("no address yet") },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(labels); i++)
+		if (g_strcmp0(how, labels[i].key) == 0)
+			return _(labels[i].label);
+	return how;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
-	g_autoptr(GPtrArray) leases = NULL;
+	g_autoptr(GPtrArray) guests = NULL, targets = NULL;
 	bool active = false;
 	cli_out *o;
 
@@ -228,11 +247,60 @@ int cmd_show(int argc, char **argv)
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
 	if (!(in = vnet_ctx_get(ctx, argv[1], &active, &error)) ||
-	    !(leases = vnet_ctx_leases(ctx, argv[1], &error)))
+	    !(guests = vnet_ctx_guests(ctx, argv[1], &error)) ||
+	    !(targets = vnet_ctx_targets(ctx, argv[1], &error)))
 		return cli_fail(error);
 	o = out_new();
 	print_intent(o, in, active);
-	out_strv(o, "leases", _("lease:"), leases);
+	/* Where each forward points now, and why nowhere when it does. */
+	if (cli.json) {
+		out_list_begin(o, "targets");
+		for (guint i = 0; i < targets->len; i++) {
+			const vnet_target *t = targets->pdata[i];
+			out_item_begin(o);
+			out_string(o, "forward", NULL, vnet_target_get_forward(t));
+			out_string(o, "address", NULL, vnet_target_get_address(t));
+			out_string(o, "guest", NULL, vnet_target_get_guest(t));
+			out_string(o, "how", NULL, vnet_target_get_how(t));
+			out_string(o, "problem", NULL, vnet_target_get_problem(t));
+			out_item_end(o);
+		}
+		out_list_end(o);
+		out_list_begin(o, "guests");
+		for (guint i = 0; i < guests->len; i++) {
+			const vnet_guest *g = guests->pdata[i];
+			out_item_begin(o);
+			out_string(o, "mac", NULL, vnet_guest_get_mac(g));
+			out_string(o, "address", NULL, vnet_guest_get_address(g));
+			out_string(o, "domain", NULL, vnet_guest_get_domain(g));
+			out_string(o, "source", NULL, vnet_guest_get_source(g));
+			out_item_end(o);
+		}
+		out_list_end(o);
+	} else {
+		g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GPtrArray) glines = g_ptr_array_new_with_free_func(g_free);
+		for (guint i = 0; i < targets->len; i++) {
+			const vnet_target *t = targets->pdata[i];
+			if (vnet_target_get_address(t))
+				g_ptr_array_add(lines, g_strdup_printf(_("%s goes to %s (guest %s, by %s)"),
+					vnet_target_get_forward(t), vnet_target_get_address(t),
+					vnet_target_get_guest(t) ? vnet_target_get_guest(t) : "-",
+					how_label(vnet_target_get_how(t))));
+			else
+				g_ptr_array_add(lines, g_strdup_printf(_("%s goes nowhere: %s"),
+					vnet_target_get_forward(t), vnet_target_get_problem(t)));
+		}
+		for (guint i = 0; i < guests->len; i++) {
+			const vnet_guest *g = guests->pdata[i];
+			g_ptr_array_add(glines, g_strdup_printf(_("%s %s (domain %s, by %s)"), vnet_guest_get_mac(g),
+				vnet_guest_get_address(g) ? vnet_guest_get_address(g) : "-",
+				vnet_guest_get_domain(g) ? vnet_guest_get_domain(g) : "-",
+				how_label(vnet_guest_get_source(g))));
+		}
+		out_strv(o, "targets", _("target:"), lines);
+		out_strv(o, "guests", _("guest:"), glines);
+	}
 	out_finish(o);
 	return EXIT_OK;
 }

@@ -27,6 +27,7 @@ static const cli_command commands[] = {
 	{ "restore", cmd_restore, "", N_("re-apply the rules of every active network") },
 	{ "hook", cmd_hook, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
 	{ "qemu-hook", cmd_qemu_hook, N_("DOMAIN OP SUBOP -"), N_("called by the libvirt qemu hook") },
+	{ "watch", cmd_watch, N_("[--once]"), N_("keep forwards pointed at the guests' DHCP leases") },
 	{ "xml", cmd_xml, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
 	{ "plan", cmd_plan, N_("<create arguments>"), N_("print the steps a create would take, touching nothing") },
 	{ "help", cmd_help, N_("[COMMAND]"), N_("show this help or a command's") },

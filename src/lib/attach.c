@@ -17,6 +17,7 @@
 #include <libxml/tree.h>
 
 #include "context.h"
+#include "guests.h"
 #include "netxml.h"
 #include "txn.h"
 #include "virt.h"
@@ -370,6 +371,15 @@ static bool check_reservation(const vnet_intent *in, const char *net, GPtrArray 
 	return true;
 }
 
+/* Whether an entry of @hosts is for @mac. */
+static bool mac_reserved(GPtrArray *hosts, const char *mac)
+{
+	for (guint i = 0; i < hosts->len; i++)
+		if (g_strcmp0(((vnet_dhcp_host *)hosts->pdata[i])->mac, mac) == 0)
+			return true;
+	return false;
+}
+
 /* Whether an entry of @hosts holds @addr. */
 static bool address_reserved(GPtrArray *hosts, const vnet_addr *addr)
 {
@@ -395,6 +405,8 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	g_autofree char *net0 = NULL, *reserve = NULL, *mac0 = NULL, *mac1 = NULL;
 	g_autofree char *what = g_strdup_printf("attach %s %s", name, domain);
 	char **macs[2] = { &mac0, &mac1 };	/* one per network */
+	bool adopted[2] = { false, false };	/* the domain has that NIC already */
+	g_autofree char *lease = NULL;
 	vnet_step *o;
 	guint n_nets;
 	unsigned dom_flags = 0;
@@ -411,19 +423,31 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	if (dom_active)
 		dom_flags |= VIR_DOMAIN_AFFECT_LIVE;
 
-	/* One interface per network: a second would only confuse the guest's DHCP. */
+	/*
+	 * One interface per network: a second would only confuse the guest's
+	 * DHCP.  One the domain has already (virsh, virt-manager, virt-install)
+	 * is adopted: its MAC stays, it gets the reservation.
+	 */
 	if (!(nics = read_nics(dom, error)))
 		return false;
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
 		for (guint k = 0; k < nics->len; k++) {
 			const vnet_nic *c = nics->pdata[k];
-			if (g_strcmp0(c->network, net) == 0) {
-				vnet_set_error(error, VNET_ERROR_CONFLICT,
-					    _("Domain \"%s\" has an interface on network \"%s\" already (MAC %s); detach it first with \"vnetctl detach %s %s\"."),
-					    domain, net, c->mac ? c->mac : "-", name, domain);
-				return false;
+			if (g_strcmp0(c->network, net) != 0 || !c->mac)
+				continue;
+			if (mac_arg && i == 0) {
+				char m[MAC_LEN + 1];
+				if (mac_normalize(mac_arg, m, NULL) && g_strcmp0(m, c->mac) != 0) {
+					vnet_set_error(error, VNET_ERROR_CONFLICT,
+						    _("Domain \"%s\" has an interface on network \"%s\" already, with MAC %s, not %s; leave --mac out to adopt it, or detach it first with \"vnetctl detach %s %s\"."),
+						    domain, net, c->mac, m, name, domain);
+					return false;
+				}
 			}
+			adopted[i] = true;
+			g_free(*macs[i]);
+			*macs[i] = g_strdup(c->mac);
 		}
 	}
 
@@ -437,7 +461,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		if (h->mac && !g_hash_table_contains(used, h->mac))
 			g_hash_table_insert(used, g_strdup(h->mac), g_strdup(h->name ? h->name : "-"));
 	}
-	if (mac_arg) {
+	if (mac_arg && !adopted[0]) {
 		char m[MAC_LEN + 1];
 		const char *owner;
 		if (!mac_normalize(mac_arg, m, error))
@@ -455,9 +479,33 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	for (guint i = 0; i < n_nets; i++)
 		if (!*macs[i] && !(*macs[i] = mac_generate(used, domain, error)))
 			return false;
+	if (adopted[0] && hosts && mac_reserved(hosts, mac0)) {
+		/* Adopted with its reservation: nothing to reserve; the NIC is all there is. */
+		if (ip) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The MAC address %s has a DHCP host entry in network \"%s\" already; detach the domain first to give it another address."),
+				    mac0, net0);
+			return false;
+		}
+	} else if (adopted[0] && !ip && has_own_dhcp(in)) {
+		/* Its current lease becomes its reservation, so the guest keeps its address. */
+		g_autofree char *live = vnet_virt_network_xml(virt, net0, false, NULL);
+		g_autoptr(GPtrArray) guests = vnet_guests_read(in->bridge, live, NULL);
+		for (guint i = 0; i < guests->len && !lease; i++) {
+			const vnet_guest *g = guests->pdata[i];
+			if (g_strcmp0(g->mac, mac0) == 0 && g->how == VNET_GUEST_LEASED && g->addr)
+				lease = g_strdup(g->addr);
+		}
+	}
 
-	/* The reservation: the address asked for, else the default guest address while free. */
-	if (ip) {
+	/* The reservation: the address asked for, an adopted NIC's lease, else the default guest address while free. */
+	if (adopted[0] && hosts && mac_reserved(hosts, mac0)) {
+		;
+	} else if (lease) {
+		if (!check_reservation(in, net0, hosts, lease, mac0, domain, error))
+			return false;
+		reserve = g_steal_pointer(&lease);
+	} else if (ip) {
 		if (in->mode == VNET_MODE_BRIDGED) {
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("Network \"%s\" is bridged: its guests get their addresses from the LAN's own DHCP server, so vnetctl cannot reserve %s; leave the address out."),
@@ -500,6 +548,8 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	}
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
+		if (adopted[i])
+			continue;
 		o = vnet_step_new(steps, VNET_STEP_NIC, net);
 		o->domain = g_strdup(domain);
 		o->xml = nic_xml(net, *macs[i], "virtio");
@@ -511,7 +561,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	 * before it.  Hairpin on every port of a NAT bridge, as at the network's
 	 * start and in the qemu hook, so that a forward added later works too.
 	 */
-	if (dom_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode)) {
+	if (dom_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode) && !adopted[0]) {
 		o = vnet_step_new(steps, VNET_STEP_PORT_HAIRPIN, net0);
 		o->domain = g_strdup(domain);
 		o->xml = g_strdup(mac0);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "guests.h"
 #include "hook.h"
 #include "netlink.h"
 #include "netxml.h"
@@ -176,16 +177,22 @@ static const vnet_intent *host_intent(const vnet_host *host, const char *name)
 	return NULL;
 }
 
-/* The guests named in DHCP host entries of the intent's NAT network. */
-static GHashTable *read_guests(vnet_ctx *ctx, const vnet_intent *in)
+/* The guests on @in's NAT network, from libvirt and the lease file. */
+static GPtrArray *read_guest_list(vnet_ctx *ctx, const vnet_intent *in)
 {
 	g_autofree char *name = vnet_intent_network_name(in, 0);
 	g_autofree char *xml = ctx->virt ? vnet_virt_network_xml(ctx->virt, name, false, NULL) : NULL;
-	g_autoptr(vnet_netxml) facts = xml ? vnet_netxml_parse(xml, NULL) : NULL;
+	g_autoptr(GHashTable) nics = ctx->virt ? vnet_virt_network_nics(ctx->virt, name, NULL) : NULL;
 
-	if (!facts)
-		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	return g_hash_table_ref(facts->guests);
+	return vnet_guests_read(in->bridge, xml, nics);
+}
+
+/* Where @in's forwards point now (guests.h), for the elements. */
+static GHashTable *read_guests(vnet_ctx *ctx, const vnet_intent *in)
+{
+	g_autoptr(GPtrArray) guests = read_guest_list(ctx, in);
+
+	return vnet_guests_targets(in, guests);
 }
 
 static bool intent_active(vnet_ctx *ctx, const vnet_intent *in)
@@ -564,6 +571,21 @@ GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error)
 	if (!intent_active(ctx, in))
 		return g_ptr_array_new_with_free_func(g_free);
 	return vnet_virt_leases(ctx->virt, net, error);
+}
+
+GPtrArray *vnet_ctx_guests(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+
+	return in ? read_guest_list(ctx, in) : NULL;
+}
+
+GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(GPtrArray) guests = in ? read_guest_list(ctx, in) : NULL;
+
+	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
 }
 
 bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,

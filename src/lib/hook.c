@@ -17,6 +17,7 @@
 #include <vnet/ctx.h>
 
 #include "exec.h"
+#include "guests.h"
 #include "hook.h"
 #include "netlink.h"
 #include "netxml.h"
@@ -277,6 +278,92 @@ static bool hook_validate(const char *network, const vnet_intent *in, const vnet
 	return vnet_nft_check_claims(nft, in, facts->guests, error);
 }
 
+/* ---- the running networks' definitions, for the qemu hook ---- */
+
+/*
+ * The network hook keeps a copy of each running network's definition, as
+ * libvirt gave it, so that the qemu hook and `vnetctl watch`, which may not
+ * or need not ask libvirtd, can re-point that network's forwards.
+ */
+static char *live_path(const char *network)
+{
+	const char *dir = g_getenv("VNET_RUN_DIR");
+
+	return g_strdup_printf("%s/live/%s.xml", dir ? dir : "/run/vnetctl", network);
+}
+
+static void keep_live(const char *network, const char *xml)
+{
+	g_autofree char *path = vnet_name_is_valid(network, VNET_NAME_MAX) ? live_path(network) : NULL;
+	g_autofree char *dir = path ? g_path_get_dirname(path) : NULL;
+
+	if (!path)
+		return;
+	if (!xml) {
+		g_unlink(path);
+		return;
+	}
+	if (g_mkdir_with_parents(dir, 0700) == 0)
+		g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
+}
+
+/* The elements of running network @network pointed at its guests as they are now. */
+static bool repoint(const char *network, vnet_nft *nft, GError **error)
+{
+	g_autofree char *path = live_path(network), *xml = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(vnet_netxml) facts = NULL;
+	g_autoptr(GPtrArray) guests = NULL, plan = vnet_plan_new();
+	g_autoptr(GHashTable) targets = NULL;
+	vnet_exec x = { .nft = nft, .local = true };
+	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "re-point forwards" };
+
+	if (!g_file_get_contents(path, &xml, NULL, NULL))
+		return true;	/* not running, or not ours */
+	if (!(in = vnet_intent_from_xml(xml, -1, error)) || !(facts = vnet_netxml_parse(xml, error)))
+		return false;
+	guests = vnet_guests_read(in->bridge, xml, NULL);
+	targets = vnet_guests_targets(in, guests);
+	/* Exact: only the elements whose target moved change, in one transaction. */
+	vnet_step_new(plan, VNET_STEP_NFT, NULL);
+	((vnet_step *)plan->pdata[0])->new = g_steal_pointer(&in);
+	((vnet_step *)plan->pdata[0])->old_guests = g_hash_table_ref(targets);
+	((vnet_step *)plan->pdata[0])->new_guests = g_hash_table_ref(targets);
+	((vnet_step *)plan->pdata[0])->exact = true;
+	return vnet_txn_run(&t, plan, error);
+}
+
+bool vnet_hook_guests_changed(GError **error)
+{
+	return vnet_hook_repoint_all(error);
+}
+
+bool vnet_hook_repoint_all(GError **error)
+{
+	g_autofree char *probe = live_path("x"), *dir = g_path_get_dirname(probe);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(vnet_nft) nft = NULL;
+	const char *name;
+	bool ok = true;
+
+	if (!d)
+		return true;
+	if (!(nft = vnet_nft_new(error)))
+		return false;
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *net = g_str_has_suffix(name, ".xml") ? g_strndup(name, strlen(name) - 4) : NULL;
+		g_autoptr(GError) e = NULL;
+		if (!net || !vnet_name_is_valid(net, VNET_NAME_MAX))
+			continue;
+		/* One network that cannot be re-pointed does not hold up the others. */
+		if (!repoint(net, nft, &e) && ok) {
+			g_propagate_error(error, g_steal_pointer(&e));
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* ---- the network hook ---- */
 
 /* A network we know without reading its definition: a record, or elements in our table. */
@@ -331,6 +418,8 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 	g_autoptr(vnet_nft) nft = NULL;
 	g_autoptr(GPtrArray) plan = vnet_plan_new();
 	g_autoptr(GError) why = NULL;
+	g_autoptr(GPtrArray) guests = NULL;
+	g_autoptr(GHashTable) targets = NULL;
 	g_autofree char *nat_half = NULL;
 	vnet_exec x = { .local = true };
 	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "hook" };
@@ -362,17 +451,28 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 
 	if (start)
 		return hook_validate(network, in, facts, nft, error);
+	guests = vnet_guests_read(in->bridge, xml, NULL);
+	targets = vnet_guests_targets(in, guests);
 	if (started) {
 		if (!hook_validate(network, in, facts, nft, error))
 			return false;
-		vnet_planner_host_side(plan, NULL, in, facts->guests, true);
+		vnet_planner_host_side(plan, NULL, in, targets, true);
 	} else if (stopped) {
 		/* Exactly what is this network's in the table, whatever its metadata says now. */
-		vnet_planner_host_side(plan, in, NULL, facts->guests, true);
-	} else if (vnet_link_exists(in->bridge)) {
-		vnet_step_new(plan, VNET_STEP_HAIRPIN, NULL)->bridge = g_strdup(in->bridge);
+		vnet_planner_host_side(plan, in, NULL, targets, true);
+	} else {
+		/* "updated": a reservation added or removed by hand takes effect now. */
+		vnet_planner_host_side(plan, NULL, in, targets, true);
+		if (!vnet_link_exists(in->bridge))
+			g_ptr_array_set_size(plan, 1);	/* the elements only */
 	}
-	return vnet_txn_run(&t, plan, error);
+	if (stopped)
+		keep_live(network, NULL);
+	if (!vnet_txn_run(&t, plan, error))
+		return false;
+	if (!stopped)
+		keep_live(network, xml);
+	return true;
 }
 
 /*
@@ -408,8 +508,10 @@ bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
 	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "qemu-hook" };
 	bool any = false;
 
+	bool started = g_strcmp0(op, "started") == 0, stopped = g_strcmp0(op, "stopped") == 0;
+
 	/* "started begin": qemu runs, its taps exist and are bridge ports. */
-	if (g_strcmp0(op, "started") != 0)
+	if (!started && !stopped)
 		return true;
 	if (!(nics = vnet_netxml_domain_nics(xml))) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
@@ -417,6 +519,19 @@ bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
 			    domain ? domain : "");
 		return false;
 	}
+	/*
+	 * Who runs on which network, for the network hook and `vnetctl watch`;
+	 * then the forwards to a guest that came or went follow it.
+	 */
+	for (guint i = 0; i < nics->len; i++) {
+		const vnet_nic *n = nics->pdata[i];
+		if (n->mac && n->network)
+			vnet_guests_record(n->mac, domain, started);
+	}
+	if (!vnet_hook_repoint_all(error))
+		return false;
+	if (stopped)
+		return true;
 	for (guint i = 0; i < nics->len; i++)
 		any = any || (((vnet_nic *)nics->pdata[i])->bridge && ((vnet_nic *)nics->pdata[i])->target);
 	if (!any)

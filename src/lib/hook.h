@@ -26,4 +26,11 @@ bool vnet_hook_approve(const vnet_intent *in, GError **error);
 /* Drop the record of network @name (after its delete). */
 void vnet_hook_forget(const char *name);
 
+/*
+ * Re-point the forwards of every running network of ours at its guests as
+ * they are now (leases, reservations, running NICs), from the definitions
+ * the network hook kept: what the qemu hook and `vnetctl watch` run.
+ */
+bool vnet_hook_repoint_all(GError **error);
+
 #endif

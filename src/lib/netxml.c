@@ -221,6 +221,19 @@ GPtrArray *vnet_netxml_domain_nics(const char *xml)
 	return out;
 }
 
+/*
+ * The <network> of a network document, or of the <hookData> libvirt gives
+ * its hooks (where it may come after <networkport>).
+ */
+static xmlNode *network_elem(xmlNode *root)
+{
+	if (root && is_elem(root, "network"))
+		return root;
+	if (root && is_elem(root, "hookData"))
+		return child(root, "network");
+	return NULL;
+}
+
 /* The IPv4 <ip> of a network document (libvirt's -1 parent index picks it). */
 static xmlNode *ipv4_elem(xmlNode *net)
 {
@@ -239,10 +252,10 @@ static xmlNode *ipv4_elem(xmlNode *net)
 GPtrArray *vnet_netxml_hosts(const char *xml)
 {
 	g_autoptr(xmlDoc) doc = read_doc(xml);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *root = doc ? network_elem(xmlDocGetRootElement(doc)) : NULL;
 	GPtrArray *out;
 
-	if (!root || !is_elem(root, "network"))
+	if (!root)
 		return NULL;
 	out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
 	for (xmlNode *h = child(child(ipv4_elem(root), "dhcp"), "host") ; h; h = h->next) {
@@ -309,7 +322,7 @@ char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 char *vnet_netxml_dhcp_range(const char *xml)
 {
 	g_autoptr(xmlDoc) doc = read_doc(xml);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *root = doc ? network_elem(xmlDocGetRootElement(doc)) : NULL;
 	xmlNode *range = root ? child(child(ipv4_elem(root), "dhcp"), "range") : NULL;
 	g_autofree char *start = prop(range, "start"), *end = prop(range, "end");
 

@@ -301,10 +301,17 @@ static bool forward_target(const vnet_intent *in, const vnet_forward *f, GHashTa
 	bool found = false;
 
 	switch (f->guest_kind) {
-	case VNET_GUEST_DEFAULT:
-		found = in->has_guest;
-		a = in->guest;
+	case VNET_GUEST_DEFAULT: {
+		/* Resolved (guests.h): the reserved default guest, else the only guest, else none. */
+		const char *v = guests ? g_hash_table_lookup(guests, "") : NULL;
+		if (v)
+			found = *v && vnet_addr_parse(v, &a, NULL);
+		else {
+			found = in->has_guest;
+			a = in->guest;
+		}
 		break;
+	}
 	case VNET_GUEST_ADDR:
 		found = true;
 		a = f->guest_addr;

@@ -392,6 +392,30 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 	return true;
 }
 
+GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error)
+{
+	g_autoptr(GHashTable) out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	if (n < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), last_error());
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		g_autofree char *xml = virDomainGetXMLDesc(doms[i], 0);
+		g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
+		for (guint k = 0; nics && k < nics->len; k++) {
+			const vnet_nic *c = nics->pdata[k];
+			if (c->mac && g_strcmp0(c->network, network) == 0)
+				g_hash_table_replace(out, g_strdup(c->mac), g_strdup(virDomainGetName(doms[i])));
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return g_steal_pointer(&out);
+}
+
 GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error)
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);

@@ -162,7 +162,13 @@ check "and in the persistent definition" sh -c \
 check "the forward to dom now goes to its address" \
 	sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 comment \"web\" : 10.77.0.2 . 80'"
 
-refused "a second NIC on the same network" "has an interface on network" attach web dom
+# A NIC on the network already: adopted, never a second one, never a new MAC.
+snapshot_all "$VNET_SCRATCH/adopt.before"
+out=$("$VNETCTL" attach web dom)
+check "attach of a domain that has a NIC there adopts it" grep -q "has the address 10.77.0.2 reserved" <<<"$out"
+snapshot_all "$VNET_SCRATCH/adopt.after"
+expect_same_snapshot "$VNET_SCRATCH/adopt.before" "$VNET_SCRATCH/adopt.after" || true
+refused "adopting it under another MAC" "not 52:54:00:00:00:99" attach web dom --mac 52:54:00:00:00:99
 refused "an address reserved for another MAC" "$mac" attach web other --ip 10.77.0.2
 refused "a MAC in use by another domain" "$mac" attach web other --mac "$mac"
 
@@ -181,6 +187,12 @@ check "10.77.0.50 is reserved for it" test "$(host_entry web 52:54:00:aa:bb:cc)"
 check "detach web other" vnetctl detach web other
 check "other has no NIC left" test -z "$(nic_field other web 5 --inactive)"
 check "its reservation is gone" test "$(host_entry web 52:54:00:aa:bb:cc)" = " "
+virsh -q attach-interface other network web --model virtio --mac 52:54:00:33:44:55 --config >/dev/null
+check "attach adopts a NIC that virsh gave" vnetctl -q attach web other
+check "its MAC stays" test "$(nic_field other web 5 --inactive)" = 52:54:00:33:44:55
+check "no second NIC" test "$(virsh -q domiflist --inactive other | grep -c web)" -eq 1
+check "the default guest address is dom's: no reservation for it" test "$(host_entry web 52:54:00:33:44:55)" = " "
+check "detach web other again" vnetctl -q detach web other
 
 # ---- detach ----
 check "detach web dom" vnetctl detach web dom

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <glib/gstdio.h>
 
 #include <vnet/vnet.h>
 #include "netxml.h"
@@ -112,17 +113,23 @@ static void test_qemu_hook_other_events(void **state)
 	static const char no_bridge[] =
 		"<domain type='qemu'><name>dom</name><devices><interface type='user'>"
 		"<mac address='52:54:00:00:00:01'/></interface></devices></domain>";
-	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error = NULL, stop_error = NULL;
+	g_autofree char *run = g_dir_make_tmp("vnet-run-XXXXXX", NULL);
 
 	(void)state;
-	/* Only "started" does anything: the others cost nothing, whatever the XML. */
+	/* The hook's records go here, never into the host's /run. */
+	g_setenv("VNET_RUN_DIR", run, TRUE);
+	/* Only "started" and "stopped" do anything: the others cost nothing, whatever the XML. */
 	assert_true(vnet_qemu_hook_run("dom", "prepare", "begin", dom, NULL));
-	assert_true(vnet_qemu_hook_run("dom", "stopped", "end", "garbage", NULL));
 	assert_true(vnet_qemu_hook_run("dom", "release", "end", NULL, NULL));
+	/* A stop whose XML cannot be read is reported (the script logs it and exits 0). */
+	assert_false(vnet_qemu_hook_run("dom", "stopped", "end", "garbage", &stop_error));
+	assert_int_equal(stop_error->code, VNET_ERROR_INVALID);
 	/* started with no NIC on a bridge reads nothing else */
 	assert_true(vnet_qemu_hook_run("dom", "started", "begin", no_bridge, NULL));
 	assert_false(vnet_qemu_hook_run("dom", "started", "begin", "<network/>", &error));
 	assert_int_equal(error->code, VNET_ERROR_INVALID);
+	g_rmdir(run);
 }
 
 int main(void)

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <jansson.h>
+
+#include "guests.h"
+#include "netxml.h"
+#include "util.h"
+
+void vnet_guest_free(vnet_guest *g)
+{
+	if (!g)
+		return;
+	g_free(g->mac);
+	g_free(g->domain);
+	g_free(g->addr);
+	g_free(g);
+}
+
+char *vnet_guests_status_path(const char *bridge)
+{
+	const char *dir = g_getenv("VNET_DNSMASQ_DIR");
+
+	if (!vnet_name_is_valid(bridge, VNET_IFNAME_MAX))
+		return NULL;
+	return g_strdup_printf("%s/%s.status", dir ? dir : "/var/lib/libvirt/dnsmasq", bridge);
+}
+
+static char *records_dir(void)
+{
+	const char *dir = g_getenv("VNET_RUN_DIR");
+
+	return g_build_filename(dir ? dir : "/run/vnetctl", "nics", NULL);
+}
+
+/* A MAC as a file name: lower case, only hex digits and colons. */
+static bool mac_ok(const char *mac)
+{
+	if (!mac || strlen(mac) != 17)
+		return false;
+	for (guint i = 0; i < 17; i++)
+		if (i % 3 == 2 ? mac[i] != ':' : !g_ascii_isxdigit(mac[i]) || g_ascii_isupper(mac[i]))
+			return false;
+	return true;
+}
+
+void vnet_guests_record(const char *mac, const char *domain, bool running)
+{
+	g_autofree char *dir = records_dir();
+	g_autofree char *low = mac ? g_ascii_strdown(mac, -1) : NULL;
+	g_autofree char *path = NULL;
+
+	if (!mac_ok(low) || !vnet_name_is_valid(domain, VNET_NAME_MAX))
+		return;
+	path = g_build_filename(dir, low, NULL);
+	/* The directory stays, empty: records are kept here, and none runs. */
+	if (g_mkdir_with_parents(dir, 0700) < 0)
+		return;
+	if (running)
+		g_file_set_contents(path, domain, -1, NULL);
+	else
+		g_unlink(path);
+}
+
+GHashTable *vnet_guests_records(void)
+{
+	g_autofree char *dir = records_dir();
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	GHashTable *out;
+	const char *name;
+
+	/* No directory: no qemu hook keeps records here, so they say nothing. */
+	if (!d)
+		return NULL;
+	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL), *text = NULL;
+		if (mac_ok(name) && g_file_get_contents(path, &text, NULL, NULL) &&
+		    vnet_name_is_valid(g_strstrip(text), VNET_NAME_MAX))
+			g_hash_table_replace(out, g_strdup(name), g_steal_pointer(&text));
+	}
+	return out;
+}
+
+static vnet_guest *find(GPtrArray *guests, const char *mac)
+{
+	for (guint i = 0; i < guests->len; i++)
+		if (g_strcmp0(((vnet_guest *)guests->pdata[i])->mac, mac) == 0)
+			return guests->pdata[i];
+	return NULL;
+}
+
+static vnet_guest *add(GPtrArray *guests, const char *mac)
+{
+	vnet_guest *g = find(guests, mac);
+
+	if (g)
+		return g;
+	g = g_new0(vnet_guest, 1);
+	g->mac = g_strdup(mac);
+	g->how = VNET_GUEST_NO_ADDRESS;
+	g_ptr_array_add(guests, g);
+	return g;
+}
+
+/* Canonical IPv4, or NULL: the status file and the XML are input like any other. */
+static char *ipv4(const char *s)
+{
+	vnet_addr a;
+
+	return s && vnet_addr_parse(s, &a, NULL) && a.family == AF_INET ? vnet_addr_format(&a) : NULL;
+}
+
+static void read_leases(GPtrArray *guests, const char *bridge)
+{
+	g_autofree char *path = vnet_guests_status_path(bridge);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	json_t *root = path ? json_load_file(path, 0, NULL) : NULL;
+	json_t *l;
+	size_t i;
+
+	if (!json_is_array(root)) {
+		json_decref(root);
+		return;
+	}
+	json_array_foreach(root, i, l) {
+		const char *mac = json_string_value(json_object_get(l, "mac-address"));
+		g_autofree char *low = mac ? g_ascii_strdown(mac, -1) : NULL;
+		g_autofree char *addr = ipv4(json_string_value(json_object_get(l, "ip-address")));
+		json_int_t expiry = json_integer_value(json_object_get(l, "expiry-time"));
+		vnet_guest *g;
+		if (!mac_ok(low) || !addr || (expiry && expiry < now))
+			continue;
+		g = add(guests, low);
+		if (g->how == VNET_GUEST_RESERVED)
+			continue;	/* the reservation is where it points */
+		g_free(g->addr);
+		g->addr = g_steal_pointer(&addr);
+		g->how = VNET_GUEST_LEASED;
+		g->expiry = expiry;
+	}
+	json_decref(root);
+}
+
+GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable *nics)
+{
+	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_guest_free);
+	g_autoptr(GPtrArray) hosts = net_xml ? vnet_netxml_hosts(net_xml) : NULL;
+	g_autoptr(GHashTable) records = nics ? NULL : vnet_guests_records();
+	GHashTable *running = nics ? nics : records;
+	GHashTableIter it;
+	gpointer k, v;
+
+	for (guint i = 0; hosts && i < hosts->len; i++) {
+		const vnet_dhcp_host *h = hosts->pdata[i];
+		g_autofree char *addr = ipv4(h->ip);
+		vnet_guest *g;
+		if (!mac_ok(h->mac) || !addr)
+			continue;
+		g = add(guests, h->mac);
+		g->addr = g_steal_pointer(&addr);
+		g->how = VNET_GUEST_RESERVED;
+		if (vnet_name_is_valid(h->name, VNET_NAME_MAX))
+			g->domain = g_strdup(h->name);
+	}
+	read_leases(guests, bridge);
+	/*
+	 * What libvirt (or the qemu hook's record) says runs: names the guests;
+	 * a lease of a MAC that no running domain has is a stopped guest's.
+	 */
+	if (running) {
+		for (guint i = guests->len; i-- > 0;) {
+			vnet_guest *g = guests->pdata[i];
+			if (g->how == VNET_GUEST_LEASED && !g_hash_table_contains(running, g->mac))
+				g_ptr_array_remove_index(guests, i);
+		}
+		g_hash_table_iter_init(&it, running);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			vnet_guest *g = find(guests, k);
+			if (!g && nics)
+				g = add(guests, k);	/* on this network, no address yet */
+			if (g) {
+				g_free(g->domain);
+				g->domain = g_strdup(v);
+			}
+		}
+	}
+	return g_steal_pointer(&guests);
+}
+
+const char *vnet_guests_default(const vnet_intent *in, GPtrArray *guests, vnet_default_how *ret_how,
+				guint *ret_candidates)
+{
+	g_autofree char *want = in->has_guest ? vnet_addr_format(&in->guest) : NULL;
+	const char *only = NULL;
+	guint n = 0;
+
+	*ret_candidates = 0;
+	*ret_how = VNET_DEFAULT_NOWHERE;
+	for (guint i = 0; i < guests->len; i++) {
+		const vnet_guest *g = guests->pdata[i];
+		if (g->how == VNET_GUEST_RESERVED && want && g_strcmp0(g->addr, want) == 0) {
+			*ret_how = VNET_DEFAULT_RESERVED;	/* attach reserved it */
+			return g->addr;
+		}
+	}
+	for (guint i = 0; i < guests->len; i++) {
+		const vnet_guest *g = guests->pdata[i];
+		/* A reservation alone is not a guest that runs; a lease or a NIC is. */
+		if (g->how == VNET_GUEST_RESERVED && !g->domain)
+			continue;
+		n++;
+		only = g->addr;
+	}
+	*ret_candidates = n;
+	if (n == 1 && only) {
+		*ret_how = VNET_DEFAULT_ONLY;
+		return only;
+	}
+	/*
+	 * Nobody seen yet: the documented default guest address, where a guest
+	 * configured by hand (or one still booting) is expected.
+	 */
+	if (n == 0 && in->has_guest) {
+		*ret_how = VNET_DEFAULT_ADDRESS;
+		return in->s_guest;
+	}
+	return NULL;
+}
+
+GHashTable *vnet_guests_targets(const vnet_intent *in, GPtrArray *guests)
+{
+	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	const char *def;
+	guint n;
+
+	/* A reservation wins over a lease of the same domain. */
+	for (int pass = 0; pass < 2; pass++)
+		for (guint i = 0; i < guests->len; i++) {
+			const vnet_guest *g = guests->pdata[i];
+			if (g->domain && g->addr && (g->how == VNET_GUEST_RESERVED) == (pass == 1))
+				g_hash_table_replace(t, g_strdup(g->domain), g_strdup(g->addr));
+		}
+	vnet_default_how how;
+
+	def = vnet_guests_default(in, guests, &how, &n);
+	g_hash_table_replace(t, g_strdup(""), g_strdup(def ? def : ""));
+	return t;
+}
+
+/* ---- what show prints ---- */
+
+struct vnet_target {
+	char *forward, *address, *guest, *problem;
+	const char *how;
+};
+
+void vnet_target_free(vnet_target *t)
+{
+	if (!t)
+		return;
+	g_free(t->forward);
+	g_free(t->address);
+	g_free(t->guest);
+	g_free(t->problem);
+	g_free(t);
+}
+
+const char *vnet_target_get_forward(const vnet_target *t) { return t->forward; }
+const char *vnet_target_get_address(const vnet_target *t) { return t->address; }
+const char *vnet_target_get_guest(const vnet_target *t) { return t->guest; }
+const char *vnet_target_get_how(const vnet_target *t) { return t->how; }
+const char *vnet_target_get_problem(const vnet_target *t) { return t->problem; }
+
+const char *vnet_guest_get_mac(const vnet_guest *g) { return g->mac; }
+const char *vnet_guest_get_domain(const vnet_guest *g) { return g->domain; }
+const char *vnet_guest_get_address(const vnet_guest *g) { return g->addr; }
+
+const char *vnet_guest_get_source(const vnet_guest *g)
+{
+	switch (g->how) {
+	case VNET_GUEST_RESERVED:
+		return "reservation";
+	case VNET_GUEST_LEASED:
+		return "lease";
+	case VNET_GUEST_NO_ADDRESS:
+		break;
+	}
+	return "none";
+}
+
+static const vnet_guest *guest_of(GPtrArray *guests, const char *domain, const char *addr)
+{
+	for (guint i = 0; i < guests->len; i++) {
+		const vnet_guest *g = guests->pdata[i];
+		if ((domain && g_strcmp0(g->domain, domain) == 0 && g->addr) ||
+		    (!domain && addr && g_strcmp0(g->addr, addr) == 0))
+			return g;
+	}
+	return NULL;
+}
+
+static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtrArray *guests,
+			      GHashTable *targets)
+{
+	vnet_target *t = g_new0(vnet_target, 1);
+	const vnet_guest *g = NULL;
+
+	t->forward = vnet_forward_format(f);
+	switch (f->guest_kind) {
+	case VNET_GUEST_ADDR:
+		t->address = vnet_addr_format(&f->guest_addr);
+		t->how = "address";
+		g = guest_of(guests, NULL, t->address);
+		break;
+	case VNET_GUEST_NAME: {
+		const char *a = g_hash_table_lookup(targets, f->guest_name);
+		g = guest_of(guests, f->guest_name, NULL);
+		if (a && *a && f->family == AF_INET) {
+			t->address = g_strdup(a);
+			t->how = g && g->how == VNET_GUEST_RESERVED ? "reservation" : "lease";
+		} else {
+			t->how = "nowhere";
+			t->problem = g_strdup_printf(_("Domain \"%s\" has no reservation and no lease on network \"%s\"; the forward points nowhere until it has one."),
+						     f->guest_name, in->name);
+		}
+		break;
+	}
+	case VNET_GUEST_DEFAULT: {
+		vnet_default_how how;
+		guint n;
+		const char *a = f->family == AF_INET ? vnet_guests_default(in, guests, &how, &n) : NULL;
+		if (a) {
+			t->address = g_strdup(a);
+			t->how = how == VNET_DEFAULT_RESERVED ? "default guest" :
+				 how == VNET_DEFAULT_ONLY ? "only guest" : "default address";
+			g = guest_of(guests, NULL, a);
+		} else if (f->family != AF_INET) {
+			t->how = "nowhere";
+			t->problem = g_strdup_printf(_("The forward %s has no guest address, and network \"%s\" has no IPv6 default guest; give the guest's address in the forward."),
+						     t->forward, in->name);
+		} else {
+			t->how = "nowhere";
+			t->problem = g_strdup_printf(_("Network \"%s\" has %u guests and none holds its default guest address, so this forward points nowhere; choose one with \"vnetctl attach %s DOMAIN\", or name the guest in the forward."),
+						     in->name, n, in->name);
+		}
+		break;
+	}
+	}
+	if (g && g->domain)
+		t->guest = g_strdup(g->domain);
+	return t;
+}
+
+GPtrArray *vnet_guests_forward_targets(const vnet_intent *in, GPtrArray *guests)
+{
+	g_autoptr(GHashTable) targets = vnet_guests_targets(in, guests);
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_target_free);
+
+	for (guint i = 0; i < in->forwards->len; i++)
+		g_ptr_array_add(out, target_of(in, in->forwards->pdata[i], guests, targets));
+	return out;
+}

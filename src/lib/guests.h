@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * guests: who is on a network and where its forwards point.  A guest is a
+ * MAC on the network: its domain (from libvirt, or from the record the qemu
+ * hook keeps of a started domain's NICs), its DHCP reservation, its current
+ * lease (libvirt's dnsmasq status file, which changes on every lease event).
+ * A forward's target is, in order: its explicit address; for a domain
+ * name, that domain's reservation, else its lease; for the default guest,
+ * the guest that holds the intent's default guest address by reservation,
+ * else the only guest on the network.  None of it asks libvirtd, so the
+ * hooks resolve exactly as the commands do.
+ */
+#ifndef VNET_GUESTS_H
+#define VNET_GUESTS_H
+
+#include <vnet/ctx.h>
+
+#include "model.h"
+
+typedef enum vnet_guest_how {
+	VNET_GUEST_RESERVED,	/* a DHCP host entry holds its address */
+	VNET_GUEST_LEASED,	/* its current DHCP lease */
+	VNET_GUEST_NO_ADDRESS,	/* seen (a running NIC), no address yet */
+} vnet_guest_how;
+
+typedef struct vnet_guest {
+	char *mac;		/* lower case */
+	char *domain;		/* or NULL: unknown */
+	char *addr;		/* IPv4, canonical, or NULL */
+	vnet_guest_how how;
+	gint64 expiry;		/* a lease's, unix time; 0 otherwise */
+} vnet_guest;
+
+void vnet_guest_free(vnet_guest *g);
+
+/*
+ * The guests of the network whose live definition is @net_xml: its DHCP
+ * host entries, the leases in libvirt's status file of @bridge, and
+ * @nics (MAC -> domain; may be NULL) merged with the qemu hook's records.
+ */
+GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable *nics);
+
+/*
+ * What the forwards of @in point to now: domain name -> address, and the
+ * key "" for the default guest (value "" when it points nowhere).  This is
+ * the map vnet_nft_prepare() takes.
+ */
+GHashTable *vnet_guests_targets(const vnet_intent *in, GPtrArray *guests);
+
+typedef enum vnet_default_how {
+	VNET_DEFAULT_RESERVED,	/* the guest holding the default guest address by reservation */
+	VNET_DEFAULT_ONLY,	/* the only guest on the network */
+	VNET_DEFAULT_ADDRESS,	/* no guest seen yet: the default guest address itself */
+	VNET_DEFAULT_NOWHERE,	/* several guests, none reserved: ambiguous */
+} vnet_default_how;
+
+/* Where forwards without a guest address point, and why; NULL for nowhere. */
+const char *vnet_guests_default(const vnet_intent *in, GPtrArray *guests, vnet_default_how *ret_how,
+				guint *ret_candidates);
+
+/*
+ * The qemu hook's records of the NICs of running domains (MAC -> domain),
+ * so that the network hook, which may not ask libvirtd, knows the names.
+ */
+void vnet_guests_record(const char *mac, const char *domain, bool running);
+/* MAC -> domain of the recorded running NICs; NULL when no records are kept. */
+GHashTable *vnet_guests_records(void);
+
+/* Where each forward of @in points now (vnet_target *, as <vnet/ctx.h> reads them). */
+GPtrArray *vnet_guests_forward_targets(const vnet_intent *in, GPtrArray *guests);
+void vnet_target_free(vnet_target *t);
+
+/* libvirt's dnsmasq status file of @bridge ($VNET_DNSMASQ_DIR for tests). */
+char *vnet_guests_status_path(const char *bridge);
+
+#endif
