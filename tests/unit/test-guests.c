@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Where forwards point (guests.c), from made-up facts: a status file of
+ * leases, DHCP host entries in a network XML, running NICs.  The default
+ * guest is the reserved one, else the only one, else (nobody seen) the
+ * default guest address, else nowhere; a name goes to its reservation, else
+ * its lease; a stopped guest's lease does not count; bad input is skipped.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include <vnet/vnet.h>
+#include "guests.h"
+#include "helpers.h"
+
+typedef struct env {
+	char *dir;
+} env;
+
+static int setup(void **state)
+{
+	env *e = g_new0(env, 1);
+
+	e->dir = g_dir_make_tmp("vnet-guests-XXXXXX", NULL);
+	g_setenv("VNET_DNSMASQ_DIR", e->dir, TRUE);
+	g_setenv("VNET_RUN_DIR", e->dir, TRUE);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	env *e = *state;
+	g_autofree char *nics = g_build_filename(e->dir, "nics", NULL);
+	g_autoptr(GDir) d = g_dir_open(nics, 0, NULL);
+	const char *n;
+
+	while (d && (n = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(nics, n, NULL);
+		g_unlink(p);
+	}
+	g_rmdir(nics);
+	{
+		g_autofree char *status = g_build_filename(e->dir, "vn-web.status", NULL);
+		g_unlink(status);
+	}
+	g_rmdir(e->dir);
+	g_free(e->dir);
+	g_free(e);
+	return 0;
+}
+
+static void write_leases(env *e, const char *json)
+{
+	g_autofree char *p = g_build_filename(e->dir, "vn-web.status", NULL);
+
+	assert_true(g_file_set_contents(p, json, -1, NULL));
+}
+
+static vnet_intent *web(void)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	vnet_intent *in = vnet_intent_new("web", VNET_MODE_NAT, NULL);
+
+	assert_ok(vnet_intent_set_subnet(in, "10.77.0.0/24", &err_));
+	assert_ok(vnet_intent_add_forward(in, "8080:80", &err_));
+	assert_ok(vnet_intent_add_forward(in, "8081:vm1:80", &err_));
+	assert_ok(vnet_intent_complete(in, host, &err_));
+	return in;
+}
+
+static const char net_plain[] = "<network><name>web</name><ip address='10.77.0.1' prefix='24'>"
+	"<dhcp><range start='10.77.0.3' end='10.77.0.254'/></dhcp></ip></network>";
+static const char net_reserved[] = "<hookData><network><name>web</name><ip address='10.77.0.1' prefix='24'>"
+	"<dhcp><range start='10.77.0.3' end='10.77.0.254'/>"
+	"<host mac='52:54:00:00:00:02' name='vm2' ip='10.77.0.2'/></dhcp></ip></network></hookData>";
+
+static void expect_target(GHashTable *t, const char *key, const char *want)
+{
+	const char *got = g_hash_table_lookup(t, key);
+
+	if (g_strcmp0(got, want) != 0)
+		fail_msg("target of \"%s\": %s, expected %s", key, got ? got : "(none)", want ? want : "(none)");
+}
+
+static void test_nobody_yet(void **state)
+{
+	g_autoptr(vnet_intent) in = web();
+	g_autoptr(GPtrArray) g = vnet_guests_read("vn-web", net_plain, NULL);
+	g_autoptr(GHashTable) t = vnet_guests_targets(in, g);
+
+	(void)state;
+	assert_int_equal(g->len, 0);
+	/* Nobody seen: the documented default guest address. */
+	expect_target(t, "", "10.77.0.2");
+	expect_target(t, "vm1", NULL);
+}
+
+static void test_only_guest_by_lease(void **state)
+{
+	env *e = *state;
+	g_autoptr(vnet_intent) in = web();
+	g_autoptr(GHashTable) nics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) g = NULL;
+	g_autoptr(GHashTable) t = NULL;
+	g_autoptr(GPtrArray) targets = NULL;
+
+	write_leases(e, "[{\"ip-address\":\"10.77.0.90\",\"mac-address\":\"52:54:00:AA:00:01\","
+			"\"hostname\":\"liar\",\"expiry-time\":4102444800}]");
+	g_hash_table_insert(nics, g_strdup("52:54:00:aa:00:01"), g_strdup("vm1"));
+	g = vnet_guests_read("vn-web", net_plain, nics);
+	t = vnet_guests_targets(in, g);
+	assert_int_equal(g->len, 1);
+	assert_string_equal(vnet_guest_get_source(g->pdata[0]), "lease");
+	/* The name comes from libvirt, never from the hostname the guest sent. */
+	assert_string_equal(vnet_guest_get_domain(g->pdata[0]), "vm1");
+	expect_target(t, "", "10.77.0.90");
+	expect_target(t, "vm1", "10.77.0.90");
+	expect_target(t, "liar", NULL);
+	targets = vnet_guests_forward_targets(in, g);
+	assert_string_equal(vnet_target_get_how(targets->pdata[0]), "only guest");
+	assert_string_equal(vnet_target_get_how(targets->pdata[1]), "lease");
+	assert_string_equal(vnet_target_get_guest(targets->pdata[1]), "vm1");
+}
+
+static void test_two_guests_no_reservation(void **state)
+{
+	env *e = *state;
+	g_autoptr(vnet_intent) in = web();
+	g_autoptr(GPtrArray) g = NULL, targets = NULL;
+	g_autoptr(GHashTable) t = NULL;
+
+	write_leases(e, "[{\"ip-address\":\"10.77.0.90\",\"mac-address\":\"52:54:00:aa:00:01\",\"expiry-time\":0},"
+			"{\"ip-address\":\"10.77.0.91\",\"mac-address\":\"52:54:00:aa:00:02\",\"expiry-time\":0}]");
+	g = vnet_guests_read("vn-web", net_plain, NULL);
+	t = vnet_guests_targets(in, g);
+	expect_target(t, "", "");
+	targets = vnet_guests_forward_targets(in, g);
+	assert_null(vnet_target_get_address(targets->pdata[0]));
+	assert_string_equal(vnet_target_get_how(targets->pdata[0]), "nowhere");
+	assert_non_null(strstr(vnet_target_get_problem(targets->pdata[0]), "2 guests"));
+	assert_non_null(strstr(vnet_target_get_problem(targets->pdata[1]), "vm1"));
+}
+
+static void test_reservation_wins(void **state)
+{
+	env *e = *state;
+	g_autoptr(vnet_intent) in = web();
+	g_autoptr(GPtrArray) g = NULL;
+	g_autoptr(GHashTable) t = NULL;
+
+	/* vm2 reserved the default guest address; it also has a lease (renewal): the reservation counts. */
+	write_leases(e, "[{\"ip-address\":\"10.77.0.90\",\"mac-address\":\"52:54:00:aa:00:01\",\"expiry-time\":0},"
+			"{\"ip-address\":\"10.77.0.2\",\"mac-address\":\"52:54:00:00:00:02\",\"expiry-time\":0}]");
+	g = vnet_guests_read("vn-web", net_reserved, NULL);
+	t = vnet_guests_targets(in, g);
+	expect_target(t, "", "10.77.0.2");
+	expect_target(t, "vm2", "10.77.0.2");
+}
+
+static void test_stopped_guest_does_not_count(void **state)
+{
+	env *e = *state;
+	g_autoptr(vnet_intent) in = web();
+	g_autoptr(GPtrArray) g = NULL, g2 = NULL;
+	g_autoptr(GHashTable) t = NULL, t2 = NULL;
+
+	write_leases(e, "[{\"ip-address\":\"10.77.0.90\",\"mac-address\":\"52:54:00:aa:00:01\",\"expiry-time\":0},"
+			"{\"ip-address\":\"10.77.0.91\",\"mac-address\":\"52:54:00:aa:00:02\",\"expiry-time\":0}]");
+	/* The qemu hook saw only vm1 start (and the other stop). */
+	vnet_guests_record("52:54:00:AA:00:01", "vm1", true);
+	vnet_guests_record("52:54:00:aa:00:02", "vm9", true);
+	vnet_guests_record("52:54:00:aa:00:02", "vm9", false);
+	g = vnet_guests_read("vn-web", net_plain, NULL);
+	t = vnet_guests_targets(in, g);
+	assert_int_equal(g->len, 1);
+	expect_target(t, "", "10.77.0.90");
+	expect_target(t, "vm1", "10.77.0.90");
+	/* vm1 stops too: its lease stays in dnsmasq, but nobody runs. */
+	vnet_guests_record("52:54:00:aa:00:01", "vm1", false);
+	g2 = vnet_guests_read("vn-web", net_plain, NULL);
+	t2 = vnet_guests_targets(in, g2);
+	assert_int_equal(g2->len, 0);
+	expect_target(t2, "vm1", NULL);
+}
+
+static void test_bad_input_is_skipped(void **state)
+{
+	env *e = *state;
+	static const char *const bad[] = {
+		"not json",
+		"{\"ip-address\":\"10.77.0.90\"}",
+		"[{\"ip-address\":\"10.77.0.300\",\"mac-address\":\"52:54:00:aa:00:01\"}]",
+		"[{\"ip-address\":\"fd00::5\",\"mac-address\":\"52:54:00:aa:00:01\"}]",
+		"[{\"ip-address\":\"10.77.0.9\",\"mac-address\":\"../../etc/passwd\"}]",
+		"[{\"ip-address\":\"10.77.0.9\",\"mac-address\":\"52:54:00:aa:00:01\",\"expiry-time\":1}]",
+		"[1, null, \"x\", {}]",
+	};
+	g_autoptr(vnet_intent) in = web();
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GPtrArray) g = NULL;
+		write_leases(e, bad[i]);
+		g = vnet_guests_read("vn-web", net_plain, NULL);
+		if (g->len != 0)
+			fail_msg("lease file %zu gave a guest", i);
+	}
+	/* A bridge name that is no interface name reads no file at all. */
+	assert_null(vnet_guests_status_path("../x"));
+	{
+		/* Records with a bad MAC or name are not written. */
+		g_autoptr(GHashTable) r = NULL;
+		vnet_guests_record("../../x", "vm1", true);
+		vnet_guests_record("52:54:00:aa:00:05", "bad name", true);
+		r = vnet_guests_records();
+		assert_true(!r || g_hash_table_size(r) == 0);
+	}
+	(void)in;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nobody_yet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_guest_by_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_guests_no_reservation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reservation_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stopped_guest_does_not_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input_is_skipped, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
