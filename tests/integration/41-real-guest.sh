@@ -96,6 +96,18 @@ check "guest to guest: vm1 fetches vm2's page ($out)" test "$out" = "hello from 
 rc=0; guest_exec vm2 'exit 3' >/dev/null || rc=$?
 check "guest_exec returns the command's exit status" test "$rc" -eq 3
 
+# ---- unplug and plug again: the guest follows ----
+guest_mark vm2
+check "hot-unplug vm2's NIC (detach-interface --live --config)" guest_detach_nic vm2 52:54:00:88:00:02
+check "vm2's console says its NIC is gone" \
+	sh -c "for i in \$(seq 20); do grep -q 'nic eth0 gone' '$(guest_console vm2)' && exit 0; sleep 0.5; done; exit 1"
+check "the NIC is gone from vm2's definition" sh -c "! virsh -q domiflist --inactive vm2 | grep -q 52:54:00"
+expect_no_http - "http://$ip2/" 2
+check "plug a NIC with another MAC into vm2" guest_attach_nic vm2 plain 52:54:00:88:00:12
+ip2b=$(guest_wait_lease vm2 60 52:54:00:88:00:12) || true
+check "vm2 gets a lease on it ($ip2b)" test -n "$ip2b"
+expect_http - "http://$ip2b/" "hello from vm2 (port 80)" 20
+
 # ---- stop them: nothing is left ----
 taps=$(find /sys/class/net/vbr-plain/brif/ -mindepth 1 -printf '%f ')
 check "each guest has a tap on vbr-plain ($taps)" test "$(wc -w <<<"$taps")" -eq "$nguests"

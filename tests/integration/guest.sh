@@ -87,8 +87,17 @@ _vnet_guest_init() {
 		for p in 80 81; do httpd -p "$p" -h "/www/$p"; done
 		echo "vnet-guest: ready, uptime $(cut -d' ' -f1 /proc/uptime)"
 		# every NIC, those present now and those hot-plugged later
+		# (and those unplugged: their udhcpc stops, a NIC plugged later
+		# under the same name starts afresh)
 		seen=" "
 		while :; do
+			for n in $seen; do
+				[ -e "/sys/class/net/$n" ] && continue
+				kill "$(cat "/run/udhcpc.$n.pid" 2>/dev/null)" 2>/dev/null
+				rm -f "/run/udhcpc.$n.pid"
+				seen=$(echo "$seen" | sed "s/ $n / /")
+				echo "vnet-guest: nic $n gone, uptime $(cut -d' ' -f1 /proc/uptime)"
+			done
 			for d in /sys/class/net/eth*; do
 				[ -e "$d" ] || continue
 				n=${d##*/}
@@ -96,7 +105,8 @@ _vnet_guest_init() {
 				seen="$seen$n "
 				ip link set "$n" up
 				echo "vnet-guest: nic $n up, mac $(cat "$d/address"), uptime $(cut -d' ' -f1 /proc/uptime)"
-				udhcpc -f -i "$n" -s /etc/udhcpc.script -x "hostname:$name" -T 1 -t 60 -A 1 >/dev/null 2>&1 &
+				udhcpc -f -i "$n" -p "/run/udhcpc.$n.pid" -s /etc/udhcpc.script -x "hostname:$name" \
+					-T 2 -t 30 -A 1 >/dev/null 2>&1 &
 			done
 			sleep 1
 		done
@@ -407,6 +417,20 @@ virtinst_guest() {
 		diag "$err" "$(tail -n 20 "/var/log/libvirt/qemu/$name.log" 2>/dev/null)"
 		bail "virtinst_guest: virt-install could not start $name"
 	}
+}
+
+# guest_detach_nic NAME MAC: hot-unplug the guest's NIC with MAC (virsh
+# detach-interface --live --config) and wait (<= 20 s) until it is gone
+# from the live domain; the guest's console then says "nic ethN gone".
+guest_detach_nic() {
+	local name=$1 mac=$2 i
+	virsh -q detach-interface "$name" network --mac "$mac" --live --config >/dev/null || return 1
+	for i in $(seq 40); do
+		virsh -q domiflist "$name" | grep -qi "$mac" || return 0
+		sleep 0.5
+	done
+	echo "guest_detach_nic: $mac still plugged into $name after 20 s" >&2
+	return 1
 }
 
 # guest_mark NAME: later waits look only at console lines written from now
