@@ -116,9 +116,12 @@ char *vnet_coexist_report_format(const vnet_coexist_report *report, const char *
  * that surely drops or rejects it.  Only what the rules say in nftables'
  * own terms counts: a rule with a condition it cannot decide for the packet
  * (an address, a named set, an iptables-nft "xt" match whose arguments the
- * JSON does not show) is passed over, whatever its verdict.  Traffic of the
- * other hook is not this chain's business: true.  False for a name that is
- * not a valid interface name.
+ * JSON does not show) is passed over, whatever its verdict.  So through
+ * iptables-nft's tables (Docker's, ufw's) replies and port forwards stay
+ * false even when a `-m conntrack` rule accepts them.  For ufw, an accept in
+ * ufw's user chain (ufw-user-input, ufw-user-forward: where `ufw allow` puts
+ * it) is enough.  Traffic of the other hook is not this chain's business:
+ * true.  False for a name that is not a valid interface name.
  */
 bool vnet_coexist_lets_through(const vnet_coexist_finding *f, const char *bridge_ifname,
 			       vnet_coexist_traffic traffic);
@@ -128,10 +131,13 @@ bool vnet_coexist_lets_through(const vnet_coexist_finding *f, const char *bridge
  * @bridge through, one per line, each starting with its program: ufw's
  * (`ufw route allow in on BRIDGE`, ...), Docker's DOCKER-USER rules
  * (iptables), or nft rules in the chain itself for an unknown table,
- * inserted before its first drop when it has one.  Never anything broader
- * than the bridge's own traffic: out of it, replies to it and port
- * forwards into it (forward hook), DHCP and DNS from it (input hook).
- * For firewalld, "" : vnetctl binds a zone of its own through firewalld's
+ * inserted before its first drop when it has one.  Only for the traffic
+ * vnet_coexist_lets_through() does not see let through yet ("" when
+ * none), and never anything broader than the bridge's own traffic: out of
+ * it, replies to it and port forwards into it (forward hook), DHCP and DNS
+ * from it (input hook).  ufw has no command for replies (its before-rules
+ * accept them) nor for port forwards (one `ufw route allow` per forward).
+ * For firewalld, "": vnetctl binds a zone of its own through firewalld's
  * D-Bus API instead.  NULL with VNET_ERROR_INVALID when @bridge is not a
  * valid interface name, or when the table or chain has a name that cannot
  * be written in a command safely.
