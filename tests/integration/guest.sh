@@ -475,7 +475,9 @@ _vnet_guest_wait() { # NAME TIMEOUT WHAT CMD...: until CMD prints something
 	return 1
 }
 
-_vnet_guest_ready_line() { _vnet_guest_lines "$1" | grep -a -m1 'vnet-guest: ready'; }
+_vnet_guest_ready_line() { # (reads to the end: no SIGPIPE under pipefail)
+	_vnet_guest_lines "$1" | awk '/vnet-guest: ready/ && !f { print; f = 1 }'
+}
 
 # guest_wait_ready NAME [TIMEOUT]: wait (default 60 s) until the guest's
 # /init has loaded its modules and started its servers; prints that line.
