@@ -58,10 +58,13 @@ void vnet_guests_record(const char *mac, const char *domain, bool running)
 	/* The directory stays, empty: records are kept here, and none runs. */
 	if (g_mkdir_with_parents(dir, 0700) < 0)
 		return;
-	if (running)
+	/* A stopped guest stays known, so that its lease (dnsmasq keeps it) does not count. */
+	if (running) {
 		g_file_set_contents(path, domain, -1, NULL);
-	else
-		g_unlink(path);
+	} else {
+		g_autofree char *stopped = g_strconcat("!", domain, NULL);
+		g_file_set_contents(path, stopped, -1, NULL);
+	}
 }
 
 GHashTable *vnet_guests_records(void)
@@ -78,7 +81,7 @@ GHashTable *vnet_guests_records(void)
 	while (d && (name = g_dir_read_name(d))) {
 		g_autofree char *path = g_build_filename(dir, name, NULL), *text = NULL;
 		if (mac_ok(name) && g_file_get_contents(path, &text, NULL, NULL) &&
-		    vnet_name_is_valid(g_strstrip(text), VNET_NAME_MAX))
+		    vnet_name_is_valid(g_strstrip(text) + (text[0] == '!'), VNET_NAME_MAX))
 			g_hash_table_replace(out, g_strdup(name), g_steal_pointer(&text));
 	}
 	return out;
@@ -167,23 +170,29 @@ GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable 
 	}
 	read_leases(guests, bridge);
 	/*
-	 * What libvirt (or the qemu hook's record) says runs: names the guests;
-	 * a lease of a MAC that no running domain has is a stopped guest's.
+	 * What libvirt (or the qemu hook's record) knows names the guests; the
+	 * lease of a domain that is not running is a stopped guest's and does not
+	 * count.  A lease no domain has is a guest all the same (a DHCP client
+	 * on the bridge that is not a libvirt domain).
 	 */
 	if (running) {
-		for (guint i = guests->len; i-- > 0;) {
-			vnet_guest *g = guests->pdata[i];
-			if (g->how == VNET_GUEST_LEASED && !g_hash_table_contains(running, g->mac))
-				g_ptr_array_remove_index(guests, i);
-		}
 		g_hash_table_iter_init(&it, running);
 		while (g_hash_table_iter_next(&it, &k, &v)) {
+			const char *dom = v;
+			bool stopped = dom[0] == '!';
 			vnet_guest *g = find(guests, k);
+			if (stopped) {
+				if (g && g->how == VNET_GUEST_LEASED)
+					g_ptr_array_remove(guests, g);
+				else if (g && !g->domain)
+					g->domain = g_strdup(dom + 1);
+				continue;
+			}
 			if (!g && nics)
-				g = add(guests, k);	/* on this network, no address yet */
+				g = add(guests, k);	/* running on this network, no address yet */
 			if (g) {
 				g_free(g->domain);
-				g->domain = g_strdup(v);
+				g->domain = g_strdup(dom);
 			}
 		}
 	}

@@ -35,8 +35,9 @@ void vnet_guest_free(vnet_guest *g);
 
 /*
  * The guests of the network whose live definition is @net_xml: its DHCP
- * host entries, the leases in libvirt's status file of @bridge, and
- * @nics (MAC -> domain; may be NULL) merged with the qemu hook's records.
+ * host entries, the leases in libvirt's status file of @bridge, and @nics
+ * (MAC -> domain, "!domain" for one that is not running; NULL: the qemu
+ * hook's records instead).
  */
 GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable *nics);
 

@@ -396,19 +396,25 @@ GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **e
 {
 	g_autoptr(GHashTable) out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	int n = virConnectListAllDomains(v->conn, &doms, 0);
 
 	if (n < 0) {
 		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), last_error());
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {
-		g_autofree char *xml = virDomainGetXMLDesc(doms[i], 0);
+		bool active = virDomainIsActive(doms[i]) == 1;
+		g_autofree char *xml = virDomainGetXMLDesc(doms[i], active ? 0 : VIR_DOMAIN_XML_INACTIVE);
 		g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
 		for (guint k = 0; nics && k < nics->len; k++) {
 			const vnet_nic *c = nics->pdata[k];
-			if (c->mac && g_strcmp0(c->network, network) == 0)
-				g_hash_table_replace(out, g_strdup(c->mac), g_strdup(virDomainGetName(doms[i])));
+			if (!c->mac || g_strcmp0(c->network, network) != 0)
+				continue;
+			/* A running domain's NIC wins over a stopped one's of the same MAC. */
+			if (active || !g_hash_table_contains(out, c->mac))
+				g_hash_table_replace(out, g_strdup(c->mac),
+						     active ? g_strdup(virDomainGetName(doms[i]))
+							    : g_strconcat("!", virDomainGetName(doms[i]), NULL));
 		}
 		virDomainFree(doms[i]);
 	}

@@ -47,7 +47,7 @@ const char *vnet_virt_uri(vnet_virt *v);
 char *vnet_virt_domain_xml(vnet_virt *v, const char *domain, bool inactive, GError **error);
 bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, const char *xml,
 			     unsigned flags, GError **error);
-/* MAC -> domain of the running domains' NICs on @network. */
+/* MAC -> domain of the domains' NICs on @network ("!domain" when it is not running). */
 GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error);
 /* The taps of running domains' NICs on @network, to plug back after a restart. */
 GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error);
