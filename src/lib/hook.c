@@ -428,7 +428,8 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 	bool ours = xml && strstr(xml, VNET_XML_NS);
 
 	if (!start && !started && !stopped && g_strcmp0(op, "port-created") != 0 &&
-	    g_strcmp0(op, "plugged") != 0 && g_strcmp0(op, "updated") != 0)
+	    g_strcmp0(op, "plugged") != 0 && g_strcmp0(op, "updated") != 0 &&
+	    g_strcmp0(op, "port-deleted") != 0 && g_strcmp0(op, "unplugged") != 0)
 		return true;	/* an event we do nothing on */
 	if (!(nft = vnet_nft_new(error)))
 		return false;
@@ -451,6 +452,16 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 
 	if (start)
 		return hook_validate(network, in, facts, nft, error);
+	/*
+	 * A NIC plugged or unplugged, however (virsh attach-interface too): its
+	 * port names the domain, which the forwards to that name then follow.
+	 */
+	if (g_strcmp0(op, "port-created") == 0 || g_strcmp0(op, "plugged") == 0 ||
+	    g_strcmp0(op, "port-deleted") == 0 || g_strcmp0(op, "unplugged") == 0) {
+		g_autofree char *mac = NULL, *owner = NULL;
+		if (vnet_netxml_port(xml, &mac, &owner))
+			vnet_guests_record(mac, owner, g_str_has_prefix(op, "port-c") || g_str_equal(op, "plugged"));
+	}
 	guests = vnet_guests_read(in->bridge, xml, NULL);
 	targets = vnet_guests_targets(in, guests);
 	if (started) {

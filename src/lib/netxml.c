@@ -330,3 +330,22 @@ char *vnet_netxml_dhcp_range(const char *xml)
 		return NULL;
 	return g_markup_printf_escaped("<range start='%s' end='%s'/>", start, end);
 }
+
+bool vnet_netxml_port(const char *xml, char **ret_mac, char **ret_domain)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *port = root && is_elem(root, "hookData") ? child(root, "networkport") : NULL;
+	xmlNode *owner = child(port, "owner"), *name = child(owner, "name");
+	xmlChar *text = name ? xmlNodeGetContent(name) : NULL;
+	g_autofree char *mac = child_prop(port, "mac", "address");
+
+	*ret_mac = *ret_domain = NULL;
+	if (mac && text) {
+		ascii_down(mac);
+		*ret_mac = g_steal_pointer(&mac);
+		*ret_domain = g_strdup((const char *)text);
+	}
+	xmlFree(text);
+	return *ret_mac != NULL;
+}

@@ -53,6 +53,11 @@ GPtrArray *vnet_netxml_hosts(const char *xml);
  * either document cannot be read (then define @xml as it is).
  */
 char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml);
+/*
+ * The port of a network hook's port event: <networkport> in @xml, its MAC
+ * and its owner domain.  False when there is none.
+ */
+bool vnet_netxml_port(const char *xml, char **ret_mac, char **ret_domain);
 /* The IPv4 DHCP <range start='…' end='…'/> of a network, as XML, or NULL. */
 char *vnet_netxml_dhcp_range(const char *xml);
 

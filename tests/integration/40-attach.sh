@@ -23,24 +23,6 @@ QEMU=$(command -v qemu-system-x86_64)
 qemu-system-x86_64 -machine help | grep -q '^pc-q35-6\.0 ' ||
 	skip "this QEMU has no pc-q35-6.0 machine (native PCIe hotplug)"
 
-# The qemu hook as `make install` puts it, its vnetctl the one under test,
-# with a log line so that the test sees it run.  Before libvirtd starts:
-# it looks for hooks then.
-install_qemu_hook() {
-	local src
-	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/data/vnetctl-qemu-hook.in
-	mkdir -p /etc/libvirt/hooks/qemu.d
-	sed -e "s|@sbindir@/vnetctl|$VNETCTL|g" -e 's|@libvirthookdir@|/etc/libvirt/hooks/network.d|g' \
-		"$src" >"$VNET_SCRATCH/qemu-hook"
-	chmod 755 "$VNET_SCRATCH/qemu-hook"
-	cat >/etc/libvirt/hooks/qemu.d/vnetctl <<-HOOK
-		#!/bin/sh
-		echo "\$(date +%T.%N) \$*" >>$VNET_SCRATCH/qemu-hook.log
-		exec $VNET_SCRATCH/qemu-hook "\$@"
-	HOOK
-	chmod 755 /etc/libvirt/hooks/qemu.d/vnetctl
-}
-
 # define_domain NAME: a diskless TCG guest with room for hot-plugged NICs.
 define_domain() {
 	cat >"$VNET_SCRATCH/$1.xml" <<-EOF

@@ -303,6 +303,10 @@ sandbox_cleanup() {
 	fi
 
 	if [ -n "$_vnet_libvirtd_pid" ] && kill -0 "$_vnet_libvirtd_pid" 2>/dev/null; then
+		# Guests first, so that no qemu is left on a network being destroyed.
+		for n in $(timeout 10 virsh -q list --name 2>/dev/null); do
+			timeout 20 virsh -q destroy "$n" >/dev/null 2>&1
+		done
 		for n in $(timeout 10 virsh -q net-list --name 2>/dev/null); do
 			timeout 10 virsh -q net-destroy "$n" >/dev/null 2>&1
 		done

@@ -18,6 +18,24 @@ install_hook() {
 	chmod 755 /etc/libvirt/hooks/network.d/vnetctl
 }
 
+# install_qemu_hook: libvirt's qemu hook, as installed, pointing at the
+# vnetctl under test; it logs each call to $VNET_SCRATCH/qemu-hook.log.
+# Call before sandbox_start_libvirtd.
+install_qemu_hook() {
+	local src
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/data/vnetctl-qemu-hook.in
+	mkdir -p /etc/libvirt/hooks/qemu.d
+	sed -e "s|@sbindir@/vnetctl|$VNETCTL|g" -e 's|@libvirthookdir@|/etc/libvirt/hooks/network.d|g' \
+		"$src" >"$VNET_SCRATCH/qemu-hook"
+	chmod 755 "$VNET_SCRATCH/qemu-hook"
+	cat >/etc/libvirt/hooks/qemu.d/vnetctl <<-HOOK
+		#!/bin/sh
+		echo "\$(date +%T.%N) \$*" >>$VNET_SCRATCH/qemu-hook.log
+		exec $VNET_SCRATCH/qemu-hook "\$@"
+	HOOK
+	chmod 755 /etc/libvirt/hooks/qemu.d/vnetctl
+}
+
 # vnetctl ARGS...: the vnetctl under test.
 vnetctl() {
 	"$VNETCTL" "$@"
