@@ -125,8 +125,9 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
 		g_clear_pointer(&s->undo, g_free);
+		g_clear_pointer(&s->gone, g_free);
 		return vnet_nft_prepare(x->nft, s->old, s->old_guests, s->new, s->new_guests, s->exact,
-					&s->xml, &s->undo, &s->created, error);
+					&s->xml, &s->undo, &s->gone, &s->created, error);
 	default:
 		return true;
 	}
@@ -166,12 +167,28 @@ static bool replug(const vnet_step *s, GError **error)
 	return true;
 }
 
+/*
+ * Connections a DNAT sent to where a forward no longer goes would keep
+ * reaching the old target (conntrack remembers the translation): end them.
+ * A failure here is no reason to undo the change.
+ */
+static void flush_gone(const vnet_step *s)
+{
+	g_auto(GStrv) lines = g_strsplit(s->gone ? s->gone : "", "\n", -1);
+
+	for (guint i = 0; lines[i]; i++)
+		if (*lines[i])
+			vnet_conntrack_flush_forward(lines[i], NULL);
+}
+
 static bool run_nft(vnet_exec *x, vnet_step *s, GError **error)
 {
 	g_autoptr(GError) first = NULL;
 
-	if (vnet_nft_run(x->nft, s->xml, &first))
+	if (vnet_nft_run(x->nft, s->xml, &first)) {
+		flush_gone(s);
 		return true;
+	}
 	if (s->exact) {
 		g_propagate_error(error, g_steal_pointer(&first));
 		return false;
@@ -186,6 +203,7 @@ static bool run_nft(vnet_exec *x, vnet_step *s, GError **error)
 		g_propagate_error(error, g_steal_pointer(&first));
 		return false;
 	}
+	flush_gone(s);
 	return true;
 }
 

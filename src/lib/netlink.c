@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <netlink/netlink.h>
+#include <netinet/in.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
@@ -694,4 +696,94 @@ int vnet_bridge_get_route_localnet(const char *bridge)
 	if (!g_file_get_contents(path, &text, NULL, NULL))
 		return -1;
 	return text[0] == '1';
+}
+
+/* ---- conntrack: connections a forward's DNAT sent somewhere ---- */
+
+typedef struct ct_match {
+	int family;
+	guint8 proto;
+	guint16 port, tport;		/* network byte order */
+	bool has_addr;
+	vnet_addr addr, target;
+	GPtrArray *found;		/* struct nf_conntrack * */
+} ct_match;
+
+static bool ct_addr_is(const struct nf_conntrack *ct, int family, int attr4, int attr6, const vnet_addr *a)
+{
+	if (family == AF_INET)
+		return nfct_attr_is_set(ct, attr4) > 0 && memcmp(nfct_get_attr(ct, attr4), a->b, 4) == 0;
+	return nfct_attr_is_set(ct, attr6) > 0 && memcmp(nfct_get_attr(ct, attr6), a->b, 16) == 0;
+}
+
+static int ct_collect(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	ct_match *m = data;
+
+	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != m->proto || nfct_get_attr_u16(ct, ATTR_PORT_DST) != m->port ||
+	    nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC) != m->tport ||
+	    !ct_addr_is(ct, m->family, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, &m->target) ||
+	    (m->has_addr && !ct_addr_is(ct, m->family, ATTR_IPV4_DST, ATTR_IPV6_DST, &m->addr)))
+		return NFCT_CB_CONTINUE;
+	g_ptr_array_add(m->found, nfct_clone(ct));
+	return NFCT_CB_CONTINUE;
+}
+
+/* "fwd4 tcp . 8080 : 10.0.0.2 . 80", "fwd6_addr 2001:db8::1 . tcp . 22 : fd00::2 . 22" */
+static bool ct_parse(const char *line, ct_match *m)
+{
+	g_auto(GStrv) t = g_strsplit(line, " ", -1);
+	guint n = g_strv_length(t), k = 1;
+	vnet_proto proto;
+	guint64 port, tport;
+
+	if (n < 8)
+		return false;
+	m->family = g_str_has_prefix(t[0], "fwd6") ? AF_INET6 : AF_INET;
+	m->has_addr = g_str_has_suffix(t[0], "_addr");
+	if (m->has_addr) {
+		if (n != 10 || !vnet_addr_parse(t[1], &m->addr, NULL) || strcmp(t[2], "."))
+			return false;
+		k = 3;
+	}
+	if (!vnet_proto_from_string(t[k], &proto) || strcmp(t[k + 1], ".") ||
+	    !g_ascii_string_to_unsigned(t[k + 2], 10, 1, 65535, &port, NULL) || strcmp(t[k + 3], ":") ||
+	    !vnet_addr_parse(t[k + 4], &m->target, NULL) || strcmp(t[k + 5], ".") ||
+	    !g_ascii_string_to_unsigned(t[k + 6], 10, 1, 65535, &tport, NULL))
+		return false;
+	m->proto = proto == VNET_PROTO_TCP ? IPPROTO_TCP : proto == VNET_PROTO_UDP ? IPPROTO_UDP : IPPROTO_SCTP;
+	m->port = htons((guint16)port);
+	m->tport = htons((guint16)tport);
+	return m->target.family == m->family;
+}
+
+bool vnet_conntrack_flush_forward(const char *line, GError **error)
+{
+	ct_match m = { 0 };
+	struct nfct_handle *h;
+	guint32 family;
+	int rc;
+
+	if (!ct_parse(line, &m))
+		return true;	/* not a forward element */
+	h = nfct_open(CONNTRACK, 0);
+	if (!h) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot open the conntrack netlink socket: %s."), g_strerror(errno));
+		return false;
+	}
+	m.found = g_ptr_array_new_with_free_func((GDestroyNotify)nfct_destroy);
+	family = m.family;
+	nfct_callback_register(h, NFCT_T_ALL, ct_collect, &m);
+	rc = nfct_query(h, NFCT_Q_DUMP, &family);
+	nfct_callback_unregister(h);
+	/* Deleted after the dump, not during it: the dump's socket is busy until it ends. */
+	for (guint i = 0; rc == 0 && i < m.found->len; i++)
+		nfct_query(h, NFCT_Q_DESTROY, m.found->pdata[i]);
+	nfct_close(h);
+	g_ptr_array_unref(m.found);
+	if (rc < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the conntrack table: %s."), g_strerror(errno));
+		return false;
+	}
+	return true;
 }

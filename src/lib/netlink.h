@@ -51,6 +51,14 @@ bool vnet_link_enslave(const char *port, const char *bridge, GError **error);
 int vnet_link_get_forwarding(int family);
 bool vnet_link_set_forwarding(int family, bool on, GError **error);
 
+/*
+ * End the connections that forward element @line ("fwd4 tcp . 8080 :
+ * 10.0.0.2 . 80", as nft.h writes them) sent to its target, through
+ * conntrack netlink: when a forward moves to another guest, the old one
+ * must stop getting its traffic.  A line that is no forward is fine.
+ */
+bool vnet_conntrack_flush_forward(const char *line, GError **error);
+
 /* ---- bridge ports ---- */
 
 bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error);

@@ -913,7 +913,8 @@ static void narrow(narrowed *n, const vnet_intent **old, GHashTable *old_guests,
 
 bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
 		      const vnet_intent *new, GHashTable *new_guests, bool exact,
-		      char **ret_do, char **ret_undo, bool *ret_table_missing, GError **error)
+		      char **ret_do, char **ret_undo, char **ret_gone, bool *ret_table_missing,
+		      GError **error)
 {
 	narrowed nw;
 	g_autoptr(elem_list) o = NULL, n = NULL, kernel = NULL;
@@ -934,6 +935,9 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 	if (!exact) {
 		*ret_do = diff_commands(o, n);
 		*ret_undo = diff_commands(n, o);
+		for (guint i = 0; i < o->items->len; i++)
+			if (!g_hash_table_contains(n->lines, ((elem *)o->items->pdata[i])->line))
+				g_ptr_array_add(del, o->items->pdata[i]);
 	} else {
 		/*
 		 * What the kernel holds decides what changes, so undo is exact.  An
@@ -962,6 +966,16 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 		}
 		*ret_do = change_commands(del, add, false);
 		*ret_undo = change_commands(add, del, true);
+	}
+	if (ret_gone) {
+		/* Forwards that stop going where they went: their connections there go too. */
+		GString *g = g_string_new(NULL);
+		for (guint i = 0; i < del->len; i++) {
+			const elem *e = del->pdata[i];
+			if (e->set >= SET_FWD4 && e->set <= SET_FWD6_ADDR)
+				g_string_append_printf(g, "%s\n", e->line);
+		}
+		*ret_gone = g_string_free(g, FALSE);
 	}
 	if (ret_table_missing)
 		*ret_table_missing = missing;

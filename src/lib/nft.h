@@ -121,12 +121,15 @@ GPtrArray *vnet_nft_intent_elements(const vnet_intent *intent, GHashTable *guest
  * differ are expanded).  With @exact our table's elements are read (O(N))
  * and only what the kernel lacks is added, only what it holds is deleted,
  * so an "ensure" that finds everything in place changes and undoes nothing.
+ * @ret_gone, if not NULL, gets the forward elements that go (one canonical
+ * line each): connections through them are to be flushed.
  * @ret_table_missing, if not NULL, says whether our table is absent now.
  * @nft may be NULL without @exact (planning offline).
  */
 bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,
 		      const vnet_intent *new, GHashTable *new_guests, bool exact,
-		      char **ret_do, char **ret_undo, bool *ret_table_missing, GError **error);
+		      char **ret_do, char **ret_undo, char **ret_gone, bool *ret_table_missing,
+		      GError **error);
 /* Run commands vnet_nft_prepare() made, as one transaction, creating the table if needed. */
 bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error);
 /* Whether our table holds no element at all (false if it cannot be read). */

@@ -341,7 +341,7 @@ static char *describe(const vnet_step *s)
 					     : _("mark libvirt network %s not to start at boot"), s->name);
 	case VNET_STEP_NFT: {
 		g_autofree char *cmds = NULL, *undo = NULL;
-		vnet_nft_prepare(NULL, s->old, s->old_guests, s->new, s->new_guests, false, &cmds, &undo, NULL, NULL);
+		vnet_nft_prepare(NULL, s->old, s->old_guests, s->new, s->new_guests, false, &cmds, &undo, NULL, NULL, NULL);
 		return g_strdup_printf(_("nftables, one transaction:\n%s"), cmds && *cmds ? cmds : _("(nothing to change)\n"));
 	}
 	case VNET_STEP_LOCALNET:

@@ -61,6 +61,7 @@ void vnet_step_free(vnet_step *s)
 	g_free(s->xml);
 	g_free(s->prev_xml);
 	g_free(s->undo);
+	g_free(s->gone);
 	vnet_intent_free(s->old);
 	vnet_intent_free(s->new);
 	if (s->old_guests)

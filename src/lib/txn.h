@@ -64,6 +64,7 @@ typedef struct vnet_step {
 	 * turned out other than planned); this is what the journal keeps.
 	 */
 	char *undo;		/* NFT: the nft commands that undo the step */
+	char *gone;		/* NFT: forward elements that go, whose connections are flushed (not journaled) */
 	bool created;		/* NFT: our table was made; START: the bridge was new */
 	int prev;		/* AUTOSTART, LOCALNET: the value before; START: our table was there;
 				 * UNDEFINE: autostart before; -1 unknown */

@@ -9,12 +9,14 @@
 #  - a second guest: the default forward points nowhere and show says why;
 #  - a reservation made with `virsh net-update` takes effect at once (the
 #    network hook's "updated" event), for a forward to a domain name;
-#  - a guest whose lease is released: its forward goes.
+#  - a guest whose lease is released: its forward goes;
+#  - connections a forward sent to a guest it no longer points at are
+#    ended (conntrack), not left reaching the old target.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
-require_cmd virsh libvirtd dnsmasq nft ip curl socat busybox jq
+require_cmd virsh libvirtd dnsmasq nft ip curl socat busybox jq conntrack
 
 install_hook
 sandbox_start_libvirtd
@@ -66,12 +68,18 @@ check "and that it is the only guest" grep -q "only guest" <<<"$out"
 check "show --json lists the guest as an object" \
 	sh -c "'$VNETCTL' --json show web | jq -e '.guests[] | select(.address == \"$ip1\" and .source == \"lease\")' >/dev/null"
 
+ct_to() { # PORT ADDR: conntrack entries of connections to host port PORT that went to ADDR
+	conntrack -L -p tcp --orig-port-dst "$1" --reply-src "$2" 2>/dev/null | grep -c . || :
+}
+check "the connections through 8080 went to g1 (conntrack)" test "$(ct_to 8080 "$ip1")" -gt 0
+
 # A second guest: which one the default forward means is no longer clear.
 ip2=$(dhcp_guest g2)
 check "the second guest got a lease ($ip2)" grep -qE '^10\.77\.0\.[0-9]+$' <<<"$ip2"
 start_http g2 80 "g2 here"
 for i in $(seq 25); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 ' || break; sleep 0.2; done
 check "with two guests the default forward has no element" sh -c "! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 '"
+check "and its connections to g1 are gone from conntrack" test "$(ct_to 8080 "$ip1")" -eq 0
 expect_no_http lan http://192.0.2.1:8080/
 out=$(vnetctl show web)
 check "show says it points nowhere, and why" grep -q "8080:80/tcp goes nowhere: .*2 guests" <<<"$out"
