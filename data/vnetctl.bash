@@ -9,7 +9,7 @@ _vnetctl_commands=(create apply delete list show forward attach detach confirm r
 	restore hook qemu-hook watch xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
-	--no-autostart --force --confirm-timeout)
+	--no-autostart --force --confirm-timeout --no-confirm --session-port)
 _vnetctl_attach_opts=(--mac --ip)
 _vnetctl_modes=(nat isolated bridged hybrid)
 
@@ -144,7 +144,7 @@ _vnetctl()
 		case $w in
 		--mode) mode=${words[i + 1]}; ((i++)) ;;
 		--mode=*) mode=${w#--mode=} ;;
-		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | \
+		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | --session-port | \
 			-f | --file | --mac | --ip) ((i++)) ;;
 		-*) ;;
 		*) args+=("$w") ;;

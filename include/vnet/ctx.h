@@ -52,7 +52,10 @@ void vnet_ctx_free(vnet_ctx *ctx);
  * vnet_ctx_set_confirm_timeout() - how long an uplink takeover waits for
  * vnet_ctx_confirm() before it is reverted (default 120 seconds)
  * @ctx: the context
- * @seconds: the timeout
+ * @seconds: the timeout; 0: a takeover never waits (--no-confirm)
+ *
+ * The library arms the revert itself, before the uplink moves: a program
+ * that links libvnet gets the same safety net as vnetctl.
  */
 void vnet_ctx_set_confirm_timeout(vnet_ctx *ctx, guint seconds);
 
@@ -66,6 +69,19 @@ void vnet_ctx_set_confirm_timeout(vnet_ctx *ctx, guint seconds);
  * off, so it waits for confirmation, as one of the default route does.
  */
 void vnet_ctx_set_session_address(vnet_ctx *ctx, const char *addr);
+
+/**
+ * vnet_ctx_add_session_port() - a local listener port an admin's session may
+ * come to (default: 22, sshd)
+ * @ctx: the context
+ * @port: the port
+ *
+ * An uplink takeover waits for confirmation when an established TCP
+ * connection reaches one of these ports through the uplink's addresses
+ * (read through netlink, whatever the environment says: sudo drops
+ * SSH_CONNECTION), as when the uplink carries the default route.
+ */
+void vnet_ctx_add_session_port(vnet_ctx *ctx, guint16 port);
 
 /**
  * vnet_ctx_read_host() - what exists: links, addresses and routes (libnl),
@@ -254,18 +270,23 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error);
 bool vnet_ctx_confirm(vnet_ctx *ctx, const char *name, GError **error);
 
 /**
- * vnet_ctx_revert() - undo a change that was not confirmed in time
+ * vnet_ctx_revert() - undo an uplink takeover that was not confirmed in time
  * @ctx: the context
  * @name: the intent's name
+ * @token: the takeover's token (what its timer passes), or NULL for whatever waits
  * @ret_reverted: if not NULL, whether anything was reverted
  * @error: return location for a GError
  *
- * A network whose change was confirmed, or that is gone, is left alone;
- * one still waiting is deleted, which gives the uplink back as it was.
+ * A takeover that was confirmed, or another takeover than @token's, is left
+ * alone.  One still waiting is undone as its record says: a network that did
+ * not exist before is deleted (the uplink gets its addresses and routes
+ * back); one that an apply changed gets its previous definition back.  A
+ * network that cannot be read is an error, never "nothing to revert".
  *
  * Return: true on success.
  */
-bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, bool *ret_reverted, GError **error);
+bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, const char *token, bool *ret_reverted,
+		     GError **error);
 
 /**
  * vnet_hook_run() - what the libvirt network hook does; never calls libvirtd

@@ -12,7 +12,7 @@
 
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
-	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT,
+	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT, OPT_NO_CONFIRM, OPT_SESSION_PORT,
 };
 
 static const struct option create_opts[] = {
@@ -26,12 +26,15 @@ static const struct option create_opts[] = {
 	{ "no-autostart", no_argument, NULL, OPT_NO_AUTOSTART },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
+	{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
+	{ "session-port", required_argument, NULL, OPT_SESSION_PORT },
 	{ 0 },
 };
 
 void create_args_clear(create_args *a)
 {
 	g_clear_pointer(&a->intent, vnet_intent_free);
+	g_clear_pointer(&a->session_ports, g_array_unref);
 }
 
 static bool apply_subnet(vnet_intent *in, const char *cidr, int want_family, GError **error)
@@ -83,6 +86,18 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 				return cli_usage(cmd, _("--confirm-timeout \"%s\" is not a number of seconds from 10 to 86400."),
 						 optarg);
 			ret->confirm_timeout = t;
+			break;
+		}
+		case OPT_NO_CONFIRM: ret->no_confirm = true; break;
+		case OPT_SESSION_PORT: {
+			guint64 p;
+			guint16 port;
+			if (!g_ascii_string_to_unsigned(optarg, 10, 1, 65535, &p, NULL))
+				return cli_usage(cmd, _("--session-port \"%s\" is not a port from 1 to 65535."), optarg);
+			port = (guint16)p;
+			if (!ret->session_ports)
+				ret->session_ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+			g_array_append_val(ret->session_ports, port);
 			break;
 		}
 		case ':':

@@ -45,6 +45,8 @@ typedef struct create_args {
 	vnet_intent *intent;
 	bool force;
 	guint confirm_timeout;	/* 0: the library's default */
+	bool no_confirm;	/* a takeover never waits for confirm */
+	GArray *session_ports;	/* guint16, --session-port; NULL: sshd's */
 } create_args;
 
 /*
@@ -83,12 +85,6 @@ void out_list_end(cli_out *o);
 void out_block(cli_out *o, const char *key, const char *text);
 void out_finish(cli_out *o);
 
-/*
- * Arrange for "vnetctl revert NAME" to run at @deadline (unix time) in a
- * process that outlives this one and the shell that started it: a systemd
- * transient timer where systemd runs, else a detached child of our own.
- */
-bool cli_schedule_revert(const char *name, gint64 deadline, GError **error);
 
 /* Connect to libvirt at cli.uri; print the error and return NULL on failure. */
 vnet_ctx *cli_connect(void);

@@ -38,7 +38,7 @@ static char *session_address(void)
 	return g_strv_length(f) == 4 ? g_strdup(f[2]) : NULL;
 }
 
-static int apply_intent(vnet_intent *in, unsigned flags, guint confirm_timeout)
+static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args)
 {
 	g_autoptr(vnet_ctx) ctx = cli_connect();
 	g_autoptr(GError) error = NULL;
@@ -49,18 +49,17 @@ static int apply_intent(vnet_intent *in, unsigned flags, guint confirm_timeout)
 
 	if (!ctx)
 		return EXIT_REFUSED;
-	if (confirm_timeout)
-		vnet_ctx_set_confirm_timeout(ctx, confirm_timeout);
+	if (args && args->confirm_timeout)
+		vnet_ctx_set_confirm_timeout(ctx, args->confirm_timeout);
+	if (args && args->no_confirm)
+		vnet_ctx_set_confirm_timeout(ctx, 0);
+	for (guint i = 0; args && args->session_ports && i < args->session_ports->len; i++)
+		vnet_ctx_add_session_port(ctx, g_array_index(args->session_ports, guint16, i));
 	vnet_ctx_set_session_address(ctx, session);
+	/* The library arms the revert itself, before the uplink moves. */
 	if (!vnet_ctx_apply(ctx, in, flags, &plan, &changed, &error))
 		return cli_fail(error);
 	deadline = vnet_intent_get_confirm_deadline(in);
-	if (changed && deadline && !cli_schedule_revert(vnet_intent_get_name(in), deadline, &error)) {
-		/* Without a timer nobody would revert: undo now, as the user was promised. */
-		g_autoptr(GError) undo = NULL;
-		vnet_ctx_revert(ctx, vnet_intent_get_name(in), NULL, &undo);
-		return cli_fail(error);
-	}
 	o = out_new();
 	out_string(o, "name", NULL, vnet_intent_get_name(in));
 	out_bool(o, "changed", changed);
@@ -89,8 +88,7 @@ int cmd_create(int argc, char **argv)
 
 	if (r != EXIT_OK)
 		return r;
-	return apply_intent(args.intent, VNET_APPLY_CREATE | (args.force ? VNET_APPLY_FORCE : 0),
-			    args.confirm_timeout);
+	return apply_intent(args.intent, VNET_APPLY_CREATE | (args.force ? VNET_APPLY_FORCE : 0), &args);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -128,7 +126,7 @@ int cmd_apply(int argc, char **argv)
 		return cli_fail(error);
 	if (!(in = vnet_intent_from_xml(text, len, &error)))
 		return cli_fail(error);
-	return apply_intent(in, flags, 0);
+	return apply_intent(in, flags, NULL);
 }
 
 int cmd_delete(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include "netxml.h"
 #include "nft.h"
 #include "planner.h"
+#include "revert.h"
 #include "txn.h"
 #include "validate.h"
 #include "virt.h"
@@ -26,8 +27,9 @@ struct vnet_ctx {
 	vnet_exec exec;		/* the steps' backend: virt, nft, local */
 	char *journal;
 	int lock_fd;
-	guint confirm_timeout;	/* seconds an uplink takeover waits for confirm */
+	guint confirm_timeout;	/* seconds an uplink takeover waits for confirm; 0: never waits */
 	char *session_addr;	/* the address an admin's session reaches us on */
+	GArray *session_ports;	/* guint16: the local listeners an admin's session comes to */
 };
 
 /* ---- lock ---- */
@@ -126,6 +128,8 @@ void vnet_ctx_free(vnet_ctx *ctx)
 	vnet_ctx_unlock(ctx);
 	g_free(ctx->journal);
 	g_free(ctx->session_addr);
+	if (ctx->session_ports)
+		g_array_unref(ctx->session_ports);
 	vnet_nft_free(ctx->nft);
 	vnet_virt_close(ctx->virt);
 	g_free(ctx);
@@ -156,6 +160,25 @@ vnet_host *vnet_ctx_read_host(vnet_ctx *ctx, GError **error)
 	if (ctx->virt && !vnet_virt_read_networks(ctx->virt, host, error))
 		return NULL;
 	return g_steal_pointer(&host);
+}
+
+static const guint16 *ctx_session_ports(vnet_ctx *ctx)
+{
+	static const guint16 sshd[] = { 22 };
+
+	return ctx->session_ports && ctx->session_ports->len ? (const guint16 *)ctx->session_ports->data : sshd;
+}
+
+static guint ctx_n_session_ports(vnet_ctx *ctx)
+{
+	return ctx->session_ports && ctx->session_ports->len ? ctx->session_ports->len : 1;
+}
+
+void vnet_ctx_add_session_port(vnet_ctx *ctx, guint16 port)
+{
+	if (!ctx->session_ports)
+		ctx->session_ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+	g_array_append_val(ctx->session_ports, port);
 }
 
 static bool need_virt(vnet_ctx *ctx, GError **error)
@@ -202,7 +225,10 @@ static bool intent_active(vnet_ctx *ctx, const vnet_intent *in)
 	return ctx->virt && vnet_virt_network_active(ctx->virt, name);
 }
 
-bool vnet_ctx_begin(vnet_ctx *ctx, GError **error)
+static bool revert_due(vnet_ctx *ctx, GError **error);
+
+/* The lock, and the rollback of a killed transaction. */
+static bool vnet_ctx_begin_no_due(vnet_ctx *ctx, GError **error)
 {
 	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &ctx->exec, .journal = ctx->journal };
 	g_autofree char *what = NULL;
@@ -212,6 +238,17 @@ bool vnet_ctx_begin(vnet_ctx *ctx, GError **error)
 	t.uri = vnet_virt_uri(ctx->virt);
 	/* A table named like ours that is someone else's: refuse before anything changes. */
 	if (!vnet_txn_recover(&t, &what, error) || (ctx->local && !vnet_nft_check_ours(ctx->nft, error))) {
+		vnet_ctx_unlock(ctx);
+		return false;
+	}
+	return true;
+}
+
+bool vnet_ctx_begin(vnet_ctx *ctx, GError **error)
+{
+	if (!vnet_ctx_begin_no_due(ctx, error))
+		return false;
+	if (!revert_due(ctx, error)) {
 		vnet_ctx_unlock(ctx);
 		return false;
 	}
@@ -282,9 +319,40 @@ static bool prepare_lan(vnet_ctx *ctx, vnet_intent *in, const vnet_host *host, G
 		if (g_strcmp0(a, ctx->session_addr) == 0)
 			in->confirm_deadline = 1;
 	}
-	if (in->confirm_deadline)
+	/* A session to sshd (or --session-port) through the uplink, however it logged in. */
+	if (vnet_link_has_session(in->uplink_saved, ctx_session_ports(ctx), ctx_n_session_ports(ctx)))
+		in->confirm_deadline = 1;
+	if (!ctx->confirm_timeout)
+		in->confirm_deadline = 0;	/* --no-confirm */
+	g_clear_pointer(&in->confirm_token, g_free);
+	if (in->confirm_deadline) {
 		in->confirm_deadline = g_get_real_time() / G_USEC_PER_SEC + ctx->confirm_timeout;
+		in->confirm_token = vnet_token_new();
+	}
 	return true;
+}
+
+/*
+ * The record of a takeover that waits for confirm (revert.h): what to give
+ * back, read from libvirt before anything moves.
+ */
+static char *revert_record(vnet_ctx *ctx, const vnet_intent *old, const vnet_intent *want,
+			   const vnet_plan_input *pi)
+{
+	vnet_revert_record r = {
+		.name = want->name,
+		.token = want->confirm_token,
+		.deadline = want->confirm_deadline,
+		.uri = (char *)vnet_virt_uri(ctx->virt),
+		.previous_active = old && pi->net[0].active,
+		.previous_autostart = old && old->autostart,
+	};
+
+	if (!want->confirm_deadline || !want->confirm_token)
+		return NULL;
+	for (guint i = 0; old && i < 2; i++)
+		r.previous[i] = pi->net[i].xml;
+	return vnet_revert_record_to_data(&r);
 }
 
 static bool same_lan(const vnet_intent *a, const vnet_intent *b)
@@ -393,7 +461,7 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	g_autoptr(vnet_host) host = NULL;
 	g_autoptr(GHashTable) guests = NULL;
 	g_autoptr(vnet_intent) want = vnet_intent_copy(intent);
-	g_autofree char *what = NULL;
+	g_autofree char *what = NULL, *record = NULL;
 	vnet_plan_input pi = { .local = ctx->local };
 	const vnet_intent *old = NULL;
 	bool dry = flags & VNET_APPLY_DRY_RUN;
@@ -428,6 +496,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	pi.want = want;
 	pi.guests = guests;
 	pi.converge = true;
+	if (!old || !same_lan(old, want))
+		pi.revert = record = revert_record(ctx, old, want, &pi);
 	plan = vnet_planner_plan(&pi);
 	if (!dry)
 		repair_lost_table(ctx, plan, want->name);
@@ -693,30 +763,119 @@ bool vnet_ctx_confirm(vnet_ctx *ctx, const char *name, GError **error)
 			s->xml = g_steal_pointer(&xml);
 	}
 	ok = vnet_ctx_run(ctx, plan, what, error);
+	if (ok)
+		vnet_revert_disarm(name, old->confirm_token);
 out:
 	vnet_ctx_unlock(ctx);
 	return ok;
 }
 
-bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, bool *ret_reverted, GError **error)
+/*
+ * Undo the takeover @r records (the lock held): remove what it made, the
+ * uplink given back, and put back the previous definitions if there were
+ * any, running as they ran.
+ */
+static bool revert_locked(vnet_ctx *ctx, const vnet_revert_record *r, GError **error)
 {
-	g_autoptr(vnet_intent) in = NULL;
-	g_autoptr(GError) local = NULL;
+	g_autoptr(vnet_host) host = NULL;
+	g_autoptr(vnet_intent) prev = NULL;
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	g_autofree char *what = g_strdup_printf("revert %s", r->name);
+	vnet_plan_input pi = { .local = ctx->local };
+	const vnet_intent *cur;
+	bool ok = false;
 
-	if (ret_reverted)
-		*ret_reverted = false;
-	/* Under the lock, so that a confirm cannot slip in between. */
-	if (!need_virt(ctx, error) || !vnet_ctx_lock(ctx, error))
+	if (!(host = vnet_ctx_read_host(ctx, error)))
 		return false;
-	in = vnet_ctx_get(ctx, name, NULL, &local);
-	if (!in || !in->confirm_deadline) {
-		vnet_ctx_unlock(ctx);
-		return true;	/* gone, or confirmed: nothing to revert */
+	cur = host_intent(host, r->name);
+	if (r->previous[0] && !(prev = vnet_intent_from_xml(r->previous[0], -1, error)))
+		return false;
+	if (!cur) {
+		/* Gone already (deleted, or rolled back): nothing moved is left. */
+		vnet_revert_disarm(r->name, r->token);
+		return true;
 	}
-	if (!vnet_ctx_delete(ctx, name, error))	/* releases the lock */
-		return false;
-	if (ret_reverted)
-		*ret_reverted = true;
+	guests = read_guests(ctx, cur);
+	read_state(ctx, cur, &pi, false);
+	pi.old = cur;
+	pi.guests = guests;
+	pi.drop_table = !prev && ctx->local && host->intents->len == 1 && vnet_nft_table_present(ctx->nft);
+	/*
+	 * A network that did not exist: removed.  One that an apply changed: the
+	 * current one removed (the uplink back) and the previous one defined
+	 * again, as its own recorded state says (not read anew: the bridge is
+	 * still there now).
+	 */
+	plan = vnet_planner_plan(&pi);
+	if (prev) {
+		vnet_plan_input back = { .local = ctx->local, .want = prev, .guests = guests };
+		g_autoptr(GPtrArray) create = vnet_planner_plan(&back);
+		for (guint i = 0; i < create->len; i++) {
+			vnet_step *s = create->pdata[i];
+			/* The definition exactly as it was: its reservations, its UUID. */
+			if (s->kind == VNET_STEP_DEFINE) {
+				guint k = g_str_has_suffix(s->name, "-lan") && r->previous[1] ? 1 : 0;
+				if (r->previous[k]) {
+					g_free(s->xml);
+					s->xml = g_strdup(r->previous[k]);
+				}
+			}
+			if ((s->kind == VNET_STEP_START || s->kind == VNET_STEP_NFT || s->kind == VNET_STEP_LOCALNET ||
+			     s->kind == VNET_STEP_HAIRPIN) && !r->previous_active)
+				continue;
+			if (s->kind == VNET_STEP_AUTOSTART && !r->previous_autostart)
+				continue;
+			g_ptr_array_add(plan, g_steal_pointer(&create->pdata[i]));
+		}
+	}
+	ok = vnet_ctx_run(ctx, plan, what, error);
+	clear_state(&pi);
+	if (ok)
+		vnet_revert_disarm(r->name, r->token);
+	return ok;
+}
+
+/* Takeovers whose deadline passed while no timer ran (it died; a reboot): reverted now. */
+static bool revert_due(vnet_ctx *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) due = ctx->local ? vnet_revert_due() : NULL;
+
+	for (guint i = 0; due && i < due->len; i++) {
+		g_autoptr(vnet_revert_record) r = vnet_revert_load(due->pdata[i], error);
+		if (!r || !revert_locked(ctx, r, error))
+			return false;
+	}
 	return true;
+}
+
+bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, const char *token, bool *ret_reverted,
+		     GError **error)
+{
+	g_autoptr(vnet_revert_record) r = NULL;
+	g_autoptr(GError) local = NULL;
+	bool ok = true, reverted = false;
+
+	if (!vnet_check_network_name(name, error) || (token && !vnet_token_is_valid(token))) {
+		if (token && !vnet_token_is_valid(token))
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("\"%s\" is not a takeover's token: that is 16 lower-case hex digits."), token);
+		return false;
+	}
+	/* Under the lock, so that a confirm cannot slip in between. */
+	if (!vnet_ctx_begin_no_due(ctx, error))
+		return false;
+	r = vnet_revert_load(name, &local);
+	if (local) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		ok = false;
+	} else if (r && (!token || g_strcmp0(r->token, token) == 0)) {
+		ok = reverted = revert_locked(ctx, r, error);
+	}
+	/* No record, or another takeover's timer: confirmed, or not this one. */
+	vnet_ctx_unlock(ctx);
+	if (ok && ret_reverted)
+		*ret_reverted = reverted;
+	return ok;
 }
 

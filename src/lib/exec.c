@@ -11,6 +11,7 @@
 #include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
+#include "revert.h"
 #include "virt.h"
 #include "util.h"
 
@@ -258,6 +259,8 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return replug(s, error);
 	case VNET_STEP_TABLE:
 		return vnet_nft_repair_table(x->nft, error);
+	case VNET_STEP_ARM:
+		return vnet_revert_arm(s->name, s->prev_xml, error);
 	case VNET_STEP_N_KINDS:
 		break;
 	}
@@ -406,6 +409,10 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 	case VNET_STEP_PORT_HAIRPIN:
 	case VNET_STEP_REPLUG:
 		return true;	/* the ports are the guests' */
+	case VNET_STEP_ARM:
+		/* The timer stays armed: without its record it does nothing. */
+		vnet_revert_disarm(s->name, s->xml);
+		return true;
 	case VNET_STEP_TABLE:
 		/* Chains put back stay; a table made for nothing goes. */
 		return !s->created || !vnet_nft_table_removable(x->nft) || vnet_nft_delete_table(x->nft, error);

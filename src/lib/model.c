@@ -108,6 +108,7 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->uplink);
 	g_ptr_array_unref(intent->forwards);
 	vnet_uplink_state_free(intent->uplink_saved);
+	g_free(intent->confirm_token);
 	free_strings(intent);
 	g_free(intent);
 }
@@ -198,6 +199,7 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 	for (guint i = 0; i < intent->forwards->len; i++)
 		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
+	c->confirm_token = g_strdup(intent->confirm_token);
 	c->s_subnet4 = c->s_subnet6 = c->s_gateway4 = c->s_gateway6 = c->s_guest = NULL;
 	vnet_intent_refresh_strings(c);
 	return c;

@@ -112,6 +112,7 @@ struct vnet_intent {
 	bool bridge_created;		/* the LAN bridge is ours to delete */
 	vnet_uplink_state *uplink_saved;
 	gint64 confirm_deadline;	/* unix time; 0: nothing to confirm */
+	char *confirm_token;		/* the takeover's: a revert of another one does nothing */
 	/* Canonical strings behind the const getters, refreshed on every set. */
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
 };

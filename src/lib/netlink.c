@@ -19,6 +19,9 @@
 #include <string.h>
 #include <netlink/netlink.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -786,4 +789,62 @@ bool vnet_conntrack_flush_forward(const char *line, GError **error)
 		return false;
 	}
 	return true;
+}
+
+/* ---- sessions: an admin's connection that a takeover could cut ---- */
+
+/* Whether @local (network order, @family) is one of the uplink's saved addresses. */
+static bool on_uplink(const vnet_uplink_state *st, int family, const void *local)
+{
+	for (guint i = 0; i < st->addrs->len; i++) {
+		vnet_cidr c;
+		if (vnet_cidr_parse(((vnet_saved_addr *)st->addrs->pdata[i])->cidr, 0, &c, NULL) &&
+		    c.addr.family == family && memcmp(c.addr.b, local, family == AF_INET ? 4 : 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool sessions_of(int family, const vnet_uplink_state *st, const guint16 *ports, guint n_ports)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
+			 .idiag_states = 1u << TCP_ESTABLISHED },
+	};
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	char buf[16384] __attribute__((aligned(4)));
+	bool found = false, done = false;
+
+	if (fd < 0)
+		return false;
+	if (send(fd, &msg, sizeof(msg), 0) < 0) {
+		close(fd);
+		return false;
+	}
+	while (!done && !found) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			const struct inet_diag_msg *d = NLMSG_DATA(h);
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			for (guint p = 0; p < n_ports && !found; p++)
+				found = ntohs(d->id.idiag_sport) == ports[p] && on_uplink(st, family, d->id.idiag_src);
+		}
+	}
+	close(fd);
+	return found;
+}
+
+bool vnet_link_has_session(const vnet_uplink_state *st, const guint16 *ports, guint n_ports)
+{
+	return st && (sessions_of(AF_INET, st, ports, n_ports) || sessions_of(AF_INET6, st, ports, n_ports));
 }

@@ -59,6 +59,15 @@ bool vnet_link_set_forwarding(int family, bool on, GError **error);
  */
 bool vnet_conntrack_flush_forward(const char *line, GError **error);
 
+/*
+ * Whether an established TCP connection reaches a local listener on one of
+ * @ports (sshd's 22 by default) through an address of the uplink @st
+ * describes: an admin's session that moving the uplink could cut.  Read
+ * through netlink sock_diag, whatever the environment says (sudo drops
+ * SSH_CONNECTION).
+ */
+bool vnet_link_has_session(const vnet_uplink_state *st, const guint16 *ports, guint n_ports);
+
 /* ---- bridge ports ---- */
 
 bool vnet_bridge_set_route_localnet(const char *bridge, bool on, GError **error);

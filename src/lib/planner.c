@@ -192,12 +192,23 @@ static void plan_create(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 {
 	const vnet_intent *want = in->want;
 
+	/*
+	 * The record first (the definition says what the uplink had), then the
+	 * revert armed, and only then the bridge and the uplink: a kill at any
+	 * point leaves what gives the uplink back.
+	 */
+	for (guint i = 0; i < vnet_intent_n_networks(want); i++)
+		define_step(plan, want, i, NULL);
+	if (in->revert && want->confirm_token) {
+		vnet_step *s = add(plan, VNET_STEP_ARM, want->name);
+		s->xml = g_strdup(want->confirm_token);
+		s->prev_xml = g_strdup(in->revert);
+	}
 	if (in->local && lan)
 		lan_up(plan, want);
 	for (guint i = 0; i < vnet_intent_n_networks(want); i++) {
 		g_autofree char *name = vnet_intent_network_name(want, i);
 		vnet_step *s;
-		define_step(plan, want, i, NULL);
 		if (want->autostart) {
 			s = add(plan, VNET_STEP_AUTOSTART, name);
 			s->on = true;
@@ -376,6 +387,9 @@ static char *describe(const vnet_step *s)
 		return g_strdup_printf(_("plug the running guests' taps (%s) back into bridge %s"), s->xml, s->bridge);
 	case VNET_STEP_TABLE:
 		return g_strdup(_("put back the chains, rules and sets of the nftables table inet vnetctl"));
+	case VNET_STEP_ARM:
+		return g_strdup_printf(_("arm the timer that gives the uplink back unless \"vnetctl confirm %s\" comes first"),
+				       s->name);
 	case VNET_STEP_N_KINDS:
 		break;
 	}

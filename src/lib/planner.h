@@ -32,6 +32,7 @@ typedef struct vnet_plan_input {
 	bool local;		/* the host side is ours to do (not over a remote URI) */
 	bool drop_table;	/* removing the last network of ours: our table goes too */
 	bool converge;		/* apply: a stopped network is started too (not so for a forward change) */
+	const char *revert;	/* a takeover that waits for confirm: its revert record (revert.h) */
 } vnet_plan_input;
 
 GPtrArray *vnet_planner_plan(const vnet_plan_input *in);

@@ -31,6 +31,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_PORT_HAIRPIN] = "port-hairpin",
 	[VNET_STEP_REPLUG] = "replug",
 	[VNET_STEP_TABLE] = "table",
+	[VNET_STEP_ARM] = "arm-revert",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -125,6 +126,7 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_BRIDGE_DELETE:
 	case VNET_STEP_DHCP_HOST:
 	case VNET_STEP_NIC:
+	case VNET_STEP_ARM:
 		set_opt(kf, g, "xml", s->xml);
 		break;
 	case VNET_STEP_TAKEOVER:

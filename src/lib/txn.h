@@ -43,6 +43,7 @@ typedef enum vnet_step_kind {
 	VNET_STEP_PORT_HAIRPIN,	/* domain, xml = MAC: hairpin on that NIC's tap; no domain: on port bridge */
 	VNET_STEP_REPLUG,	/* bridge, xml = taps, space-separated: back into the bridge */
 	VNET_STEP_TABLE,	/* our table's chains, rules and sets as vnetctl makes them */
+	VNET_STEP_ARM,		/* name, xml = token, prev_xml = the revert record: before a takeover */
 	VNET_STEP_N_KINDS
 } vnet_step_kind;
 

@@ -100,3 +100,18 @@ bool vnet_check_domain_name(const char *s, GError **error)
 		    s ? s : "");
 	return false;
 }
+
+bool vnet_token_is_valid(const char *s)
+{
+	if (!s || strlen(s) != 16)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s) || g_ascii_isupper(*s))
+			return false;
+	return true;
+}
+
+char *vnet_token_new(void)
+{
+	return g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+}

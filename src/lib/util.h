@@ -18,6 +18,11 @@
 /* Long enough for any sane network or domain name, short enough for paths. */
 #define VNET_NAME_MAX 64
 
+/* A takeover's token: 16 lower-case hex digits. */
+bool vnet_token_is_valid(const char *s);
+/* A new one, random. */
+char *vnet_token_new(void);
+
 /* Letters, digits, "_", "." and "-", starting with a letter or digit. */
 bool vnet_name_is_valid(const char *s, size_t max);
 bool vnet_check_network_name(const char *s, GError **error);

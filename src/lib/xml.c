@@ -58,6 +58,7 @@ static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
 		g_autofree char *d = g_strdup_printf("%" G_GINT64_FORMAT, in->confirm_deadline);
 		set_prop(st, "confirm-deadline", d);
 	}
+	set_prop(st, "confirm-token", in->confirm_token);
 	if (!u)
 		return;
 	un = xmlNewChild(st, ns, X("uplink"), NULL);
@@ -473,13 +474,18 @@ static bool read_saved_uplink(vnet_intent *in, const xmlNode *n, GError **error)
 
 static bool read_state(vnet_intent *in, const xmlNode *n, GError **error)
 {
-	static const char *const attrs[] = { "bridge-created", "confirm-deadline", NULL };
+	static const char *const attrs[] = { "bridge-created", "confirm-deadline", "confirm-token", NULL };
+	g_autofree char *token = get_prop(n, "confirm-token");
 	guint64 deadline = 0;
 
 	if (!check_attrs(n, attrs, error) || !get_bool_prop(n, "bridge-created", &in->bridge_created, error) ||
 	    !get_uint_prop(n, "confirm-deadline", G_MAXINT64, &deadline, error))
 		return false;
+	if (token && !vnet_token_is_valid(token))
+		return bad_state("confirm-token", token, error);
 	in->confirm_deadline = deadline;
+	g_free(in->confirm_token);
+	in->confirm_token = g_steal_pointer(&token);
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
