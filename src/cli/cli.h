@@ -84,6 +84,11 @@ void out_list_end(cli_out *o);
 /* A raw text block: printed as it is in text mode, a string field in JSON. */
 void out_block(cli_out *o, const char *key, const char *text);
 void out_finish(cli_out *o);
+/*
+ * For --json: one object saying what a command changed ({"command", "name",
+ * "changed": true, and @key: @value when @key}); nothing in text mode.
+ */
+void out_done(const char *command, const char *name, const char *key, const char *value);
 
 
 /* Connect to libvirt at cli.uri; print the error and return NULL on failure. */

@@ -64,6 +64,7 @@ int cmd_attach(int argc, char **argv)
 				       vnet_guest_get_mac(g));
 		}
 	}
+	out_done("attach", argv[optind], "domain", argv[optind + 1]);
 	return EXIT_OK;
 }
 
@@ -82,5 +83,6 @@ int cmd_detach(int argc, char **argv)
 		return cli_fail(error);
 	if (!cli.quiet && !cli.json)
 		printf(_("Domain %s detached from network %s.\n"), argv[2], argv[1]);
+	out_done("detach", argv[1], "domain", argv[2]);
 	return EXIT_OK;
 }

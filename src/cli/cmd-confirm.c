@@ -28,8 +28,9 @@ int cmd_confirm(int argc, char **argv)
 		return EXIT_REFUSED;
 	if (!vnet_ctx_confirm(ctx, argv[1], &error))
 		return cli_fail(error);
-	if (!cli.quiet)
+	if (!cli.quiet && !cli.json)
 		printf(_("Network %s is confirmed: its uplink stays in the bridge.\n"), argv[1]);
+	out_done("confirm", argv[1], NULL, NULL);
 	return EXIT_OK;
 }
 
@@ -49,8 +50,15 @@ int cmd_revert(int argc, char **argv)
 		return EXIT_REFUSED;
 	if (!vnet_ctx_revert(ctx, argv[1], token, &reverted, &error))
 		return cli_fail(error);
-	if (!cli.quiet)
+	if (!cli.quiet && !cli.json)
 		printf(reverted ? _("Network %s was not confirmed and is reverted: the uplink is back as it was.\n")
 				: _("Network %s has nothing to revert.\n"), argv[1]);
+	if (cli.json) {
+		cli_out *o = out_new();
+		out_string(o, "command", NULL, "revert");
+		out_string(o, "name", NULL, argv[1]);
+		out_bool(o, "changed", reverted);
+		out_finish(o);
+	}
 	return EXIT_OK;
 }

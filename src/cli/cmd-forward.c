@@ -35,11 +35,12 @@ int cmd_forward(int argc, char **argv)
 		return EXIT_REFUSED;
 	if (!vnet_ctx_forward(ctx, argv[2], argv[3], add, flags, &error))
 		return cli_fail(error);
-	if (!cli.quiet)
+	if (!cli.quiet && !cli.json)
 		printf(add ? _("Forward %s added to network %s.\n") : _("Forward %s removed from network %s.\n"),
 		       argv[3], argv[2]);
+	out_done(add ? "forward add" : "forward remove", argv[2], "forward", argv[3]);
 	/* A forward that reaches nobody yet is accepted, and said so. */
-	if (add && !cli.quiet) {
+	if (add && !cli.quiet && !cli.json) {
 		g_autoptr(GPtrArray) targets = vnet_ctx_targets(ctx, argv[2], NULL);
 		for (guint i = 0; targets && i < targets->len; i++) {
 			const vnet_target *t = targets->pdata[i];

@@ -141,6 +141,7 @@ int cmd_delete(int argc, char **argv)
 	if (!vnet_ctx_delete(ctx, argv[1], &error))
 		return cli_fail(error);
 	say(_("Network %s deleted.\n"), argv[1]);
+	out_done("delete", argv[1], NULL, NULL);
 	return EXIT_OK;
 }
 
@@ -317,5 +318,12 @@ int cmd_restore(int argc, char **argv)
 		return cli_fail(error);
 	say(g_dngettext(GETTEXT_PACKAGE, "Restored the rules of %u active network.\n",
 			"Restored the rules of %u active networks.\n", n), n);
+	if (cli.json) {
+		cli_out *o = out_new();
+		g_autofree char *count = g_strdup_printf("%u", n);
+		out_string(o, "command", NULL, "restore");
+		out_string(o, "networks", NULL, count);
+		out_finish(o);
+	}
 	return EXIT_OK;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 cli_globals cli;
@@ -75,6 +77,17 @@ int cli_fail(GError *error)
 {
 	g_autofree char *msg = cli_printable(error ? error->message : _("Unknown error."));
 
+	if (cli.json) {
+		/* The same failure as data, on stderr, with the same exit status. */
+		json_t *e = json_pack("{s:{s:s,s:s,s:i}}", "error", "message", error ? error->message : msg,
+				      "domain", error ? g_quark_to_string(error->domain) : "vnet-error-quark",
+				      "code", error ? error->code : 0);
+		char *s = e ? json_dumps(e, JSON_INDENT(2)) : NULL;
+		fprintf(stderr, "%s\n", s ? s : msg);
+		free(s);
+		json_decref(e);
+		return EXIT_REFUSED;
+	}
 	fprintf(stderr, "vnetctl: %s\n", msg);
 	return EXIT_REFUSED;
 }

@@ -140,3 +140,19 @@ void out_finish(cli_out *o)
 	fflush(stdout);
 	g_free(o);
 }
+
+void out_done(const char *command, const char *name, const char *key, const char *value)
+{
+	cli_out *o;
+
+	/* Text mode said it in a sentence already; JSON says it as data. */
+	if (!cli.json)
+		return;
+	o = out_new();
+	out_string(o, "command", NULL, command);
+	out_string(o, "name", NULL, name);
+	out_bool(o, "changed", true);
+	if (key)
+		out_string(o, key, NULL, value);
+	out_finish(o);
+}

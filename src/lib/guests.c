@@ -116,11 +116,26 @@ static char *ipv4(const char *s)
 	return s && vnet_addr_parse(s, &a, NULL) && a.family == AF_INET ? vnet_addr_format(&a) : NULL;
 }
 
+static void add_leases(GPtrArray *guests, json_t *root);
+
+void vnet_guests_parse_leases(GPtrArray *guests, const char *json, size_t len)
+{
+	json_t *root = json ? json_loadb(json, len, 0, NULL) : NULL;
+
+	add_leases(guests, root);
+}
+
 static void read_leases(GPtrArray *guests, const char *bridge)
 {
 	g_autofree char *path = vnet_guests_status_path(bridge);
+
+	add_leases(guests, path ? json_load_file(path, 0, NULL) : NULL);
+}
+
+/* Takes @root. */
+static void add_leases(GPtrArray *guests, json_t *root)
+{
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	json_t *root = path ? json_load_file(path, 0, NULL) : NULL;
 	json_t *l;
 	size_t i;
 

@@ -41,6 +41,9 @@ void vnet_guest_free(vnet_guest *g);
  */
 GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable *nics);
 
+/* Add the leases of a status file's text to @guests (what vnet_guests_read() does with the file). */
+void vnet_guests_parse_leases(GPtrArray *guests, const char *json, size_t len);
+
 /*
  * What the forwards of @in point to now: domain name -> address, and the
  * key "" for the default guest (value "" when it points nowhere).  This is

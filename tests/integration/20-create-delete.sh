@@ -52,3 +52,14 @@ expect_same_snapshot "$VNET_SCRATCH/empty" "$VNET_SCRATCH/end" || true
 expect_no_http lan http://192.0.2.1:8080/
 check "show of a deleted network is refused" test "$("$VNETCTL" show web >/dev/null 2>&1; echo $?)" -eq 1
 
+
+# --json: every command that changes something says what it changed, as
+# one object; a failure is an {"error": ...} object on stderr, exit 1.
+vnetctl -q create j1 --mode nat --subnet 10.79.0.0/24
+check "forward add --json" sh -c "'$VNETCTL' --json forward add j1 9100:91 | jq -e '.command == \"forward add\" and .name == \"j1\" and .changed and .forward == \"9100:91\"'"
+check "forward remove --json" sh -c "'$VNETCTL' --json forward remove j1 9100:91 | jq -e '.command == \"forward remove\" and .changed'"
+check "restore --json" sh -c "'$VNETCTL' --json restore | jq -e '.command == \"restore\" and .networks == \"1\"'"
+rc=0; out=$("$VNETCTL" --json delete nosuch 2>&1 >/dev/null) || rc=$?
+check "a failure with --json: exit 1" test "$rc" -eq 1
+check "and an error object on stderr" bash -c 'jq -e ".error.message | test(\"nosuch\")" <<<"$1" >/dev/null' _ "$out"
+check "delete --json" sh -c "'$VNETCTL' --json delete j1 | jq -e '.command == \"delete\" and .name == \"j1\"'"
