@@ -473,8 +473,8 @@ static bool move_config(struct nl_sock *sk, const char *from, const char *to,
 	return true;
 }
 
-bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplink_state *st,
-			GError **error)
+/* Make @port a port of @bridge, up; with @st, move the saved addresses and routes over too. */
+static bool enslave(const char *port, const char *bridge, const vnet_uplink_state *st, GError **error)
 {
 	g_autoptr(nl_sock) sk = route_socket(error);
 	int br = ifindex_of(bridge);
@@ -483,7 +483,13 @@ bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplin
 		return false;
 	if (!br)
 		return NL_FAILED(error, _("The interface %s does not exist: %s."), bridge, -NLE_NODEV);
-	return set_master(sk, uplink, br, true, error) && move_config(sk, uplink, bridge, st, error);
+	return set_master(sk, port, br, true, error) && (!st || move_config(sk, port, bridge, st, error));
+}
+
+bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			GError **error)
+{
+	return enslave(uplink, bridge, st, error);
 }
 
 bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
@@ -512,14 +518,7 @@ bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplin
 
 bool vnet_link_enslave(const char *port, const char *bridge, GError **error)
 {
-	g_autoptr(nl_sock) sk = route_socket(error);
-	int br = ifindex_of(bridge);
-
-	if (!sk)
-		return false;
-	if (!br)
-		return NL_FAILED(error, _("The interface %s does not exist: %s."), bridge, -NLE_NODEV);
-	return set_master(sk, port, br, true, error);
+	return enslave(port, bridge, NULL, error);
 }
 
 static const char *forwarding_path(int family)
