@@ -9,6 +9,7 @@
 #define VNET_INTENT_H
 
 #include <stdbool.h>
+#include <sys/socket.h>	/* AF_INET, AF_INET6 */
 #include <glib.h>
 
 #ifdef __cplusplus
@@ -92,9 +93,21 @@ const char *vnet_intent_get_bridge(const vnet_intent *intent);
 /** vnet_intent_get_lan_bridge() - for hybrid, the bridge of the bridged half */
 const char *vnet_intent_get_lan_bridge(const vnet_intent *intent);
 const char *vnet_intent_get_uplink(const vnet_intent *intent);
-/** vnet_intent_get_subnet() - "10.0.0.0/24" (family 4) or the IPv6 subnet (family 6), or NULL */
+/**
+ * vnet_intent_get_subnet() - the subnet of an address family
+ * @intent: the intent
+ * @family: AF_INET or AF_INET6 (anything else: NULL, never the IPv4 one)
+ *
+ * Return: "10.0.0.0/24", "fd00::/64", or NULL when it has none.
+ */
 const char *vnet_intent_get_subnet(const vnet_intent *intent, int family);
-/** vnet_intent_get_gateway() - the host's address in the subnet of @family, or NULL */
+/**
+ * vnet_intent_get_gateway() - the host's address in the subnet of @family
+ * @intent: the intent
+ * @family: AF_INET or AF_INET6 (anything else: NULL)
+ *
+ * Return: the address, or NULL.
+ */
 const char *vnet_intent_get_gateway(const vnet_intent *intent, int family);
 /** vnet_intent_get_default_guest() - where forwards without a guest go, or NULL */
 const char *vnet_intent_get_default_guest(const vnet_intent *intent);

@@ -72,7 +72,7 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 		say((flags & VNET_APPLY_CREATE) ? _("Network %s created (bridge %s, subnet %s).\n")
 						: _("Network %s converged to its intent (bridge %s, subnet %s).\n"),
 		    vnet_intent_get_name(in), vnet_intent_get_bridge(in),
-		    vnet_intent_get_subnet(in, 4) ? vnet_intent_get_subnet(in, 4) : "-");
+		    vnet_intent_get_subnet(in, AF_INET) ? vnet_intent_get_subnet(in, AF_INET) : "-");
 	else
 		say(_("Network %s is already as the intent says; nothing changed.\n"), vnet_intent_get_name(in));
 	if (changed && deadline)
@@ -157,10 +157,10 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	out_string(o, "bridge", _("bridge:"), vnet_intent_get_bridge(in));
 	out_string(o, "lan_bridge", _("LAN bridge:"), vnet_intent_get_lan_bridge(in));
 	out_string(o, "uplink", _("uplink:"), vnet_intent_get_uplink(in));
-	out_string(o, "subnet", _("subnet:"), vnet_intent_get_subnet(in, 4));
-	out_string(o, "gateway", _("gateway:"), vnet_intent_get_gateway(in, 4));
-	out_string(o, "subnet6", _("subnet6:"), vnet_intent_get_subnet(in, 6));
-	out_string(o, "gateway6", _("gateway6:"), vnet_intent_get_gateway(in, 6));
+	out_string(o, "subnet", _("subnet:"), vnet_intent_get_subnet(in, AF_INET));
+	out_string(o, "gateway", _("gateway:"), vnet_intent_get_gateway(in, AF_INET));
+	out_string(o, "subnet6", _("subnet6:"), vnet_intent_get_subnet(in, AF_INET6));
+	out_string(o, "gateway6", _("gateway6:"), vnet_intent_get_gateway(in, AF_INET6));
 	out_string(o, "default_guest", _("default guest:"), vnet_intent_get_default_guest(in));
 	out_bool(o, "dhcp", vnet_intent_get_dhcp(in));
 	out_bool(o, "autostart", vnet_intent_get_autostart(in));

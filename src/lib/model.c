@@ -268,12 +268,12 @@ guint vnet_intent_get_n_forwards(const vnet_intent *intent) { return intent->for
 
 const char *vnet_intent_get_subnet(const vnet_intent *intent, int family)
 {
-	return family == 6 ? intent->s_subnet6 : intent->s_subnet4;
+	return family == AF_INET6 ? intent->s_subnet6 : family == AF_INET ? intent->s_subnet4 : NULL;
 }
 
 const char *vnet_intent_get_gateway(const vnet_intent *intent, int family)
 {
-	return family == 6 ? intent->s_gateway6 : intent->s_gateway4;
+	return family == AF_INET6 ? intent->s_gateway6 : family == AF_INET ? intent->s_gateway4 : NULL;
 }
 
 char *vnet_intent_get_forward(const vnet_intent *intent, guint i)

@@ -22,10 +22,10 @@ int main(void)
 		return 1;
 	}
 	/* 10.0.0.0/24 is the host's: completion must have picked the next /24. */
-	if (g_strcmp0(vnet_intent_get_subnet(in, 4), "10.0.1.0/24") != 0) {
-		fprintf(stderr, "consumer: unexpected subnet %s\n", vnet_intent_get_subnet(in, 4));
+	if (g_strcmp0(vnet_intent_get_subnet(in, AF_INET), "10.0.1.0/24") != 0) {
+		fprintf(stderr, "consumer: unexpected subnet %s\n", vnet_intent_get_subnet(in, AF_INET));
 		return 1;
 	}
-	printf("ok - consumer built with pkg-config vnet, subnet %s\n", vnet_intent_get_subnet(in, 4));
+	printf("ok - consumer built with pkg-config vnet, subnet %s\n", vnet_intent_get_subnet(in, AF_INET));
 	return 0;
 }

@@ -63,10 +63,10 @@ static void test_new_defaults(void **state)
 	assert_null(vnet_intent_get_bridge(in));
 	assert_null(vnet_intent_get_lan_bridge(in));
 	assert_null(vnet_intent_get_uplink(in));
-	assert_null(vnet_intent_get_subnet(in, 4));
-	assert_null(vnet_intent_get_subnet(in, 6));
-	assert_null(vnet_intent_get_gateway(in, 4));
-	assert_null(vnet_intent_get_gateway(in, 6));
+	assert_null(vnet_intent_get_subnet(in, AF_INET));
+	assert_null(vnet_intent_get_subnet(in, AF_INET6));
+	assert_null(vnet_intent_get_gateway(in, AF_INET));
+	assert_null(vnet_intent_get_gateway(in, AF_INET6));
 	assert_null(vnet_intent_get_default_guest(in));
 	assert_true(vnet_intent_get_dhcp(in));
 	assert_true(vnet_intent_get_autostart(in));
@@ -120,12 +120,16 @@ static void test_setters_getters(void **state)
 
 	assert_ok(vnet_intent_set_subnet(in, "192.168.50.0/24", &err_));
 	assert_ok(vnet_intent_set_subnet(in, "fd00:0:0:1::/64", &err_));
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "192.168.50.0/24");
-	assert_string_equal(vnet_intent_get_subnet(in, 6), "fd00:0:0:1::/64");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.50.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET6), "fd00:0:0:1::/64");
+	/* Not a family: nothing, never the IPv4 subnet. */
+	assert_null(vnet_intent_get_subnet(in, 6));
+	assert_null(vnet_intent_get_subnet(in, 4));
+	assert_null(vnet_intent_get_gateway(in, 0));
 	assert_ok(vnet_intent_set_gateway(in, "192.168.50.254", &err_));
 	assert_ok(vnet_intent_set_gateway(in, "fd00:0:0:1::1", &err_));
-	assert_string_equal(vnet_intent_get_gateway(in, 4), "192.168.50.254");
-	assert_string_equal(vnet_intent_get_gateway(in, 6), "fd00:0:0:1::1");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "192.168.50.254");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET6), "fd00:0:0:1::1");
 	assert_ok(vnet_intent_set_dhcp_range(in, "192.168.50.100", "192.168.50.199", &err_));
 	assert_ok(vnet_intent_set_default_guest(in, "192.168.50.10", &err_));
 	assert_string_equal(vnet_intent_get_default_guest(in), "192.168.50.10");
@@ -172,10 +176,10 @@ static void test_setters_getters(void **state)
 	assert_null(vnet_intent_get_bridge(in));
 	assert_null(vnet_intent_get_lan_bridge(in));
 	assert_null(vnet_intent_get_uplink(in));
-	assert_null(vnet_intent_get_gateway(in, 4));
-	assert_null(vnet_intent_get_gateway(in, 6));
+	assert_null(vnet_intent_get_gateway(in, AF_INET));
+	assert_null(vnet_intent_get_gateway(in, AF_INET6));
 	assert_null(vnet_intent_get_default_guest(in));
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "192.168.50.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.50.0/24");
 
 	assert_true(vnet_intent_check_forward_spec("[::1]:8080:[fd00::2]:80/udp", NULL));
 	g_clear_error(&error);
@@ -285,8 +289,8 @@ static void test_setter_failures_leave_intent(void **state)
 		assert_string_equal(before, after);
 		/* The getters' strings were not refreshed into something else either. */
 		assert_string_equal(vnet_intent_get_name(in), "web");
-		assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
-		assert_string_equal(vnet_intent_get_gateway(in, 4), "10.0.0.1");
+		assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+		assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.0.1");
 		assert_string_equal(vnet_intent_get_default_guest(in), "10.0.0.2");
 		assert_int_equal(vnet_intent_get_n_forwards(in), 2);
 	}
@@ -348,10 +352,10 @@ static void test_round_trip_every_mode(void **state)
 		assert_string_equal(vnet_intent_get_bridge(back), "br-x");
 		assert_string_equal(vnet_intent_get_lan_bridge(back), "br-lan");
 		assert_string_equal(vnet_intent_get_uplink(back), "enp1s0");
-		assert_string_equal(vnet_intent_get_subnet(back, 4), "10.0.0.0/16");
-		assert_string_equal(vnet_intent_get_subnet(back, 6), "fd00::/64");
-		assert_string_equal(vnet_intent_get_gateway(back, 4), "10.0.255.254");
-		assert_string_equal(vnet_intent_get_gateway(back, 6), "fd00::fffe");
+		assert_string_equal(vnet_intent_get_subnet(back, AF_INET), "10.0.0.0/16");
+		assert_string_equal(vnet_intent_get_subnet(back, AF_INET6), "fd00::/64");
+		assert_string_equal(vnet_intent_get_gateway(back, AF_INET), "10.0.255.254");
+		assert_string_equal(vnet_intent_get_gateway(back, AF_INET6), "fd00::fffe");
 		assert_string_equal(vnet_intent_get_default_guest(back), "10.0.0.5");
 		assert_int_equal(vnet_intent_get_dhcp(back), m % 2);
 		assert_int_equal(vnet_intent_get_autostart(back), !(m % 2));
@@ -377,7 +381,7 @@ static void test_round_trip_minimal(void **state)
 		g_autoptr(vnet_intent) other = vnet_intent_new(NULL, all_modes[(m + 1) % 4], NULL);
 
 		assert_null(vnet_intent_get_name(back));
-		assert_null(vnet_intent_get_subnet(back, 4));
+		assert_null(vnet_intent_get_subnet(back, AF_INET));
 		assert_true(vnet_intent_get_dhcp(back));
 		assert_true(vnet_intent_get_autostart(back));
 		assert_false(vnet_intent_equal(in, other));
@@ -480,7 +484,7 @@ static void test_from_network_xml_by_hand(void **state)
 	assert_int_equal(vnet_intent_get_mode(in), VNET_MODE_NAT);
 	assert_false(vnet_intent_get_dhcp(in));
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-web");
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.1.2.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.2.0/24");
 	assert_string_equal(vnet_intent_get_default_guest(in), "10.1.2.2");
 	fwd = vnet_intent_get_forward(in, 0);
 	assert_string_equal(fwd, "8080:80/tcp");

@@ -158,9 +158,9 @@ static void test_complete_defaults_nat(void **state)
 	assert_string_equal(vnet_intent_get_name(in), "vnet0");
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-vnet0");
 	assert_null(vnet_intent_get_lan_bridge(in));
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
-	assert_null(vnet_intent_get_subnet(in, 6));
-	assert_string_equal(vnet_intent_get_gateway(in, 4), "10.0.0.1");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_null(vnet_intent_get_subnet(in, AF_INET6));
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.0.1");
 	assert_string_equal(vnet_intent_get_default_guest(in), "10.0.0.2");
 	xml = vnet_intent_to_xml(in);
 	assert_non_null(strstr(xml, "dhcp-start=\"10.0.0.3\" dhcp-end=\"10.0.0.254\""));
@@ -245,8 +245,8 @@ static void test_complete_subnet_skips_host_addresses(void **state)
 	add_addr(h, "eth2", "10.0.3.9/32");
 	add_addr(h, "eth0", "fd00::5/64");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.2.0/24");
-	assert_string_equal(vnet_intent_get_gateway(in, 4), "10.0.2.1");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.2.0/24");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.2.1");
 	valid(in, h, 0);
 }
 
@@ -257,7 +257,7 @@ static void test_complete_subnet_skips_vpn_route(void **state)
 
 	add_route(h, "tun0", "10.0.0.0/16");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.1.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -268,7 +268,7 @@ static void test_complete_subnet_skips_route_without_device(void **state)
 
 	add_route(h, NULL, "10.0.0.0/16");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.1.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -280,7 +280,7 @@ static void test_complete_default_route_never_taken(void **state)
 	add_route(h, "eth0", "0.0.0.0/0");
 	add_route(h, "eth0", "::/0");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -294,7 +294,7 @@ static void test_complete_subnet_skips_networks_and_intents(void **state)
 	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", NULL);
 	add_intent(h, "lab", VNET_MODE_HYBRID, "10.0.2.0/23", NULL);
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.4.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.4.0/24");
 	valid(in, h, 0);
 }
 
@@ -306,10 +306,10 @@ static void test_complete_subnet_pools_in_order(void **state)
 
 	add_route(h, "tun0", "10.0.0.0/8");
 	complete(a, h);
-	assert_string_equal(vnet_intent_get_subnet(a, 4), "172.16.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(a, AF_INET), "172.16.0.0/24");
 	add_route(h, "tun1", "172.16.0.0/12");
 	complete(b, h);
-	assert_string_equal(vnet_intent_get_subnet(b, 4), "192.168.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "192.168.0.0/24");
 }
 
 static void test_complete_subnet_exhausted(void **state)
@@ -337,7 +337,7 @@ static void test_complete_reapply_keeps_own_subnet(void **state)
 	add_route(h, "vn-web", "10.0.0.0/24");
 	add_forward(in, "8080:80");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -353,7 +353,7 @@ static void test_complete_keeps_given_fields(void **state)
 	assert_ok(vnet_intent_set_default_guest(in, "192.168.7.10", &err_));
 	add_addr(h, "eth0", "10.0.0.1/24");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "192.168.7.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.7.0/24");
 	assert_string_equal(vnet_intent_get_bridge(in), "natbr0");
 	assert_string_equal(vnet_intent_get_default_guest(in), "192.168.7.10");
 	xml = vnet_intent_to_xml(in);
@@ -417,7 +417,7 @@ static void test_complete_small_subnet(void **state)
 	g_autofree char *xml = NULL;
 
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_gateway(in, 4), "10.7.0.1");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.7.0.1");
 	assert_string_equal(vnet_intent_get_default_guest(in), "10.7.0.2");
 	xml = vnet_intent_to_xml(in);
 	/* The gateway and the default guest fill a /30: no dynamic range is left. */
@@ -432,7 +432,7 @@ static void test_complete_isolated_has_no_guest(void **state)
 
 	complete(in, h);
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-iso");
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
 	assert_null(vnet_intent_get_default_guest(in));
 	valid(in, h, 0);
 }
@@ -443,9 +443,9 @@ static void test_complete_subnet6_gateway(void **state)
 	g_autoptr(vnet_intent) in = intent("six", VNET_MODE_NAT, "fd00:42::/64");
 
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 6), "fd00:42::/64");
-	assert_string_equal(vnet_intent_get_gateway(in, 6), "fd00:42::1");
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET6), "fd00:42::/64");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET6), "fd00:42::1");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -465,7 +465,7 @@ static void test_complete_bridge_names(void **state)
 	assert_ok(vnet_intent_set_uplink(br, "eth1", &err_));
 	complete(br, h);
 	assert_string_equal(vnet_intent_get_bridge(br), "vb-lan");
-	assert_null(vnet_intent_get_subnet(br, 4));
+	assert_null(vnet_intent_get_subnet(br, AF_INET));
 	assert_null(vnet_intent_get_default_guest(br));
 	valid(br, h, 0);
 }
@@ -492,7 +492,7 @@ static void test_complete_name_too_long_for_bridge(void **state)
 	complete(ok, h);
 	assert_string_equal(vnet_intent_get_bridge(ok), "vn-abcdefghijkl");
 	complete_refused(in, h, VNET_ERROR_INVALID, "abcdefghijklm", "--bridge");
-	assert_null(vnet_intent_get_subnet(in, 4));	/* untouched */
+	assert_null(vnet_intent_get_subnet(in, AF_INET));	/* untouched */
 	assert_ok(vnet_intent_set_bridge(given, "vn-short", &err_));
 	complete(given, h);
 }
@@ -1288,7 +1288,7 @@ static void test_hybrid_lan_addresses_are_not_its_own(void **state)
 	add_route(h, "br0", "10.0.0.0/24");
 	assert_ok(vnet_intent_set_lan_bridge(in, "br0", &err_));
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, 4), "10.0.1.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.1.0/24");
 	valid(in, h, 0);
 	assert_ok(vnet_intent_set_lan_bridge(clash, "br0", &err_));
 	complete(clash, h);
