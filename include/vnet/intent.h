@@ -136,13 +136,34 @@ char *vnet_intent_get_forward(const vnet_intent *intent, guint i);
 
 /*
  * Setters validate what they are given and leave the intent untouched on
- * failure.  Addresses and CIDRs are strings; NULL clears an optional field.
+ * failure.  Addresses and CIDRs are strings; NULL clears an optional field
+ * (the bridges, the uplink, the gateway, the DHCP range, the default guest).
+ * vnet_intent_set_subnet() needs a CIDR, whose family it sets; a subnet is
+ * dropped with vnet_intent_clear_subnet().
  */
 bool vnet_intent_set_name(vnet_intent *intent, const char *name, GError **error);
 bool vnet_intent_set_bridge(vnet_intent *intent, const char *bridge, GError **error);
 bool vnet_intent_set_lan_bridge(vnet_intent *intent, const char *bridge, GError **error);
 bool vnet_intent_set_uplink(vnet_intent *intent, const char *ifname, GError **error);
 bool vnet_intent_set_subnet(vnet_intent *intent, const char *cidr, GError **error);
+/**
+ * vnet_intent_clear_subnet() - drop the subnet of @family, with its gateway
+ * (and for AF_INET its DHCP range and default guest)
+ * @intent: the intent
+ * @family: AF_INET or AF_INET6
+ *
+ * Return: false (nothing changed) for another @family.
+ */
+bool vnet_intent_clear_subnet(vnet_intent *intent, int family);
+/**
+ * vnet_intent_get_dhcp_range() - the IPv4 DHCP range
+ * @intent: the intent
+ * @ret_start: the first address ("10.0.0.3"), newly allocated, or NULL
+ * @ret_end: the last address, newly allocated, or NULL
+ *
+ * Return: true with both set, false (both NULL) when it has none.
+ */
+bool vnet_intent_get_dhcp_range(const vnet_intent *intent, char **ret_start, char **ret_end);
 /** vnet_intent_set_gateway() - the host's address; default: the subnet's first host */
 bool vnet_intent_set_gateway(vnet_intent *intent, const char *addr, GError **error);
 /** vnet_intent_set_dhcp_range() - IPv4 DHCP range; default: gateway + 1 to the last host */

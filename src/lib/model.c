@@ -316,6 +316,26 @@ bool vnet_intent_set_uplink(vnet_intent *intent, const char *ifname, GError **er
 	return set_ifname(&intent->uplink, ifname, error);
 }
 
+bool vnet_intent_clear_subnet(vnet_intent *intent, int family)
+{
+	if (family == AF_INET) {
+		intent->has_subnet4 = intent->has_gateway4 = intent->has_range = intent->has_guest = false;
+	} else if (family == AF_INET6) {
+		intent->has_subnet6 = intent->has_gateway6 = false;
+	} else {
+		return false;
+	}
+	vnet_intent_refresh_strings(intent);
+	return true;
+}
+
+bool vnet_intent_get_dhcp_range(const vnet_intent *intent, char **ret_start, char **ret_end)
+{
+	*ret_start = intent->has_range ? vnet_addr_format(&intent->dhcp_start) : NULL;
+	*ret_end = intent->has_range ? vnet_addr_format(&intent->dhcp_end) : NULL;
+	return intent->has_range;
+}
+
 bool vnet_intent_set_subnet(vnet_intent *intent, const char *cidr, GError **error)
 {
 	vnet_cidr c;

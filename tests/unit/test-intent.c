@@ -122,6 +122,20 @@ static void test_setters_getters(void **state)
 	assert_ok(vnet_intent_set_subnet(in, "fd00:0:0:1::/64", &err_));
 	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.50.0/24");
 	assert_string_equal(vnet_intent_get_subnet(in, AF_INET6), "fd00:0:0:1::/64");
+	{
+		g_autofree char *start = NULL, *end = NULL;
+		g_autoptr(vnet_intent) c = vnet_intent_copy(in);
+		assert_true(vnet_intent_clear_subnet(c, AF_INET6));
+		assert_null(vnet_intent_get_subnet(c, AF_INET6));
+		assert_null(vnet_intent_get_gateway(c, AF_INET6));
+		assert_non_null(vnet_intent_get_subnet(c, AF_INET));
+		assert_false(vnet_intent_clear_subnet(c, 6));
+		assert_true(vnet_intent_clear_subnet(c, AF_INET));
+		assert_null(vnet_intent_get_subnet(c, AF_INET));
+		assert_false(vnet_intent_get_dhcp_range(c, &start, &end));
+		assert_null(start);
+		assert_null(end);
+	}
 	/* Not a family: nothing, never the IPv4 subnet. */
 	assert_null(vnet_intent_get_subnet(in, 6));
 	assert_null(vnet_intent_get_subnet(in, 4));
