@@ -522,14 +522,51 @@ out:
 }
 
 /* The managed intent @name of @host, or NULL with NOT_FOUND. */
+/* Levenshtein distance, for a typo's suggestion; names are short. */
+static guint edit_distance(const char *a, const char *b)
+{
+	guint la = strlen(a), lb = strlen(b);
+	g_autofree guint *row = g_new(guint, lb + 1);
+
+	for (guint j = 0; j <= lb; j++)
+		row[j] = j;
+	for (guint i = 1; i <= la; i++) {
+		guint diag = row[0];
+		row[0] = i;
+		for (guint j = 1; j <= lb; j++) {
+			guint up = row[j];
+			row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + (a[i - 1] != b[j - 1]));
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
 static const vnet_intent *find_managed(const vnet_host *host, const char *name, GError **error)
 {
 	const vnet_intent *in = host_intent(host, name);
+	const char *best = NULL;
+	guint best_d = G_MAXUINT;
 
-	if (!in)
+	if (in)
+		return in;
+	for (guint i = 0; i < host->intents->len; i++) {
+		const char *n = ((const vnet_intent *)host->intents->pdata[i])->name;
+		guint d = edit_distance(name, n);
+		if (d < best_d) {
+			best_d = d;
+			best = n;
+		}
+	}
+	/* A typo is a few letters off; a name that far off is no suggestion. */
+	if (best && best_d <= MAX(2u, (guint)strlen(name) / 3))
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("vnetctl manages no network \"%s\"; did you mean \"%s\"? See \"vnetctl list\"."),
+			       name, best);
+	else
 		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			       _("vnetctl manages no network \"%s\"; see \"vnetctl list\"."), name);
-	return in;
+	return NULL;
 }
 
 static vnet_intent *get_locked(vnet_ctx *ctx, const char *name, vnet_host **ret_host, GError **error)

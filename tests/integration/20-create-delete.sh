@@ -62,4 +62,6 @@ check "restore --json" sh -c "'$VNETCTL' --json restore | jq -e '.command == \"r
 rc=0; out=$("$VNETCTL" --json delete nosuch 2>&1 >/dev/null) || rc=$?
 check "a failure with --json: exit 1" test "$rc" -eq 1
 check "and an error object on stderr" bash -c 'jq -e ".error.message | test(\"nosuch\")" <<<"$1" >/dev/null' _ "$out"
+out=$("$VNETCTL" show j2 2>&1 >/dev/null) || :
+check "a name that is not managed gets the closest that is" grep -q 'did you mean "j1"' <<<"$out"
 check "delete --json" sh -c "'$VNETCTL' --json delete j1 | jq -e '.command == \"delete\" and .name == \"j1\"'"
