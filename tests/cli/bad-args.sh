@@ -10,6 +10,16 @@
 # "N passed, N failed"; exits 1 on any failure.
 set -u
 
+# `xml` reads the host's links and routes to complete an intent: read an
+# empty network namespace's instead (only lo), never the host's.
+if [ -z "${VNET_BAD_ARGS_NETNS:-}" ] && command -v unshare >/dev/null 2>&1; then
+	export VNET_BAD_ARGS_NETNS=1
+	if [ "$(id -u)" -eq 0 ]; then
+		exec unshare --net -- "$BASH" "$0" "$@"
+	fi
+	unshare -rn true 2>/dev/null && exec unshare -rn -- "$BASH" "$0" "$@"
+fi
+
 VNETCTL=${VNETCTL:-/tmp/b/vnetctl}
 LC_ALL=C.UTF-8
 export LC_ALL
