@@ -177,9 +177,7 @@ static void flush_gone(const vnet_step *s)
 {
 	g_auto(GStrv) lines = g_strsplit(s->gone ? s->gone : "", "\n", -1);
 
-	for (guint i = 0; lines[i]; i++)
-		if (*lines[i])
-			vnet_conntrack_flush_forward(lines[i], NULL);
+	vnet_conntrack_flush_forwards((const char *const *)lines, NULL);
 }
 
 static bool run_nft(vnet_exec *x, vnet_step *s, GError **error)

@@ -718,19 +718,6 @@ static bool ct_addr_is(const struct nf_conntrack *ct, int family, int attr4, int
 	return nfct_attr_is_set(ct, attr6) > 0 && memcmp(nfct_get_attr(ct, attr6), a->b, 16) == 0;
 }
 
-static int ct_collect(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
-{
-	ct_match *m = data;
-
-	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != m->proto || nfct_get_attr_u16(ct, ATTR_PORT_DST) != m->port ||
-	    nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC) != m->tport ||
-	    !ct_addr_is(ct, m->family, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, &m->target) ||
-	    (m->has_addr && !ct_addr_is(ct, m->family, ATTR_IPV4_DST, ATTR_IPV6_DST, &m->addr)))
-		return NFCT_CB_CONTINUE;
-	g_ptr_array_add(m->found, nfct_clone(ct));
-	return NFCT_CB_CONTINUE;
-}
-
 /* "fwd4 tcp . 8080 : 10.0.0.2 . 80", "fwd6_addr 2001:db8::1 . tcp . 22 : fd00::2 . 22" */
 static bool ct_parse(const char *line, ct_match *m)
 {
@@ -759,35 +746,99 @@ static bool ct_parse(const char *line, ct_match *m)
 	return m->target.family == m->family;
 }
 
-bool vnet_conntrack_flush_forward(const char *line, GError **error)
-{
-	ct_match m = { 0 };
-	struct nfct_handle *h;
-	guint32 family;
-	int rc;
+/*
+ * Every forward element of @lines at once: one dump per family however many
+ * there are (a range of 65,535 ports is 65,535 elements), each connection
+ * looked up by (family, protocol, port) among them.
+ */
+typedef struct ct_batch {
+	int family;
+	GHashTable *by_port;		/* (proto << 16 | port) -> GPtrArray of ct_match */
+	GPtrArray *found;		/* struct nf_conntrack * */
+} ct_batch;
 
-	if (!ct_parse(line, &m))
-		return true;	/* not a forward element */
+static int ct_collect_batch(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	ct_batch *b = data;
+	guint key = (guint)nfct_get_attr_u8(ct, ATTR_L4PROTO) << 16 | nfct_get_attr_u16(ct, ATTR_PORT_DST);
+	GPtrArray *cands = g_hash_table_lookup(b->by_port, GUINT_TO_POINTER(key));
+
+	for (guint i = 0; cands && i < cands->len; i++) {
+		ct_match *m = cands->pdata[i];
+		if (nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC) != m->tport ||
+		    !ct_addr_is(ct, m->family, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, &m->target) ||
+		    (m->has_addr && !ct_addr_is(ct, m->family, ATTR_IPV4_DST, ATTR_IPV6_DST, &m->addr)))
+			continue;
+		g_ptr_array_add(b->found, nfct_clone(ct));
+		break;
+	}
+	return NFCT_CB_CONTINUE;
+}
+
+bool vnet_conntrack_flush_forwards(const char *const *lines, GError **error)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	g_autoptr(GArray) ms = g_array_new(FALSE, TRUE, sizeof(ct_match));
+	struct nfct_handle *h = NULL;
+	bool ok = true;
+
+	for (guint i = 0; lines && lines[i]; i++) {
+		ct_match m = { 0 };
+		if (*lines[i] && ct_parse(lines[i], &m))
+			g_array_append_val(ms, m);	/* others are not forward elements */
+	}
+	if (!ms->len)
+		return true;
 	h = nfct_open(CONNTRACK, 0);
 	if (!h) {
 		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot open the conntrack netlink socket: %s."), g_strerror(errno));
 		return false;
 	}
-	m.found = g_ptr_array_new_with_free_func((GDestroyNotify)nfct_destroy);
-	family = m.family;
-	nfct_callback_register(h, NFCT_T_ALL, ct_collect, &m);
-	rc = nfct_query(h, NFCT_Q_DUMP, &family);
-	nfct_callback_unregister(h);
-	/* Deleted after the dump, not during it: the dump's socket is busy until it ends. */
-	for (guint i = 0; rc == 0 && i < m.found->len; i++)
-		nfct_query(h, NFCT_Q_DESTROY, m.found->pdata[i]);
-	nfct_close(h);
-	g_ptr_array_unref(m.found);
-	if (rc < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the conntrack table: %s."), g_strerror(errno));
-		return false;
+	for (size_t f = 0; f < G_N_ELEMENTS(families); f++) {
+		ct_batch b = { .family = families[f] };
+		guint32 family = families[f];
+		int rc;
+
+		b.by_port = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+		for (guint i = 0; i < ms->len; i++) {
+			ct_match *m = &g_array_index(ms, ct_match, i);
+			guint key = (guint)m->proto << 16 | m->port;
+			GPtrArray *c;
+			if (m->family != b.family)
+				continue;
+			if (!(c = g_hash_table_lookup(b.by_port, GUINT_TO_POINTER(key)))) {
+				c = g_ptr_array_new();
+				g_hash_table_insert(b.by_port, GUINT_TO_POINTER(key), c);
+			}
+			g_ptr_array_add(c, m);
+		}
+		if (!g_hash_table_size(b.by_port)) {
+			g_hash_table_unref(b.by_port);
+			continue;
+		}
+		b.found = g_ptr_array_new_with_free_func((GDestroyNotify)nfct_destroy);
+		nfct_callback_register(h, NFCT_T_ALL, ct_collect_batch, &b);
+		rc = nfct_query(h, NFCT_Q_DUMP, &family);
+		nfct_callback_unregister(h);
+		/* Deleted after the dump, not during it: the dump's socket is busy until it ends. */
+		for (guint i = 0; rc == 0 && i < b.found->len; i++)
+			nfct_query(h, NFCT_Q_DESTROY, b.found->pdata[i]);
+		g_ptr_array_unref(b.found);
+		g_hash_table_unref(b.by_port);
+		if (rc < 0 && ok) {
+			vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the conntrack table: %s."), g_strerror(errno));
+			ok = false;
+		}
 	}
-	return true;
+	nfct_close(h);
+	return ok;
+}
+
+bool vnet_conntrack_flush_forward(const char *line, GError **error)
+{
+	const char *const lines[] = { line, NULL };
+
+	return vnet_conntrack_flush_forwards(lines, error);
 }
 
 /* ---- sessions: an admin's connection that a takeover could cut ---- */

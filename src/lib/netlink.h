@@ -58,6 +58,8 @@ bool vnet_link_set_forwarding(int family, bool on, GError **error);
  * must stop getting its traffic.  A line that is no forward is fine.
  */
 bool vnet_conntrack_flush_forward(const char *line, GError **error);
+/* The same for every line of the NULL-terminated @lines, in one dump of each family. */
+bool vnet_conntrack_flush_forwards(const char *const *lines, GError **error);
 
 /*
  * Whether an established TCP connection reaches a local listener on one of
