@@ -457,6 +457,32 @@ static const vnet_forward *first_clash(const GPtrArray *forwards, guint n, const
 	return NULL;
 }
 
+/*
+ * The first forward of @forwards (in order) that clashes with an earlier
+ * one, and the earliest earlier one it clashes with, as a pairwise loop
+ * (vnet_intent_add_forward() one at a time) would find them, in O(n log n).
+ */
+bool vnet_forwards_first_clash(const GPtrArray *forwards, guint *ret_later, guint *ret_earlier)
+{
+	guint64 n = forwards->len;
+	g_autoptr(GHashTable) held = index_pays(n * (n - 1) / 2, n) ? held_new() : NULL;
+
+	for (guint i = 0; i < forwards->len; i++) {
+		const vnet_forward *f = forwards->pdata[i];
+		if (may_clash(held, f)) {
+			for (guint j = 0; j < i; j++)
+				if (vnet_forward_clashes(f, forwards->pdata[j])) {
+					*ret_later = i;
+					*ret_earlier = j;
+					return true;
+				}
+		}
+		if (held)
+			held_add_forward(held, f);
+	}
+	return false;
+}
+
 /* ---- validation ---- */
 
 static bool check_subnet_self(const vnet_intent *in, GError **error)

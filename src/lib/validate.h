@@ -13,4 +13,12 @@
 /* The bridge name vnetctl gives a network's own bridge, or NULL if @name is too long. */
 char *vnet_default_bridge_name(const char *prefix, const char *name);
 
+/*
+ * Whether a forward of @forwards clashes with an earlier one: the first such
+ * (@ret_later) and the earliest it clashes with (@ret_earlier), the pair that
+ * adding them one by one with vnet_intent_add_forward() would refuse first.
+ * O(n log n), for reading an intent of many forwards.
+ */
+bool vnet_forwards_first_clash(const GPtrArray *forwards, guint *ret_later, guint *ret_earlier);
+
 #endif

@@ -713,6 +713,48 @@ static void test_null_and_size_limit(void **state)
 	assert_error(error, VNET_ERROR_INVALID, "4 MiB");
 }
 
+/*
+ * 65,535 forwards read from intent XML (issue 14): the duplicate check runs
+ * once over all of them (no time limit here: bench/control.sh times it),
+ * and a clash read from XML is refused with the pair, and the words, that
+ * vnet_intent_add_forward() gives for it.
+ */
+static void test_many_forwards_from_xml(void **state)
+{
+	g_autoptr(GString) x = g_string_new("<vnet:intent xmlns:vnet=\"" VNET_XML_NS "\" name=\"big\" mode=\"nat\">\n");
+	g_autoptr(GString) dup = NULL;
+	g_autoptr(vnet_intent) in = NULL, by_hand = NULL;
+	g_autoptr(GError) error = NULL, error2 = NULL;
+	g_autofree char *f = NULL;
+
+	for (guint p = 1; p <= 65535; p++)
+		g_string_append_printf(x, "<vnet:forward>%u:80/%s</vnet:forward>\n", p, p % 2 ? "tcp" : "udp");
+	dup = g_string_new(x->str);
+	g_string_append(x, "</vnet:intent>\n");
+	in = vnet_intent_from_xml(x->str, -1, &error);
+	if (!in)
+		fail_msg("65,535 forwards: %s", error->message);
+	assert_int_equal(vnet_intent_get_n_forwards(in), 65535);
+	f = vnet_intent_get_forward(in, 65534);
+	assert_string_equal(f, "65535:80/tcp");
+
+	/* One more, on a port the 101st forward holds: the same refusal as adding it. */
+	g_string_append(dup, "<vnet:forward> 99-101:99-101 </vnet:forward>\n</vnet:intent>\n");
+	assert_null(vnet_intent_from_xml(dup->str, -1, &error2));
+	assert_error(error2, VNET_ERROR_CONFLICT, "\"99-101:99-101\"", "\"99:80/tcp\"", "network \"big\"");
+	by_hand = vnet_intent_copy(in);
+	g_clear_error(&error);
+	assert_false(vnet_intent_add_forward(by_hand, "99-101:99-101", &error));
+	assert_string_equal(error->message, error2->message);
+
+	/* A clash before a broken element is still the first error. */
+	g_clear_error(&error2);
+	assert_null(vnet_intent_from_xml("<vnet:intent xmlns:vnet=\"" VNET_XML_NS "\" name=\"d\" mode=\"nat\">"
+					 "<vnet:forward>80:80</vnet:forward><vnet:forward>80:81</vnet:forward>"
+					 "<vnet:forward>bad</vnet:forward></vnet:intent>", -1, &error2));
+	assert_error(error2, VNET_ERROR_CONFLICT, "\"80:81\"", "\"80:80/tcp\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_network_xml_incomplete),
 		cmocka_unit_test(test_bad_xml),
 		cmocka_unit_test(test_null_and_size_limit),
+		cmocka_unit_test(test_many_forwards_from_xml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
