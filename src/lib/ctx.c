@@ -649,14 +649,44 @@ GPtrArray *vnet_ctx_list(vnet_ctx *ctx, GError **error)
 	return out;
 }
 
+/*
+ * The intent @name from the network vnetctl keeps it in ("NAME", or
+ * "NAME-nat" for hybrid), read alone; NULL if it is not there as such.
+ */
+static const vnet_intent *get_direct(vnet_ctx *ctx, vnet_host *host, const char *name)
+{
+	static const char *const suffixes[] = { "", "-nat" };
+
+	if (!vnet_name_is_valid(name, VNET_NAME_MAX))
+		return NULL;
+	for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *net = g_strconcat(name, suffixes[i], NULL);
+		const vnet_intent *in;
+		g_autofree char *own = NULL;
+		if (!vnet_virt_network_exists(ctx->virt, net) || !vnet_virt_read_network(ctx->virt, net, host, NULL))
+			continue;
+		in = host_intent(host, name);
+		own = in ? vnet_intent_network_name(in, 0) : NULL;
+		if (in && g_strcmp0(own, net) == 0)
+			return in;
+	}
+	return NULL;
+}
+
 vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
 {
 	g_autoptr(vnet_host) host = vnet_host_new();
 	const vnet_intent *in;
 
-	if (!need_virt(ctx, error) || !vnet_virt_read_networks(ctx->virt, host, error) ||
-	    !(in = find_managed(host, name, error)))
+	if (!need_virt(ctx, error))
 		return NULL;
+	/* One network's XML, not every network's; anything else: all of them, as before. */
+	if (!(in = get_direct(ctx, host, name))) {
+		g_clear_pointer(&host, vnet_host_free);
+		host = vnet_host_new();
+		if (!vnet_virt_read_networks(ctx->virt, host, error) || !(in = find_managed(host, name, error)))
+			return NULL;
+	}
 	if (ret_active)
 		*ret_active = intent_active(ctx, in);
 	return vnet_intent_copy(in);

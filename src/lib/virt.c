@@ -3,15 +3,38 @@
 
 #include <string.h>
 #include <libvirt/virterror.h>
+#include <libxml/xmlreader.h>
 
 #include "virt.h"
 #include "netxml.h"
+#include "xml.h"
 #include "util.h"
+
+/* A network's XML as last read, and what it gave: an intent, or why none. */
+typedef struct parsed_net {
+	char *xml;
+	vnet_intent *intent;
+	char *bad;
+} parsed_net;
 
 struct vnet_virt {
 	virConnectPtr conn;
 	char *uri;		/* as opened, to reconnect for a rollback */
+	/*
+	 * Network name -> parsed_net.  Every read still asks libvirt for the
+	 * XML; only a text equal to the one parsed before is not parsed again
+	 * (a command reads the networks more than once: show, list).
+	 */
+	GHashTable *parsed;
 };
+
+static void parsed_net_free(parsed_net *p)
+{
+	g_free(p->xml);
+	vnet_intent_free(p->intent);
+	g_free(p->bad);
+	g_free(p);
+}
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 
@@ -43,6 +66,7 @@ vnet_virt *vnet_virt_open(const char *uri, GError **error)
 	v = g_new0(vnet_virt, 1);
 	v->conn = conn;
 	v->uri = g_strdup(uri);
+	v->parsed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)parsed_net_free);
 	return v;
 }
 
@@ -52,6 +76,8 @@ void vnet_virt_close(vnet_virt *v)
 		return;
 	if (v->conn)
 		virConnectClose(v->conn);
+	if (v->parsed)
+		g_hash_table_unref(v->parsed);
 	g_free(v->uri);
 	g_free(v);
 }
@@ -110,20 +136,39 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
 
 static bool add_plain_network(vnet_host *host, const char *xml, GError **error);
 
-static bool add_network(vnet_host *host, const char *name, const char *xml, GError **error)
+/* The intent in network @name's @xml, or NULL with *@ret_bad; parsed once per text. */
+static const vnet_intent *parse_intent(vnet_virt *v, const char *name, const char *xml,
+				       const char **ret_bad)
 {
-	g_autoptr(vnet_intent) intent = NULL;
-	g_autoptr(GError) bad = NULL;
+	parsed_net *p = g_hash_table_lookup(v->parsed, name);
+
+	if (!p || strcmp(p->xml, xml) != 0) {
+		g_autoptr(GError) bad = NULL;
+		p = g_new0(parsed_net, 1);
+		p->xml = g_strdup(xml);
+		p->intent = vnet_intent_from_xml(xml, -1, &bad);
+		if (!p->intent)
+			p->bad = g_strdup(bad->message);
+		g_hash_table_replace(v->parsed, g_strdup(name), p);
+	}
+	*ret_bad = p->bad;
+	return p->intent;
+}
+
+static bool add_network(vnet_virt *v, vnet_host *host, const char *name, const char *xml, GError **error)
+{
+	const vnet_intent *intent;
+	const char *bad = NULL;
 
 	if (strstr(xml, VNET_XML_NS)) {
-		intent = vnet_intent_from_xml(xml, -1, &bad);
+		intent = parse_intent(v, name, xml, &bad);
 		if (!intent) {
 			/*
 			 * A hand-edited value, or a network that only mentions our
 			 * namespace: reported by name, not a reason to fail every
 			 * other command; its bridge and subnets still count.
 			 */
-			g_hash_table_replace(host->unreadable, g_strdup(name), g_strdup(bad->message));
+			g_hash_table_replace(host->unreadable, g_strdup(name), g_strdup(bad));
 			(void)add_plain_network(host, xml, NULL);
 			return true;
 		}
@@ -173,7 +218,7 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 					    virNetworkGetName(nets[i]), last_error());
 				ok = false;
 			} else {
-				ok = add_network(host, virNetworkGetName(nets[i]), xml, error);
+				ok = add_network(v, host, virNetworkGetName(nets[i]), xml, error);
 			}
 		}
 		virNetworkFree(nets[i]);
@@ -182,14 +227,74 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 	return ok;
 }
 
+bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GError **error)
+{
+	g_autoptr(virNetwork) net = lookup(v, name, error);
+	g_autofree char *xml = NULL;
+
+	if (!net)
+		return false;
+	/* As vnet_virt_read_networks() reads it. */
+	xml = virNetworkGetXMLDesc(net, virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
+	if (!xml) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the XML of libvirt network \"%s\": %s."),
+			       name, last_error());
+		return false;
+	}
+	return add_network(v, host, name, xml, error);
+}
+
 /*
  * Redefining a network needs its UUID, or libvirt takes the XML for a new
  * network of the same name and refuses it.
  */
+/*
+ * The <name> of the first <network> in @xml, as vnet_netxml_parse() finds
+ * it, read only as far as that element: the metadata of a network with
+ * 65,535 forwards comes after it and is not parsed for this.
+ */
+static char *network_name(const char *xml)
+{
+	size_t len = strlen(xml);
+	xmlTextReaderPtr r;
+	char *name = NULL;
+	int depth = -1;
+
+	if (len == 0 || len > VNET_XML_MAX)
+		return NULL;
+	r = xmlReaderForMemory(xml, len, "network.xml", NULL,
+			       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!r)
+		return NULL;
+	while (xmlTextReaderRead(r) == 1) {
+		int type = xmlTextReaderNodeType(r), d = xmlTextReaderDepth(r);
+		const xmlChar *ln = xmlTextReaderConstLocalName(r);
+		bool plain = xmlTextReaderConstNamespaceUri(r) == NULL;
+
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE)
+			break;	/* refused there too */
+		if (depth < 0) {
+			if (type == XML_READER_TYPE_ELEMENT && plain && xmlStrEqual(ln, BAD_CAST "network"))
+				depth = d;
+			continue;
+		}
+		if (d <= depth)
+			break;	/* out of the <network> */
+		if (type == XML_READER_TYPE_ELEMENT && d == depth + 1 && plain && xmlStrEqual(ln, BAD_CAST "name")) {
+			xmlChar *c = xmlTextReaderReadString(r);
+			name = g_strdup((const char *)c);
+			xmlFree(c);
+			break;
+		}
+	}
+	xmlFreeTextReader(r);
+	return name;
+}
+
 static char *with_uuid(vnet_virt *v, const char *xml)
 {
-	g_autoptr(vnet_netxml) facts = vnet_netxml_parse(xml, NULL);
-	g_autoptr(virNetwork) old = facts && facts->name ? virNetworkLookupByName(v->conn, facts->name) : NULL;
+	g_autofree char *name = network_name(xml);
+	g_autoptr(virNetwork) old = name ? virNetworkLookupByName(v->conn, name) : NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	const char *end = strstr(xml, "</name>");
 

@@ -26,6 +26,8 @@ bool vnet_virt_is_local(vnet_virt *v);
 
 /* Add every network: ours as intents, the others as plain networks. */
 bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error);
+/* Add the one network @name as vnet_virt_read_networks() would (NOT_FOUND if there is none). */
+bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GError **error);
 
 /* The persistent XML of network @name, or NULL (NOT_FOUND if it does not exist). */
 char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GError **error);
