@@ -339,6 +339,9 @@ static int cmd_time(char **argv)
 	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		die(argv[0], NULL);
 	printf("wall_us %" G_GINT64_FORMAT "\nmaxrss_kb %ld\n", now_us() - t0, ru.ru_maxrss);
+	/* the program's own CPU time (not libvirtd's): user space, and the kernel's for it */
+	printf("utime_us %ld\nstime_us %ld\n", (long)ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec,
+	       (long)ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec);
 	return 0;
 }
 
