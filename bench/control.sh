@@ -66,10 +66,14 @@ timed() {
 	awk '$1 == "wall_us" {print $2}' <<<"$out" >>"$RES/$key"
 	awk '$1 == "utime_us" {u = $2} $1 == "stime_us" {s = $2} END {print u, s}' <<<"$out" >>"$RES/$key.cpu"
 }
-# med KEY: the median wall time in us; spread KEY: min-max in ms
+# med KEY: the median wall time in us; spread KEY: min-max in ms (the
+# files hold one number a line: split on purpose)
+# shellcheck disable=SC2046
 med() { median $(cat "$RES/$1"); }
+# shellcheck disable=SC2046
 spread() { minmax $(cat "$RES/$1") | awk -F- '{printf "%.1f-%.1f", $1 / 1000, $2 / 1000}'; }
 # medu KEY: the median user-space CPU time in us
+# shellcheck disable=SC2046
 medu() { median $(awk '{print $1}' "$RES/$1.cpu"); }
 
 # gen_intent NAME N SUBNET: intent XML with N forwards to the default guest,
