@@ -104,13 +104,14 @@ vnet_netxml *vnet_netxml_parse(const char *xml, GError **error)
 	for (n = net->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || n->ns)
 			continue;
-		if (xmlStrEqual(n->name, X("name"))) {
+		/* A second <name>, <bridge> or <forward> (libvirt writes one) does not count. */
+		if (xmlStrEqual(n->name, X("name")) && !out->name) {
 			xmlChar *c = xmlNodeGetContent(n);
 			out->name = g_strdup((const char *)c);
 			xmlFree(c);
-		} else if (xmlStrEqual(n->name, X("bridge"))) {
+		} else if (xmlStrEqual(n->name, X("bridge")) && !out->bridge) {
 			out->bridge = prop(n, "name");
-		} else if (xmlStrEqual(n->name, X("forward"))) {
+		} else if (xmlStrEqual(n->name, X("forward")) && !out->forward_mode) {
 			out->forward_mode = prop(n, "mode");
 			if (!out->forward_mode)
 				out->forward_mode = g_strdup("nat");	/* libvirt's default */
