@@ -477,12 +477,17 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 		if (!vnet_link_exists(in->bridge))
 			g_ptr_array_set_size(plan, 1);	/* the elements only */
 	}
-	if (stopped)
-		keep_live(network, NULL);
-	if (!vnet_txn_run(&t, plan, error))
+	/*
+	 * The copy first: a re-point (`vnetctl watch`, the qemu hook) that runs
+	 * meanwhile then resolves from this definition, not the one before, and
+	 * cannot undo what this run does.
+	 */
+	keep_live(network, stopped ? NULL : xml);
+	if (!vnet_txn_run(&t, plan, error)) {
+		if (started)
+			keep_live(network, NULL);	/* it will not run */
 		return false;
-	if (!stopped)
-		keep_live(network, xml);
+	}
 	return true;
 }
 

@@ -87,13 +87,18 @@ check "show says it points nowhere, and why" grep -q "8080:80/tcp goes nowhere: 
 # A reservation by hand, for the domain name a forward uses: at once.
 mac2=$(in_ns g2 cat /sys/class/net/eth0/address)
 virsh -q net-update web add-last ip-dhcp-host "<host mac='$mac2' name='vmx' ip='$ip2'/>" --live --config
-check "the reservation took effect at once (the hook's updated event)" \
+for i in $(seq 10); do
+	nft list map inet vnetctl fwd4 | grep -q "tcp . 8081 comment \"web\" : $ip2 . 80" && break
+	sleep 0.2
+done
+check "the reservation took effect within two seconds (the hook's updated event)" \
 	sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 comment \"web\" : $ip2 . 80'"
 expect_http lan http://192.0.2.1:8081/ "g2 here" 3
 check "show names the guest and how" sh -c "'$VNETCTL' show web | grep -q '8081:vmx:80/tcp goes to $ip2 (guest vmx, by reservation)'"
 
 # g1 leaves, releasing its lease: g2 is the only guest, and the default forward follows.
 virsh -q net-update web delete ip-dhcp-host "<host mac='$mac2' name='vmx' ip='$ip2'/>" --live --config
+for i in $(seq 10); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 ' || break; sleep 0.2; done
 check "the removed reservation took the named forward with it" \
 	sh -c "! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 '"
 # Everything in g1 ends: its DHCP client (-R) sends a release as it goes.
