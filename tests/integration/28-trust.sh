@@ -72,7 +72,9 @@ virsh -q net-undefine evil >/dev/null
 # --- 2. the stop of a network claiming web's things removes none of them
 n_web=$(owned_by web)
 forged=$(sed -e 's/192.0.0.0\/2/10.77.0.0\/24/' -e 's/22:198.51.100.2:22\/tcp/8080:80\/tcp/' -e 's/vn-evil/vn-web/g' "$S/evil.xml")
-check "a forged stop of evil exits" sh -c "printf '<hookData>%s</hookData>' \"\$1\" | '$VNETCTL' hook evil stopped end - ; true" _ "$forged"
+# What libvirt would hand the hook when it stops evil; whatever it exits with,
+# what counts is the table afterwards.
+printf '<hookData>%s</hookData>' "$forged" | "$VNETCTL" hook evil stopped end - 2>/dev/null || :
 check "web keeps every element" test "$(owned_by web)" -eq "$n_web"
 
 # --- 3. a forward is gone with its network

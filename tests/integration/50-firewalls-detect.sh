@@ -54,6 +54,8 @@ findings_are() {
 # run_fixes CASE: run the commands libvnet suggested (its "fix:" lines).
 run_fixes() {
 	local cmd n=0
+	# Firewall commands: only ever in the sandbox's network namespace.
+	[ "${VNET_SANDBOX:-}" = 1 ] || bail "run_fixes outside the sandbox"
 	while IFS= read -r cmd; do
 		n=$((n + 1))
 		# the commands are libvnet's, printed for an admin to paste into a shell
@@ -66,6 +68,8 @@ run_fixes() {
 # Then the next case starts from a fresh host: Docker sets FORWARD's policy
 # to drop only when it has to turn IP forwarding on itself.
 nothing_after_flush() {
+	# Only ever the sandbox's ruleset (sandbox_enter re-ran this script in it).
+	[ "${VNET_SANDBOX:-}" = 1 ] || bail "nothing_after_flush outside the sandbox"
 	nft flush ruleset
 	check "$1: nothing is found after nft flush ruleset" \
 		sh -c "out=\$('$TOOL' findings) && [ -z \"\$out\" ] || { echo \"\$out\"; false; }"
