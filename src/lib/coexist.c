@@ -16,6 +16,7 @@
 #include <nftables/libnftables.h>
 
 #include "coexist.h"
+#include "nft.h"
 #include "util.h"
 
 /* nftables allows 16 nested jumps; a deeper walk (a loop) decides nothing. */
@@ -180,6 +181,7 @@ typedef struct packet {
 	gint64 dport;		/* 0: any */
 	const char *ct_state;	/* "new" or "established" */
 	bool dnat;		/* ct status dnat */
+	bool marked;		/* carries VNET_NFT_MARK: table inet vnetctl accepted it first */
 } packet;
 
 typedef enum {
@@ -296,6 +298,26 @@ static tri test_proto(const char *op, json_t *right, const packet *p)
 	return apply_op(op, test_values(right, test_string, p->l4proto));
 }
 
+/*
+ * "meta mark & MASK == VALUE": only our bit of the packet's mark is known
+ * (the rest is anyone's), so a mask of other bits decides nothing.
+ */
+static tri test_mark(const char *op, json_t *and, json_t *right, const packet *p)
+{
+	json_t *meta = json_object_get(json_array_get(and, 0), "meta");
+	json_t *mask = json_array_get(and, 1);
+	gint64 m, v, ours = p->marked ? VNET_NFT_MARK : 0;
+
+	if (json_array_size(and) != 2 || g_strcmp0(str_field(meta, "key"), "mark") != 0 ||
+	    !json_is_integer(mask) || !json_is_integer(right))
+		return UNKNOWN;
+	m = json_integer_value(mask);
+	v = json_integer_value(right);
+	if ((m & ~(gint64)VNET_NFT_MARK) != 0)
+		return UNKNOWN;
+	return apply_op(op, (ours & m) == v ? YES : NO);
+}
+
 static tri eval_match(json_t *m, const packet *p)
 {
 	const char *op = str_field(m, "op");
@@ -303,6 +325,8 @@ static tri eval_match(json_t *m, const packet *p)
 	json_t *right = json_object_get(m, "right");
 	json_t *x;
 
+	if ((x = json_object_get(left, "&")))
+		return test_mark(op, x, right, p);
 	if ((x = json_object_get(left, "meta"))) {
 		const char *key = str_field(x, "key");
 		if (g_strcmp0(key, "iifname") == 0 || g_strcmp0(key, "iif") == 0)
@@ -351,7 +375,7 @@ static tri eval_match(json_t *m, const packet *p)
 		}
 		return UNKNOWN;
 	}
-	return UNKNOWN;	/* addresses, fib, marks, ... */
+	return UNKNOWN;	/* addresses, fib, other marks, ... */
 }
 
 /* Statements that neither match nor decide. */
@@ -413,6 +437,8 @@ static rule_info eval_rule(json_t *expr, const packet *p)
 				ri.verdict = V_REJECT;
 			else if (g_strcmp0(type, "target") == 0 && g_strcmp0(name, "LOG") == 0)
 				continue;
+			else if (g_strcmp0(type, "match") == 0 && g_strcmp0(name, "comment") == 0)
+				continue;	/* -m comment matches every packet */
 			else if (g_strcmp0(type, "target") == 0)
 				ri.verdict = V_OTHER;
 			else if (ri.applies == YES)
@@ -654,7 +680,8 @@ bool vnet_coexist_lets_through(const vnet_coexist_finding *f, const char *bridge
 {
 	bool forward = strcmp(f->c->hook, "forward") == 0;
 	bool v6 = strcmp(f->t->family, "ip6") == 0;
-	packet p = { .ct_state = "new" };
+	/* what the bridge forwards our table accepted, and marked, first */
+	packet p = { .ct_state = "new", .marked = forward };
 
 	if (!vnet_name_is_valid(bridge, VNET_IFNAME_MAX))
 		return false;
@@ -764,6 +791,90 @@ static void fix_nft(GString *s, const vnet_coexist_finding *f, const char *br, c
 	}
 }
 
+/* ----------------------------------------------------------------- config */
+
+bool vnet_coexist_parse_config(const char *text, const char *path, vnet_coexist_mode *ret_mode,
+			       GError **error)
+{
+	static const char *const modes[] = { "auto", "warn", "strict", NULL };
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	bool seen = false;
+
+	*ret_mode = VNET_COEXIST_MODE_AUTO;
+	for (guint n = 0; lines[n]; n++) {
+		g_autofree char *line = g_strstrip(g_strdup(lines[n]));
+		g_auto(GStrv) kv = NULL;
+		const char *key, *value;
+		char *hash = strchr(line, '#');
+
+		if (hash)
+			*hash = '\0';
+		g_strstrip(line);
+		if (!*line)
+			continue;
+		kv = g_strsplit(line, "=", 2);
+		key = kv[0] ? g_strstrip(kv[0]) : "";
+		value = kv[0] && kv[1] ? g_strstrip(kv[1]) : NULL;
+		if (!value) {
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("Line %u of %s is not \"key = value\"; write \"coexist = auto\", \"coexist = warn\" or \"coexist = strict\"."),
+				       n + 1, path);
+			return false;
+		}
+		if (strcmp(key, "coexist") != 0) {
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("Line %u of %s sets \"%s\", which vnetctl does not know; the one setting there is \"coexist\"."),
+				       n + 1, path, key);
+			return false;
+		}
+		if (seen) {
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("Line %u of %s sets \"coexist\" a second time; keep one of the two lines."),
+				       n + 1, path);
+			return false;
+		}
+		seen = true;
+		for (guint m = 0;; m++) {
+			if (!modes[m]) {
+				vnet_set_error(error, VNET_ERROR_INVALID,
+					       _("Line %u of %s sets coexist to \"%s\"; it must be auto, warn or strict."),
+					       n + 1, path, value);
+				return false;
+			}
+			if (strcmp(value, modes[m]) == 0) {
+				*ret_mode = (vnet_coexist_mode)m;
+				break;
+			}
+		}
+	}
+	return true;
+}
+
+bool vnet_coexist_read_mode(vnet_coexist_mode *ret_mode, GError **error)
+{
+	const char *env = g_getenv("VNET_CONFIG");
+	const char *path = env && *env ? env : SYSCONFDIR "/vnetctl/vnetctl.conf";
+	g_autofree char *text = NULL;
+	g_autoptr(GError) local = NULL;
+
+	*ret_mode = VNET_COEXIST_MODE_AUTO;
+	if (!g_file_get_contents(path, &text, NULL, &local)) {
+		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return true;
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read %s: %s"), path, local->message);
+		return false;
+	}
+	return vnet_coexist_parse_config(text, path, ret_mode, error);
+}
+
+const char *vnet_coexist_docker_command(bool v6)
+{
+#define DOCKER_RULE " -I DOCKER-USER -m mark --mark " G_STRINGIFY(VNET_NFT_MARK) "/" G_STRINGIFY(VNET_NFT_MARK) \
+	" -m comment --comment " VNET_COEXIST_DOCKER_COMMENT " -j ACCEPT"
+	return v6 ? "ip6tables" DOCKER_RULE : "iptables" DOCKER_RULE;
+#undef DOCKER_RULE
+}
+
 char *vnet_coexist_fix_commands(const vnet_coexist_finding *f, const char *bridge, GError **error)
 {
 	bool v6 = strcmp(f->t->family, "ip6") == 0;
@@ -801,9 +912,17 @@ char *vnet_coexist_fix_commands(const vnet_coexist_finding *f, const char *bridg
 	case VNET_COEXIST_DOCKER:
 		if (strcmp(f->t->name, "docker-bridges") == 0)
 			break;	/* Docker's nftables mode rewrites its table: nothing to add there */
-		/* Docker's table is iptables-nft's: a native nft rule there breaks iptables */
-		fix_iptables(s, strcmp(f->c->hook, "forward") == 0 && f->t->docker_user ? "DOCKER-USER" : f->c->name,
-			     bridge, &n, v6);
+		/*
+		 * Docker's table is iptables-nft's: a native nft rule there breaks
+		 * iptables.  In DOCKER-USER, one rule of our mark serves every
+		 * network and fails closed without our table.
+		 */
+		if (strcmp(f->c->hook, "forward") == 0 && f->t->docker_user) {
+			if (n.out || n.reply || n.forwarded)
+				g_string_append_printf(s, "%s\n", vnet_coexist_docker_command(v6));
+			break;
+		}
+		fix_iptables(s, f->c->name, bridge, &n, v6);
 		break;
 	case VNET_COEXIST_UNKNOWN:
 		if (iptables_style(f->t, f->c))

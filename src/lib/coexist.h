@@ -120,7 +120,10 @@ char *vnet_coexist_report_format(const vnet_coexist_report *report, const char *
  * iptables-nft's tables (Docker's, ufw's) replies and port forwards stay
  * false even when a `-m conntrack` rule accepts them.  For ufw, an accept in
  * ufw's user chain (ufw-user-input, ufw-user-forward: where `ufw allow` puts
- * it) is enough.  Traffic of the other hook is not this chain's business:
+ * it) is enough.  Forwarded traffic carries VNET_NFT_MARK (table inet
+ * vnetctl, in place, accepted and marked it first): a rule that accepts
+ * that mark (`meta mark & M == M`, iptables' `-m mark --mark M/M`) lets
+ * it through.  Traffic of the other hook is not this chain's business:
  * true.  False for a name that is not a valid interface name.
  */
 bool vnet_coexist_lets_through(const vnet_coexist_finding *f, const char *bridge_ifname,
@@ -129,8 +132,9 @@ bool vnet_coexist_lets_through(const vnet_coexist_finding *f, const char *bridge
 /*
  * The exact commands an admin could run so that @f lets the traffic of
  * @bridge through, one per line, each starting with its program: ufw's
- * (`ufw route allow in on BRIDGE`, ...), Docker's DOCKER-USER rules
- * (iptables), or nft rules in the chain itself for an unknown table,
+ * (`ufw route allow in on BRIDGE`, ...), Docker's DOCKER-USER rule (one
+ * iptables command that accepts VNET_NFT_MARK, for every network of
+ * vnetctl), or nft rules in the chain itself for an unknown table,
  * inserted before its first drop when it has one.  Only for the traffic
  * vnet_coexist_lets_through() does not see let through yet ("" when
  * none), and never anything broader than the bridge's own traffic: out of
@@ -143,6 +147,16 @@ bool vnet_coexist_lets_through(const vnet_coexist_finding *f, const char *bridge
  * be written in a command safely.
  */
 char *vnet_coexist_fix_commands(const vnet_coexist_finding *f, const char *bridge, GError **error);
+
+/*
+ * The comment of vnetctl's rule in Docker's DOCKER-USER chain, by which it
+ * is found and removed: one word, so that the shell, iptables and nft all
+ * read it the same.
+ */
+#define VNET_COEXIST_DOCKER_COMMENT "vnetctl"
+
+/* The iptables (@v6: ip6tables) command that adds vnetctl's DOCKER-USER rule. */
+const char *vnet_coexist_docker_command(bool v6);
 
 /*
  * The iptables-legacy tables the kernel holds (one name a line in @path,
@@ -168,6 +182,32 @@ bool vnet_coexist_br_netfilter_loaded(const char *module_dir, const char *bridge
  * file is missing or unreadable.
  */
 bool vnet_coexist_conf_flushes_ruleset(const char *path);
+
+/*
+ * What vnetctl does about the foreign firewalls that would block its
+ * networks: `coexist = auto | warn | strict` in /etc/vnetctl/vnetctl.conf.
+ */
+typedef enum vnet_coexist_mode {
+	VNET_COEXIST_MODE_AUTO,		/* Docker's DOCKER-USER rule and firewalld's zone; warn of the rest */
+	VNET_COEXIST_MODE_WARN,		/* change nothing of theirs; warn, with the commands that fix it */
+	VNET_COEXIST_MODE_STRICT,	/* refuse, before changing anything, what a foreign firewall blocks */
+} vnet_coexist_mode;
+
+/*
+ * The mode in the text of a vnetctl.conf: lines "key = value", blank lines
+ * and "#" comments; only the key "coexist" is known, and any other key, a
+ * second "coexist", a line that is not "key = value" or a value not among
+ * auto, warn and strict is an error (VNET_ERROR_INVALID) naming its line.
+ * No "coexist" line: auto.  @path names the file in messages.
+ */
+bool vnet_coexist_parse_config(const char *text, const char *path, vnet_coexist_mode *ret_mode,
+			       GError **error);
+
+/*
+ * The mode of this host: $VNET_CONFIG, else SYSCONFDIR/vnetctl/vnetctl.conf;
+ * a missing file is auto, an unreadable or bad one an error.
+ */
+bool vnet_coexist_read_mode(vnet_coexist_mode *ret_mode, GError **error);
 
 /*
  * The whole ruleset as libnftables' JSON, through libnftables in-process

@@ -360,7 +360,8 @@ static char *revert_record(vnet_ctx *ctx, const vnet_intent *old, const vnet_int
 		.name = want->name,
 		.token = want->confirm_token,
 		.deadline = want->confirm_deadline,
-		.uri = (char *)vnet_virt_uri(ctx->virt),
+		/* offline (plan): no URI */
+		.uri = ctx->virt ? (char *)vnet_virt_uri(ctx->virt) : (char *)"",
 		.previous_active = old && pi->net[0].active,
 		.previous_autostart = old && old->autostart,
 	};

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 
+#include "docker.h"
 #include "exec.h"
 #include "netlink.h"
 #include "netxml.h"
@@ -122,6 +123,9 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_TABLE_DROP:
 		/* An admin's chain or set in it, or any element left, keeps the table. */
 		s->on = vnet_nft_table_removable(x->nft);
+		return true;
+	case VNET_STEP_DOCKER:
+		s->prev = vnet_docker_rule_state(s->xml);
 		return true;
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
@@ -259,6 +263,8 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return vnet_nft_repair_table(x->nft, error);
 	case VNET_STEP_ARM:
 		return vnet_revert_arm(s->name, s->prev_xml, error);
+	case VNET_STEP_DOCKER:
+		return s->on ? vnet_docker_rule_add(s->xml, error) : vnet_docker_rule_remove(s->xml, error);
 	case VNET_STEP_N_KINDS:
 		break;
 	}
@@ -411,6 +417,11 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		/* The timer stays armed: without its record it does nothing. */
 		vnet_revert_disarm(s->name, s->xml);
 		return true;
+	case VNET_STEP_DOCKER:
+		/* Only what the step changed: a rule that was there stays, one that was not goes. */
+		if (s->on)
+			return s->prev != 0 || vnet_docker_rule_remove(s->xml, error);
+		return s->prev != 1 || vnet_docker_rule_add(s->xml, error);
 	case VNET_STEP_TABLE:
 		/* Chains put back stay; a table made for nothing goes. */
 		return !s->created || !vnet_nft_table_removable(x->nft) || vnet_nft_delete_table(x->nft, error);

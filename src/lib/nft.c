@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nft: the nftables backend (see nft.h).  The table is fixed text created
- * in one transaction together with an empty marker set, "layout1"; whether
+ * in one transaction together with an empty marker set, "layout2"; whether
  * the marker exists is the one cheap question asked before each change
  * (libnftables fetches only that set for it, whatever the size of the maps).
  * A change is a diff of two intents' elements sent as one transaction.  The
@@ -24,11 +24,15 @@
 #define T VNET_NFT_FAMILY " " VNET_NFT_TABLE
 
 /*
- * Created last in the transaction that creates layout 1, so its presence
+ * Created last in the transaction that creates layout 2, so its presence
  * means every chain, rule and set of that layout is in place.  A later
  * layout gets a new marker and its table commands remove the old one.
+ * Layout 1 filtered in chain "forward" at priority filter, where the order
+ * against Docker's FORWARD chain (the same priority) is the kernel's
+ * whim; layout 2 filters in "fwd", before it, and marks what it accepts.
  */
-#define LAYOUT_MARKER "layout1"
+#define LAYOUT_MARKER "layout2"
+#define OLD_LAYOUT_MARKER "layout1"
 
 enum {
 	SET_NAT_IF,
@@ -71,6 +75,8 @@ static const struct set_def {
 	"add rule " T " " CHAIN " fib daddr type local" V6 " dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_addr\n" \
 	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local" V6 " dnat ip6 to meta l4proto . th dport map @fwd6\n"
 
+#define MARK_ACCEPT "meta mark set meta mark or " G_STRINGIFY(VNET_NFT_MARK) " accept"
+
 static const char table_commands[] =
 	"add table " T "\n"
 	/* NAT bridges, isolated bridges, and (BRIDGE . BRIDGE) for both */
@@ -90,13 +96,24 @@ static const char table_commands[] =
 	/* nft 1.0.6 refuses the keyword dstnat in the output hook */
 	"add chain " T " out { type nat hook output priority -100; policy accept; }\n"
 	"add chain " T " post { type nat hook postrouting priority srcnat; policy accept; }\n"
+	/*
+	 * Before any other table's filter at the same hook, so that what we
+	 * accept carries VNET_NFT_MARK when Docker's DOCKER-USER chain (or an
+	 * admin's rule) looks for it: what a rule there accepts by our mark
+	 * is exactly what this chain accepted, and nothing once we are gone.
+	 */
+	"add chain " T " fwd { type filter hook forward priority filter - 10; policy accept; }\n"
+	/* layout 1's filter chain and marker go (adding first: no error when absent) */
 	"add chain " T " forward { type filter hook forward priority filter; policy accept; }\n"
+	"delete chain " T " forward\n"
+	"add set " T " " OLD_LAYOUT_MARKER " { type mark; }\n"
+	"delete set " T " " OLD_LAYOUT_MARKER "\n"
 	/* so that running these commands again never duplicates a rule */
 	"flush chain " T " guard\n"
 	"flush chain " T " pre\n"
 	"flush chain " T " out\n"
 	"flush chain " T " post\n"
-	"flush chain " T " forward\n"
+	"flush chain " T " fwd\n"
 	/*
 	 * CVE-2020-8558: route_localnet on our bridges would let a guest (or
 	 * anything not on loopback) reach a service bound to 127.0.0.1, or a
@@ -120,15 +137,19 @@ static const char table_commands[] =
 	"add rule " T " post ct status dnat ip6 saddr @nat6 ip6 daddr @nat6 masquerade\n"
 	"add rule " T " post ip saddr @nat4 ip daddr != @nat4 masquerade\n"
 	"add rule " T " post ip6 saddr @nat6 ip6 daddr != @nat6 masquerade\n"
-	/* guests of one bridge (seen here only when br_netfilter is loaded) */
-	"add rule " T " forward iifname . oifname @intra_if accept\n"
-	"add rule " T " forward iifname @iso_if drop\n"
-	"add rule " T " forward oifname @iso_if drop\n"
-	"add rule " T " forward ct state established,related accept\n"
-	"add rule " T " forward ct status dnat accept\n"
-	"add rule " T " forward oifname @nat_if drop\n"
-	"add rule " T " forward iifname @nat_if accept\n"
-	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 1 is complete\"; }\n";
+	/*
+	 * Guests of one bridge (seen here only when br_netfilter is loaded),
+	 * bridged networks' LAN traffic included.  Every accept is of our
+	 * bridges' traffic only: the mark must never let anyone else's through.
+	 */
+	"add rule " T " fwd iifname . oifname @intra_if " MARK_ACCEPT "\n"
+	"add rule " T " fwd iifname @iso_if drop\n"
+	"add rule " T " fwd oifname @iso_if drop\n"
+	"add rule " T " fwd oifname @nat_if ct state established,related " MARK_ACCEPT "\n"
+	"add rule " T " fwd oifname @nat_if ct status dnat " MARK_ACCEPT "\n"
+	"add rule " T " fwd oifname @nat_if drop\n"
+	"add rule " T " fwd iifname @nat_if " MARK_ACCEPT "\n"
+	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 2 is complete\"; }\n";
 
 struct vnet_nft {
 	struct nft_ctx *ctx;
@@ -997,9 +1018,18 @@ static bool table_exists(vnet_nft *nft)
 	return rc == 0 && strstr(out, "table " T " {");
 }
 
+/* A table of layout 1 is ours too: the table commands bring it to layout 2. */
+static bool old_layout_present(vnet_nft *nft)
+{
+	int rc = nft_run_cmd_from_buffer(nft->ctx, "list set " T " " OLD_LAYOUT_MARKER);
+
+	g_free(take_buffers(nft, NULL));
+	return rc == 0;
+}
+
 bool vnet_nft_check_ours(vnet_nft *nft, GError **error)
 {
-	if (layout_present(nft) || !table_exists(nft))
+	if (layout_present(nft) || !table_exists(nft) || old_layout_present(nft))
 		return true;
 	vnet_set_error(error, VNET_ERROR_CONFLICT,
 		       _("A table inet vnetctl exists that vnetctl did not make (it lacks vnetctl's marker set \"%s\"), and vnetctl never changes a table it did not make. Save it and move it aside (nft list table inet vnetctl > vnetctl-table.nft; nft delete table inet vnetctl), then run the command again."),
@@ -1086,7 +1116,7 @@ bool vnet_nft_table_empty(vnet_nft *nft)
 /* The chains and sets table_commands makes. */
 static bool is_our_object(const char *kind, const char *name)
 {
-	static const char *const chains[] = { "guard", "pre", "out", "post", "forward", NULL };
+	static const char *const chains[] = { "guard", "pre", "out", "post", "fwd", NULL };
 
 	/* Rules live in chains; a rule in our chains is ours (they are flushed and refilled). */
 	if (g_str_equal(kind, "rule") || g_str_equal(kind, "table") || g_str_equal(kind, "metainfo"))

@@ -5,7 +5,8 @@
  * created once; a network or a forward is only ever map and set *elements*,
  * so the rules a packet meets do not grow with the number of networks or
  * forwards.  Every change is one libnftables transaction (all or nothing).
- * No other table is ever listed, changed or flushed.
+ * No other table is ever listed, changed or flushed here (Docker's
+ * DOCKER-USER chain, the one other place vnetctl writes a rule, is docker.h's).
  *
  * The elements of an intent (see vnet_nft_intent_elements()):
  *   nat/hybrid:  nat_if BRIDGE, intra_if BRIDGE . BRIDGE, nat4 SUBNET4,
@@ -32,6 +33,16 @@
 /* The one table vnetctl owns, and the family it lives in. */
 #define VNET_NFT_FAMILY "inet"
 #define VNET_NFT_TABLE "vnetctl"
+
+/*
+ * The packet mark bit our forward filter sets on what it accepts, before
+ * any other table's filter sees it (priority filter - 10).  A rule of
+ * another tool that accepts this bit (Docker's DOCKER-USER chain: see
+ * docker.h) accepts exactly our networks' traffic, and nothing once our
+ * table is gone.  One bit no common tool uses (kube-proxy takes 0x4000 and
+ * 0x8000, Calico and Cilium the upper and lower bytes of their own masks).
+ */
+#define VNET_NFT_MARK 0x00200000
 
 typedef struct vnet_nft vnet_nft;
 

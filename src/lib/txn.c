@@ -32,6 +32,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_REPLUG] = "replug",
 	[VNET_STEP_TABLE] = "table",
 	[VNET_STEP_ARM] = "arm-revert",
+	[VNET_STEP_DOCKER] = "docker-user",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -127,6 +128,7 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_DHCP_HOST:
 	case VNET_STEP_NIC:
 	case VNET_STEP_ARM:
+	case VNET_STEP_DOCKER:
 		set_opt(kf, g, "xml", s->xml);
 		break;
 	case VNET_STEP_TAKEOVER:

@@ -44,6 +44,7 @@ typedef enum vnet_step_kind {
 	VNET_STEP_REPLUG,	/* bridge, xml = taps, space-separated: back into the bridge */
 	VNET_STEP_TABLE,	/* our table's chains, rules and sets as vnetctl makes them */
 	VNET_STEP_ARM,		/* name, xml = token, prev_xml = the revert record: before a takeover */
+	VNET_STEP_DOCKER,	/* xml = family ("ip", "ip6"), on = add: our DOCKER-USER rule (docker.h) */
 	VNET_STEP_N_KINDS
 } vnet_step_kind;
 
@@ -68,7 +69,8 @@ typedef struct vnet_step {
 	char *gone;		/* NFT: forward elements that go, whose connections are flushed (not journaled) */
 	bool created;		/* NFT: our table was made; START: the bridge was new */
 	int prev;		/* AUTOSTART, LOCALNET: the value before; START: our table was there;
-				 * UNDEFINE: autostart before; -1 unknown */
+				 * UNDEFINE: autostart before; DOCKER: the rule's state before
+				 * (vnet_docker_rule_state); -1 unknown */
 	int prev_fwd[2];	/* START: IPv4, IPv6 forwarding before; -1 unknown */
 	bool rejournal;		/* run changed the record: write it again */
 } vnet_step;

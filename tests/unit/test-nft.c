@@ -319,7 +319,15 @@ static void test_table_commands(void **state)
 
 	assert_true(g_str_has_prefix(t, "add table inet vnetctl\n"));
 	/* the marker comes last: its presence means the rest is there */
-	assert_non_null(strstr(t, "add set inet vnetctl layout1 {"));
+	assert_non_null(strstr(t, "add set inet vnetctl layout2 {"));
+	/* layout 1's filter chain and marker go, each added first so that it may be absent */
+	assert_non_null(strstr(t, "add chain inet vnetctl forward { type filter hook forward priority filter; policy accept; }\n"
+				  "delete chain inet vnetctl forward\n"));
+	assert_non_null(strstr(t, "add set inet vnetctl layout1 { type mark; }\ndelete set inet vnetctl layout1\n"));
+	/* every accept of the forward filter marks, so that DOCKER-USER can accept by the mark */
+	for (char **l = lines; *l; l++)
+		if (g_str_has_prefix(*l, "add rule inet vnetctl fwd ") && g_str_has_suffix(*l, " accept"))
+			assert_non_null(strstr(*l, " meta mark set meta mark or 0x00200000 accept"));
 	assert_true(g_str_has_suffix(t, "is complete\"; }\n"));
 	assert_null(strstr(t, "ruleset"));
 	for (char **l = lines; *l && **l; l++) {
@@ -327,7 +335,9 @@ static void test_table_commands(void **state)
 
 		/* never another table: every command names inet vnetctl */
 		assert_true(g_strv_length(w) >= 4);
-		if (strcmp(w[0], "add") != 0 && strcmp(w[0], "flush") != 0)
+		if (strcmp(w[0], "add") != 0 && strcmp(w[0], "flush") != 0 &&
+		    !(strcmp(w[0], "delete") == 0 && (g_str_equal(*l, "delete chain inet vnetctl forward") ||
+						      g_str_equal(*l, "delete set inet vnetctl layout1"))))
 			fail_msg("unexpected command: %s", *l);
 		if (strcmp(w[2], "inet") != 0 || strcmp(w[3], "vnetctl") != 0)
 			fail_msg("a command outside table inet vnetctl: %s", *l);
