@@ -393,7 +393,63 @@ bool vnet_hook_guests_changed(GError **error);
 bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
 			const char *xml, GError **error);
 
+/**
+ * enum vnet_notice_kind - what a notice of vnet_ctx_take_notices() says
+ * @VNET_NOTICE_CHANGED: vnetctl changed one of the two places of another
+ *	tool's firewall it manages (Docker's DOCKER-USER chain, a firewalld
+ *	zone) so that its networks work
+ * @VNET_NOTICE_BLOCKED: another tool's firewall blocks a network's traffic
+ *	and vnetctl changed nothing there; the commands let it through
+ */
+typedef enum vnet_notice_kind {
+	VNET_NOTICE_CHANGED,
+	VNET_NOTICE_BLOCKED,
+} vnet_notice_kind;
+
+typedef struct vnet_notice vnet_notice;
+
+/**
+ * vnet_ctx_take_notices() - what the last operation did about, or found in,
+ * other tools' firewalls (Docker, firewalld, ufw, an admin's own table)
+ * @ctx: the context
+ *
+ * vnet_ctx_apply(), vnet_ctx_restore() and vnet_ctx_delete() leave them;
+ * a program shows them as it likes (vnetctl prints a changed notice's
+ * message as a line, a blocked one as a warning block with its commands).
+ *
+ * Return: an array of vnet_notice * that the caller owns (it frees them),
+ * possibly empty; the context keeps none.
+ */
+GPtrArray *vnet_ctx_take_notices(vnet_ctx *ctx);
+
+/** vnet_notice_get_kind() - changed or blocked */
+vnet_notice_kind vnet_notice_get_kind(const vnet_notice *n);
+/** vnet_notice_get_message() - one or two whole translated sentences */
+const char *vnet_notice_get_message(const vnet_notice *n);
+/** vnet_notice_get_owner() - "docker", "firewalld", "ufw" or "unknown" */
+const char *vnet_notice_get_owner(const vnet_notice *n);
+/** vnet_notice_get_family() - the chain's table family ("ip", "ip6", "inet"), or NULL */
+const char *vnet_notice_get_family(const vnet_notice *n);
+/** vnet_notice_get_table() - the chain's table, or NULL (a firewalld zone) */
+const char *vnet_notice_get_table(const vnet_notice *n);
+/** vnet_notice_get_chain() - the chain, or NULL */
+const char *vnet_notice_get_chain(const vnet_notice *n);
+/** vnet_notice_get_network() - the network it concerns, or NULL for all of vnetctl's */
+const char *vnet_notice_get_network(const vnet_notice *n);
+/**
+ * vnet_notice_get_blocked() - what is blocked, as stable words: "guest-out"
+ * (new connections from the guests), "guest-reply" (replies to them),
+ * "guest-forwarded" (port forwards into the network), "host-dhcp",
+ * "host-dns" (the guests' DHCP and DNS to the host); empty for a change
+ */
+const char *const *vnet_notice_get_blocked(const vnet_notice *n);
+/** vnet_notice_get_commands() - the commands that fix it, each starting with its program; may be empty */
+const char *const *vnet_notice_get_commands(const vnet_notice *n);
+/** vnet_notice_free() - free a notice, NULL is fine */
+void vnet_notice_free(vnet_notice *n);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 
 #ifdef __cplusplus
 }

@@ -85,6 +85,13 @@ void out_list_end(cli_out *o);
 void out_block(cli_out *o, const char *key, const char *text);
 void out_finish(cli_out *o);
 /*
+ * What an operation did about other tools' firewalls (vnet_ctx_take_notices):
+ * in JSON a "notices" list of @o; in text a changed notice's line on stdout
+ * (not with -q) and a blocked one as a warning block on stderr, its
+ * commands one per line.
+ */
+void out_notices(cli_out *o, GPtrArray *notices);
+/*
  * For --json: one object saying what a command changed ({"command", "name",
  * "changed": true, and @key: @value when @key}); nothing in text mode.
  */

@@ -43,6 +43,7 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 	g_autoptr(vnet_ctx) ctx = cli_connect();
 	g_autoptr(GError) error = NULL;
 	g_autofree char *plan = NULL, *session = session_address();
+	g_autoptr(GPtrArray) notices = NULL;
 	bool changed = false;
 	gint64 deadline;
 	cli_out *o;
@@ -59,6 +60,7 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 	/* The library arms the revert itself, before the uplink moves. */
 	if (!vnet_ctx_apply(ctx, in, flags, &plan, &changed, &error))
 		return cli_fail(error);
+	notices = vnet_ctx_take_notices(ctx);
 	deadline = vnet_intent_get_confirm_deadline(in);
 	o = out_new();
 	out_string(o, "name", NULL, vnet_intent_get_name(in));
@@ -67,6 +69,8 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 		g_autofree char *d = g_strdup_printf("%" G_GINT64_FORMAT, deadline);
 		out_string(o, "confirm_deadline", NULL, d);
 	}
+	if (cli.json)
+		out_notices(o, notices);
 	out_finish(o);
 	if (changed)
 		say((flags & VNET_APPLY_CREATE) ? _("Network %s created (bridge %s, subnet %s).\n")
@@ -78,6 +82,8 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 	if (changed && deadline)
 		say(_("The uplink now sits in the bridge. If you can still reach this host, keep it with \"vnetctl confirm %s\" within %d seconds; otherwise it is put back by itself.\n"),
 		    vnet_intent_get_name(in), (int)(deadline - g_get_real_time() / G_USEC_PER_SEC));
+	if (!cli.json)
+		out_notices(NULL, notices);
 	return EXIT_OK;
 }
 
@@ -308,6 +314,7 @@ int cmd_restore(int argc, char **argv)
 {
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) notices = NULL;
 	guint n = 0;
 
 	if (argc != 1)
@@ -316,6 +323,7 @@ int cmd_restore(int argc, char **argv)
 		return EXIT_REFUSED;
 	if (!vnet_ctx_restore(ctx, &n, &error))
 		return cli_fail(error);
+	notices = vnet_ctx_take_notices(ctx);
 	say(g_dngettext(GETTEXT_PACKAGE, "Restored the rules of %u active network.\n",
 			"Restored the rules of %u active networks.\n", n), n);
 	if (cli.json) {
@@ -323,7 +331,10 @@ int cmd_restore(int argc, char **argv)
 		g_autofree char *count = g_strdup_printf("%u", n);
 		out_string(o, "command", NULL, "restore");
 		out_string(o, "networks", NULL, count);
+		out_notices(o, notices);
 		out_finish(o);
+	} else {
+		out_notices(NULL, notices);
 	}
 	return EXIT_OK;
 }

@@ -156,3 +156,74 @@ void out_done(const char *command, const char *name, const char *key, const char
 		out_string(o, key, NULL, value);
 	out_finish(o);
 }
+
+/* The words of vnet_notice_get_blocked(), as an admin reads them. */
+static const char *blocked_phrase(const char *word)
+{
+	static const struct {
+		const char *word, *phrase;
+	} phrases[] = {
+		{ "guest-out", N_("new connections from the guests") },
+		{ "guest-reply", N_("replies to the guests") },
+		{ "guest-forwarded", N_("port forwards into the network") },
+		{ "host-dhcp", N_("the guests' DHCP to the host") },
+		{ "host-dns", N_("the guests' DNS to the host") },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(phrases); i++)
+		if (strcmp(phrases[i].word, word) == 0)
+			return _(phrases[i].phrase);
+	return word;
+}
+
+static void notice_strv(cli_out *o, const char *key, const char *const *v)
+{
+	json_t *arr = json_array();
+
+	for (guint i = 0; v && v[i]; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	json_object_set_new(o->cur, key, arr);
+}
+
+void out_notices(cli_out *o, GPtrArray *notices)
+{
+	static const char *const kinds[] = { [VNET_NOTICE_CHANGED] = "changed", [VNET_NOTICE_BLOCKED] = "blocked" };
+
+	if (o && o->root) {
+		out_list_begin(o, "notices");
+		for (guint i = 0; i < notices->len; i++) {
+			const vnet_notice *n = notices->pdata[i];
+			out_item_begin(o);
+			out_string(o, "kind", NULL, kinds[vnet_notice_get_kind(n)]);
+			out_string(o, "owner", NULL, vnet_notice_get_owner(n));
+			out_string(o, "family", NULL, vnet_notice_get_family(n));
+			out_string(o, "table", NULL, vnet_notice_get_table(n));
+			out_string(o, "chain", NULL, vnet_notice_get_chain(n));
+			out_string(o, "network", NULL, vnet_notice_get_network(n));
+			out_string(o, "message", NULL, vnet_notice_get_message(n));
+			notice_strv(o, "blocked", vnet_notice_get_blocked(n));
+			notice_strv(o, "commands", vnet_notice_get_commands(n));
+			out_item_end(o);
+		}
+		out_list_end(o);
+		return;
+	}
+	for (guint i = 0; i < notices->len; i++) {
+		const vnet_notice *n = notices->pdata[i];
+		const char *const *blocked = vnet_notice_get_blocked(n);
+		const char *const *cmds = vnet_notice_get_commands(n);
+		g_autofree char *msg = cli_printable(vnet_notice_get_message(n));
+
+		if (vnet_notice_get_kind(n) == VNET_NOTICE_CHANGED) {
+			if (!cli.quiet)
+				printf("%s\n", msg);
+			continue;
+		}
+		fprintf(stderr, _("vnetctl: warning: %s\n"), msg);
+		for (guint k = 0; blocked && blocked[k]; k++)
+			fprintf(stderr, _("  blocked: %s\n"), blocked_phrase(blocked[k]));
+		for (guint k = 0; cmds && cmds[k]; k++)
+			fprintf(stderr, "    %s\n", cmds[k]);
+	}
+	fflush(stdout);
+}

@@ -861,7 +861,7 @@ bool vnet_coexist_read_mode(vnet_coexist_mode *ret_mode, GError **error)
 	if (!g_file_get_contents(path, &text, NULL, &local)) {
 		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return true;
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read %s: %s"), path, local->message);
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read %s: %s."), path, local->message);
 		return false;
 	}
 	return vnet_coexist_parse_config(text, path, ret_mode, error);

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "docker.h"
+#include "foreign.h"
 #include "guests.h"
 #include "hook.h"
 #include "netlink.h"
@@ -30,6 +32,7 @@ struct vnet_ctx {
 	guint confirm_timeout;	/* seconds an uplink takeover waits for confirm; 0: never waits */
 	char *session_addr;	/* the address an admin's session reaches us on */
 	GArray *session_ports;	/* guint16: the local listeners an admin's session comes to */
+	GPtrArray *notices;	/* vnet_notice *: of the last operation (foreign.h) */
 };
 
 /* ---- lock ---- */
@@ -86,6 +89,7 @@ vnet_ctx *vnet_ctx_new(const char *uri, GError **error)
 	ctx->virt = g_steal_pointer(&virt);
 	ctx->lock_fd = -1;
 	ctx->confirm_timeout = 120;
+	ctx->notices = vnet_notices_new();
 	if (!(ctx->nft = vnet_nft_new(error))) {
 		vnet_ctx_free(ctx);
 		return NULL;
@@ -113,6 +117,7 @@ vnet_ctx *vnet_ctx_new_offline(GError **error)
 	ctx->local = true;
 	ctx->lock_fd = -1;
 	ctx->confirm_timeout = 120;
+	ctx->notices = vnet_notices_new();
 	if (!(ctx->nft = vnet_nft_new(error))) {
 		vnet_ctx_free(ctx);
 		return NULL;
@@ -130,9 +135,19 @@ void vnet_ctx_free(vnet_ctx *ctx)
 	g_free(ctx->session_addr);
 	if (ctx->session_ports)
 		g_array_unref(ctx->session_ports);
+	if (ctx->notices)
+		g_ptr_array_unref(ctx->notices);
 	vnet_nft_free(ctx->nft);
 	vnet_virt_close(ctx->virt);
 	g_free(ctx);
+}
+
+GPtrArray *vnet_ctx_take_notices(vnet_ctx *ctx)
+{
+	GPtrArray *n = ctx->notices;
+
+	ctx->notices = vnet_notices_new();
+	return n;
 }
 
 vnet_virt *vnet_ctx_virt(vnet_ctx *ctx)
@@ -467,6 +482,27 @@ static bool any_down(const vnet_plan_input *pi, const vnet_intent *in)
 	return false;
 }
 
+/* Whether @plan gives a network of ours its elements (so our DOCKER-USER rule has something to accept). */
+static bool plan_brings_up(GPtrArray *plan)
+{
+	for (guint i = 0; i < plan->len; i++) {
+		const vnet_step *s = plan->pdata[i];
+		if (s->kind == VNET_STEP_NFT && s->new)
+			return true;
+	}
+	return false;
+}
+
+/* What the run did to other tools' firewalls, and what of them still blocks @in (if it runs). */
+static void foreign_notices(vnet_ctx *ctx, const vnet_foreign *fw, GPtrArray *plan, const vnet_intent *in)
+{
+	g_autoptr(GPtrArray) one = g_ptr_array_new();
+
+	if (intent_active(ctx, in))
+		g_ptr_array_add(one, (gpointer)in);
+	vnet_foreign_notices(fw, plan, one, ctx->notices);
+}
+
 static GHashTable *no_guests(void)
 {
 	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -481,6 +517,7 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	g_autoptr(vnet_intent) want = vnet_intent_copy(intent);
 	g_autofree char *what = NULL, *record = NULL;
 	vnet_plan_input pi = { .local = ctx->local };
+	vnet_foreign fw = { .mode = VNET_COEXIST_MODE_WARN };
 	const vnet_intent *old = NULL;
 	bool dry = flags & VNET_APPLY_DRY_RUN;
 	bool ok = false, changed;
@@ -504,6 +541,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 		goto out;
 	if ((!old || !same_lan(old, want)) && !prepare_lan(ctx, want, host, error))
 		goto out;
+	if (ctx->local && (!vnet_foreign_read(&fw, error) || !vnet_foreign_check(&fw, want, error)))
+		goto out;
 
 	guests = old ? read_guests(ctx, old) : no_guests();
 	if (ctx->virt)
@@ -517,6 +556,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if (!old || !same_lan(old, want))
 		pi.revert = record = revert_record(ctx, old, want, &pi);
 	plan = vnet_planner_plan(&pi);
+	if (ctx->local && plan_brings_up(plan))
+		vnet_foreign_plan(&fw, plan, false);
 	if (!dry)
 		repair_lost_table(ctx, plan, want->name);
 	changed = !old || !vnet_intent_equal(old, want) || any_down(&pi, want);
@@ -528,6 +569,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if (ok) {
 		/* The caller's intent changes only when the change was made (or planned). */
 		vnet_intent *done = g_steal_pointer(&want);
+		if (ctx->local && !dry)
+			foreign_notices(ctx, &fw, plan, done);
 		vnet_intent_swap_contents(intent, done);
 		vnet_intent_free(done);
 		if (ret_changed)
@@ -628,6 +671,13 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
 	pi.guests = guests;
 	pi.drop_table = ctx->local && host->intents->len == 1 && vnet_nft_table_present(ctx->nft);
 	plan = vnet_planner_plan(&pi);
+	/* Our DOCKER-USER rule goes with our last network, whatever the mode says. */
+	if (pi.drop_table) {
+		vnet_foreign fw = { .mode = VNET_COEXIST_MODE_WARN };
+		for (guint i = 0; i < 2; i++)
+			fw.docker[i] = vnet_docker_rule_state(i ? "ip6" : "ip");
+		vnet_foreign_plan(&fw, plan, true);
+	}
 	ok = vnet_ctx_run(ctx, plan, what, error);
 	if (ok && ctx->local)
 		vnet_hook_forget(name);
@@ -782,7 +832,8 @@ out:
 bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 {
 	g_autoptr(GPtrArray) plan = vnet_plan_new();
-	g_autoptr(GPtrArray) intents = NULL;
+	g_autoptr(GPtrArray) intents = NULL, up = g_ptr_array_new();
+	vnet_foreign fw = { .mode = VNET_COEXIST_MODE_WARN };
 	guint count = 0;
 	bool ok;
 
@@ -810,9 +861,18 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 		guests = read_guests(ctx, in);
 		if (vnet_mode_has_own_bridge(in->mode))
 			vnet_planner_host_side(plan, NULL, in, guests, true);
+		g_ptr_array_add(up, (gpointer)in);
 		count++;
 	}
+	if (!vnet_foreign_read(&fw, error)) {
+		vnet_ctx_unlock(ctx);
+		return false;
+	}
+	if (plan_brings_up(plan))
+		vnet_foreign_plan(&fw, plan, false);
 	ok = vnet_ctx_run(ctx, plan, "restore", error);
+	if (ok)
+		vnet_foreign_notices(&fw, plan, up, ctx->notices);
 	vnet_ctx_unlock(ctx);
 	if (ok && ret_count)
 		*ret_count = count;

@@ -29,7 +29,7 @@
  * layout gets a new marker and its table commands remove the old one.
  * Layout 1 filtered in chain "forward" at priority filter, where the order
  * against Docker's FORWARD chain (the same priority) is the kernel's
- * whim; layout 2 filters in "fwd", before it, and marks what it accepts.
+ * whim; layout 2 filters in "forwarding", before it, and marks what it accepts.
  */
 #define LAYOUT_MARKER "layout2"
 #define OLD_LAYOUT_MARKER "layout1"
@@ -102,7 +102,7 @@ static const char table_commands[] =
 	 * admin's rule) looks for it: what a rule there accepts by our mark
 	 * is exactly what this chain accepted, and nothing once we are gone.
 	 */
-	"add chain " T " fwd { type filter hook forward priority filter - 10; policy accept; }\n"
+	"add chain " T " forwarding { type filter hook forward priority filter - 10; policy accept; }\n"
 	/* layout 1's filter chain and marker go (adding first: no error when absent) */
 	"add chain " T " forward { type filter hook forward priority filter; policy accept; }\n"
 	"delete chain " T " forward\n"
@@ -113,7 +113,7 @@ static const char table_commands[] =
 	"flush chain " T " pre\n"
 	"flush chain " T " out\n"
 	"flush chain " T " post\n"
-	"flush chain " T " fwd\n"
+	"flush chain " T " forwarding\n"
 	/*
 	 * CVE-2020-8558: route_localnet on our bridges would let a guest (or
 	 * anything not on loopback) reach a service bound to 127.0.0.1, or a
@@ -142,13 +142,13 @@ static const char table_commands[] =
 	 * bridged networks' LAN traffic included.  Every accept is of our
 	 * bridges' traffic only: the mark must never let anyone else's through.
 	 */
-	"add rule " T " fwd iifname . oifname @intra_if " MARK_ACCEPT "\n"
-	"add rule " T " fwd iifname @iso_if drop\n"
-	"add rule " T " fwd oifname @iso_if drop\n"
-	"add rule " T " fwd oifname @nat_if ct state established,related " MARK_ACCEPT "\n"
-	"add rule " T " fwd oifname @nat_if ct status dnat " MARK_ACCEPT "\n"
-	"add rule " T " fwd oifname @nat_if drop\n"
-	"add rule " T " fwd iifname @nat_if " MARK_ACCEPT "\n"
+	"add rule " T " forwarding iifname . oifname @intra_if " MARK_ACCEPT "\n"
+	"add rule " T " forwarding iifname @iso_if drop\n"
+	"add rule " T " forwarding oifname @iso_if drop\n"
+	"add rule " T " forwarding oifname @nat_if ct state established,related " MARK_ACCEPT "\n"
+	"add rule " T " forwarding oifname @nat_if ct status dnat " MARK_ACCEPT "\n"
+	"add rule " T " forwarding oifname @nat_if drop\n"
+	"add rule " T " forwarding iifname @nat_if " MARK_ACCEPT "\n"
 	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 2 is complete\"; }\n";
 
 struct vnet_nft {
@@ -1116,7 +1116,7 @@ bool vnet_nft_table_empty(vnet_nft *nft)
 /* The chains and sets table_commands makes. */
 static bool is_our_object(const char *kind, const char *name)
 {
-	static const char *const chains[] = { "guard", "pre", "out", "post", "fwd", NULL };
+	static const char *const chains[] = { "guard", "pre", "out", "post", "forwarding", NULL };
 
 	/* Rules live in chains; a rule in our chains is ours (they are flushed and refilled). */
 	if (g_str_equal(kind, "rule") || g_str_equal(kind, "table") || g_str_equal(kind, "metainfo"))

@@ -26,7 +26,7 @@ n_elements() {
 # rules: our chains and their rules, as nft lists them.
 rules() {
 	local c
-	for c in guard pre out post forward; do nft list chain inet vnetctl "$c"; done
+	for c in guard pre out post forwarding; do nft list chain inet vnetctl "$c"; done
 }
 # same_rules: the rules are those the table was first created with.
 same_rules() {
@@ -116,6 +116,21 @@ nft delete table inet vnetctl
 check "add a after the table was deleted" nft_tool -g db1=10.77.0.31 add "$A"
 check "the rules are back" same_rules
 check "a's elements are back" same_elements "$A" -g db1=10.77.0.31
+
+# ---- a table of layout 1 (an older vnetctl) is ours, and becomes layout 2
+nft delete table inet vnetctl
+nft -f - <<'NFT'
+table inet vnetctl {
+	set nat_if { type ifname; elements = { "vna0" } }
+	chain forward { type filter hook forward priority filter; policy accept; ct state established,related accept; }
+	set layout1 { type mark; comment "vnetctl table layout 1 is complete"; }
+}
+NFT
+check "add a to a table of layout 1" nft_tool -g db1=10.77.0.31 add "$A"
+check "layout 1's forward chain and marker are gone" \
+	sh -c "! nft list chain inet vnetctl forward 2>/dev/null && ! nft list set inet vnetctl layout1 2>/dev/null"
+check "layout 2's rules are there" same_rules
+check "the elements of layout 1 stay" has_element "nat_if vna0"
 
 # ---- the cost of adding one forward does not depend on what is there
 intent_xml "$VNET_SCRATCH/big.xml" big nat vnbig 10.99.0.0/24 - 20000-29999:20000-29999

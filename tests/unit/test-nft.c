@@ -326,7 +326,7 @@ static void test_table_commands(void **state)
 	assert_non_null(strstr(t, "add set inet vnetctl layout1 { type mark; }\ndelete set inet vnetctl layout1\n"));
 	/* every accept of the forward filter marks, so that DOCKER-USER can accept by the mark */
 	for (char **l = lines; *l; l++)
-		if (g_str_has_prefix(*l, "add rule inet vnetctl fwd ") && g_str_has_suffix(*l, " accept"))
+		if (g_str_has_prefix(*l, "add rule inet vnetctl forwarding ") && g_str_has_suffix(*l, " accept"))
 			assert_non_null(strstr(*l, " meta mark set meta mark or 0x00200000 accept"));
 	assert_true(g_str_has_suffix(t, "is complete\"; }\n"));
 	assert_null(strstr(t, "ruleset"));

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * foreign: the coexist mode at work (see foreign.h).  What blocks a
+ * network is asked of coexist.c for each foreign base chain and each of
+ * the network's paths; a notice holds the answer in words a script can
+ * match and in a sentence an admin can act on.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "docker.h"
+#include "foreign.h"
+#include "txn.h"
+#include "util.h"
+
+struct vnet_notice {
+	vnet_notice_kind kind;
+	char *message;
+	char *owner, *family, *table, *chain, *network;
+	GStrv blocked;
+	GStrv commands;
+};
+
+void vnet_notice_free(vnet_notice *n)
+{
+	if (!n)
+		return;
+	g_free(n->message);
+	g_free(n->owner);
+	g_free(n->family);
+	g_free(n->table);
+	g_free(n->chain);
+	g_free(n->network);
+	g_strfreev(n->blocked);
+	g_strfreev(n->commands);
+	g_free(n);
+}
+
+GPtrArray *vnet_notices_new(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)vnet_notice_free);
+}
+
+vnet_notice_kind vnet_notice_get_kind(const vnet_notice *n) { return n->kind; }
+const char *vnet_notice_get_message(const vnet_notice *n) { return n->message; }
+const char *vnet_notice_get_owner(const vnet_notice *n) { return n->owner; }
+const char *vnet_notice_get_family(const vnet_notice *n) { return n->family; }
+const char *vnet_notice_get_table(const vnet_notice *n) { return n->table; }
+const char *vnet_notice_get_chain(const vnet_notice *n) { return n->chain; }
+const char *vnet_notice_get_network(const vnet_notice *n) { return n->network; }
+const char *const *vnet_notice_get_blocked(const vnet_notice *n) { return (const char *const *)n->blocked; }
+const char *const *vnet_notice_get_commands(const vnet_notice *n) { return (const char *const *)n->commands; }
+
+static const char *const families[2] = { "ip", "ip6" };
+
+bool vnet_foreign_read(vnet_foreign *f, GError **error)
+{
+	if (!vnet_coexist_read_mode(&f->mode, error))
+		return false;
+	for (guint i = 0; i < G_N_ELEMENTS(families); i++)
+		f->docker[i] = vnet_docker_rule_state(families[i]);
+	return true;
+}
+
+void vnet_foreign_plan(const vnet_foreign *f, GPtrArray *plan, bool remove)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(families); i++) {
+		vnet_step *s;
+		/* Our rule goes with our last network, whatever the mode says now. */
+		if (remove ? f->docker[i] != 1 : f->mode != VNET_COEXIST_MODE_AUTO || f->docker[i] != 0)
+			continue;
+		s = vnet_step_new(plan, VNET_STEP_DOCKER, NULL);
+		s->xml = g_strdup(families[i]);
+		s->on = !remove;
+	}
+}
+
+/* ---- what blocks ---- */
+
+static const struct path {
+	vnet_coexist_traffic traffic;
+	const char *word;
+	bool nat_only;		/* an isolated network forwards nothing */
+} paths[] = {
+	{ VNET_COEXIST_GUEST_OUT, "guest-out", true },
+	{ VNET_COEXIST_GUEST_REPLY, "guest-reply", true },
+	{ VNET_COEXIST_GUEST_FORWARDED, "guest-forwarded", true },
+	{ VNET_COEXIST_HOST_DHCP, "host-dhcp", false },
+	{ VNET_COEXIST_HOST_DNS, "host-dns", false },
+};
+
+/* What of @in's traffic finding @c blocks, as paths[] words (NULL-terminated, maybe empty). */
+static GStrv blocked_paths(const vnet_coexist_finding *c, const vnet_intent *in)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		if (paths[i].nat_only && !vnet_mode_has_forwards(in->mode))
+			continue;
+		if ((paths[i].traffic == VNET_COEXIST_HOST_DHCP || paths[i].traffic == VNET_COEXIST_HOST_DNS) &&
+		    !in->dhcp)
+			continue;
+		if (!vnet_coexist_lets_through(c, in->bridge, paths[i].traffic))
+			g_strv_builder_add(b, paths[i].word);
+	}
+	return g_strv_builder_end(b);
+}
+
+/* firewalld: a zone of our own, bound through its D-Bus API, not a rule in its table. */
+static char *firewalld_commands(const char *bridge)
+{
+	return g_strdup_printf("firewall-cmd --permanent --zone=vnetctl --add-interface=%s\n"
+			       "firewall-cmd --zone=vnetctl --change-interface=%s\n", bridge, bridge);
+}
+
+/*
+ * ufw routes a port forward only by a rule of its own per target:
+ * `ufw route allow out on BRIDGE to GUEST port P proto PROTO`.  Forwards to
+ * a domain name are left out: their address is the guest's of the moment.
+ */
+static char *ufw_forward_commands(const vnet_intent *in, bool v6)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < in->forwards->len; i++) {
+		const vnet_forward *fw = in->forwards->pdata[i];
+		g_autofree char *addr = NULL, *ports = NULL;
+		if ((fw->family == AF_INET6) != v6)
+			continue;
+		if (fw->guest_kind == VNET_GUEST_ADDR)
+			addr = vnet_addr_format(&fw->guest_addr);
+		else if (fw->guest_kind == VNET_GUEST_DEFAULT && in->has_guest && !v6)
+			addr = vnet_addr_format(&in->guest);
+		if (!addr)
+			continue;
+		ports = fw->guest_port_end > fw->guest_port ? g_strdup_printf("%u:%u", fw->guest_port, fw->guest_port_end)
+							    : g_strdup_printf("%u", fw->guest_port);
+		g_string_append_printf(s, "ufw route allow out on %s to %s port %s proto %s\n", in->bridge, addr, ports,
+				       vnet_proto_to_string(fw->proto));
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* The sentence of a blocked notice: who blocks, where, and what vnetctl did not do. */
+static char *blocked_message(const vnet_foreign *f, const vnet_coexist_finding *c, const vnet_intent *in)
+{
+	const char *fam = vnet_coexist_finding_family(c), *tab = vnet_coexist_finding_table(c);
+	const char *ch = vnet_coexist_finding_chain(c), *v = vnet_coexist_verdict_name(vnet_coexist_finding_verdict(c));
+
+	switch (vnet_coexist_finding_owner(c)) {
+	case VNET_COEXIST_DOCKER:
+		if (f->mode == VNET_COEXIST_MODE_AUTO)
+			return g_strdup_printf(_("Docker's chain %s %s %s (%s) blocks network \"%s\", and vnetctl cannot add its accept there (Docker's nftables mode). Let bridge %s through Docker's rules by hand."),
+					       fam, tab, ch, v, in->name, in->bridge);
+		return g_strdup_printf(_("Docker's chain %s %s %s (%s) blocks network \"%s\"; under coexist = %s vnetctl adds nothing to DOCKER-USER. This command lets every network of vnetctl through:"),
+				       fam, tab, ch, v, in->name, f->mode == VNET_COEXIST_MODE_WARN ? "warn" : "strict");
+	case VNET_COEXIST_FIREWALLD:
+		return g_strdup_printf(_("firewalld's chain %s %s %s (%s) blocks network \"%s\": bridge %s is not in firewalld zone vnetctl. These commands put it there:"),
+				       fam, tab, ch, v, in->name, in->bridge);
+	case VNET_COEXIST_UFW:
+		return g_strdup_printf(_("ufw's chain %s %s %s (%s) blocks network \"%s\", and vnetctl leaves ufw's rules to you. These commands let the network's own traffic through:"),
+				       fam, tab, ch, v, in->name);
+	case VNET_COEXIST_UNKNOWN:
+		break;
+	}
+	return g_strdup_printf(_("Chain %s %s %s (%s), which vnetctl did not make, blocks network \"%s\", and vnetctl never changes another table's rules. These commands let the network's own traffic through:"),
+			       fam, tab, ch, v, in->name);
+}
+
+/* The blocked notices of @in from @report. */
+static void blocked_notices(const vnet_foreign *f, const vnet_coexist_report *report, const vnet_intent *in,
+			    GPtrArray *notices)
+{
+	if (!vnet_mode_has_own_bridge(in->mode) || !in->bridge)
+		return;
+	for (guint i = 0; i < vnet_coexist_report_count(report); i++) {
+		const vnet_coexist_finding *c = vnet_coexist_report_get(report, i);
+		g_auto(GStrv) blocked = blocked_paths(c, in);
+		g_autofree char *cmds = NULL;
+		vnet_notice *n;
+
+		if (!blocked[0])
+			continue;
+		if (vnet_coexist_finding_owner(c) == VNET_COEXIST_FIREWALLD)
+			cmds = firewalld_commands(in->bridge);
+		else
+			cmds = vnet_coexist_fix_commands(c, in->bridge, NULL);
+		if (!cmds)
+			cmds = g_strdup("");
+		if (vnet_coexist_finding_owner(c) == VNET_COEXIST_UFW && g_strv_contains((const char *const *)blocked, "guest-forwarded")) {
+			g_autofree char *more = ufw_forward_commands(in, strcmp(vnet_coexist_finding_family(c), "ip6") == 0);
+			char *all = g_strconcat(cmds, more, NULL);
+			g_free(cmds);
+			cmds = all;
+		}
+		n = g_new0(vnet_notice, 1);
+		n->kind = VNET_NOTICE_BLOCKED;
+		n->message = blocked_message(f, c, in);
+		n->owner = g_strdup(vnet_coexist_owner_name(vnet_coexist_finding_owner(c)));
+		n->family = g_strdup(vnet_coexist_finding_family(c));
+		n->table = g_strdup(vnet_coexist_finding_table(c));
+		n->chain = g_strdup(vnet_coexist_finding_chain(c));
+		n->network = g_strdup(in->name);
+		n->blocked = g_steal_pointer(&blocked);
+		n->commands = *g_strchomp(cmds) ? g_strsplit(cmds, "\n", -1) : g_new0(char *, 1);
+		g_ptr_array_add(notices, n);
+	}
+}
+
+static vnet_coexist_report *read_report(void)
+{
+	g_autofree char *json = NULL;
+
+	if (!vnet_coexist_read_ruleset(&json, NULL))
+		return NULL;
+	return vnet_coexist_parse(json, NULL);
+}
+
+bool vnet_foreign_check(const vnet_foreign *f, const vnet_intent *in, GError **error)
+{
+	g_autoptr(vnet_coexist_report) report = NULL;
+	g_autoptr(GPtrArray) notices = vnet_notices_new();
+	g_autoptr(GString) text = NULL;
+
+	if (f->mode != VNET_COEXIST_MODE_STRICT || !(report = read_report()))
+		return true;
+	blocked_notices(f, report, in, notices);
+	if (!notices->len)
+		return true;
+	text = g_string_new(NULL);
+	for (guint i = 0; i < notices->len; i++) {
+		const vnet_notice *n = notices->pdata[i];
+		g_string_append_printf(text, "%s%s", i ? "\n" : "", n->message);
+		for (guint k = 0; n->commands[k]; k++)
+			g_string_append_printf(text, "\n  %s", n->commands[k]);
+	}
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
+		       _("Under coexist = strict vnetctl does not make a network that another firewall blocks, and nothing was changed.\n%s"),
+		       text->str);
+	return false;
+}
+
+void vnet_foreign_notices(const vnet_foreign *f, GPtrArray *plan, GPtrArray *intents, GPtrArray *notices)
+{
+	g_autoptr(vnet_coexist_report) report = NULL;
+
+	for (guint i = 0; plan && i < plan->len; i++) {
+		const vnet_step *s = plan->pdata[i];
+		vnet_notice *n;
+		if (s->kind != VNET_STEP_DOCKER || !s->on || s->prev != 0)
+			continue;
+		n = g_new0(vnet_notice, 1);
+		n->kind = VNET_NOTICE_CHANGED;
+		n->message = g_strdup_printf(_("Docker's FORWARD policy drops forwarded traffic: added vnetctl's accept to %s filter DOCKER-USER."),
+					     s->xml);
+		n->owner = g_strdup("docker");
+		n->family = g_strdup(s->xml);
+		n->table = g_strdup("filter");
+		n->chain = g_strdup("DOCKER-USER");
+		n->blocked = g_new0(char *, 1);
+		n->commands = g_new0(char *, 1);
+		g_ptr_array_add(notices, n);
+	}
+	if (!intents || !intents->len || !(report = read_report()))
+		return;
+	for (guint i = 0; i < intents->len; i++)
+		blocked_notices(f, report, intents->pdata[i], notices);
+}

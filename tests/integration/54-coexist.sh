@@ -1,0 +1,160 @@
+#!/bin/bash
+# 54-coexist: vnetctl's networks work beside the real Docker, and say what
+# blocks them beside ufw and a hardened table (issue 12).
+#
+# Docker (dockerd of docker.io, iptables-nft, FORWARD policy drop because it
+# turns IP forwarding on): create adds its one rule to DOCKER-USER, in the
+# shape iptables-nft reads, and says so; outside->forward, guest->outside
+# and hairpin work, also after a dockerd restart, and after Docker made its
+# chains anew (a reboot: nft flush ruleset, dockerd again) once `vnetctl
+# restore` ran, as vnetctl-restore@docker.service runs it; delete of the last
+# network takes the rule away.  Under coexist = warn nothing of Docker's is
+# touched and the warning's command fixes it; under strict create refuses
+# and changes nothing.  A hardened table inet filter and ufw: create warns,
+# naming the chain, and the commands it prints make every path work.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+. "$(dirname "$0")/vnet.sh"
+require_cmd virsh libvirtd dnsmasq nft ip curl socat jq iptables
+. "$(dirname "$0")/firewalls.sh"
+# Docker's table is ip filter here: vnet.sh's stand-in for a foreign table
+# goes, and what vnetctl may change of Docker's is checked below, rule by rule.
+nft delete table ip filter
+test_teardown() { :; }
+
+install_hook
+sandbox_start_libvirtd
+add_outside lan 192.0.2.1/24 192.0.2.10/24
+start_http lan 80 "hello from the lan"
+export VNET_CONFIG=$VNET_SCRATCH/vnetctl.conf
+: >"$VNET_CONFIG"
+
+# paths_work NAME OCTET PORT: outside->forward, guest->outside and hairpin
+# of network NAME work (its server is guest NAME-g, another guest NAME-h).
+paths_work() {
+	expect_http lan "http://192.0.2.1:$3/" "hello from $1-g" 15
+	expect_http "$1-g" http://192.0.2.10/ "hello from the lan"
+	# hairpin: another guest of the network through the host's address
+	expect_http "$1-h" "http://192.0.2.1:$3/" "hello from $1-g"
+}
+paths_fail() {
+	expect_no_http lan "http://192.0.2.1:$3/"
+	expect_no_http "$1-g" http://192.0.2.10/
+}
+# net NAME OCTET PORT: a NAT network 10.OCTET.0.0/24 forwarding PORT to its guest NAME-g.
+net() {
+	"$VNETCTL" --json create "$1" --mode nat --subnet "10.$2.0.0/24" --forward "$3:80" \
+		>"$VNET_SCRATCH/$1.json" 2>"$VNET_SCRATCH/$1.err"
+}
+guest_of() {
+	add_guest "$1-g" "vn-$1" "10.$2.0.2/24" "10.$2.0.1"
+	start_http "$1-g" 80 "hello from $1-g"
+	add_guest "$1-h" "vn-$1" "10.$2.0.3/24" "10.$2.0.1"
+}
+
+# ---------------------------------------------------------------- Docker
+start_dockerd || skip "$VNET_FW_WHY"
+check "Docker set FORWARD's policy to drop" sh -c "iptables -S FORWARD | grep -qx -- '-P FORWARD DROP'"
+
+check "create web beside Docker" net web 81 8081
+guest_of web 81
+check "create announces the DOCKER-USER rule" \
+	jq -e '.notices[] | select(.kind == "changed" and .owner == "docker" and .chain == "DOCKER-USER")' "$VNET_SCRATCH/web.json"
+check "iptables-nft reads vnetctl's rule back" \
+	sh -c "iptables -S DOCKER-USER 2>&1 | grep -x -- '-A DOCKER-USER -m mark --mark 0x200000/0x200000 -m comment --comment vnetctl -j ACCEPT'"
+check_not "iptables-nft finds nothing incompatible" sh -c "iptables -S 2>&1 | grep -qi incompatible"
+check "the rule comes before Docker's RETURN" sh -c "iptables -S DOCKER-USER | sed -n 2p | grep -q vnetctl"
+paths_work web 81 8081
+
+stop_dockerd
+start_dockerd
+check "dockerd's restart keeps the rule" sh -c "iptables -S DOCKER-USER | grep -q vnetctl"
+paths_work web 81 8081
+
+# A reboot: Docker makes its chains anew, without our rule.
+nft flush ruleset
+stop_dockerd
+sysctl -qw net.ipv4.ip_forward=0
+start_dockerd
+check "Docker's new chains lack the rule" sh -c "! iptables -S DOCKER-USER | grep -q vnetctl"
+out=$("$VNETCTL" restore 2>&1)
+check "restore announces the rule it put back" grep -q "DOCKER-USER" <<<"$out"
+paths_work web 81 8081
+check "a second restore is quiet about Docker" sh -c "! '$VNETCTL' restore 2>&1 | grep -q DOCKER-USER"
+check "one rule, not two" test "$(iptables -S DOCKER-USER | grep -c vnetctl)" = 1
+
+# warn: Docker's chain is left alone; the warning's command fixes it.
+check "delete web" "$VNETCTL" delete web
+check "delete of the last network takes the rule away" sh -c "! iptables -S DOCKER-USER | grep -q vnetctl"
+echo "coexist = warn" >"$VNET_CONFIG"
+check "create db under coexist = warn" net db 82 8082
+guest_of db 82
+check "no rule in DOCKER-USER under warn" sh -c "! iptables -S DOCKER-USER | grep -q vnetctl"
+check "the warning names Docker's chain" \
+	jq -e '.notices[] | select(.kind == "blocked" and .owner == "docker" and .table == "filter" and .chain == "FORWARD")' "$VNET_SCRATCH/db.json"
+paths_fail db 82 8082
+while IFS= read -r cmd; do
+	check "the warning's command runs: $cmd" sh -c "$cmd"
+done < <(jq -r '.notices[] | select(.owner == "docker") | .commands[]' "$VNET_SCRATCH/db.json")
+paths_work db 82 8082
+iptables -D DOCKER-USER -m mark --mark 0x200000/0x200000 -m comment --comment vnetctl -j ACCEPT
+
+# strict: refused before anything changes.
+echo "coexist = strict" >"$VNET_CONFIG"
+snapshot_host "$VNET_SCRATCH/before-strict"
+check_not "create under coexist = strict is refused" net st 83 8083
+check "the refusal names Docker's chain" grep -q "ip filter FORWARD" "$VNET_SCRATCH/st.err"
+snapshot_host "$VNET_SCRATCH/after-strict"
+expect_same_snapshot "$VNET_SCRATCH/before-strict" "$VNET_SCRATCH/after-strict"
+echo "coexist = sometimes" >"$VNET_CONFIG"
+check_not "a bad coexist value is refused" net st 83 8083
+check "the refusal names the line and the values" grep -q "must be auto, warn or strict" "$VNET_SCRATCH/st.err"
+snapshot_host "$VNET_SCRATCH/after-bad"
+expect_same_snapshot "$VNET_SCRATCH/before-strict" "$VNET_SCRATCH/after-bad"
+: >"$VNET_CONFIG"
+check "delete db" "$VNETCTL" delete db
+stop_dockerd
+nft flush ruleset
+sysctl -qw net.ipv4.ip_forward=0
+
+# -------------------------------------------------- a hardened table, ufw
+# run_fixes NAME OWNER: run the commands of NAME's blocked notices of OWNER.
+run_fixes() {
+	local cmd n=0
+	[ "${VNET_SANDBOX:-}" = 1 ] || bail "run_fixes outside the sandbox"
+	while IFS= read -r cmd; do
+		n=$((n + 1))
+		check "$1: the printed command runs: $cmd" sh -c "$cmd"
+	done < <(jq -r --arg o "$2" '.notices[] | select(.kind == "blocked" and .owner == $o) | .commands[]' "$VNET_SCRATCH/$1.json")
+	[ "$n" -gt 0 ] || fail "$1: vnetctl printed commands for $2"
+}
+
+add_hardened_filter
+check "create hard beside a hardened table" net hard 84 8084
+guest_of hard 84
+check "create warns of inet filter forward" \
+	jq -e '.notices[] | select(.kind == "blocked" and .owner == "unknown" and .family == "inet" and .table == "filter" and .chain == "forward")' "$VNET_SCRATCH/hard.json"
+check "and of its input chain (DHCP, DNS)" \
+	jq -e '.notices[] | select(.chain == "input" and (.blocked | index("host-dhcp")))' "$VNET_SCRATCH/hard.json"
+"$VNETCTL" restore >/dev/null 2>"$VNET_SCRATCH/restore.err" || true
+check "restore warns in text, with the commands" sh -c "grep -q 'warning: .*inet filter forward' '$VNET_SCRATCH/restore.err' && grep -q '^    nft ' '$VNET_SCRATCH/restore.err'"
+paths_fail hard 84 8084
+run_fixes hard unknown
+paths_work hard 84 8084
+check "after the fixes, restore warns of nothing" sh -c "! '$VNETCTL' restore 2>&1 | grep -q warning"
+check "delete hard" "$VNETCTL" delete hard
+nft delete table inet filter
+
+if enable_ufw; then
+	check "create fw beside ufw" net fw 85 8085
+	guest_of fw 85
+	check "create warns of ufw" jq -e '.notices[] | select(.kind == "blocked" and .owner == "ufw")' "$VNET_SCRATCH/fw.json"
+	paths_fail fw 85 8085
+	run_fixes fw ufw
+	paths_work fw 85 8085
+	check "delete fw" "$VNETCTL" delete fw
+	disable_ufw
+else
+	diag "ufw: $VNET_FW_WHY"
+fi
