@@ -3,7 +3,8 @@
  * libFuzzer target for what users type on the command line: vnetctl's
  * create arguments (src/cli/args.c: names, modes, subnets, forwards, bridge
  * and uplink names, --confirm-timeout) and attach's --mac/--ip/domain
- * (vnet_attach_check_args()).  The input is argv, split at NUL bytes.
+ * (vnet_attach_check_args()).  The input is argv, split at NUL bytes; read
+ * whole, it is also an /etc/vnetctl/vnetctl.conf (vnet_coexist_parse_config()).
  *
  * Any input may be refused, but never crash, hang or leak; an accepted intent
  * must write XML that reads back identically; every message must be
@@ -18,6 +19,7 @@
 
 #include <vnet/vnet.h>
 
+#include "coexist.h"
 #include "fuzz.h"
 
 /* The parser itself, as vnetctl runs it. */
@@ -55,6 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i += strlen(buf + i) + 1)
 		g_ptr_array_add(argv, buf + i);
 	g_ptr_array_add(argv, NULL);
+
+	{
+		g_autoptr(GError) cerr = NULL;
+		g_autofree char *conf = g_strndup((const char *)data, size);
+		vnet_coexist_mode mode;
+		if (vnet_coexist_parse_config(conf, "vnetctl.conf", &mode, &cerr)
+			    ? mode > VNET_COEXIST_MODE_STRICT
+			    : !fuzz_printable(cerr->message))
+			abort();
+	}
 
 	/* The first three words double as attach's domain, --mac and --ip. */
 	if (argv->len >= 4 &&
