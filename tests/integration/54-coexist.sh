@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
-require_cmd virsh libvirtd dnsmasq nft ip curl socat jq iptables
+require_cmd virsh libvirtd dnsmasq nft ip curl socat jq iptables dig
 . "$(dirname "$0")/firewalls.sh"
 # Docker's table is ip filter here: vnet.sh's stand-in for a foreign table
 # goes, and what vnetctl may change of Docker's is checked below, rule by rule.
@@ -37,10 +37,18 @@ paths_work() {
 	expect_http "$1-g" http://192.0.2.10/ "hello from the lan"
 	# hairpin: another guest of the network through the host's address
 	expect_http "$1-h" "http://192.0.2.1:$3/" "hello from $1-g"
+	expect_http "$1-h" "http://10.$2.0.2/" "hello from $1-g"
+	check "$1: DNS from a guest to libvirt's dnsmasq" dns_answers "$1-h" "10.$2.0.1"
+}
+# dns_answers FROM SERVER: SERVER answers a DNS query of FROM (any answer:
+# the sandbox has no upstream resolver).
+dns_answers() {
+	in_ns "$1" dig +time=2 +tries=2 "@$2" example.org A | grep -q "Got answer"
 }
 paths_fail() {
 	expect_no_http lan "http://192.0.2.1:$3/"
 	expect_no_http "$1-g" http://192.0.2.10/
+	[ "${4:-}" != dns ] || check_not "$1: no DNS from a guest" dns_answers "$1-h" "10.$2.0.1"
 }
 # net NAME OCTET PORT: a NAT network 10.OCTET.0.0/24 forwarding PORT to its guest NAME-g.
 net() {
@@ -139,7 +147,7 @@ check "and of its input chain (DHCP, DNS)" \
 	jq -e '.notices[] | select(.chain == "input" and (.blocked | index("host-dhcp")))' "$VNET_SCRATCH/hard.json"
 "$VNETCTL" restore >/dev/null 2>"$VNET_SCRATCH/restore.err" || true
 check "restore warns in text, with the commands" sh -c "grep -q 'warning: .*inet filter forward' '$VNET_SCRATCH/restore.err' && grep -q '^    nft ' '$VNET_SCRATCH/restore.err'"
-paths_fail hard 84 8084
+paths_fail hard 84 8084 dns
 run_fixes hard unknown
 paths_work hard 84 8084
 check "after the fixes, restore warns of nothing" sh -c "! '$VNETCTL' restore 2>&1 | grep -q warning"
@@ -150,7 +158,7 @@ if enable_ufw; then
 	check "create fw beside ufw" net fw 85 8085
 	guest_of fw 85
 	check "create warns of ufw" jq -e '.notices[] | select(.kind == "blocked" and .owner == "ufw")' "$VNET_SCRATCH/fw.json"
-	paths_fail fw 85 8085
+	paths_fail fw 85 8085 dns
 	run_fixes fw ufw
 	paths_work fw 85 8085
 	check "delete fw" "$VNETCTL" delete fw
