@@ -44,23 +44,29 @@ enum {
 	SET_FWD4_ADDR,
 	SET_FWD6,
 	SET_FWD6_ADDR,
+	SET_ISO_DHCP,
+	SET_ISO_OPEN4,
+	SET_ISO_OPEN6,
 	N_SETS
 };
 
 static const struct set_def {
 	const char *name;
-	bool ifname;	/* elements are interface names, quoted in commands */
+	guint ifnames;	/* how many leading parts of a key are interface names, quoted in commands */
 	guint prefix;	/* interval set of addresses: the full prefix length, else 0 */
 } sets[N_SETS] = {
-	[SET_NAT_IF] = { "nat_if", true, 0 },
-	[SET_ISO_IF] = { "iso_if", true, 0 },
-	[SET_INTRA_IF] = { "intra_if", true, 0 },
-	[SET_NAT4] = { "nat4", false, 32 },
-	[SET_NAT6] = { "nat6", false, 128 },
-	[SET_FWD4] = { "fwd4", false, 0 },
-	[SET_FWD4_ADDR] = { "fwd4_addr", false, 0 },
-	[SET_FWD6] = { "fwd6", false, 0 },
-	[SET_FWD6_ADDR] = { "fwd6_addr", false, 0 },
+	[SET_NAT_IF] = { "nat_if", 1, 0 },
+	[SET_ISO_IF] = { "iso_if", 1, 0 },
+	[SET_INTRA_IF] = { "intra_if", 2, 0 },
+	[SET_NAT4] = { "nat4", 0, 32 },
+	[SET_NAT6] = { "nat6", 0, 128 },
+	[SET_FWD4] = { "fwd4", 0, 0 },
+	[SET_FWD4_ADDR] = { "fwd4_addr", 0, 0 },
+	[SET_FWD6] = { "fwd6", 0, 0 },
+	[SET_FWD6_ADDR] = { "fwd6_addr", 0, 0 },
+	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0 },
+	[SET_ISO_OPEN4] = { "iso_open4", 1, 0 },
+	[SET_ISO_OPEN6] = { "iso_open6", 1, 0 },
 };
 
 /*
@@ -91,6 +97,14 @@ static const char table_commands[] =
 	"add map " T " fwd4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
 	"add map " T " fwd6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n"
 	"add map " T " fwd6_addr { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+	/*
+	 * What guests of an isolated bridge may reach on the host: DHCP (to
+	 * any address: broadcast, multicast), DNS on their gateway, and the
+	 * host ports the intent names.  Keyed by bridge, so O(1) per packet.
+	 */
+	"add set " T " iso_dhcp { type ifname . inet_proto . inet_service; }\n"
+	"add set " T " iso_open4 { type ifname . ipv4_addr . inet_proto . inet_service; }\n"
+	"add set " T " iso_open6 { type ifname . ipv6_addr . inet_proto . inet_service; }\n"
 	"add chain " T " guard { type filter hook prerouting priority raw; policy accept; }\n"
 	"add chain " T " pre { type nat hook prerouting priority dstnat; policy accept; }\n"
 	/* nft 1.0.6 refuses the keyword dstnat in the output hook */
@@ -103,6 +117,7 @@ static const char table_commands[] =
 	 * is exactly what this chain accepted, and nothing once we are gone.
 	 */
 	"add chain " T " forwarding { type filter hook forward priority filter - 10; policy accept; }\n"
+	"add chain " T " input { type filter hook input priority filter - 10; policy accept; }\n"
 	/* layout 1's filter chain and marker go (adding first: no error when absent) */
 	"add chain " T " forward { type filter hook forward priority filter; policy accept; }\n"
 	"delete chain " T " forward\n"
@@ -114,6 +129,7 @@ static const char table_commands[] =
 	"flush chain " T " out\n"
 	"flush chain " T " post\n"
 	"flush chain " T " forwarding\n"
+	"flush chain " T " input\n"
 	/*
 	 * CVE-2020-8558: route_localnet on our bridges would let a guest (or
 	 * anything not on loopback) reach a service bound to 127.0.0.1, or a
@@ -149,6 +165,18 @@ static const char table_commands[] =
 	"add rule " T " forwarding oifname @nat_if ct status dnat " MARK_ACCEPT "\n"
 	"add rule " T " forwarding oifname @nat_if drop\n"
 	"add rule " T " forwarding iifname @nat_if " MARK_ACCEPT "\n"
+	/*
+	 * Isolated means guests talk only to each other: to the host only
+	 * what iso_* lets through (and replies to what the host opened, and
+	 * IPv6 neighbour discovery, without which nothing of IPv6 works).
+	 */
+	"add rule " T " input iifname != @iso_if accept\n"
+	"add rule " T " input ct state established,related accept\n"
+	"add rule " T " input iifname . meta l4proto . th dport @iso_dhcp accept\n"
+	"add rule " T " input iifname . ip daddr . meta l4proto . th dport @iso_open4 accept\n"
+	"add rule " T " input iifname . ip6 daddr . meta l4proto . th dport @iso_open6 accept\n"
+	"add rule " T " input icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
+	"add rule " T " input reject with icmpx admin-prohibited\n"
 	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 2 is complete\"; }\n";
 
 struct vnet_nft {
@@ -256,12 +284,13 @@ static void elem_list_add(elem_list *l, guint set, const char *key, const char *
 /* The element as nft syntax: interface names quoted, its owner as its comment. */
 static void append_elem_expr(GString *s, const elem *e)
 {
-	if (!sets[e->set].ifname) {
+	if (!sets[e->set].ifnames) {
 		g_string_append(s, e->key);
 	} else {
-		g_auto(GStrv) names = g_strsplit(e->key, " . ", -1);
-		for (guint i = 0; names[i]; i++)
-			g_string_append_printf(s, "%s\"%s\"", i ? " . " : "", names[i]);
+		g_auto(GStrv) parts = g_strsplit(e->key, " . ", -1);
+		for (guint i = 0; parts[i]; i++)
+			g_string_append_printf(s, i < sets[e->set].ifnames ? "%s\"%s\"" : "%s%s", i ? " . " : "",
+					       parts[i]);
 	}
 	if (e->owner)
 		g_string_append_printf(s, " comment \"%s\"", e->owner);
@@ -276,10 +305,10 @@ static bool elem_is_safe(const elem *e)
 
 	if (e->owner && !vnet_name_is_valid(e->owner, VNET_NAME_MAX))
 		return false;
-	if (!sets[e->set].ifname)
-		return strpbrk(e->line, "\"{};#\n") == NULL;
+	if (strpbrk(e->line, "\"{};#\n"))
+		return false;
 	names = g_strsplit(e->key, " . ", -1);
-	for (guint i = 0; names[i]; i++)
+	for (guint i = 0; names[i] && i < sets[e->set].ifnames; i++)
 		if (!vnet_name_is_valid(names[i], VNET_IFNAME_MAX))
 			return false;
 	return true;
@@ -384,6 +413,31 @@ static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_fo
 	}
 }
 
+/* What an isolated network's guests may reach on the host (the input chain). */
+static void add_isolated_elems(elem_list *l, const vnet_intent *in)
+{
+	static const char *const dns[] = { "tcp", "udp" };
+
+	if (in->has_subnet4) {
+		g_autofree char *k = g_strdup_printf("%s . udp . 67", in->bridge);
+		elem_list_add(l, SET_ISO_DHCP, k, NULL, in->name);
+	}
+	if (in->has_subnet6) {
+		g_autofree char *k = g_strdup_printf("%s . udp . 547", in->bridge);
+		elem_list_add(l, SET_ISO_DHCP, k, NULL, in->name);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(dns); i++) {
+		if (in->has_gateway4) {
+			g_autofree char *k = g_strdup_printf("%s . %s . %s . 53", in->bridge, in->s_gateway4, dns[i]);
+			elem_list_add(l, SET_ISO_OPEN4, k, NULL, in->name);
+		}
+		if (in->has_gateway6) {
+			g_autofree char *k = g_strdup_printf("%s . %s . %s . 53", in->bridge, in->s_gateway6, dns[i]);
+			elem_list_add(l, SET_ISO_OPEN6, k, NULL, in->name);
+		}
+	}
+}
+
 static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
 {
 	g_autoptr(elem_list) l = elem_list_new();
@@ -407,8 +461,11 @@ static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
 		elem_list_add(l, nat ? SET_NAT_IF : SET_ISO_IF, in->bridge, NULL, in->name);
 		elem_list_add(l, SET_INTRA_IF, pair, NULL, in->name);
 	}
-	if (!nat)
+	if (!nat) {
+		if (in->bridge)
+			add_isolated_elems(l, in);
 		return g_steal_pointer(&l);
+	}
 	if (in->has_subnet4) {
 		vnet_cidr net = vnet_cidr_network(&in->subnet4);
 		g_autofree char *s = vnet_cidr_format(&net);
@@ -1116,7 +1173,7 @@ bool vnet_nft_table_empty(vnet_nft *nft)
 /* The chains and sets table_commands makes. */
 static bool is_our_object(const char *kind, const char *name)
 {
-	static const char *const chains[] = { "guard", "pre", "out", "post", "forwarding", NULL };
+	static const char *const chains[] = { "guard", "pre", "out", "post", "forwarding", "input", NULL };
 
 	/* Rules live in chains; a rule in our chains is ours (they are flushed and refilled). */
 	if (g_str_equal(kind, "rule") || g_str_equal(kind, "table") || g_str_equal(kind, "metainfo"))

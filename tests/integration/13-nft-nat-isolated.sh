@@ -2,8 +2,9 @@
 # 13-nft-nat-isolated: the forward filter.  A NAT guest reaches an outside
 # server, which sees the host's address; nothing from outside reaches a NAT
 # guest except through a forward; an isolated guest reaches nothing outside
-# and nothing outside reaches it; NAT and isolated networks do not reach each
-# other; guests of one isolated bridge still talk to each other.
+# and nothing outside reaches it, and of the host only DNS on its gateway;
+# NAT and isolated networks do not reach each other; guests of one isolated
+# bridge still talk to each other.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -78,9 +79,17 @@ expect_http lan http://192.0.2.1:8080/ "hello from g1"
 expect_no_http i1 http://192.0.2.10/
 expect_no_http i1 http://192.0.2.10:8000/
 expect_no_http lan http://10.78.0.2/
-# ---- but its guests reach each other, and the host (DHCP, DNS)
+# ---- but its guests reach each other, and of the host only DNS on their
+# gateway (and DHCP); no host service on the gateway or any other host
+# address, while what the host opens to them still works
 expect_http i1 http://10.78.0.3/ "hello from i2"
-expect_http i1 http://10.78.0.1:8000/ "hello from the host"
+expect_no_http i1 http://10.78.0.1:8000/
+expect_no_http i1 http://192.0.2.1:8000/
+expect_no_http i1 http://10.77.0.1:8000/
+start_udp_echo - 53
+expect_udp i1 10.78.0.1 53 "-:"
+expect_no_udp i1 192.0.2.1 53
+expect_http - http://10.78.0.2/ "hello from i1"
 
 # ---- NAT and isolated networks do not reach each other
 expect_no_http g1 http://10.78.0.2/

@@ -195,7 +195,8 @@ static void test_modes(void **state)
 
 	assert_true(vnet_intent_set_lan_bridge(hy, "br1", &error));
 	l_hy = vnet_nft_intent_elements(hy, NULL);
-	assert_lines(l_iso, "iso_if vn-i1\nintra_if vn-i1 . vn-i1\n");
+	/* its guests reach the host for DHCP (no gateway here: no DNS) */
+	assert_lines(l_iso, "iso_if vn-i1\nintra_if vn-i1 . vn-i1\niso_dhcp vn-i1 . udp . 67\n");
 	assert_int_equal(l_br->len, 0);
 	assert_string_equal(c_br, "");
 	assert_lines(l_hy,
@@ -286,7 +287,8 @@ static void test_converge_network(void **state)
 		    "add element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
 		    "delete element inet vnetctl nat4 { 10.77.0.0/24 comment \"t1\" }\n"
 		    "add element inet vnetctl iso_if { \"vn-t2\" comment \"t1\" }\n"
-		    "add element inet vnetctl intra_if { \"vn-t2\" . \"vn-t2\" comment \"t1\" }\n");
+		    "add element inet vnetctl intra_if { \"vn-t2\" . \"vn-t2\" comment \"t1\" }\n"
+		    "add element inet vnetctl iso_dhcp { \"vn-t2\" . udp . 67 comment \"t1\" }\n");
 }
 
 /* A guest that got another address: same intent, other guests. */
@@ -352,7 +354,7 @@ static void test_table_commands(void **state)
 			rules++;
 		}
 	}
-	assert_int_equal(g_hash_table_size(flushed), 5);
+	assert_int_equal(g_hash_table_size(flushed), 6);
 	assert_true(rules > 0);
 	/* the facts the design records */
 	assert_non_null(strstr(t, "out { type nat hook output priority -100;"));

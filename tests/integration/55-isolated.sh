@@ -1,0 +1,53 @@
+#!/bin/bash
+# 55-isolated: isolated means guests talk only to each other (issue 13).
+# A guest of `vnetctl create --mode isolated` gets its DHCP lease from
+# libvirt's dnsmasq and its DNS answers on the gateway, reaches another guest
+# of the network, and nothing else of the host: no host service on the
+# gateway, on the host's LAN address or on another network's gateway (each
+# answers the NAT network's guest, so the test can fail); the host still
+# reaches the guests.  A delete takes the input rules' elements away.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+. "$(dirname "$0")/vnet.sh"
+require_cmd virsh libvirtd dnsmasq nft ip curl socat jq dig busybox
+
+install_hook
+sandbox_start_libvirtd
+add_outside lan 192.0.2.1/24 192.0.2.10/24
+start_http - 8000 "hello from the host"
+
+check "create iso" vnetctl create iso --mode isolated --subnet 10.91.0.0/24
+check "create web (nat)" vnetctl create web --mode nat --subnet 10.92.0.0/24
+add_guest nat-g vn-web 10.92.0.2/24 10.92.0.1
+expect_http nat-g http://10.92.0.1:8000/ "hello from the host"
+expect_http nat-g http://192.0.2.1:8000/ "hello from the host"
+
+# a DHCP client, as a guest's
+add_guest i1 vn-iso -
+cat >"$VNET_SCRATCH/udhcpc.sh" <<'SH'
+#!/bin/sh
+[ "$1" = bound ] || exit 0
+ip addr add "$ip/${mask:-24}" dev "$interface"
+echo "$ip" >/run/vnet-sandbox/i1.lease
+SH
+chmod +x "$VNET_SCRATCH/udhcpc.sh"
+check "an isolated guest gets a DHCP lease" \
+	in_ns i1 timeout 30 busybox udhcpc -i "$VNET_GUEST_DEV" -s "$VNET_SCRATCH/udhcpc.sh" -q -n -f -t 20 -T 1
+lease=$(cat "$VNET_SCRATCH/i1.lease" 2>/dev/null || echo none)
+check "the lease ($lease) is in the network" grep -qE '^10\.91\.0\.[0-9]+$' <<<"$lease"
+check "DNS on the gateway answers" sh -c "ip netns exec i1 dig +time=2 +tries=2 @10.91.0.1 example.org | grep -q 'Got answer'"
+
+add_guest i2 vn-iso 10.91.0.250/24
+start_http i2 80 "hello from i2"
+expect_http i1 http://10.91.0.250/ "hello from i2"
+expect_no_http i1 http://10.91.0.1:8000/
+expect_no_http i1 http://192.0.2.1:8000/
+expect_no_http i1 http://10.92.0.1:8000/
+check_not "DNS on another host address does not answer" \
+	sh -c "ip netns exec i1 dig +time=1 +tries=1 @10.92.0.1 example.org | grep -q 'Got answer'"
+expect_http - http://10.91.0.250/ "hello from i2"
+
+check "delete iso" vnetctl delete iso
+check "no element of iso is left" sh -c "! nft list table inet vnetctl | grep -q '\"iso\"'"
+check "delete web" vnetctl delete web
