@@ -467,6 +467,12 @@ typedef struct vnet_trace_event vnet_trace_event;
  * packet opens, counted from 1: events of one connection share it
  */
 guint vnet_trace_event_get_connection(const vnet_trace_event *e);
+/**
+ * vnet_trace_event_get_attempt() - 1 for the connection's first packet; 2,
+ * 3, ... when it is sent again (a TCP SYN nothing answered, from the same
+ * address and port)
+ */
+guint vnet_trace_event_get_attempt(const vnet_trace_event *e);
 /** vnet_trace_event_get_family() - the table's family: "ip", "ip6", "inet", "bridge", "netdev", "arp" */
 const char *vnet_trace_event_get_family(const vnet_trace_event *e);
 /** vnet_trace_event_get_table() - the table's name */

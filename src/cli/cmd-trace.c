@@ -11,7 +11,7 @@
 #include "cli.h"
 
 typedef struct trace_out {
-	guint connection;	/* the block printed last */
+	guint connection, attempt;	/* the block printed last */
 	GHashTable *seen;	/* connection -> the packet as last printed */
 	guint n;		/* connections seen */
 } trace_out;
@@ -50,8 +50,9 @@ static char *describe(const vnet_trace_event *e)
 
 static void print_json(const vnet_trace_event *e)
 {
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?,s:b,s:s,s:s?,s:s?}",
+	json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s?,s:s?,s:b,s:s,s:s?,s:s?}",
 			      "connection", (json_int_t)vnet_trace_event_get_connection(e),
+			      "attempt", (json_int_t)vnet_trace_event_get_attempt(e),
 			      "family", vnet_trace_event_get_family(e),
 			      "table", vnet_trace_event_get_table(e),
 			      "chain", vnet_trace_event_get_chain(e),
@@ -71,7 +72,7 @@ static void print_json(const vnet_trace_event *e)
 
 static void print_text(trace_out *t, const vnet_trace_event *e)
 {
-	guint c = vnet_trace_event_get_connection(e);
+	guint c = vnet_trace_event_get_connection(e), a = vnet_trace_event_get_attempt(e);
 	const char *pkt = vnet_trace_event_get_packet(e);
 	const char *last = g_hash_table_lookup(t->seen, GUINT_TO_POINTER(c));
 	g_autofree char *p = pkt ? cli_printable(pkt) : NULL;
@@ -80,23 +81,26 @@ static void print_text(trace_out *t, const vnet_trace_event *e)
 	g_autofree char *tab = cli_printable(vnet_trace_event_get_table(e));
 	g_autofree char *ch = cli_printable(vnet_trace_event_get_chain(e));
 
-	if (c != t->connection) {
+	if (c != t->connection || a != t->attempt) {
 		/* one block per connection; a block goes on under its header when they interleave */
 		if (t->connection)
 			printf("\n");
-		if (p)
+		if (a > 1)
+			printf(_("Connection %u, its first packet sent again (attempt %u):\n"), c, a);
+		else if (p)
 			printf(_("Connection %u: %s\n"), c, p);
 		else
 			printf(_("Connection %u:\n"), c);
-		t->connection = c;
-		if (p && !last)
+		/* an attempt's block starts from the packet as it was sent */
+		if (p && (a > 1 || !last))
 			g_hash_table_replace(t->seen, GUINT_TO_POINTER(c), g_strdup(p));
 		last = g_hash_table_lookup(t->seen, GUINT_TO_POINTER(c));
+		t->connection = c;
+		t->attempt = a;
 	}
-	if (p && last && strcmp(p, last) != 0) {
-		printf(_("  (the packet is now %s)\n"), p);
-		g_hash_table_replace(t->seen, GUINT_TO_POINTER(c), g_strdup(p));
-	} else if (p && !last) {
+	if (p && (!last || strcmp(p, last) != 0)) {
+		if (last)
+			printf(_("  (the packet is now %s)\n"), p);
 		g_hash_table_replace(t->seen, GUINT_TO_POINTER(c), g_strdup(p));
 	}
 	if (vnet_trace_event_get_hook(e)) {

@@ -103,7 +103,7 @@ static bool start_time(const char *pid, guint64 *ret)
  * "trace_PID_START" for this process, as /proc names it: in a PID namespace
  * of its own, getpid() and the /proc of the host could disagree.
  */
-static char *own_base(void)
+char *vnet_trace_chain_base(void)
 {
 	g_autofree char *pid = g_file_read_link("/proc/self", NULL);
 	guint64 start;
@@ -380,7 +380,7 @@ char *vnet_trace_packet_summary(const guint8 *nh, size_t nh_len, const guint8 *t
 /* ---------------------------------------------------------------- events */
 
 struct vnet_trace_event {
-	guint connection;
+	guint connection, attempt;
 	const char *family, *table, *chain, *hook;
 	const char *rule;
 	bool policy;
@@ -388,6 +388,7 @@ struct vnet_trace_event {
 };
 
 guint vnet_trace_event_get_connection(const vnet_trace_event *e) { return e->connection; }
+guint vnet_trace_event_get_attempt(const vnet_trace_event *e) { return e->attempt; }
 const char *vnet_trace_event_get_family(const vnet_trace_event *e) { return e->family; }
 const char *vnet_trace_event_get_table(const vnet_trace_event *e) { return e->table; }
 const char *vnet_trace_event_get_chain(const vnet_trace_event *e) { return e->chain; }
@@ -452,6 +453,7 @@ static const char *verdict_name(guint32 code)
 
 typedef struct packet {
 	guint connection;
+	guint attempt;	/* 1, then 2 for the same connection's first packet sent again, ... */
 	char *summary;	/* as the last chain that sent headers saw it */
 } packet;
 
@@ -464,7 +466,10 @@ static void packet_free(packet *p)
 typedef struct trace_run {
 	vnet_nft *nft;
 	const char *pre, *out;	/* our chains */
+	GPtrArray *all;		/* packet *, owned */
 	GHashTable *packets;	/* trace id -> packet */
+	GHashTable *flows;	/* the first packet's summary -> its latest packet */
+	packet *pending;	/* the packet our rule just traced, while it is in our chain */
 	GHashTable *reread;	/* the keys the ruleset was read again for */
 	vnet_trace_rules *rules;
 	guint connections;
@@ -485,14 +490,24 @@ static void reread_rules(trace_run *t, const char *key)
 	t->rules = vnet_trace_rules_parse(text);
 }
 
+/* The packet as the event's headers show it, or NULL if it carries none. */
+static char *packet_summary(const struct nftnl_trace *nlt)
+{
+	uint32_t nh_len = 0, th_len = 0;
+	const void *nh = nftnl_trace_get_data(nlt, NFTNL_TRACE_NETWORK_HEADER, &nh_len);
+	const void *th = nftnl_trace_get_data(nlt, NFTNL_TRACE_TRANSPORT_HEADER, &th_len);
+
+	return nh ? vnet_trace_packet_summary(nh, nh_len, th, th ? th_len : 0) : NULL;
+}
+
 static void on_trace(trace_run *t, const struct nftnl_trace *nlt)
 {
 	vnet_trace_event e = { 0 };
 	guint32 id = nftnl_trace_get_u32(nlt, NFTNL_TRACE_ID);
 	guint32 type = nftnl_trace_get_u32(nlt, NFTNL_TRACE_TYPE);
 	g_autofree char *handle_text = NULL;
-	const void *nh, *th;
-	uint32_t nh_len = 0, th_len = 0;
+	char *summary;
+	bool ours;
 	packet *p;
 
 	e.family = family_name(nftnl_trace_get_u32(nlt, NFTNL_TRACE_FAMILY));
@@ -500,42 +515,69 @@ static void on_trace(trace_run *t, const struct nftnl_trace *nlt)
 	e.chain = nftnl_trace_get_str(nlt, NFTNL_TRACE_CHAIN);
 	if (!e.table || !e.chain)
 		return;
-	if (type == NFT_TRACETYPE_RULE && g_str_equal(e.family, VNET_NFT_FAMILY) &&
-	    g_str_equal(e.table, VNET_NFT_TABLE) && (g_str_equal(e.chain, t->pre) || g_str_equal(e.chain, t->out))) {
-		/* Our rule set nftrace: a new packet, whatever this id meant before. */
+	ours = g_str_equal(e.family, VNET_NFT_FAMILY) && g_str_equal(e.table, VNET_NFT_TABLE) &&
+	       (g_str_equal(e.chain, t->pre) || g_str_equal(e.chain, t->out));
+	p = g_hash_table_lookup(t->packets, GUINT_TO_POINTER(id));
+	if (ours && type == NFT_TRACETYPE_RULE && nftnl_trace_is_set(nlt, NFTNL_TRACE_RULE_HANDLE)) {
+		/*
+		 * Our rule set nftrace: a new packet, whatever this id meant
+		 * before; of a connection seen before if it has its addresses and
+		 * ports (a SYN sent again because nothing answered).
+		 */
+		g_autofree char *s = packet_summary(nlt);
+		packet *prev = s ? g_hash_table_lookup(t->flows, s) : NULL;
 		p = g_new0(packet, 1);
-		p->connection = ++t->connections;
+		p->connection = prev ? prev->connection : ++t->connections;
+		p->attempt = prev ? prev->attempt + 1 : 1;
+		g_ptr_array_add(t->all, p);
+		if (s)
+			g_hash_table_replace(t->flows, g_strdup(s), p);
 		g_hash_table_replace(t->packets, GUINT_TO_POINTER(id), p);
-	} else if (!(p = g_hash_table_lookup(t->packets, GUINT_TO_POINTER(id)))) {
+		t->pending = p;
+	} else if (!p && ours && t->pending) {
+		/*
+		 * The event of the rule that set nftrace may carry another id than
+		 * the packet's later events (kernel 6.18 computes it before the
+		 * packet is traced): the first unknown id in our chain after it is
+		 * that packet's.
+		 */
+		p = t->pending;
+		g_hash_table_replace(t->packets, GUINT_TO_POINTER(id), p);
+		t->pending = NULL;
+	} else if (!p) {
 		return;	/* another's packet: someone else set nftrace */
 	}
-	nh = nftnl_trace_get_data(nlt, NFTNL_TRACE_NETWORK_HEADER, &nh_len);
-	th = nftnl_trace_get_data(nlt, NFTNL_TRACE_TRANSPORT_HEADER, &th_len);
-	if (nh) {
-		char *s = vnet_trace_packet_summary(nh, nh_len, th, th ? th_len : 0);
-		if (s) {
-			g_free(p->summary);
-			p->summary = s;
-		}
+	if (!ours && p == t->pending)
+		t->pending = NULL;	/* it has left our chain: nothing more to pair */
+	if ((summary = packet_summary(nlt))) {
+		g_free(p->summary);
+		p->summary = summary;
 	}
 	e.connection = p->connection;
+	e.attempt = p->attempt;
 	e.packet = p->summary;
+	/* A rule event without a rule only carries the packet (nft monitor shows no rule either). */
+	if (type == NFT_TRACETYPE_RULE && !nftnl_trace_is_set(nlt, NFTNL_TRACE_RULE_HANDLE))
+		return;
 
 	if (!vnet_trace_rules_hook(t->rules, e.family, e.table, e.chain)) {
 		g_autofree char *key = g_strdup_printf("%s %s %s", e.family, e.table, e.chain);
 		reread_rules(t, key);
 	}
+	if (type == NFT_TRACETYPE_RULE &&
+	    !vnet_trace_rules_rule(t->rules, e.family, e.table, e.chain,
+				   nftnl_trace_get_u64(nlt, NFTNL_TRACE_RULE_HANDLE))) {
+		g_autofree char *key = g_strdup_printf("%s %s %s %" G_GUINT64_FORMAT, e.family, e.table, e.chain,
+						       nftnl_trace_get_u64(nlt, NFTNL_TRACE_RULE_HANDLE));
+		reread_rules(t, key);
+	}
+	/* Looked up only now: a read of the ruleset again frees what was read before. */
 	e.hook = vnet_trace_rules_hook(t->rules, e.family, e.table, e.chain);
 	if (e.hook && !*e.hook)
 		e.hook = NULL;
 	switch (type) {
 	case NFT_TRACETYPE_RULE: {
 		guint64 h = nftnl_trace_get_u64(nlt, NFTNL_TRACE_RULE_HANDLE);
-		if (!vnet_trace_rules_rule(t->rules, e.family, e.table, e.chain, h)) {
-			g_autofree char *key = g_strdup_printf("%s %s %s %" G_GUINT64_FORMAT, e.family, e.table,
-							       e.chain, h);
-			reread_rules(t, key);
-		}
 		e.rule = vnet_trace_rules_rule(t->rules, e.family, e.table, e.chain, h);
 		if (!e.rule)
 			e.rule = handle_text = g_strdup_printf("handle %" G_GUINT64_FORMAT, h);
@@ -688,7 +730,7 @@ bool vnet_ctx_trace(vnet_ctx *ctx, const char *name, const char *spec, guint sec
 		    vnet_trace_func func, void *user_data, GError **error)
 {
 	g_autoptr(vnet_intent) in = NULL;
-	g_autofree char *base = own_base();
+	g_autofree char *base = vnet_trace_chain_base();
 	g_autofree char *pre = g_strconcat(base, "_pre", NULL);
 	g_autofree char *out = g_strconcat(base, "_out", NULL);
 	g_autoptr(GError) first = NULL;
@@ -736,7 +778,9 @@ bool vnet_ctx_trace(vnet_ctx *ctx, const char *name, const char *spec, guint sec
 		return false;
 	}
 	t.nft = vnet_ctx_nft(ctx);
-	t.packets = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)packet_free);
+	t.all = g_ptr_array_new_with_free_func((GDestroyNotify)packet_free);
+	t.packets = g_hash_table_new(g_direct_hash, g_direct_equal);
+	t.flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t.reread = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t.buf = g_malloc(TRACE_BUF_SIZE);
 	ok = add_own(ctx, in->name, f, pre, out, &created, &first);
@@ -752,6 +796,8 @@ bool vnet_ctx_trace(vnet_ctx *ctx, const char *name, const char *spec, guint sec
 	close(sfd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	g_hash_table_unref(t.packets);
+	g_hash_table_unref(t.flows);
+	g_ptr_array_unref(t.all);
 	g_hash_table_unref(t.reread);
 	vnet_trace_rules_free(t.rules);
 	g_free(t.buf);

@@ -35,6 +35,9 @@ const vnet_forward *vnet_trace_find_forward(const vnet_intent *in, const char *s
 char *vnet_trace_chain_commands(const char *chain, const char *hook, const char *network,
 				const vnet_forward *f);
 
+/* "trace_PID_START" of this process: its chains are that and "_pre", "_out". */
+char *vnet_trace_chain_base(void);
+
 /*
  * Whether @chain is a trace chain whose process is gone: its pid runs no
  * more, or another process has that pid now (another start time).
