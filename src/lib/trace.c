@@ -65,9 +65,7 @@ const vnet_forward *vnet_trace_find_forward(const vnet_intent *in, const char *s
 	for (guint i = 0; i < in->forwards->len; i++) {
 		const vnet_forward *o = in->forwards->pdata[i];
 		g_autofree char *s = vnet_forward_format(o);
-		if (o->proto == f->proto && o->family == f->family && o->host_port == f->host_port &&
-		    o->host_port_end == f->host_port_end && o->has_host_addr == f->has_host_addr &&
-		    (!o->has_host_addr || vnet_addr_equal(&o->host_addr, &f->host_addr)))
+		if (vnet_forward_same_host_side(o, f))
 			return o;
 		g_string_append_printf(list, "%s%s", list->len ? ", " : "", s);
 	}
