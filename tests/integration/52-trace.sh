@@ -76,8 +76,12 @@ check "our DNAT rule in inet vnetctl pre accepted it" \
 check "the packet went on to the guest" grep -qF '(the packet is now tcp 192.0.2.10' "$VNET_SCRATCH/t1"
 check "inet filter forward dropped it by its policy" \
 	grep -qE '^  inet filter forward \(forward\): dropped by inet filter forward policy$' "$VNET_SCRATCH/t1"
-check "our own forward chain never saw it (the drop came first)" \
-	sh -c "! grep -q '^  inet vnetctl forward ' '$VNET_SCRATCH/t1'"
+# Our filter chain runs first (priority filter - 10) and accepts it; a drop
+# in any base chain is final, whatever another table accepted.
+check "our forwarding chain accepted it before inet filter forward dropped it" sh -c \
+	"grep -nE '^  inet vnetctl forwarding \(forward\): accepted by rule: .*ct status dnat' '$VNET_SCRATCH/t1' | head -1 | cut -d: -f1 >'$VNET_SCRATCH/l1' &&
+	 grep -nE '^  inet filter forward \(forward\): dropped' '$VNET_SCRATCH/t1' | head -1 | cut -d: -f1 >'$VNET_SCRATCH/l2' &&
+	 [ -s '$VNET_SCRATCH/l1' ] && [ \$(cat '$VNET_SCRATCH/l1') -lt \$(cat '$VNET_SCRATCH/l2') ]"
 check "a SYN sent again is another attempt of connection 1, not a connection 2" \
 	sh -c "! grep -q '^Connection 2' '$VNET_SCRATCH/t1'"
 check "no trace chain is left" test "$(trace_chains)" -eq 0
@@ -106,8 +110,8 @@ rc=0; wait "$TRACE_PID" || rc=$?
 check "trace ends on SIGINT with exit 0" test "$rc" -eq 0
 diag "trace output:" "$(cat "$VNET_SCRATCH/t2")"
 check "the connection is traced" grep -qE '^Connection 1: tcp 192\.0\.2\.10:[0-9]+ -> 192\.0\.2\.1:8080$' "$VNET_SCRATCH/t2"
-check "our forward chain accepted it (ct status dnat)" \
-	grep -qE '^  inet vnetctl forward \(forward\): accepted by rule: ct status dnat accept$' "$VNET_SCRATCH/t2"
+check "our forwarding chain accepted it (ct status dnat)" \
+	grep -qE '^  inet vnetctl forwarding \(forward\): accepted by rule: .*ct status dnat .*accept$' "$VNET_SCRATCH/t2"
 check "nothing dropped it" sh -c "! grep -q 'dropped' '$VNET_SCRATCH/t2'"
 check "only the first packet is traced (one block)" sh -c "! grep -q '^Connection 2' '$VNET_SCRATCH/t2'"
 check "no trace chain is left after SIGINT" test "$(trace_chains)" -eq 0
