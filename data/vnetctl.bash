@@ -6,7 +6,7 @@
 # domain names come from virsh, when it is installed.
 
 _vnetctl_commands=(create apply delete list show forward attach detach confirm revert
-	restore hook qemu-hook watch xml plan help)
+	restore trace hook qemu-hook watch xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
 	--no-autostart --force --confirm-timeout --no-confirm --session-port)
@@ -145,7 +145,7 @@ _vnetctl()
 		--mode) mode=${words[i + 1]}; ((i++)) ;;
 		--mode=*) mode=${w#--mode=} ;;
 		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | --session-port | \
-			-f | --file | --mac | --ip) ((i++)) ;;
+			-f | --file | --mac | --ip | --seconds) ((i++)) ;;
 		-*) ;;
 		*) args+=("$w") ;;
 		esac
@@ -221,6 +221,23 @@ _vnetctl()
 		1) _vnetctl_reply "$(_vnetctl_networks)" ;;
 		2) [ "${args[0]}" = remove ] && _vnetctl_reply "$(_vnetctl_forwards "${args[1]}")" ;;
 		3) _vnetctl_reply --force ;;
+		esac
+		;;
+	trace)
+		case $prev in
+		--seconds) ;;	# a number of the user's
+		*)
+			case $cur in
+			-*) _vnetctl_reply "$(printf '%s\n' --seconds --json)" ;;
+			*)
+				case $n in
+				0) _vnetctl_reply "$(_vnetctl_networks)" ;;
+				1) _vnetctl_reply "$(_vnetctl_forwards "${args[0]}")" ;;
+				*) _vnetctl_reply "$(printf '%s\n' --seconds --json)" ;;
+				esac
+				;;
+			esac
+			;;
 		esac
 		;;
 	help)

@@ -448,6 +448,98 @@ const char *const *vnet_notice_get_commands(const vnet_notice *n);
 /** vnet_notice_free() - free a notice, NULL is fine */
 void vnet_notice_free(vnet_notice *n);
 
+/**
+ * vnet_trace_check_args() - check trace's arguments, needing no connection
+ * @spec: the forward, as `forward add` takes it ("8080:80", "8080:80/udp"),
+ *        or NULL to check @seconds alone
+ * @seconds: how long to trace, as typed ("30"), or NULL for the default (30)
+ * @ret_seconds: if not NULL, the seconds, 1 to 86400
+ * @error: return location for a GError (VNET_ERROR_INVALID)
+ *
+ * Return: true if both are well-formed.
+ */
+bool vnet_trace_check_args(const char *spec, const char *seconds, guint *ret_seconds, GError **error);
+
+/** One thing a traced packet met: a rule that matched, a policy, or a return. */
+typedef struct vnet_trace_event vnet_trace_event;
+/**
+ * vnet_trace_event_get_connection() - which connection of this trace the
+ * packet opens, counted from 1: events of one connection share it
+ */
+guint vnet_trace_event_get_connection(const vnet_trace_event *e);
+/**
+ * vnet_trace_event_get_attempt() - 1 for the connection's first packet; 2,
+ * 3, ... when it is sent again (a TCP SYN nothing answered, from the same
+ * address and port)
+ */
+guint vnet_trace_event_get_attempt(const vnet_trace_event *e);
+/** vnet_trace_event_get_family() - the table's family: "ip", "ip6", "inet", "bridge", "netdev", "arp" */
+const char *vnet_trace_event_get_family(const vnet_trace_event *e);
+/** vnet_trace_event_get_table() - the table's name */
+const char *vnet_trace_event_get_table(const vnet_trace_event *e);
+/** vnet_trace_event_get_chain() - the chain's name */
+const char *vnet_trace_event_get_chain(const vnet_trace_event *e);
+/** vnet_trace_event_get_hook() - the base chain's hook ("forward"), or NULL for a regular chain */
+const char *vnet_trace_event_get_hook(const vnet_trace_event *e);
+/**
+ * vnet_trace_event_get_rule() - the rule that matched, as nft prints it
+ * ("handle N" if it is gone from the ruleset), or NULL for a chain's policy
+ * and for the end of a regular chain
+ */
+const char *vnet_trace_event_get_rule(const vnet_trace_event *e);
+/** vnet_trace_event_is_policy() - whether the chain's policy decided (rule is NULL) */
+bool vnet_trace_event_is_policy(const vnet_trace_event *e);
+/**
+ * vnet_trace_event_get_verdict() - "accept", "drop", "continue" (a rule
+ * that matched without deciding), "jump", "goto", "return", "queue",
+ * "stolen" or "repeat"
+ */
+const char *vnet_trace_event_get_verdict(const vnet_trace_event *e);
+/** vnet_trace_event_get_target() - the chain of a "jump" or "goto", else NULL */
+const char *vnet_trace_event_get_target(const vnet_trace_event *e);
+/**
+ * vnet_trace_event_get_packet() - the packet as that chain saw it ("tcp
+ * 192.0.2.2:40000 -> 192.0.2.1:8080"; after a DNAT, its new destination),
+ * or NULL if the kernel sent no headers
+ */
+const char *vnet_trace_event_get_packet(const vnet_trace_event *e);
+
+/**
+ * vnet_trace_func - called for each event, in the order the kernel sends them
+ * @event: the event, valid during the call
+ * @user_data: what vnet_ctx_trace() was given
+ *
+ * Return: true to go on, false to end the trace now.
+ */
+typedef bool (*vnet_trace_func)(const vnet_trace_event *event, void *user_data);
+
+/**
+ * vnet_ctx_trace() - which table, chain and rule each new connection to a
+ * forward meets (nftrace), for @seconds
+ * @ctx: the context, local
+ * @name: the intent's name
+ * @spec: one of its forwards (its host address, ports and protocol count)
+ * @seconds: how long; 0 is invalid
+ * @func: called for each event of a traced packet
+ * @user_data: passed to @func
+ * @error: return location for a GError
+ *
+ * Adds two base chains to table inet vnetctl (hooks prerouting and output,
+ * priority -310) that set nftrace on the first packet of each new
+ * connection to the forward (a TCP SYN; for UDP and SCTP every packet to its
+ * port), listens for the kernel's trace events and reports those of these
+ * packets, with each rule's text read back from the ruleset.  The chains go
+ * when the trace ends: after @seconds, when @func returns false, or on
+ * SIGINT, SIGTERM or SIGHUP, which are held for its length and consumed (the
+ * trace then ends normally).  A trace killed otherwise leaves its chains;
+ * the next trace or vnet_ctx_restore() removes them.  Nothing else changes.
+ *
+ * Return: true when it ran, false on a refusal (unknown network or forward,
+ * a remote connection) or a failure.
+ */
+bool vnet_ctx_trace(vnet_ctx *ctx, const char *name, const char *spec, guint seconds,
+		    vnet_trace_func func, void *user_data, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 

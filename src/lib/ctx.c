@@ -17,6 +17,7 @@
 #include "nft.h"
 #include "planner.h"
 #include "revert.h"
+#include "trace.h"
 #include "txn.h"
 #include "validate.h"
 #include "virt.h"
@@ -846,7 +847,8 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 	}
 	if (!vnet_ctx_begin(ctx, error))
 		return false;
-	if (!(intents = vnet_ctx_list(ctx, error))) {
+	/* A trace killed before it could take its chains out leaves them behind. */
+	if (!vnet_trace_remove_stale(ctx->nft, error) || !(intents = vnet_ctx_list(ctx, error))) {
 		vnet_ctx_unlock(ctx);
 		return false;
 	}

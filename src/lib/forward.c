@@ -307,6 +307,13 @@ char *vnet_forward_format(const vnet_forward *f)
 	return g_string_free(s, FALSE);
 }
 
+bool vnet_forward_same_host_side(const vnet_forward *a, const vnet_forward *b)
+{
+	return a->proto == b->proto && a->family == b->family && a->host_port == b->host_port &&
+	       a->host_port_end == b->host_port_end && a->has_host_addr == b->has_host_addr &&
+	       (!a->has_host_addr || vnet_addr_equal(&a->host_addr, &b->host_addr));
+}
+
 bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b)
 {
 	if (a->proto != b->proto || a->family != b->family)

@@ -451,11 +451,7 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
 	if (!f)
 		return false;
 	for (guint i = 0; i < intent->forwards->len; i++) {
-		const vnet_forward *o = intent->forwards->pdata[i];
-		if (o->proto == f->proto && o->family == f->family &&
-		    o->host_port == f->host_port && o->host_port_end == f->host_port_end &&
-		    o->has_host_addr == f->has_host_addr &&
-		    (!o->has_host_addr || vnet_addr_equal(&o->host_addr, &f->host_addr))) {
+		if (vnet_forward_same_host_side(intent->forwards->pdata[i], f)) {
 			g_ptr_array_remove_index(intent->forwards, i);
 			return true;
 		}

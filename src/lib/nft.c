@@ -1180,8 +1180,9 @@ static bool is_our_object(const char *kind, const char *name)
 		return true;
 	if (!name)
 		return false;
+	/* A trace's chain goes when the trace ends, or with the next one if it was killed. */
 	if (g_str_equal(kind, "chain"))
-		return g_strv_contains(chains, name);
+		return g_strv_contains(chains, name) || g_str_has_prefix(name, VNET_NFT_TRACE_PREFIX);
 	if (g_str_equal(kind, "set") || g_str_equal(kind, "map"))
 		return g_str_equal(name, LAYOUT_MARKER) || set_index(name) >= 0;
 	return false;
@@ -1221,4 +1222,48 @@ bool vnet_nft_table_removable(vnet_nft *nft)
 	}
 	json_decref(root);
 	return ok;
+}
+
+bool vnet_nft_run_chains(vnet_nft *nft, const char *cmds, bool *ret_created, GError **error)
+{
+	g_autoptr(GString) run = g_string_new(NULL);
+	bool missing;
+
+	if (!vnet_nft_check_ours(nft, error))
+		return false;
+	/* A bare "add table" would make a table without our marker: someone else's to us. */
+	missing = !layout_present(nft);
+	if (missing)
+		g_string_append(run, table_commands);
+	g_string_append(run, cmds);
+	if (!run_commands(nft, run->str, error))
+		return false;
+	if (ret_created)
+		*ret_created = missing;
+	return true;
+}
+
+bool vnet_nft_list_text(vnet_nft *nft, bool ours_only, char **ret_text, GError **error)
+{
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	int rc;
+
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_TERSE);
+	rc = nft_run_cmd_from_buffer(nft->ctx, ours_only ? "list table " T : "list ruleset");
+	nft_ctx_output_set_flags(nft->ctx, flags);
+	err = take_buffers(nft, &out);
+	if (rc != 0 && ours_only && strstr(err, strerror(ENOENT))) {
+		*ret_text = g_strdup("");
+		return true;
+	}
+	if (rc != 0) {
+		g_auto(GStrv) lines = g_strsplit(err, "\n", 2);
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    _("Could not list the nftables ruleset: %s."), g_strstrip(lines[0]));
+		return false;
+	}
+	*ret_text = g_steal_pointer(&out);
+	return true;
 }

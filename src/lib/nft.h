@@ -164,6 +164,26 @@ bool vnet_nft_repair_table(vnet_nft *nft, GError **error);
 /* Whether our table holds nothing but what vnetctl made, and no element: safe to drop. */
 bool vnet_nft_table_removable(vnet_nft *nft);
 
+/*
+ * `vnetctl trace` (trace.h) adds temporary base chains to our table, named
+ * with this prefix.  They are ours: they never keep the table alive and are
+ * never taken for an admin's chain.
+ */
+#define VNET_NFT_TRACE_PREFIX "trace_"
+/*
+ * Run @cmds, which add or delete chains of ours outside the layout (trace
+ * chains), as one transaction; the table is created first in the same
+ * transaction when it is missing (@ret_created, if not NULL, says so).
+ */
+bool vnet_nft_run_chains(vnet_nft *nft, const char *cmds, bool *ret_created, GError **error);
+/*
+ * What nft prints for `nft -a -t list ruleset`, or with @ours_only for
+ * `nft -a -t list table inet vnetctl`: rules with their handles, sets without their
+ * elements, so that a map of 65,535 forwards costs nothing.  An absent
+ * table of ours is "".
+ */
+bool vnet_nft_list_text(vnet_nft *nft, bool ours_only, char **ret_text, GError **error);
+
 /* Whether our table exists, complete; cheap: it reads one empty set. */
 bool vnet_nft_table_present(vnet_nft *nft);
 /* Remove our table whole, when no network of ours is left to need it. */

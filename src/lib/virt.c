@@ -213,9 +213,11 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 		if (ok) {
 			xml = virNetworkGetXMLDesc(nets[i], virNetworkIsPersistent(nets[i]) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
 			if (!xml) {
+				/* copied first: virNetworkGetName() resets libvirt's last error */
+				g_autofree char *why = g_strdup(last_error());
 				vnet_set_error(error, VNET_ERROR_FAILED,
 					    _("Cannot read the XML of libvirt network \"%s\": %s."),
-					    virNetworkGetName(nets[i]), last_error());
+					    virNetworkGetName(nets[i]), why);
 				ok = false;
 			} else {
 				ok = add_network(v, host, virNetworkGetName(nets[i]), xml, error);

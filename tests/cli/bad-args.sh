@@ -202,6 +202,21 @@ bad 1 '""' attach $N dom --ip ''
 bad 1 "dom;reboot" attach $N 'dom;reboot'
 bad 1 "dom;reboot" detach $N 'dom;reboot'
 
+# ---- trace: its arguments are checked before connecting to libvirt ----
+bad 2 "trace NAME FORWARD" trace
+bad 2 "trace NAME FORWARD" trace $N
+bad 2 "trace NAME FORWARD" trace $N 8080:80 extra
+bad 2 '"--seconds"' trace $N 8080:80 --seconds
+bad 2 "--colour" trace $N 8080:80 --colour
+bad 2 '"0" is not a number of seconds from 1 to 86400' trace $N 8080:80 --seconds 0
+bad 2 '"86401"' trace $N 8080:80 --seconds 86401
+bad 2 '"-3"' trace $N 8080:80 --seconds=-3
+bad 2 '"ten"' trace --seconds ten $N 8080:80
+bad 2 '"1.5"' trace $N 8080:80 --seconds 1.5
+bad 1 8080 trace $N 8080
+bad 1 icmp trace $N 8080:80/icmp
+bad 1 70000 trace $N 70000:80
+
 # ---- valid calls: exit 0, parseable output ----
 good is_xml xml $N --mode nat --subnet $S
 good is_xml xml $N --mode nat --subnet $S --subnet6 2001:db8:5::/64 \
