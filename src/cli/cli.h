@@ -117,5 +117,6 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif
