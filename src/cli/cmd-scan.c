@@ -25,7 +25,8 @@ static const struct option scan_opts[] = {
 static void show_progress(guint64 done, guint64 total, void *user_data)
 {
 	(void)user_data;
-	fprintf(stderr, _("\rProbed %u of %u addresses..."), (guint)done, (guint)total);
+	fputc('\r', stderr);
+	fprintf(stderr, _("Probed %u of %u addresses..."), (guint)done, (guint)total);
 	fflush(stderr);
 }
 
