@@ -564,7 +564,7 @@ GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cid
 	if (!probe_sock_open(&s, bridge, AF_INET, &local)) {
 		if (!local)
 			vnet_set_error(error, VNET_ERROR_NOT_FOUND,
-				    _("Bridge %s does not exist; start its network first."), bridge);
+				    _("The bridge %s does not exist; start its network first."), bridge);
 		else
 			g_propagate_error(error, local);
 		return NULL;
