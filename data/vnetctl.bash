@@ -5,12 +5,12 @@
 # reads network names from "vnetctl --json list" with grep and sed (no jq);
 # domain names come from virsh, when it is installed.
 
-_vnetctl_commands=(create apply delete list show forward attach detach confirm revert
+_vnetctl_commands=(create apply delete list show forward attach detach confirm revert scan
 	restore trace hook qemu-hook watch xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
 	--no-autostart --force --confirm-timeout --no-confirm --session-port)
-_vnetctl_attach_opts=(--mac --ip)
+_vnetctl_attach_opts=(--mac --ip --force)
 _vnetctl_modes=(nat isolated bridged hybrid)
 
 # The interfaces of this host; "bridges" gives only bridges, "uplinks" leaves
@@ -145,7 +145,7 @@ _vnetctl()
 		--mode) mode=${words[i + 1]}; ((i++)) ;;
 		--mode=*) mode=${w#--mode=} ;;
 		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | --session-port | \
-			-f | --file | --mac | --ip | --seconds) ((i++)) ;;
+			-f | --file | --mac | --ip | --seconds | --range) ((i++)) ;;
 		-*) ;;
 		*) args+=("$w") ;;
 		esac
@@ -197,6 +197,17 @@ _vnetctl()
 		;;
 	delete | show | confirm | revert)
 		[ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)"
+		;;
+	scan)
+		case $prev in
+		--range) ;;	# a value of the user's
+		*)
+			case $cur in
+			-*) _vnetctl_reply "$(printf '%s\n' --range --json)" ;;
+			*) [ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)" ;;
+			esac
+			;;
+		esac
 		;;
 	attach | detach)
 		case $prev in

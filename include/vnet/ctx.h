@@ -540,6 +540,142 @@ typedef bool (*vnet_trace_func)(const vnet_trace_event *event, void *user_data);
 bool vnet_ctx_trace(vnet_ctx *ctx, const char *name, const char *spec, guint seconds,
 		    vnet_trace_func func, void *user_data, GError **error);
 
+/**
+ * enum vnet_attach_flags - how vnet_ctx_attach_full() works
+ * @VNET_ATTACH_FORCE: skip the probe for a machine that holds the address already
+ */
+typedef enum vnet_attach_flags {
+	VNET_ATTACH_FORCE = 1 << 0,
+} vnet_attach_flags;
+
+/**
+ * vnet_ctx_attach_full() - vnet_ctx_attach(), probing the address first
+ * @ctx: the context
+ * @name: the intent's name
+ * @domain: the libvirt domain (defined or running)
+ * @mac: the NIC's MAC address, or NULL for a free random one
+ * @ip: the guest's IPv4 or IPv6 address, or NULL
+ * @flags: vnet_attach_flags
+ * @error: return location for a GError
+ *
+ * An IPv4 @ip in the subnet of a network of vnetctl's own DHCP is reserved
+ * as vnet_ctx_attach() does.  On a bridged network, or a hybrid's LAN half
+ * (an @ip outside its NAT subnet), and for IPv6 (no DHCPv6 here), @ip is
+ * recorded as the guest's static address instead, with the NIC's MAC, in
+ * the intent's <metadata> (see vnet_intent_get_static_addr()); detach
+ * drops it.  Unless @flags has VNET_ATTACH_FORCE, @ip is first probed on
+ * the bridge of its segment from this host (RFC 5227 ARP probes, IPv6
+ * duplicate address detection; about two seconds): if any MAC but the NIC's
+ * own answers, the attach is refused (VNET_ERROR_CONFLICT) naming the
+ * address and that MAC, with nothing changed.  Over a remote URI nothing
+ * can be probed from here: refused unless forced.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_attach_full(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+			  const char *ip, unsigned flags, GError **error);
+
+/** vnet_intent_get_n_static_addrs() - how many static guest addresses attach recorded */
+guint vnet_intent_get_n_static_addrs(const vnet_intent *intent);
+
+/**
+ * vnet_intent_get_static_addr() - a guest's static address, recorded by attach
+ * @intent: the intent
+ * @i: below vnet_intent_get_n_static_addrs()
+ * @ret_mac: if not NULL, the NIC's MAC address (lower case)
+ * @ret_domain: if not NULL, the libvirt domain
+ *
+ * Return: the address (IPv4 or IPv6, canonical), or NULL if @i is out of range.
+ */
+const char *vnet_intent_get_static_addr(const vnet_intent *intent, guint i, const char **ret_mac,
+					const char **ret_domain);
+
+/*
+ * scan: who answers on a managed network's segment.
+ */
+typedef struct vnet_scan vnet_scan;
+typedef struct vnet_scan_conflict vnet_scan_conflict;
+
+/**
+ * typedef vnet_scan_progress - how far a scan is, a few times a second
+ * @done: probes sent
+ * @total: probes to send
+ * @user_data: the caller's
+ */
+typedef void (*vnet_scan_progress)(guint64 done, guint64 total, void *user_data);
+
+/**
+ * vnet_scan_check_range() - check a scan's range, needing no connection
+ * @range: an IPv4 network with its prefix, such as "192.0.2.0/24", or NULL
+ * @error: return location for a GError (VNET_ERROR_INVALID)
+ *
+ * Return: true if @range is an IPv4 network no larger than a /16.
+ */
+bool vnet_scan_check_range(const char *range, GError **error);
+
+/**
+ * vnet_ctx_scan() - ARP-sweep a managed network's IPv4 segment from this host
+ * @ctx: the context (local: the probes leave from this host)
+ * @name: the intent's name
+ * @range: the part of the subnet to sweep, or NULL for all of it
+ * @progress: called as the sweep goes, or NULL
+ * @user_data: for @progress
+ * @error: return location for a GError
+ *
+ * The segment is the network's own bridge and IPv4 subnet; for a bridged
+ * network the bridge and the LAN's subnet, as the host's address on the
+ * bridge says (without one, @range is needed); for hybrid the NAT half, or
+ * the LAN half when @range lies outside the NAT subnet.  Every address but
+ * the subnet's network and broadcast addresses gets one RFC 5227 probe (no
+ * neighbour cache learns from it), at most 256 a second: a /16 takes about
+ * four and a half minutes.  A larger subnet is refused (VNET_ERROR_INVALID)
+ * unless @range narrows it, as is a @range outside the subnet.
+ *
+ * Return: the result, or NULL on failure.
+ */
+vnet_scan *vnet_ctx_scan(vnet_ctx *ctx, const char *name, const char *range, vnet_scan_progress progress,
+			 void *user_data, GError **error);
+/** vnet_scan_free() - free a scan's result, NULL is fine */
+void vnet_scan_free(vnet_scan *s);
+/** vnet_scan_get_bridge() - the bridge the probes went out on */
+const char *vnet_scan_get_bridge(const vnet_scan *s);
+/** vnet_scan_get_range() - the range swept, "192.0.2.0/24" */
+const char *vnet_scan_get_range(const vnet_scan *s);
+/** vnet_scan_get_n_probed() - how many addresses were probed */
+guint64 vnet_scan_get_n_probed(const vnet_scan *s);
+/** vnet_scan_get_n_answers() - how many addresses someone answered (or used) */
+guint vnet_scan_get_n_answers(const vnet_scan *s);
+/**
+ * vnet_scan_get_answer() - an address that was answered, in address order
+ * @s: the result
+ * @i: below vnet_scan_get_n_answers()
+ * @ret_macs: if not NULL, the MACs that claimed it, sorted, NULL-terminated
+ *
+ * Return: the address, or NULL if @i is out of range.
+ */
+const char *vnet_scan_get_answer(const vnet_scan *s, guint i, const char *const **ret_macs);
+/** vnet_scan_get_n_conflicts() - how many conflicts the scan found; 0: the segment is clean */
+guint vnet_scan_get_n_conflicts(const vnet_scan *s);
+/** vnet_scan_get_conflict() - conflict number @i, or NULL */
+const vnet_scan_conflict *vnet_scan_get_conflict(const vnet_scan *s, guint i);
+/**
+ * vnet_scan_conflict_get_kind() - "duplicate" (more than one MAC answers the
+ * address), "guest" (a guest's MAC answers for an address reserved to
+ * another) or "foreign" (a MAC that is no guest's answers for a reserved address)
+ */
+const char *vnet_scan_conflict_get_kind(const vnet_scan_conflict *c);
+/** vnet_scan_conflict_get_address() - the address */
+const char *vnet_scan_conflict_get_address(const vnet_scan_conflict *c);
+/** vnet_scan_conflict_get_macs() - the MACs that answered wrongly, NULL-terminated */
+const char *const *vnet_scan_conflict_get_macs(const vnet_scan_conflict *c);
+/** vnet_scan_conflict_get_owner_mac() - whose the address is (its reservation's MAC), or NULL */
+const char *vnet_scan_conflict_get_owner_mac(const vnet_scan_conflict *c);
+/** vnet_scan_conflict_get_owner_domain() - the owner's domain, or NULL */
+const char *vnet_scan_conflict_get_owner_domain(const vnet_scan_conflict *c);
+/** vnet_scan_conflict_get_problem() - the conflict as a sentence */
+const char *vnet_scan_conflict_get_problem(const vnet_scan_conflict *c);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_scan, vnet_scan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 

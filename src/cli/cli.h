@@ -118,5 +118,6 @@ int cmd_detach(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

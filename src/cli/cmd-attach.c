@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * attach NAME DOMAIN [--mac MAC] [--ip ADDR], detach NAME DOMAIN: a libvirt
- * domain's NICs on a managed network, with the DHCP reservation of its
- * address.  The arguments are checked before connecting, so a typo is
- * named even where libvirtd is not running.
+ * attach NAME DOMAIN [--mac MAC] [--ip ADDR] [--force], detach NAME DOMAIN:
+ * a libvirt domain's NICs on a managed network, with the DHCP reservation
+ * (or the recorded static address) of its address, probed for a machine
+ * that holds it already unless --force.  The arguments are checked before
+ * connecting, so a typo is named even where libvirtd is not running.
  */
 #include "config.h"
 
@@ -13,11 +14,12 @@
 
 #include "cli.h"
 
-enum { OPT_MAC = 256, OPT_IP };
+enum { OPT_MAC = 256, OPT_IP, OPT_FORCE };
 
 static const struct option attach_opts[] = {
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "ip", required_argument, NULL, OPT_IP },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ 0 },
 };
 
@@ -25,7 +27,9 @@ int cmd_attach(int argc, char **argv)
 {
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = NULL;
 	const char *mac = NULL, *ip = NULL;
+	unsigned flags = 0;
 	int opt;
 
 	opterr = 0;
@@ -34,6 +38,7 @@ int cmd_attach(int argc, char **argv)
 		switch (opt) {
 		case OPT_MAC: mac = optarg; break;
 		case OPT_IP: ip = optarg; break;
+		case OPT_FORCE: flags |= VNET_ATTACH_FORCE; break;
 		case ':':
 			return cli_usage("attach", _("The option \"%s\" needs a value."), argv[optind - 1]);
 		default:
@@ -46,7 +51,7 @@ int cmd_attach(int argc, char **argv)
 		return cli_fail(error);
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
-	if (!vnet_ctx_attach(ctx, argv[optind], argv[optind + 1], mac, ip, &error))
+	if (!vnet_ctx_attach_full(ctx, argv[optind], argv[optind + 1], mac, ip, flags, &error))
 		return cli_fail(error);
 	if (!cli.quiet && !cli.json) {
 		g_autoptr(GPtrArray) guests = vnet_ctx_guests(ctx, argv[optind], NULL);
@@ -62,6 +67,12 @@ int cmd_attach(int argc, char **argv)
 			else
 				printf(_("Its interface %s has no reserved address; it gets one from DHCP.\n"),
 				       vnet_guest_get_mac(g));
+		}
+		in = vnet_ctx_get(ctx, argv[optind], NULL, NULL);
+		for (guint i = 0; in && i < vnet_intent_get_n_static_addrs(in); i++) {
+			const char *m, *d, *a = vnet_intent_get_static_addr(in, i, &m, &d);
+			if (g_strcmp0(d, argv[optind + 1]) == 0)
+				printf(_("Its interface %s has the static address %s recorded.\n"), m, a);
 		}
 	}
 	out_done("attach", argv[optind], "domain", argv[optind + 1]);

@@ -151,6 +151,32 @@ int cmd_delete(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The guests' static addresses that attach recorded (a LAN's, IPv6). */
+static void print_statics(cli_out *o, const vnet_intent *in)
+{
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	guint n = vnet_intent_get_n_static_addrs(in);
+
+	if (cli.json) {
+		out_list_begin(o, "static_addresses");
+		for (guint i = 0; i < n; i++) {
+			const char *mac, *dom, *addr = vnet_intent_get_static_addr(in, i, &mac, &dom);
+			out_item_begin(o);
+			out_string(o, "address", NULL, addr);
+			out_string(o, "mac", NULL, mac);
+			out_string(o, "domain", NULL, dom);
+			out_item_end(o);
+		}
+		out_list_end(o);
+		return;
+	}
+	for (guint i = 0; i < n; i++) {
+		const char *mac, *dom, *addr = vnet_intent_get_static_addr(in, i, &mac, &dom);
+		g_ptr_array_add(lines, g_strdup_printf(_("%s %s (domain %s)"), addr, mac, dom));
+	}
+	out_strv(o, "static_addresses", _("static address:"), lines);
+}
+
 static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 {
 	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
@@ -257,6 +283,7 @@ int cmd_show(int argc, char **argv)
 		return cli_fail(error);
 	o = out_new();
 	print_intent(o, in, active);
+	print_statics(o, in);
 	/* Where each forward points now, and why nowhere when it does. */
 	if (cli.json) {
 		out_list_begin(o, "targets");

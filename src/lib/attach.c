@@ -19,6 +19,8 @@
 #include "context.h"
 #include "guests.h"
 #include "netxml.h"
+#include "planner.h"
+#include "probe.h"
 #include "txn.h"
 #include "virt.h"
 #include "util.h"
@@ -82,13 +84,24 @@ static bool ip_parse(const char *s, vnet_addr *ret, GError **error)
 	return false;
 }
 
+/* A guest's address of either family: IPv4 is reserved or recorded, IPv6 recorded. */
+static bool ip_parse_any(const char *s, vnet_addr *ret, GError **error)
+{
+	if (vnet_addr_parse(s, ret, NULL))
+		return true;
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		    _("\"%s\" is not an IP address; a guest's address is one IPv4 or IPv6 address without a prefix, such as 10.0.0.5."),
+		    s ? s : "");
+	return false;
+}
+
 bool vnet_attach_check_args(const char *domain, const char *mac, const char *ip, GError **error)
 {
 	vnet_addr a;
 
 	return vnet_check_domain_name(domain, error) &&
 	       (!mac || mac_normalize(mac, NULL, error)) &&
-	       (!ip || ip_parse(ip, &a, error));
+	       (!ip || ip_parse_any(ip, &a, error));
 }
 
 /* ---- what attach and detach share ---- */
@@ -392,8 +405,188 @@ static bool address_reserved(GPtrArray *hosts, const vnet_addr *addr)
 	return false;
 }
 
+/* ---- static addresses: a LAN's, and IPv6 ---- */
+
+/* Whether @a is a host address of @c: not its network address, nor IPv4's broadcast. */
+static bool host_of(const vnet_cidr *c, const vnet_addr *a)
+{
+	return vnet_cidr_contains(c, a) && (c->prefix >= vnet_addr_bits(a->family) - 1 || !vnet_cidr_is_reserved(c, a));
+}
+
+/* @a on a LAN, checked against what the host's own address on @bridge says of that LAN. */
+static bool check_lan_addr(const char *bridge, const vnet_addr *a, const char *addr_s, GError **error)
+{
+	g_autoptr(GArray) held = vnet_probe_bridge_addrs(bridge, a->family);
+	g_autofree char *first = NULL;
+
+	for (guint i = 0; i < held->len; i++) {
+		const vnet_cidr *h = &g_array_index(held, vnet_cidr, i);
+		vnet_cidr net = vnet_cidr_network(h);
+		if (vnet_addr_equal(&h->addr, a)) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The address %s is the host's own address on bridge %s; choose another address for the guest."),
+				    addr_s, bridge);
+			return false;
+		}
+		if (vnet_cidr_contains(&net, a) && !host_of(&net, a)) {
+			g_autofree char *sub = vnet_cidr_format(&net);
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				    _("The address %s is the network or broadcast address of the LAN's subnet %s; choose a host address."),
+				    addr_s, sub);
+			return false;
+		}
+		if (vnet_cidr_contains(&net, a))
+			return true;
+		if (!first)
+			first = vnet_cidr_format(&net);
+	}
+	/* A bridge without an address of the family: the LAN's subnet is not known here. */
+	if (!first)
+		return true;
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		    _("The address %s is not in the LAN's subnet %s, as bridge %s holds it; choose an address of the LAN."),
+		    addr_s, first, bridge);
+	return false;
+}
+
+/* @a in the IPv6 subnet of @in's own bridge. */
+static bool check_own6(const vnet_intent *in, const vnet_addr *a, const char *addr_s, GError **error)
+{
+	g_autofree char *sub = in->has_subnet6 ? vnet_cidr_format(&in->subnet6) : NULL;
+
+	if (!in->has_subnet6) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" has no IPv6 subnet, so %s cannot be a guest's address there; create it with --subnet6, or leave the address out."),
+			    in->name, addr_s);
+		return false;
+	}
+	if (!host_of(&in->subnet6, a)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The address %s is not a host address of the IPv6 subnet %s of network \"%s\"; choose one inside it."),
+			    addr_s, sub, in->name);
+		return false;
+	}
+	if (in->has_gateway6 && vnet_addr_equal(a, &in->gateway6)) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			    _("The address %s is the IPv6 gateway of network \"%s\"; choose another address for the guest."),
+			    addr_s, in->name);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Where @addr_s goes: -1 for a DHCP reservation of ours (IPv4 in the subnet
+ * of a network with its own bridge), otherwise the index of the intent's
+ * network whose segment records it as the guest's static address: a
+ * bridged LAN's (or a hybrid's LAN half), or IPv6.  -2 on error.
+ */
+static int static_network(const vnet_intent *in, const vnet_addr *a, const char *addr_s, GError **error)
+{
+	bool own4 = in->has_subnet4 && vnet_cidr_contains(&in->subnet4, a);
+	bool own6 = in->has_subnet6 && vnet_cidr_contains(&in->subnet6, a);
+	int lan;
+
+	switch (in->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		if (a->family == AF_INET)
+			return -1;
+		return check_own6(in, a, addr_s, error) ? 0 : -2;
+	case VNET_MODE_HYBRID:
+		if (a->family == AF_INET ? own4 : own6)
+			return a->family == AF_INET ? -1 : check_own6(in, a, addr_s, error) ? 0 : -2;
+		lan = 1;
+		break;
+	case VNET_MODE_BRIDGED:
+		lan = 0;
+		break;
+	default:
+		return -2;
+	}
+	return check_lan_addr(vnet_planner_lan_bridge(in), a, addr_s, error) ? lan : -2;
+}
+
+/* @addr for @mac against the static addresses recorded already. */
+static bool check_static(const vnet_intent *in, const char *net, const vnet_addr *addr, const char *addr_s,
+			 const char *mac, GError **error)
+{
+	for (guint i = 0; i < in->statics->len; i++) {
+		const vnet_static_addr *st = in->statics->pdata[i];
+		if (vnet_addr_equal(&st->addr, addr)) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The address %s of network \"%s\" is recorded already as the static address of MAC %s (domain \"%s\"); choose another address or detach that guest first."),
+				    addr_s, net, st->mac, st->domain);
+			return false;
+		}
+		if (g_str_equal(st->mac, mac) && st->addr.family == addr->family) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The MAC address %s has the static address %s recorded in network \"%s\" already; detach the domain first to give it another address."),
+				    mac, st->s_addr, net);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Nobody may answer for @addr_s on @bridge (RFC 5227 probes, or IPv6
+ * duplicate address detection) but the guest's own NIC @mac.
+ */
+static bool probe_free(vnet_ctx *ctx, const vnet_intent *in, const char *bridge, const char *addr_s,
+		       const char *mac, GError **error)
+{
+	g_autoptr(GPtrArray) macs = NULL;
+	g_autofree char *who = NULL;
+	vnet_addr a;
+
+	if (!vnet_ctx_is_local(ctx)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The address %s cannot be probed for conflicts from here: network \"%s\" runs on the host of libvirt URI \"%s\". Run the command on that host, or attach with --force to skip the probe."),
+			    addr_s, in->name, vnet_virt_uri(vnet_ctx_virt(ctx)));
+		return false;
+	}
+	if (!vnet_addr_parse(addr_s, &a, error) || !(macs = vnet_probe_address(bridge, &a, NULL, mac, error)))
+		return false;
+	if (!macs->len)
+		return true;
+	g_ptr_array_add(macs, NULL);
+	who = g_strjoinv(", ", (char **)macs->pdata);
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
+		    _("The address %s is in use on bridge %s: MAC %s answered for it. Choose another address, or attach with --force to skip this check."),
+		    addr_s, bridge, who);
+	return false;
+}
+
+/*
+ * Redefine every network of @in from @new, its intent with the static
+ * addresses changed, first in @steps: a DHCP host entry changed later in
+ * the same plan is then not lost to the redefinition.
+ */
+static bool define_statics(vnet_virt *virt, GPtrArray *steps, guint at, const vnet_intent *new, GError **error)
+{
+	for (guint i = 0; i < vnet_intent_n_networks(new); i++) {
+		g_autofree char *net = vnet_intent_network_name(new, i);
+		g_autofree char *xml = vnet_intent_network_xml(new, i, error);
+		vnet_step *s;
+		if (!xml)
+			return false;
+		s = vnet_step_new(NULL, VNET_STEP_DEFINE, net);
+		if (!(s->prev_xml = vnet_virt_network_xml(virt, net, true, error))) {
+			vnet_step_free(s);
+			return false;
+		}
+		/* The reservations that attach made stay. */
+		s->xml = vnet_netxml_carry_hosts(xml, s->prev_xml);
+		if (!s->xml)
+			s->xml = g_steal_pointer(&xml);
+		g_ptr_array_insert(steps, at + i, s);
+	}
+	return true;
+}
+
 static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, const char *mac_arg,
-			  const char *ip, GError **error)
+			  const char *ip_arg, unsigned attach_flags, GError **error)
 {
 	vnet_virt *virt = vnet_ctx_virt(ctx);
 	virConnectPtr conn = vnet_virt_conn(virt);
@@ -407,13 +600,22 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	char **macs[2] = { &mac0, &mac1 };	/* one per network */
 	bool adopted[2] = { false, false };	/* the domain has that NIC already */
 	g_autofree char *lease = NULL;
+	const char *ip = ip_arg;	/* the address to reserve, when it is no static one */
 	vnet_step *o;
 	guint n_nets;
 	unsigned dom_flags = 0;
 	bool dom_active, net_active;
+	int static_net = -1;
+	vnet_addr want;
 
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
 		return false;
+	if (ip_arg) {
+		if (!ip_parse_any(ip_arg, &want, error) || (static_net = static_network(in, &want, ip_arg, error)) == -2)
+			return false;
+		if (static_net >= 0)
+			ip = NULL;
+	}
 	n_nets = vnet_intent_n_networks(in);
 	net0 = vnet_intent_network_name(in, 0);
 	net_active = vnet_virt_network_active(virt, net0);
@@ -506,19 +708,14 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			return false;
 		reserve = g_steal_pointer(&lease);
 	} else if (ip) {
-		if (in->mode == VNET_MODE_BRIDGED) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				    _("Network \"%s\" is bridged: its guests get their addresses from the LAN's own DHCP server, so vnetctl cannot reserve %s; leave the address out."),
-				    name, ip);
-			return false;
-		}
 		if (!has_own_dhcp(in)) {
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("Network \"%s\" runs no DHCP server with an IPv4 range, so no address can be reserved for the guest; leave the address out and set it inside the guest."),
 				    name);
 			return false;
 		}
-		if (!check_reservation(in, net0, hosts, ip, mac0, domain, error))
+		if (!check_reservation(in, net0, hosts, ip, mac0, domain, error) ||
+		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, in->bridge, ip, mac0, error)))
 			return false;
 		reserve = g_strdup(ip);
 	} else if (vnet_mode_has_forwards(in->mode) && has_own_dhcp(in) && in->has_guest &&
@@ -528,6 +725,21 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		if (!check_reservation(in, net0, hosts, guest, mac0, domain, error))
 			return false;
 		reserve = g_steal_pointer(&guest);
+	}
+
+	/* A static address: recorded in the intent, probed first on its own segment. */
+	if (static_net >= 0) {
+		g_autofree char *net = vnet_intent_network_name(in, static_net);
+		g_autoptr(vnet_intent) new = vnet_intent_copy(in);
+		const char *mac = *macs[static_net];
+		const char *bridge = static_net == 1 || in->mode == VNET_MODE_BRIDGED ? vnet_planner_lan_bridge(in)
+										     : in->bridge;
+		if (!check_static(in, net, &want, ip_arg, mac, error) ||
+		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, bridge, ip_arg, mac, error)))
+			return false;
+		g_ptr_array_add(new->statics, vnet_static_addr_new(mac, domain, &want));
+		if (!define_statics(virt, steps, 0, new, error))
+			return false;
 	}
 
 	/* The reservation first, so a guest that asks for a lease at once gets it. */
@@ -569,16 +781,22 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	return vnet_ctx_run(ctx, steps, what, error);
 }
 
-bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
-		     const char *ip, GError **error)
+bool vnet_ctx_attach_full(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+			  const char *ip, unsigned flags, GError **error)
 {
 	bool ok;
 
 	if (!vnet_attach_check_args(domain, mac, ip, error) || !vnet_ctx_begin(ctx, error))
 		return false;
-	ok = attach_locked(ctx, name, domain, mac, ip, error);
+	ok = attach_locked(ctx, name, domain, mac, ip, flags, error);
 	vnet_ctx_unlock(ctx);
 	return ok;
+}
+
+bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+		     const char *ip, GError **error)
+{
+	return vnet_ctx_attach_full(ctx, name, domain, mac, ip, 0, error);
 }
 
 /* ---- detach ---- */
@@ -661,6 +879,23 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 				g_hash_table_remove(o->new_guests, k);
 			g_ptr_array_insert(steps, 0, o);
 		}
+	}
+	/* Its static addresses go with it, redefined before the entries change. */
+	{
+		g_autoptr(vnet_intent) new = vnet_intent_copy(in);
+		guint before = new->statics->len;
+		for (guint i = new->statics->len; i-- > 0;) {
+			const vnet_static_addr *st = new->statics->pdata[i];
+			for (guint k = 0; k < mine->len; k++)
+				if (g_strcmp0(((vnet_nic *)mine->pdata[k])->mac, st->mac) == 0) {
+					g_ptr_array_remove_index(new->statics, i);
+					break;
+				}
+		}
+		if (new->statics->len != before &&
+		    !define_statics(virt, steps, steps->len && ((vnet_step *)steps->pdata[0])->kind == VNET_STEP_NFT,
+				    new, error))
+			return false;
 	}
 	for (guint k = 0; k < mine->len; k++) {
 		const vnet_nic *c = mine->pdata[k];

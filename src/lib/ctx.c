@@ -422,6 +422,12 @@ static void inherit(vnet_intent *in, const vnet_intent *old)
 		in->uplink_saved = old->uplink_saved ? vnet_uplink_state_copy(old->uplink_saved) : NULL;
 		in->confirm_deadline = old->confirm_deadline;
 	}
+	/* The guests' static addresses are attach's record, not the intent file's. */
+	if (!in->statics->len)
+		for (guint i = 0; i < old->statics->len; i++) {
+			const vnet_static_addr *st = old->statics->pdata[i];
+			g_ptr_array_add(in->statics, vnet_static_addr_new(st->mac, st->domain, &st->addr));
+		}
 	vnet_intent_refresh_strings(in);
 }
 

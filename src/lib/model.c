@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <vnet/ctx.h>
+
 #include "model.h"
 #include "xml.h"
 #include "util.h"
@@ -86,7 +88,29 @@ vnet_intent *vnet_intent_new(const char *name, vnet_mode mode, GError **error)
 	intent->dhcp = true;
 	intent->autostart = true;
 	intent->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	intent->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
 	return intent;
+}
+
+vnet_static_addr *vnet_static_addr_new(const char *mac, const char *domain, const vnet_addr *addr)
+{
+	vnet_static_addr *s = g_new0(vnet_static_addr, 1);
+
+	s->mac = g_ascii_strdown(mac, -1);
+	s->domain = g_strdup(domain);
+	s->addr = *addr;
+	s->s_addr = vnet_addr_format(addr);
+	return s;
+}
+
+void vnet_static_addr_free(vnet_static_addr *s)
+{
+	if (!s)
+		return;
+	g_free(s->mac);
+	g_free(s->domain);
+	g_free(s->s_addr);
+	g_free(s);
 }
 
 static void free_strings(vnet_intent *intent)
@@ -109,6 +133,7 @@ void vnet_intent_free(vnet_intent *intent)
 	g_ptr_array_unref(intent->forwards);
 	vnet_uplink_state_free(intent->uplink_saved);
 	g_free(intent->confirm_token);
+	g_ptr_array_unref(intent->statics);
 	free_strings(intent);
 	g_free(intent);
 }
@@ -200,6 +225,11 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
+	c->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
+	for (guint i = 0; i < intent->statics->len; i++) {
+		const vnet_static_addr *st = intent->statics->pdata[i];
+		g_ptr_array_add(c->statics, vnet_static_addr_new(st->mac, st->domain, &st->addr));
+	}
 	c->s_subnet4 = c->s_subnet6 = c->s_gateway4 = c->s_gateway6 = c->s_guest = NULL;
 	vnet_intent_refresh_strings(c);
 	return c;
@@ -265,6 +295,22 @@ bool vnet_intent_get_autostart(const vnet_intent *intent) { return intent->autos
 const char *vnet_intent_get_default_guest(const vnet_intent *intent) { return intent->s_guest; }
 gint64 vnet_intent_get_confirm_deadline(const vnet_intent *intent) { return intent->confirm_deadline; }
 guint vnet_intent_get_n_forwards(const vnet_intent *intent) { return intent->forwards->len; }
+guint vnet_intent_get_n_static_addrs(const vnet_intent *intent) { return intent->statics->len; }
+
+const char *vnet_intent_get_static_addr(const vnet_intent *intent, guint i, const char **ret_mac,
+					const char **ret_domain)
+{
+	const vnet_static_addr *s;
+
+	if (i >= intent->statics->len)
+		return NULL;
+	s = intent->statics->pdata[i];
+	if (ret_mac)
+		*ret_mac = s->mac;
+	if (ret_domain)
+		*ret_domain = s->domain;
+	return s->s_addr;
+}
 
 const char *vnet_intent_get_subnet(const vnet_intent *intent, int family)
 {

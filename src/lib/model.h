@@ -92,6 +92,21 @@ void vnet_saved_route_free(vnet_saved_route *r);
 void vnet_saved_addr_free(vnet_saved_addr *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_uplink_state, vnet_uplink_state_free)
 
+/*
+ * A guest's static address where no DHCP server of ours reserves it (a
+ * bridged LAN, or IPv6): recorded by attach with the NIC's MAC, so that
+ * scan and the guard know whose it is.
+ */
+typedef struct vnet_static_addr {
+	char *mac;		/* lower case */
+	char *domain;
+	vnet_addr addr;
+	char *s_addr;		/* canonical, behind the getter */
+} vnet_static_addr;
+
+vnet_static_addr *vnet_static_addr_new(const char *mac, const char *domain, const vnet_addr *addr);
+void vnet_static_addr_free(vnet_static_addr *s);
+
 struct vnet_intent {
 	char *name;
 	vnet_mode mode;
@@ -115,6 +130,7 @@ struct vnet_intent {
 	vnet_uplink_state *uplink_saved;
 	gint64 confirm_deadline;	/* unix time; 0: nothing to confirm */
 	char *confirm_token;		/* the takeover's: a revert of another one does nothing */
+	GPtrArray *statics;		/* vnet_static_addr *, in the order attach made them */
 	/* Canonical strings behind the const getters, refreshed on every set. */
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
 };

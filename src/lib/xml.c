@@ -50,7 +50,7 @@ static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
 	const vnet_uplink_state *u = in->uplink_saved;
 	xmlNode *st, *un;
 
-	if (!in->bridge_created && !u && !in->confirm_deadline)
+	if (!in->bridge_created && !u && !in->confirm_deadline && !in->statics->len)
 		return;
 	st = xmlNewChild(root, ns, X("state"), NULL);
 	if (in->bridge_created)
@@ -60,6 +60,13 @@ static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
 		set_prop(st, "confirm-deadline", d);
 	}
 	set_prop(st, "confirm-token", in->confirm_token);
+	for (guint i = 0; i < in->statics->len; i++) {
+		const vnet_static_addr *sa = in->statics->pdata[i];
+		xmlNode *sn = xmlNewChild(st, ns, X("static"), NULL);
+		set_prop(sn, "mac", sa->mac);
+		set_prop(sn, "domain", sa->domain);
+		set_prop(sn, "address", sa->s_addr);
+	}
 	if (!u)
 		return;
 	un = xmlNewChild(st, ns, X("uplink"), NULL);
@@ -473,6 +480,25 @@ static bool read_saved_uplink(vnet_intent *in, const xmlNode *n, GError **error)
 	return true;
 }
 
+/* A guest's static address; anyone who may define networks can write it, so each part is checked. */
+static bool read_static(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "mac", "domain", "address", NULL };
+	g_autofree char *mac = get_prop(n, "mac"), *domain = get_prop(n, "domain"), *addr = get_prop(n, "address");
+	vnet_addr a;
+
+	if (!check_attrs(n, attrs, error))
+		return false;
+	if (!valid_mac(mac) || (g_ascii_xdigit_value(mac[1]) & 1))
+		return bad_state("mac", mac, error);
+	if (!domain || !vnet_name_is_valid(domain, VNET_NAME_MAX))
+		return bad_state("domain", domain, error);
+	if (!addr || !vnet_addr_parse(addr, &a, NULL))
+		return bad_state("address", addr, error);
+	g_ptr_array_add(in->statics, vnet_static_addr_new(mac, domain, &a));
+	return true;
+}
+
 static bool read_state(vnet_intent *in, const xmlNode *n, GError **error)
 {
 	static const char *const attrs[] = { "bridge-created", "confirm-deadline", "confirm-token", NULL };
@@ -490,6 +516,11 @@ static bool read_state(vnet_intent *in, const xmlNode *n, GError **error)
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
+		if (in_ns(c) && xmlStrEqual(c->name, X("static"))) {
+			if (!read_static(in, c, error))
+				return false;
+			continue;
+		}
 		if (!in_ns(c) || !xmlStrEqual(c->name, X("uplink")) || in->uplink_saved)
 			return bad_state("element", (const char *)c->name, error);
 		if (!read_saved_uplink(in, c, error))

@@ -197,7 +197,12 @@ bad 1 01:00:5e:00:00:01 attach $N dom --mac 01:00:5e:00:00:01
 bad 1 00:00:00:00:00:00 attach $N dom --mac 00:00:00:00:00:00
 bad 1 198.51.100.300 attach $N dom --ip 198.51.100.300
 bad 1 198.51.100.5/24 attach $N dom --ip 198.51.100.5/24
-bad 1 2001:db8::5 attach $N dom --ip 2001:db8::5
+bad 1 2001:db8::5/64 attach $N dom --ip 2001:db8::5/64
+bad 2 '"--range" needs a value' scan $N --range
+bad 2 "scan NAME" scan
+bad 2 198.51.100.0/15 scan $N --range 198.51.100.0/15
+bad 2 198.51.100.5/24 scan $N --range 198.51.100.5/24
+bad 2 2001:db8::/64 scan $N --range 2001:db8::/64
 bad 1 '""' attach $N dom --ip ''
 bad 1 "dom;reboot" attach $N 'dom;reboot'
 bad 1 "dom;reboot" detach $N 'dom;reboot'

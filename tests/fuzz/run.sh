@@ -26,7 +26,7 @@ srcdir=$(cd "${1:-$here/../..}" && pwd)
 seconds=${FUZZ_SECONDS:-60}
 builddir=${FUZZ_BUILDDIR:-${TMPDIR:-/tmp}/vnet-fuzz-build}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-targets="forward intent-xml args libvirt-xml json"
+targets="forward intent-xml args libvirt-xml json frame"
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 
@@ -62,6 +62,7 @@ failed=
 for t in $targets; do
 	case $t in
 	forward | args) max_len=4096 ;;
+	frame) max_len=2048 ;;
 	*) max_len=65536 ;;
 	esac
 	# Never write into the repository's corpus: fuzz a copy.

@@ -192,7 +192,10 @@ check "create mix (hybrid on the existing bridge br-lan)" \
 	vnetctl create mix --mode hybrid --bridge br-lan --subnet 10.79.0.0/24
 ip link add br-x type bridge
 check "create lan (bridged on the existing bridge br-x)" vnetctl create lan --mode bridged --bridge br-x
-refused "an address on a bridged network" "bridged" attach lan dom --ip 10.79.0.9
+# A bridged network records a static LAN address (44-probe), inside the LAN's subnet only.
+ip addr add 10.78.0.1/24 dev br-x
+refused "an address outside the bridged LAN's subnet" "10.78.0.0/24" attach lan dom --ip 10.79.0.9
+ip addr del 10.78.0.1/24 dev br-x
 check "delete lan" vnetctl delete lan
 # Step 3 is the second NIC: the first must be taken back.
 # A bridge whose last port left settles into NO-CARRIER a moment later; let

@@ -35,6 +35,8 @@ static void test_check_args_good(void **state)
 	assert_true(vnet_attach_check_args("web1", "52:54:00:12:34:56", "10.0.0.5", NULL));
 	assert_true(vnet_attach_check_args("a.b-c_d", "52:54:00:AB:cd:EF", NULL, NULL));
 	assert_true(vnet_attach_check_args("web1", "02:00:00:00:00:01", NULL, NULL));
+	/* IPv6: recorded as a static address, never reserved */
+	assert_true(vnet_attach_check_args("web1", NULL, "2001:db8::5", NULL));
 }
 
 static void test_check_args_bad(void **state)
@@ -52,7 +54,8 @@ static void test_check_args_bad(void **state)
 	check_invalid("dom", "00:00:00:00:00:00", NULL, "zeros");
 	check_invalid("dom", NULL, "10.0.0.300", "10.0.0.300");
 	check_invalid("dom", NULL, "10.0.0.5/24", "10.0.0.5/24");
-	check_invalid("dom", NULL, "fd00::5", "fd00::5");
+	check_invalid("dom", NULL, "fd00::5/64", "fd00::5/64");
+	check_invalid("dom", NULL, "fd00::5%eth0", "fd00::5%eth0");
 	check_invalid("dom", NULL, "", "\"\"");
 }
 
