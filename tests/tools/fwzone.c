@@ -48,8 +48,11 @@ int main(int argc, char **argv)
 	int rc;
 
 	vnet_i18n_init();
-	if (strcmp(cmd, "running") == 0 && argc == 2)
-		return done(vnet_firewalld_running(&present, &error), present, error);
+	/* the call before done(): its arguments are evaluated in no set order */
+	if (strcmp(cmd, "running") == 0 && argc == 2) {
+		ok = vnet_firewalld_running(&present, &error);
+		return done(ok, present, error);
+	}
 	if (strcmp(cmd, "ensure") == 0 && argc == 2) {
 		ok = vnet_firewalld_ensure_zone(&present, &reloaded, &error);
 		if ((rc = done(ok, present, error)) == 0 && present)
@@ -69,8 +72,9 @@ int main(int argc, char **argv)
 			       reloaded ? "yes" : "no", rt, perm);
 		return rc;
 	}
-	if (strcmp(cmd, "unbind") == 0 && argc == 5)
-		return done(vnet_firewalld_unbind(argv[2], argv[3], argv[4], &present, &error), present,
-			    error);
+	if (strcmp(cmd, "unbind") == 0 && argc == 5) {
+		ok = vnet_firewalld_unbind(argv[2], argv[3], argv[4], &present, &error);
+		return done(ok, present, error);
+	}
 	return usage();
 }
