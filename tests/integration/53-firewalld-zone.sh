@@ -19,7 +19,9 @@
 #   - a refused name and a hung firewalld are errors that change nothing;
 #   - with firewalld stopped (its bus still up) the calls say "absent";
 #   - with the zone file installed where the package puts it
-#     (lib/firewalld/zones), binding needs no reload.
+#     (lib/firewalld/zones), binding needs no reload; a bind whose
+#     permanent half fails (read-only /etc/firewalld) undoes its runtime
+#     half.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -326,3 +328,29 @@ expect_field "$VNET_SCRATCH/bind5" reloaded no "the shipped zone needs no reload
 expect_zones "$BR" "vnetctl vnetctl" "bound to the shipped zone"
 expect_open
 expect_rejected_2222
+
+# all or nothing: firewalld cannot write its permanent configuration (a
+# read-only /etc/firewalld), so the permanent binding fails after the
+# runtime one was made, and the runtime one is undone.  (Unbound first:
+# firewalld makes a zone's chains when its first interface comes, and keeps
+# them.)
+fwzone_ok "fwzone unbind $BR" "$VNET_SCRATCH/out" unbind "$BR" "" ""
+state "$VNET_SCRATCH/ro.before"
+mount -o remount,ro /etc/firewalld
+if out=$("$FWZONE" bind "$BR" 2>&1); then
+	fail "fwzone bind fails when firewalld cannot write its permanent configuration" || true
+	diag "$out"
+else
+	pass "fwzone bind fails when firewalld cannot write its permanent configuration"
+fi
+diag "$out"
+check "the message names the interface, the zone and the permanent configuration" \
+	sh -c 'printf "%s" "$1" | grep -q "interface vn-fwz to zone vnetctl in its permanent configuration"' - "$out"
+mount -o remount,rw /etc/firewalld
+expect_zones "$BR" "- -" "after the failed bind"
+state "$VNET_SCRATCH/ro.after"
+expect_same_snapshot "$VNET_SCRATCH/ro.before" "$VNET_SCRATCH/ro.after"
+expect_blocked
+fwzone_ok "fwzone bind $BR once /etc/firewalld is writable again" "$VNET_SCRATCH/out" bind "$BR"
+expect_open
+
