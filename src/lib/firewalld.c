@@ -247,6 +247,7 @@ static GVariant *fw_call(fw *f, const char *path, const char *interface, const c
 {
 	g_autoptr(GError) e = NULL;
 	guint msec = timeout_ms(dflt_msec);
+	const char *subject = f->ifname ? f->ifname : VNET_FIREWALLD_ZONE;
 	GVariant *reply;
 
 	reply = g_dbus_connection_call_sync(f->bus, FW_NAME, path, interface, method, args,
@@ -254,42 +255,31 @@ static GVariant *fw_call(fw *f, const char *path, const char *interface, const c
 					    (int)msec, NULL, &e);
 	if (reply)
 		return reply;
+	/* the same sentence names the interface, or for zone-wide calls the zone */
 	if (is_timeout(e)) {
-		if (f->ifname)
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("firewalld did not answer its D-Bus call %s for interface %s within %u seconds; it may be hung: check it with \"systemctl status firewalld\", restart it if need be, and run the command again."),
-				       method, f->ifname, seconds(msec));
-		else
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("firewalld did not answer its D-Bus call %s for zone %s within %u seconds; it may be hung: check it with \"systemctl status firewalld\", restart it if need be, and run the command again."),
-				       method, VNET_FIREWALLD_ZONE, seconds(msec));
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       f->ifname ? _("firewalld did not answer its D-Bus call %s for interface %s within %u seconds; it may be hung: check it with \"systemctl status firewalld\", restart it if need be, and run the command again.")
+					 : _("firewalld did not answer its D-Bus call %s for zone %s within %u seconds; it may be hung: check it with \"systemctl status firewalld\", restart it if need be, and run the command again."),
+			       method, subject, seconds(msec));
 		return NULL;
 	}
 	if (g_dbus_error_is_remote_error(e))
 		g_dbus_error_strip_remote_error(e);
 	if (is_gone(e)) {
-		if (f->ifname)
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("firewalld left the system D-Bus during its call %s for interface %s (%s); check whether it stopped (\"systemctl status firewalld\") and run the command again."),
-				       method, f->ifname, e->message);
-		else
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("firewalld left the system D-Bus during its call %s for zone %s (%s); check whether it stopped (\"systemctl status firewalld\") and run the command again."),
-				       method, VNET_FIREWALLD_ZONE, e->message);
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       f->ifname ? _("firewalld left the system D-Bus during its call %s for interface %s (%s); check whether it stopped (\"systemctl status firewalld\") and run the command again.")
+					 : _("firewalld left the system D-Bus during its call %s for zone %s (%s); check whether it stopped (\"systemctl status firewalld\") and run the command again."),
+			       method, subject, e->message);
 		return NULL;
 	}
 	if (ret_refusal) {
 		*ret_refusal = g_strdup(e->message);
 		return NULL;
 	}
-	if (f->ifname)
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("firewalld refused its D-Bus call %s for interface %s: %s. Check firewalld (\"firewall-cmd --state\", journalctl -u firewalld) and run the command again."),
-			       method, f->ifname, e->message);
-	else
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("firewalld refused its D-Bus call %s for zone %s: %s. Check firewalld (\"firewall-cmd --state\", journalctl -u firewalld) and run the command again."),
-			       method, VNET_FIREWALLD_ZONE, e->message);
+	vnet_set_error(error, VNET_ERROR_FAILED,
+		       f->ifname ? _("firewalld refused its D-Bus call %s for interface %s: %s. Check firewalld (\"firewall-cmd --state\", journalctl -u firewalld) and run the command again.")
+				 : _("firewalld refused its D-Bus call %s for zone %s: %s. Check firewalld (\"firewall-cmd --state\", journalctl -u firewalld) and run the command again."),
+		       method, subject, e->message);
 	return NULL;
 }
 
@@ -318,19 +308,11 @@ static GStrv fw_get_strv(fw *f, const char *path, const char *interface, const c
 	return v;
 }
 
-static bool runtime_zone_exists(fw *f, const char *zone, bool *ret_exists, GError **error)
+/* Whether firewalld knows @zone at runtime, or in its permanent configuration. */
+static bool zone_exists(fw *f, bool permanent, const char *zone, bool *ret_exists, GError **error)
 {
-	g_auto(GStrv) zones = fw_get_strv(f, FW_PATH, FW_ZONE, "getZones", error);
-
-	if (!zones)
-		return false;
-	*ret_exists = g_strv_contains((const char *const *)zones, zone);
-	return true;
-}
-
-static bool permanent_zone_exists(fw *f, const char *zone, bool *ret_exists, GError **error)
-{
-	g_auto(GStrv) zones = fw_get_strv(f, FW_CONFIG_PATH, FW_CONFIG, "getZoneNames", error);
+	g_auto(GStrv) zones = permanent ? fw_get_strv(f, FW_CONFIG_PATH, FW_CONFIG, "getZoneNames", error)
+					: fw_get_strv(f, FW_PATH, FW_ZONE, "getZones", error);
 
 	if (!zones)
 		return false;
@@ -387,7 +369,11 @@ static char *config_zone_path(fw *f, const char *zone, GError **error)
 
 /* ------------------------------------------------------------ changes */
 
-/* At runtime, from zone @from (where it is now, "" none) to @to ("" none). */
+/*
+ * At runtime, from zone @from (where it is now, "" none) to @to ("" none):
+ * into a zone by changeZoneOfInterface, which leaves the old one itself;
+ * into none by removeInterface from the old one.
+ */
 static bool runtime_move(fw *f, const char *from, const char *to, GError **error)
 {
 	g_autoptr(GVariant) r = NULL;
@@ -395,23 +381,14 @@ static bool runtime_move(fw *f, const char *from, const char *to, GError **error
 
 	if (strcmp(from, to) == 0)
 		return true;
-	if (*to) {
-		r = fw_call(f, FW_PATH, FW_ZONE, "changeZoneOfInterface",
-			    g_variant_new("(ss)", to, f->ifname), "(s)", VNET_FIREWALLD_TIMEOUT_MS,
-			    &why, error);
-		if (!r && why)
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("firewalld refused to put interface %s into zone %s at runtime: %s. Check the zones with \"firewall-cmd --get-active-zones\" and firewalld's log (journalctl -u firewalld)."),
-				       f->ifname, to, why);
-	} else {
-		r = fw_call(f, FW_PATH, FW_ZONE, "removeInterface",
-			    g_variant_new("(ss)", from, f->ifname), "(s)", VNET_FIREWALLD_TIMEOUT_MS,
-			    &why, error);
-		if (!r && why)
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("firewalld refused to take interface %s out of zone %s at runtime: %s. Check the zones with \"firewall-cmd --get-active-zones\" and firewalld's log (journalctl -u firewalld)."),
-				       f->ifname, from, why);
-	}
+	r = fw_call(f, FW_PATH, FW_ZONE, *to ? "changeZoneOfInterface" : "removeInterface",
+		    g_variant_new("(ss)", *to ? to : from, f->ifname), "(s)",
+		    VNET_FIREWALLD_TIMEOUT_MS, &why, error);
+	if (!r && why)
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       *to ? _("firewalld refused to put interface %s into zone %s at runtime: %s. Check the zones with \"firewall-cmd --get-active-zones\" and firewalld's log (journalctl -u firewalld).")
+				   : _("firewalld refused to take interface %s out of zone %s at runtime: %s. Check the zones with \"firewall-cmd --get-active-zones\" and firewalld's log (journalctl -u firewalld)."),
+			       f->ifname, *to ? to : from, why);
 	return r != NULL;
 }
 
@@ -424,14 +401,10 @@ static bool config_zone_interface(fw *f, const char *path, const char *zone, boo
 		    g_variant_new("(s)", f->ifname), "()", VNET_FIREWALLD_TIMEOUT_MS, &why, error);
 	if (r || !why)
 		return r != NULL;
-	if (add)
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("firewalld refused to add interface %s to zone %s in its permanent configuration: %s. Check it with \"firewall-cmd --permanent --info-zone=%s\" and firewalld's log (journalctl -u firewalld)."),
-			       f->ifname, zone, why, zone);
-	else
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("firewalld refused to remove interface %s from zone %s in its permanent configuration: %s. Check it with \"firewall-cmd --permanent --info-zone=%s\" and firewalld's log (journalctl -u firewalld)."),
-			       f->ifname, zone, why, zone);
+	vnet_set_error(error, VNET_ERROR_FAILED,
+		       add ? _("firewalld refused to add interface %s to zone %s in its permanent configuration: %s. Check it with \"firewall-cmd --permanent --info-zone=%s\" and firewalld's log (journalctl -u firewalld).")
+			   : _("firewalld refused to remove interface %s from zone %s in its permanent configuration: %s. Check it with \"firewall-cmd --permanent --info-zone=%s\" and firewalld's log (journalctl -u firewalld)."),
+		       f->ifname, zone, why, zone);
 	return false;
 }
 
@@ -466,13 +439,13 @@ static bool zone_ensure(fw *f, bool *ret_reloaded, GError **error)
 	g_autofree char *why = NULL;
 	bool exists = false;
 
-	if (!runtime_zone_exists(f, VNET_FIREWALLD_ZONE, &exists, error))
+	if (!zone_exists(f, false, VNET_FIREWALLD_ZONE, &exists, error))
 		return false;
 	if (exists) {
 		*ret_reloaded = false;
 		return true;
 	}
-	if (!permanent_zone_exists(f, VNET_FIREWALLD_ZONE, &exists, error))
+	if (!zone_exists(f, true, VNET_FIREWALLD_ZONE, &exists, error))
 		return false;
 	if (!exists) {
 		settings = vnet_firewalld_zone_settings();
@@ -497,7 +470,7 @@ static bool zone_ensure(fw *f, bool *ret_reloaded, GError **error)
 				       VNET_FIREWALLD_ZONE, why);
 		return false;
 	}
-	if (!runtime_zone_exists(f, VNET_FIREWALLD_ZONE, &exists, error))
+	if (!zone_exists(f, false, VNET_FIREWALLD_ZONE, &exists, error))
 		return false;
 	if (!exists) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
@@ -506,6 +479,26 @@ static bool zone_ensure(fw *f, bool *ret_reloaded, GError **error)
 		return false;
 	}
 	*ret_reloaded = true;
+	return true;
+}
+
+/*
+ * Where unbind moves an interface that is in @current: back to @prev when
+ * it is still in zone vnetctl (else an admin moved it, or the undo ran:
+ * it stays), to no zone when @prev is "" or went away meanwhile.
+ */
+static bool undo_target(fw *f, bool permanent, const char *current, const char *prev,
+			const char **ret_to, GError **error)
+{
+	bool exists = false;
+
+	if (strcmp(current, VNET_FIREWALLD_ZONE) != 0) {
+		*ret_to = current;
+		return true;
+	}
+	if (*prev && !zone_exists(f, permanent, prev, &exists, error))
+		return false;
+	*ret_to = exists ? prev : "";
 	return true;
 }
 
@@ -593,7 +586,6 @@ bool vnet_firewalld_unbind(const char *ifname, const char *prev_runtime, const c
 	g_auto(fw) f = { .ifname = ifname };
 	g_autofree char *rt = NULL, *perm = NULL;
 	const char *rt_to, *perm_to;
-	bool exists = false;
 
 	prev_runtime = prev_runtime ? prev_runtime : "";
 	prev_permanent = prev_permanent ? prev_permanent : "";
@@ -607,23 +599,9 @@ bool vnet_firewalld_unbind(const char *ifname, const char *prev_runtime, const c
 	}
 	if (!(rt = runtime_zone(&f, error)) || !(perm = permanent_zone(&f, error)))
 		return false;
-	/* only what is still ours moves; a zone that went away is no zone */
-	rt_to = rt;
-	if (strcmp(rt, VNET_FIREWALLD_ZONE) == 0) {
-		rt_to = prev_runtime;
-		if (*rt_to && !runtime_zone_exists(&f, rt_to, &exists, error))
-			return false;
-		if (*rt_to && !exists)
-			rt_to = "";
-	}
-	perm_to = perm;
-	if (strcmp(perm, VNET_FIREWALLD_ZONE) == 0) {
-		perm_to = prev_permanent;
-		if (*perm_to && !permanent_zone_exists(&f, perm_to, &exists, error))
-			return false;
-		if (*perm_to && !exists)
-			perm_to = "";
-	}
+	if (!undo_target(&f, false, rt, prev_runtime, &rt_to, error) ||
+	    !undo_target(&f, true, perm, prev_permanent, &perm_to, error))
+		return false;
 	if (!runtime_move(&f, rt, rt_to, error))
 		return false;
 	if (!permanent_move(&f, perm, perm_to, error)) {

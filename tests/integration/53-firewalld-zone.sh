@@ -15,7 +15,9 @@
 #     binding again changes nothing;
 #   - `firewall-cmd --reload` and a restart of firewalld keep that;
 #   - unbinding puts the bridge back into the zones it was in (none; then
-#     internal at runtime and work permanently) and the guest is blocked again;
+#     internal at runtime and work permanently) and the guest is blocked
+#     again; a zone moved to by an admin meanwhile stays, a previous zone
+#     deleted meanwhile becomes no zone;
 #   - a refused name and a hung firewalld are errors that change nothing;
 #   - with firewalld stopped (its bus still up) the calls say "absent";
 #   - with the zone file installed where the package puts it
@@ -75,6 +77,7 @@ fwzone_ok() {
 }
 
 field() { sed -n "s/^$1=//p" "$2"; } # KEY FILE
+msg_has() { printf '%s' "$1" | grep -qF -- "$2"; } # TEXT WORDS
 
 expect_field() { # FILE KEY VALUE DESC
 	local got
@@ -235,7 +238,7 @@ else
 	pass "fwzone unbind fails while firewalld is stopped (SIGSTOP)"
 fi
 check "within the timeout (5 s), not a hang ($((SECONDS - start)) s)" test "$((SECONDS - start))" -le 8
-check "the message says firewalld did not answer" sh -c "printf '%s' \"\$1\" | grep -q 'firewalld did not answer'" - "$out"
+check "the message says firewalld did not answer" msg_has "$out" "firewalld did not answer"
 diag "$out"
 kill -CONT "$VNET_FW_FIREWALLD_PID"
 state "$VNET_SCRATCH/hung.after"
@@ -274,6 +277,18 @@ fwzone_ok "fwzone unbind $BR after the admin moved it" "$VNET_SCRATCH/out" unbin
 expect_zones "$BR" "dmz work" "the admin's runtime move is kept, the permanent binding undone"
 firewall-cmd -q --permanent --zone=work --remove-interface="$BR"
 firewall-cmd -q --zone=dmz --remove-interface="$BR"
+
+# a previous zone that is gone by the undo: no zone, not vnetctl's
+firewall-cmd -q --permanent --new-zone=gone1
+firewall-cmd -q --reload
+firewall-cmd -q --zone=gone1 --change-interface="$BR"
+firewall-cmd -q --permanent --zone=gone1 --add-interface="$BR"
+fwzone_ok "fwzone bind $BR from zone gone1" "$VNET_SCRATCH/bind6" bind "$BR"
+expect_field "$VNET_SCRATCH/bind6" prev-permanent gone1 "bind from zone gone1"
+firewall-cmd -q --permanent --delete-zone=gone1
+firewall-cmd -q --reload
+fwzone_ok "fwzone unbind $BR to the deleted zone gone1" "$VNET_SCRATCH/out" unbind "$BR" gone1 gone1
+expect_zones "$BR" "- -" "unbound from a previous zone that is gone"
 
 # ------------------------------------------------------------- stopped, bus up
 
@@ -345,7 +360,7 @@ else
 fi
 diag "$out"
 check "the message names the interface, the zone and the permanent configuration" \
-	sh -c 'printf "%s" "$1" | grep -q "interface vn-fwz to zone vnetctl in its permanent configuration"' - "$out"
+	msg_has "$out" "interface $BR to zone vnetctl in its permanent configuration"
 mount -o remount,rw /etc/firewalld
 expect_zones "$BR" "- -" "after the failed bind"
 state "$VNET_SCRATCH/ro.after"
