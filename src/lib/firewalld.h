@@ -110,7 +110,7 @@ bool vnet_firewalld_unbind(const char *ifname, const char *prev_runtime, const c
 /*
  * The settings of zone vnetctl, as config.addZone2 takes them (a{sv}: short,
  * description, target, services, protocols, forward, rules_str): the same
- * zone as data/firewalld/vnetctl.xml.  A floating-free reference to unref.
+ * zone as data/firewalld/vnetctl.xml.  A full (not floating) reference: unref it.
  */
 GVariant *vnet_firewalld_zone_settings(void);
 
