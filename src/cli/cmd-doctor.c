@@ -60,6 +60,8 @@ static char *subject(const vnet_doctor_check *c)
 static void put_fix(doctor_out *o, const char *fix, int indent)
 {
 	g_auto(GStrv) lines = NULL;
+	const char *label;
+	int width = 0;
 
 	if (o->obj) {
 		put_field(o, "fix", fix, 0);
@@ -67,11 +69,14 @@ static void put_fix(doctor_out *o, const char *fix, int indent)
 	}
 	if (!fix)
 		return;
+	label = _("fix:");
+	for (const char *p = label; *p; p = g_utf8_next_char(p))
+		width += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
 	lines = g_strsplit(fix, "\n", -1);
 	for (guint i = 0; lines[i]; i++) {
 		g_autofree char *line = cli_printable(lines[i]);
 		fprintf(o->f, "%*s", indent, "");
-		cli_print_padded(o->f, i ? "" : _("fix:"), 5);
+		cli_print_padded(o->f, i ? "" : label, width);
 		fprintf(o->f, " %s\n", line);
 	}
 }

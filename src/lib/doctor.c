@@ -149,6 +149,7 @@ vnet_doctor_facts *vnet_doctor_facts_new(const vnet_intent *in)
 	f->missing_chains = g_ptr_array_new_with_free_func(g_free);
 	f->kernel_elems = g_ptr_array_new_with_free_func(g_free);
 	f->base_want = g_ptr_array_new_with_free_func(g_free);
+	f->ufw_forwards = g_ptr_array_new_with_free_func(g_free);
 	f->sockets = g_array_new(FALSE, TRUE, sizeof(vnet_sock_info));
 	f->sock_owner = g_hash_table_new_full(inode_hash, g_int64_equal, g_free, g_free);
 	return f;
@@ -171,6 +172,7 @@ void vnet_doctor_facts_free(vnet_doctor_facts *f)
 	CLEAR_ARRAY(f->missing_chains);
 	CLEAR_ARRAY(f->kernel_elems);
 	CLEAR_ARRAY(f->base_want);
+	CLEAR_ARRAY(f->ufw_forwards);
 	g_free(f->links_error);
 	g_free(f->fdb_error);
 	g_free(f->neigh_error);
@@ -864,6 +866,40 @@ static char *blocked_what(const vnet_coexist_finding *fd, const char *br, const 
 	return NULL;
 }
 
+static char *ufw_key(const char *addr, guint port, vnet_proto proto)
+{
+	return g_strdup_printf("%s %u %s", addr, port, vnet_proto_to_string(proto));
+}
+
+/*
+ * The `ufw route allow out on BRIDGE to GUEST port P proto PROTO` of each
+ * forward that ufw-user-forward lacks, added to @fix (taken); with @ret_all,
+ * whether it lacks none.
+ */
+static char *ufw_forward_commands(const vnet_doctor_facts *f, char *fix, bool *ret_all)
+{
+	GString *s = g_string_new(fix);
+
+	g_free(fix);
+	*ret_all = true;
+	for (guint i = 0; i < f->forwards->len; i++) {
+		const vnet_doctor_forward *d = f->forwards->pdata[i];
+		const char *addr = vnet_target_get_address(d->target);
+		const vnet_forward *x = d->fwd;
+		g_autofree char *key = addr ? ufw_key(addr, x->guest_port, x->proto) : NULL;
+		if (!addr || has_line(f->ufw_forwards, key))
+			continue;
+		*ret_all = false;
+		g_string_append_printf(s, "%sufw route allow out on %s to %s port ", s->len ? "\n" : "", f->in->bridge, addr);
+		if (x->guest_port_end > x->guest_port)
+			g_string_append_printf(s, "%u:%u", x->guest_port, x->guest_port_end);
+		else
+			g_string_append_printf(s, "%u", x->guest_port);
+		g_string_append_printf(s, " proto %s", vnet_proto_to_string(x->proto));
+	}
+	return g_string_free(s, FALSE);
+}
+
 static void foreign_drops(judge *j)
 {
 	const vnet_doctor_facts *f = j->f;
@@ -890,15 +926,29 @@ static void foreign_drops(judge *j)
 		g_autoptr(GString) traffic = g_string_new(NULL);
 		g_autoptr(GError) local = NULL;
 		g_autofree char *fix = NULL;
+		bool ufw = vnet_coexist_finding_owner(fd) == VNET_COEXIST_UFW, forwarded = false, all = false;
+		g_autofree char *ufw_fix = NULL;
 		if (!finding_relevant(in, fd))
 			continue;
-		for (guint k = 0; k < n_need; k++)
-			if (!vnet_coexist_lets_through(fd, br, need[k]))
-				g_string_append_printf(traffic, "%s%s", traffic->len ? ", " : "", traffic_name(need[k]));
+		/* ufw has one rule per port forward, which only doctor, knowing the targets, can check. */
+		if (ufw)
+			ufw_fix = ufw_forward_commands(f, g_strdup(""), &all);
+		for (guint k = 0; k < n_need; k++) {
+			/* ufw's before-rules accept replies, in iptables matches the analysis cannot read. */
+			if ((ufw && need[k] == VNET_COEXIST_GUEST_REPLY) || vnet_coexist_lets_through(fd, br, need[k]) ||
+			    (ufw && all && need[k] == VNET_COEXIST_GUEST_FORWARDED))
+				continue;
+			g_string_append_printf(traffic, "%s%s", traffic->len ? ", " : "", traffic_name(need[k]));
+			forwarded = forwarded || need[k] == VNET_COEXIST_GUEST_FORWARDED;
+		}
 		if (!traffic->len)
 			continue;
 		bad++;
 		fix = vnet_coexist_fix_commands(fd, br, &local);
+		if (ufw && forwarded) {
+			g_autofree char *base = g_strchomp(fix ? fix : g_strdup(""));
+			fix = *base && *ufw_fix ? g_strconcat(base, "\n", ufw_fix, NULL) : g_strconcat(base, ufw_fix, NULL);
+		}
 		if (!fix || !*fix) {
 			g_free(fix);
 			fix = local ? g_strdup(local->message)
@@ -1284,13 +1334,16 @@ static GPtrArray *elements_of(const vnet_intent *in, const vnet_forward *fw, GHa
 	return out;
 }
 
-/* Our chains the ruleset @json lacks. */
+static void read_ufw_forwards(vnet_doctor_facts *f, json_t *arr);
+
+/* Our chains the ruleset @json lacks, and ufw's forward rules. */
 static void read_chains(vnet_doctor_facts *f, const char *json)
 {
 	json_t *root = json_loads(json, 0, NULL);
 	json_t *arr = json_object_get(root, "nftables"), *item;
 	size_t i;
 
+	read_ufw_forwards(f, arr);
 	for (guint k = 0; our_chains[k]; k++) {
 		bool found = false;
 		json_array_foreach(arr, i, item) {
@@ -1304,6 +1357,54 @@ static void read_chains(vnet_doctor_facts *f, const char *json)
 			g_ptr_array_add(f->missing_chains, g_strdup(our_chains[k]));
 	}
 	json_decref(root);
+}
+
+/*
+ * The rules `ufw route allow out on BRIDGE to ADDRESS port P proto PROTO`
+ * wrote into ufw-user-forward (iptables-nft, so plain nft matches): out on
+ * @f's bridge, to one address, one port, accept, and nothing else.
+ */
+static void read_ufw_forwards(vnet_doctor_facts *f, json_t *arr)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(arr, i, item) {
+		json_t *r = json_object_get(item, "rule"), *e, *expr = json_object_get(r, "expr");
+		const char *oif = NULL, *daddr = NULL, *proto = NULL;
+		json_int_t port = 0;
+		bool accept = false, other = false;
+		size_t k;
+		if (!r || g_strcmp0(json_string_value(json_object_get(r, "chain")), "ufw-user-forward") != 0)
+			continue;
+		json_array_foreach(expr, k, e) {
+			json_t *m = json_object_get(e, "match"), *left = json_object_get(m, "left");
+			json_t *right = json_object_get(m, "right");
+			json_t *meta = json_object_get(left, "meta"), *pl = json_object_get(left, "payload");
+			const char *field = json_string_value(json_object_get(pl, "field"));
+			if (json_object_get(e, "counter"))
+				continue;
+			if (json_object_get(e, "accept")) {
+				accept = true;
+			} else if (m && g_strcmp0(json_string_value(json_object_get(m, "op")), "==") == 0 && meta &&
+				   g_strcmp0(json_string_value(json_object_get(meta, "key")), "oifname") == 0) {
+				oif = json_string_value(right);
+			} else if (m && pl && g_strcmp0(field, "daddr") == 0) {
+				daddr = json_string_value(right);
+			} else if (m && pl && g_strcmp0(field, "dport") == 0 && json_is_integer(right)) {
+				proto = json_string_value(json_object_get(pl, "protocol"));
+				port = json_integer_value(right);
+			} else if (!(m && meta && g_strcmp0(json_string_value(json_object_get(meta, "key")), "l4proto") == 0)) {
+				other = true;
+			}
+		}
+		if (accept && !other && oif && daddr && proto && port > 0 && port < 65536 && f->in->bridge &&
+		    g_str_equal(oif, f->in->bridge)) {
+			vnet_proto p;
+			if (vnet_proto_from_string(proto, &p))
+				g_ptr_array_add(f->ufw_forwards, ufw_key(daddr, (guint)port, p));
+		}
+	}
 }
 
 static void read_nft(vnet_doctor_facts *f, vnet_ctx *ctx, GHashTable *targets)

@@ -67,6 +67,8 @@ typedef struct vnet_doctor_facts {
 	GPtrArray *kernel_elems;	/* our table's element lines, or NULL */
 	GPtrArray *base_want;		/* the network's own (not forwards') element lines */
 	vnet_coexist_report *coexist;	/* or NULL (see table_error) */
+	/* ufw's per-forward rules: "ADDRESS PORT PROTO" accepted out on the bridge in ufw-user-forward */
+	GPtrArray *ufw_forwards;
 	GArray *sockets;		/* vnet_sock_info, or NULL */
 	char *sockets_error;
 	GHashTable *sock_owner;		/* inode (guint64 *) -> "COMMAND (pid N)" */
