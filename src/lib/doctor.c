@@ -313,7 +313,7 @@ static void check_port(judge *j, const vnet_link_info *br, const vnet_link_info 
 		put(j, VNET_DOCTOR_LINK, "port-mtu", guest, NULL, false,
 		    g_strdup_printf(_("Port %s has MTU %u but bridge %s has %u: larger packets are dropped."),
 				    port->name, port->mtu, br->name, br->mtu),
-		    g_strdup_printf("ip link set %s mtu %u", port->name, MIN(port->mtu, br->mtu)));
+		    g_strdup_printf("ip link set %s mtu %u", port->name, br->mtu));
 }
 
 static bool bridge_up(judge *j, const char *br_name, const char *net)
@@ -815,7 +815,10 @@ static void elements(judge *j)
 		    g_strdup("vnetctl restore"));
 	else
 		put(j, VNET_DOCTOR_L4, "elements", NULL, NULL, true,
-		    g_strdup_printf(_("Table inet vnetctl holds the network's %u elements (its bridge and subnets)."), f->base_want->len), NULL);
+		    g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Table inet vnetctl holds the network's %u element (its bridge and subnets).",
+						"Table inet vnetctl holds the network's %u elements (its bridge and subnets).", f->base_want->len),
+				    f->base_want->len),
+		    NULL);
 }
 
 static const char *traffic_name(vnet_coexist_traffic t)
