@@ -581,12 +581,12 @@ static void dnsmasq(judge *j)
 		    g_steal_pointer(&restart));
 	else if (!f->dnsmasq_alive)
 		put(j, VNET_DOCTOR_L3, "dnsmasq", NULL, NULL, false,
-		    g_strdup_printf(_("libvirt's dnsmasq for network %s (pid %" G_GINT64_FORMAT " in %s) is not running: no DHCP, no DNS."),
-				    net, f->dnsmasq_pid, f->dnsmasq_pidfile),
+		    g_strdup_printf(_("libvirt's dnsmasq for network %s (pid %lld in %s) is not running: no DHCP, no DNS."),
+				    net, (long long)f->dnsmasq_pid, f->dnsmasq_pidfile),
 		    g_steal_pointer(&restart));
 	else
 		put(j, VNET_DOCTOR_L3, "dnsmasq", NULL, NULL, true,
-		    g_strdup_printf(_("libvirt's dnsmasq for network %s runs (pid %" G_GINT64_FORMAT ")."), net, f->dnsmasq_pid), NULL);
+		    g_strdup_printf(_("libvirt's dnsmasq for network %s runs (pid %lld)."), net, (long long)f->dnsmasq_pid), NULL);
 }
 
 /* Routes of any table over @subnet that are not the bridge's own (a VPN, a LAN). */
@@ -645,7 +645,8 @@ static void rp_filter(judge *j)
 	else
 		put(j, VNET_DOCTOR_L3, "rp-filter", NULL, NULL, true,
 		    eff == 1 ? g_strdup_printf(_("Reverse-path filtering is strict on %s, and every guest's address routes back through it."), br)
-			     : g_strdup_printf(_("Reverse-path filtering on %s is %s."), br, eff == 2 ? "loose (2)" : "off (0)"),
+		    : eff == 2 ? g_strdup_printf(_("Reverse-path filtering on %s is loose (2)."), br)
+			       : g_strdup_printf(_("Reverse-path filtering on %s is off (0)."), br),
 		    NULL);
 }
 
