@@ -37,7 +37,7 @@ struct vnet_doctor_check {
 };
 
 /* Our table's base chains, as nft.c makes them. */
-static const char *const our_chains[] = { "guard", "pre", "out", "post", "forward", NULL };
+static const char *const our_chains[] = { "guard", "pre", "out", "post", "forwarding", NULL };
 
 /* How long the app step waits for a TCP connection. */
 #define CONNECT_TIMEOUT_MS 1000
@@ -759,7 +759,7 @@ static void table(judge *j)
 		    g_strdup("vnetctl restore"));
 	} else {
 		put(j, VNET_DOCTOR_L4, "table", NULL, NULL, true,
-		    g_strdup(_("Table inet vnetctl is complete: its layout marker and its chains guard, pre, out, post and forward.")), NULL);
+		    g_strdup(_("Table inet vnetctl is complete: its layout marker and its chains guard, pre, out, post and forwarding.")), NULL);
 	}
 }
 

@@ -263,10 +263,10 @@ static void break_no_lease(vnet_doctor_facts *f)
 static void break_table_gone(vnet_doctor_facts *f)
 {
 	f->table_marker = false;
-	for (const char *const *c = (const char *const[]){ "guard", "pre", "out", "post", "forward", NULL }; *c; c++)
+	for (const char *const *c = (const char *const[]){ "guard", "pre", "out", "post", "forwarding", NULL }; *c; c++)
 		g_ptr_array_add(f->missing_chains, g_strdup(*c));
 }
-static void break_chain_gone(vnet_doctor_facts *f) { g_ptr_array_add(f->missing_chains, g_strdup("forward")); }
+static void break_chain_gone(vnet_doctor_facts *f) { g_ptr_array_add(f->missing_chains, g_strdup("forwarding")); }
 static void break_element_gone(vnet_doctor_facts *f) { g_ptr_array_remove_index(f->kernel_elems, 1); }
 static void break_element_old(vnet_doctor_facts *f)
 {
@@ -344,7 +344,7 @@ static const breakage breakages[] = {
 	{ "rp_filter", break_rp_filter, { "L3/rp-filter" }, "strict", "sysctl -w net.ipv4.conf.vn-web.rp_filter=2" },
 	{ "no lease", break_no_lease, { "L3/dhcp" }, "no DHCP lease and no reservation", "DHCP client" },
 	{ "table gone", break_table_gone, { "L4/table" }, "Table inet vnetctl is missing", "vnetctl restore" },
-	{ "chain gone", break_chain_gone, { "L4/table" }, "lacks its chains forward", "vnetctl restore" },
+	{ "chain gone", break_chain_gone, { "L4/table" }, "lacks its chains forwarding", "vnetctl restore" },
 	{ "element gone", break_element_gone, { "L4/element" }, "missing from table inet vnetctl: \"" ELEM "\"", "vnetctl restore" },
 	{ "element stale", break_element_old, { "L4/element" }, "goes to an old target", "vnetctl restore" },
 	{ "base element gone", break_base_gone, { "L4/elements" }, "nat4 10.79.0.0/24", "vnetctl restore" },
