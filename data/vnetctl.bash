@@ -6,7 +6,7 @@
 # domain names come from virsh, when it is installed.
 
 _vnetctl_commands=(create apply delete list show forward attach detach confirm revert scan
-	restore trace hook qemu-hook watch xml plan help)
+	restore trace doctor hook qemu-hook watch xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
 	--no-autostart --force --confirm-timeout --no-confirm --session-port)
@@ -207,6 +207,12 @@ _vnetctl()
 			*) [ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)" ;;
 			esac
 			;;
+		esac
+		;;
+	doctor)
+		case $cur in
+		-*) _vnetctl_reply --json ;;
+		*) [ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)" ;;
 		esac
 		;;
 	attach | detach)

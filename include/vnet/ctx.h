@@ -676,6 +676,70 @@ const char *vnet_scan_conflict_get_owner_domain(const vnet_scan_conflict *c);
 const char *vnet_scan_conflict_get_problem(const vnet_scan_conflict *c);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_scan, vnet_scan_free)
+
+/**
+ * enum vnet_doctor_layer - the five steps of connectivity diagnosis, bottom up
+ * @VNET_DOCTOR_LINK: bridge, uplink, the guests' ports (STP state, MTU)
+ * @VNET_DOCTOR_L2: the guests' MACs on the bridge, neighbour entries, two MACs for one address
+ * @VNET_DOCTOR_L3: forwarding, gateway address, DHCP, dnsmasq, overlapping routes, rp_filter
+ * @VNET_DOCTOR_L4: table inet vnetctl, the forwards' elements, foreign drops, listeners, conntrack
+ * @VNET_DOCTOR_APP: TCP connections from the host to the guests and through the forwards
+ */
+typedef enum vnet_doctor_layer {
+	VNET_DOCTOR_LINK,
+	VNET_DOCTOR_L2,
+	VNET_DOCTOR_L3,
+	VNET_DOCTOR_L4,
+	VNET_DOCTOR_APP,
+} vnet_doctor_layer;
+
+/**
+ * vnet_doctor_layer_name() - "link", "L2", "L3", "L4" or "app": stable words
+ * @layer: the layer
+ *
+ * Return: the layer's name.
+ */
+const char *vnet_doctor_layer_name(vnet_doctor_layer layer);
+
+typedef struct vnet_doctor_check vnet_doctor_check;
+
+/**
+ * vnet_ctx_doctor() - check, step by step, what a managed network's guests
+ * and forwards need, and say what is wrong and how to fix it
+ * @ctx: the context (of this host: doctor reads its kernel)
+ * @name: the intent's name, or NULL for every managed network
+ * @error: return location for a GError (VNET_ERROR_NOT_FOUND for an unknown name)
+ *
+ * Changes nothing on the host and takes no lock, so it runs beside a
+ * change in progress.  Per network, guest and forward, each check is one
+ * vnet_doctor_check, layer by layer.  The app step opens a TCP connection
+ * (one second at most) to each TCP forward's guest and through the forward.
+ * A fact that cannot be read (doctor not run as root) is a failed check
+ * that says so, not an error.
+ *
+ * Return: an array of vnet_doctor_check *, or NULL on failure.
+ */
+GPtrArray *vnet_ctx_doctor(vnet_ctx *ctx, const char *name, GError **error);
+/** vnet_doctor_check_get_layer() - the step the check belongs to */
+vnet_doctor_layer vnet_doctor_check_get_layer(const vnet_doctor_check *c);
+/** vnet_doctor_check_get_id() - what is checked, a stable word such as "bridge-up" or "element" */
+const char *vnet_doctor_check_get_id(const vnet_doctor_check *c);
+/** vnet_doctor_check_get_network() - the network's (intent's) name */
+const char *vnet_doctor_check_get_network(const vnet_doctor_check *c);
+/** vnet_doctor_check_get_guest() - the guest checked (its domain, else its MAC), or NULL */
+const char *vnet_doctor_check_get_guest(const vnet_doctor_check *c);
+/** vnet_doctor_check_get_forward() - the forward checked (canonical spec), or NULL */
+const char *vnet_doctor_check_get_forward(const vnet_doctor_check *c);
+/** vnet_doctor_check_get_ok() - whether what was checked is as it should be */
+bool vnet_doctor_check_get_ok(const vnet_doctor_check *c);
+/** vnet_doctor_check_get_what() - what was checked and found, a sentence */
+const char *vnet_doctor_check_get_what(const vnet_doctor_check *c);
+/**
+ * vnet_doctor_check_get_fix() - for a failed check, what to do: a sentence
+ * or commands, one per line, each starting with its program; NULL when ok
+ */
+const char *vnet_doctor_check_get_fix(const vnet_doctor_check *c);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 

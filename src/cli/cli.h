@@ -119,5 +119,11 @@ int cmd_confirm(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+/*
+ * Print doctor's @checks (vnet_doctor_check *) to @f as text (marks with
+ * @utf8, else plain words) or as JSON; return EXIT_REFUSED if one failed.
+ */
+int doctor_print(FILE *f, GPtrArray *checks, bool json, bool utf8);
 
 #endif

@@ -29,6 +29,7 @@ static const cli_command commands[] = {
 	{ "scan", cmd_scan, N_("NAME [--range CIDR]"), N_("find addresses on a network's segment that more than one MAC answers") },
 	{ "restore", cmd_restore, "", N_("re-apply the rules of every active network") },
 	{ "trace", cmd_trace, N_("NAME FORWARD [--seconds N]"), N_("which table, chain and rule new connections to a forward meet") },
+	{ "doctor", cmd_doctor, N_("[NAME] [--json]"), N_("check link, L2, L3, L4 and app for guests and forwards") },
 	{ "hook", cmd_hook, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
 	{ "qemu-hook", cmd_qemu_hook, N_("DOMAIN OP SUBOP -"), N_("called by the libvirt qemu hook") },
 	{ "watch", cmd_watch, N_("[--once]"), N_("keep forwards pointed at the guests' DHCP leases") },

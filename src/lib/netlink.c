@@ -26,6 +26,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "netlink.h"
@@ -897,4 +898,282 @@ static bool sessions_of(int family, const vnet_uplink_state *st, const guint16 *
 bool vnet_link_has_session(const vnet_uplink_state *st, const guint16 *ports, guint n_ports)
 {
 	return st && (sessions_of(AF_INET, st, ports, n_ports) || sessions_of(AF_INET6, st, ports, n_ports));
+}
+
+/* ---- what doctor reads ---- */
+
+/* <linux/if.h> has it, but clashes with <net/if.h>. */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+
+void vnet_link_info_free(vnet_link_info *l)
+{
+	if (!l)
+		return;
+	g_free(l->name);
+	g_free(l->master);
+	g_free(l->mac);
+	g_free(l);
+}
+
+static char *lladdr_string(struct nl_addr *a)
+{
+	char buf[64];
+
+	if (!a || nl_addr_get_len(a) != 6)
+		return NULL;
+	return g_ascii_strdown(nl_addr2str(a, buf, sizeof(buf)), -1);
+}
+
+bool vnet_link_read_infos(GPtrArray **ret_links, GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+	g_autoptr(nl_cache) cache = NULL, ports = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_link_info_free);
+	int err;
+
+	if (!sk)
+		return false;
+	if ((err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0)
+		return cache_failed(err, error);
+	/* The AF_BRIDGE dump lists bridge ports with their IFLA_PROTINFO: the STP state. */
+	if ((err = rtnl_link_alloc_cache(sk, AF_BRIDGE, &ports)) < 0)
+		return cache_failed(err, error);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		vnet_link_info *li = g_new0(vnet_link_info, 1);
+		char master[IFNAMSIZ] = "";
+		struct rtnl_link *bp;
+		int m = rtnl_link_get_master(l);
+
+		li->name = g_strdup(rtnl_link_get_name(l));
+		li->ifindex = rtnl_link_get_ifindex(l);
+		li->up = rtnl_link_get_flags(l) & IFF_UP;
+		li->carrier = rtnl_link_get_flags(l) & IFF_LOWER_UP;
+		li->mtu = rtnl_link_get_mtu(l);
+		li->mac = lladdr_string(rtnl_link_get_addr(l));
+		li->is_bridge = is_bridge(l);
+		li->stp_state = -1;
+		if (m > 0 && rtnl_link_i2name(cache, m, master, sizeof(master)))
+			li->master = g_strdup(master);
+		bp = m > 0 ? rtnl_link_get(ports, li->ifindex) : NULL;
+		if (bp) {
+			li->stp_state = rtnl_link_bridge_get_port_state(bp);
+			rtnl_link_put(bp);
+		}
+		g_ptr_array_add(out, li);
+	}
+	*ret_links = g_steal_pointer(&out);
+	return true;
+}
+
+void vnet_fdb_entry_free(vnet_fdb_entry *e)
+{
+	if (!e)
+		return;
+	g_free(e->mac);
+	g_free(e->port);
+	g_free(e);
+}
+
+void vnet_neigh_free(vnet_neigh *n)
+{
+	if (!n)
+		return;
+	g_free(n->ifname);
+	g_free(n->addr);
+	g_free(n->mac);
+	g_free(n);
+}
+
+/* The neighbour cache of every family: ARP, NDP and the bridges' FDBs (AF_BRIDGE). */
+static bool neigh_cache(struct nl_sock *sk, struct nl_cache **links, struct nl_cache **ret, GError **error)
+{
+	int err;
+
+	if ((err = rtnl_link_alloc_cache(sk, AF_UNSPEC, links)) < 0 ||
+	    (err = rtnl_neigh_alloc_cache_flags(sk, ret, NL_CACHE_AF_ITER)) < 0)
+		return cache_failed(err, error);
+	return true;
+}
+
+bool vnet_fdb_read(const char *bridge, GPtrArray **ret_entries, GError **error)
+{
+	g_autoptr(nl_sock) sk = NULL;
+	g_autoptr(nl_cache) links = NULL, cache = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_fdb_entry_free);
+	int br;
+
+	if (!vnet_check_ifname(bridge, error) || !(sk = route_socket(error)) ||
+	    !neigh_cache(sk, &links, &cache, error))
+		return false;
+	br = ifindex_of(bridge);
+	for (struct nl_object *o = nl_cache_get_first(cache); br && o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
+		char port[IFNAMSIZ] = "";
+		vnet_fdb_entry *e;
+		char *mac;
+
+		if (rtnl_neigh_get_family(n) != AF_BRIDGE || rtnl_neigh_get_master(n) != br ||
+		    !(mac = lladdr_string(rtnl_neigh_get_lladdr(n))))
+			continue;
+		rtnl_link_i2name(links, rtnl_neigh_get_ifindex(n), port, sizeof(port));
+		e = g_new0(vnet_fdb_entry, 1);
+		e->mac = mac;
+		e->port = g_strdup(port);
+		/* NUD_PERMANENT: the bridge's own and its ports' addresses, never learned. */
+		e->local = rtnl_neigh_get_state(n) & NUD_PERMANENT;
+		g_ptr_array_add(out, e);
+	}
+	*ret_entries = g_steal_pointer(&out);
+	return true;
+}
+
+bool vnet_neigh_read(const char *ifname, int family, GPtrArray **ret_neighs, GError **error)
+{
+	g_autoptr(nl_sock) sk = NULL;
+	g_autoptr(nl_cache) links = NULL, cache = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_neigh_free);
+	int idx;
+
+	if (!vnet_check_ifname(ifname, error) || !(sk = route_socket(error)) ||
+	    !neigh_cache(sk, &links, &cache, error))
+		return false;
+	idx = ifindex_of(ifname);
+	for (struct nl_object *o = nl_cache_get_first(cache); idx && o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
+		g_autofree char *cidr = NULL;
+		vnet_neigh *e;
+
+		if (rtnl_neigh_get_family(n) != family || rtnl_neigh_get_ifindex(n) != idx ||
+		    !rtnl_neigh_get_dst(n) || !(cidr = nl_cidr(rtnl_neigh_get_dst(n), 0)))
+			continue;
+		e = g_new0(vnet_neigh, 1);
+		e->ifname = g_strdup(ifname);
+		e->addr = g_strndup(cidr, strchr(cidr, '/') - cidr);
+		e->mac = lladdr_string(rtnl_neigh_get_lladdr(n));
+		e->state = rtnl_neigh_get_state(n);
+		g_ptr_array_add(out, e);
+	}
+	*ret_neighs = g_steal_pointer(&out);
+	return true;
+}
+
+/* One sock_diag dump of @family/@protocol sockets in @states into @out. */
+static bool diag_sockets(int family, int protocol, guint32 states, GArray *out, GError **error)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = family, .sdiag_protocol = protocol, .idiag_states = states },
+	};
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	char buf[16384] __attribute__((aligned(4)));
+	bool done = false;
+	static const guint8 zero[16];
+
+	if (fd < 0 || send(fd, &msg, sizeof(msg), 0) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("Cannot read the host's sockets through sock_diag: %s."), g_strerror(e));
+		return false;
+	}
+	while (!done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			const struct inet_diag_msg *d = NLMSG_DATA(h);
+			vnet_sock_info si = { 0 };
+			size_t n = family == AF_INET ? 4 : 16;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			/* A connected UDP socket is a client's, not a service. */
+			if (protocol == IPPROTO_UDP && d->id.idiag_dport)
+				continue;
+			si.proto = protocol == IPPROTO_TCP ? VNET_PROTO_TCP : VNET_PROTO_UDP;
+			si.family = family;
+			si.port = ntohs(d->id.idiag_sport);
+			si.inode = d->idiag_inode;
+			si.has_addr = memcmp(d->id.idiag_src, zero, n) != 0;
+			si.addr.family = family;
+			memcpy(si.addr.b, d->id.idiag_src, n);
+			g_array_append_val(out, si);
+		}
+	}
+	close(fd);
+	return true;
+}
+
+bool vnet_link_read_sockets(GArray **ret_socks, GError **error)
+{
+	g_autoptr(GArray) out = g_array_new(FALSE, TRUE, sizeof(vnet_sock_info));
+	/* TCP_CLOSE is how an unconnected, bound UDP socket is listed. */
+	const guint32 udp = 1u << TCP_CLOSE | 1u << TCP_ESTABLISHED;
+
+	if (!diag_sockets(AF_INET, IPPROTO_TCP, 1u << TCP_LISTEN, out, error) ||
+	    !diag_sockets(AF_INET6, IPPROTO_TCP, 1u << TCP_LISTEN, out, error) ||
+	    !diag_sockets(AF_INET, IPPROTO_UDP, udp, out, error) ||
+	    !diag_sockets(AF_INET6, IPPROTO_UDP, udp, out, error))
+		return false;
+	*ret_socks = g_steal_pointer(&out);
+	return true;
+}
+
+typedef struct ct_peers {
+	ct_match m;
+	GPtrArray *peers;
+} ct_peers;
+
+static int ct_collect_peers(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	ct_peers *p = data;
+	const ct_match *m = &p->m;
+	char buf[INET6_ADDRSTRLEN];
+	const void *src;
+
+	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != m->proto || nfct_get_attr_u16(ct, ATTR_PORT_DST) != m->port ||
+	    !(nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_DST_NAT) ||
+	    (m->has_addr && !ct_addr_is(ct, m->family, ATTR_IPV4_DST, ATTR_IPV6_DST, &m->addr)))
+		return NFCT_CB_CONTINUE;
+	src = nfct_get_attr(ct, m->family == AF_INET ? ATTR_REPL_IPV4_SRC : ATTR_REPL_IPV6_SRC);
+	if (src && inet_ntop(m->family, src, buf, sizeof(buf)))
+		g_ptr_array_add(p->peers, g_strdup_printf("%s %u", buf, ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC))));
+	return NFCT_CB_CONTINUE;
+}
+
+bool vnet_conntrack_forward_peers(const char *line, GPtrArray **ret_peers, GError **error)
+{
+	g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func(g_free);
+	ct_peers p = { .peers = peers };
+	struct nfct_handle *h;
+	guint32 family;
+	int rc;
+
+	if (!line || !ct_parse(line, &p.m)) {
+		*ret_peers = g_steal_pointer(&peers);
+		return true;
+	}
+	if (!(h = nfct_open(CONNTRACK, 0))) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot open the conntrack netlink socket: %s."), g_strerror(errno));
+		return false;
+	}
+	family = p.m.family;
+	nfct_callback_register(h, NFCT_T_ALL, ct_collect_peers, &p);
+	rc = nfct_query(h, NFCT_Q_DUMP, &family);
+	nfct_close(h);
+	if (rc < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the conntrack table: %s."), g_strerror(errno));
+		return false;
+	}
+	*ret_peers = g_steal_pointer(&peers);
+	return true;
 }

@@ -79,4 +79,63 @@ int vnet_bridge_get_route_localnet(const char *bridge);
 bool vnet_bridge_set_hairpin_all(const char *bridge, GError **error);
 bool vnet_brport_set_hairpin(const char *port, bool on, GError **error);
 
+/* ---- what doctor reads (nothing here changes anything) ---- */
+
+/* A link as the kernel has it now. */
+typedef struct vnet_link_info {
+	char *name;
+	int ifindex;
+	bool up;		/* IFF_UP: set up by an admin or a tool */
+	bool carrier;		/* IFF_LOWER_UP: the link below has carrier */
+	guint mtu;
+	char *master;		/* the bridge it is a port of, or NULL */
+	char *mac;		/* lower case, or NULL */
+	bool is_bridge;
+	int stp_state;		/* a bridge port's BR_STATE_* (3: forwarding); -1: no bridge port */
+} vnet_link_info;
+void vnet_link_info_free(vnet_link_info *l);
+/* Every link of this netns (vnet_link_info *), bridge ports with their STP state. */
+bool vnet_link_read_infos(GPtrArray **ret_links, GError **error);
+
+/* An entry of a bridge's forwarding database: where the bridge saw a MAC. */
+typedef struct vnet_fdb_entry {
+	char *mac;		/* lower case */
+	char *port;		/* the port's name */
+	bool local;		/* the bridge's or a port's own address, not learned */
+} vnet_fdb_entry;
+void vnet_fdb_entry_free(vnet_fdb_entry *e);
+/* The FDB of @bridge (vnet_fdb_entry *). */
+bool vnet_fdb_read(const char *bridge, GPtrArray **ret_entries, GError **error);
+
+/* A neighbour (ARP or NDP) entry. */
+typedef struct vnet_neigh {
+	char *ifname;
+	char *addr;		/* canonical */
+	char *mac;		/* lower case, or NULL (incomplete, failed) */
+	guint16 state;		/* NUD_* */
+} vnet_neigh;
+void vnet_neigh_free(vnet_neigh *n);
+/* The neighbour table of @family on @ifname (vnet_neigh *). */
+bool vnet_neigh_read(const char *ifname, int family, GPtrArray **ret_neighs, GError **error);
+
+/* A socket that listens (TCP) or is bound and unconnected (UDP), as sock_diag has it. */
+typedef struct vnet_sock_info {
+	vnet_proto proto;
+	int family;
+	bool has_addr;		/* false: every address */
+	vnet_addr addr;
+	guint port;
+	guint64 inode;		/* to find its process in /proc/PID/fd */
+} vnet_sock_info;
+/* Every listening TCP and bound UDP socket of this netns (vnet_sock_info), through sock_diag. */
+bool vnet_link_read_sockets(GArray **ret_socks, GError **error);
+
+/*
+ * Where the tracked connections that were DNATed and match forward element
+ * @line (as vnet_conntrack_flush_forward() takes it) by family, protocol,
+ * host port (and host address) went: "ADDRESS PORT" of each one's reply
+ * source, whatever target @line names.
+ */
+bool vnet_conntrack_forward_peers(const char *line, GPtrArray **ret_peers, GError **error);
+
 #endif

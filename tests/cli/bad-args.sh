@@ -222,6 +222,13 @@ bad 1 8080 trace $N 8080
 bad 1 icmp trace $N 8080:80/icmp
 bad 1 70000 trace $N 70000:80
 
+# doctor: at most one name and --json, refused before it connects
+bad 2 "at most one network name" doctor web other
+bad 2 "at most one network name" doctor --json web other
+bad 2 '"--frobnicate"' doctor --frobnicate
+bad 2 '"-x"' doctor web -x
+bad 2 '"--json=yes"' doctor --json=yes
+
 # ---- valid calls: exit 0, parseable output ----
 good is_xml xml $N --mode nat --subnet $S
 good is_xml xml $N --mode nat --subnet $S --subnet6 2001:db8:5::/64 \
