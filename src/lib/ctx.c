@@ -524,7 +524,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	g_autoptr(vnet_intent) want = vnet_intent_copy(intent);
 	g_autofree char *what = NULL, *record = NULL;
 	vnet_plan_input pi = { .local = ctx->local };
-	vnet_foreign fw = { .mode = VNET_COEXIST_MODE_WARN };
+	g_auto(vnet_foreign) fw = { .mode = VNET_COEXIST_MODE_WARN };
+	g_autoptr(GPtrArray) wants = g_ptr_array_new();
 	const vnet_intent *old = NULL;
 	bool dry = flags & VNET_APPLY_DRY_RUN;
 	bool ok = false, changed;
@@ -548,7 +549,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 		goto out;
 	if ((!old || !same_lan(old, want)) && !prepare_lan(ctx, want, host, error))
 		goto out;
-	if (ctx->local && (!vnet_foreign_read(&fw, error) || !vnet_foreign_check(&fw, want, error)))
+	g_ptr_array_add(wants, want);
+	if (ctx->local && (!vnet_foreign_read(&fw, wants, false, error) || !vnet_foreign_check(&fw, want, error)))
 		goto out;
 
 	guests = old ? read_guests(ctx, old) : no_guests();
@@ -564,7 +566,7 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 		pi.revert = record = revert_record(ctx, old, want, &pi);
 	plan = vnet_planner_plan(&pi);
 	if (ctx->local && plan_brings_up(plan))
-		vnet_foreign_plan(&fw, plan, false);
+		vnet_foreign_plan(&fw, plan, wants, false, false);
 	if (!dry)
 		repair_lost_table(ctx, plan, want->name);
 	changed = !old || !vnet_intent_equal(old, want) || any_down(&pi, want);
@@ -678,12 +680,14 @@ bool vnet_ctx_delete(vnet_ctx *ctx, const char *name, GError **error)
 	pi.guests = guests;
 	pi.drop_table = ctx->local && host->intents->len == 1 && vnet_nft_table_present(ctx->nft);
 	plan = vnet_planner_plan(&pi);
-	/* Our DOCKER-USER rule goes with our last network, whatever the mode says. */
-	if (pi.drop_table) {
-		vnet_foreign fw = { .mode = VNET_COEXIST_MODE_WARN };
-		for (guint i = 0; i < 2; i++)
-			fw.docker[i] = vnet_docker_rule_state(i ? "ip6" : "ip");
-		vnet_foreign_plan(&fw, plan, true);
+	/* Its bridge leaves firewalld's zone; our DOCKER-USER rule goes with our last network. */
+	if (ctx->local) {
+		g_auto(vnet_foreign) fw = { .mode = VNET_COEXIST_MODE_WARN };
+		g_autoptr(GPtrArray) gone = g_ptr_array_new();
+		g_ptr_array_add(gone, in);
+		if (!vnet_foreign_read(&fw, gone, true, error))
+			goto out;
+		vnet_foreign_plan(&fw, plan, gone, true, pi.drop_table);
 	}
 	ok = vnet_ctx_run(ctx, plan, what, error);
 	if (ok && ctx->local)
@@ -840,7 +844,7 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 {
 	g_autoptr(GPtrArray) plan = vnet_plan_new();
 	g_autoptr(GPtrArray) intents = NULL, up = g_ptr_array_new();
-	vnet_foreign fw = { .mode = VNET_COEXIST_MODE_WARN };
+	g_auto(vnet_foreign) fw = { .mode = VNET_COEXIST_MODE_WARN };
 	guint count = 0;
 	bool ok;
 
@@ -872,12 +876,12 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 		g_ptr_array_add(up, (gpointer)in);
 		count++;
 	}
-	if (!vnet_foreign_read(&fw, error)) {
+	if (!vnet_foreign_read(&fw, up, false, error)) {
 		vnet_ctx_unlock(ctx);
 		return false;
 	}
 	if (plan_brings_up(plan))
-		vnet_foreign_plan(&fw, plan, false);
+		vnet_foreign_plan(&fw, plan, up, false, false);
 	ok = vnet_ctx_run(ctx, plan, "restore", error);
 	if (ok)
 		vnet_foreign_notices(&fw, plan, up, ctx->notices);

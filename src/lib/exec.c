@@ -9,6 +9,7 @@
 
 #include "docker.h"
 #include "exec.h"
+#include "firewalld.h"
 #include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
@@ -93,6 +94,74 @@ bool vnet_exec_clean_failed_start(const char *network, const char *bridge, bool 
 	return true;
 }
 
+/* ---- firewalld's zone ---- */
+
+/* The bridge's zones now, as its undo needs them ("RUNTIME\nPERMANENT"); prev -1: no firewalld. */
+static bool prepare_zone(vnet_step *s, GError **error)
+{
+	g_autofree char *rt = NULL, *perm = NULL;
+	bool present = false;
+
+	g_clear_pointer(&s->prev_xml, g_free);
+	if (!vnet_firewalld_get_zones(s->bridge, &present, &rt, &perm, error))
+		return false;
+	s->prev = present ? 1 : -1;
+	if (present)
+		s->prev_xml = g_strdup_printf("%s\n%s", rt, perm);
+	return true;
+}
+
+static bool zone_was_ours(const vnet_step *s)
+{
+	g_auto(GStrv) z = g_strsplit(s->prev_xml ? s->prev_xml : "", "\n", 2);
+
+	return (z[0] && g_str_equal(z[0], VNET_FIREWALLD_ZONE)) || (z[0] && z[1] && g_str_equal(z[1], VNET_FIREWALLD_ZONE));
+}
+
+/*
+ * A reload of firewalld drops the chains Docker made through it, and
+ * Docker makes them again when firewalld signals the reload: wait for that
+ * (bounded), so that the DOCKER-USER step after this one finds the chain.
+ */
+static void wait_for_docker(const int before[2])
+{
+	static const char *const fam[2] = { "ip", "ip6" };
+	const gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	for (guint i = 0; i < 2; i++)
+		while (before[i] >= 0 && vnet_docker_rule_state(fam[i]) < 0 && g_get_monotonic_time() < deadline)
+			g_usleep(100 * 1000);
+}
+
+static bool run_zone(vnet_step *s, GError **error)
+{
+	int docker[2] = { vnet_docker_rule_state("ip"), vnet_docker_rule_state("ip6") };
+	bool reloaded = false;
+
+	if (s->prev < 0)
+		return true;	/* no firewalld when it was prepared: nothing of its to change */
+	if (!s->on)
+		return vnet_firewalld_unbind(s->bridge, "", "", NULL, error);
+	if (!vnet_firewalld_bind(s->bridge, NULL, &reloaded, NULL, NULL, error))
+		return false;
+	s->created = reloaded;
+	if (reloaded)
+		wait_for_docker(docker);
+	return true;
+}
+
+static bool undo_zone(const vnet_step *s, GError **error)
+{
+	g_auto(GStrv) z = NULL;
+
+	if (s->prev < 0 || !s->prev_xml)
+		return true;
+	if (!s->on)
+		return !zone_was_ours(s) || vnet_firewalld_bind(s->bridge, NULL, NULL, NULL, NULL, error);
+	z = g_strsplit(s->prev_xml, "\n", 2);
+	return vnet_firewalld_unbind(s->bridge, z[0], z[0] ? z[1] : NULL, NULL, error);
+}
+
 /* ---- prepare ---- */
 
 static bool exec_prepare(void *backend, vnet_step *s, GError **error)
@@ -127,6 +196,8 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_DOCKER:
 		s->prev = vnet_docker_rule_state(s->xml);
 		return true;
+	case VNET_STEP_ZONE:
+		return prepare_zone(s, error);
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
 		g_clear_pointer(&s->undo, g_free);
@@ -265,6 +336,8 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return vnet_revert_arm(s->name, s->prev_xml, error);
 	case VNET_STEP_DOCKER:
 		return s->on ? vnet_docker_rule_add(s->xml, error) : vnet_docker_rule_remove(s->xml, error);
+	case VNET_STEP_ZONE:
+		return run_zone(s, error);
 	case VNET_STEP_N_KINDS:
 		break;
 	}
@@ -422,6 +495,8 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		if (s->on)
 			return s->prev != 0 || vnet_docker_rule_remove(s->xml, error);
 		return s->prev != 1 || vnet_docker_rule_add(s->xml, error);
+	case VNET_STEP_ZONE:
+		return undo_zone(s, error);
 	case VNET_STEP_TABLE:
 		/* Chains put back stay; a table made for nothing goes. */
 		return !s->created || !vnet_nft_table_removable(x->nft) || vnet_nft_delete_table(x->nft, error);

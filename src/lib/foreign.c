@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "docker.h"
+#include "firewalld.h"
 #include "foreign.h"
 #include "txn.h"
 #include "util.h"
@@ -54,21 +55,62 @@ const char *const *vnet_notice_get_commands(const vnet_notice *n) { return (cons
 
 static const char *const families[2] = { "ip", "ip6" };
 
-bool vnet_foreign_read(vnet_foreign *f, GError **error)
+void vnet_foreign_clear(vnet_foreign *f)
 {
-	if (!vnet_coexist_read_mode(&f->mode, error))
-		return false;
+	g_clear_pointer(&f->bound, g_hash_table_unref);
+}
+
+/* The bridge of @in that firewalld's zone is for: its own (nat, isolated, hybrid's NAT half). */
+static const char *zone_bridge(const vnet_intent *in)
+{
+	return vnet_mode_has_own_bridge(in->mode) ? in->bridge : NULL;
+}
+
+bool vnet_foreign_read(vnet_foreign *f, GPtrArray *intents, bool removing, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	f->bound = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (!vnet_coexist_read_mode(&f->mode, removing ? &local : error)) {
+		if (!removing)
+			return false;
+		f->mode = VNET_COEXIST_MODE_WARN;
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(families); i++)
 		f->docker[i] = vnet_docker_rule_state(families[i]);
+	if (!vnet_firewalld_running(&f->firewalld, error))
+		return false;
+	for (guint i = 0; f->firewalld && intents && i < intents->len; i++) {
+		const char *br = zone_bridge(intents->pdata[i]);
+		g_autofree char *rt = NULL, *perm = NULL;
+		bool present = false;
+		if (!br)
+			continue;
+		if (!vnet_firewalld_get_zones(br, &present, &rt, &perm, error))
+			return false;
+		if (present && (g_strcmp0(rt, VNET_FIREWALLD_ZONE) == 0 || g_strcmp0(perm, VNET_FIREWALLD_ZONE) == 0))
+			g_hash_table_add(f->bound, g_strdup(br));
+	}
 	return true;
 }
 
-void vnet_foreign_plan(const vnet_foreign *f, GPtrArray *plan, bool remove)
+void vnet_foreign_plan(const vnet_foreign *f, GPtrArray *plan, GPtrArray *intents, bool remove, bool last)
 {
+	for (guint i = 0; f->firewalld && intents && i < intents->len; i++) {
+		const char *br = zone_bridge(intents->pdata[i]);
+		vnet_step *s;
+		/* A bridge of ours leaves the zone whatever the mode says now. */
+		if (!br || (remove ? !g_hash_table_contains(f->bound, br)
+				   : f->mode != VNET_COEXIST_MODE_AUTO || g_hash_table_contains(f->bound, br)))
+			continue;
+		s = vnet_step_new(plan, VNET_STEP_ZONE, NULL);
+		s->bridge = g_strdup(br);
+		s->on = !remove;
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(families); i++) {
 		vnet_step *s;
 		/* Our rule goes with our last network, whatever the mode says now. */
-		if (remove ? f->docker[i] != 1 : f->mode != VNET_COEXIST_MODE_AUTO || f->docker[i] != 0)
+		if (remove ? !last || f->docker[i] != 1 : f->mode != VNET_COEXIST_MODE_AUTO || f->docker[i] != 0)
 			continue;
 		s = vnet_step_new(plan, VNET_STEP_DOCKER, NULL);
 		s->xml = g_strdup(families[i]);
@@ -168,18 +210,26 @@ static char *blocked_message(const vnet_foreign *f, const vnet_coexist_finding *
 			       fam, tab, ch, v, in->name);
 }
 
-/* The blocked notices of @in from @report. */
+/*
+ * The blocked notices of @in from @report.  @bound: bridges in firewalld's
+ * zone vnetctl, whose traffic firewalld's zone accepts (coexist reads only
+ * rules, not which zone an interface is in).
+ */
 static void blocked_notices(const vnet_foreign *f, const vnet_coexist_report *report, const vnet_intent *in,
-			    GPtrArray *notices)
+			    GHashTable *bound, GPtrArray *notices)
 {
 	if (!vnet_mode_has_own_bridge(in->mode) || !in->bridge)
 		return;
 	for (guint i = 0; i < vnet_coexist_report_count(report); i++) {
 		const vnet_coexist_finding *c = vnet_coexist_report_get(report, i);
-		g_auto(GStrv) blocked = blocked_paths(c, in);
+		g_auto(GStrv) blocked = NULL;
 		g_autofree char *cmds = NULL;
 		vnet_notice *n;
 
+		if (vnet_coexist_finding_owner(c) == VNET_COEXIST_FIREWALLD && bound &&
+		    g_hash_table_contains(bound, in->bridge))
+			continue;
+		blocked = blocked_paths(c, in);
 		if (!blocked[0])
 			continue;
 		if (vnet_coexist_finding_owner(c) == VNET_COEXIST_FIREWALLD)
@@ -225,7 +275,7 @@ bool vnet_foreign_check(const vnet_foreign *f, const vnet_intent *in, GError **e
 
 	if (f->mode != VNET_COEXIST_MODE_STRICT || !(report = read_report()))
 		return true;
-	blocked_notices(f, report, in, notices);
+	blocked_notices(f, report, in, f->bound, notices);
 	if (!notices->len)
 		return true;
 	text = g_string_new(NULL);
@@ -241,13 +291,40 @@ bool vnet_foreign_check(const vnet_foreign *f, const vnet_intent *in, GError **e
 	return false;
 }
 
+static vnet_notice *zone_notice(const vnet_step *s)
+{
+	vnet_notice *n = g_new0(vnet_notice, 1);
+
+	n->kind = VNET_NOTICE_CHANGED;
+	n->message = g_strdup_printf(s->created ? _("firewalld would block bridge %s: put it in firewalld zone vnetctl, at runtime and permanently (firewalld was reloaded to load the zone).")
+						: _("firewalld would block bridge %s: put it in firewalld zone vnetctl, at runtime and permanently."),
+				     s->bridge);
+	n->owner = g_strdup("firewalld");
+	n->blocked = g_new0(char *, 1);
+	n->commands = g_new0(char *, 1);
+	return n;
+}
+
 void vnet_foreign_notices(const vnet_foreign *f, GPtrArray *plan, GPtrArray *intents, GPtrArray *notices)
 {
 	g_autoptr(vnet_coexist_report) report = NULL;
+	g_autoptr(GHashTable) bound = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer key;
 
+	if (f->bound) {
+		g_hash_table_iter_init(&it, f->bound);
+		while (g_hash_table_iter_next(&it, &key, NULL))
+			g_hash_table_add(bound, key);
+	}
 	for (guint i = 0; plan && i < plan->len; i++) {
 		const vnet_step *s = plan->pdata[i];
 		vnet_notice *n;
+		if (s->kind == VNET_STEP_ZONE && s->on && s->prev > 0) {
+			g_hash_table_add(bound, s->bridge);
+			g_ptr_array_add(notices, zone_notice(s));
+			continue;
+		}
 		if (s->kind != VNET_STEP_DOCKER || !s->on || s->prev != 0)
 			continue;
 		n = g_new0(vnet_notice, 1);
@@ -265,5 +342,5 @@ void vnet_foreign_notices(const vnet_foreign *f, GPtrArray *plan, GPtrArray *int
 	if (!intents || !intents->len || !(report = read_report()))
 		return;
 	for (guint i = 0; i < intents->len; i++)
-		blocked_notices(f, report, intents->pdata[i], notices);
+		blocked_notices(f, report, intents->pdata[i], bound, notices);
 }

@@ -21,18 +21,30 @@
 typedef struct vnet_foreign {
 	vnet_coexist_mode mode;
 	int docker[2];		/* vnet_docker_rule_state() of ip and ip6 */
+	bool firewalld;		/* firewalld runs */
+	GHashTable *bound;	/* bridges in firewalld zone vnetctl (at runtime or permanently) */
 } vnet_foreign;
 
-/* Read the mode (vnet_coexist_read_mode) and Docker's chains. */
-bool vnet_foreign_read(vnet_foreign *f, GError **error);
+void vnet_foreign_clear(vnet_foreign *f);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vnet_foreign, vnet_foreign_clear)
 
 /*
- * The steps that let our networks through the foreign firewalls (auto
- * only): our DOCKER-USER rule where Docker has the chain and not our rule.
- * With @remove (the last network of ours goes), the steps that take ours
- * away again.
+ * Read the mode (vnet_coexist_read_mode), Docker's chains, and whether
+ * firewalld runs and which bridges of @intents (vnet_intent *) are in its
+ * zone vnetctl.  With @removing the mode does not matter (what is ours goes
+ * whatever it says): a config vnetctl cannot read is then no error.
  */
-void vnet_foreign_plan(const vnet_foreign *f, GPtrArray *plan, bool remove);
+bool vnet_foreign_read(vnet_foreign *f, GPtrArray *intents, bool removing, GError **error);
+
+/*
+ * The steps that let the networks of @intents through the foreign
+ * firewalls (auto only): our DOCKER-USER rule where Docker has the chain
+ * and not our rule, each own bridge into firewalld's zone vnetctl.  With
+ * @remove (@intents go), the steps that take theirs away again: their
+ * bridges out of the zone, and with @last (no network of ours is left) our
+ * DOCKER-USER rule.
+ */
+void vnet_foreign_plan(const vnet_foreign *f, GPtrArray *plan, GPtrArray *intents, bool remove, bool last);
 
 /*
  * Under strict: fail (VNET_ERROR_CONFLICT) when a foreign chain on this

@@ -390,6 +390,9 @@ static char *describe(const vnet_step *s)
 	case VNET_STEP_ARM:
 		return g_strdup_printf(_("arm the timer that gives the uplink back unless \"vnetctl confirm %s\" comes first"),
 				       s->name);
+	case VNET_STEP_ZONE:
+		return g_strdup_printf(s->on ? _("put bridge %s in firewalld zone vnetctl, at runtime and permanently")
+					     : _("take bridge %s out of firewalld zone vnetctl"), s->bridge);
 	case VNET_STEP_DOCKER:
 		return g_strdup_printf(s->on ? _("add vnetctl's accept of its mark to Docker's chain %s filter DOCKER-USER")
 					     : _("remove vnetctl's accept from Docker's chain %s filter DOCKER-USER"), s->xml);

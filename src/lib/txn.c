@@ -33,6 +33,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_TABLE] = "table",
 	[VNET_STEP_ARM] = "arm-revert",
 	[VNET_STEP_DOCKER] = "docker-user",
+	[VNET_STEP_ZONE] = "firewalld-zone",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -121,6 +122,7 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_DEFINE:
 	case VNET_STEP_UNDEFINE:
 	case VNET_STEP_DHCP_RANGE:
+	case VNET_STEP_ZONE:
 		set_opt(kf, g, "prev-xml", s->prev_xml);
 		/* fall through */
 	case VNET_STEP_BRIDGE_CREATE:

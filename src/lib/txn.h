@@ -45,6 +45,8 @@ typedef enum vnet_step_kind {
 	VNET_STEP_TABLE,	/* our table's chains, rules and sets as vnetctl makes them */
 	VNET_STEP_ARM,		/* name, xml = token, prev_xml = the revert record: before a takeover */
 	VNET_STEP_DOCKER,	/* xml = family ("ip", "ip6"), on = add: our DOCKER-USER rule (docker.h) */
+	VNET_STEP_ZONE,		/* bridge, on = bind to firewalld zone vnetctl, off = unbind (firewalld.h);
+				 * prev_xml = "RUNTIME\nPERMANENT", the zones before; created = firewalld reloaded */
 	VNET_STEP_N_KINDS
 } vnet_step_kind;
 

@@ -40,6 +40,13 @@ paths_work() {
 	expect_http "$1-h" "http://10.$2.0.2/" "hello from $1-g"
 	check "$1: DNS from a guest to libvirt's dnsmasq" dns_answers "$1-h" "10.$2.0.1"
 }
+# dhcp_works NAME: a new guest of network NAME gets a lease from libvirt's dnsmasq.
+dhcp_works() {
+	local g="$1-d$((++_dhcp_n))"
+	add_guest "$g" "vn-$1" -
+	in_ns "$g" timeout 20 busybox udhcpc -i "$VNET_GUEST_DEV" -s /bin/true -q -n -f -t 8 -T 1 >/dev/null 2>&1
+}
+_dhcp_n=0
 # dns_answers FROM SERVER: SERVER answers a DNS query of FROM (any answer:
 # the sandbox has no upstream resolver).
 dns_answers() {
@@ -50,9 +57,11 @@ paths_fail() {
 	expect_no_http "$1-g" http://192.0.2.10/
 	[ "${4:-}" != dns ] || check_not "$1: no DNS from a guest" dns_answers "$1-h" "10.$2.0.1"
 }
-# net NAME OCTET PORT: a NAT network 10.OCTET.0.0/24 forwarding PORT to its guest NAME-g.
+# net NAME OCTET PORT: a NAT network 10.OCTET.0.0/24 forwarding PORT to its
+# guest NAME-g, by address: a DHCP client of the network would otherwise
+# become its default guest.
 net() {
-	"$VNETCTL" --json create "$1" --mode nat --subnet "10.$2.0.0/24" --forward "$3:80" \
+	"$VNETCTL" --json create "$1" --mode nat --subnet "10.$2.0.0/24" --forward "$3:10.$2.0.2:80" \
 		>"$VNET_SCRATCH/$1.json" 2>"$VNET_SCRATCH/$1.err"
 }
 guest_of() {
@@ -165,4 +174,67 @@ if enable_ufw; then
 	disable_ufw
 else
 	diag "ufw: $VNET_FW_WHY"
+fi
+
+# ------------------------------------------------------------- firewalld
+if start_firewalld; then
+	check "create fwd beside firewalld" net fwd 86 8086
+	guest_of fwd 86
+	check "create announces firewalld's zone" \
+		jq -e '.notices[] | select(.kind == "changed" and .owner == "firewalld")' "$VNET_SCRATCH/fwd.json"
+	check "no warning is left" sh -c "! jq -e '.notices[] | select(.kind == \"blocked\")' '$VNET_SCRATCH/fwd.json'"
+	check "the bridge is in zone vnetctl at runtime" test "$(firewall-cmd --get-zone-of-interface=vn-fwd)" = vnetctl
+	check "and permanently" test "$(firewall-cmd --permanent --get-zone-of-interface=vn-fwd)" = vnetctl
+	paths_work fwd 86 8086
+	check "fwd: a guest gets a DHCP lease" dhcp_works fwd
+	start_http - 8000 "hello from the host"
+	expect_http - http://10.86.0.1:8000/ "hello from the host"
+	check "the zone rejects other host services" sh -c "! ip netns exec fwd-h curl -s -m 2 http://10.86.0.1:8000/"
+	firewall-cmd -q --reload
+	paths_work fwd 86 8086
+	stop_firewalld
+	start_firewalld
+	check "firewalld's restart keeps the zone" test "$(firewall-cmd --get-zone-of-interface=vn-fwd)" = vnetctl
+	paths_work fwd 86 8086
+	check "fwd: DHCP after firewalld's restart" dhcp_works fwd
+	out=$("$VNETCTL" restore 2>&1)
+	check_not "restore beside a bound bridge is quiet" grep -q -e warning -e firewalld <<<"$out"
+	# warn: nothing of firewalld's changes; the printed commands bind it
+	echo "coexist = warn" >"$VNET_CONFIG"
+	check "create fww under coexist = warn" net fww 87 8087
+	guest_of fww 87
+	check "under warn the bridge is in no zone of vnetctl" \
+		sh -c "[ \"\$(firewall-cmd --get-zone-of-interface=vn-fww 2>/dev/null)\" != vnetctl ]"
+	# firewalld's default zone lets forwards in, but not the guests out, nor their DNS
+	expect_no_http fww-g http://192.0.2.10/
+	check_not "fww: no DNS from a guest" dns_answers fww-h 10.87.0.1
+	run_fixes fww firewalld
+	paths_work fww 87 8087
+	: >"$VNET_CONFIG"
+	check "delete fww" "$VNETCTL" delete fww
+	check "delete fwd" "$VNETCTL" delete fwd
+	check "delete takes the bridge out of zone vnetctl, permanently too" \
+		sh -c "! firewall-cmd --permanent --zone=vnetctl --list-interfaces | grep -qw vn-fwd"
+
+	# firewalld and Docker started after it, as a host boots them
+	sysctl -qw net.ipv4.ip_forward=0
+	if start_dockerd; then
+		check "create both beside firewalld and Docker" net both 88 8088
+		guest_of both 88
+		check "create announces Docker's rule and firewalld's zone" \
+			jq -e '[.notices[] | select(.kind == "changed") | .owner] | sort == ["docker", "firewalld"]' "$VNET_SCRATCH/both.json"
+		paths_work both 88 8088
+		check "both: a guest gets a DHCP lease" dhcp_works both
+		stop_dockerd
+		start_dockerd
+		"$VNETCTL" -q restore
+		paths_work both 88 8088
+		check "delete both" "$VNETCTL" delete both
+		stop_dockerd
+	else
+		diag "dockerd: $VNET_FW_WHY"
+	fi
+	stop_firewalld
+else
+	diag "firewalld: $VNET_FW_WHY"
 fi
