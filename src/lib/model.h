@@ -56,6 +56,8 @@ vnet_forward *vnet_forward_copy(const vnet_forward *f);
 char *vnet_forward_format(const vnet_forward *f);
 /* Whether both are on the same host side: address (or any), port range, protocol. */
 bool vnet_forward_same_host_side(const vnet_forward *a, const vnet_forward *b);
+/* The same, appended to @s. */
+void vnet_forward_append(GString *s, const vnet_forward *f);
 /* Whether both forwards claim a common host address, port and protocol. */
 bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_forward, vnet_forward_free)
