@@ -437,6 +437,28 @@ static void test_equal(void **state)
 	assert_true(vnet_intent_equal(a, b));
 	assert_ok(vnet_intent_set_subnet(b, "10.0.1.0/24", &err_));
 	assert_false(vnet_intent_equal(a, b));
+
+	/* The order of the forwards does not count; each of their fields does. */
+	{
+		g_autoptr(vnet_intent) c = full_intent(VNET_MODE_NAT);
+		g_autoptr(vnet_intent) d = full_intent(VNET_MODE_NAT);
+		static const char *const other[] = {
+			"8080:81", "8081:80", "8080:80/udp", "10.0.0.9:8080:80", "8080:10.0.0.3:80", "8080-8081:80-81",
+			"[fd00::5]:8080:80", "8080:web2:80",
+		};
+		g_ptr_array_add(d->forwards, g_ptr_array_steal_index(d->forwards, 0));
+		assert_true(vnet_intent_equal(c, d));
+		assert_true(vnet_intent_forwards_equal(c, d));
+		for (size_t i = 0; i < G_N_ELEMENTS(other); i++) {
+			g_autoptr(vnet_intent) e = full_intent(VNET_MODE_NAT);
+			g_ptr_array_remove_index(e->forwards, 0);
+			assert_ok(vnet_intent_add_forward(e, other[i], &err_));
+			assert_false(vnet_intent_equal(c, e));
+			/* and in the same order */
+			g_ptr_array_insert(e->forwards, 0, g_ptr_array_steal_index(e->forwards, 1));
+			assert_false(vnet_intent_equal(c, e));
+		}
+	}
 }
 
 /* ---- the intent inside libvirt network XML ---- */
