@@ -809,6 +809,7 @@ static void test_writer_ends_agree(void **state)
 		"<forward>[fd01::5]:8443:[fd01::9]:443/tcp</forward><forward>[::]:99:web:90/sctp</forward>"
 		"<forward>10.9.9.9:7000-7010:10.1.0.3:8000-8010/udp</forward>"
 		"<state bridge-created='yes' confirm-deadline='1893456000' confirm-token='abcdef0123456789'>"
+		"<static mac='52:54:00:00:00:09' domain='vm1' address='10.1.0.9'/>"
 		"<uplink mac='52:54:00:00:00:01' up='no'><address>192.0.2.5/24</address>"
 		"<address flags='128'>2001:db8::5/64</address>"
 		"<route dst='0.0.0.0/0' gateway='192.0.2.1' metric='100' protocol='4' scope='0'/>"
