@@ -1043,7 +1043,11 @@ bool vnet_coexist_read_ruleset(char **ret_json, GError **error)
 			       _("Could not set up libnftables; check that the nftables library is installed and not damaged."));
 		goto out;
 	}
-	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	/*
+	 * Terse: no elements of named sets, which nothing here reads (a rule's
+	 * "@set" is unknown); vnetctl's own maps hold one per forward.
+	 */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE);
 	if (nft_run_cmd_from_buffer(ctx, "list ruleset") != 0) {
 		g_auto(GStrv) lines = NULL;
 		err = nft_ctx_get_error_buffer(ctx);

@@ -216,22 +216,6 @@ static const vnet_intent *host_intent(const vnet_host *host, const char *name)
 	return NULL;
 }
 
-/*
- * @xml without its <metadata> (libvirt keeps one, a child of <network>),
- * in place: what the guests are read from is <ip><dhcp>, and the intent's
- * forwards, megabytes of them, need no parsing for that.
- */
-static void drop_metadata(char *xml)
-{
-	char *start = xml ? strstr(xml, "<metadata>") : NULL;
-	char *end = start ? g_strrstr(start, "</metadata>") : NULL;
-
-	if (!end)
-		return;
-	end += strlen("</metadata>");
-	memmove(start, end, strlen(end) + 1);
-}
-
 /* The guests on @in's NAT network, from libvirt and the lease file. */
 static GPtrArray *read_guest_list(vnet_ctx *ctx, const vnet_intent *in)
 {
@@ -239,7 +223,7 @@ static GPtrArray *read_guest_list(vnet_ctx *ctx, const vnet_intent *in)
 	g_autofree char *xml = ctx->virt ? vnet_virt_network_xml(ctx->virt, name, false, NULL) : NULL;
 	g_autoptr(GHashTable) nics = ctx->virt ? vnet_virt_network_nics(ctx->virt, name, NULL) : NULL;
 
-	drop_metadata(xml);
+	vnet_netxml_drop_metadata(xml);
 	return vnet_guests_read(in->bridge, xml, nics);
 }
 

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "model.h"
@@ -272,38 +273,60 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	return g_steal_pointer(&f);
 }
 
-static char *format_addr_field(const vnet_addr *a)
+static void append_addr_field(GString *s, const vnet_addr *a)
 {
-	g_autofree char *s = vnet_addr_format(a);
+	char buf[INET6_ADDRSTRLEN];
 
-	return a->family == AF_INET6 ? g_strdup_printf("[%s]", s) : g_steal_pointer(&s);
+	if (!inet_ntop(a->family, a->b, buf, sizeof(buf)))
+		g_strlcpy(buf, "?", sizeof(buf));	/* as vnet_addr_format() */
+	if (a->family == AF_INET6)
+		g_string_append_printf(s, "[%s]:", buf);
+	else
+		g_string_append_printf(s, "%s:", buf);
 }
 
-static char *format_range(guint16 lo, guint16 hi)
+/* Without printf: an intent of 65,535 forwards formats them on every write. */
+static void append_port(GString *s, guint16 p)
 {
-	return lo == hi ? g_strdup_printf("%u", lo) : g_strdup_printf("%u-%u", lo, hi);
+	char buf[8], *end = buf + sizeof(buf), *c = end;
+
+	do
+		*--c = (char)('0' + p % 10);
+	while ((p /= 10));
+	g_string_append_len(s, c, end - c);
+}
+
+static void append_range(GString *s, guint16 lo, guint16 hi)
+{
+	append_port(s, lo);
+	if (lo != hi) {
+		g_string_append_c(s, '-');
+		append_port(s, hi);
+	}
+}
+
+void vnet_forward_append(GString *s, const vnet_forward *f)
+{
+	if (f->has_host_addr)
+		append_addr_field(s, &f->host_addr);
+	else if (f->family == AF_INET6 && f->guest_kind != VNET_GUEST_ADDR)
+		g_string_append(s, "[::]:");
+	append_range(s, f->host_port, f->host_port_end);
+	g_string_append_c(s, ':');
+	if (f->guest_kind == VNET_GUEST_ADDR)
+		append_addr_field(s, &f->guest_addr);
+	else if (f->guest_kind == VNET_GUEST_NAME)
+		g_string_append_printf(s, "%s:", f->guest_name);
+	append_range(s, f->guest_port, f->guest_port_end);
+	g_string_append_c(s, '/');
+	g_string_append(s, vnet_proto_to_string(f->proto));
 }
 
 char *vnet_forward_format(const vnet_forward *f)
 {
-	GString *s = g_string_new(NULL);
-	g_autofree char *hp = format_range(f->host_port, f->host_port_end);
-	g_autofree char *gp = format_range(f->guest_port, f->guest_port_end);
+	GString *s = g_string_sized_new(32);
 
-	if (f->has_host_addr) {
-		g_autofree char *a = format_addr_field(&f->host_addr);
-		g_string_append_printf(s, "%s:", a);
-	} else if (f->family == AF_INET6 && f->guest_kind != VNET_GUEST_ADDR) {
-		g_string_append(s, "[::]:");
-	}
-	g_string_append_printf(s, "%s:", hp);
-	if (f->guest_kind == VNET_GUEST_ADDR) {
-		g_autofree char *a = format_addr_field(&f->guest_addr);
-		g_string_append_printf(s, "%s:", a);
-	} else if (f->guest_kind == VNET_GUEST_NAME) {
-		g_string_append_printf(s, "%s:", f->guest_name);
-	}
-	g_string_append_printf(s, "%s/%s", gp, vnet_proto_to_string(f->proto));
+	vnet_forward_append(s, f);
 	return g_string_free(s, FALSE);
 }
 

@@ -214,15 +214,22 @@ void vnet_intent_refresh_strings(vnet_intent *intent)
 
 vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 {
+	vnet_intent *c = vnet_intent_copy_bare(intent);
+
+	for (guint i = 0; i < intent->forwards->len; i++)
+		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
+	return c;
+}
+
+vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
+{
 	vnet_intent *c = g_memdup2(intent, sizeof(*intent));
 
 	c->name = g_strdup(intent->name);
 	c->bridge = g_strdup(intent->bridge);
 	c->lan_bridge = g_strdup(intent->lan_bridge);
 	c->uplink = g_strdup(intent->uplink);
-	c->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
-	for (guint i = 0; i < intent->forwards->len; i++)
-		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
+	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
 	c->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
@@ -261,10 +268,40 @@ static GPtrArray *sorted_forwards(const vnet_intent *in)
 	return out;
 }
 
-bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
+/* Every field vnet_forward_format() writes is the same: so are the specs. */
+static bool forward_same(const vnet_forward *a, const vnet_forward *b)
+{
+	return a->family == b->family && a->has_host_addr == b->has_host_addr &&
+	       (!a->has_host_addr || vnet_addr_equal(&a->host_addr, &b->host_addr)) &&
+	       a->host_port == b->host_port && a->host_port_end == b->host_port_end &&
+	       a->guest_kind == b->guest_kind &&
+	       (a->guest_kind != VNET_GUEST_ADDR || vnet_addr_equal(&a->guest_addr, &b->guest_addr)) &&
+	       (a->guest_kind != VNET_GUEST_NAME || g_strcmp0(a->guest_name, b->guest_name) == 0) &&
+	       a->guest_port == b->guest_port && a->guest_port_end == b->guest_port_end && a->proto == b->proto;
+}
+
+bool vnet_intent_forwards_equal(const vnet_intent *a, const vnet_intent *b)
 {
 	g_autoptr(GPtrArray) fa = NULL, fb = NULL;
+	guint same = 0;
 
+	if (a->forwards->len != b->forwards->len)
+		return false;
+	/* Most often in the same order: then formatting and sorting them is not needed. */
+	while (same < a->forwards->len && forward_same(a->forwards->pdata[same], b->forwards->pdata[same]))
+		same++;
+	if (same == a->forwards->len)
+		return true;
+	fa = sorted_forwards(a);
+	fb = sorted_forwards(b);
+	for (guint i = 0; i < fa->len; i++)
+		if (strcmp(fa->pdata[i], fb->pdata[i]) != 0)
+			return false;
+	return true;
+}
+
+bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
+{
 	if (g_strcmp0(a->name, b->name) || a->mode != b->mode || g_strcmp0(a->bridge, b->bridge) ||
 	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) ||
 	    a->dhcp != b->dhcp || a->autostart != b->autostart ||
@@ -277,12 +314,7 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 	    !opt_addr_equal(a->has_range, &a->dhcp_end, b->has_range, &b->dhcp_end) ||
 	    a->forwards->len != b->forwards->len)
 		return false;
-	fa = sorted_forwards(a);
-	fb = sorted_forwards(b);
-	for (guint i = 0; i < fa->len; i++)
-		if (strcmp(fa->pdata[i], fb->pdata[i]) != 0)
-			return false;
-	return true;
+	return vnet_intent_forwards_equal(a, b);
 }
 
 const char *vnet_intent_get_name(const vnet_intent *intent) { return intent->name; }

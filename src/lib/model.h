@@ -56,6 +56,8 @@ vnet_forward *vnet_forward_copy(const vnet_forward *f);
 char *vnet_forward_format(const vnet_forward *f);
 /* Whether both are on the same host side: address (or any), port range, protocol. */
 bool vnet_forward_same_host_side(const vnet_forward *a, const vnet_forward *b);
+/* The same, appended to @s. */
+void vnet_forward_append(GString *s, const vnet_forward *f);
 /* Whether both forwards claim a common host address, port and protocol. */
 bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_forward, vnet_forward_free)
@@ -140,6 +142,10 @@ void vnet_intent_swap_contents(vnet_intent *a, vnet_intent *b);
 
 /* Recompute the getters' strings after a field changed. */
 void vnet_intent_refresh_strings(vnet_intent *intent);
+/* A copy without the forwards: for comparing the rest (65,535 forwards are not copied to be dropped). */
+vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent);
+/* Whether both have the same forwards, in whatever order (vnet_intent_equal's half). */
+bool vnet_intent_forwards_equal(const vnet_intent *a, const vnet_intent *b);
 
 typedef struct vnet_host_link {
 	char *name;

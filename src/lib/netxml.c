@@ -275,20 +275,55 @@ GPtrArray *vnet_netxml_hosts(const char *xml)
 
 /* ---- reservations across a redefinition ---- */
 
+/* Where @xml's <metadata> is, or false: see vnet_netxml_drop_metadata(). */
+static bool find_metadata(const char *xml, const char **ret_start, const char **ret_end)
+{
+	const char *start = xml ? strstr(xml, "<metadata>") : NULL;
+	const char *end = start ? g_strrstr(start, "</metadata>") : NULL;
+
+	if (!end)
+		return false;
+	*ret_start = start;
+	*ret_end = end + strlen("</metadata>");
+	return true;
+}
+
+void vnet_netxml_drop_metadata(char *xml)
+{
+	const char *start, *end;
+
+	if (find_metadata(xml, &start, &end))
+		memmove((char *)start, end, strlen(end) + 1);
+}
+
+/*
+ * The old definition is read without its <metadata>, and the new one with
+ * an empty one, its text put back as it was: libxml2 writes what it read
+ * from its own output unchanged, and the megabytes of forwards in either
+ * need no parsing to carry a few <host> entries.
+ */
 char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 {
-	g_autoptr(xmlDoc) doc = read_doc(xml);
-	g_autoptr(xmlDoc) old = read_doc(old_xml);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-	xmlNode *old_root = old ? xmlDocGetRootElement(old) : NULL;
+	g_autofree char *old_bare = g_strdup(old_xml), *bare = NULL, *out = NULL;
+	g_autoptr(xmlDoc) doc = NULL;
+	g_autoptr(xmlDoc) old = NULL;
+	const char *meta = NULL, *meta_end = NULL;
+	xmlNode *root, *old_root;
 	xmlNode *ip, *dhcp, *old_dhcp;
 	g_autofree char *addr = NULL, *prefix = NULL, *cidr = NULL;
 	xmlChar *mem = NULL;
 	vnet_cidr subnet;
 	guint carried = 0;
-	char *out;
+	char *at;
 	int len = 0;
 
+	vnet_netxml_drop_metadata(old_bare);
+	if (find_metadata(xml, &meta, &meta_end))
+		bare = g_strdup_printf("%.*s<metadata/>%s", (int)(meta - xml), xml, meta_end);
+	doc = read_doc(bare ? bare : xml);
+	old = read_doc(old_bare);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	old_root = old ? xmlDocGetRootElement(old) : NULL;
 	if (!root || !old_root || !is_elem(root, "network") || !is_elem(old_root, "network"))
 		return NULL;
 	ip = ipv4_elem(root);
@@ -317,7 +352,13 @@ char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
 	out = mem ? g_strndup((const char *)mem, len) : NULL;
 	xmlFree(mem);
-	return out;
+	if (!out || !bare)
+		return g_steal_pointer(&out);
+	at = strstr(out, "<metadata/>");
+	if (!at)
+		return NULL;
+	return g_strdup_printf("%.*s%.*s%s", (int)(at - out), out, (int)(meta_end - meta), meta,
+			       at + strlen("<metadata/>"));
 }
 
 char *vnet_netxml_dhcp_range(const char *xml)

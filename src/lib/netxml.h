@@ -54,6 +54,12 @@ GPtrArray *vnet_netxml_hosts(const char *xml);
  */
 char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml);
 /*
+ * @xml without its <metadata> (libvirt keeps one, a child of <network>), in
+ * place: what is read from <ip> or <bridge> needs no parsing of the
+ * intent's forwards, megabytes of them.
+ */
+void vnet_netxml_drop_metadata(char *xml);
+/*
  * The port of a network hook's port event: <networkport> in @xml, its MAC
  * and its owner domain.  False when there is none.
  */

@@ -31,9 +31,8 @@ static bool same_lan(const vnet_intent *a, const vnet_intent *b)
 /* @in with what libvirt can change live set to @ref's. */
 static vnet_intent *without_live_fields(const vnet_intent *in, const vnet_intent *ref)
 {
-	vnet_intent *c = vnet_intent_copy(in);
+	vnet_intent *c = vnet_intent_copy_bare(in);
 
-	g_ptr_array_set_size(c->forwards, 0);
 	c->autostart = ref->autostart;
 	c->has_guest = ref->has_guest;
 	c->guest = ref->guest;
@@ -65,13 +64,14 @@ static bool range_differs(const vnet_intent *a, const vnet_intent *b)
 
 bool vnet_planner_elements_differ(const vnet_intent *a, const vnet_intent *b)
 {
-	g_autoptr(vnet_intent) ca = vnet_intent_copy(a);
+	g_autoptr(vnet_intent) ca = vnet_intent_copy_bare(a);
+	g_autoptr(vnet_intent) cb = vnet_intent_copy_bare(b);
 
 	ca->autostart = b->autostart;
 	ca->has_range = b->has_range;
 	ca->dhcp_start = b->dhcp_start;
 	ca->dhcp_end = b->dhcp_end;
-	return !vnet_intent_equal(ca, b);
+	return !vnet_intent_equal(ca, cb) || !vnet_intent_forwards_equal(a, b);
 }
 
 /* ---- pieces ---- */

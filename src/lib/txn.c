@@ -120,6 +120,9 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	g_key_file_set_integer(kf, g, "prev-fwd6", s->prev_fwd[1]);
 	switch (s->kind) {
 	case VNET_STEP_DEFINE:
+		/* Undone by defining the old XML again (or undefining): the new one is not needed. */
+		set_opt(kf, g, "prev-xml", s->prev_xml);
+		break;
 	case VNET_STEP_UNDEFINE:
 	case VNET_STEP_DHCP_RANGE:
 	case VNET_STEP_ZONE:

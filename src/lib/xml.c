@@ -26,112 +26,264 @@ static char *xml_take_string(xmlChar *s)
 
 /* ---- writing ---- */
 
-static void set_prop(xmlNode *n, const char *name, const char *value)
+/*
+ * One writer, two ends.  The string end writes the text that
+ * xmlDocDumpFormatMemoryEnc() writes for the tree, straight into a string,
+ * as long as every value is printable ASCII that libxml2 escapes in no way;
+ * otherwise the same calls build that tree and libxml2 writes it.  Building
+ * and dumping a tree of 65,535 forwards cost three times the string, and a
+ * command writes its intent three or four times (the network, the hook's
+ * digest, the journal).  test-golden holds the two ends to the same bytes.
+ */
+typedef struct xw {
+	GString *s;		/* the string end; NULL: the tree end */
+	bool plain;		/* the string end: nothing written needs escaping */
+	bool open;		/* the string end: the last start tag is not closed yet */
+	guint depth;
+	struct {
+		const char *name;
+		bool ours;
+	} open_elems[8];	/* the string end */
+	xmlNode *node;		/* the tree end: the open element */
+	xmlNode *root;
+	xmlNs *ns;
+	GString *scratch;	/* a forward's spec */
+} xw;
+
+static bool xml_by_tree;
+
+void vnet_xml_set_write_by_tree(bool on)
 {
-	if (value)
-		xmlSetProp(n, X(name), X(value));
+	xml_by_tree = on;
 }
 
-static void set_addr_prop(xmlNode *n, const char *name, bool has, const vnet_addr *a)
+/* Bytes libxml2 writes as they are, in attribute values and in text. */
+static bool plain_text(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '<' || *p == '>' || *p == '&' || *p == '"')
+			return false;
+	return true;
+}
+
+static void xw_indent(xw *w)
+{
+	for (guint i = 0; i < w->depth; i++)
+		g_string_append_len(w->s, "  ", 2);
+}
+
+static void xw_qname(xw *w, bool ours, const char *name)
+{
+	if (ours)
+		g_string_append_len(w->s, "vnet:", 5);
+	g_string_append(w->s, name);
+}
+
+/* Start element @name, in vnetctl's namespace if @ours. */
+static void xw_begin(xw *w, bool ours, const char *name)
+{
+	if (!w->s) {
+		xmlNode *n = xmlNewNode(ours ? w->ns : NULL, X(name));
+		if (w->node)
+			xmlAddChild(w->node, n);
+		else
+			w->root = n;
+		w->node = n;
+		return;
+	}
+	g_assert(w->depth < G_N_ELEMENTS(w->open_elems));
+	if (w->open)
+		g_string_append_c(w->s, '>');
+	if (w->depth) {
+		g_string_append_c(w->s, '\n');
+		xw_indent(w);
+	}
+	g_string_append_c(w->s, '<');
+	xw_qname(w, ours, name);
+	w->open_elems[w->depth].name = name;
+	w->open_elems[w->depth++].ours = ours;
+	w->open = true;
+}
+
+/* The element just begun declares vnetctl's namespace (before its attributes) and is in it. */
+static void xw_declare_ns(xw *w)
+{
+	if (!w->s) {
+		w->ns = xmlNewNs(w->node, X(VNET_XML_NS), X("vnet"));
+		xmlSetNs(w->node, w->ns);
+		return;
+	}
+	g_string_append(w->s, " xmlns:vnet=\"" VNET_XML_NS "\"");
+}
+
+static void xw_attr(xw *w, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	if (!w->s) {
+		xmlSetProp(w->node, X(name), X(value));
+		return;
+	}
+	w->plain = w->plain && plain_text(value);
+	g_string_append_c(w->s, ' ');
+	g_string_append(w->s, name);
+	g_string_append_len(w->s, "=\"", 2);
+	g_string_append(w->s, value);
+	g_string_append_c(w->s, '"');
+}
+
+static void xw_end(xw *w)
+{
+	if (!w->s) {
+		w->node = w->node->parent && w->node->parent->type == XML_ELEMENT_NODE ? w->node->parent : NULL;
+		return;
+	}
+	w->depth--;
+	if (w->open) {
+		g_string_append_len(w->s, "/>", 2);
+	} else {
+		g_string_append_c(w->s, '\n');
+		xw_indent(w);
+		g_string_append_len(w->s, "</", 2);
+		xw_qname(w, w->open_elems[w->depth].ours, w->open_elems[w->depth].name);
+		g_string_append_c(w->s, '>');
+	}
+	w->open = false;
+}
+
+/* Text, and the end of the element just begun (that has no other children). */
+static void xw_text_end(xw *w, const char *text)
+{
+	if (!w->s) {
+		xmlAddChild(w->node, xmlNewText(X(text)));
+		xw_end(w);
+		return;
+	}
+	w->plain = w->plain && plain_text(text);
+	g_string_append_c(w->s, '>');
+	g_string_append(w->s, text);
+	w->open = false;
+	w->depth--;
+	g_string_append_len(w->s, "</", 2);
+	xw_qname(w, w->open_elems[w->depth].ours, w->open_elems[w->depth].name);
+	g_string_append_c(w->s, '>');
+}
+
+/* <name>@text</name> */
+static void xw_text(xw *w, bool ours, const char *name, const char *text)
+{
+	xw_begin(w, ours, name);
+	xw_text_end(w, text);
+}
+
+static void xw_addr_attr(xw *w, const char *name, bool has, const vnet_addr *a)
 {
 	g_autofree char *s = has ? vnet_addr_format(a) : NULL;
 
-	set_prop(n, name, s);
+	xw_attr(w, name, s);
 }
 
-static void add_named(xmlNode *parent, xmlNs *ns, const char *elem, const char *name)
+static void xw_uint_attr(xw *w, const char *name, guint64 v)
 {
-	if (name)
-		set_prop(xmlNewChild(parent, ns, X(elem), NULL), "name", name);
+	char buf[24];
+
+	g_snprintf(buf, sizeof(buf), "%" G_GUINT64_FORMAT, v);
+	xw_attr(w, name, buf);
 }
 
-static void state_to_node(xmlNode *root, xmlNs *ns, const vnet_intent *in)
+static void xw_named(xw *w, const char *elem, const char *name)
+{
+	if (!name)
+		return;
+	xw_begin(w, true, elem);
+	xw_attr(w, "name", name);
+	xw_end(w);
+}
+
+static void write_state(xw *w, const vnet_intent *in)
 {
 	const vnet_uplink_state *u = in->uplink_saved;
-	xmlNode *st, *un;
 
 	if (!in->bridge_created && !u && !in->confirm_deadline && !in->statics->len)
 		return;
-	st = xmlNewChild(root, ns, X("state"), NULL);
+	xw_begin(w, true, "state");
 	if (in->bridge_created)
-		set_prop(st, "bridge-created", "yes");
+		xw_attr(w, "bridge-created", "yes");
 	if (in->confirm_deadline) {
 		g_autofree char *d = g_strdup_printf("%" G_GINT64_FORMAT, in->confirm_deadline);
-		set_prop(st, "confirm-deadline", d);
+		xw_attr(w, "confirm-deadline", d);
 	}
-	set_prop(st, "confirm-token", in->confirm_token);
+	xw_attr(w, "confirm-token", in->confirm_token);
 	for (guint i = 0; i < in->statics->len; i++) {
 		const vnet_static_addr *sa = in->statics->pdata[i];
-		xmlNode *sn = xmlNewChild(st, ns, X("static"), NULL);
-		set_prop(sn, "mac", sa->mac);
-		set_prop(sn, "domain", sa->domain);
-		set_prop(sn, "address", sa->s_addr);
+		xw_begin(w, true, "static");
+		xw_attr(w, "mac", sa->mac);
+		xw_attr(w, "domain", sa->domain);
+		xw_attr(w, "address", sa->s_addr);
+		xw_end(w);
 	}
-	if (!u)
-		return;
-	un = xmlNewChild(st, ns, X("uplink"), NULL);
-	set_prop(un, "mac", u->mac);
-	set_prop(un, "up", u->up ? "yes" : "no");
-	for (guint i = 0; i < u->addrs->len; i++) {
-		const vnet_saved_addr *a = u->addrs->pdata[i];
-		xmlNode *an = xmlNewTextChild(un, ns, X("address"), X(a->cidr));
-		if (a->flags) {
-			g_autofree char *f = g_strdup_printf("%u", a->flags);
-			set_prop(an, "flags", f);
+	if (u) {
+		xw_begin(w, true, "uplink");
+		xw_attr(w, "mac", u->mac);
+		xw_attr(w, "up", u->up ? "yes" : "no");
+		for (guint i = 0; i < u->addrs->len; i++) {
+			const vnet_saved_addr *a = u->addrs->pdata[i];
+			xw_begin(w, true, "address");
+			if (a->flags)
+				xw_uint_attr(w, "flags", a->flags);
+			xw_text_end(w, a->cidr);
 		}
-	}
-	for (guint i = 0; i < u->routes->len; i++) {
-		const vnet_saved_route *r = u->routes->pdata[i];
-		xmlNode *rn = xmlNewChild(un, ns, X("route"), NULL);
-		g_autofree char *metric = g_strdup_printf("%u", r->metric);
-		g_autofree char *proto = g_strdup_printf("%u", r->protocol);
-		g_autofree char *scope = g_strdup_printf("%u", r->scope);
-		set_prop(rn, "dst", r->dst);
-		set_prop(rn, "gateway", r->gateway);
-		set_prop(rn, "metric", metric);
-		set_prop(rn, "protocol", proto);
-		set_prop(rn, "scope", scope);
-		if (r->table && r->table != RT_TABLE_MAIN) {
-			g_autofree char *table = g_strdup_printf("%u", r->table);
-			set_prop(rn, "table", table);
+		for (guint i = 0; i < u->routes->len; i++) {
+			const vnet_saved_route *r = u->routes->pdata[i];
+			xw_begin(w, true, "route");
+			xw_attr(w, "dst", r->dst);
+			xw_attr(w, "gateway", r->gateway);
+			xw_uint_attr(w, "metric", r->metric);
+			xw_uint_attr(w, "protocol", r->protocol);
+			xw_uint_attr(w, "scope", r->scope);
+			if (r->table && r->table != RT_TABLE_MAIN)
+				xw_uint_attr(w, "table", r->table);
+			xw_end(w);
 		}
+		xw_end(w);
 	}
+	xw_end(w);
 }
 
-static xmlNode *intent_to_node(const vnet_intent *in, bool with_state)
+static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 {
-	xmlNode *root = xmlNewNode(NULL, X("intent"));
-	xmlNs *ns = xmlNewNs(root, X(VNET_XML_NS), X("vnet"));
-	xmlNode *n;
-
-	xmlSetNs(root, ns);
-	set_prop(root, "name", in->name);
-	set_prop(root, "mode", vnet_mode_to_string(in->mode));
-	set_prop(root, "dhcp", in->dhcp ? "yes" : "no");
-	set_prop(root, "autostart", in->autostart ? "yes" : "no");
-	add_named(root, ns, "bridge", in->bridge);
-	add_named(root, ns, "lan-bridge", in->lan_bridge);
-	add_named(root, ns, "uplink", in->uplink);
+	xw_begin(w, true, "intent");
+	xw_declare_ns(w);
+	xw_attr(w, "name", in->name);
+	xw_attr(w, "mode", vnet_mode_to_string(in->mode));
+	xw_attr(w, "dhcp", in->dhcp ? "yes" : "no");
+	xw_attr(w, "autostart", in->autostart ? "yes" : "no");
+	xw_named(w, "bridge", in->bridge);
+	xw_named(w, "lan-bridge", in->lan_bridge);
+	xw_named(w, "uplink", in->uplink);
 	if (in->has_subnet4 || in->has_gateway4 || in->has_range || in->has_guest) {
-		n = xmlNewChild(root, ns, X("ipv4"), NULL);
-		set_prop(n, "subnet", in->s_subnet4);
-		set_addr_prop(n, "gateway", in->has_gateway4, &in->gateway4);
-		set_addr_prop(n, "dhcp-start", in->has_range, &in->dhcp_start);
-		set_addr_prop(n, "dhcp-end", in->has_range, &in->dhcp_end);
-		set_addr_prop(n, "guest", in->has_guest, &in->guest);
+		xw_begin(w, true, "ipv4");
+		xw_attr(w, "subnet", in->s_subnet4);
+		xw_addr_attr(w, "gateway", in->has_gateway4, &in->gateway4);
+		xw_addr_attr(w, "dhcp-start", in->has_range, &in->dhcp_start);
+		xw_addr_attr(w, "dhcp-end", in->has_range, &in->dhcp_end);
+		xw_addr_attr(w, "guest", in->has_guest, &in->guest);
+		xw_end(w);
 	}
 	if (in->has_subnet6 || in->has_gateway6) {
-		n = xmlNewChild(root, ns, X("ipv6"), NULL);
-		set_prop(n, "subnet", in->s_subnet6);
-		set_addr_prop(n, "gateway", in->has_gateway6, &in->gateway6);
+		xw_begin(w, true, "ipv6");
+		xw_attr(w, "subnet", in->s_subnet6);
+		xw_addr_attr(w, "gateway", in->has_gateway6, &in->gateway6);
+		xw_end(w);
 	}
 	for (guint i = 0; i < in->forwards->len; i++) {
-		g_autofree char *spec = vnet_forward_format(in->forwards->pdata[i]);
-		xmlNewTextChild(root, ns, X("forward"), X(spec));
+		g_string_truncate(w->scratch, 0);
+		vnet_forward_append(w->scratch, in->forwards->pdata[i]);
+		xw_text(w, true, "forward", w->scratch->str);
 	}
 	if (with_state)
-		state_to_node(root, ns, in);
-	return root;
+		write_state(w, in);
+	xw_end(w);
 }
 
 static char *doc_to_string(xmlDoc *doc)
@@ -143,74 +295,144 @@ static char *doc_to_string(xmlDoc *doc)
 	return xml_take_string(buf);
 }
 
-static char *node_to_string(xmlNode *root)
-{
-	g_autoptr(xmlDoc) doc = xmlNewDoc(X("1.0"));
+typedef struct doc_job {
+	const vnet_intent *in;
+	bool with_state;
+	guint network;		/* the network's index, or G_MAXUINT: the intent alone */
+} doc_job;
 
-	xmlDocSetRootElement(doc, root);
+static void write_network(xw *w, const vnet_intent *in, guint i);
+
+static void write_job(xw *w, const doc_job *job)
+{
+	if (job->network == G_MAXUINT)
+		write_intent(w, job->in, job->with_state);
+	else
+		write_network(w, job->in, job->network);
+}
+
+/* The document @job says, through the string end when it can. */
+static char *write_doc(const doc_job *job)
+{
+	g_autoptr(GString) scratch = g_string_sized_new(64);
+	xw w = { .s = xml_by_tree ? NULL : g_string_sized_new(4096), .plain = true, .scratch = scratch };
+	g_autoptr(xmlDoc) doc = NULL;
+
+	if (w.s) {
+		g_string_append(w.s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+		write_job(&w, job);
+		if (w.plain) {
+			g_string_append_c(w.s, '\n');
+			return g_string_free(w.s, FALSE);
+		}
+		g_string_free(w.s, TRUE);
+		w = (xw){ .scratch = scratch };
+	}
+	write_job(&w, job);
+	doc = xmlNewDoc(X("1.0"));
+	xmlDocSetRootElement(doc, w.root);
 	return doc_to_string(doc);
 }
 
 char *vnet_intent_to_xml(const vnet_intent *intent)
 {
-	return node_to_string(intent_to_node(intent, true));
+	doc_job job = { intent, true, G_MAXUINT };
+
+	return write_doc(&job);
 }
 
 char *vnet_intent_to_xml_without_state(const vnet_intent *intent)
 {
-	return node_to_string(intent_to_node(intent, false));
+	doc_job job = { intent, false, G_MAXUINT };
+
+	return write_doc(&job);
 }
 
-static void add_ip(xmlNode *net, const char *family, const vnet_addr *gw, guint prefix,
-		   bool dhcp, const vnet_addr *start, const vnet_addr *end)
+static void write_ip(xw *w, const char *family, const vnet_addr *gw, guint prefix,
+		     bool dhcp, const vnet_addr *start, const vnet_addr *end)
 {
-	g_autofree char *p = g_strdup_printf("%u", prefix);
-	xmlNode *ip = xmlNewChild(net, NULL, X("ip"), NULL);
-
-	set_prop(ip, "family", family);
-	set_addr_prop(ip, "address", true, gw);
-	set_prop(ip, "prefix", p);
+	xw_begin(w, false, "ip");
+	xw_attr(w, "family", family);
+	xw_addr_attr(w, "address", true, gw);
+	xw_uint_attr(w, "prefix", prefix);
 	if (dhcp) {
-		xmlNode *range = xmlNewChild(xmlNewChild(ip, NULL, X("dhcp"), NULL), NULL, X("range"), NULL);
-		set_addr_prop(range, "start", true, start);
-		set_addr_prop(range, "end", true, end);
+		xw_begin(w, false, "dhcp");
+		xw_begin(w, false, "range");
+		xw_addr_attr(w, "start", true, start);
+		xw_addr_attr(w, "end", true, end);
+		xw_end(w);
+		xw_end(w);
 	}
+	xw_end(w);
 }
 
 /* The routed half: NAT or isolated, on the network's own bridge. */
-static void own_bridge_network(xmlNode *net, const vnet_intent *in)
+static void own_bridge_network(xw *w, const vnet_intent *in)
 {
 	/*
 	 * mode='open' for both: libvirt then installs no firewall rules of its
 	 * own (its reject rules in the forward path would be final whatever our
 	 * table accepts), and vnetctl's nftables table owns the network's firewall.
 	 */
-	set_prop(xmlNewChild(net, NULL, X("forward"), NULL), "mode", "open");
-	xmlNode *br = xmlNewChild(net, NULL, X("bridge"), NULL);
-	set_prop(br, "name", in->bridge);
+	xw_begin(w, false, "forward");
+	xw_attr(w, "mode", "open");
+	xw_end(w);
+	xw_begin(w, false, "bridge");
+	xw_attr(w, "name", in->bridge);
 	/*
 	 * No STP: the bridge has no second path to loop through, and with
 	 * STP on every new guest port waits in listening/learning first.
 	 */
-	set_prop(br, "stp", "off");
-	set_prop(br, "delay", "0");
+	xw_attr(w, "stp", "off");
+	xw_attr(w, "delay", "0");
+	xw_end(w);
 	if (in->has_subnet4)
-		add_ip(net, NULL, &in->gateway4, in->subnet4.prefix, in->dhcp && in->has_range,
-		       &in->dhcp_start, &in->dhcp_end);
+		write_ip(w, NULL, &in->gateway4, in->subnet4.prefix, in->dhcp && in->has_range,
+			 &in->dhcp_start, &in->dhcp_end);
 	if (in->has_subnet6)
-		add_ip(net, "ipv6", &in->gateway6, in->subnet6.prefix, false, NULL, NULL);
+		write_ip(w, "ipv6", &in->gateway6, in->subnet6.prefix, false, NULL, NULL);
 }
 
-static void lan_bridge_network(xmlNode *net, const char *bridge)
+static void lan_bridge_network(xw *w, const char *bridge)
 {
-	set_prop(xmlNewChild(net, NULL, X("forward"), NULL), "mode", "bridge");
-	set_prop(xmlNewChild(net, NULL, X("bridge"), NULL), "name", bridge);
+	xw_begin(w, false, "forward");
+	xw_attr(w, "mode", "bridge");
+	xw_end(w);
+	xw_begin(w, false, "bridge");
+	xw_attr(w, "name", bridge);
+	xw_end(w);
+}
+
+static void write_network(xw *w, const vnet_intent *in, guint i)
+{
+	g_autofree char *name = vnet_intent_network_name(in, i);
+
+	xw_begin(w, false, "network");
+	xw_text(w, false, "name", name);
+	xw_begin(w, false, "metadata");
+	write_intent(w, in, true);
+	xw_end(w);
+	switch (in->mode) {
+	case VNET_MODE_NAT:
+	case VNET_MODE_ISOLATED:
+		own_bridge_network(w, in);
+		break;
+	case VNET_MODE_BRIDGED:
+		lan_bridge_network(w, in->bridge);
+		break;
+	case VNET_MODE_HYBRID:
+		if (i == 0)
+			own_bridge_network(w, in);
+		else
+			lan_bridge_network(w, in->lan_bridge);
+		break;
+	}
+	xw_end(w);
 }
 
 char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 {
-	g_autofree char *name = NULL;
-	xmlNode *net;
+	doc_job job = { in, true, i };
 
 	if (!in->name || !in->bridge || i >= vnet_intent_n_networks(in) ||
 	    (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
@@ -218,26 +440,7 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 			    _("The intent is not complete: it needs a name and a bridge before it can become a libvirt network."));
 		return NULL;
 	}
-	name = vnet_intent_network_name(in, i);
-	net = xmlNewNode(NULL, X("network"));
-	xmlNewTextChild(net, NULL, X("name"), X(name));
-	xmlAddChild(xmlNewChild(net, NULL, X("metadata"), NULL), intent_to_node(in, true));
-	switch (in->mode) {
-	case VNET_MODE_NAT:
-	case VNET_MODE_ISOLATED:
-		own_bridge_network(net, in);
-		break;
-	case VNET_MODE_BRIDGED:
-		lan_bridge_network(net, in->bridge);
-		break;
-	case VNET_MODE_HYBRID:
-		if (i == 0)
-			own_bridge_network(net, in);
-		else
-			lan_bridge_network(net, in->lan_bridge);
-		break;
-	}
-	return node_to_string(net);
+	return write_doc(&job);
 }
 
 /* ---- reading ---- */

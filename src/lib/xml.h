@@ -17,4 +17,10 @@
 /* The intent without what vnetctl did to the host: its identity, for comparing. */
 char *vnet_intent_to_xml_without_state(const vnet_intent *intent);
 
+/*
+ * For tests: write every document through libxml2's tree, the way the
+ * string end must match byte for byte.
+ */
+void vnet_xml_set_write_by_tree(bool on);
+
 #endif

@@ -14,8 +14,13 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include <vnet/vnet.h>
+#include "model.h"
 #include "netxml.h"
+#include "xml.h"
 
 static void check_invalid(const char *domain, const char *mac, const char *ip, const char *needle)
 {
@@ -107,6 +112,87 @@ static void test_carry_hosts_nothing(void **state)
 	assert_null(vnet_netxml_carry_hosts(new_xml, NULL));
 }
 
+/*
+ * The whole of both documents parsed, metadata and all: how the entries
+ * were carried before the metadata was kept out of it, the reference.
+ */
+static char *carry_whole(const char *xml, const char *old_xml)
+{
+	xmlDoc *doc = xmlReadMemory(xml, strlen(xml), "n.xml", NULL, XML_PARSE_NONET);
+	xmlDoc *old = xmlReadMemory(old_xml, strlen(old_xml), "o.xml", NULL, XML_PARSE_NONET);
+	xmlNode *dhcp = NULL, *old_dhcp = NULL;
+	xmlChar *mem = NULL;
+	char *out;
+	int len = 0;
+
+	assert_non_null(doc);
+	assert_non_null(old);
+	for (xmlNode *n = xmlDocGetRootElement(doc)->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST "ip") && !dhcp)
+			for (dhcp = n->children; dhcp && !xmlStrEqual(dhcp->name, BAD_CAST "dhcp"); dhcp = dhcp->next)
+				;
+	for (xmlNode *n = xmlDocGetRootElement(old)->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST "ip") && !old_dhcp)
+			for (old_dhcp = n->children; old_dhcp && !xmlStrEqual(old_dhcp->name, BAD_CAST "dhcp");
+			     old_dhcp = old_dhcp->next)
+				;
+	assert_non_null(dhcp);
+	assert_non_null(old_dhcp);
+	for (xmlNode *h = old_dhcp->children; h; h = h->next) {
+		xmlChar *ip = h->type == XML_ELEMENT_NODE ? xmlGetProp(h, BAD_CAST "ip") : NULL;
+		if (ip && g_str_has_prefix((const char *)ip, "10.0.0."))
+			xmlAddChild(dhcp, xmlDocCopyNode(h, doc, 1));
+		xmlFree(ip);
+	}
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
+	out = g_strndup((const char *)mem, len);
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	xmlFreeDoc(old);
+	return out;
+}
+
+/* A redefinition of a network with its intent in <metadata>: the same bytes as the whole parse. */
+static void test_carry_hosts_with_metadata(void **state)
+{
+	static const char hosts[] =
+		"<host mac='52:54:00:00:00:01' name='dom' ip='10.0.0.2'/>"
+		"<host mac='52:54:00:00:00:02' name='old' ip='10.9.0.2'/>"
+		"<host mac='52:54:00:00:00:03' name='x&amp;y' ip='10.0.0.50'><lease expiry='1'/></host></dhcp>";
+	g_autoptr(vnet_intent) in = vnet_intent_new("web", VNET_MODE_NAT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *xml = NULL, *prev = NULL, *old_xml = NULL, *got = NULL, *want = NULL;
+	g_auto(GStrv) halves = NULL;
+
+	(void)state;
+	assert_true(vnet_intent_set_bridge(in, "vn-web", &error));
+	assert_true(vnet_intent_set_subnet(in, "10.0.0.0/24", &error));
+	assert_true(vnet_intent_set_gateway(in, "10.0.0.1", &error));
+	assert_true(vnet_intent_set_dhcp_range(in, "10.0.0.3", "10.0.0.254", &error));
+	for (guint p = 1000; p < 1400; p++) {
+		g_autofree char *spec = g_strdup_printf("%u:80", p);
+		assert_true(vnet_intent_add_forward(in, spec, &error));
+	}
+	prev = vnet_intent_network_xml(in, 0, &error);
+	assert_non_null(prev);
+	/* The new definition: one forward more, and a value libxml2 escapes in its metadata. */
+	assert_true(vnet_intent_add_forward(in, "2000:80", &error));
+	g_free(in->uplink);
+	in->uplink = g_strdup("e&<\t\xc3\xa9");
+	xml = vnet_intent_network_xml(in, 0, &error);
+	halves = g_strsplit(prev, "</dhcp>", 2);
+	assert_int_equal(g_strv_length(halves), 2);
+	old_xml = g_strconcat(halves[0], hosts, halves[1], NULL);
+
+	got = vnet_netxml_carry_hosts(xml, old_xml);
+	want = carry_whole(xml, old_xml);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_non_null(strstr(got, "name=\"x&amp;y\""));
+	assert_null(strstr(got, "10.9.0.2"));
+	assert_non_null(strstr(got, "<vnet:forward>2000:80/tcp</vnet:forward>"));
+}
+
 static void test_qemu_hook_other_events(void **state)
 {
 	static const char dom[] =
@@ -142,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_check_args_bad),
 		cmocka_unit_test(test_carry_hosts),
 		cmocka_unit_test(test_carry_hosts_nothing),
+		cmocka_unit_test(test_carry_hosts_with_metadata),
 		cmocka_unit_test(test_qemu_hook_other_events),
 	};
 

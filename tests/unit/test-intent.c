@@ -437,6 +437,28 @@ static void test_equal(void **state)
 	assert_true(vnet_intent_equal(a, b));
 	assert_ok(vnet_intent_set_subnet(b, "10.0.1.0/24", &err_));
 	assert_false(vnet_intent_equal(a, b));
+
+	/* The order of the forwards does not count; each of their fields does. */
+	{
+		g_autoptr(vnet_intent) c = full_intent(VNET_MODE_NAT);
+		g_autoptr(vnet_intent) d = full_intent(VNET_MODE_NAT);
+		static const char *const other[] = {
+			"8080:81", "8081:80", "8080:80/udp", "10.0.0.9:8080:80", "8080:10.0.0.3:80", "8080-8081:80-81",
+			"[fd00::5]:8080:80", "8080:web2:80",
+		};
+		g_ptr_array_add(d->forwards, g_ptr_array_steal_index(d->forwards, 0));
+		assert_true(vnet_intent_equal(c, d));
+		assert_true(vnet_intent_forwards_equal(c, d));
+		for (size_t i = 0; i < G_N_ELEMENTS(other); i++) {
+			g_autoptr(vnet_intent) e = full_intent(VNET_MODE_NAT);
+			g_ptr_array_remove_index(e->forwards, 0);
+			assert_ok(vnet_intent_add_forward(e, other[i], &err_));
+			assert_false(vnet_intent_equal(c, e));
+			/* and in the same order */
+			g_ptr_array_insert(e->forwards, 0, g_ptr_array_steal_index(e->forwards, 1));
+			assert_false(vnet_intent_equal(c, e));
+		}
+	}
 }
 
 /* ---- the intent inside libvirt network XML ---- */
@@ -755,6 +777,62 @@ static void test_many_forwards_from_xml(void **state)
 	assert_error(error2, VNET_ERROR_CONFLICT, "\"80:81\"", "\"80:80/tcp\"");
 }
 
+/* Every document written both ways, through the string end and libxml2's tree. */
+static void assert_ends_agree(const vnet_intent *in)
+{
+	char *a[6] = { NULL }, *b[6] = { NULL };
+	guint n = 2;
+
+	for (guint pass = 0; pass < 2; pass++) {
+		char **out = pass ? b : a;
+		vnet_xml_set_write_by_tree(pass == 1);
+		out[0] = vnet_intent_to_xml(in);
+		out[1] = vnet_intent_to_xml_without_state(in);
+		n = 2;
+		for (guint i = 0; in->name && in->bridge && i < vnet_intent_n_networks(in); i++)
+			out[n++] = vnet_intent_network_xml(in, i, NULL);
+	}
+	vnet_xml_set_write_by_tree(false);
+	for (guint i = 0; i < n; i++) {
+		assert_non_null(a[i]);
+		assert_string_equal(a[i], b[i]);
+		g_free(a[i]);
+		g_free(b[i]);
+	}
+}
+
+static void test_writer_ends_agree(void **state)
+{
+	static const char with_state[] = "<intent xmlns='http://vnetctl.org/xmlns/intent/1' name='up' mode='hybrid'>"
+		"<bridge name='br0'/><lan-bridge name='br1'/><uplink name='eth0'/>"
+		"<ipv4 subnet='10.1.0.0/24'/><ipv6 subnet='fd01::/64'/>"
+		"<forward>[fd01::5]:8443:[fd01::9]:443/tcp</forward><forward>[::]:99:web:90/sctp</forward>"
+		"<forward>10.9.9.9:7000-7010:10.1.0.3:8000-8010/udp</forward>"
+		"<state bridge-created='yes' confirm-deadline='1893456000' confirm-token='abcdef0123456789'>"
+		"<static mac='52:54:00:00:00:09' domain='vm1' address='10.1.0.9'/>"
+		"<uplink mac='52:54:00:00:00:01' up='no'><address>192.0.2.5/24</address>"
+		"<address flags='128'>2001:db8::5/64</address>"
+		"<route dst='0.0.0.0/0' gateway='192.0.2.1' metric='100' protocol='4' scope='0'/>"
+		"<route dst='203.0.113.0/24' table='100'/></uplink></state></intent>";
+	g_autoptr(vnet_intent) st = NULL;
+
+	for (size_t m = 0; m < G_N_ELEMENTS(all_modes); m++) {
+		g_autoptr(vnet_intent) in = full_intent(all_modes[m]);
+		g_autoptr(vnet_intent) bare = vnet_intent_new(NULL, all_modes[m], NULL);
+
+		assert_ends_agree(in);
+		assert_ends_agree(bare);
+		/* Values libxml2 escapes, as no setter would take them: the tree end writes them. */
+		for (const char *c = "&<>\"\t\n\r\x01\xc3"; *c; c++) {
+			g_free(in->uplink);
+			in->uplink = *c == '\xc3' ? g_strdup("e\xc3\xa9") : g_strdup_printf("e%c0", *c);
+			assert_ends_agree(in);
+		}
+	}
+	assert_ok((st = vnet_intent_from_xml(with_state, -1, &err_)) != NULL);
+	assert_ends_agree(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_bad_xml),
 		cmocka_unit_test(test_null_and_size_limit),
 		cmocka_unit_test(test_many_forwards_from_xml),
+		cmocka_unit_test(test_writer_ends_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
