@@ -867,6 +867,15 @@ bool vnet_coexist_read_mode(vnet_coexist_mode *ret_mode, GError **error)
 	return vnet_coexist_parse_config(text, path, ret_mode, error);
 }
 
+char *vnet_coexist_ufw_forward_command(const char *bridge, const char *addr, guint16 port, guint16 port_end,
+				       const char *proto)
+{
+	if (port_end > port)
+		return g_strdup_printf("ufw route allow out on %s to %s port %u:%u proto %s", bridge, addr, port, port_end,
+				       proto);
+	return g_strdup_printf("ufw route allow out on %s to %s port %u proto %s", bridge, addr, port, proto);
+}
+
 const char *vnet_coexist_docker_command(bool v6)
 {
 #define DOCKER_RULE " -I DOCKER-USER -m mark --mark " G_STRINGIFY(VNET_NFT_MARK) "/" G_STRINGIFY(VNET_NFT_MARK) \

@@ -155,6 +155,13 @@ char *vnet_coexist_fix_commands(const vnet_coexist_finding *f, const char *bridg
  */
 #define VNET_COEXIST_DOCKER_COMMENT "vnetctl"
 
+/*
+ * ufw routes a port forward only by a rule of its own per target: the
+ * command `ufw route allow out on BRIDGE to ADDR port P[:END] proto PROTO`.
+ */
+char *vnet_coexist_ufw_forward_command(const char *bridge, const char *addr, guint16 port, guint16 port_end,
+				       const char *proto);
+
 /* The iptables (@v6: ip6tables) command that adds vnetctl's DOCKER-USER rule. */
 const char *vnet_coexist_docker_command(bool v6);
 

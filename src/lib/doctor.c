@@ -23,6 +23,7 @@
 
 #include "context.h"
 #include "doctor.h"
+#include "firewalld.h"
 #include "nft.h"
 #include "planner.h"
 #include "util.h"
@@ -182,6 +183,7 @@ void vnet_doctor_facts_free(vnet_doctor_facts *f)
 	g_free(f->sockets_error);
 	vnet_host_free(f->host);
 	vnet_coexist_report_free(f->coexist);
+	g_free(f->fw_zone);
 	if (f->sockets)
 		g_array_unref(f->sockets);
 	if (f->sock_owner)
@@ -893,13 +895,10 @@ static char *ufw_forward_commands(const vnet_doctor_facts *f, char *fix, bool *r
 		g_autofree char *key = addr ? ufw_key(addr, x->guest_port, x->proto) : NULL;
 		if (!addr || has_line(f->ufw_forwards, key))
 			continue;
+		g_autofree char *cmd = vnet_coexist_ufw_forward_command(f->in->bridge, addr, x->guest_port, x->guest_port_end,
+									 vnet_proto_to_string(x->proto));
 		*ret_all = false;
-		g_string_append_printf(s, "%sufw route allow out on %s to %s port ", s->len ? "\n" : "", f->in->bridge, addr);
-		if (x->guest_port_end > x->guest_port)
-			g_string_append_printf(s, "%u:%u", x->guest_port, x->guest_port_end);
-		else
-			g_string_append_printf(s, "%u", x->guest_port);
-		g_string_append_printf(s, " proto %s", vnet_proto_to_string(x->proto));
+		g_string_append_printf(s, "%s%s", s->len ? "\n" : "", cmd);
 	}
 	return g_string_free(s, FALSE);
 }
@@ -933,6 +932,10 @@ static void foreign_drops(judge *j)
 		bool ufw = vnet_coexist_finding_owner(fd) == VNET_COEXIST_UFW, forwarded = false, all = false;
 		g_autofree char *ufw_fix = NULL;
 		if (!finding_relevant(in, fd))
+			continue;
+		/* firewalld's chains accept what the zone of the bridge accepts: vnetctl's zone, or trusted */
+		if (vnet_coexist_finding_owner(fd) == VNET_COEXIST_FIREWALLD && f->fw_zone &&
+		    (g_str_equal(f->fw_zone, VNET_FIREWALLD_ZONE) || g_str_equal(f->fw_zone, "trusted")))
 			continue;
 		/* ufw has one rule per port forward, which only doctor, knowing the targets, can check. */
 		if (ufw)
@@ -1544,6 +1547,12 @@ vnet_doctor_facts *vnet_doctor_gather(vnet_ctx *ctx, const vnet_intent *in, bool
 	read_dnsmasq(f, net);
 	targets = vnet_guests_targets(in, f->guests);
 	read_nft(f, ctx, targets);
+	if (in->bridge) {
+		g_autofree char *perm = NULL;
+		bool present = false;
+		if (!vnet_firewalld_get_zones(in->bridge, &present, &f->fw_zone, &perm, NULL) || !present)
+			g_clear_pointer(&f->fw_zone, g_free);
+	}
 	read_sockets(f);
 	/* Before the L2 reads: the connects make the host and the bridge learn the guests anew. */
 	app_connects(f);

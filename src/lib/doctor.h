@@ -67,6 +67,7 @@ typedef struct vnet_doctor_facts {
 	GPtrArray *kernel_elems;	/* our table's element lines, or NULL */
 	GPtrArray *base_want;		/* the network's own (not forwards') element lines */
 	vnet_coexist_report *coexist;	/* or NULL (see table_error) */
+	char *fw_zone;			/* the bridge's firewalld zone at runtime ("" none), NULL: no firewalld */
 	/* ufw's per-forward rules: "ADDRESS PORT PROTO" accepted out on the bridge in ufw-user-forward */
 	GPtrArray *ufw_forwards;
 	GArray *sockets;		/* vnet_sock_info, or NULL */

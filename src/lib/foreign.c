@@ -143,6 +143,9 @@ static GStrv blocked_paths(const vnet_coexist_finding *c, const vnet_intent *in)
 		if ((paths[i].traffic == VNET_COEXIST_HOST_DHCP || paths[i].traffic == VNET_COEXIST_HOST_DNS) &&
 		    !in->dhcp)
 			continue;
+		/* ufw's before-rules accept replies, in iptables matches coexist cannot read */
+		if (paths[i].traffic == VNET_COEXIST_GUEST_REPLY && vnet_coexist_finding_owner(c) == VNET_COEXIST_UFW)
+			continue;
 		if (!vnet_coexist_lets_through(c, in->bridge, paths[i].traffic))
 			g_strv_builder_add(b, paths[i].word);
 	}
@@ -157,9 +160,8 @@ static char *firewalld_commands(const char *bridge)
 }
 
 /*
- * ufw routes a port forward only by a rule of its own per target:
- * `ufw route allow out on BRIDGE to GUEST port P proto PROTO`.  Forwards to
- * a domain name are left out: their address is the guest's of the moment.
+ * ufw's rule per port forward (vnet_coexist_ufw_forward_command()).  Forwards
+ * to a domain name are left out: their address is the guest's of the moment.
  */
 static char *ufw_forward_commands(const vnet_intent *in, bool v6)
 {
@@ -167,7 +169,7 @@ static char *ufw_forward_commands(const vnet_intent *in, bool v6)
 
 	for (guint i = 0; i < in->forwards->len; i++) {
 		const vnet_forward *fw = in->forwards->pdata[i];
-		g_autofree char *addr = NULL, *ports = NULL;
+		g_autofree char *addr = NULL, *cmd = NULL;
 		if ((fw->family == AF_INET6) != v6)
 			continue;
 		if (fw->guest_kind == VNET_GUEST_ADDR)
@@ -176,10 +178,9 @@ static char *ufw_forward_commands(const vnet_intent *in, bool v6)
 			addr = vnet_addr_format(&in->guest);
 		if (!addr)
 			continue;
-		ports = fw->guest_port_end > fw->guest_port ? g_strdup_printf("%u:%u", fw->guest_port, fw->guest_port_end)
-							    : g_strdup_printf("%u", fw->guest_port);
-		g_string_append_printf(s, "ufw route allow out on %s to %s port %s proto %s\n", in->bridge, addr, ports,
-				       vnet_proto_to_string(fw->proto));
+		cmd = vnet_coexist_ufw_forward_command(in->bridge, addr, fw->guest_port, fw->guest_port_end,
+						       vnet_proto_to_string(fw->proto));
+		g_string_append_printf(s, "%s\n", cmd);
 	}
 	return g_string_free(s, FALSE);
 }

@@ -47,6 +47,11 @@ dhcp_works() {
 	in_ns "$g" timeout 20 busybox udhcpc -i "$VNET_GUEST_DEV" -s /bin/true -q -n -f -t 8 -T 1 >/dev/null 2>&1
 }
 _dhcp_n=0
+# no_foreign_drop NAME: doctor finds no foreign chain that drops NAME's traffic.
+no_foreign_drop() {
+	"$VNETCTL" --json doctor "$1" >"$VNET_SCRATCH/doctor.$1.json" || true
+	jq -e '[.checks[] | select(.check == "foreign-drops")] | length > 0 and all(.ok)' "$VNET_SCRATCH/doctor.$1.json" >/dev/null
+}
 # dns_answers FROM SERVER: SERVER answers a DNS query of FROM (any answer:
 # the sandbox has no upstream resolver).
 dns_answers() {
@@ -78,6 +83,7 @@ check "create web beside Docker" net web 81 8081
 guest_of web 81
 check "create announces the DOCKER-USER rule" \
 	jq -e '.notices[] | select(.kind == "changed" and .owner == "docker" and .chain == "DOCKER-USER")' "$VNET_SCRATCH/web.json"
+check "doctor finds no foreign drop beside Docker" no_foreign_drop web
 check "iptables-nft reads vnetctl's rule back" \
 	sh -c "iptables -S DOCKER-USER 2>&1 | grep -x -- '-A DOCKER-USER -m mark --mark 0x200000/0x200000 -m comment --comment vnetctl -j ACCEPT'"
 check_not "iptables-nft finds nothing incompatible" sh -c "iptables -S 2>&1 | grep -qi incompatible"
@@ -186,6 +192,7 @@ if start_firewalld; then
 	check "the bridge is in zone vnetctl at runtime" test "$(firewall-cmd --get-zone-of-interface=vn-fwd)" = vnetctl
 	check "and permanently" test "$(firewall-cmd --permanent --get-zone-of-interface=vn-fwd)" = vnetctl
 	paths_work fwd 86 8086
+	check "doctor finds no foreign drop beside firewalld" no_foreign_drop fwd
 	check "fwd: a guest gets a DHCP lease" dhcp_works fwd
 	start_http - 8000 "hello from the host"
 	expect_http - http://10.86.0.1:8000/ "hello from the host"
@@ -208,6 +215,8 @@ if start_firewalld; then
 	# firewalld's default zone lets forwards in, but not the guests out, nor their DNS
 	expect_no_http fww-g http://192.0.2.10/
 	check_not "fww: no DNS from a guest" dns_answers fww-h 10.87.0.1
+	check_not "doctor names firewalld's drop under warn" no_foreign_drop fww
+	check "the drop doctor names is firewalld's" sh -c "'$VNETCTL' --json doctor fww | jq -e '.checks[] | select(.check == \"foreign-drops\" and .ok == false) | .what | test(\"firewalld\")'"
 	run_fixes fww firewalld
 	paths_work fww 87 8087
 	: >"$VNET_CONFIG"
@@ -224,6 +233,7 @@ if start_firewalld; then
 		check "create announces Docker's rule and firewalld's zone" \
 			jq -e '[.notices[] | select(.kind == "changed") | .owner] | sort == ["docker", "firewalld"]' "$VNET_SCRATCH/both.json"
 		paths_work both 88 8088
+		check "doctor finds no foreign drop beside firewalld and Docker" no_foreign_drop both
 		check "both: a guest gets a DHCP lease" dhcp_works both
 		stop_dockerd
 		start_dockerd
