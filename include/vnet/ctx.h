@@ -400,10 +400,14 @@ bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
  *	zone) so that its networks work
  * @VNET_NOTICE_BLOCKED: another tool's firewall blocks a network's traffic
  *	and vnetctl changed nothing there; the commands let it through
+ * @VNET_NOTICE_WARNING: something vnetctl cannot see through or that will
+ *	undo its rules (iptables-legacy tables, an nftables.conf that flushes
+ *	the ruleset); nothing to run, but worth knowing
  */
 typedef enum vnet_notice_kind {
 	VNET_NOTICE_CHANGED,
 	VNET_NOTICE_BLOCKED,
+	VNET_NOTICE_WARNING,
 } vnet_notice_kind;
 
 typedef struct vnet_notice vnet_notice;

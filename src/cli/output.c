@@ -187,7 +187,8 @@ static void notice_strv(cli_out *o, const char *key, const char *const *v)
 
 void out_notices(cli_out *o, GPtrArray *notices)
 {
-	static const char *const kinds[] = { [VNET_NOTICE_CHANGED] = "changed", [VNET_NOTICE_BLOCKED] = "blocked" };
+	static const char *const kinds[] = { [VNET_NOTICE_CHANGED] = "changed", [VNET_NOTICE_BLOCKED] = "blocked",
+					     [VNET_NOTICE_WARNING] = "warning" };
 
 	if (o && o->root) {
 		out_list_begin(o, "notices");

@@ -306,6 +306,45 @@ static vnet_notice *zone_notice(const vnet_step *s)
 	return n;
 }
 
+static vnet_notice *warning_notice(const char *owner, char *message)
+{
+	vnet_notice *n = g_new0(vnet_notice, 1);
+
+	n->kind = VNET_NOTICE_WARNING;
+	n->message = message;
+	n->owner = g_strdup(owner);
+	n->blocked = g_new0(char *, 1);
+	n->commands = g_new0(char *, 1);
+	return n;
+}
+
+/* What nft cannot show: iptables-legacy's tables, an nftables.conf that flushes everything. */
+static void host_warnings(GPtrArray *notices)
+{
+	static const char *const names[2] = { VNET_COEXIST_IP_TABLES_NAMES, VNET_COEXIST_IP6_TABLES_NAMES };
+	const char *conf = g_getenv("VNET_NFTABLES_CONF");
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_auto(GStrv) all = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_auto(GStrv) t = NULL;
+		if (vnet_coexist_legacy_tables(names[i], &t, NULL))
+			for (guint k = 0; t && t[k]; k++)
+				g_strv_builder_add(b, t[k]);
+	}
+	all = g_strv_builder_end(b);
+	if (all[0]) {
+		g_autofree char *list = g_strjoinv(", ", all);
+		g_ptr_array_add(notices, warning_notice("unknown", g_strdup_printf(
+			_("The kernel holds iptables-legacy tables (%s), whose rules nftables cannot show: vnetctl cannot tell whether they block its networks. Look at them with \"iptables-legacy -S\" and \"ip6tables-legacy -S\"."),
+			list)));
+	}
+	if (vnet_coexist_conf_flushes_ruleset(conf && *conf ? conf : VNET_COEXIST_NFTABLES_CONF))
+		g_ptr_array_add(notices, warning_notice("unknown", g_strdup_printf(
+			_("%s starts with \"flush ruleset\": every start or reload of nftables.service removes table inet vnetctl, and vnetctl-restore-nftables.service puts it back; reloading the file by hand (nft -f) needs \"vnetctl restore\" after it."),
+			conf && *conf ? conf : VNET_COEXIST_NFTABLES_CONF)));
+}
+
 void vnet_foreign_notices(const vnet_foreign *f, GPtrArray *plan, GPtrArray *intents, GPtrArray *notices)
 {
 	g_autoptr(vnet_coexist_report) report = NULL;
@@ -340,7 +379,10 @@ void vnet_foreign_notices(const vnet_foreign *f, GPtrArray *plan, GPtrArray *int
 		n->commands = g_new0(char *, 1);
 		g_ptr_array_add(notices, n);
 	}
-	if (!intents || !intents->len || !(report = read_report()))
+	if (!intents || !intents->len)
+		return;
+	host_warnings(notices);
+	if (!(report = read_report()))
 		return;
 	for (guint i = 0; i < intents->len; i++)
 		blocked_notices(f, report, intents->pdata[i], bound, notices);

@@ -166,6 +166,10 @@ paths_fail hard 84 8084 dns
 run_fixes hard unknown
 paths_work hard 84 8084
 check "after the fixes, restore warns of nothing" sh -c "! '$VNETCTL' restore 2>&1 | grep -q warning"
+# Debian's nftables.conf flushes the whole ruleset when nftables.service starts
+printf '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n}\n' >"$VNET_SCRATCH/nftables.conf"
+check "restore warns of an nftables.conf that flushes the ruleset" \
+	sh -c "VNET_NFTABLES_CONF='$VNET_SCRATCH/nftables.conf' '$VNETCTL' --json restore | jq -e '.notices[] | select(.kind == \"warning\") | .message | test(\"flush ruleset\")'"
 check "delete hard" "$VNETCTL" delete hard
 nft delete table inet filter
 
