@@ -8,6 +8,9 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <string.h>
 
 #include <gio/gio.h>
@@ -105,14 +108,19 @@ GVariant *vnet_firewalld_zone_settings(void)
 typedef struct fw {
 	GDBusConnection *bus;	/* NULL: firewalld is absent */
 	const char *ifname;	/* what messages name; NULL: the zone */
+	bool masked;		/* signals blocked by fw_open(), as they were in mask */
+	sigset_t mask;
 } fw;
 
 static void fw_clear(fw *f)
 {
-	if (!f->bus)
-		return;
-	g_dbus_connection_close_sync(f->bus, NULL, NULL);
-	g_clear_object(&f->bus);
+	if (f->bus) {
+		g_dbus_connection_close_sync(f->bus, NULL, NULL);
+		g_clear_object(&f->bus);
+	}
+	if (f->masked)
+		pthread_sigmask(SIG_SETMASK, &f->mask, NULL);
+	f->masked = false;
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(fw, fw_clear)
 
@@ -180,6 +188,21 @@ static bool fw_open(fw *f, GError **error)
 	bool timed_out = false;
 	gboolean has_owner = FALSE;
 
+	/*
+	 * GDBus works in threads of its own (its worker, GTask's pool), made
+	 * now and kept for the life of the process: they must never be where
+	 * SIGINT, SIGTERM or SIGHUP land, or a transaction that holds them in
+	 * this thread (txn.h) would be ended half-way.  Threads inherit the
+	 * mask of the thread that makes them.
+	 */
+	if (!f->masked) {
+		sigset_t hold;
+		sigemptyset(&hold);
+		sigaddset(&hold, SIGINT);
+		sigaddset(&hold, SIGTERM);
+		sigaddset(&hold, SIGHUP);
+		f->masked = pthread_sigmask(SIG_BLOCK, &hold, &f->mask) == 0;
+	}
 	/* with no address configured there is no bus, hence no firewalld */
 	if (!(address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, NULL)))
 		return true;
