@@ -9,7 +9,7 @@ _vnetctl_commands=(create apply delete list show forward attach detach confirm r
 	restore trace doctor hook qemu-hook watch xml plan help)
 _vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
 _vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
-	--no-autostart --force --confirm-timeout --no-confirm --session-port)
+	--no-autostart --force --confirm-timeout --no-confirm --session-port --host-port)
 _vnetctl_attach_opts=(--mac --ip --force)
 _vnetctl_modes=(nat isolated bridged hybrid)
 
@@ -144,7 +144,7 @@ _vnetctl()
 		case $w in
 		--mode) mode=${words[i + 1]}; ((i++)) ;;
 		--mode=*) mode=${w#--mode=} ;;
-		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | --session-port | \
+		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | --session-port | --host-port | \
 			-f | --file | --mac | --ip | --seconds | --range) ((i++)) ;;
 		-*) ;;
 		*) args+=("$w") ;;

@@ -185,6 +185,29 @@ void vnet_intent_set_autostart(vnet_intent *intent, bool autostart);
 bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error);
 
 /**
+ * vnet_intent_add_host_port() - a host port an isolated network's guests may reach
+ * @intent: the intent (mode isolated; validation refuses it on other modes)
+ * @spec: "PORT", "PORT/tcp", "PORT/udp" or "PORT/sctp" (tcp when none), PORT 1-65535
+ * @error: return location for a GError
+ *
+ * An isolated network's guests reach the host only for DHCP, DNS on their
+ * gateway, and these ports on their gateway address.
+ *
+ * Return: true on success; false if @spec is malformed or given already.
+ */
+bool vnet_intent_add_host_port(vnet_intent *intent, const char *spec, GError **error);
+/** vnet_intent_get_n_host_ports() - how many host ports the intent names */
+guint vnet_intent_get_n_host_ports(const vnet_intent *intent);
+/**
+ * vnet_intent_get_host_port() - a host port as "PORT/PROTO"
+ * @intent: the intent
+ * @i: index below vnet_intent_get_n_host_ports()
+ *
+ * Return: a new string to g_free(), or NULL when @i is out of range.
+ */
+char *vnet_intent_get_host_port(const vnet_intent *intent, guint i);
+
+/**
  * vnet_intent_remove_forward() - remove the forward that @spec names
  * @intent: the intent
  * @spec: a spec that parses to the same host address, ports and protocol

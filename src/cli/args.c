@@ -13,6 +13,7 @@
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
 	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT, OPT_NO_CONFIRM, OPT_SESSION_PORT,
+	OPT_HOST_PORT,
 };
 
 static const struct option create_opts[] = {
@@ -28,6 +29,7 @@ static const struct option create_opts[] = {
 	{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
 	{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
 	{ "session-port", required_argument, NULL, OPT_SESSION_PORT },
+	{ "host-port", required_argument, NULL, OPT_HOST_PORT },
 	{ 0 },
 };
 
@@ -58,6 +60,7 @@ static bool apply_subnet(vnet_intent *in, const char *cidr, int want_family, GEr
 int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *ret)
 {
 	g_autoptr(GPtrArray) forwards = g_ptr_array_new();
+	g_autoptr(GPtrArray) host_ports = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	const char *mode_s = NULL, *subnet = NULL, *subnet6 = NULL, *uplink = NULL, *bridge = NULL;
@@ -74,6 +77,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_SUBNET: subnet = optarg; break;
 		case OPT_SUBNET6: subnet6 = optarg; break;
 		case OPT_FORWARD: g_ptr_array_add(forwards, optarg); break;
+		case OPT_HOST_PORT: g_ptr_array_add(host_ports, optarg); break;
 		case OPT_UPLINK: uplink = optarg; break;
 		case OPT_BRIDGE: bridge = optarg; break;
 		case OPT_NO_DHCP: no_dhcp = true; break;
@@ -128,6 +132,9 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	}
 	for (guint i = 0; i < forwards->len; i++)
 		if (!vnet_intent_add_forward(in, forwards->pdata[i], &error))
+			return cli_fail(error);
+	for (guint i = 0; i < host_ports->len; i++)
+		if (!vnet_intent_add_host_port(in, host_ports->pdata[i], &error))
 			return cli_fail(error);
 	vnet_intent_set_dhcp(in, !no_dhcp);
 	vnet_intent_set_autostart(in, !no_autostart);

@@ -180,9 +180,12 @@ static void print_statics(cli_out *o, const vnet_intent *in)
 static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 {
 	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) hports = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++)
 		g_ptr_array_add(fwd, vnet_intent_get_forward(in, i));
+	for (guint i = 0; i < vnet_intent_get_n_host_ports(in); i++)
+		g_ptr_array_add(hports, vnet_intent_get_host_port(in, i));
 	out_string(o, "name", _("name:"), vnet_intent_get_name(in));
 	out_string(o, "mode", _("mode:"), vnet_mode_to_string(vnet_intent_get_mode(in)));
 	out_string(o, "state", _("state:"), active ? "active" : "inactive");
@@ -197,6 +200,7 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	out_bool(o, "dhcp", vnet_intent_get_dhcp(in));
 	out_bool(o, "autostart", vnet_intent_get_autostart(in));
 	out_strv(o, "forwards", _("forward:"), fwd);
+	out_strv(o, "host_ports", _("host port:"), hports);
 }
 
 int cmd_list(int argc, char **argv)

@@ -318,6 +318,23 @@ static vnet_notice *warning_notice(const char *owner, char *message)
 	return n;
 }
 
+/*
+ * Whether the nftables service loads its configuration at boot: Debian
+ * ships an nftables.conf that flushes the ruleset, but enables nothing.
+ */
+static bool nftables_enabled(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/etc/systemd/system", 0, NULL);
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir))) {
+		g_autofree char *link = g_build_filename("/etc/systemd/system", name, "nftables.service", NULL);
+		if (g_str_has_suffix(name, ".wants") && g_file_test(link, G_FILE_TEST_EXISTS))
+			return true;
+	}
+	return false;
+}
+
 /* What nft cannot show: iptables-legacy's tables, an nftables.conf that flushes everything. */
 static void host_warnings(GPtrArray *notices)
 {
@@ -339,7 +356,9 @@ static void host_warnings(GPtrArray *notices)
 			_("The kernel holds iptables-legacy tables (%s), whose rules nftables cannot show: vnetctl cannot tell whether they block its networks. Look at them with \"iptables-legacy -S\" and \"ip6tables-legacy -S\"."),
 			list)));
 	}
-	if (vnet_coexist_conf_flushes_ruleset(conf && *conf ? conf : VNET_COEXIST_NFTABLES_CONF))
+	/* $VNET_NFTABLES_CONF: a test's file, of a service taken as enabled */
+	if ((conf && *conf) || nftables_enabled() ?
+		    vnet_coexist_conf_flushes_ruleset(conf && *conf ? conf : VNET_COEXIST_NFTABLES_CONF) : false)
 		g_ptr_array_add(notices, warning_notice("unknown", g_strdup_printf(
 			_("%s starts with \"flush ruleset\": every start or reload of nftables.service removes table inet vnetctl, and vnetctl-restore-nftables.service puts it back; reloading the file by hand (nft -f) needs \"vnetctl restore\" after it."),
 			conf && *conf ? conf : VNET_COEXIST_NFTABLES_CONF)));

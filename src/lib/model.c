@@ -89,6 +89,7 @@ vnet_intent *vnet_intent_new(const char *name, vnet_mode mode, GError **error)
 	intent->autostart = true;
 	intent->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
 	intent->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
+	intent->host_ports = g_array_new(FALSE, FALSE, sizeof(guint32));
 	return intent;
 }
 
@@ -134,6 +135,7 @@ void vnet_intent_free(vnet_intent *intent)
 	vnet_uplink_state_free(intent->uplink_saved);
 	g_free(intent->confirm_token);
 	g_ptr_array_unref(intent->statics);
+	g_array_unref(intent->host_ports);
 	free_strings(intent);
 	g_free(intent);
 }
@@ -232,6 +234,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
+	c->host_ports = g_array_copy(intent->host_ports);
 	c->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
 	for (guint i = 0; i < intent->statics->len; i++) {
 		const vnet_static_addr *st = intent->statics->pdata[i];
@@ -312,9 +315,53 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 	    !opt_addr_equal(a->has_guest, &a->guest, b->has_guest, &b->guest) ||
 	    !opt_addr_equal(a->has_range, &a->dhcp_start, b->has_range, &b->dhcp_start) ||
 	    !opt_addr_equal(a->has_range, &a->dhcp_end, b->has_range, &b->dhcp_end) ||
-	    a->forwards->len != b->forwards->len)
+	    a->forwards->len != b->forwards->len || a->host_ports->len != b->host_ports->len ||
+	    memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) != 0)
 		return false;
 	return vnet_intent_forwards_equal(a, b);
+}
+
+char *vnet_host_port_format(guint32 hp)
+{
+	return g_strdup_printf("%u/%s", VNET_HOST_PORT_NUMBER(hp), vnet_proto_to_string(VNET_HOST_PORT_PROTO(hp)));
+}
+
+guint vnet_intent_get_n_host_ports(const vnet_intent *intent) { return intent->host_ports->len; }
+
+char *vnet_intent_get_host_port(const vnet_intent *intent, guint i)
+{
+	return i < intent->host_ports->len ? vnet_host_port_format(g_array_index(intent->host_ports, guint32, i)) : NULL;
+}
+
+bool vnet_intent_add_host_port(vnet_intent *intent, const char *spec, GError **error)
+{
+	const char *slash = spec ? strchr(spec, '/') : NULL;
+	g_autofree char *num = spec ? g_strndup(spec, slash ? (gsize)(slash - spec) : strlen(spec)) : NULL;
+	vnet_proto proto = VNET_PROTO_TCP;
+	guint64 port = 0;
+	guint32 hp;
+	guint i;
+
+	/* digits only: no sign, no space, no hex, no leading zero */
+	if (!num || !*num || strspn(num, "0123456789") != strlen(num) || (num[0] == '0') ||
+	    strlen(num) > 5 || (port = g_ascii_strtoull(num, NULL, 10)) < 1 || port > 65535 ||
+	    (slash && !vnet_proto_from_string(slash + 1, &proto))) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The host port \"%s\" is not PORT or PORT/tcp, PORT/udp or PORT/sctp with PORT from 1 to 65535."),
+			       spec ? spec : "");
+		return false;
+	}
+	hp = VNET_HOST_PORT(proto, port);
+	/* kept sorted, so that equal intents hold equal arrays */
+	for (i = 0; i < intent->host_ports->len && g_array_index(intent->host_ports, guint32, i) < hp; i++)
+		;
+	if (i < intent->host_ports->len && g_array_index(intent->host_ports, guint32, i) == hp) {
+		g_autofree char *s = vnet_host_port_format(hp);
+		vnet_set_error(error, VNET_ERROR_INVALID, _("The host port %s is given twice."), s);
+		return false;
+	}
+	g_array_insert_val(intent->host_ports, i, hp);
+	return true;
 }
 
 const char *vnet_intent_get_name(const vnet_intent *intent) { return intent->name; }

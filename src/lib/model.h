@@ -109,6 +109,13 @@ typedef struct vnet_static_addr {
 vnet_static_addr *vnet_static_addr_new(const char *mac, const char *domain, const vnet_addr *addr);
 void vnet_static_addr_free(vnet_static_addr *s);
 
+/* A host port of an isolated network: its protocol and number in one value, ordered by both. */
+#define VNET_HOST_PORT(proto, port) (((guint32)(proto) << 16) | (guint32)(port))
+#define VNET_HOST_PORT_PROTO(hp) ((vnet_proto)((hp) >> 16))
+#define VNET_HOST_PORT_NUMBER(hp) ((guint16)((hp) & 0xffff))
+/* "22/tcp" */
+char *vnet_host_port_format(guint32 hp);
+
 struct vnet_intent {
 	char *name;
 	vnet_mode mode;
@@ -123,6 +130,7 @@ struct vnet_intent {
 	vnet_addr gateway6;
 	bool dhcp, autostart;
 	GPtrArray *forwards;	/* vnet_forward * */
+	GArray *host_ports;	/* guint32, VNET_HOST_PORT(proto, port): what an isolated network's guests reach on their gateway */
 	/*
 	 * What vnetctl did to the host, kept in <metadata> next to the intent so
 	 * that delete can undo it exactly; not part of the intent's identity

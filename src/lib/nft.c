@@ -426,6 +426,20 @@ static void add_isolated_elems(elem_list *l, const vnet_intent *in)
 		g_autofree char *k = g_strdup_printf("%s . udp . 547", in->bridge);
 		elem_list_add(l, SET_ISO_DHCP, k, NULL, in->name);
 	}
+	for (guint i = 0; i < in->host_ports->len; i++) {
+		guint32 hp = g_array_index(in->host_ports, guint32, i);
+		const char *proto = vnet_proto_to_string(VNET_HOST_PORT_PROTO(hp));
+		if (in->has_gateway4) {
+			g_autofree char *k = g_strdup_printf("%s . %s . %s . %u", in->bridge, in->s_gateway4, proto,
+							     VNET_HOST_PORT_NUMBER(hp));
+			elem_list_add(l, SET_ISO_OPEN4, k, NULL, in->name);
+		}
+		if (in->has_gateway6) {
+			g_autofree char *k = g_strdup_printf("%s . %s . %s . %u", in->bridge, in->s_gateway6, proto,
+							     VNET_HOST_PORT_NUMBER(hp));
+			elem_list_add(l, SET_ISO_OPEN6, k, NULL, in->name);
+		}
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(dns); i++) {
 		if (in->has_gateway4) {
 			g_autofree char *k = g_strdup_printf("%s . %s . %s . 53", in->bridge, in->s_gateway4, dns[i]);
@@ -895,7 +909,12 @@ static bool same_base(const vnet_intent *a, const vnet_intent *b)
 				    vnet_addr_equal(&a->subnet4.addr, &b->subnet4.addr))) &&
 	       (!a->has_subnet6 || (a->subnet6.prefix == b->subnet6.prefix &&
 				    vnet_addr_equal(&a->subnet6.addr, &b->subnet6.addr))) &&
-	       a->has_guest == b->has_guest && (!a->has_guest || vnet_addr_equal(&a->guest, &b->guest));
+	       a->has_guest == b->has_guest && (!a->has_guest || vnet_addr_equal(&a->guest, &b->guest)) &&
+	       /* an isolated network's elements name its gateways and host ports */
+	       a->has_gateway4 == b->has_gateway4 && (!a->has_gateway4 || vnet_addr_equal(&a->gateway4, &b->gateway4)) &&
+	       a->has_gateway6 == b->has_gateway6 && (!a->has_gateway6 || vnet_addr_equal(&a->gateway6, &b->gateway6)) &&
+	       a->host_ports->len == b->host_ports->len &&
+	       memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) == 0;
 }
 
 bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,

@@ -36,6 +36,9 @@ static vnet_intent *without_live_fields(const vnet_intent *in, const vnet_intent
 	c->autostart = ref->autostart;
 	c->has_guest = ref->has_guest;
 	c->guest = ref->guest;
+	/* host ports are elements of our table only */
+	g_array_unref(c->host_ports);
+	c->host_ports = g_array_copy(ref->host_ports);
 	if (c->dhcp && ref->dhcp) {
 		c->has_range = ref->has_range;
 		c->dhcp_start = ref->dhcp_start;

@@ -11,6 +11,7 @@
  * carried; a stopped network is started; a restart (stop, start, the
  * guests' taps plugged back) happens only for what libvirt cannot change
  * live (subnet, gateway, DHCP on or off, bridge), and the plan says so.
+ * An isolated network's host ports are elements only, as forwards are.
  */
 #ifndef VNET_PLANNER_H
 #define VNET_PLANNER_H

@@ -652,6 +652,12 @@ static bool check_self(const vnet_intent *in, GError **error)
 			    in->name);
 		return false;
 	}
+	if (in->host_ports->len && in->mode != VNET_MODE_ISOLATED) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" is in %s mode, whose guests reach the host already; --host-port names what an isolated network's guests may reach, for --mode isolated."),
+			    in->name, vnet_mode_to_string(in->mode));
+		return false;
+	}
 	if (in->uplink && !vnet_mode_has_lan(in->mode)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is in %s mode, which has no uplink; --uplink needs a bridged or hybrid network."),

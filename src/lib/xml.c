@@ -281,6 +281,10 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		vnet_forward_append(w->scratch, in->forwards->pdata[i]);
 		xw_text(w, true, "forward", w->scratch->str);
 	}
+	for (guint i = 0; i < in->host_ports->len; i++) {
+		g_autofree char *hp = vnet_host_port_format(g_array_index(in->host_ports, guint32, i));
+		xw_text(w, true, "host-port", hp);
+	}
 	if (with_state)
 		write_state(w, in);
 	xw_end(w);
@@ -800,7 +804,10 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 			ok = read_ipv6(in, n, error);
 		else if (xmlStrEqual(n->name, X("state")))
 			ok = read_state(in, n, error);
-		else if (xmlStrEqual(n->name, X("forward"))) {
+		else if (xmlStrEqual(n->name, X("host-port"))) {
+			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
+			ok = vnet_intent_add_host_port(in, g_strstrip(spec), error);
+		} else if (xmlStrEqual(n->name, X("forward"))) {
 			/* Parsed here, checked against the others all at once below. */
 			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
 			vnet_forward *f = vnet_forward_parse(g_strstrip(spec), error);

@@ -48,6 +48,26 @@ check_not "DNS on another host address does not answer" \
 	sh -c "ip netns exec i1 dig +time=1 +tries=1 @10.92.0.1 example.org | grep -q 'Got answer'"
 expect_http - http://10.91.0.250/ "hello from i2"
 
+# --host-port: that port on the gateway, and nothing more
+start_http - 8001 "hello from port 8001"
+expect_no_http i2 http://10.91.0.1:8001/
+virsh net-dumpxml --inactive iso | sed 's|</vnet:intent>|<vnet:host-port>8001</vnet:host-port></vnet:intent>|' >"$VNET_SCRATCH/iso.xml"
+check "apply an intent with a host port" vnetctl apply -f "$VNET_SCRATCH/iso.xml"
+expect_http i2 http://10.91.0.1:8001/ "hello from port 8001"
+expect_no_http i2 http://192.0.2.1:8001/
+expect_no_http i2 http://10.91.0.1:8000/
+check "show names the host port" sh -c "'$VNETCTL' show iso | grep -q 'host port:.*8001/tcp'"
+check "create iso2 --host-port" vnetctl create iso2 --mode isolated --subnet 10.93.0.0/24 --host-port 8001 --host-port 5353/udp
+check "show --json has both" sh -c "'$VNETCTL' --json show iso2 | jq -e '.host_ports == [\"8001/tcp\", \"5353/udp\"]'"
+check "delete iso2" vnetctl delete iso2
+
+# refused: --host-port on a NAT network, a bad port; nothing changes
+snapshot_host "$VNET_SCRATCH/before-bad"
+check_not "--host-port on a nat network is refused" vnetctl create n2 --mode nat --host-port 22
+check_not "a bad --host-port is refused" vnetctl create i3 --mode isolated --host-port 70000
+snapshot_host "$VNET_SCRATCH/after-bad"
+expect_same_snapshot "$VNET_SCRATCH/before-bad" "$VNET_SCRATCH/after-bad"
+
 check "delete iso" vnetctl delete iso
 check "no element of iso is left" sh -c "! nft list table inet vnetctl | grep -q '\"iso\"'"
 check "delete web" vnetctl delete web

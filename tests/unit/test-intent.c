@@ -833,6 +833,52 @@ static void test_writer_ends_agree(void **state)
 	assert_ends_agree(st);
 }
 
+/* --host-port: what is accepted, kept sorted and read back; a table of what is refused. */
+static void test_host_ports(void **state)
+{
+	static const char *const bad[] = {
+		"", "0", "65536", "-1", "+22", " 22", "22 ", "022", "0x16", "22/", "22/icmp", "22/TCP",
+		"/tcp", "22:23", "22-23", "123456", "22/tcp/udp", "\x1b[2J",
+	};
+	g_autoptr(vnet_intent) in = vnet_intent_new("iso", VNET_MODE_ISOLATED, NULL);
+	g_autoptr(vnet_intent) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *xml = NULL, *p0 = NULL, *p1 = NULL, *p2 = NULL;
+
+	(void)state;
+	assert_true(vnet_intent_add_host_port(in, "8080/udp", &error));
+	assert_true(vnet_intent_add_host_port(in, "22", &error));
+	assert_true(vnet_intent_add_host_port(in, "8080", &error));
+	assert_false(vnet_intent_add_host_port(in, "22/tcp", &error));
+	assert_non_null(strstr(error->message, "given twice"));
+	g_clear_error(&error);
+	assert_int_equal(vnet_intent_get_n_host_ports(in), 3);
+	p0 = vnet_intent_get_host_port(in, 0);
+	p1 = vnet_intent_get_host_port(in, 1);
+	p2 = vnet_intent_get_host_port(in, 2);
+	assert_string_equal(p0, "22/tcp");
+	assert_string_equal(p1, "8080/tcp");
+	assert_string_equal(p2, "8080/udp");
+	assert_null(vnet_intent_get_host_port(in, 3));
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		if (vnet_intent_add_host_port(in, bad[i], &error))
+			fail_msg("\"%s\" is accepted", bad[i]);
+		if (!strstr(error->message, "is not PORT") || strchr(error->message, '\x1b'))
+			fail_msg("\"%s\": %s", bad[i], error->message);
+		g_clear_error(&error);
+	}
+	assert_int_equal(vnet_intent_get_n_host_ports(in), 3);
+	/* through the intent XML and back, equal; a different port makes them differ */
+	assert_true(vnet_intent_set_subnet(in, "10.9.0.0/24", &error));
+	xml = vnet_intent_to_xml(in);
+	assert_non_null(strstr(xml, "<vnet:host-port>8080/udp</vnet:host-port>"));
+	back = vnet_intent_from_xml(xml, -1, &error);
+	assert_non_null(back);
+	assert_true(vnet_intent_equal(in, back));
+	assert_true(vnet_intent_add_host_port(back, "9/sctp", &error));
+	assert_false(vnet_intent_equal(in, back));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -852,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_null_and_size_limit),
 		cmocka_unit_test(test_many_forwards_from_xml),
 		cmocka_unit_test(test_writer_ends_agree),
+		cmocka_unit_test(test_host_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
