@@ -30,6 +30,12 @@ typedef struct vnet_ctx vnet_ctx;
  * @uri: a libvirt URI such as "qemu:///system", or NULL for libvirt's default
  * @error: return location for a GError
  *
+ * libvnet leaves the program's libvirt error handler (virSetErrorFunc())
+ * alone: its own connection reports to nobody, every failure on it comes
+ * back as the GError of the call.  Only a failure to connect at all, which
+ * has no connection yet, also reaches the program's handler, or libvirt's
+ * default one that prints it on stderr when the program set none.
+ *
  * Return: the context, or NULL if libvirtd cannot be reached.
  */
 vnet_ctx *vnet_ctx_new(const char *uri, GError **error);

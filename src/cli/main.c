@@ -8,10 +8,16 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libvirt/virterror.h>
 
 #include "cli.h"
 
 cli_globals cli;
+
+/* libvirt's default handler prints; libvnet's GError already says it once. */
+static void libvirt_silent(void *opaque, virErrorPtr err)
+{
+}
 
 static int cmd_help(int argc, char **argv);
 
@@ -127,6 +133,7 @@ int main(int argc, char **argv)
 	 * not a silent death by SIGPIPE on its socket.
 	 */
 	signal(SIGPIPE, SIG_IGN);
+	virSetErrorFunc(NULL, libvirt_silent);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

@@ -20,6 +20,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_virt, vnet_virt_close)
 
 /* The connection itself, for the domain calls of attach.c. */
 virConnectPtr vnet_virt_conn(vnet_virt *v);
+/*
+ * A copy of the message of the libvirt call that just failed: take it before
+ * any other libvirt call (even virNetworkGetName()) resets and frees it.
+ */
+char *vnet_virt_last_error(void);
 
 /* Whether the connection's libvirtd runs on this host (so our kernel is its kernel). */
 bool vnet_virt_is_local(vnet_virt *v);
