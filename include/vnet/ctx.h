@@ -240,11 +240,10 @@ const char *vnet_target_get_how(const vnet_target *t);
 const char *vnet_target_get_problem(const vnet_target *t);
 
 /**
- * vnet_ctx_forward() - add or remove one forward of a managed network
+ * vnet_ctx_forward_add() - add one forward to a managed network
  * @ctx: the context
  * @name: the intent's name
- * @spec: the forward spec
- * @add: true to add, false to remove
+ * @spec: the forward spec, as vnet_intent_add_forward() takes it
  * @flags: VNET_APPLY_FORCE allows a port a local process listens on
  * @error: return location for a GError
  *
@@ -252,8 +251,21 @@ const char *vnet_target_get_problem(const vnet_target *t);
  *
  * Return: true on success.
  */
-bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
-		      unsigned flags, GError **error);
+bool vnet_ctx_forward_add(vnet_ctx *ctx, const char *name, const char *spec, unsigned flags,
+			  GError **error);
+
+/**
+ * vnet_ctx_forward_remove() - remove one forward of a managed network
+ * @ctx: the context
+ * @name: the intent's name
+ * @spec: a spec of the same host address, ports and protocol
+ * @error: return location for a GError (VNET_ERROR_NOT_FOUND if it has none)
+ *
+ * Only the forward's elements go, and the connections through them.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_forward_remove(vnet_ctx *ctx, const char *name, const char *spec, GError **error);
 
 /**
  * vnet_ctx_restore() - re-apply the rules of every active managed network

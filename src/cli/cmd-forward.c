@@ -33,7 +33,8 @@ int cmd_forward(int argc, char **argv)
 	add = strcmp(argv[1], "add") == 0;
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
-	if (!vnet_ctx_forward(ctx, argv[2], argv[3], add, flags, &error))
+	if (add ? !vnet_ctx_forward_add(ctx, argv[2], argv[3], flags, &error)
+		: !vnet_ctx_forward_remove(ctx, argv[2], argv[3], &error))
 		return cli_fail(error);
 	if (!cli.quiet && !cli.json)
 		printf(add ? _("Forward %s added to network %s.\n") : _("Forward %s removed from network %s.\n"),

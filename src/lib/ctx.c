@@ -788,8 +788,8 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
 }
 
-bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
-		      unsigned flags, GError **error)
+static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
+			   unsigned flags, GError **error)
 {
 	g_autoptr(GPtrArray) plan = NULL;
 	g_autoptr(vnet_host) host = NULL;
@@ -822,6 +822,17 @@ out:
 	clear_state(&pi);
 	vnet_ctx_unlock(ctx);
 	return ok;
+}
+
+bool vnet_ctx_forward_add(vnet_ctx *ctx, const char *name, const char *spec, unsigned flags,
+			  GError **error)
+{
+	return change_forward(ctx, name, spec, true, flags, error);
+}
+
+bool vnet_ctx_forward_remove(vnet_ctx *ctx, const char *name, const char *spec, GError **error)
+{
+	return change_forward(ctx, name, spec, false, 0, error);
 }
 
 bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
