@@ -178,16 +178,6 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent);
 
 /**
- * vnet_ctx_leases() - DHCP leases of a managed network
- * @ctx: the context
- * @name: the intent's name
- * @error: return location for a GError
- *
- * Return: an array of strings "MAC ADDRESS HOSTNAME", or NULL on failure.
- */
-GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error);
-
-/**
  * vnet_ctx_guests() - the guests on a managed network's (NAT) bridge
  * @ctx: the context
  * @name: the intent's name
@@ -307,21 +297,6 @@ bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, const char *token, bool *r
 		     GError **error);
 
 /**
- * vnet_hook_run() - what the libvirt network hook does; never calls libvirtd
- * @network: the network's name as libvirt passes it
- * @op: "start", "started", "port-created", "stopped", ...
- * @subop: "begin", "end", ...
- * @xml: the <hookData> document libvirt writes on the hook's stdin
- * @error: return location for a GError
- *
- * A network without vnetctl's metadata costs nothing.
- *
- * Return: true on success.
- */
-bool vnet_hook_run(const char *network, const char *op, const char *subop,
-		   const char *xml, GError **error);
-
-/**
  * vnet_attach_check_args() - check attach's arguments, needing no connection
  * @domain: the libvirt domain's name
  * @mac: a MAC address such as "52:54:00:12:34:56", or NULL
@@ -375,41 +350,6 @@ bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const 
  * Return: true on success.
  */
 bool vnet_ctx_detach(vnet_ctx *ctx, const char *name, const char *domain, GError **error);
-
-/**
- * vnet_hook_guests_changed() - point the forwards of every running network
- * of vnetctl at its guests as they are now
- * @error: return location for a GError
- *
- * A forward to a domain name, or to the default guest, follows that guest's
- * reservation, else its DHCP lease; this re-reads the leases (libvirt's
- * dnsmasq status files), the reservations and the running NICs and changes
- * the elements whose target moved, each network in one transaction.  Like
- * the hooks it never calls libvirtd: it works from the definitions the
- * network hook keeps of running networks.  The systemd path unit
- * vnetctl-leases.path runs it on every lease event.
- *
- * Return: true on success.
- */
-bool vnet_hook_guests_changed(GError **error);
-
-/**
- * vnet_qemu_hook_run() - what the libvirt qemu hook does; never calls libvirtd
- * @domain: the domain's name as libvirt passes it
- * @op: "prepare", "start", "started", "stopped", ...
- * @subop: "begin", "end", ...
- * @xml: the domain XML libvirt writes on the hook's stdin
- * @error: return location for a GError
- *
- * On "started" (qemu runs and its taps are bridge ports), sets hairpin on
- * every tap (<interface><target dev>) whose bridge (<source bridge>) is a
- * vnetctl NAT bridge, as the nat_if set of vnetctl's nftables table lists
- * them, so that a guest reaches its own forwards.  Other events do nothing.
- *
- * Return: true on success.
- */
-bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
-			const char *xml, GError **error);
 
 /**
  * enum vnet_notice_kind - what a notice of vnet_ctx_take_notices() says

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "libvnet-private.h"
 
 int cmd_hook(int argc, char **argv)
 {

@@ -760,19 +760,6 @@ bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
 	return intent_active(ctx, intent);
 }
 
-GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error)
-{
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
-	g_autofree char *net = NULL;
-
-	if (!in)
-		return NULL;
-	net = vnet_intent_network_name(in, 0);
-	if (!intent_active(ctx, in))
-		return g_ptr_array_new_with_free_func(g_free);
-	return vnet_virt_leases(ctx->virt, net, error);
-}
-
 GPtrArray *vnet_ctx_guests(vnet_ctx *ctx, const char *name, GError **error)
 {
 	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);

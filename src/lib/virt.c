@@ -414,33 +414,6 @@ bool vnet_virt_set_autostart(vnet_virt *v, const char *name, bool on, GError **e
 	return true;
 }
 
-GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error)
-{
-	g_autoptr(virNetwork) net = lookup(v, name, error);
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-	virNetworkDHCPLeasePtr *leases = NULL;
-	int n;
-
-	if (!net)
-		return NULL;
-	n = virNetworkGetDHCPLeases(net, NULL, &leases, 0);
-	if (n < 0) {
-		g_autofree char *why = vnet_virt_last_error();
-
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Cannot read the DHCP leases of network \"%s\": %s."), name, why);
-		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		g_ptr_array_add(out, g_strdup_printf("%s %s %s", leases[i]->mac ? leases[i]->mac : "-",
-						     leases[i]->ipaddr ? leases[i]->ipaddr : "-",
-						     leases[i]->hostname ? leases[i]->hostname : "-"));
-		virNetworkDHCPLeaseFree(leases[i]);
-	}
-	free(leases);
-	return g_steal_pointer(&out);
-}
-
 bool vnet_virt_ensure_alive(vnet_virt *v, GError **error)
 {
 	virConnectPtr conn;

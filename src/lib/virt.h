@@ -2,8 +2,9 @@
 /*
  * virt: libvirt through its C API only: define, start, stop, undefine and
  * autostart networks, read them back (the persistent definition, which
- * carries the newest <metadata>), DHCP leases.  libvirt's own error printing
- * is silenced; its messages come back inside our GErrors.
+ * carries the newest <metadata>).  Our connection's libvirt error printing
+ * is silenced (the program's handler is left alone); its messages come back
+ * inside our GErrors.
  */
 #ifndef VNET_VIRT_H
 #define VNET_VIRT_H
@@ -58,7 +59,5 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error);
 /* The taps of running domains' NICs on @network, to plug back after a restart. */
 GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error);
-/* "MAC ADDRESS HOSTNAME" lines. */
-GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error);
 
 #endif
