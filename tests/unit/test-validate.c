@@ -676,7 +676,8 @@ static void test_forward_clash_within_intent(void **state)
 		{ "8080:80/tcp", "8080:80/udp", false },
 		{ "8080:80/udp", "8080:80/sctp", false },
 		{ "127.0.0.1:8080:80", "192.168.1.5:8080:80", false },
-		{ "8080:80", "[::]:8080:[fd00::2]:80", false },		/* IPv4 vs IPv6 */
+		/* IPv4 vs IPv6 for the setter: validation knows the network's families */
+		{ "8080:80", "[::]:8080:[fd00::2]:80", false },
 		{ "8000-8010:8000-8010", "8011:80", false },
 	};
 
@@ -800,14 +801,27 @@ static void test_validate_ipv6_forward(void **state)
 	add_forward(no6, "[::]:8080:[fd00:6::2]:80");
 	refused(no6, h, 0, VNET_ERROR_INVALID, "8080:[fd00:6::2]:80/tcp", "--subnet6");
 
+	/* no guest: the default IPv6 guest, fd00:6::2 */
 	add_forward(noguest, "[::]:8080:80");
 	complete(noguest, h);
-	refused(noguest, h, 0, VNET_ERROR_INVALID, "[::]:8080:80/tcp", "guest");
+	valid(noguest, h, 0);
+
+	/* on every address to the default guest: IPv6 too, where the first one is */
+	add_forward(noguest, "8080:80");
+	refused(noguest, h, 0, VNET_ERROR_CONFLICT, "\"8080:80/tcp\" uses", "\"[::]:8080:80/tcp\" of");
 
 	add_forward(ok, "[::]:8080:[fd00:6::2]:80");
-	add_forward(ok, "8080:80");	/* IPv4: no clash with the IPv6 one */
+	add_forward(ok, "127.0.0.1:8080:80");	/* IPv4 on one address: no clash */
+	add_forward(ok, "8081:80");		/* both families */
 	complete(ok, h);
 	valid(ok, h, 0);
+
+	/* an IPv4-only network publishes on IPv4 only */
+	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", "8082:80");
+	add_forward(out, "[::]:8082:[fd00:6::2]:80");
+	complete(out, h);
+	valid(out, h, 0);
+	g_ptr_array_set_size(out->forwards, 0);
 
 	add_forward(out, "[::]:8080:[fd00:7::2]:80");
 	complete(out, h);
@@ -883,9 +897,15 @@ static const struct {
 	{ "8080:80/tcp", "8080:80/udp", false },		/* protocols */
 	{ "8080:80/udp", "8080:80/sctp", false },
 	{ "1-65535:1-65535/udp", "8080:80/tcp", false },
-	{ "8080:80", "[::]:8080:[fd00::2]:80", false },		/* IPv4 vs IPv6 */
-	{ "[::]:8080:[fd00::2]:80", "8080:80", false },
-	{ "127.0.0.1:8080:80", "[::]:8080:[fd00::2]:80", false },
+	/* on every address to the default guest: published on IPv6 too (dual-stack) */
+	{ "8080:80", "[::]:8080:[fd00::2]:80", true },
+	{ "[::]:8080:[fd00::2]:80", "8080:80", true },
+	{ "8080:80", "[2001:db8::1]:8080:[fd00::3]:80", true },
+	{ "[::]:8080:80", "8080:80", true },			/* the default IPv6 guest */
+	{ "8080:80", "8080:80/udp", false },
+	{ "127.0.0.1:8080:80", "[::]:8080:[fd00::2]:80", false },	/* one IPv4 address */
+	{ "8080:10.0.0.9:80", "[::]:8080:[fd00::2]:80", false },	/* an IPv4 guest */
+	{ "8080:web1:80", "[::]:8080:[fd00::2]:80", false },		/* a named guest */
 	{ "[::]:8080:[fd00::2]:80", "[2001:db8::1]:8080:[fd00::3]:80", true },
 	{ "[2001:db8::1]:8080:[fd00::3]:80", "[::]:8080-8081:[fd00::2]:80-81", true },
 	{ "[2001:db8::1]:8080:[fd00::3]:80", "[2001:db8::5]:8080:[fd00::3]:80", false },
@@ -902,6 +922,9 @@ static void check_clash_case(size_t i, bool across)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) db = intent("db", VNET_MODE_NAT, "10.0.1.0/24");
 	g_autoptr(vnet_intent) in = web6();
+
+	/* dual-stack as "web" is, so that the cases hold across intents too */
+	assert_ok(vnet_intent_set_subnet(db, "fd00:1::/64", &err_));
 	vnet_intent *first = across ? db : in;
 	g_autofree char *a = canonical(clash_cases[i % n].a);
 	g_autofree char *b = canonical(clash_cases[i % n].b);
@@ -984,14 +1007,16 @@ static void test_validate_listener_families(void **state)
 	} cases[] = {
 		{ "tcp", NULL, 22, "[::]:22:[fd00::2]:22", true },	/* no address: both families */
 		{ "tcp", "::", 22, "22:22", true },
-		{ "tcp", "::1", 22, "22:22", false },			/* IPv6 listener, IPv4 forward */
+		{ "tcp", "::1", 22, "22:22", true },			/* published on IPv6 too */
+		{ "tcp", "::1", 22, "22:10.0.0.5:22", false },		/* IPv6 listener, IPv4 forward */
+		{ "tcp", "::1", 22, "127.0.0.1:22:22", false },
 		{ "tcp", "::1", 22, "[::]:22:[fd00::2]:22", true },
 		{ "tcp", "127.0.0.1", 8080, "[::]:8080:[fd00::2]:80", false },
 		{ "tcp", "2001:db8::1", 8080, "[2001:db8::1]:8000-8100:[fd00::2]:8000-8100", true },
 		{ "tcp", "2001:db8::1", 8080, "[2001:db8::2]:8080:[fd00::2]:80", false },
-		{ "udp", NULL, 53, "1-65535:1-65535/tcp", false },
-		{ "sctp", NULL, 65535, "1-65535:1-65535/sctp", true },
-		{ "tcp", NULL, 70000, "1-65535:1-65535/tcp", false },	/* no port of a forward */
+		{ "udp", NULL, 53, "1-65535:10.0.0.5:1-65535/tcp", false },
+		{ "sctp", NULL, 65535, "1-65535:10.0.0.5:1-65535/sctp", true },
+		{ "tcp", NULL, 70000, "1-65535:10.0.0.5:1-65535/tcp", false },	/* no port of a forward */
 	};
 
 	for (size_t j = 0; j < 2 * G_N_ELEMENTS(cases); j++) {
@@ -1023,7 +1048,7 @@ static void test_validate_listener_families(void **state)
 static void test_validate_65535_forwards(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
-	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(vnet_intent) in = web();	/* IPv4 only: nothing published on IPv6 */
 	g_autoptr(vnet_intent) other = intent("other", VNET_MODE_NAT, "10.0.1.0/24");
 	g_autoptr(GRand) rand = g_rand_new_with_seed(14);
 	guint ports[65535];
@@ -1071,10 +1096,11 @@ static void test_validate_big_ranges(void **state)
 	g_autoptr(vnet_intent) in = web6();
 	g_autoptr(vnet_intent) clash = web6();
 
-	push_forward(in, "1-30000:1-30000");
-	push_forward(in, "30001-65535:30001-65535");
-	push_forward(in, "1-65535:1-65535/udp");
-	push_forward(in, "1-65535:1-65535/sctp");
+	/* to an IPv4 guest: IPv4 only, beside the IPv6 ranges */
+	push_forward(in, "1-30000:10.0.0.2:1-30000");
+	push_forward(in, "30001-65535:10.0.0.2:30001-65535");
+	push_forward(in, "1-65535:10.0.0.2:1-65535/udp");
+	push_forward(in, "1-65535:10.0.0.2:1-65535/sctp");
 	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535");
 	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535/udp");
 	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", "[2001:db8::1]:5432:[fd00:1::2]:5432/sctp");
