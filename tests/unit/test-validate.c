@@ -158,12 +158,12 @@ static void test_complete_defaults_nat(void **state)
 	assert_string_equal(vnet_intent_get_name(in), "vnet0");
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-vnet0");
 	assert_null(vnet_intent_get_lan_bridge(in));
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	assert_null(vnet_intent_get_subnet(in, AF_INET6));
-	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.0.1");
-	assert_string_equal(vnet_intent_get_default_guest(in), "10.0.0.2");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "192.168.123.1");
+	assert_string_equal(vnet_intent_get_default_guest(in), "192.168.123.2");
 	xml = vnet_intent_to_xml(in);
-	assert_non_null(strstr(xml, "dhcp-start=\"10.0.0.3\" dhcp-end=\"10.0.0.254\""));
+	assert_non_null(strstr(xml, "dhcp-start=\"192.168.123.3\" dhcp-end=\"192.168.123.254\""));
 	valid(in, h, 0);
 }
 
@@ -240,13 +240,13 @@ static void test_complete_subnet_skips_host_addresses(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
-	add_addr(h, "eth0", "10.0.0.57/24");
-	add_addr(h, "eth1", "10.0.1.1/23");	/* 10.0.0.0-10.0.1.255: also takes 10.0.1.0/24 */
-	add_addr(h, "eth2", "10.0.3.9/32");
+	add_addr(h, "eth0", "192.168.123.57/24");
+	add_addr(h, "eth1", "192.168.124.1/23");	/* 192.168.124.0-192.168.125.255 */
+	add_addr(h, "eth2", "192.168.127.9/32");
 	add_addr(h, "eth0", "fd00::5/64");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.2.0/24");
-	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.2.1");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.126.0/24");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "192.168.126.1");
 	valid(in, h, 0);
 }
 
@@ -255,9 +255,9 @@ static void test_complete_subnet_skips_vpn_route(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
-	add_route(h, "tun0", "10.0.0.0/16");
+	add_route(h, "tun0", "192.168.0.0/16");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "172.16.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -266,9 +266,9 @@ static void test_complete_subnet_skips_route_without_device(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
-	add_route(h, NULL, "10.0.0.0/16");
+	add_route(h, NULL, "192.168.0.0/16");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "172.16.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -280,7 +280,7 @@ static void test_complete_default_route_never_taken(void **state)
 	add_route(h, "eth0", "0.0.0.0/0");
 	add_route(h, "eth0", "::/0");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	valid(in, h, 0);
 }
 
@@ -289,12 +289,12 @@ static void test_complete_subnet_skips_networks_and_intents(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_ISOLATED, NULL);
 
-	add_net(h, "default", "virbr0", "10.0.0.0/24");
+	add_net(h, "default", "virbr0", "192.168.123.0/24");
 	add_net(h, "default", NULL, "fd00:1::/64");	/* a second subnet of the same network */
-	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", NULL);
-	add_intent(h, "lab", VNET_MODE_HYBRID, "10.0.2.0/23", NULL);
+	add_intent(h, "db", VNET_MODE_NAT, "192.168.126.0/24", NULL);
+	add_intent(h, "lab", VNET_MODE_HYBRID, "192.168.124.0/23", NULL);
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.4.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.127.0/24");
 	valid(in, h, 0);
 }
 
@@ -304,12 +304,41 @@ static void test_complete_subnet_pools_in_order(void **state)
 	g_autoptr(vnet_intent) a = intent("a", VNET_MODE_NAT, NULL);
 	g_autoptr(vnet_intent) b = intent("b", VNET_MODE_NAT, NULL);
 
-	add_route(h, "tun0", "10.0.0.0/8");
+	add_route(h, "tun0", "192.168.0.0/16");
 	complete(a, h);
 	assert_string_equal(vnet_intent_get_subnet(a, AF_INET), "172.16.0.0/24");
 	add_route(h, "tun1", "172.16.0.0/12");
 	complete(b, h);
-	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "192.168.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "10.0.0.0/24");
+}
+
+/*
+ * A host with Docker (docker0 and two networks of its pools) and libvirt's
+ * default network, on a LAN whose 10.0.0.0/8 lies behind the default
+ * gateway, invisible in its routes: the pick is none of them.
+ */
+static void test_complete_subnet_beside_docker_and_libvirt(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) a = intent("a", VNET_MODE_NAT, NULL);
+	g_autoptr(vnet_intent) b = intent("b", VNET_MODE_NAT, NULL);
+
+	add_addr(h, "eth0", "192.0.2.5/24");
+	add_route(h, "eth0", "0.0.0.0/0");
+	add_addr(h, "docker0", "172.17.0.1/16");
+	add_addr(h, "br-5e1f", "172.18.0.1/16");
+	add_addr(h, "br-77aa", "192.168.0.1/20");
+	add_net(h, "default", "virbr0", "192.168.122.0/24");
+	complete(a, h);
+	assert_string_equal(vnet_intent_get_subnet(a, AF_INET), "192.168.123.0/24");
+	valid(a, h, 0);
+	/* the upper 192.168s taken too: 172.16.x, below Docker's own */
+	add_route(h, "wg0", "192.168.123.0/24");
+	add_route(h, "wg0", "192.168.124.0/22");
+	add_route(h, "wg0", "192.168.128.0/17");
+	complete(b, h);
+	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "172.16.0.0/24");
+	valid(b, h, 0);
 }
 
 static void test_complete_subnet_exhausted(void **state)
@@ -331,13 +360,13 @@ static void test_complete_reapply_keeps_own_subnet(void **state)
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
 	/* "web" exists: its bridge carries its gateway and the connected route. */
-	add_intent(h, "web", VNET_MODE_NAT, "10.0.0.0/24", "8080:80");
+	add_intent(h, "web", VNET_MODE_NAT, "192.168.123.0/24", "8080:80");
 	add_link(h, "vn-web", true, NULL);
-	add_addr(h, "vn-web", "10.0.0.1/24");
-	add_route(h, "vn-web", "10.0.0.0/24");
+	add_addr(h, "vn-web", "192.168.123.1/24");
+	add_route(h, "vn-web", "192.168.123.0/24");
 	add_forward(in, "8080:80");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	valid(in, h, 0);
 }
 
@@ -432,7 +461,7 @@ static void test_complete_isolated_has_no_guest(void **state)
 
 	complete(in, h);
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-iso");
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	assert_null(vnet_intent_get_default_guest(in));
 	valid(in, h, 0);
 }
@@ -445,7 +474,7 @@ static void test_complete_subnet6_gateway(void **state)
 	complete(in, h);
 	assert_string_equal(vnet_intent_get_subnet(in, AF_INET6), "fd00:42::/64");
 	assert_string_equal(vnet_intent_get_gateway(in, AF_INET6), "fd00:42::1");
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	valid(in, h, 0);
 }
 
@@ -1306,19 +1335,19 @@ static void test_hybrid_lan_addresses_are_not_its_own(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("lab", VNET_MODE_HYBRID, NULL);
-	g_autoptr(vnet_intent) clash = intent("lab", VNET_MODE_HYBRID, "10.0.0.0/24");
+	g_autoptr(vnet_intent) clash = intent("lab", VNET_MODE_HYBRID, "192.168.123.0/24");
 
 	/* The LAN bridge carries the LAN's addresses: the NAT half must avoid them. */
 	add_link(h, "br0", true, NULL);
-	add_addr(h, "br0", "10.0.0.5/24");
-	add_route(h, "br0", "10.0.0.0/24");
+	add_addr(h, "br0", "192.168.123.5/24");
+	add_route(h, "br0", "192.168.123.0/24");
 	assert_ok(vnet_intent_set_lan_bridge(in, "br0", &err_));
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.1.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.124.0/24");
 	valid(in, h, 0);
 	assert_ok(vnet_intent_set_lan_bridge(clash, "br0", &err_));
 	complete(clash, h);
-	refused(clash, h, 0, VNET_ERROR_CONFLICT, "10.0.0.0/24", "10.0.0.5/24", "br0");
+	refused(clash, h, 0, VNET_ERROR_CONFLICT, "192.168.123.0/24", "192.168.123.5/24", "br0");
 }
 
 static void test_validate_uplink_missing(void **state)
@@ -1417,6 +1446,7 @@ int main(void)
 		cmocka_unit_test(test_complete_default_route_never_taken),
 		cmocka_unit_test(test_complete_subnet_skips_networks_and_intents),
 		cmocka_unit_test(test_complete_subnet_pools_in_order),
+		cmocka_unit_test(test_complete_subnet_beside_docker_and_libvirt),
 		cmocka_unit_test(test_complete_subnet_exhausted),
 		cmocka_unit_test(test_complete_reapply_keeps_own_subnet),
 		cmocka_unit_test(test_complete_keeps_given_fields),
