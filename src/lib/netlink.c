@@ -1146,56 +1146,44 @@ bool vnet_neigh_read(const char *ifname, int family, GPtrArray **ret_neighs, GEr
 	return true;
 }
 
+typedef struct sock_dump {
+	int family, protocol;
+	GArray *out;
+} sock_dump;
+
+static bool add_sock(const struct inet_diag_msg *d, void *data)
+{
+	const sock_dump *sd = data;
+	static const guint8 zero[16];
+	size_t n = sd->family == AF_INET ? 4 : 16;
+	vnet_sock_info si = { 0 };
+
+	/* A connected UDP socket is a client's, not a service. */
+	if (sd->protocol == IPPROTO_UDP && d->id.idiag_dport)
+		return true;
+	si.proto = sd->protocol == IPPROTO_TCP ? VNET_PROTO_TCP : VNET_PROTO_UDP;
+	si.family = sd->family;
+	si.port = ntohs(d->id.idiag_sport);
+	si.inode = d->idiag_inode;
+	si.has_addr = memcmp(d->id.idiag_src, zero, n) != 0;
+	si.addr.family = sd->family;
+	memcpy(si.addr.b, d->id.idiag_src, n);
+	g_array_append_val(sd->out, si);
+	return true;
+}
+
 /* One sock_diag dump of @family/@protocol sockets in @states into @out. */
 static bool diag_sockets(int family, int protocol, guint32 states, GArray *out, GError **error)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = family, .sdiag_protocol = protocol, .idiag_states = states },
-	};
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	char buf[16384] __attribute__((aligned(4)));
-	bool done = false;
-	static const guint8 zero[16];
+	sock_dump sd = { family, protocol, out };
+	int r = diag_dump(family, protocol, states, add_sock, &sd);
 
-	if (fd < 0 || send(fd, &msg, sizeof(msg), 0) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
+	/* no IPv6 in this kernel: no such sockets */
+	if (r < 0 && r != -ENOENT && r != -EAFNOSUPPORT && r != -EPROTONOSUPPORT) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("Cannot read the host's sockets through sock_diag: %s."), g_strerror(e));
+			       _("Cannot read the host's sockets through sock_diag: %s."), g_strerror(-r));
 		return false;
 	}
-	while (!done) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
-		if (len <= 0)
-			break;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			const struct inet_diag_msg *d = NLMSG_DATA(h);
-			vnet_sock_info si = { 0 };
-			size_t n = family == AF_INET ? 4 : 16;
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
-			}
-			/* A connected UDP socket is a client's, not a service. */
-			if (protocol == IPPROTO_UDP && d->id.idiag_dport)
-				continue;
-			si.proto = protocol == IPPROTO_TCP ? VNET_PROTO_TCP : VNET_PROTO_UDP;
-			si.family = family;
-			si.port = ntohs(d->id.idiag_sport);
-			si.inode = d->idiag_inode;
-			si.has_addr = memcmp(d->id.idiag_src, zero, n) != 0;
-			si.addr.family = family;
-			memcpy(si.addr.b, d->id.idiag_src, n);
-			g_array_append_val(out, si);
-		}
-	}
-	close(fd);
 	return true;
 }
 
