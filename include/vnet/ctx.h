@@ -418,6 +418,9 @@ void vnet_notice_free(vnet_notice *n);
  * @ret_seconds: if not NULL, the seconds, 1 to 86400
  * @error: return location for a GError (VNET_ERROR_INVALID)
  *
+ * A tool may refuse bad input with it before it connects (vnetctl's usage
+ * errors, exit status 2, come from it).
+ *
  * Return: true if both are well-formed.
  */
 bool vnet_trace_check_args(const char *spec, const char *seconds, guint *ret_seconds, GError **error);
@@ -570,6 +573,8 @@ typedef void (*vnet_scan_progress)(guint64 done, guint64 total, void *user_data)
  * vnet_scan_check_range() - check a scan's range, needing no connection
  * @range: an IPv4 network with its prefix, such as "192.0.2.0/24", or NULL
  * @error: return location for a GError (VNET_ERROR_INVALID)
+ *
+ * A tool may refuse bad input with it before it connects, as vnetctl does.
  *
  * Return: true if @range is an IPv4 network no larger than a /16.
  */

@@ -212,6 +212,9 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
  * @spec: the spec
  * @error: return location for a GError
  *
+ * A tool checks what its user typed with it before it has an intent to add
+ * the forward to (vnetctl's forward remove and trace do).
+ *
  * Return: true if @spec is well formed.
  */
 bool vnet_intent_check_forward_spec(const char *spec, GError **error);
