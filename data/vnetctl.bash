@@ -3,15 +3,22 @@
 #
 # Self-contained: it works with or without the bash-completion package, and
 # reads network names from "vnetctl --json list" with grep and sed (no jq);
-# domain names come from virsh, when it is installed.
+# domain names come from virsh, when it is installed.  The commands and each
+# command's options come from vnetctl's own tables ("vnetctl help --commands",
+# "vnetctl help --options [COMMAND]"): tests/cli/options.sh checks them
+# against the man page's synopsis.
 
-_vnetctl_commands=(create apply delete list show forward attach detach confirm revert scan
-	restore trace doctor hook qemu-hook watch xml plan help)
-_vnetctl_global_opts=(-c --connect --json -q --quiet -h --help --version)
-_vnetctl_create_opts=(--mode --subnet --subnet6 --forward --uplink --bridge --no-dhcp
-	--no-autostart --force --confirm-timeout --no-confirm --session-port --host-port)
-_vnetctl_attach_opts=(--mac --ip --force)
 _vnetctl_modes=(nat isolated bridged hybrid)
+
+# "--name[ ARG]" lines of COMMAND's options (none: the global ones).
+_vnetctl_options()
+{
+	"${_vnetctl_prog:-vnetctl}" help --options ${1:+"$1"} 2>/dev/null
+}
+
+# The option words alone, and those that take a value.
+_vnetctl_option_words() { _vnetctl_options "$@" | while read -r o _; do printf '%s\n' "$o"; done; }
+_vnetctl_value_options() { _vnetctl_options "$@" | while read -r o a; do [ -n "$a" ] && printf '%s\n' "$o"; done; }
 
 # The interfaces of this host; "bridges" gives only bridges, "uplinks" leaves
 # out the loopback and bridges (an uplink is a physical interface).
@@ -128,8 +135,8 @@ _vnetctl()
 			case $cur in
 			--connect=*)
 				_vnetctl_reply "$(printf -- '--connect=%s\n' qemu:///system qemu:///session qemu+ssh://)" ;;
-			-*) _vnetctl_reply "$(printf '%s\n' "${_vnetctl_global_opts[@]}")" ;;
-			*) _vnetctl_reply "$(printf '%s\n' "${_vnetctl_commands[@]}")" ;;
+			-*) _vnetctl_reply "$(_vnetctl_option_words)" ;;
+			*) _vnetctl_reply "$("$_vnetctl_prog" help --commands 2>/dev/null)" ;;
 			esac
 			;;
 		esac
@@ -139,18 +146,25 @@ _vnetctl()
 
 	# Arguments after the command: $n counts the positional ones before $cur.
 	local -a args=()
+	local valopts
+	valopts=" $(_vnetctl_value_options "$cmd" | tr '\n' ' ') "
 	for ((i = cmdi + 1; i < ${#words[@]} - 1; i++)); do
 		w=${words[i]}
 		case $w in
 		--mode) mode=${words[i + 1]}; ((i++)) ;;
 		--mode=*) mode=${w#--mode=} ;;
-		--subnet | --subnet6 | --forward | --uplink | --bridge | --confirm-timeout | --session-port | --host-port | \
-			-f | --file | --mac | --ip | --seconds | --range) ((i++)) ;;
-		-*) ;;
+		-*) [[ $valopts == *" $w "* ]] && ((i++)) ;;
 		*) args+=("$w") ;;
 		esac
 	done
 	local n=${#args[@]}
+
+	# An option, wherever it comes: the command's own, from its table.
+	if [[ $cur == -* && $cur != *=* && $valopts != *" $prev "* ]]; then
+		_vnetctl_reply "$(_vnetctl_option_words "$cmd")"
+		_vnetctl_trim
+		return 0
+	fi
 
 	case $cmd in
 	create | xml | plan)
@@ -177,7 +191,7 @@ _vnetctl()
 				if [ -z "$mode" ] && [ -z "$cur" ]; then
 					_vnetctl_reply --mode
 				else
-					_vnetctl_reply "$(printf '%s\n' "${_vnetctl_create_opts[@]}")"
+					_vnetctl_reply "$(_vnetctl_option_words "$cmd")"
 				fi
 				;;
 			esac
@@ -192,26 +206,15 @@ _vnetctl()
 			[[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
 			compopt -o filenames 2>/dev/null
 			;;
-		*) _vnetctl_reply "$(printf '%s\n' -f --file --force)" ;;
+		*) _vnetctl_reply "$(_vnetctl_option_words apply)" ;;
 		esac
 		;;
 	delete | show | confirm | revert)
 		[ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)"
 		;;
-	scan)
+	scan | doctor)
 		case $prev in
 		--range) ;;	# a value of the user's
-		*)
-			case $cur in
-			-*) _vnetctl_reply "$(printf '%s\n' --range --json)" ;;
-			*) [ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)" ;;
-			esac
-			;;
-		esac
-		;;
-	doctor)
-		case $cur in
-		-*) _vnetctl_reply --json ;;
 		*) [ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)" ;;
 		esac
 		;;
@@ -219,15 +222,10 @@ _vnetctl()
 		case $prev in
 		--mac | --ip) ;;	# a value of the user's
 		*)
-			case $cur in
-			-*) [ "$cmd" = attach ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_attach_opts[@]}")" ;;
-			*)
-				case $n in
-				0) _vnetctl_reply "$(_vnetctl_networks)" ;;
-				1) _vnetctl_reply "$(_vnetctl_domains)" ;;
-				*) [ "$cmd" = attach ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_attach_opts[@]}")" ;;
-				esac
-				;;
+			case $n in
+			0) _vnetctl_reply "$(_vnetctl_networks)" ;;
+			1) _vnetctl_reply "$(_vnetctl_domains)" ;;
+			*) _vnetctl_reply "$(_vnetctl_option_words "$cmd")" ;;
 			esac
 			;;
 		esac
@@ -237,31 +235,26 @@ _vnetctl()
 		0) _vnetctl_reply "$(printf '%s\n' add remove)" ;;
 		1) _vnetctl_reply "$(_vnetctl_networks)" ;;
 		2) [ "${args[0]}" = remove ] && _vnetctl_reply "$(_vnetctl_forwards "${args[1]}")" ;;
-		3) _vnetctl_reply --force ;;
+		3) _vnetctl_reply "$(_vnetctl_option_words forward)" ;;
 		esac
 		;;
 	trace)
 		case $prev in
 		--seconds) ;;	# a number of the user's
 		*)
-			case $cur in
-			-*) _vnetctl_reply "$(printf '%s\n' --seconds --json)" ;;
-			*)
-				case $n in
-				0) _vnetctl_reply "$(_vnetctl_networks)" ;;
-				1) _vnetctl_reply "$(_vnetctl_forwards "${args[0]}")" ;;
-				*) _vnetctl_reply "$(printf '%s\n' --seconds --json)" ;;
-				esac
-				;;
+			case $n in
+			0) _vnetctl_reply "$(_vnetctl_networks)" ;;
+			1) _vnetctl_reply "$(_vnetctl_forwards "${args[0]}")" ;;
+			*) _vnetctl_reply "$(_vnetctl_option_words trace)" ;;
 			esac
 			;;
 		esac
 		;;
 	help)
-		[ "$n" -eq 0 ] && _vnetctl_reply "$(printf '%s\n' "${_vnetctl_commands[@]}")"
+		[ "$n" -eq 0 ] && _vnetctl_reply "$("$_vnetctl_prog" help --commands 2>/dev/null)"
 		;;
 	list | restore | hook | qemu-hook) ;;
-	watch) COMPREPLY=($(compgen -W "--once" -- "$cur")) ;;
+	watch) _vnetctl_reply "$(_vnetctl_option_words watch)" ;;
 	esac
 	_vnetctl_trim
 	return 0

@@ -30,6 +30,12 @@ typedef struct vnet_ctx vnet_ctx;
  * @uri: a libvirt URI such as "qemu:///system", or NULL for libvirt's default
  * @error: return location for a GError
  *
+ * libvnet leaves the program's libvirt error handler (virSetErrorFunc())
+ * alone: its own connection reports to nobody, every failure on it comes
+ * back as the GError of the call.  Only a failure to connect at all, which
+ * has no connection yet, also reaches the program's handler, or libvirt's
+ * default one that prints it on stderr when the program set none.
+ *
  * Return: the context, or NULL if libvirtd cannot be reached.
  */
 vnet_ctx *vnet_ctx_new(const char *uri, GError **error);
@@ -172,16 +178,6 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent);
 
 /**
- * vnet_ctx_leases() - DHCP leases of a managed network
- * @ctx: the context
- * @name: the intent's name
- * @error: return location for a GError
- *
- * Return: an array of strings "MAC ADDRESS HOSTNAME", or NULL on failure.
- */
-GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error);
-
-/**
  * vnet_ctx_guests() - the guests on a managed network's (NAT) bridge
  * @ctx: the context
  * @name: the intent's name
@@ -234,11 +230,10 @@ const char *vnet_target_get_how(const vnet_target *t);
 const char *vnet_target_get_problem(const vnet_target *t);
 
 /**
- * vnet_ctx_forward() - add or remove one forward of a managed network
+ * vnet_ctx_forward_add() - add one forward to a managed network
  * @ctx: the context
  * @name: the intent's name
- * @spec: the forward spec
- * @add: true to add, false to remove
+ * @spec: the forward spec, as vnet_intent_add_forward() takes it
  * @flags: VNET_APPLY_FORCE allows a port a local process listens on
  * @error: return location for a GError
  *
@@ -246,8 +241,21 @@ const char *vnet_target_get_problem(const vnet_target *t);
  *
  * Return: true on success.
  */
-bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
-		      unsigned flags, GError **error);
+bool vnet_ctx_forward_add(vnet_ctx *ctx, const char *name, const char *spec, unsigned flags,
+			  GError **error);
+
+/**
+ * vnet_ctx_forward_remove() - remove one forward of a managed network
+ * @ctx: the context
+ * @name: the intent's name
+ * @spec: a spec of the same host address, ports and protocol
+ * @error: return location for a GError (VNET_ERROR_NOT_FOUND if it has none)
+ *
+ * Only the forward's elements go, and the connections through them.
+ *
+ * Return: true on success.
+ */
+bool vnet_ctx_forward_remove(vnet_ctx *ctx, const char *name, const char *spec, GError **error);
 
 /**
  * vnet_ctx_restore() - re-apply the rules of every active managed network
@@ -287,21 +295,6 @@ bool vnet_ctx_confirm(vnet_ctx *ctx, const char *name, GError **error);
  */
 bool vnet_ctx_revert(vnet_ctx *ctx, const char *name, const char *token, bool *ret_reverted,
 		     GError **error);
-
-/**
- * vnet_hook_run() - what the libvirt network hook does; never calls libvirtd
- * @network: the network's name as libvirt passes it
- * @op: "start", "started", "port-created", "stopped", ...
- * @subop: "begin", "end", ...
- * @xml: the <hookData> document libvirt writes on the hook's stdin
- * @error: return location for a GError
- *
- * A network without vnetctl's metadata costs nothing.
- *
- * Return: true on success.
- */
-bool vnet_hook_run(const char *network, const char *op, const char *subop,
-		   const char *xml, GError **error);
 
 /**
  * vnet_attach_check_args() - check attach's arguments, needing no connection
@@ -357,41 +350,6 @@ bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const 
  * Return: true on success.
  */
 bool vnet_ctx_detach(vnet_ctx *ctx, const char *name, const char *domain, GError **error);
-
-/**
- * vnet_hook_guests_changed() - point the forwards of every running network
- * of vnetctl at its guests as they are now
- * @error: return location for a GError
- *
- * A forward to a domain name, or to the default guest, follows that guest's
- * reservation, else its DHCP lease; this re-reads the leases (libvirt's
- * dnsmasq status files), the reservations and the running NICs and changes
- * the elements whose target moved, each network in one transaction.  Like
- * the hooks it never calls libvirtd: it works from the definitions the
- * network hook keeps of running networks.  The systemd path unit
- * vnetctl-leases.path runs it on every lease event.
- *
- * Return: true on success.
- */
-bool vnet_hook_guests_changed(GError **error);
-
-/**
- * vnet_qemu_hook_run() - what the libvirt qemu hook does; never calls libvirtd
- * @domain: the domain's name as libvirt passes it
- * @op: "prepare", "start", "started", "stopped", ...
- * @subop: "begin", "end", ...
- * @xml: the domain XML libvirt writes on the hook's stdin
- * @error: return location for a GError
- *
- * On "started" (qemu runs and its taps are bridge ports), sets hairpin on
- * every tap (<interface><target dev>) whose bridge (<source bridge>) is a
- * vnetctl NAT bridge, as the nat_if set of vnetctl's nftables table lists
- * them, so that a guest reaches its own forwards.  Other events do nothing.
- *
- * Return: true on success.
- */
-bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
-			const char *xml, GError **error);
 
 /**
  * enum vnet_notice_kind - what a notice of vnet_ctx_take_notices() says
@@ -459,6 +417,9 @@ void vnet_notice_free(vnet_notice *n);
  * @seconds: how long to trace, as typed ("30"), or NULL for the default (30)
  * @ret_seconds: if not NULL, the seconds, 1 to 86400
  * @error: return location for a GError (VNET_ERROR_INVALID)
+ *
+ * A tool may refuse bad input with it before it connects (vnetctl's usage
+ * errors, exit status 2, come from it).
  *
  * Return: true if both are well-formed.
  */
@@ -612,6 +573,8 @@ typedef void (*vnet_scan_progress)(guint64 done, guint64 total, void *user_data)
  * vnet_scan_check_range() - check a scan's range, needing no connection
  * @range: an IPv4 network with its prefix, such as "192.0.2.0/24", or NULL
  * @error: return location for a GError (VNET_ERROR_INVALID)
+ *
+ * A tool may refuse bad input with it before it connects, as vnetctl does.
  *
  * Return: true if @range is an IPv4 network no larger than a /16.
  */

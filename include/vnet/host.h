@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What already exists on a host: the other side of every conflict an intent
- * can have.  Tests and offline tools fill a vnet_host by hand; the control
- * plane reads it live from libnl and libvirt.  vnet_intent_complete() picks
+ * can have.  The control plane reads it live from libnl and libvirt; a
+ * provisioning tool fills one by hand with what it knows of another host (its
+ * addresses, its VPNs' routes, its networks and listeners) to complete and
+ * validate intents for that host offline, before it connects, as vnetctl's
+ * tests do with made-up facts.  vnet_intent_complete() picks
  * free defaults against it and vnet_intent_validate() refuses clashes with it.
  */
 #ifndef VNET_HOST_H

@@ -86,12 +86,15 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent);
  */
 bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b);
 
+/** vnet_intent_get_name() - the network name, or NULL before completion */
 const char *vnet_intent_get_name(const vnet_intent *intent);
+/** vnet_intent_get_mode() - the layout */
 vnet_mode vnet_intent_get_mode(const vnet_intent *intent);
 /** vnet_intent_get_bridge() - the bridge of the NAT/isolated/bridged network, or NULL before completion */
 const char *vnet_intent_get_bridge(const vnet_intent *intent);
 /** vnet_intent_get_lan_bridge() - for hybrid, the bridge of the bridged half */
 const char *vnet_intent_get_lan_bridge(const vnet_intent *intent);
+/** vnet_intent_get_uplink() - the physical interface a bridged network takes over, or NULL */
 const char *vnet_intent_get_uplink(const vnet_intent *intent);
 /**
  * vnet_intent_get_subnet() - the subnet of an address family
@@ -111,7 +114,9 @@ const char *vnet_intent_get_subnet(const vnet_intent *intent, int family);
 const char *vnet_intent_get_gateway(const vnet_intent *intent, int family);
 /** vnet_intent_get_default_guest() - where forwards without a guest go, or NULL */
 const char *vnet_intent_get_default_guest(const vnet_intent *intent);
+/** vnet_intent_get_dhcp() - whether libvirt's dnsmasq serves DHCP on the network (default true) */
 bool vnet_intent_get_dhcp(const vnet_intent *intent);
+/** vnet_intent_get_autostart() - whether libvirt starts the network at boot (default true) */
 bool vnet_intent_get_autostart(const vnet_intent *intent);
 /**
  * vnet_intent_get_confirm_deadline() - when an unconfirmed uplink takeover
@@ -141,10 +146,15 @@ char *vnet_intent_get_forward(const vnet_intent *intent, guint i);
  * vnet_intent_set_subnet() needs a CIDR, whose family it sets; a subnet is
  * dropped with vnet_intent_clear_subnet().
  */
+/** vnet_intent_set_name() - the network name, a valid libvirt and interface-safe name */
 bool vnet_intent_set_name(vnet_intent *intent, const char *name, GError **error);
+/** vnet_intent_set_bridge() - the bridge of the NAT/isolated/bridged network; NULL: chosen by completion */
 bool vnet_intent_set_bridge(vnet_intent *intent, const char *bridge, GError **error);
+/** vnet_intent_set_lan_bridge() - for hybrid, the bridge of the bridged half; NULL: chosen */
 bool vnet_intent_set_lan_bridge(vnet_intent *intent, const char *bridge, GError **error);
+/** vnet_intent_set_uplink() - the physical interface a bridged network enslaves, or NULL */
 bool vnet_intent_set_uplink(vnet_intent *intent, const char *ifname, GError **error);
+/** vnet_intent_set_subnet() - the subnet of the CIDR's family ("10.0.0.0/24", "fd00::/64") */
 bool vnet_intent_set_subnet(vnet_intent *intent, const char *cidr, GError **error);
 /**
  * vnet_intent_clear_subnet() - drop the subnet of @family, with its gateway
@@ -168,8 +178,11 @@ bool vnet_intent_get_dhcp_range(const vnet_intent *intent, char **ret_start, cha
 bool vnet_intent_set_gateway(vnet_intent *intent, const char *addr, GError **error);
 /** vnet_intent_set_dhcp_range() - IPv4 DHCP range; default: gateway + 1 to the last host */
 bool vnet_intent_set_dhcp_range(vnet_intent *intent, const char *start, const char *end, GError **error);
+/** vnet_intent_set_default_guest() - where forwards without a guest go; default: the first host that is not the gateway */
 bool vnet_intent_set_default_guest(vnet_intent *intent, const char *addr, GError **error);
+/** vnet_intent_set_dhcp() - whether libvirt's dnsmasq serves DHCP on the network */
 void vnet_intent_set_dhcp(vnet_intent *intent, bool dhcp);
+/** vnet_intent_set_autostart() - whether libvirt starts the network at boot */
 void vnet_intent_set_autostart(vnet_intent *intent, bool autostart);
 
 /**
@@ -221,6 +234,9 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
  * vnet_intent_check_forward_spec() - parse a forward spec without keeping it
  * @spec: the spec
  * @error: return location for a GError
+ *
+ * A tool checks what its user typed with it before it has an intent to add
+ * the forward to (vnetctl's forward remove and trace do).
  *
  * Return: true if @spec is well formed.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The create arguments, shared by create, xml and plan: one table drives
- * getopt_long and the help text.
+ * getopt_long, the help text and the completion.
  */
 #include "config.h"
 
@@ -16,21 +16,21 @@ enum {
 	OPT_HOST_PORT,
 };
 
-static const struct option create_opts[] = {
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "subnet", required_argument, NULL, OPT_SUBNET },
-	{ "subnet6", required_argument, NULL, OPT_SUBNET6 },
-	{ "forward", required_argument, NULL, OPT_FORWARD },
-	{ "uplink", required_argument, NULL, OPT_UPLINK },
-	{ "bridge", required_argument, NULL, OPT_BRIDGE },
-	{ "no-dhcp", no_argument, NULL, OPT_NO_DHCP },
-	{ "no-autostart", no_argument, NULL, OPT_NO_AUTOSTART },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
-	{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
-	{ "session-port", required_argument, NULL, OPT_SESSION_PORT },
-	{ "host-port", required_argument, NULL, OPT_HOST_PORT },
-	{ 0 },
+const cli_option cli_create_options[] = {
+	{ "mode", 0, OPT_MODE, "MODE", N_("nat, isolated, bridged or hybrid") },
+	{ "subnet", 0, OPT_SUBNET, "CIDR", N_("the IPv4 subnet; default: the first free /24") },
+	{ "subnet6", 0, OPT_SUBNET6, "CIDR", N_("an IPv6 subnet as well") },
+	{ "forward", 0, OPT_FORWARD, "SPEC", N_("a port forward; repeat it for more") },
+	{ "uplink", 0, OPT_UPLINK, "IFACE", N_("the physical interface a bridged network takes") },
+	{ "bridge", 0, OPT_BRIDGE, "BR", N_("the bridge's name (bridged, hybrid: the LAN's)") },
+	{ "no-dhcp", 0, OPT_NO_DHCP, NULL, N_("no DHCP server on the network") },
+	{ "no-autostart", 0, OPT_NO_AUTOSTART, NULL, N_("libvirt does not start it at boot") },
+	{ "force", 0, OPT_FORCE, NULL, N_("allow a port that a local process listens on") },
+	{ "confirm-timeout", 0, OPT_CONFIRM_TIMEOUT, "SECONDS", N_("revert an uplink takeover not confirmed in time") },
+	{ "no-confirm", 0, OPT_NO_CONFIRM, NULL, N_("an uplink takeover waits for no confirm") },
+	{ "session-port", 0, OPT_SESSION_PORT, "PORT", N_("a port an admin's session comes to (default 22)") },
+	{ "host-port", 0, OPT_HOST_PORT, "PORT", N_("isolated: a port of the gateway its guests may reach") },
+	{ NULL },
 };
 
 void create_args_clear(create_args *a)
@@ -71,7 +71,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 
 	opterr = 0;
 	/* The leading ":" makes a missing value ':' rather than an unknown option '?'. */
-	while ((opt = getopt_long(argc, argv, ":", create_opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, ":", cli_create_options)) != -1) {
 		switch (opt) {
 		case OPT_MODE: mode_s = optarg; break;
 		case OPT_SUBNET: subnet = optarg; break;

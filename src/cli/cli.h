@@ -28,12 +28,56 @@ typedef struct cli_globals {
 
 extern cli_globals cli;
 
+/*
+ * One option of a command, in the one table per command that drives its
+ * getopt_long (cli_getopt()), "vnetctl help COMMAND" and the bash
+ * completion ("vnetctl help --options COMMAND"); tests/cli/options.sh
+ * fails when the man page's synopsis or the completion drift from it.
+ */
+typedef struct cli_option {
+	const char *name;	/* the long name, without "--"; NULL ends a table */
+	char letter;		/* the short option (-f), or 0 */
+	int val;		/* what cli_getopt() returns for it */
+	const char *arg;	/* its value's name in help ("CIDR"), or NULL: it takes none */
+	const char *help;	/* one line, N_() */
+} cli_option;
+
 typedef struct cli_command {
 	const char *name;
 	int (*handler)(int argc, char **argv);
+	/* positional arguments, the options and their values left out; -1: no limit */
+	int min_args, max_args;
+	const cli_option *options;	/* NULL: none */
 	const char *usage;	/* after "vnetctl NAME " */
 	const char *summary;
 } cli_command;
+
+/*
+ * getopt_long over @opts, its short options after @lead (":" reports a
+ * missing value as ':', "+" stops at the first argument): what a command's
+ * option loop calls.
+ */
+int cli_getopt(int argc, char **argv, const char *lead, const cli_option *opts);
+/*
+ * How many positional arguments @argv[1..] holds for a command of @opts, the
+ * first one past @max in *@ret_extra; -1 at an unknown option, whose value
+ * cannot be told from an argument (the command refuses the option itself).
+ */
+int cli_count_args(const cli_option *opts, int argc, char **argv, int max, const char **ret_extra);
+/* The options' help, one a line ("  --subnet CIDR   the IPv4 subnet"). */
+void cli_print_options(FILE *f, const cli_option *opts);
+/* For the completion: "--name[ ARG]" and "-l[ ARG]", one a line. */
+void cli_print_option_names(FILE *f, const cli_option *opts);
+
+extern const cli_option cli_global_options[];
+extern const cli_option cli_create_options[];
+extern const cli_option cli_apply_options[];
+extern const cli_option cli_forward_options[];
+extern const cli_option cli_attach_options[];
+extern const cli_option cli_scan_options[];
+extern const cli_option cli_trace_options[];
+extern const cli_option cli_doctor_options[];
+extern const cli_option cli_watch_options[];
 
 /* Print "vnetctl: MESSAGE" on stderr; return the exit status for @error. */
 int cli_fail(GError *error);

@@ -16,11 +16,11 @@
 
 enum { OPT_MAC = 256, OPT_IP, OPT_FORCE };
 
-static const struct option attach_opts[] = {
-	{ "mac", required_argument, NULL, OPT_MAC },
-	{ "ip", required_argument, NULL, OPT_IP },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ 0 },
+const cli_option cli_attach_options[] = {
+	{ "mac", 0, OPT_MAC, "MAC", N_("the NIC's MAC address; default: a free random one") },
+	{ "ip", 0, OPT_IP, "ADDR", N_("an IPv4 address to reserve for the guest") },
+	{ "force", 0, OPT_FORCE, NULL, N_("skip the probe for the address") },
+	{ NULL },
 };
 
 int cmd_attach(int argc, char **argv)
@@ -34,7 +34,7 @@ int cmd_attach(int argc, char **argv)
 
 	opterr = 0;
 	/* The leading ":" makes a missing value ':' rather than an unknown option '?'. */
-	while ((opt = getopt_long(argc, argv, ":", attach_opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, ":", cli_attach_options)) != -1) {
 		switch (opt) {
 		case OPT_MAC: mac = optarg; break;
 		case OPT_IP: ip = optarg; break;

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <getopt.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -142,23 +144,29 @@ int doctor_print(FILE *f, GPtrArray *checks, bool json, bool utf8)
 	return failed ? EXIT_REFUSED : EXIT_OK;
 }
 
+const cli_option cli_doctor_options[] = {
+	{ "json", 0, 'j', NULL, N_("print JSON") },
+	{ NULL },
+};
+
 int cmd_doctor(int argc, char **argv)
 {
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) checks = NULL;
 	const char *name = NULL;
+	int opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			cli.json = true;
-		else if (argv[i][0] == '-')
-			return cli_usage("doctor", _("\"%s\" is not an option of this command."), argv[i]);
-		else if (name)
-			return cli_usage("doctor", _("Give at most one network name."));
-		else
-			name = argv[i];
+	opterr = 0;
+	while ((opt = cli_getopt(argc, argv, "", cli_doctor_options)) != -1) {
+		if (opt != 'j')
+			return cli_usage("doctor", _("\"%s\" is not an option of this command."), argv[optind - 1]);
+		cli.json = true;
 	}
+	if (argc - optind > 1)
+		return cli_usage("doctor", _("Give at most one network name."));
+	if (optind < argc)
+		name = argv[optind];
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
 	if (!(checks = vnet_ctx_doctor(ctx, name, &error)))

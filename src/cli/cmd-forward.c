@@ -2,6 +2,7 @@
 /* forward add|remove NAME SPEC: one forward, elements only. */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,23 +18,35 @@ static bool added_spec_is(const char *spec, const char *canon)
 	       vnet_intent_equal(a, b);
 }
 
+const cli_option cli_forward_options[] = {
+	{ "force", 0, 'F', NULL, N_("allow a port that a local process listens on") },
+	{ NULL },
+};
+
 int cmd_forward(int argc, char **argv)
 {
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	unsigned flags = 0;
 	bool add;
+	int opt;
 
-	if (argc == 5 && strcmp(argv[4], "--force") == 0) {
+	opterr = 0;
+	while ((opt = cli_getopt(argc, argv, "", cli_forward_options)) != -1) {
+		if (opt != 'F')
+			return cli_usage("forward", _("\"%s\" is not an option of this command."), argv[optind - 1]);
 		flags |= VNET_APPLY_FORCE;
-		argc--;
 	}
+	/* argv[1..] the positional arguments, as getopt_long ordered them */
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 4 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
 		return cli_usage("forward", _("Write \"forward add NAME SPEC\" or \"forward remove NAME SPEC\"."));
 	add = strcmp(argv[1], "add") == 0;
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
-	if (!vnet_ctx_forward(ctx, argv[2], argv[3], add, flags, &error))
+	if (add ? !vnet_ctx_forward_add(ctx, argv[2], argv[3], flags, &error)
+		: !vnet_ctx_forward_remove(ctx, argv[2], argv[3], &error))
 		return cli_fail(error);
 	if (!cli.quiet && !cli.json)
 		printf(add ? _("Forward %s added to network %s.\n") : _("Forward %s removed from network %s.\n"),

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "libvnet-private.h"
 
 int cmd_hook(int argc, char **argv)
 {
@@ -50,14 +52,25 @@ int cmd_qemu_hook(int argc, char **argv)
  * change of libvirt's lease files (where no systemd path unit does it), or
  * once (what vnetctl-leases.service runs).
  */
+const cli_option cli_watch_options[] = {
+	{ "once", 0, 'o', NULL, N_("point them once, and exit") },
+	{ NULL },
+};
+
 int cmd_watch(int argc, char **argv)
 {
 	const char *dir = g_getenv("VNET_DNSMASQ_DIR") ? g_getenv("VNET_DNSMASQ_DIR") : "/var/lib/libvirt/dnsmasq";
 	g_autoptr(GError) error = NULL;
-	bool once = argc == 2 && strcmp(argv[1], "--once") == 0;
-	int fd;
+	bool once = false;
+	int fd, opt;
 
-	if (argc > 2 || (argc == 2 && !once))
+	opterr = 0;
+	while ((opt = cli_getopt(argc, argv, "", cli_watch_options)) != -1) {
+		if (opt != 'o')
+			return cli_usage("watch", _("watch takes only --once."));
+		once = true;
+	}
+	if (optind != argc)
 		return cli_usage("watch", _("watch takes only --once."));
 	if (!vnet_hook_guests_changed(&error))
 		return cli_fail(error);

@@ -97,13 +97,14 @@ int cmd_create(int argc, char **argv)
 	return apply_intent(args.intent, VNET_APPLY_CREATE | (args.force ? VNET_APPLY_FORCE : 0), &args);
 }
 
+const cli_option cli_apply_options[] = {
+	{ "file", 'f', 'f', "INTENT.xml", N_("the intent file; - reads standard input") },
+	{ "force", 0, 'F', NULL, N_("allow a port that a local process listens on") },
+	{ NULL },
+};
+
 int cmd_apply(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "force", no_argument, NULL, 'F' },
-		{ 0 },
-	};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	g_autofree char *text = NULL;
@@ -113,7 +114,7 @@ int cmd_apply(int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "", cli_apply_options)) != -1) {
 		switch (opt) {
 		case 'f':
 			file = optarg;

@@ -15,10 +15,10 @@
 
 enum { OPT_RANGE = 256, OPT_JSON };
 
-static const struct option scan_opts[] = {
-	{ "range", required_argument, NULL, OPT_RANGE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ 0 },
+const cli_option cli_scan_options[] = {
+	{ "range", 0, OPT_RANGE, "CIDR", N_("the addresses to probe; default: the network's subnet") },
+	{ "json", 0, OPT_JSON, NULL, N_("print JSON") },
+	{ NULL },
 };
 
 /* On a terminal only: a line that a /16's five minutes keep up to date. */
@@ -99,7 +99,7 @@ int cmd_scan(int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", scan_opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, ":", cli_scan_options)) != -1) {
 		switch (opt) {
 		case OPT_RANGE: range = optarg; break;
 		case OPT_JSON: cli.json = true; break;

@@ -126,13 +126,14 @@ static bool on_event(const vnet_trace_event *e, void *data)
 	return true;
 }
 
+const cli_option cli_trace_options[] = {
+	{ "seconds", 0, 's', "N", N_("how long to trace") },
+	{ "json", 0, 'j', NULL, N_("print JSON") },
+	{ NULL },
+};
+
 int cmd_trace(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -143,7 +144,7 @@ int cmd_trace(int argc, char **argv)
 
 	opterr = 0;
 	/* "": options may come before or after NAME FORWARD */
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "", cli_trace_options)) != -1) {
 		switch (opt) {
 		case 's':
 			seconds = optarg;

@@ -8,34 +8,56 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libvirt/virterror.h>
 
 #include "cli.h"
 
 cli_globals cli;
 
+/* libvirt's default handler prints; libvnet's GError already says it once. */
+static void libvirt_silent(void *opaque, virErrorPtr err)
+{
+}
+
 static int cmd_help(int argc, char **argv);
 
+static const cli_option help_options[] = {
+	{ "options", 0, 'o', NULL, N_("list the options, one a line, as the completion reads them") },
+	{ "commands", 0, 'C', NULL, N_("list the commands, one a line, as the completion reads them") },
+	{ NULL },
+};
+
+const cli_option cli_global_options[] = {
+	{ "connect", 'c', 'c', "URI", N_("the libvirt URI; default: libvirt's") },
+	{ "json", 0, 'j', NULL, N_("print JSON") },
+	{ "quiet", 'q', 'q', NULL, N_("print nothing but errors") },
+	{ "help", 'h', 'h', NULL, N_("show this help") },
+	{ "version", 0, 'V', NULL, N_("print the version") },
+	{ NULL },
+};
+
+/* name, handler, min and max positional arguments, options, usage, summary */
 static const cli_command commands[] = {
-	{ "create", cmd_create, N_("[NAME] --mode MODE [OPTIONS]"), N_("create a network and start it") },
-	{ "apply", cmd_apply, N_("-f INTENT.xml"), N_("create or converge to an intent file") },
-	{ "delete", cmd_delete, N_("NAME"), N_("stop and remove a network and its rules") },
-	{ "list", cmd_list, "", N_("the networks vnetctl manages") },
-	{ "show", cmd_show, N_("NAME"), N_("intent, state, forwards and leases") },
-	{ "forward", cmd_forward, N_("add|remove NAME SPEC"), N_("add or remove a port forward") },
-	{ "attach", cmd_attach, N_("NAME DOMAIN [--mac MAC] [--ip ADDR] [--force]"), N_("give a libvirt domain a NIC on a network") },
-	{ "detach", cmd_detach, N_("NAME DOMAIN"), N_("remove a domain's NICs on a network") },
-	{ "confirm", cmd_confirm, N_("NAME"), N_("keep an uplink takeover made under --confirm-timeout") },
-	{ "revert", cmd_revert, N_("NAME"), N_("undo an unconfirmed takeover now (the timer runs this)") },
-	{ "scan", cmd_scan, N_("NAME [--range CIDR]"), N_("find addresses on a network's segment that more than one MAC answers") },
-	{ "restore", cmd_restore, "", N_("re-apply the rules of every active network") },
-	{ "trace", cmd_trace, N_("NAME FORWARD [--seconds N]"), N_("which table, chain and rule new connections to a forward meet") },
-	{ "doctor", cmd_doctor, N_("[NAME] [--json]"), N_("check link, L2, L3, L4 and app for guests and forwards") },
-	{ "hook", cmd_hook, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
-	{ "qemu-hook", cmd_qemu_hook, N_("DOMAIN OP SUBOP -"), N_("called by the libvirt qemu hook") },
-	{ "watch", cmd_watch, N_("[--once]"), N_("keep forwards pointed at the guests' DHCP leases") },
-	{ "xml", cmd_xml, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
-	{ "plan", cmd_plan, N_("<create arguments>"), N_("print the steps a create would take, touching nothing") },
-	{ "help", cmd_help, N_("[COMMAND]"), N_("show this help or a command's") },
+	{ "create", cmd_create, 0, 1, cli_create_options, N_("[NAME] --mode MODE [OPTIONS]"), N_("create a network and start it") },
+	{ "apply", cmd_apply, 0, 0, cli_apply_options, N_("-f INTENT.xml"), N_("create or converge to an intent file") },
+	{ "delete", cmd_delete, 1, 1, NULL, N_("NAME"), N_("stop and remove a network and its rules") },
+	{ "list", cmd_list, 0, 0, NULL, "", N_("the networks vnetctl manages") },
+	{ "show", cmd_show, 1, 1, NULL, N_("NAME"), N_("intent, state, forwards and leases") },
+	{ "forward", cmd_forward, 3, 3, cli_forward_options, N_("add|remove NAME SPEC"), N_("add or remove a port forward") },
+	{ "attach", cmd_attach, 2, 2, cli_attach_options, N_("NAME DOMAIN [--mac MAC] [--ip ADDR] [--force]"), N_("give a libvirt domain a NIC on a network") },
+	{ "detach", cmd_detach, 2, 2, NULL, N_("NAME DOMAIN"), N_("remove a domain's NICs on a network") },
+	{ "confirm", cmd_confirm, 1, 1, NULL, N_("NAME"), N_("keep an uplink takeover made under --confirm-timeout") },
+	{ "revert", cmd_revert, 1, 1, NULL, N_("NAME"), N_("undo an unconfirmed takeover now (the timer runs this)") },
+	{ "scan", cmd_scan, 1, 1, cli_scan_options, N_("NAME [--range CIDR]"), N_("find addresses on a network's segment that more than one MAC answers") },
+	{ "restore", cmd_restore, 0, 0, NULL, "", N_("re-apply the rules of every active network") },
+	{ "trace", cmd_trace, 2, 2, cli_trace_options, N_("NAME FORWARD [--seconds N]"), N_("which table, chain and rule new connections to a forward meet") },
+	{ "doctor", cmd_doctor, 0, 1, cli_doctor_options, N_("[NAME] [--json]"), N_("check link, L2, L3, L4 and app for guests and forwards") },
+	{ "hook", cmd_hook, 3, 4, NULL, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
+	{ "qemu-hook", cmd_qemu_hook, 3, 4, NULL, N_("DOMAIN OP SUBOP -"), N_("called by the libvirt qemu hook") },
+	{ "watch", cmd_watch, 0, 0, cli_watch_options, N_("[--once]"), N_("keep forwards pointed at the guests' DHCP leases") },
+	{ "xml", cmd_xml, 0, 1, cli_create_options, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
+	{ "plan", cmd_plan, 0, 1, cli_create_options, N_("<create arguments>"), N_("print the steps a create would take, touching nothing") },
+	{ "help", cmd_help, 0, 1, help_options, N_("[COMMAND]"), N_("show this help or a command's") },
 };
 
 static const cli_command *find_command(const char *name)
@@ -49,6 +71,9 @@ static const cli_command *find_command(const char *name)
 static void print_usage(FILE *f)
 {
 	fprintf(f, _("Usage: vnetctl [-c|--connect URI] [--json] [-q] COMMAND ...\n\n"));
+	fprintf(f, _("Options:\n"));
+	cli_print_options(f, cli_global_options);
+	fputc('\n', f);
 	fprintf(f, _("Commands:\n"));
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
 		fprintf(f, "  %-8s ", commands[i].name);
@@ -65,16 +90,82 @@ static void print_usage(FILE *f)
 static int cmd_help(int argc, char **argv)
 {
 	const cli_command *c;
+	bool names = false;
+	int opt;
 
-	if (argc < 2) {
-		print_usage(stdout);
+	opterr = 0;
+	while ((opt = cli_getopt(argc, argv, "", help_options)) != -1) {
+		switch (opt) {
+		case 'o':
+			names = true;
+			break;
+		case 'C':
+			for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+				printf("%s\n", commands[i].name);
+			return EXIT_OK;
+		default:
+			return cli_usage("help", _("\"%s\" is not an option of this command."), argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		if (names)
+			cli_print_option_names(stdout, cli_global_options);
+		else
+			print_usage(stdout);
 		return EXIT_OK;
 	}
-	c = find_command(argv[1]);
+	c = find_command(argv[optind]);
 	if (!c)
-		return cli_usage("help", _("There is no command \"%s\"."), argv[1]);
+		return cli_usage("help", _("There is no command \"%s\"."), argv[optind]);
+	if (names) {
+		cli_print_option_names(stdout, c->options);
+		return EXIT_OK;
+	}
 	printf(_("Usage: vnetctl %s %s\n%s\n"), c->name, cli_tr(c->usage), cli_tr(c->summary));
+	if (c->options) {
+		printf(_("\nOptions:\n"));
+		cli_print_options(stdout, c->options);
+	}
 	return EXIT_OK;
+}
+
+void cli_print_options(FILE *f, const cli_option *opts)
+{
+	for (; opts && opts->name; opts++) {
+		g_autofree char *head = opts->letter
+			? g_strdup_printf("-%c, --%s%s%s", opts->letter, opts->name, opts->arg ? " " : "",
+					  opts->arg ? opts->arg : "")
+			: g_strdup_printf("    --%s%s%s", opts->name, opts->arg ? " " : "", opts->arg ? opts->arg : "");
+		fputs("  ", f);
+		cli_print_padded(f, head, 28);
+		fprintf(f, " %s\n", cli_tr(opts->help));
+	}
+}
+
+void cli_print_option_names(FILE *f, const cli_option *opts)
+{
+	for (; opts && opts->name; opts++) {
+		if (opts->letter)
+			fprintf(f, "-%c%s%s\n", opts->letter, opts->arg ? " " : "", opts->arg ? opts->arg : "");
+		fprintf(f, "--%s%s%s\n", opts->name, opts->arg ? " " : "", opts->arg ? opts->arg : "");
+	}
+}
+
+/* The command table's min/max: a wrong count is a usage error before the handler runs. */
+static bool args_fit(const cli_command *c, int argc, char **argv, int *ret_status)
+{
+	const char *extra;
+	int n = cli_count_args(c->options, argc, argv, c->max_args, &extra);
+
+	if (n < 0)
+		return true;
+	if (extra)
+		*ret_status = cli_usage(c->name, _("Unexpected argument \"%s\": write \"vnetctl %s %s\"."), extra,
+					c->name, cli_tr(c->usage));
+	else if (n < c->min_args)
+		*ret_status = cli_usage(c->name, _("Arguments are missing: write \"vnetctl %s %s\"."), c->name,
+					cli_tr(c->usage));
+	return !extra && n >= c->min_args;
 }
 
 int cli_fail(GError *error)
@@ -112,29 +203,22 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
 	const cli_command *c;
-	int opt;
+	int opt, status;
 
 	/*
 	 * libvirtd going away mid-call must be an error we can roll back from,
 	 * not a silent death by SIGPIPE on its socket.
 	 */
 	signal(SIGPIPE, SIG_IGN);
+	virSetErrorFunc(NULL, libvirt_silent);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
 
 	/* "+": stop at the command, whose own options follow it. */
-	while ((opt = getopt_long(argc, argv, "+c:qh", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "+", cli_global_options)) != -1) {
 		switch (opt) {
 		case 'c':
 			cli.uri = optarg;
@@ -172,6 +256,8 @@ int main(int argc, char **argv)
 		char *help_argv[] = { "help", (char *)c->name, NULL };
 		return cmd_help(2, help_argv);
 	}
+	if (!args_fit(c, argc, argv, &status))
+		return status;
 	/* 0, not 1: GNU getopt then forgets the previous scan's "+" mode. */
 	optind = 0;
 	return c->handler(argc, argv);

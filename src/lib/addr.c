@@ -204,15 +204,15 @@ bool vnet_cidr_is_reserved(const vnet_cidr *c, const vnet_addr *a)
 	return c->addr.family == AF_INET && vnet_addr_equal(a, &last);
 }
 
-static bool pool_pick(const char *pool, const vnet_cidr *taken, size_t n_taken, vnet_cidr *ret)
+/* The first free /24 of @pool, from its @first-th to its @last-th. */
+static bool pool_pick(const char *pool, guint first, guint last, const vnet_cidr *taken,
+		      size_t n_taken, vnet_cidr *ret)
 {
 	vnet_cidr p;
-	guint64 count;
 
 	if (!vnet_cidr_parse(pool, VNET_CIDR_NETWORK, &p, NULL))
 		return false;
-	count = G_GUINT64_CONSTANT(1) << (24 - p.prefix);
-	for (guint64 i = 0; i < count; i++) {
+	for (guint64 i = first; i <= last; i++) {
 		vnet_cidr cand = { .prefix = 24 };
 		bool clash = false;
 
@@ -228,12 +228,30 @@ static bool pool_pick(const char *pool, const vnet_cidr *taken, size_t n_taken, 
 	return false;
 }
 
+/*
+ * The private ranges, least often routed behind a default gateway first (a
+ * network there is invisible in the host's routes): above libvirt's default
+ * 192.168.122.0/24 (home routers keep to the low 192.168s), then 172.16.x,
+ * below Docker's default 172.17.0.0/16 and its pools 172.17-31 (taken ones
+ * are the host's routes), then those, then the low 192.168s, and last
+ * 10.0.0.0/8, where corporate LANs and VPNs live.  vnetctl(8) and README
+ * say the same.
+ */
+static const struct {
+	const char *pool;
+	guint first, last;	/* /24s of the pool, counted from 0 */
+} pools4[] = {
+	{ "192.168.0.0/16", 123, 255 },
+	{ "172.16.0.0/12", 0, 255 },
+	{ "172.16.0.0/12", 256, 4095 },
+	{ "192.168.0.0/16", 0, 122 },
+	{ "10.0.0.0/8", 0, 65535 },
+};
+
 bool vnet_cidr_pick4(const vnet_cidr *taken, size_t n_taken, vnet_cidr *ret)
 {
-	static const char *const pools[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16" };
-
-	for (size_t i = 0; i < G_N_ELEMENTS(pools); i++)
-		if (pool_pick(pools[i], taken, n_taken, ret))
+	for (size_t i = 0; i < G_N_ELEMENTS(pools4); i++)
+		if (pool_pick(pools4[i].pool, pools4[i].first, pools4[i].last, taken, n_taken, ret))
 			return true;
 	return false;
 }

@@ -55,8 +55,9 @@ vnet_addr vnet_cidr_last(const vnet_cidr *c);
 bool vnet_cidr_is_reserved(const vnet_cidr *c, const vnet_addr *a);
 
 /*
- * The first /24 of 10.0.0.0/8, then 172.16.0.0/12, then 192.168.0.0/16
- * that overlaps none of @taken.  False if every one is taken.
+ * The first /24 of the private ranges that overlaps none of @taken, in the
+ * order of addr.c's pools4: 192.168.123-255, 172.16, 172.17-31,
+ * 192.168.0-122, 10.0.0.0/8.  False if every one is taken.
  */
 bool vnet_cidr_pick4(const vnet_cidr *taken, size_t n_taken, vnet_cidr *ret);
 

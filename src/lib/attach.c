@@ -30,13 +30,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
 /* "52:54:00:xx:xx:xx" */
 #define MAC_LEN 17
 
-static const char *last_error(void)
-{
-	const char *m = virGetLastErrorMessage();
-
-	return m ? m : "?";
-}
-
 /* ---- checks that need no libvirt ---- */
 
 /* @s as a lower-case unicast MAC address into @ret (MAC_LEN + 1 bytes). */
@@ -144,9 +137,12 @@ static char *domain_xml(virDomainPtr dom, bool inactive, GError **error)
 {
 	char *xml = virDomainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
 
-	if (!xml)
+	if (!xml) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Cannot read the XML of domain \"%s\": %s."), virDomainGetName(dom), last_error());
+			    _("Cannot read the XML of domain \"%s\": %s."), virDomainGetName(dom), why);
+	}
 	return xml;
 }
 
@@ -277,7 +273,9 @@ static GHashTable *macs_in_use(virConnectPtr conn, GError **error)
 	bool ok = true;
 
 	if (n < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), last_error());
+		g_autofree char *why = vnet_virt_last_error();
+
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), why);
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {

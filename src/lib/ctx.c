@@ -760,19 +760,6 @@ bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
 	return intent_active(ctx, intent);
 }
 
-GPtrArray *vnet_ctx_leases(vnet_ctx *ctx, const char *name, GError **error)
-{
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
-	g_autofree char *net = NULL;
-
-	if (!in)
-		return NULL;
-	net = vnet_intent_network_name(in, 0);
-	if (!intent_active(ctx, in))
-		return g_ptr_array_new_with_free_func(g_free);
-	return vnet_virt_leases(ctx->virt, net, error);
-}
-
 GPtrArray *vnet_ctx_guests(vnet_ctx *ctx, const char *name, GError **error)
 {
 	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
@@ -788,8 +775,8 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
 }
 
-bool vnet_ctx_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
-		      unsigned flags, GError **error)
+static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
+			   unsigned flags, GError **error)
 {
 	g_autoptr(GPtrArray) plan = NULL;
 	g_autoptr(vnet_host) host = NULL;
@@ -822,6 +809,17 @@ out:
 	clear_state(&pi);
 	vnet_ctx_unlock(ctx);
 	return ok;
+}
+
+bool vnet_ctx_forward_add(vnet_ctx *ctx, const char *name, const char *spec, unsigned flags,
+			  GError **error)
+{
+	return change_forward(ctx, name, spec, true, flags, error);
+}
+
+bool vnet_ctx_forward_remove(vnet_ctx *ctx, const char *name, const char *spec, GError **error)
+{
+	return change_forward(ctx, name, spec, false, 0, error);
 }
 
 bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)

@@ -170,12 +170,15 @@ static char *ufw_forward_commands(const vnet_intent *in, bool v6)
 	for (guint i = 0; i < in->forwards->len; i++) {
 		const vnet_forward *fw = in->forwards->pdata[i];
 		g_autofree char *addr = NULL, *cmd = NULL;
-		if ((fw->family == AF_INET6) != v6)
+		vnet_addr g6;
+		if ((fw->family == AF_INET6) != v6 && !(v6 && vnet_forward_is_dual(in, fw)))
 			continue;
 		if (fw->guest_kind == VNET_GUEST_ADDR)
 			addr = vnet_addr_format(&fw->guest_addr);
 		else if (fw->guest_kind == VNET_GUEST_DEFAULT && in->has_guest && !v6)
 			addr = vnet_addr_format(&in->guest);
+		else if (fw->guest_kind == VNET_GUEST_DEFAULT && v6 && vnet_intent_default_guest6(in, &g6))
+			addr = vnet_addr_format(&g6);
 		if (!addr)
 			continue;
 		cmd = vnet_coexist_ufw_forward_command(in->bridge, addr, fw->guest_port, fw->guest_port_end,

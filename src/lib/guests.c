@@ -356,7 +356,13 @@ static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtr
 		vnet_default_how how;
 		guint n;
 		const char *a = f->family == AF_INET ? vnet_guests_default(in, guests, &how, &n) : NULL;
-		if (a) {
+		vnet_addr g6;
+		/* IPv6 has no leases to follow: the subnet6's default guest address. */
+		if (f->family == AF_INET6 && vnet_intent_default_guest6(in, &g6)) {
+			t->address = vnet_addr_format(&g6);
+			t->how = "default address";
+			g = guest_of(guests, NULL, t->address);
+		} else if (a) {
 			t->address = g_strdup(a);
 			t->how = how == VNET_DEFAULT_RESERVED ? "default guest" :
 				 how == VNET_DEFAULT_ONLY ? "only guest" : "default address";

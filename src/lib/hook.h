@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * hook: the libvirt network and qemu hooks (vnet_hook_run() and
- * vnet_qemu_hook_run() in <vnet/ctx.h>), and the trust they extend.
+ * vnet_qemu_hook_run() in libvnet-private.h), and the trust they extend.
  *
  * Anyone who may define libvirt networks can write a network's <metadata>,
  * so the network hook gives rules only to an intent that agrees with its
@@ -16,6 +16,7 @@
 #define VNET_HOOK_H
 
 #include "model.h"
+#include "libvnet-private.h"
 
 /*
  * Record, root-only, that root's vnetctl made or changed @in on this host

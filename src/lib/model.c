@@ -549,6 +549,26 @@ bool vnet_intent_set_default_guest(vnet_intent *intent, const char *addr, GError
 void vnet_intent_set_dhcp(vnet_intent *intent, bool dhcp) { intent->dhcp = dhcp; }
 void vnet_intent_set_autostart(vnet_intent *intent, bool autostart) { intent->autostart = autostart; }
 
+bool vnet_intent_default_guest6(const vnet_intent *in, vnet_addr *ret)
+{
+	vnet_addr a;
+
+	if (!in->has_subnet6 || in->subnet6.prefix > 126 || !vnet_cidr_nth(&in->subnet6, 2, &a))
+		return false;
+	if (in->has_gateway6 && vnet_addr_equal(&a, &in->gateway6) && !vnet_cidr_nth(&in->subnet6, 1, &a))
+		return false;
+	*ret = a;
+	return true;
+}
+
+bool vnet_forward_is_dual(const vnet_intent *in, const vnet_forward *f)
+{
+	vnet_addr a;
+
+	return vnet_mode_has_forwards(in->mode) && f->family == AF_INET && !f->has_host_addr &&
+	       f->guest_kind == VNET_GUEST_DEFAULT && vnet_intent_default_guest6(in, &a);
+}
+
 bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error)
 {
 	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);

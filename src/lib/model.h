@@ -145,6 +145,20 @@ struct vnet_intent {
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
 };
 
+/*
+ * The default IPv6 guest: the first host of subnet6 that is not its gateway
+ * (fd00::2 beside the gateway fd00::1), as the IPv4 default guest is in
+ * subnet4.  It is not stored: a network's subnet6 and gateway give it.
+ */
+bool vnet_intent_default_guest6(const vnet_intent *in, vnet_addr *ret);
+
+/*
+ * Whether @f, on every IPv4 address to the default guest, is published on
+ * IPv6 too, to the default IPv6 guest (as `docker run -p` publishes on both
+ * families): it is, on a network of forwards with an IPv6 subnet.
+ */
+bool vnet_forward_is_dual(const vnet_intent *in, const vnet_forward *f);
+
 /* Exchange what two intents hold, so a caller's intent changes only on success. */
 void vnet_intent_swap_contents(vnet_intent *a, vnet_intent *b);
 

@@ -170,55 +170,155 @@ bool vnet_link_exists(const char *name)
 	return if_nametoindex(name) != 0;
 }
 
-/* /proc/net/{tcp,udp}{,6}: "sl local_address rem_address st ...", addresses in hex. */
-static bool read_proc_sockets(vnet_host *host, const char *path, const char *proto,
-			      int family, const char *state, GError **error)
+/* ---- sock_diag: the kernel's socket tables, as ss reads them ---- */
+
+/* Called per socket of a dump; false stops it. */
+typedef bool (*diag_fn)(const struct inet_diag_msg *d, void *data);
+
+/*
+ * Dump the sockets of @family and @protocol in @states (a bit per TCP_*
+ * state, as sctp_diag and udp_diag use them too) through NETLINK_SOCK_DIAG.
+ * Return: 0, or -errno when the kernel cannot dump them (no sctp_diag, say).
+ */
+static int diag_dump(int family, guint8 protocol, guint32 states, diag_fn fn, void *data)
 {
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = family, .sdiag_protocol = protocol, .idiag_states = states },
+	};
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	char buf[16384] __attribute__((aligned(4)));
+	int ret = 0;
+	bool done = false;
 
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return true;	/* no IPv6, say */
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 1; lines[i]; i++) {
-		char local[64], st[8];
-		guint8 b[16];
-		guint port;
-		char addr[INET6_ADDRSTRLEN];
-		size_t n = family == AF_INET ? 4 : 16;
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &msg, sizeof(msg), 0) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	while (!done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0) {
+			ret = len < 0 ? -errno : -EIO;
+			break;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				ret = e->error ? e->error : -EIO;
+				done = true;
+				break;
+			}
+			if (!fn(NLMSG_DATA(h), data)) {
+				done = true;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return ret;
+}
 
-		if (sscanf(lines[i], " %*s %63[0-9A-Fa-f:] %*s %7s", local, st) != 2 || strcmp(st, state) != 0)
-			continue;
-		if (strlen(local) != n * 2 + 5 || sscanf(local + n * 2, ":%x", &port) != 1)
-			continue;
-		/* The kernel prints each 32-bit word in host byte order. */
-		for (size_t w = 0; w < n / 4; w++) {
-			guint32 v;
-			char word[9];
-			memcpy(word, local + w * 8, 8);
-			word[8] = 0;
-			v = (guint32)strtoul(word, NULL, 16);
-			memcpy(b + w * 4, &v, 4);
-		}
-		if (!inet_ntop(family, b, addr, sizeof(addr)))
-			continue;
-		{
-			static const guint8 zero[16];
-			bool any = memcmp(b, zero, n) == 0;
-			if (!vnet_host_add_listener(host, proto, any ? NULL : addr, port, error))
-				return false;
-		}
+typedef struct listener_dump {
+	vnet_host *host;
+	const char *proto;
+	int family;
+	bool udp;
+	guint lo, hi;		/* the ephemeral ports, ip_local_port_range */
+	GError **error;
+	bool failed;
+} listener_dump;
+
+static bool add_listener(const struct inet_diag_msg *d, void *data)
+{
+	listener_dump *ld = data;
+	static const guint8 zero[16];
+	size_t n = ld->family == AF_INET ? 4 : 16;
+	guint port = ntohs(d->id.idiag_sport);
+	char addr[INET6_ADDRSTRLEN];
+
+	/*
+	 * An unconnected UDP socket is a server's or a client's that sends with
+	 * sendto(): the kernel keeps no difference but the port, which a
+	 * client's autobind takes from the ephemeral range.
+	 */
+	if (ld->udp && (memcmp(d->id.idiag_dst, zero, n) != 0 || (port >= ld->lo && port <= ld->hi)))
+		return true;
+	if (!inet_ntop(ld->family, d->id.idiag_src, addr, sizeof(addr)))
+		return true;
+	if (!vnet_host_add_listener(ld->host, ld->proto, addr, port, ld->error)) {
+		ld->failed = true;
+		return false;
 	}
 	return true;
 }
 
+/* The ephemeral ports: a client's autobound UDP socket takes one of them. */
+static void ephemeral_range(guint *lo, guint *hi)
+{
+	g_autofree char *text = NULL;
+
+	*lo = 32768;
+	*hi = 60999;
+	if (g_file_get_contents("/proc/sys/net/ipv4/ip_local_port_range", &text, NULL, NULL) &&
+	    sscanf(text, "%u %u", lo, hi) != 2) {
+		*lo = 32768;
+		*hi = 60999;
+	}
+}
+
 bool vnet_link_read_listeners(vnet_host *host, GError **error)
 {
-	/* TCP_LISTEN is 0A; an unconnected UDP socket is TCP_CLOSE, 07. */
-	return read_proc_sockets(host, "/proc/net/tcp", "tcp", AF_INET, "0A", error) &&
-	       read_proc_sockets(host, "/proc/net/tcp6", "tcp", AF_INET6, "0A", error) &&
-	       read_proc_sockets(host, "/proc/net/udp", "udp", AF_INET, "07", error) &&
-	       read_proc_sockets(host, "/proc/net/udp6", "udp", AF_INET6, "07", error);
+	static const struct {
+		const char *proto;
+		guint8 protocol;
+		guint32 states;
+	} kinds[] = {
+		{ "tcp", IPPROTO_TCP, 1u << TCP_LISTEN },
+		/* unconnected: TCP_CLOSE; connected ones (TCP_ESTABLISHED) are clients */
+		{ "udp", IPPROTO_UDP, 1u << TCP_CLOSE },
+		{ "sctp", IPPROTO_SCTP, 1u << TCP_LISTEN },
+	};
+	static const int families[] = { AF_INET, AF_INET6 };
+	guint lo, hi;
+
+	ephemeral_range(&lo, &hi);
+	for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		for (size_t f = 0; f < G_N_ELEMENTS(families); f++) {
+			listener_dump ld = { host, kinds[k].proto, families[f], kinds[k].protocol == IPPROTO_UDP,
+					     lo, hi, error, false };
+			int r = diag_dump(families[f], kinds[k].protocol, kinds[k].states, add_listener, &ld);
+
+			if (ld.failed)
+				return false;
+			/*
+			 * No IPv6, or no SCTP (its diag module comes with its
+			 * sockets): nothing of it listens.
+			 */
+			if (r == -ENOENT || r == -EAFNOSUPPORT || r == -EPROTONOSUPPORT ||
+			    (r < 0 && kinds[k].protocol == IPPROTO_SCTP))
+				continue;
+			if (r < 0) {
+				vnet_set_error(error, VNET_ERROR_FAILED,
+					       _("Cannot read the host's listening %s sockets through netlink: %s."),
+					       kinds[k].proto, g_strerror(-r));
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 /* ---- bridges and uplinks ---- */
@@ -856,43 +956,29 @@ static bool on_uplink(const vnet_uplink_state *st, int family, const void *local
 	return false;
 }
 
+typedef struct session_find {
+	const vnet_uplink_state *st;
+	int family;
+	const guint16 *ports;
+	guint n_ports;
+	bool found;
+} session_find;
+
+static bool find_session(const struct inet_diag_msg *d, void *data)
+{
+	session_find *sf = data;
+
+	for (guint p = 0; p < sf->n_ports && !sf->found; p++)
+		sf->found = ntohs(d->id.idiag_sport) == sf->ports[p] && on_uplink(sf->st, sf->family, d->id.idiag_src);
+	return !sf->found;
+}
+
 static bool sessions_of(int family, const vnet_uplink_state *st, const guint16 *ports, guint n_ports)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
-			 .idiag_states = 1u << TCP_ESTABLISHED },
-	};
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	char buf[16384] __attribute__((aligned(4)));
-	bool found = false, done = false;
+	session_find sf = { st, family, ports, n_ports, false };
 
-	if (fd < 0)
-		return false;
-	if (send(fd, &msg, sizeof(msg), 0) < 0) {
-		close(fd);
-		return false;
-	}
-	while (!done && !found) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
-		if (len <= 0)
-			break;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			const struct inet_diag_msg *d = NLMSG_DATA(h);
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
-			}
-			for (guint p = 0; p < n_ports && !found; p++)
-				found = ntohs(d->id.idiag_sport) == ports[p] && on_uplink(st, family, d->id.idiag_src);
-		}
-	}
-	close(fd);
-	return found;
+	diag_dump(family, IPPROTO_TCP, 1u << TCP_ESTABLISHED, find_session, &sf);
+	return sf.found;
 }
 
 bool vnet_link_has_session(const vnet_uplink_state *st, const guint16 *ports, guint n_ports)
@@ -1060,56 +1146,44 @@ bool vnet_neigh_read(const char *ifname, int family, GPtrArray **ret_neighs, GEr
 	return true;
 }
 
+typedef struct sock_dump {
+	int family, protocol;
+	GArray *out;
+} sock_dump;
+
+static bool add_sock(const struct inet_diag_msg *d, void *data)
+{
+	const sock_dump *sd = data;
+	static const guint8 zero[16];
+	size_t n = sd->family == AF_INET ? 4 : 16;
+	vnet_sock_info si = { 0 };
+
+	/* A connected UDP socket is a client's, not a service. */
+	if (sd->protocol == IPPROTO_UDP && d->id.idiag_dport)
+		return true;
+	si.proto = sd->protocol == IPPROTO_TCP ? VNET_PROTO_TCP : VNET_PROTO_UDP;
+	si.family = sd->family;
+	si.port = ntohs(d->id.idiag_sport);
+	si.inode = d->idiag_inode;
+	si.has_addr = memcmp(d->id.idiag_src, zero, n) != 0;
+	si.addr.family = sd->family;
+	memcpy(si.addr.b, d->id.idiag_src, n);
+	g_array_append_val(sd->out, si);
+	return true;
+}
+
 /* One sock_diag dump of @family/@protocol sockets in @states into @out. */
 static bool diag_sockets(int family, int protocol, guint32 states, GArray *out, GError **error)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = family, .sdiag_protocol = protocol, .idiag_states = states },
-	};
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	char buf[16384] __attribute__((aligned(4)));
-	bool done = false;
-	static const guint8 zero[16];
+	sock_dump sd = { family, protocol, out };
+	int r = diag_dump(family, protocol, states, add_sock, &sd);
 
-	if (fd < 0 || send(fd, &msg, sizeof(msg), 0) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
+	/* no IPv6 in this kernel: no such sockets */
+	if (r < 0 && r != -ENOENT && r != -EAFNOSUPPORT && r != -EPROTONOSUPPORT) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("Cannot read the host's sockets through sock_diag: %s."), g_strerror(e));
+			       _("Cannot read the host's sockets through sock_diag: %s."), g_strerror(-r));
 		return false;
 	}
-	while (!done) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
-		if (len <= 0)
-			break;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			const struct inet_diag_msg *d = NLMSG_DATA(h);
-			vnet_sock_info si = { 0 };
-			size_t n = family == AF_INET ? 4 : 16;
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
-			}
-			/* A connected UDP socket is a client's, not a service. */
-			if (protocol == IPPROTO_UDP && d->id.idiag_dport)
-				continue;
-			si.proto = protocol == IPPROTO_TCP ? VNET_PROTO_TCP : VNET_PROTO_UDP;
-			si.family = family;
-			si.port = ntohs(d->id.idiag_sport);
-			si.inode = d->idiag_inode;
-			si.has_addr = memcmp(d->id.idiag_src, zero, n) != 0;
-			si.addr.family = family;
-			memcpy(si.addr.b, d->id.idiag_src, n);
-			g_array_append_val(out, si);
-		}
-	}
-	close(fd);
 	return true;
 }
 

@@ -15,7 +15,13 @@
 
 /* Add every link, address and unicast route (of every routing table but local) of this netns. */
 bool vnet_link_read_host(vnet_host *host, GError **error);
-/* Add every listening TCP socket and bound UDP socket (IPv4 and IPv6). */
+/*
+ * Add every listening TCP and SCTP socket and every unconnected UDP socket
+ * outside the ephemeral ports (IPv4 and IPv6), through sock_diag.  An
+ * unconnected UDP socket is a server's or a client's that uses sendto():
+ * only the port tells them apart, which a client's autobind takes from
+ * ip_local_port_range; a server on such a port is missed.
+ */
 bool vnet_link_read_listeners(vnet_host *host, GError **error);
 /* Whether a link of that name exists now. */
 bool vnet_link_exists(const char *name);

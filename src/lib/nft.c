@@ -339,12 +339,13 @@ static void append_set_command(GString *s, const char *verb, guint set, GPtrArra
 }
 
 /*
- * The address a forward goes to: the default guest, its own address, or
- * the named domain's address from @guests.  False (skip the forward) when
- * there is none or it is not a host address of the network's subnet.
+ * The address of @family a forward goes to: the default guest (of IPv6: the
+ * subnet6's, vnet_intent_default_guest6()), its own address, or the named
+ * domain's address from @guests.  False (skip the forward) when there is
+ * none or it is not a host address of the network's subnet.
  */
-static bool forward_target(const vnet_intent *in, const vnet_forward *f, GHashTable *guests,
-			   vnet_addr *ret)
+static bool forward_target(const vnet_intent *in, const vnet_forward *f, int family,
+			   GHashTable *guests, vnet_addr *ret)
 {
 	const vnet_cidr *sub = NULL;
 	vnet_addr a = { 0 };
@@ -352,6 +353,10 @@ static bool forward_target(const vnet_intent *in, const vnet_forward *f, GHashTa
 
 	switch (f->guest_kind) {
 	case VNET_GUEST_DEFAULT: {
+		if (family == AF_INET6) {
+			found = vnet_intent_default_guest6(in, &a);
+			break;
+		}
 		/* Resolved (guests.h): the reserved default guest, else the only guest, else none. */
 		const char *v = guests ? g_hash_table_lookup(guests, "") : NULL;
 		if (v)
@@ -370,15 +375,15 @@ static bool forward_target(const vnet_intent *in, const vnet_forward *f, GHashTa
 		const char *v = guests ? g_hash_table_lookup(guests, f->guest_name) : NULL;
 		g_auto(GStrv) tokens = v ? g_strsplit_set(v, " ,\t\n", -1) : NULL;
 		for (guint i = 0; tokens && tokens[i] && !found; i++)
-			found = tokens[i][0] && vnet_addr_parse(tokens[i], &a, NULL) && a.family == f->family;
+			found = tokens[i][0] && vnet_addr_parse(tokens[i], &a, NULL) && a.family == family;
 		break;
 	}
 	}
-	if (!found || a.family != f->family)
+	if (!found || a.family != family)
 		return false;
-	if (f->family == AF_INET && in->has_subnet4)
+	if (family == AF_INET && in->has_subnet4)
 		sub = &in->subnet4;
-	else if (f->family == AF_INET6 && in->has_subnet6)
+	else if (family == AF_INET6 && in->has_subnet6)
 		sub = &in->subnet6;
 	if (!sub || !vnet_cidr_contains(sub, &a) || vnet_cidr_is_reserved(sub, &a))
 		return false;
@@ -387,8 +392,8 @@ static bool forward_target(const vnet_intent *in, const vnet_forward *f, GHashTa
 }
 
 /* One element per port of the forward's range: 8000-8010:80-90 is 11. */
-static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_forward *f,
-			      GHashTable *guests)
+static void add_family_elems(elem_list *l, const vnet_intent *in, const vnet_forward *f,
+			     int family, GHashTable *guests)
 {
 	g_autofree char *target = NULL;
 	g_autofree char *host = NULL;
@@ -396,12 +401,12 @@ static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_fo
 	vnet_addr a;
 	guint set;
 
-	if (!forward_target(in, f, guests, &a))
+	if (!forward_target(in, f, family, guests, &a))
 		return;
 	target = vnet_addr_format(&a);
 	if (f->has_host_addr)
 		host = vnet_addr_format(&f->host_addr);
-	if (f->family == AF_INET6)
+	if (family == AF_INET6)
 		set = host ? SET_FWD6_ADDR : SET_FWD6;
 	else
 		set = host ? SET_FWD4_ADDR : SET_FWD4;
@@ -411,6 +416,15 @@ static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_fo
 		g_autofree char *data = g_strdup_printf("%s . %u", target, g);
 		elem_list_add(l, set, key, data, in->name);
 	}
+}
+
+/* A forward's elements in its family, and in IPv6 too when it is published on both. */
+static void add_forward_elems(elem_list *l, const vnet_intent *in, const vnet_forward *f,
+			      GHashTable *guests)
+{
+	add_family_elems(l, in, f, f->family, guests);
+	if (vnet_forward_is_dual(in, f))
+		add_family_elems(l, in, f, AF_INET6, guests);
 }
 
 /* What an isolated network's guests may reach on the host (the input chain). */

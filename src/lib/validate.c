@@ -448,15 +448,6 @@ static bool may_clash(GHashTable *held, const vnet_forward *f)
 	return !held || held_clashes_forward(held, f);
 }
 
-/* The first of the first @n forwards of @forwards that @f clashes with, or NULL. */
-static const vnet_forward *first_clash(const GPtrArray *forwards, guint n, const vnet_forward *f)
-{
-	for (guint j = 0; j < n; j++)
-		if (vnet_forward_clashes(f, forwards->pdata[j]))
-			return forwards->pdata[j];
-	return NULL;
-}
-
 /*
  * The first forward of @forwards (in order) that clashes with an earlier
  * one, and the earliest earlier one it clashes with, as a pairwise loop
@@ -481,6 +472,48 @@ bool vnet_forwards_first_clash(const GPtrArray *forwards, guint *ret_later, guin
 			held_add_forward(held, f);
 	}
 	return false;
+}
+
+/*
+ * A forward as it is published: itself, and for one on every IPv4 address
+ * to the default guest of a dual-stack network, its IPv6 side too
+ * (vnet_forward_is_dual()), which claims the same ports on every IPv6
+ * address.  Clashes are between sides; errors name the forwards they are of.
+ */
+typedef struct side {
+	const vnet_forward *f;		/* the side, of its family */
+	const vnet_forward *origin;	/* the intent's forward */
+} side;
+
+static GArray *published(const vnet_intent *in, GPtrArray *clones)
+{
+	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(side), in->forwards->len);
+
+	for (guint i = 0; i < in->forwards->len; i++) {
+		const vnet_forward *f = in->forwards->pdata[i];
+		side s = { f, f };
+
+		g_array_append_val(a, s);
+		if (vnet_forward_is_dual(in, f)) {
+			vnet_forward *v6 = vnet_forward_copy(f);
+			v6->family = AF_INET6;
+			g_ptr_array_add(clones, v6);
+			s.f = v6;
+			g_array_append_val(a, s);
+		}
+	}
+	return a;
+}
+
+/* The first of the first @n sides of @sides that @f clashes with, or NULL. */
+static const side *first_side_clash(const GArray *sides, guint n, const vnet_forward *f)
+{
+	for (guint j = 0; j < n; j++) {
+		const side *s = &g_array_index(sides, side, j);
+		if (vnet_forward_clashes(f, s->f))
+			return s;
+	}
+	return NULL;
 }
 
 /* ---- validation ---- */
@@ -569,9 +602,10 @@ static bool check_subnet6_self(const vnet_intent *in, GError **error)
 
 static bool check_forwards_self(const vnet_intent *in, GError **error)
 {
-	guint64 n = in->forwards->len;
-	/* The forwards before the i-th. */
-	g_autoptr(GHashTable) held = index_pays(n * (n - 1) / 2, n) ? held_new() : NULL;
+	g_autoptr(GPtrArray) clones = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	g_autoptr(GArray) sides = NULL;
+	g_autoptr(GHashTable) held = NULL;	/* the sides before the i-th */
+	guint64 n;
 
 	for (guint i = 0; i < in->forwards->len; i++) {
 		const vnet_forward *f = in->forwards->pdata[i];
@@ -606,29 +640,32 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 				       spec);
 			return false;
 		}
-		if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET6) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				    _("The IPv6 forward \"%s\" names no guest; write the guest's IPv6 address in brackets, as in [::]:8080:[fd00::2]:80."),
-				    spec);
-			return false;
-		}
-		if (f->guest_kind == VNET_GUEST_DEFAULT && !in->has_guest) {
+		if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET && !in->has_guest) {
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("The forward \"%s\" names no guest and network \"%s\" has no default guest address; write the guest address in the forward."),
 				    spec, in->name);
 			return false;
 		}
-		/* The earliest forward before it that it clashes with, as a pairwise loop would name. */
-		const vnet_forward *o = may_clash(held, f) ? first_clash(in->forwards, i, f) : NULL;
+	}
+
+	sides = published(in, clones);
+	n = sides->len;
+	if (index_pays(n * (n - 1) / 2, n))
+		held = held_new();
+	for (guint i = 0; i < sides->len; i++) {
+		const side *s = &g_array_index(sides, side, i);
+		/* The earliest side before it that it clashes with, as a pairwise loop would name. */
+		const side *o = may_clash(held, s->f) ? first_side_clash(sides, i, s->f) : NULL;
 		if (o) {
-			g_autofree char *os = vnet_forward_format(o);
+			g_autofree char *spec = vnet_forward_format(s->origin);
+			g_autofree char *os = vnet_forward_format(o->origin);
 			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 				    spec, os, in->name);
 			return false;
 		}
 		if (held)
-			held_add_forward(held, f);
+			held_add_forward(held, s->f);
 	}
 	return true;
 }
@@ -847,13 +884,15 @@ static bool check_uplink(const vnet_intent *in, const vnet_host *host, GError **
 	return true;
 }
 
-/* The first forward of another intent than @in that @f clashes with, and its intent. */
-static const vnet_forward *first_clash_other(const vnet_intent *in, const vnet_host *host,
-					     const vnet_forward *f, const vnet_intent **ret_owner)
+/* The first side of another intent than @in that @f clashes with, and its intent. */
+static const side *first_clash_other(const vnet_intent *in, const vnet_host *host,
+				     GPtrArray *other_sides, const vnet_forward *f,
+				     const vnet_intent **ret_owner)
 {
 	for (guint j = 0; j < host->intents->len; j++) {
 		const vnet_intent *o = host->intents->pdata[j];
-		const vnet_forward *of = is_self(in, o) ? NULL : first_clash(o->forwards, o->forwards->len, f);
+		const GArray *os = other_sides->pdata[j];
+		const side *of = is_self(in, o) ? NULL : first_side_clash(os, os->len, f);
 		if (of) {
 			*ret_owner = o;
 			return of;
@@ -863,29 +902,33 @@ static const vnet_forward *first_clash_other(const vnet_intent *in, const vnet_h
 }
 
 /*
- * Each forward against the other intents' forwards, then (unless forced)
- * against the host's listeners; the first forward that clashes is named with
- * the first thing it clashes with, in the host's order.
+ * Each forward's sides against the other intents' sides, then (unless
+ * forced) against the host's listeners; the first forward that clashes is
+ * named with the first thing it clashes with, in the host's order.
  */
 static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 				   unsigned flags, GError **error)
 {
-	guint64 n = in->forwards->len, m = 0, nl = host->listeners->len;
+	g_autoptr(GPtrArray) clones = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	g_autoptr(GArray) sides = published(in, clones);
+	/* Per host intent, its sides (none for @in itself). */
+	g_autoptr(GPtrArray) other_sides = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	guint64 n = sides->len, m = 0, nl = host->listeners->len;
 	g_autoptr(GHashTable) others = NULL;
 	g_autoptr(GHashTable) listeners = NULL;
 
 	for (guint j = 0; j < host->intents->len; j++) {
 		const vnet_intent *o = host->intents->pdata[j];
-		m += is_self(in, o) ? 0 : o->forwards->len;
+		GArray *os = is_self(in, o) ? g_array_new(FALSE, FALSE, sizeof(side)) : published(o, clones);
+		g_ptr_array_add(other_sides, os);
+		m += os->len;
 	}
 	if (index_pays(n * m, n + m)) {
 		others = held_new();
-		for (guint j = 0; j < host->intents->len; j++) {
-			const vnet_intent *o = host->intents->pdata[j];
-			if (is_self(in, o))
-				continue;
-			for (guint k = 0; k < o->forwards->len; k++)
-				held_add_forward(others, o->forwards->pdata[k]);
+		for (guint j = 0; j < other_sides->len; j++) {
+			const GArray *os = other_sides->pdata[j];
+			for (guint k = 0; k < os->len; k++)
+				held_add_forward(others, g_array_index(os, side, k).f);
 		}
 	}
 	if (!(flags & VNET_VALIDATE_FORCE) && index_pays(n * nl, n + nl)) {
@@ -894,14 +937,15 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 			held_add_listener(listeners, &g_array_index(host->listeners, vnet_host_listener, j));
 	}
 
-	for (guint i = 0; i < in->forwards->len; i++) {
-		const vnet_forward *f = in->forwards->pdata[i];
+	for (guint i = 0; i < sides->len; i++) {
+		const side *s = &g_array_index(sides, side, i);
+		const vnet_forward *f = s->f;
 		const vnet_intent *owner = NULL;
-		const vnet_forward *of = may_clash(others, f) ? first_clash_other(in, host, f, &owner) : NULL;
+		const side *of = may_clash(others, f) ? first_clash_other(in, host, other_sides, f, &owner) : NULL;
 
 		if (of) {
-			g_autofree char *spec = vnet_forward_format(f);
-			g_autofree char *os = vnet_forward_format(of);
+			g_autofree char *spec = vnet_forward_format(s->origin);
+			g_autofree char *os = vnet_forward_format(of->origin);
 			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 				    spec, os, owner->name);
@@ -912,7 +956,7 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 		for (guint j = 0; j < host->listeners->len; j++) {
 			const vnet_host_listener *l = &g_array_index(host->listeners, vnet_host_listener, j);
 			if (listener_clashes(l, f)) {
-				g_autofree char *spec = vnet_forward_format(f);
+				g_autofree char *spec = vnet_forward_format(s->origin);
 				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The forward \"%s\" would take port %u/%s from a local process that listens on it (sshd, say); pick another host port, or use --force if that is what you want."),
 					    spec, l->port, vnet_proto_to_string(l->proto));

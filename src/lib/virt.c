@@ -38,16 +38,34 @@ static void parsed_net_free(parsed_net *p)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 
-/* The library never prints: libvirt's default handler writes to stderr. */
+/*
+ * The library never prints, and libvirt's default handler writes to stderr;
+ * but virSetErrorFunc() would take the handler of the whole program that
+ * links libvnet.  Our own connection gets a silent one: every failure is read
+ * back right after its call (vnet_virt_last_error()) into a GError.
+ */
 static void silent_error(void *opaque, virErrorPtr err)
 {
 }
 
-static const char *last_error(void)
+/*
+ * A failure of virConnectOpen() itself has no connection yet, so it goes to
+ * the program's handler (vnetctl sets a silent one): that is its choice.
+ */
+static virConnectPtr open_conn(const char *uri)
+{
+	virConnectPtr conn = virConnectOpen(uri);
+
+	if (conn)
+		virConnSetErrorFunc(conn, NULL, silent_error);
+	return conn;
+}
+
+char *vnet_virt_last_error(void)
 {
 	const char *m = virGetLastErrorMessage();
 
-	return m ? m : "?";
+	return g_strdup(m ? m : "?");
 }
 
 vnet_virt *vnet_virt_open(const char *uri, GError **error)
@@ -55,12 +73,13 @@ vnet_virt *vnet_virt_open(const char *uri, GError **error)
 	vnet_virt *v;
 	virConnectPtr conn;
 
-	virSetErrorFunc(NULL, silent_error);
-	conn = virConnectOpen(uri);
+	conn = open_conn(uri);
 	if (!conn) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot connect to libvirt at \"%s\": %s. Is libvirtd running?"),
-			    uri ? uri : "default", last_error());
+			    uri ? uri : "default", why);
 		return NULL;
 	}
 	v = g_new0(vnet_virt, 1);
@@ -128,9 +147,12 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
 	if (!net)
 		return NULL;
 	xml = virNetworkGetXMLDesc(net, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
-	if (!xml)
+	if (!xml) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Cannot read the XML of libvirt network \"%s\": %s."), name, last_error());
+			    _("Cannot read the XML of libvirt network \"%s\": %s."), name, why);
+	}
 	return xml;
 }
 
@@ -203,8 +225,10 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 	bool ok = true;
 
 	if (n < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Cannot list the libvirt networks: %s."), last_error());
+			    _("Cannot list the libvirt networks: %s."), why);
 		return false;
 	}
 	for (int i = 0; i < n; i++) {
@@ -213,8 +237,8 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 		if (ok) {
 			xml = virNetworkGetXMLDesc(nets[i], virNetworkIsPersistent(nets[i]) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
 			if (!xml) {
-				/* copied first: virNetworkGetName() resets libvirt's last error */
-				g_autofree char *why = g_strdup(last_error());
+				g_autofree char *why = vnet_virt_last_error();
+
 				vnet_set_error(error, VNET_ERROR_FAILED,
 					    _("Cannot read the XML of libvirt network \"%s\": %s."),
 					    virNetworkGetName(nets[i]), why);
@@ -239,8 +263,10 @@ bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GEr
 	/* As vnet_virt_read_networks() reads it. */
 	xml = virNetworkGetXMLDesc(net, virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
 	if (!xml) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the XML of libvirt network \"%s\": %s."),
-			       name, last_error());
+			       name, why);
 		return false;
 	}
 	return add_network(v, host, name, xml, error);
@@ -311,9 +337,12 @@ bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)
 	g_autofree char *full = with_uuid(v, xml);
 	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, full);
 
-	if (!net)
+	if (!net) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("libvirt refused to define the network: %s."), last_error());
+			    _("libvirt refused to define the network: %s."), why);
+	}
 	return net != NULL;
 }
 
@@ -324,8 +353,10 @@ bool vnet_virt_undefine(vnet_virt *v, const char *name, GError **error)
 	if (!net)
 		return false;
 	if (virNetworkUndefine(net) < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("libvirt could not undefine network \"%s\": %s."), name, last_error());
+			    _("libvirt could not undefine network \"%s\": %s."), name, why);
 		return false;
 	}
 	return true;
@@ -340,8 +371,10 @@ bool vnet_virt_start(vnet_virt *v, const char *name, GError **error)
 	if (virNetworkIsActive(net) == 1)
 		return true;
 	if (virNetworkCreate(net) < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("libvirt could not start network \"%s\": %s."), name, last_error());
+			    _("libvirt could not start network \"%s\": %s."), name, why);
 		return false;
 	}
 	return true;
@@ -356,8 +389,10 @@ bool vnet_virt_destroy(vnet_virt *v, const char *name, GError **error)
 	if (virNetworkIsActive(net) != 1)
 		return true;
 	if (virNetworkDestroy(net) < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("libvirt could not stop network \"%s\": %s."), name, last_error());
+			    _("libvirt could not stop network \"%s\": %s."), name, why);
 		return false;
 	}
 	return true;
@@ -370,36 +405,13 @@ bool vnet_virt_set_autostart(vnet_virt *v, const char *name, bool on, GError **e
 	if (!net)
 		return false;
 	if (virNetworkSetAutostart(net, on) < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("libvirt could not set autostart of network \"%s\": %s."), name, last_error());
+			    _("libvirt could not set autostart of network \"%s\": %s."), name, why);
 		return false;
 	}
 	return true;
-}
-
-GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error)
-{
-	g_autoptr(virNetwork) net = lookup(v, name, error);
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-	virNetworkDHCPLeasePtr *leases = NULL;
-	int n;
-
-	if (!net)
-		return NULL;
-	n = virNetworkGetDHCPLeases(net, NULL, &leases, 0);
-	if (n < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Cannot read the DHCP leases of network \"%s\": %s."), name, last_error());
-		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		g_ptr_array_add(out, g_strdup_printf("%s %s %s", leases[i]->mac ? leases[i]->mac : "-",
-						     leases[i]->ipaddr ? leases[i]->ipaddr : "-",
-						     leases[i]->hostname ? leases[i]->hostname : "-"));
-		virNetworkDHCPLeaseFree(leases[i]);
-	}
-	free(leases);
-	return g_steal_pointer(&out);
 }
 
 bool vnet_virt_ensure_alive(vnet_virt *v, GError **error)
@@ -408,11 +420,13 @@ bool vnet_virt_ensure_alive(vnet_virt *v, GError **error)
 
 	if (v->conn && virConnectIsAlive(v->conn) == 1)
 		return true;
-	conn = virConnectOpen(v->uri);
+	conn = open_conn(v->uri);
 	if (!conn) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("The connection to libvirt at \"%s\" was lost and cannot be made again: %s."),
-			    v->uri ? v->uri : "default", last_error());
+			    v->uri ? v->uri : "default", why);
 		return false;
 	}
 	if (v->conn)
@@ -445,10 +459,12 @@ bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, con
 		return false;
 	if (virNetworkUpdate(net, add ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : VIR_NETWORK_UPDATE_COMMAND_DELETE,
 			     section, -1, xml, flags) < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    add ? _("libvirt could not add %s to network \"%s\": %s.")
 				: _("libvirt could not remove %s from network \"%s\": %s."),
-			    xml, name, last_error());
+			    xml, name, why);
 		return false;
 	}
 	return true;
@@ -474,9 +490,12 @@ char *vnet_virt_domain_xml(vnet_virt *v, const char *domain, bool inactive, GErr
 	if (!dom)
 		return NULL;
 	xml = virDomainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
-	if (!xml)
+	if (!xml) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Cannot read the XML of domain \"%s\": %s."), domain, last_error());
+			    _("Cannot read the XML of domain \"%s\": %s."), domain, why);
+	}
 	return xml;
 }
 
@@ -490,10 +509,12 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 		return false;
 	r = attach ? virDomainAttachDeviceFlags(dom, xml, flags) : virDomainDetachDeviceFlags(dom, xml, flags);
 	if (r < 0) {
+		g_autofree char *why = vnet_virt_last_error();
+
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    attach ? _("libvirt could not add the interface %s to domain \"%s\": %s.")
 				   : _("libvirt could not remove the interface %s from domain \"%s\": %s."),
-			    xml, domain, last_error());
+			    xml, domain, why);
 		return false;
 	}
 	return true;
@@ -506,7 +527,9 @@ GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **e
 	int n = virConnectListAllDomains(v->conn, &doms, 0);
 
 	if (n < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), last_error());
+		g_autofree char *why = vnet_virt_last_error();
+
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), why);
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {
@@ -536,7 +559,9 @@ GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **er
 	int n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
 	if (n < 0) {
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), last_error());
+		g_autofree char *why = vnet_virt_last_error();
+
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), why);
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {

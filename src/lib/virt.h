@@ -2,8 +2,9 @@
 /*
  * virt: libvirt through its C API only: define, start, stop, undefine and
  * autostart networks, read them back (the persistent definition, which
- * carries the newest <metadata>), DHCP leases.  libvirt's own error printing
- * is silenced; its messages come back inside our GErrors.
+ * carries the newest <metadata>).  Our connection's libvirt error printing
+ * is silenced (the program's handler is left alone); its messages come back
+ * inside our GErrors.
  */
 #ifndef VNET_VIRT_H
 #define VNET_VIRT_H
@@ -20,6 +21,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_virt, vnet_virt_close)
 
 /* The connection itself, for the domain calls of attach.c. */
 virConnectPtr vnet_virt_conn(vnet_virt *v);
+/*
+ * A copy of the message of the libvirt call that just failed: take it before
+ * any other libvirt call (even virNetworkGetName()) resets and frees it.
+ */
+char *vnet_virt_last_error(void);
 
 /* Whether the connection's libvirtd runs on this host (so our kernel is its kernel). */
 bool vnet_virt_is_local(vnet_virt *v);
@@ -53,7 +59,5 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error);
 /* The taps of running domains' NICs on @network, to plug back after a restart. */
 GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error);
-/* "MAC ADDRESS HOSTNAME" lines. */
-GPtrArray *vnet_virt_leases(vnet_virt *v, const char *name, GError **error);
 
 #endif

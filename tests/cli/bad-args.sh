@@ -223,8 +223,13 @@ bad 1 icmp trace $N 8080:80/icmp
 bad 1 70000 trace $N 70000:80
 
 # doctor: at most one name and --json, refused before it connects
-bad 2 "at most one network name" doctor web other
-bad 2 "at most one network name" doctor --json web other
+bad 2 '"other"' doctor web other
+bad 2 '"other"' doctor --json web other
+bad 2 '"8080:80"' forward add web three 8080:80
+bad 2 "forward add|remove NAME SPEC" forward add web
+bad 2 '"x"' delete web x
+bad 2 '"x"' list x
+bad 2 "--frob" forward add web 8080:80 --frob
 bad 2 '"--frobnicate"' doctor --frobnicate
 bad 2 '"-x"' doctor web -x
 bad 2 '"--json=yes"' doctor --json=yes

@@ -60,5 +60,9 @@ expect_refused "forward remove of a forward that is not there" "9999" \
 
 check "--force takes a listened port" vnetctl create db --mode nat --subnet 10.66.0.0/24 --forward 2222:22 --force
 out=$("$VNETCTL" xml --mode nat)
-check "an automatic subnet skips the VPN's 10.0.0.0/16" grep -q "subnet=\"10.1.0.0/24\"" <<<"$out"
+check "an automatic subnet is the pool's first, 192.168.123.0/24" grep -q "subnet=\"192.168.123.0/24\"" <<<"$out"
+ip route add 192.168.123.0/24 via 192.0.2.10	# a VPN on it
+out=$("$VNETCTL" xml --mode nat)
+check "an automatic subnet skips the VPN's 192.168.123.0/24" grep -q "subnet=\"192.168.124.0/24\"" <<<"$out"
+ip route del 192.168.123.0/24 via 192.0.2.10
 check "an automatic name is the first free vnetN" grep -q "<name>vnet0</name>" <<<"$out"

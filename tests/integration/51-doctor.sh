@@ -230,7 +230,7 @@ vnetctl -q delete slow || true
 snapshot_host "$S/bad.before"
 out=$("$VNETCTL" doctor web extra 2>&1) && rc=0 || rc=$?
 check "extra argument: exit 2" test "$rc" -eq 2
-check "extra argument: says so" grep -q "at most one network name" <<<"$out"
+check "extra argument: says so, naming it" grep -q "Unexpected argument \"extra\"" <<<"$out"
 out=$("$VNETCTL" doctor --frobnicate 2>&1) && rc=0 || rc=$?
 check "unknown option: exit 2" test "$rc" -eq 2
 out=$("$VNETCTL" doctor webb 2>&1) && rc=0 || rc=$?

@@ -14,15 +14,15 @@ int main(void)
 	g_autofree char *xml = NULL;
 
 	if (!in || !vnet_intent_add_forward(in, "8080:80", &error) ||
-	    !vnet_host_add_address(host, "eth0", "10.0.0.5/24", &error) ||
+	    !vnet_host_add_address(host, "eth0", "192.168.123.5/24", &error) ||
 	    !vnet_intent_complete(in, host, &error) ||
 	    !vnet_intent_validate(in, host, 0, &error) ||
 	    !(xml = vnet_intent_network_xml(in, 0, &error))) {
 		fprintf(stderr, "consumer: %s\n", error ? error->message : "?");
 		return 1;
 	}
-	/* 10.0.0.0/24 is the host's: completion must have picked the next /24. */
-	if (g_strcmp0(vnet_intent_get_subnet(in, AF_INET), "10.0.1.0/24") != 0) {
+	/* 192.168.123.0/24, the pool's first, is the host's: completion must have picked the next /24. */
+	if (g_strcmp0(vnet_intent_get_subnet(in, AF_INET), "192.168.124.0/24") != 0) {
 		fprintf(stderr, "consumer: unexpected subnet %s\n", vnet_intent_get_subnet(in, AF_INET));
 		return 1;
 	}

@@ -18,6 +18,7 @@
 #include <libxml/tree.h>
 
 #include <vnet/vnet.h>
+#include "libvnet-private.h"
 #include "model.h"
 #include "netxml.h"
 #include "xml.h"

@@ -101,22 +101,28 @@ static void test_nat_elements(void **state)
 		"6000:10.77.0.20:6001/sctp",
 		"[::]:8443:[fd77::10]:443",
 		"[2001:db8::1]:2222:[fd77::11]:22",
+		"[::]:8444:443",		/* the default IPv6 guest, fd77::2 */
+		"[2001:db8::1]:8445:443/udp",
 		NULL,
 	};
 	g_autoptr(vnet_intent) in = nat_intent(fw);
 	g_autoptr(GPtrArray) lines = vnet_nft_intent_elements(in, NULL);
 
+	/* 8080:80, on every address to the default guest, is published on both families */
 	assert_lines(lines,
 		     "nat_if vn-t1\n"
 		     "intra_if vn-t1 . vn-t1\n"
 		     "nat4 10.77.0.0/24\n"
 		     "nat6 fd77::/64\n"
 		     "fwd4 tcp . 8080 : 10.77.0.2 . 80\n"
+		     "fwd6 tcp . 8080 : fd77::2 . 80\n"
 		     "fwd4_addr 127.0.0.1 . tcp . 9090 : 10.77.0.2 . 80\n"
 		     "fwd4_addr 192.0.2.1 . udp . 53 : 10.77.0.53 . 53\n"
 		     "fwd4 sctp . 6000 : 10.77.0.20 . 6001\n"
 		     "fwd6 tcp . 8443 : fd77::10 . 443\n"
-		     "fwd6_addr 2001:db8::1 . tcp . 2222 : fd77::11 . 22\n");
+		     "fwd6_addr 2001:db8::1 . tcp . 2222 : fd77::11 . 22\n"
+		     "fwd6 tcp . 8444 : fd77::2 . 443\n"
+		     "fwd6_addr 2001:db8::1 . udp . 8445 : fd77::2 . 443\n");
 }
 
 /* 8000-8010:80-90 maps port by port: 11 elements, 8000->80 ... 8010->90. */
@@ -259,13 +265,17 @@ static void test_converge_diff(void **state)
 	g_autofree char *same = vnet_nft_diff_commands(old, old, NULL);
 	g_autofree char *nothing = vnet_nft_diff_commands(NULL, NULL, NULL);
 
+	/* dual-stack: a forward to the default guest comes and goes on IPv6 too */
 	assert_text(cmds,
 		    "add element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n"
 		    "delete element inet vnetctl fwd4 { tcp . 8080 comment \"t1\" : 10.77.0.2 . 80 }\n"
+		    "add element inet vnetctl fwd6 { tcp . 8080 comment \"t1\" : fd77::2 . 80 }\n"
+		    "delete element inet vnetctl fwd6 { tcp . 8080 comment \"t1\" : fd77::2 . 80 }\n"
 		    "add element inet vnetctl fwd4 {\n"
 		    "\ttcp . 8082 comment \"t1\" : 10.77.0.2 . 82,\n"
 		    "\ttcp . 8080 comment \"t1\" : 10.77.0.9 . 80\n"
-		    "}\n");
+		    "}\n"
+		    "add element inet vnetctl fwd6 { tcp . 8082 comment \"t1\" : fd77::2 . 82 }\n");
 	assert_string_equal(same, "");
 	assert_string_equal(nothing, "");
 }

@@ -158,12 +158,12 @@ static void test_complete_defaults_nat(void **state)
 	assert_string_equal(vnet_intent_get_name(in), "vnet0");
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-vnet0");
 	assert_null(vnet_intent_get_lan_bridge(in));
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	assert_null(vnet_intent_get_subnet(in, AF_INET6));
-	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.0.1");
-	assert_string_equal(vnet_intent_get_default_guest(in), "10.0.0.2");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "192.168.123.1");
+	assert_string_equal(vnet_intent_get_default_guest(in), "192.168.123.2");
 	xml = vnet_intent_to_xml(in);
-	assert_non_null(strstr(xml, "dhcp-start=\"10.0.0.3\" dhcp-end=\"10.0.0.254\""));
+	assert_non_null(strstr(xml, "dhcp-start=\"192.168.123.3\" dhcp-end=\"192.168.123.254\""));
 	valid(in, h, 0);
 }
 
@@ -240,13 +240,13 @@ static void test_complete_subnet_skips_host_addresses(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
-	add_addr(h, "eth0", "10.0.0.57/24");
-	add_addr(h, "eth1", "10.0.1.1/23");	/* 10.0.0.0-10.0.1.255: also takes 10.0.1.0/24 */
-	add_addr(h, "eth2", "10.0.3.9/32");
+	add_addr(h, "eth0", "192.168.123.57/24");
+	add_addr(h, "eth1", "192.168.124.1/23");	/* 192.168.124.0-192.168.125.255 */
+	add_addr(h, "eth2", "192.168.127.9/32");
 	add_addr(h, "eth0", "fd00::5/64");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.2.0/24");
-	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "10.0.2.1");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.126.0/24");
+	assert_string_equal(vnet_intent_get_gateway(in, AF_INET), "192.168.126.1");
 	valid(in, h, 0);
 }
 
@@ -255,9 +255,9 @@ static void test_complete_subnet_skips_vpn_route(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
-	add_route(h, "tun0", "10.0.0.0/16");
+	add_route(h, "tun0", "192.168.0.0/16");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "172.16.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -266,9 +266,9 @@ static void test_complete_subnet_skips_route_without_device(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
-	add_route(h, NULL, "10.0.0.0/16");
+	add_route(h, NULL, "192.168.0.0/16");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.1.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "172.16.0.0/24");
 	valid(in, h, 0);
 }
 
@@ -280,7 +280,7 @@ static void test_complete_default_route_never_taken(void **state)
 	add_route(h, "eth0", "0.0.0.0/0");
 	add_route(h, "eth0", "::/0");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	valid(in, h, 0);
 }
 
@@ -289,12 +289,12 @@ static void test_complete_subnet_skips_networks_and_intents(void **state)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_ISOLATED, NULL);
 
-	add_net(h, "default", "virbr0", "10.0.0.0/24");
+	add_net(h, "default", "virbr0", "192.168.123.0/24");
 	add_net(h, "default", NULL, "fd00:1::/64");	/* a second subnet of the same network */
-	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", NULL);
-	add_intent(h, "lab", VNET_MODE_HYBRID, "10.0.2.0/23", NULL);
+	add_intent(h, "db", VNET_MODE_NAT, "192.168.126.0/24", NULL);
+	add_intent(h, "lab", VNET_MODE_HYBRID, "192.168.124.0/23", NULL);
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.4.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.127.0/24");
 	valid(in, h, 0);
 }
 
@@ -304,12 +304,41 @@ static void test_complete_subnet_pools_in_order(void **state)
 	g_autoptr(vnet_intent) a = intent("a", VNET_MODE_NAT, NULL);
 	g_autoptr(vnet_intent) b = intent("b", VNET_MODE_NAT, NULL);
 
-	add_route(h, "tun0", "10.0.0.0/8");
+	add_route(h, "tun0", "192.168.0.0/16");
 	complete(a, h);
 	assert_string_equal(vnet_intent_get_subnet(a, AF_INET), "172.16.0.0/24");
 	add_route(h, "tun1", "172.16.0.0/12");
 	complete(b, h);
-	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "192.168.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "10.0.0.0/24");
+}
+
+/*
+ * A host with Docker (docker0 and two networks of its pools) and libvirt's
+ * default network, on a LAN whose 10.0.0.0/8 lies behind the default
+ * gateway, invisible in its routes: the pick is none of them.
+ */
+static void test_complete_subnet_beside_docker_and_libvirt(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) a = intent("a", VNET_MODE_NAT, NULL);
+	g_autoptr(vnet_intent) b = intent("b", VNET_MODE_NAT, NULL);
+
+	add_addr(h, "eth0", "192.0.2.5/24");
+	add_route(h, "eth0", "0.0.0.0/0");
+	add_addr(h, "docker0", "172.17.0.1/16");
+	add_addr(h, "br-5e1f", "172.18.0.1/16");
+	add_addr(h, "br-77aa", "192.168.0.1/20");
+	add_net(h, "default", "virbr0", "192.168.122.0/24");
+	complete(a, h);
+	assert_string_equal(vnet_intent_get_subnet(a, AF_INET), "192.168.123.0/24");
+	valid(a, h, 0);
+	/* the upper 192.168s taken too: 172.16.x, below Docker's own */
+	add_route(h, "wg0", "192.168.123.0/24");
+	add_route(h, "wg0", "192.168.124.0/22");
+	add_route(h, "wg0", "192.168.128.0/17");
+	complete(b, h);
+	assert_string_equal(vnet_intent_get_subnet(b, AF_INET), "172.16.0.0/24");
+	valid(b, h, 0);
 }
 
 static void test_complete_subnet_exhausted(void **state)
@@ -331,13 +360,13 @@ static void test_complete_reapply_keeps_own_subnet(void **state)
 	g_autoptr(vnet_intent) in = intent("web", VNET_MODE_NAT, NULL);
 
 	/* "web" exists: its bridge carries its gateway and the connected route. */
-	add_intent(h, "web", VNET_MODE_NAT, "10.0.0.0/24", "8080:80");
+	add_intent(h, "web", VNET_MODE_NAT, "192.168.123.0/24", "8080:80");
 	add_link(h, "vn-web", true, NULL);
-	add_addr(h, "vn-web", "10.0.0.1/24");
-	add_route(h, "vn-web", "10.0.0.0/24");
+	add_addr(h, "vn-web", "192.168.123.1/24");
+	add_route(h, "vn-web", "192.168.123.0/24");
 	add_forward(in, "8080:80");
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	valid(in, h, 0);
 }
 
@@ -432,7 +461,7 @@ static void test_complete_isolated_has_no_guest(void **state)
 
 	complete(in, h);
 	assert_string_equal(vnet_intent_get_bridge(in), "vn-iso");
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	assert_null(vnet_intent_get_default_guest(in));
 	valid(in, h, 0);
 }
@@ -445,7 +474,7 @@ static void test_complete_subnet6_gateway(void **state)
 	complete(in, h);
 	assert_string_equal(vnet_intent_get_subnet(in, AF_INET6), "fd00:42::/64");
 	assert_string_equal(vnet_intent_get_gateway(in, AF_INET6), "fd00:42::1");
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.0.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.123.0/24");
 	valid(in, h, 0);
 }
 
@@ -676,7 +705,8 @@ static void test_forward_clash_within_intent(void **state)
 		{ "8080:80/tcp", "8080:80/udp", false },
 		{ "8080:80/udp", "8080:80/sctp", false },
 		{ "127.0.0.1:8080:80", "192.168.1.5:8080:80", false },
-		{ "8080:80", "[::]:8080:[fd00::2]:80", false },		/* IPv4 vs IPv6 */
+		/* IPv4 vs IPv6 for the setter: validation knows the network's families */
+		{ "8080:80", "[::]:8080:[fd00::2]:80", false },
 		{ "8000-8010:8000-8010", "8011:80", false },
 	};
 
@@ -800,14 +830,27 @@ static void test_validate_ipv6_forward(void **state)
 	add_forward(no6, "[::]:8080:[fd00:6::2]:80");
 	refused(no6, h, 0, VNET_ERROR_INVALID, "8080:[fd00:6::2]:80/tcp", "--subnet6");
 
+	/* no guest: the default IPv6 guest, fd00:6::2 */
 	add_forward(noguest, "[::]:8080:80");
 	complete(noguest, h);
-	refused(noguest, h, 0, VNET_ERROR_INVALID, "[::]:8080:80/tcp", "guest");
+	valid(noguest, h, 0);
+
+	/* on every address to the default guest: IPv6 too, where the first one is */
+	add_forward(noguest, "8080:80");
+	refused(noguest, h, 0, VNET_ERROR_CONFLICT, "\"8080:80/tcp\" uses", "\"[::]:8080:80/tcp\" of");
 
 	add_forward(ok, "[::]:8080:[fd00:6::2]:80");
-	add_forward(ok, "8080:80");	/* IPv4: no clash with the IPv6 one */
+	add_forward(ok, "127.0.0.1:8080:80");	/* IPv4 on one address: no clash */
+	add_forward(ok, "8081:80");		/* both families */
 	complete(ok, h);
 	valid(ok, h, 0);
+
+	/* an IPv4-only network publishes on IPv4 only */
+	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", "8082:80");
+	add_forward(out, "[::]:8082:[fd00:6::2]:80");
+	complete(out, h);
+	valid(out, h, 0);
+	g_ptr_array_set_size(out->forwards, 0);
 
 	add_forward(out, "[::]:8080:[fd00:7::2]:80");
 	complete(out, h);
@@ -883,9 +926,15 @@ static const struct {
 	{ "8080:80/tcp", "8080:80/udp", false },		/* protocols */
 	{ "8080:80/udp", "8080:80/sctp", false },
 	{ "1-65535:1-65535/udp", "8080:80/tcp", false },
-	{ "8080:80", "[::]:8080:[fd00::2]:80", false },		/* IPv4 vs IPv6 */
-	{ "[::]:8080:[fd00::2]:80", "8080:80", false },
-	{ "127.0.0.1:8080:80", "[::]:8080:[fd00::2]:80", false },
+	/* on every address to the default guest: published on IPv6 too (dual-stack) */
+	{ "8080:80", "[::]:8080:[fd00::2]:80", true },
+	{ "[::]:8080:[fd00::2]:80", "8080:80", true },
+	{ "8080:80", "[2001:db8::1]:8080:[fd00::3]:80", true },
+	{ "[::]:8080:80", "8080:80", true },			/* the default IPv6 guest */
+	{ "8080:80", "8080:80/udp", false },
+	{ "127.0.0.1:8080:80", "[::]:8080:[fd00::2]:80", false },	/* one IPv4 address */
+	{ "8080:10.0.0.9:80", "[::]:8080:[fd00::2]:80", false },	/* an IPv4 guest */
+	{ "8080:web1:80", "[::]:8080:[fd00::2]:80", false },		/* a named guest */
 	{ "[::]:8080:[fd00::2]:80", "[2001:db8::1]:8080:[fd00::3]:80", true },
 	{ "[2001:db8::1]:8080:[fd00::3]:80", "[::]:8080-8081:[fd00::2]:80-81", true },
 	{ "[2001:db8::1]:8080:[fd00::3]:80", "[2001:db8::5]:8080:[fd00::3]:80", false },
@@ -902,6 +951,9 @@ static void check_clash_case(size_t i, bool across)
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) db = intent("db", VNET_MODE_NAT, "10.0.1.0/24");
 	g_autoptr(vnet_intent) in = web6();
+
+	/* dual-stack as "web" is, so that the cases hold across intents too */
+	assert_ok(vnet_intent_set_subnet(db, "fd00:1::/64", &err_));
 	vnet_intent *first = across ? db : in;
 	g_autofree char *a = canonical(clash_cases[i % n].a);
 	g_autofree char *b = canonical(clash_cases[i % n].b);
@@ -984,14 +1036,16 @@ static void test_validate_listener_families(void **state)
 	} cases[] = {
 		{ "tcp", NULL, 22, "[::]:22:[fd00::2]:22", true },	/* no address: both families */
 		{ "tcp", "::", 22, "22:22", true },
-		{ "tcp", "::1", 22, "22:22", false },			/* IPv6 listener, IPv4 forward */
+		{ "tcp", "::1", 22, "22:22", true },			/* published on IPv6 too */
+		{ "tcp", "::1", 22, "22:10.0.0.5:22", false },		/* IPv6 listener, IPv4 forward */
+		{ "tcp", "::1", 22, "127.0.0.1:22:22", false },
 		{ "tcp", "::1", 22, "[::]:22:[fd00::2]:22", true },
 		{ "tcp", "127.0.0.1", 8080, "[::]:8080:[fd00::2]:80", false },
 		{ "tcp", "2001:db8::1", 8080, "[2001:db8::1]:8000-8100:[fd00::2]:8000-8100", true },
 		{ "tcp", "2001:db8::1", 8080, "[2001:db8::2]:8080:[fd00::2]:80", false },
-		{ "udp", NULL, 53, "1-65535:1-65535/tcp", false },
-		{ "sctp", NULL, 65535, "1-65535:1-65535/sctp", true },
-		{ "tcp", NULL, 70000, "1-65535:1-65535/tcp", false },	/* no port of a forward */
+		{ "udp", NULL, 53, "1-65535:10.0.0.5:1-65535/tcp", false },
+		{ "sctp", NULL, 65535, "1-65535:10.0.0.5:1-65535/sctp", true },
+		{ "tcp", NULL, 70000, "1-65535:10.0.0.5:1-65535/tcp", false },	/* no port of a forward */
 	};
 
 	for (size_t j = 0; j < 2 * G_N_ELEMENTS(cases); j++) {
@@ -1023,7 +1077,7 @@ static void test_validate_listener_families(void **state)
 static void test_validate_65535_forwards(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
-	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(vnet_intent) in = web();	/* IPv4 only: nothing published on IPv6 */
 	g_autoptr(vnet_intent) other = intent("other", VNET_MODE_NAT, "10.0.1.0/24");
 	g_autoptr(GRand) rand = g_rand_new_with_seed(14);
 	guint ports[65535];
@@ -1071,10 +1125,11 @@ static void test_validate_big_ranges(void **state)
 	g_autoptr(vnet_intent) in = web6();
 	g_autoptr(vnet_intent) clash = web6();
 
-	push_forward(in, "1-30000:1-30000");
-	push_forward(in, "30001-65535:30001-65535");
-	push_forward(in, "1-65535:1-65535/udp");
-	push_forward(in, "1-65535:1-65535/sctp");
+	/* to an IPv4 guest: IPv4 only, beside the IPv6 ranges */
+	push_forward(in, "1-30000:10.0.0.2:1-30000");
+	push_forward(in, "30001-65535:10.0.0.2:30001-65535");
+	push_forward(in, "1-65535:10.0.0.2:1-65535/udp");
+	push_forward(in, "1-65535:10.0.0.2:1-65535/sctp");
 	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535");
 	push_forward(in, "[::]:1-65535:[fd00::2]:1-65535/udp");
 	add_intent(h, "db", VNET_MODE_NAT, "10.0.1.0/24", "[2001:db8::1]:5432:[fd00:1::2]:5432/sctp");
@@ -1280,19 +1335,19 @@ static void test_hybrid_lan_addresses_are_not_its_own(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
 	g_autoptr(vnet_intent) in = intent("lab", VNET_MODE_HYBRID, NULL);
-	g_autoptr(vnet_intent) clash = intent("lab", VNET_MODE_HYBRID, "10.0.0.0/24");
+	g_autoptr(vnet_intent) clash = intent("lab", VNET_MODE_HYBRID, "192.168.123.0/24");
 
 	/* The LAN bridge carries the LAN's addresses: the NAT half must avoid them. */
 	add_link(h, "br0", true, NULL);
-	add_addr(h, "br0", "10.0.0.5/24");
-	add_route(h, "br0", "10.0.0.0/24");
+	add_addr(h, "br0", "192.168.123.5/24");
+	add_route(h, "br0", "192.168.123.0/24");
 	assert_ok(vnet_intent_set_lan_bridge(in, "br0", &err_));
 	complete(in, h);
-	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "10.0.1.0/24");
+	assert_string_equal(vnet_intent_get_subnet(in, AF_INET), "192.168.124.0/24");
 	valid(in, h, 0);
 	assert_ok(vnet_intent_set_lan_bridge(clash, "br0", &err_));
 	complete(clash, h);
-	refused(clash, h, 0, VNET_ERROR_CONFLICT, "10.0.0.0/24", "10.0.0.5/24", "br0");
+	refused(clash, h, 0, VNET_ERROR_CONFLICT, "192.168.123.0/24", "192.168.123.5/24", "br0");
 }
 
 static void test_validate_uplink_missing(void **state)
@@ -1391,6 +1446,7 @@ int main(void)
 		cmocka_unit_test(test_complete_default_route_never_taken),
 		cmocka_unit_test(test_complete_subnet_skips_networks_and_intents),
 		cmocka_unit_test(test_complete_subnet_pools_in_order),
+		cmocka_unit_test(test_complete_subnet_beside_docker_and_libvirt),
 		cmocka_unit_test(test_complete_subnet_exhausted),
 		cmocka_unit_test(test_complete_reapply_keeps_own_subnet),
 		cmocka_unit_test(test_complete_keeps_given_fields),
