@@ -7,16 +7,30 @@
  * A change is a diff of two intents' elements sent as one transaction.  The
  * kernel is read back (JSON, parsed with jansson) only on request or when a
  * transaction failed because the kernel drifted from what we expected.
+ *
+ * An exact step that read the table and left a network's elements exactly
+ * as its intent wants records that (a digest of those elements) with the
+ * ruleset's generation after its commit, in the run directory.  The next
+ * exact step for the same elements (create, after the network hook's
+ * "started" filled them) finds the generation unchanged, so nothing was
+ * committed since, and reads nothing.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include <jansson.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/gen.h>
+#include <linux/netfilter/nf_tables.h>
 #include <nftables/libnftables.h>
+#include <glib/gstdio.h>
 
 #include "nft.h"
 #include "util.h"
@@ -54,19 +68,20 @@ static const struct set_def {
 	const char *name;
 	guint ifnames;	/* how many leading parts of a key are interface names, quoted in commands */
 	guint prefix;	/* interval set of addresses: the full prefix length, else 0 */
+	int proto;	/* which part of a key is an inet_proto (read back as a number), else -1 */
 } sets[N_SETS] = {
-	[SET_NAT_IF] = { "nat_if", 1, 0 },
-	[SET_ISO_IF] = { "iso_if", 1, 0 },
-	[SET_INTRA_IF] = { "intra_if", 2, 0 },
-	[SET_NAT4] = { "nat4", 0, 32 },
-	[SET_NAT6] = { "nat6", 0, 128 },
-	[SET_FWD4] = { "fwd4", 0, 0 },
-	[SET_FWD4_ADDR] = { "fwd4_addr", 0, 0 },
-	[SET_FWD6] = { "fwd6", 0, 0 },
-	[SET_FWD6_ADDR] = { "fwd6_addr", 0, 0 },
-	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0 },
-	[SET_ISO_OPEN4] = { "iso_open4", 1, 0 },
-	[SET_ISO_OPEN6] = { "iso_open6", 1, 0 },
+	[SET_NAT_IF] = { "nat_if", 1, 0, -1 },
+	[SET_ISO_IF] = { "iso_if", 1, 0, -1 },
+	[SET_INTRA_IF] = { "intra_if", 2, 0, -1 },
+	[SET_NAT4] = { "nat4", 0, 32, -1 },
+	[SET_NAT6] = { "nat6", 0, 128, -1 },
+	[SET_FWD4] = { "fwd4", 0, 0, 0 },
+	[SET_FWD4_ADDR] = { "fwd4_addr", 0, 0, 1 },
+	[SET_FWD6] = { "fwd6", 0, 0, 0 },
+	[SET_FWD6_ADDR] = { "fwd6_addr", 0, 0, 1 },
+	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0, 1 },
+	[SET_ISO_OPEN4] = { "iso_open4", 1, 0, 2 },
+	[SET_ISO_OPEN6] = { "iso_open6", 1, 0, 2 },
 };
 
 /*
@@ -181,6 +196,12 @@ static const char table_commands[] =
 
 struct vnet_nft {
 	struct nft_ctx *ctx;
+	/*
+	 * What the last exact vnet_nft_prepare() read, for vnet_nft_run() to
+	 * record once its commands are the one commit since (see filled_*).
+	 */
+	char *fill_owner, *fill_digest, *fill_cmds;
+	guint32 fill_gen;
 };
 
 vnet_nft *vnet_nft_new(GError **error)
@@ -202,6 +223,9 @@ void vnet_nft_free(vnet_nft *nft)
 		return;
 	if (nft->ctx)
 		nft_ctx_free(nft->ctx);
+	g_free(nft->fill_owner);
+	g_free(nft->fill_digest);
+	g_free(nft->fill_cmds);
 	g_free(nft);
 }
 
@@ -708,7 +732,7 @@ static int set_index(const char *name)
 	return -1;
 }
 
-static char *format_json_value(json_t *v);
+static char *format_json_value(json_t *v, int proto);
 
 static char *format_json_address(const char *s)
 {
@@ -717,30 +741,55 @@ static char *format_json_address(const char *s)
 	return vnet_addr_parse(s, &a, NULL) ? vnet_addr_format(&a) : g_strdup(s);
 }
 
-/* One value of libnftables' JSON as our canonical text, or NULL if unknown. */
-static char *format_json_value(json_t *v)
+/*
+ * A protocol as /etc/protocols names it.  The table is listed with numeric
+ * protocols: by name, libnftables asks getprotobynumber() per element, and
+ * glibc opens /etc/protocols for each answer.
+ */
+static char *format_json_proto(json_int_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return g_strdup("tcp");
+	case IPPROTO_UDP:
+		return g_strdup("udp");
+	case IPPROTO_SCTP:
+		return g_strdup("sctp");
+	default:
+		return g_strdup_printf("%" JSON_INTEGER_FORMAT, p);
+	}
+}
+
+/*
+ * One value of libnftables' JSON as our canonical text, or NULL if unknown.
+ * @proto: which part of a concatenation (0 for a plain value) is a protocol, or -1.
+ */
+static char *format_json_value(json_t *v, int proto)
 {
 	json_t *x;
 
 	if (json_is_string(v))
 		return format_json_address(json_string_value(v));
 	if (json_is_integer(v))
-		return g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return proto == 0 ? format_json_proto(json_integer_value(v))
+				  : g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	if (!json_is_object(v))
 		return NULL;
 	if ((x = json_object_get(v, "elem")))	/* an element with counters, comments, ... */
-		return format_json_value(json_object_get(x, "val"));
+		return format_json_value(json_object_get(x, "val"), proto);
 	if ((x = json_object_get(v, "concat")) && json_is_array(x)) {
 		GString *s = g_string_new(NULL);
 		size_t i;
 		json_t *part;
 		json_array_foreach(x, i, part) {
-			g_autofree char *p = format_json_value(part);
+			g_autofree char *p = format_json_value(part, (int)i == proto ? 0 : -1);
 			if (!p) {
 				g_string_free(s, TRUE);
 				return NULL;
 			}
-			g_string_append_printf(s, "%s%s", i ? " . " : "", p);
+			if (i)
+				g_string_append(s, " . ");
+			g_string_append(s, p);
 		}
 		return g_string_free(s, FALSE);
 	}
@@ -753,8 +802,8 @@ static char *format_json_value(json_t *v)
 		return g_strdup_printf("%s/%" JSON_INTEGER_FORMAT, a, json_integer_value(len));
 	}
 	if ((x = json_object_get(v, "range")) && json_is_array(x) && json_array_size(x) == 2) {
-		g_autofree char *lo = format_json_value(json_array_get(x, 0));
-		g_autofree char *hi = format_json_value(json_array_get(x, 1));
+		g_autofree char *lo = format_json_value(json_array_get(x, 0), -1);
+		g_autofree char *hi = format_json_value(json_array_get(x, 1), -1);
 		return lo && hi ? g_strdup_printf("%s-%s", lo, hi) : NULL;
 	}
 	return NULL;
@@ -784,8 +833,8 @@ static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
 			owner = json_string_value(json_object_get(wrap, "comment"));
 			k = json_object_get(wrap, "val");
 		}
-		key = format_json_value(k);
-		data = v ? format_json_value(v) : NULL;
+		key = format_json_value(k, sets[set].proto);
+		data = v ? format_json_value(v, -1) : NULL;
 		if (!key || (v && !data) || (json_is_array(el) && json_array_size(el) != 2)) {
 			vnet_set_error(error, VNET_ERROR_FAILED,
 				    _("Could not understand an element of set %s in the JSON output of libnftables; the nftables library may be newer than vnetctl knows."),
@@ -814,7 +863,7 @@ static bool read_elems(vnet_nft *nft, elem_list **ret, GError **error)
 	size_t i;
 	int rc;
 
-	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_PROTO);
 	rc = nft_run_cmd_from_buffer(nft->ctx, "list table " T);
 	nft_ctx_output_set_flags(nft->ctx, flags);
 	err = take_buffers(nft, &out);
@@ -1000,6 +1049,119 @@ done:
 	return true;
 }
 
+/* ------------------------------------------------ filled elements */
+
+static int generation_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *gen = nftnl_gen_alloc();
+	gint64 *ret = data;
+
+	if (gen && nftnl_gen_nlmsg_parse(nlh, gen) == 0)
+		*ret = nftnl_gen_get_u32(gen, NFTNL_GEN_ID);
+	nftnl_gen_free(gen);
+	return MNL_CB_OK;
+}
+
+/* The ruleset's generation (every commit, anyone's, counts one up), or -1. */
+static gint64 ruleset_generation(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	guint32 seq = (guint32)g_get_monotonic_time();
+	struct nlmsghdr *nlh;
+	gint64 gen = -1;
+	ssize_t n;
+
+	if (!nl)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, seq);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) <= 0 ||
+	    mnl_cb_run(buf, n, seq, mnl_socket_get_portid(nl), generation_cb, &gen) < 0)
+		gen = -1;
+	mnl_socket_close(nl);
+	return gen;
+}
+
+/*
+ * Where the record of @owner's elements lives; NULL for a name that is no
+ * file name.  Generations count per network namespace, so the record names
+ * ours.
+ */
+static char *filled_path(const char *owner)
+{
+	const char *dir = g_getenv("VNET_RUN_DIR");
+
+	if (!owner || !vnet_name_is_valid(owner, VNET_NAME_MAX))
+		return NULL;
+	return g_strdup_printf("%s/nft/%s", dir ? dir : "/run/vnetctl", owner);
+}
+
+static char *filled_record(guint32 gen, const char *digest)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) != 0)
+		return NULL;
+	return g_strdup_printf("%ju %u %s\n", (uintmax_t)st.st_ino, gen, digest);
+}
+
+/* A digest of the elements (in order; another order only costs a read). */
+static char *elems_digest(const elem_list *l)
+{
+	g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+
+	for (guint i = 0; i < l->items->len; i++) {
+		const char *line = ((elem *)l->items->pdata[i])->line;
+		g_checksum_update(c, (const guchar *)line, strlen(line));
+		g_checksum_update(c, (const guchar *)"\n", 1);
+	}
+	return g_strdup(g_checksum_get_string(c));
+}
+
+/* Whether the kernel holds @owner's elements exactly as @digest says, with no commit since. */
+static bool filled_unchanged(const char *owner, const char *digest)
+{
+	g_autofree char *path = filled_path(owner), *text = NULL, *want = NULL;
+	gint64 gen;
+
+	if (!path || !g_file_get_contents(path, &text, NULL, NULL) || (gen = ruleset_generation()) < 0)
+		return false;
+	want = filled_record((guint32)gen, digest);
+	return want && g_str_equal(text, want);
+}
+
+static void filled_forget(vnet_nft *nft)
+{
+	if (!nft)
+		return;
+	g_clear_pointer(&nft->fill_owner, g_free);
+	g_clear_pointer(&nft->fill_digest, g_free);
+	g_clear_pointer(&nft->fill_cmds, g_free);
+}
+
+/* After @cmds ran (or had nothing to do): record what vnet_nft_prepare() read, if these were its commands. */
+static void filled_keep(vnet_nft *nft, const char *cmds)
+{
+	g_autofree char *path = NULL, *dir = NULL, *record = NULL;
+	gint64 gen;
+
+	if (!nft || !nft->fill_owner || g_strcmp0(cmds ? cmds : "", nft->fill_cmds) != 0)
+		goto out;
+	/* One commit since the read, ours, or none at all when there was nothing to do. */
+	gen = ruleset_generation();
+	if (gen < 0 || (guint32)gen != nft->fill_gen + (*nft->fill_cmds ? 1 : 0))
+		goto out;
+	path = filled_path(nft->fill_owner);
+	dir = g_path_get_dirname(path);
+	record = filled_record((guint32)gen, nft->fill_digest);
+	if (record && g_mkdir_with_parents(dir, 0700) == 0)
+		g_file_set_contents_full(path, record, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
+out:
+	filled_forget(nft);
+}
+
 /* @old and @new narrowed to the forwards that differ, when nothing else does. */
 typedef struct narrowed {
 	GPtrArray *only_old, *only_new;
@@ -1032,6 +1194,9 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 	g_autoptr(GPtrArray) del = g_ptr_array_new(), add = g_ptr_array_new();
 	bool missing = nft ? !layout_present(nft) : false;
 
+	if (nft)
+		filled_forget(nft);
+
 	/* Exact asks about the whole network: a narrowed @new would disown its forwards. */
 	nw.only_old = nw.only_new = NULL;
 	if (!exact)
@@ -1058,11 +1223,19 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 		 * of ours; another network's element is never touched.
 		 */
 		const char *me = new ? new->name : old ? old->name : NULL;
-		if (missing || !nft)
+		/* The record's claim is about a network's elements alone, as a step without @old sees them. */
+		g_autofree char *digest = nft && !missing && new && !old ? elems_digest(n) : NULL;
+		gint64 gen = -1;
+		if (digest && filled_unchanged(me, digest))
+			kernel = NULL;	/* exactly @new's, as recorded: nothing to read, nothing to change */
+		else if (missing || !nft)
 			kernel = elem_list_new();
-		else if (!read_elems(nft, &kernel, error))
-			return false;
-		for (guint i = 0; i < kernel->items->len; i++) {
+		else {
+			gen = digest ? ruleset_generation() : -1;
+			if (!read_elems(nft, &kernel, error))
+				return false;
+		}
+		for (guint i = 0; kernel && i < kernel->items->len; i++) {
 			elem *e = kernel->items->pdata[i];
 			bool mine = e->owner ? g_strcmp0(e->owner, me) == 0
 					     : (g_hash_table_contains(o->keys, e->keyline) ||
@@ -1070,13 +1243,19 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 			if (mine && !g_hash_table_contains(n->lines, e->line) && elem_is_safe(e))
 				g_ptr_array_add(del, e);
 		}
-		for (guint i = 0; i < n->items->len; i++) {
+		for (guint i = 0; kernel && i < n->items->len; i++) {
 			elem *e = n->items->pdata[i];
 			if (!g_hash_table_contains(kernel->lines, e->line))
 				g_ptr_array_add(add, e);
 		}
 		*ret_do = change_commands(del, add, false);
 		*ret_undo = change_commands(add, del, true);
+		if (gen >= 0) {
+			nft->fill_owner = g_strdup(me);
+			nft->fill_digest = g_steal_pointer(&digest);
+			nft->fill_cmds = g_strdup(*ret_do);
+			nft->fill_gen = (guint32)gen;
+		}
 	}
 	if (ret_gone) {
 		/* Forwards that stop going where they went: their connections there go too. */
@@ -1131,10 +1310,14 @@ bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
 {
 	g_autoptr(GString) run = g_string_new(NULL);
 
-	if (!cmds || !*cmds)
+	if (!cmds || !*cmds) {
+		filled_keep(nft, cmds);
 		return true;
-	if (!vnet_nft_check_ours(nft, error))
+	}
+	if (!vnet_nft_check_ours(nft, error)) {
+		filled_forget(nft);
 		return false;
+	}
 	/*
 	 * The table's commands are idempotent (chains flushed, then filled):
 	 * sent with every change, they put back a chain, rule or set that
@@ -1142,7 +1325,12 @@ bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
 	 */
 	g_string_append(run, table_commands);
 	g_string_append(run, cmds);
-	return run_commands(nft, run->str, error);
+	if (!run_commands(nft, run->str, error)) {
+		filled_forget(nft);
+		return false;
+	}
+	filled_keep(nft, cmds);
+	return true;
 }
 
 /* Whether kernel subnet element @key ("10.0.0.0/24") overlaps @c. */
@@ -1232,7 +1420,7 @@ bool vnet_nft_table_removable(vnet_nft *nft)
 
 	if (!layout_present(nft))
 		return false;
-	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_PROTO);
 	rc = nft_run_cmd_from_buffer(nft->ctx, "list table " T);
 	nft_ctx_output_set_flags(nft->ctx, flags);
 	g_free(take_buffers(nft, &out));
