@@ -707,6 +707,19 @@ const char *vnet_doctor_check_get_what(const vnet_doctor_check *c);
  */
 const char *vnet_doctor_check_get_fix(const vnet_doctor_check *c);
 
+/**
+ * vnet_ctx_hold_reads() - read each network's definitions from libvirt once
+ * @ctx: the context
+ * @on: true to start holding what is read, false to forget it
+ *
+ * While on, vnet_ctx_get(), vnet_ctx_guests() and vnet_ctx_targets() ask
+ * libvirt for a network's definitions and its guests' NICs once and answer
+ * later calls from that read.  Turn it on around the reads of one command
+ * (what `vnetctl show` prints) and off after them: what is held goes stale
+ * as soon as anything changes.  Off by default.
+ */
+void vnet_ctx_hold_reads(vnet_ctx *ctx, bool on);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 

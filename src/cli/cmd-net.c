@@ -282,10 +282,13 @@ int cmd_show(int argc, char **argv)
 		return cli_usage("show", _("Give the name of the network to show."));
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
+	/* One read of the network for the three questions. */
+	vnet_ctx_hold_reads(ctx, true);
 	if (!(in = vnet_ctx_get(ctx, argv[1], &active, &error)) ||
 	    !(guests = vnet_ctx_guests(ctx, argv[1], &error)) ||
 	    !(targets = vnet_ctx_targets(ctx, argv[1], &error)))
 		return cli_fail(error);
+	vnet_ctx_hold_reads(ctx, false);
 	o = out_new();
 	print_intent(o, in, active);
 	print_statics(o, in);

@@ -151,6 +151,12 @@ GPtrArray *vnet_ctx_take_notices(vnet_ctx *ctx)
 	return n;
 }
 
+void vnet_ctx_hold_reads(vnet_ctx *ctx, bool on)
+{
+	if (ctx->virt)
+		vnet_virt_hold_reads(ctx->virt, on);
+}
+
 vnet_virt *vnet_ctx_virt(vnet_ctx *ctx)
 {
 	return ctx->virt;

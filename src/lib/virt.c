@@ -26,6 +26,13 @@ struct vnet_virt {
 	 * (a command reads the networks more than once: show, list).
 	 */
 	GHashTable *parsed;
+	/*
+	 * While reads are held (vnet_virt_hold_reads()): "N NAME" -> the
+	 * network's XML as read_network reads it, "L NAME" / "I NAME" -> its
+	 * live / inactive XML; held_nics: network -> its NICs.  NULL otherwise:
+	 * then every read asks libvirt.
+	 */
+	GHashTable *held, *held_nics;
 };
 
 static void parsed_net_free(parsed_net *p)
@@ -97,6 +104,7 @@ void vnet_virt_close(vnet_virt *v)
 		virConnectClose(v->conn);
 	if (v->parsed)
 		g_hash_table_unref(v->parsed);
+	vnet_virt_hold_reads(v, false);
 	g_free(v->uri);
 	g_free(v);
 }
@@ -139,12 +147,38 @@ bool vnet_virt_network_active(vnet_virt *v, const char *name)
 	return net && virNetworkIsActive(net) == 1;
 }
 
+void vnet_virt_hold_reads(vnet_virt *v, bool on)
+{
+	g_clear_pointer(&v->held, g_hash_table_unref);
+	g_clear_pointer(&v->held_nics, g_hash_table_unref);
+	if (!on)
+		return;
+	v->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	v->held_nics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
+}
+
+/* A copy of what was read for @kind and @name while reads are held, or NULL. */
+static char *held_xml(vnet_virt *v, char kind, const char *name)
+{
+	g_autofree char *key = v->held ? g_strdup_printf("%c %s", kind, name) : NULL;
+
+	return key ? g_strdup(g_hash_table_lookup(v->held, key)) : NULL;
+}
+
+static void hold_xml(vnet_virt *v, char kind, const char *name, const char *xml)
+{
+	if (v->held && xml)
+		g_hash_table_replace(v->held, g_strdup_printf("%c %s", kind, name), g_strdup(xml));
+}
+
 char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GError **error)
 {
-	g_autoptr(virNetwork) net = lookup(v, name, error);
-	char *xml;
+	g_autoptr(virNetwork) net = NULL;
+	char *xml = held_xml(v, inactive ? 'I' : 'L', name);
 
-	if (!net)
+	if (xml)
+		return xml;
+	if (!(net = lookup(v, name, error)))
 		return NULL;
 	xml = virNetworkGetXMLDesc(net, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
 	if (!xml) {
@@ -153,6 +187,7 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot read the XML of libvirt network \"%s\": %s."), name, why);
 	}
+	hold_xml(v, inactive ? 'I' : 'L', name, xml);
 	return xml;
 }
 
@@ -255,10 +290,12 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 
 bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GError **error)
 {
-	g_autoptr(virNetwork) net = lookup(v, name, error);
-	g_autofree char *xml = NULL;
+	g_autoptr(virNetwork) net = NULL;
+	g_autofree char *xml = held_xml(v, 'N', name);
 
-	if (!net)
+	if (xml)
+		return add_network(v, host, name, xml, error);
+	if (!(net = lookup(v, name, error)))
 		return false;
 	/* As vnet_virt_read_networks() reads it. */
 	xml = virNetworkGetXMLDesc(net, virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
@@ -269,6 +306,7 @@ bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GEr
 			       name, why);
 		return false;
 	}
+	hold_xml(v, 'N', name, xml);
 	return add_network(v, host, name, xml, error);
 }
 
@@ -522,10 +560,14 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 
 GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error)
 {
-	g_autoptr(GHashTable) out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) out = NULL;
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(v->conn, &doms, 0);
+	int n;
 
+	if (v->held_nics && (out = g_hash_table_lookup(v->held_nics, network)))
+		return g_hash_table_ref(out);
+	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	n = virConnectListAllDomains(v->conn, &doms, 0);
 	if (n < 0) {
 		g_autofree char *why = vnet_virt_last_error();
 
@@ -549,6 +591,8 @@ GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **e
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	if (v->held_nics)
+		g_hash_table_replace(v->held_nics, g_strdup(network), g_hash_table_ref(out));
 	return g_steal_pointer(&out);
 }
 

@@ -37,6 +37,12 @@ bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GEr
 
 /* The persistent XML of network @name, or NULL (NOT_FOUND if it does not exist). */
 char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GError **error);
+/*
+ * While @on, each network's XML (as vnet_virt_network_xml() and
+ * vnet_virt_read_network() read it) and its NICs are asked of libvirt once,
+ * then given from memory; off forgets them.  For the reads of one command.
+ */
+void vnet_virt_hold_reads(vnet_virt *v, bool on);
 bool vnet_virt_network_exists(vnet_virt *v, const char *name);
 bool vnet_virt_network_active(vnet_virt *v, const char *name);
 bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error);
