@@ -61,16 +61,7 @@ expect_http - http://192.0.2.10/ "the LAN peer"
 
 # A guest on the bridge: its lease comes from the LAN's own DHCP server.
 add_guest guest br-lan -
-cat >"$VNET_SCRATCH/udhcpc.sh" <<'SH'
-#!/bin/sh
-[ "$1" = bound ] || exit 0
-ip addr add "$ip/${mask:-24}" dev "$interface"
-ip route replace default via "$router" dev "$interface"
-echo "$ip" >/run/vnet-sandbox/guest.lease
-SH
-chmod +x "$VNET_SCRATCH/udhcpc.sh"
-check "the guest gets a DHCP lease from the LAN" \
-	in_ns guest timeout 30 busybox udhcpc -i "$VNET_GUEST_DEV" -s "$VNET_SCRATCH/udhcpc.sh" -q -n -f -t 20 -T 1
+check "the guest gets a DHCP lease from the LAN" dhcp_lease guest "$VNET_GUEST_DEV" route
 lease=$(cat "$VNET_SCRATCH/guest.lease" 2>/dev/null || echo none)
 check "the lease ($lease) is in the LAN's range" grep -qE '^192\.0\.2\.1[0-5][0-9]$' <<<"$lease"
 expect_http guest http://192.0.2.10/ "the LAN peer"

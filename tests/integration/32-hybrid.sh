@@ -30,14 +30,7 @@ check "show names both bridges" sh -c "'$VNETCTL' show mix | grep -q vn-mix && '
 # The guest: eth0 behind NAT, eth1 on the LAN.
 add_guest guest vn-mix 10.79.0.2/24 10.79.0.1
 add_guest guest br-lan -
-cat >"$VNET_SCRATCH/udhcpc.sh" <<'SH'
-#!/bin/sh
-[ "$1" = bound ] && ip addr add "$ip/${mask:-24}" dev "$interface" && echo "$ip" >/run/vnet-sandbox/lan.lease
-exit 0
-SH
-chmod +x "$VNET_SCRATCH/udhcpc.sh"
-check "the LAN NIC gets a lease from the LAN" \
-	in_ns guest timeout 30 busybox udhcpc -i "$VNET_GUEST_DEV" -s "$VNET_SCRATCH/udhcpc.sh" -q -n -f -t 20 -T 1
+check "the LAN NIC gets a lease from the LAN" dhcp_lease guest "$VNET_GUEST_DEV"
 expect_http guest http://192.0.2.10/ "the LAN peer"
 out=$(in_ns guest timeout 10 socat -T 5 - TCP:198.51.100.10:7000 </dev/null 2>&1 || true)
 check "the guest reaches the outside host through NAT" grep -q "peer=" <<<"$out"

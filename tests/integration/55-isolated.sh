@@ -25,15 +25,7 @@ expect_http nat-g http://192.0.2.1:8000/ "hello from the host"
 
 # a DHCP client, as a guest's
 add_guest i1 vn-iso -
-cat >"$VNET_SCRATCH/udhcpc.sh" <<'SH'
-#!/bin/sh
-[ "$1" = bound ] || exit 0
-ip addr add "$ip/${mask:-24}" dev "$interface"
-echo "$ip" >/run/vnet-sandbox/i1.lease
-SH
-chmod +x "$VNET_SCRATCH/udhcpc.sh"
-check "an isolated guest gets a DHCP lease" \
-	in_ns i1 timeout 30 busybox udhcpc -i "$VNET_GUEST_DEV" -s "$VNET_SCRATCH/udhcpc.sh" -q -n -f -t 20 -T 1
+check "an isolated guest gets a DHCP lease" dhcp_lease i1 "$VNET_GUEST_DEV"
 lease=$(cat "$VNET_SCRATCH/i1.lease" 2>/dev/null || echo none)
 check "the lease ($lease) is in the network" grep -qE '^10\.91\.0\.[0-9]+$' <<<"$lease"
 check "DNS on the gateway answers" sh -c "ip netns exec i1 dig +time=2 +tries=2 @10.91.0.1 example.org | grep -q 'Got answer'"

@@ -440,6 +440,22 @@ guest_add_addr() {
 	fi
 }
 
+# dhcp_lease NAME DEV [ROUTE]: busybox udhcpc in NAME on DEV until it has a
+# lease (at most ~20 s); the address goes on DEV (with ROUTE, also the
+# default route through the lease's router) and into $VNET_SCRATCH/NAME.lease.
+dhcp_lease() {
+	local script=$VNET_SCRATCH/udhcpc.$1.sh
+	cat >"$script" <<-SH
+		#!/bin/sh
+		[ "\$1" = bound ] || exit 0
+		ip addr add "\$ip/\${mask:-24}" dev "\$interface"
+		[ -z "${3:-}" ] || ip route replace default via "\$router" dev "\$interface"
+		echo "\$ip" >"$VNET_SCRATCH/$1.lease"
+	SH
+	chmod +x "$script"
+	in_ns "$1" timeout 30 busybox udhcpc -i "$2" -s "$script" -q -n -f -t 20 -T 1
+}
+
 # add_guest NAME BRIDGE ADDR/PREFIX [GATEWAY]: namespace NAME (created if
 # needed) with a NIC ethN on the existing bridge BRIDGE through a veth pair.
 # ADDR may be IPv4 or IPv6 ("-" for none); add more with guest_add_addr.
