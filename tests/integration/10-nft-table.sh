@@ -34,7 +34,8 @@ same_rules() {
 }
 # has_element LINE: the kernel holds the element LINE.
 has_element() {
-	nft_tool elements | grep -qxF "$1"
+	# grep reads it all: with -q it would stop early, and pipefail would take nft_tool's SIGPIPE for a failure
+	nft_tool elements | grep -xF "$1" >/dev/null
 }
 # same_elements FILE.xml [NFT-TOOL OPTIONS]: the kernel holds exactly what the intent wants
 same_elements() {
