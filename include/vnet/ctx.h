@@ -723,6 +723,24 @@ void vnet_ctx_hold_reads(vnet_ctx *ctx, bool on);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 
+/**
+ * vnet_ctx_attach_vlan() - vnet_ctx_attach_full(), the NIC in a VLAN's portgroup
+ * @ctx: the context
+ * @name: the intent's name: a bridged network on Open vSwitch (--switch ovs)
+ * @domain: the libvirt domain (defined or running)
+ * @mac: the NIC's MAC address, or NULL for a free random one
+ * @ip: the guest's address, or NULL, as for vnet_ctx_attach_full()
+ * @flags: vnet_attach_flags
+ * @vlan: a VLAN of the intent (vnet_intent_add_vlan()): the NIC goes in its
+ *	portgroup "vlanID", whose OVS port libvirt tags with it; 0 for none
+ * @error: return location for a GError
+ *
+ * Return: true on success; a @vlan the network has no portgroup for is
+ * refused (VNET_ERROR_NOT_FOUND) with nothing changed.
+ */
+bool vnet_ctx_attach_vlan(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+			  const char *ip, unsigned flags, guint vlan, GError **error);
+
 #ifdef __cplusplus
 }
 #endif

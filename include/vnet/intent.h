@@ -36,6 +36,34 @@ typedef enum vnet_mode {
 typedef struct vnet_intent vnet_intent;
 
 /**
+ * enum vnet_switch - what a bridged network's bridge is
+ * @VNET_SWITCH_LINUX: a Linux bridge (the default)
+ * @VNET_SWITCH_OVS: an Open vSwitch bridge, with VLAN portgroups
+ */
+typedef enum vnet_switch {
+	VNET_SWITCH_LINUX,
+	VNET_SWITCH_OVS,
+} vnet_switch;
+
+/**
+ * vnet_switch_from_string() - parse "linux" or "ovs"
+ * @s: the string
+ * @ret_switch: where to store the switch; untouched on failure
+ * @error: return location for a GError
+ *
+ * Return: true on success.
+ */
+bool vnet_switch_from_string(const char *s, vnet_switch *ret_switch, GError **error);
+
+/**
+ * vnet_switch_to_string() - the name of a switch
+ * @sw: the switch
+ *
+ * Return: a static string, "linux" or "ovs".
+ */
+const char *vnet_switch_to_string(vnet_switch sw);
+
+/**
  * vnet_mode_from_string() - parse "nat", "isolated", "bridged" or "hybrid"
  * @s: the string
  * @ret_mode: where to store the mode; untouched on failure
@@ -209,6 +237,42 @@ bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **err
  * Return: true on success; false if @spec is malformed or given already.
  */
 bool vnet_intent_add_host_port(vnet_intent *intent, const char *spec, GError **error);
+/**
+ * vnet_intent_set_switch() - whether a bridged network's bridge is Linux's or Open vSwitch's
+ * @intent: the intent
+ * @sw: the switch
+ *
+ * An Open vSwitch bridge that does not exist is created through the OVSDB
+ * protocol, with the uplink as a trunk port.
+ */
+void vnet_intent_set_switch(vnet_intent *intent, vnet_switch sw);
+/** vnet_intent_get_switch() - the switch of a bridged network (VNET_SWITCH_LINUX by default) */
+vnet_switch vnet_intent_get_switch(const vnet_intent *intent);
+/**
+ * vnet_intent_add_vlan() - a VLAN guests of an Open vSwitch network can be put in
+ * @intent: the intent
+ * @id: the VLAN ID, "1" to "4094"
+ * @error: return location for a GError
+ *
+ * The libvirt network gets a portgroup "vlanID" that tags its ports with ID.
+ *
+ * Return: true on success; false for a malformed ID or one given twice.
+ */
+bool vnet_intent_add_vlan(vnet_intent *intent, const char *id, GError **error);
+/** vnet_intent_get_n_vlans() - how many VLANs the intent names */
+guint vnet_intent_get_n_vlans(const vnet_intent *intent);
+/**
+ * vnet_intent_get_vlan() - a VLAN ID of the intent, in ascending order
+ * @intent: the intent
+ * @i: index below vnet_intent_get_n_vlans()
+ *
+ * Return: the ID, or 0 if @i is out of range.
+ */
+guint vnet_intent_get_vlan(const vnet_intent *intent, guint i);
+/** vnet_intent_set_vlan_trunk() - whether a portgroup "trunk" carries every VLAN of the intent */
+void vnet_intent_set_vlan_trunk(vnet_intent *intent, bool trunk);
+/** vnet_intent_get_vlan_trunk() - whether the intent has the trunk portgroup */
+bool vnet_intent_get_vlan_trunk(const vnet_intent *intent);
 /** vnet_intent_get_n_host_ports() - how many host ports the intent names */
 guint vnet_intent_get_n_host_ports(const vnet_intent *intent);
 /**

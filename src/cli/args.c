@@ -13,7 +13,7 @@
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
 	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT, OPT_NO_CONFIRM, OPT_SESSION_PORT,
-	OPT_HOST_PORT,
+	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK,
 };
 
 const cli_option cli_create_options[] = {
@@ -30,6 +30,9 @@ const cli_option cli_create_options[] = {
 	{ "no-confirm", 0, OPT_NO_CONFIRM, NULL, N_("an uplink takeover waits for no confirm") },
 	{ "session-port", 0, OPT_SESSION_PORT, "PORT", N_("a port an admin's session comes to (default 22)") },
 	{ "host-port", 0, OPT_HOST_PORT, "PORT", N_("isolated: a port of the gateway its guests may reach") },
+	{ "switch", 0, OPT_SWITCH, "SWITCH", N_("bridged: linux (default) or ovs, an Open vSwitch bridge") },
+	{ "vlan", 0, OPT_VLAN, "ID", N_("ovs: a portgroup vlanID for guests on VLAN ID; repeat it for more") },
+	{ "trunk", 0, OPT_TRUNK, NULL, N_("ovs: a portgroup trunk that carries every --vlan") },
 	{ NULL },
 };
 
@@ -61,11 +64,13 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 {
 	g_autoptr(GPtrArray) forwards = g_ptr_array_new();
 	g_autoptr(GPtrArray) host_ports = g_ptr_array_new();
+	g_autoptr(GPtrArray) vlans = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	const char *mode_s = NULL, *subnet = NULL, *subnet6 = NULL, *uplink = NULL, *bridge = NULL;
-	const char *name = NULL;
-	bool no_dhcp = false, no_autostart = false, force = false;
+	const char *name = NULL, *switch_s = NULL;
+	bool no_dhcp = false, no_autostart = false, force = false, trunk = false;
+	vnet_switch sw = VNET_SWITCH_LINUX;
 	vnet_mode mode;
 	int opt;
 
@@ -79,6 +84,9 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_FORWARD: g_ptr_array_add(forwards, optarg); break;
 		case OPT_HOST_PORT: g_ptr_array_add(host_ports, optarg); break;
 		case OPT_UPLINK: uplink = optarg; break;
+		case OPT_SWITCH: switch_s = optarg; break;
+		case OPT_VLAN: g_ptr_array_add(vlans, optarg); break;
+		case OPT_TRUNK: trunk = true; break;
 		case OPT_BRIDGE: bridge = optarg; break;
 		case OPT_NO_DHCP: no_dhcp = true; break;
 		case OPT_NO_AUTOSTART: no_autostart = true; break;
@@ -121,8 +129,14 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	    !(in = vnet_intent_new(name, mode, &error)) ||
 	    (subnet && !apply_subnet(in, subnet, 4, &error)) ||
 	    (subnet6 && !apply_subnet(in, subnet6, 6, &error)) ||
-	    (uplink && !vnet_intent_set_uplink(in, uplink, &error)))
+	    (uplink && !vnet_intent_set_uplink(in, uplink, &error)) ||
+	    (switch_s && !vnet_switch_from_string(switch_s, &sw, &error)))
 		return cli_fail(error);
+	vnet_intent_set_switch(in, sw);
+	vnet_intent_set_vlan_trunk(in, trunk);
+	for (guint i = 0; i < vlans->len; i++)
+		if (!vnet_intent_add_vlan(in, vlans->pdata[i], &error))
+			return cli_fail(error);
 	if (bridge) {
 		/* In hybrid mode --bridge names the LAN half, as in bridged mode. */
 		bool ok = mode == VNET_MODE_HYBRID ? vnet_intent_set_lan_bridge(in, bridge, &error)

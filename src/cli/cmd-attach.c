@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * attach NAME DOMAIN [--mac MAC] [--ip ADDR] [--force], detach NAME DOMAIN:
+ * attach NAME DOMAIN [--mac MAC] [--ip ADDR] [--force] [--vlan ID], detach NAME DOMAIN:
  * a libvirt domain's NICs on a managed network, with the DHCP reservation
  * (or the recorded static address) of its address, probed for a machine
  * that holds it already unless --force.  The arguments are checked before
@@ -14,12 +14,13 @@
 
 #include "cli.h"
 
-enum { OPT_MAC = 256, OPT_IP, OPT_FORCE };
+enum { OPT_MAC = 256, OPT_IP, OPT_FORCE, OPT_VLAN };
 
 const cli_option cli_attach_options[] = {
 	{ "mac", 0, OPT_MAC, "MAC", N_("the NIC's MAC address; default: a free random one") },
 	{ "ip", 0, OPT_IP, "ADDR", N_("an IPv4 address to reserve for the guest") },
 	{ "force", 0, OPT_FORCE, NULL, N_("skip the probe for the address") },
+	{ "vlan", 0, OPT_VLAN, "ID", N_("the NIC in the portgroup of VLAN ID (--switch ovs)") },
 	{ NULL },
 };
 
@@ -30,6 +31,7 @@ int cmd_attach(int argc, char **argv)
 	g_autoptr(vnet_intent) in = NULL;
 	const char *mac = NULL, *ip = NULL;
 	unsigned flags = 0;
+	guint vlan = 0;
 	int opt;
 
 	opterr = 0;
@@ -39,6 +41,14 @@ int cmd_attach(int argc, char **argv)
 		case OPT_MAC: mac = optarg; break;
 		case OPT_IP: ip = optarg; break;
 		case OPT_FORCE: flags |= VNET_ATTACH_FORCE; break;
+		case OPT_VLAN: {
+			/* The library's own check, so the message is the one create gives. */
+			g_autoptr(vnet_intent) probe = vnet_intent_new(NULL, VNET_MODE_BRIDGED, NULL);
+			if (!vnet_intent_add_vlan(probe, optarg, &error))
+				return cli_fail(error);
+			vlan = vnet_intent_get_vlan(probe, 0);
+			break;
+		}
 		case ':':
 			return cli_usage("attach", _("The option \"%s\" needs a value."), argv[optind - 1]);
 		default:
@@ -51,7 +61,7 @@ int cmd_attach(int argc, char **argv)
 		return cli_fail(error);
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
-	if (!vnet_ctx_attach_full(ctx, argv[optind], argv[optind + 1], mac, ip, flags, &error))
+	if (!vnet_ctx_attach_vlan(ctx, argv[optind], argv[optind + 1], mac, ip, flags, vlan, &error))
 		return cli_fail(error);
 	if (!cli.quiet && !cli.json) {
 		g_autoptr(GPtrArray) guests = vnet_ctx_guests(ctx, argv[optind], NULL);

@@ -182,17 +182,25 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 {
 	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) hports = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) vlans = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++)
 		g_ptr_array_add(fwd, vnet_intent_get_forward(in, i));
 	for (guint i = 0; i < vnet_intent_get_n_host_ports(in); i++)
 		g_ptr_array_add(hports, vnet_intent_get_host_port(in, i));
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++)
+		g_ptr_array_add(vlans, g_strdup_printf("%u", vnet_intent_get_vlan(in, i)));
 	out_string(o, "name", _("name:"), vnet_intent_get_name(in));
 	out_string(o, "mode", _("mode:"), vnet_mode_to_string(vnet_intent_get_mode(in)));
 	out_string(o, "state", _("state:"), active ? "active" : "inactive");
 	out_string(o, "bridge", _("bridge:"), vnet_intent_get_bridge(in));
 	out_string(o, "lan_bridge", _("LAN bridge:"), vnet_intent_get_lan_bridge(in));
 	out_string(o, "uplink", _("uplink:"), vnet_intent_get_uplink(in));
+	if (vnet_intent_get_switch(in) != VNET_SWITCH_LINUX) {
+		out_string(o, "switch", _("switch:"), vnet_switch_to_string(vnet_intent_get_switch(in)));
+		out_strv(o, "vlans", _("VLAN:"), vlans);
+		out_bool(o, "vlan_trunk", vnet_intent_get_vlan_trunk(in));
+	}
 	out_string(o, "subnet", _("subnet:"), vnet_intent_get_subnet(in, AF_INET));
 	out_string(o, "gateway", _("gateway:"), vnet_intent_get_gateway(in, AF_INET));
 	out_string(o, "subnet6", _("subnet6:"), vnet_intent_get_subnet(in, AF_INET6));

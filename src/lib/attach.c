@@ -257,11 +257,14 @@ static char *host_xml(const char *mac, const char *name, const char *ip)
 	return g_string_free(s, FALSE);
 }
 
-static char *nic_xml(const char *net, const char *mac, const char *model)
+/* @vlan: the NIC in the network's portgroup of that VLAN (Open vSwitch), or 0. */
+static char *nic_xml(const char *net, const char *mac, const char *model, guint vlan)
 {
-	return g_markup_printf_escaped("<interface type='network'><source network='%s'/>"
+	g_autofree char *pg = vlan ? g_strdup_printf(" portgroup='vlan%u'", vlan) : g_strdup("");
+
+	return g_markup_printf_escaped("<interface type='network'><source network='%s'%s/>"
 				       "<mac address='%s'/><model type='%s'/></interface>",
-				       net, mac, model ? model : "virtio");
+				       net, pg, mac, model ? model : "virtio");
 }
 
 /* MAC address (lower case) -> the domain that has it, over every domain defined or running. */
@@ -584,7 +587,7 @@ static bool define_statics(vnet_virt *virt, GPtrArray *steps, guint at, const vn
 }
 
 static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, const char *mac_arg,
-			  const char *ip_arg, unsigned attach_flags, GError **error)
+			  const char *ip_arg, unsigned attach_flags, guint vlan, GError **error)
 {
 	vnet_virt *virt = vnet_ctx_virt(ctx);
 	virConnectPtr conn = vnet_virt_conn(virt);
@@ -608,6 +611,12 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
 		return false;
+	if (vlan && !vnet_intent_has_vlan(in, vlan)) {
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("Network \"%s\" has no portgroup for VLAN %u; create it with --switch ovs --vlan %u."),
+			       name, vlan, vlan);
+		return false;
+	}
 	if (ip_arg) {
 		if (!ip_parse_any(ip_arg, &want, error) || (static_net = static_network(in, &want, ip_arg, error)) == -2)
 			return false;
@@ -762,7 +771,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			continue;
 		o = vnet_step_new(steps, VNET_STEP_NIC, net);
 		o->domain = g_strdup(domain);
-		o->xml = nic_xml(net, *macs[i], "virtio");
+		o->xml = nic_xml(net, *macs[i], "virtio", i == 0 ? vlan : 0);
 		o->flags = dom_flags;
 		o->on = true;
 	}
@@ -779,16 +788,22 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	return vnet_ctx_run(ctx, steps, what, error);
 }
 
-bool vnet_ctx_attach_full(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
-			  const char *ip, unsigned flags, GError **error)
+bool vnet_ctx_attach_vlan(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+			  const char *ip, unsigned flags, guint vlan, GError **error)
 {
 	bool ok;
 
 	if (!vnet_attach_check_args(domain, mac, ip, error) || !vnet_ctx_begin(ctx, error))
 		return false;
-	ok = attach_locked(ctx, name, domain, mac, ip, flags, error);
+	ok = attach_locked(ctx, name, domain, mac, ip, flags, vlan, error);
 	vnet_ctx_unlock(ctx);
 	return ok;
+}
+
+bool vnet_ctx_attach_full(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
+			  const char *ip, unsigned flags, GError **error)
+{
+	return vnet_ctx_attach_vlan(ctx, name, domain, mac, ip, flags, 0, error);
 }
 
 bool vnet_ctx_attach(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
@@ -905,7 +920,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		 */
 		o = vnet_step_new(steps, VNET_STEP_NIC, c->network);
 		o->domain = g_strdup(domain);
-		o->xml = nic_xml(c->network, c->mac, c->model);
+		o->xml = nic_xml(c->network, c->mac, c->model, 0);
 		o->flags = flags;
 	}
 	return vnet_ctx_run(ctx, steps, what, error);

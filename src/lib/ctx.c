@@ -15,6 +15,7 @@
 #include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
+#include "ovsdb.h"
 #include "planner.h"
 #include "revert.h"
 #include "trace.h"
@@ -325,6 +326,9 @@ static bool prepare_lan(vnet_ctx *ctx, vnet_intent *in, const vnet_host *host, G
 	if (!br || !ctx->local)
 		return true;
 	in->bridge_created = !vnet_host_find_link(host, br);
+	if (in->vswitch == VNET_SWITCH_OVS &&
+	    !vnet_ovs_bridge_missing(br, !in->bridge_created, &in->bridge_created, error))
+		return false;
 	if (!in->uplink)
 		return true;
 	vnet_uplink_state_free(in->uplink_saved);
@@ -382,7 +386,7 @@ static char *revert_record(vnet_ctx *ctx, const vnet_intent *old, const vnet_int
 static bool same_lan(const vnet_intent *a, const vnet_intent *b)
 {
 	return g_strcmp0(vnet_planner_lan_bridge(a), vnet_planner_lan_bridge(b)) == 0 &&
-	       g_strcmp0(a->uplink, b->uplink) == 0;
+	       g_strcmp0(a->uplink, b->uplink) == 0 && a->vswitch == b->vswitch;
 }
 
 /* What the user left out of an intent that already exists stays as it is. */

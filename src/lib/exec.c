@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
+#include "ovsdb.h"
 #include "revert.h"
 #include "virt.h"
 #include "util.h"
@@ -162,6 +163,68 @@ static bool undo_zone(const vnet_step *s, GError **error)
 	return vnet_firewalld_unbind(s->bridge, z[0], z[0] ? z[1] : NULL, NULL, error);
 }
 
+/* ---- Open vSwitch ---- */
+
+static bool ovs_bridge(const char *bridge, const char *mac, bool create, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
+
+	if (!db)
+		return false;
+	if (!create)
+		return vnet_ovs_del_bridge(db, bridge, error);
+	if (!vnet_ovs_add_bridge(db, bridge, mac, error))
+		return false;
+	/* Up, as a Linux bridge is made: the host's addresses may move onto it. */
+	return !vnet_link_exists(bridge) || vnet_link_set_up(bridge, true, error);
+}
+
+/* Whether @port is a port of OVS bridge @bridge now; -1 when the database cannot tell. */
+static int ovs_has_port(vnet_ovsdb *db, const char *bridge, const char *port)
+{
+	g_autoptr(GPtrArray) bridges = NULL;
+
+	if (!vnet_ovs_read(db, &bridges, NULL))
+		return -1;
+	return vnet_ovs_find_port(vnet_ovs_find_bridge(bridges, bridge), port) != NULL;
+}
+
+/* Make @port a trunk port of @bridge (@add) or not; what already is so is fine (undo may repeat). */
+static bool ovs_port(const char *bridge, const char *port, bool add, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
+	int has;
+
+	if (!db)
+		return false;
+	has = ovs_has_port(db, bridge, port);
+	if (has == (int)add)
+		return true;
+	return add ? vnet_ovs_add_port(db, bridge, port, error) : vnet_ovs_del_port(db, bridge, port, error);
+}
+
+/* A deleted bridge made again, unless it is there. */
+static bool ovs_bridge_back(const char *bridge, const char *mac, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
+	g_autoptr(GPtrArray) bridges = NULL;
+
+	if (!db || !vnet_ovs_read(db, &bridges, error))
+		return false;
+	return vnet_ovs_find_bridge(bridges, bridge) || ovs_bridge(bridge, mac, true, error);
+}
+
+static bool takeover(const vnet_step *s, bool on, GError **error)
+{
+	const vnet_intent *in = s->new;
+
+	if (in->vswitch == VNET_SWITCH_OVS)
+		return on ? vnet_link_move_onto(in->uplink, s->bridge, in->uplink_saved, error)
+			  : vnet_link_move_back(in->uplink, s->bridge, in->uplink_saved, error);
+	return on ? vnet_link_takeover(in->uplink, s->bridge, in->uplink_saved, error)
+		  : vnet_link_giveback(in->uplink, s->bridge, in->uplink_saved, error);
+}
+
 /* ---- prepare ---- */
 
 static bool exec_prepare(void *backend, vnet_step *s, GError **error)
@@ -308,9 +371,15 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_BRIDGE_DELETE:
 		return vnet_link_delete(s->bridge, error);
 	case VNET_STEP_TAKEOVER:
-		return vnet_link_takeover(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+		return takeover(s, true, error);
 	case VNET_STEP_GIVEBACK:
-		return vnet_link_giveback(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+		return takeover(s, false, error);
+	case VNET_STEP_OVS_BRIDGE_CREATE:
+		return ovs_bridge(s->bridge, s->xml, true, error);
+	case VNET_STEP_OVS_BRIDGE_DELETE:
+		return ovs_bridge(s->bridge, s->xml, false, error);
+	case VNET_STEP_OVS_PORT:
+		return ovs_port(s->bridge, s->domain, s->on, error);
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_delete_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
@@ -471,9 +540,16 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 	case VNET_STEP_BRIDGE_DELETE:
 		return vnet_link_exists(s->bridge) || vnet_link_bridge_create(s->bridge, s->xml, error);
 	case VNET_STEP_TAKEOVER:
-		return vnet_link_giveback(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+		return takeover(s, false, error);
 	case VNET_STEP_GIVEBACK:
-		return vnet_link_takeover(s->new->uplink, s->bridge, s->new->uplink_saved, error);
+		return takeover(s, true, error);
+	case VNET_STEP_OVS_BRIDGE_CREATE:
+		/* Only a bridge with vnetctl's mark goes: never one the step found there. */
+		return ovs_bridge(s->bridge, s->xml, false, error);
+	case VNET_STEP_OVS_BRIDGE_DELETE:
+		return ovs_bridge_back(s->bridge, s->xml, error);
+	case VNET_STEP_OVS_PORT:
+		return ovs_port(s->bridge, s->domain, !s->on, error);
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_ensure_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
@@ -508,8 +584,10 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 
 static bool exec_partial(const vnet_step *s)
 {
+	/* An OVS change may be committed and then not applied by ovs-vswitchd in time. */
 	return s->kind == VNET_STEP_START || s->kind == VNET_STEP_TAKEOVER ||
-	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE;
+	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE ||
+	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT;
 }
 
 const vnet_txn_ops vnet_exec_ops = {

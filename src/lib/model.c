@@ -136,6 +136,8 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->confirm_token);
 	g_ptr_array_unref(intent->statics);
 	g_array_unref(intent->host_ports);
+	if (intent->vlans)
+		g_array_unref(intent->vlans);
 	free_strings(intent);
 	g_free(intent);
 }
@@ -235,6 +237,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
 	c->host_ports = g_array_copy(intent->host_ports);
+	c->vlans = intent->vlans ? g_array_copy(intent->vlans) : NULL;
 	c->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
 	for (guint i = 0; i < intent->statics->len; i++) {
 		const vnet_static_addr *st = intent->statics->pdata[i];
@@ -316,7 +319,8 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 	    !opt_addr_equal(a->has_range, &a->dhcp_start, b->has_range, &b->dhcp_start) ||
 	    !opt_addr_equal(a->has_range, &a->dhcp_end, b->has_range, &b->dhcp_end) ||
 	    a->forwards->len != b->forwards->len || a->host_ports->len != b->host_ports->len ||
-	    memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) != 0)
+	    memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) != 0 ||
+	    !vnet_intent_vlans_equal(a, b))
 		return false;
 	return vnet_intent_forwards_equal(a, b);
 }

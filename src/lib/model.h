@@ -116,6 +116,15 @@ void vnet_static_addr_free(vnet_static_addr *s);
 /* "22/tcp" */
 char *vnet_host_port_format(guint32 hp);
 
+/* The VLANs as portgroups (vlan.c): "vlan10"; "trunk" for every VLAN of the network. */
+#define VNET_VLAN_MAX 4094
+#define VNET_TRUNK_PORTGROUP "trunk"
+char *vnet_vlan_portgroup(guint vlan);
+/* Whether @in has a portgroup for @vlan. */
+bool vnet_intent_has_vlan(const vnet_intent *in, guint vlan);
+/* Whether both have the same switch, VLANs and trunk (vnet_intent_equal's part). */
+bool vnet_intent_vlans_equal(const vnet_intent *a, const vnet_intent *b);
+
 struct vnet_intent {
 	char *name;
 	vnet_mode mode;
@@ -131,6 +140,9 @@ struct vnet_intent {
 	bool dhcp, autostart;
 	GPtrArray *forwards;	/* vnet_forward * */
 	GArray *host_ports;	/* guint32, VNET_HOST_PORT(proto, port): what an isolated network's guests reach on their gateway */
+	vnet_switch vswitch;	/* bridged: the kernel's bridge or an Open vSwitch bridge */
+	GArray *vlans;		/* guint16, sorted: the OVS portgroups vlanID; NULL when none */
+	bool vlan_trunk;	/* a portgroup "trunk" that carries every VLAN of @vlans */
 	/*
 	 * What vnetctl did to the host, kept in <metadata> next to the intent so
 	 * that delete can undo it exactly; not part of the intent's identity

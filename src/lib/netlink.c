@@ -593,17 +593,10 @@ bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplin
 	return enslave(uplink, bridge, st, error);
 }
 
-bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
-			GError **error)
+/* @uplink's addresses and routes back from @bridge, or from nowhere when it is gone. */
+static bool give_config_back(struct nl_sock *sk, const char *uplink, const char *bridge,
+			     const vnet_uplink_state *st, GError **error)
 {
-	g_autoptr(nl_sock) sk = route_socket(error);
-
-	if (!sk)
-		return false;
-	if (!ifindex_of(uplink))
-		return true;	/* unplugged meanwhile: nothing to give back to */
-	if (!set_master(sk, uplink, 0, st->up, error))
-		return false;
 	if (!ifindex_of(bridge)) {
 		/* The bridge is gone with its addresses: put them on the uplink. */
 		for (guint i = 0; i < st->addrs->len; i++)
@@ -615,6 +608,63 @@ bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplin
 		return true;
 	}
 	return move_config(sk, bridge, uplink, st, error);
+}
+
+bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+
+	if (!sk)
+		return false;
+	if (!ifindex_of(uplink))
+		return true;	/* unplugged meanwhile: nothing to give back to */
+	return set_master(sk, uplink, 0, st->up, error) && give_config_back(sk, uplink, bridge, st, error);
+}
+
+static bool set_up(struct nl_sock *sk, const char *ifname, bool up, GError **error)
+{
+	g_autoptr(rtnl_link) orig = NULL, change = rtnl_link_alloc();
+	int err = rtnl_link_get_kernel(sk, 0, ifname, &orig);
+
+	if (err < 0)
+		return NL_FAILED(error, _("Cannot read the interface %s: %s."), ifname, err);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
+	err = rtnl_link_change(sk, orig, change, 0);
+	if (err < 0)
+		return NL_FAILED(error, _("Cannot set the interface %s up or down: %s."), ifname, err);
+	return true;
+}
+
+bool vnet_link_set_up(const char *ifname, bool up, GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+
+	return sk && set_up(sk, ifname, up, error);
+}
+
+bool vnet_link_move_onto(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			 GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+
+	return sk && set_up(sk, uplink, true, error) && set_up(sk, bridge, true, error) &&
+	       move_config(sk, uplink, bridge, st, error);
+}
+
+bool vnet_link_move_back(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			 GError **error)
+{
+	g_autoptr(nl_sock) sk = route_socket(error);
+
+	if (!sk)
+		return false;
+	if (!ifindex_of(uplink))
+		return true;	/* unplugged meanwhile: nothing to give back to */
+	return give_config_back(sk, uplink, bridge, st, error) && set_up(sk, uplink, st->up, error);
 }
 
 bool vnet_link_enslave(const char *port, const char *bridge, GError **error)

@@ -46,6 +46,19 @@ bool vnet_link_takeover(const char *uplink, const char *bridge, const vnet_uplin
 bool vnet_link_giveback(const char *uplink, const char *bridge, const vnet_uplink_state *st,
 			GError **error);
 
+/* Set @ifname up or down. */
+bool vnet_link_set_up(const char *ifname, bool up, GError **error);
+/*
+ * For a bridge that is not the kernel's (Open vSwitch), of which @uplink is
+ * a port already: @uplink and @bridge's own interface up, the saved
+ * addresses and routes moved from @uplink onto @bridge, as takeover does.
+ */
+bool vnet_link_move_onto(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			 GError **error);
+/* The reverse, @uplink staying a port: its addresses and routes back, its up state as saved. */
+bool vnet_link_move_back(const char *uplink, const char *bridge, const vnet_uplink_state *st,
+			 GError **error);
+
 /* Make @port (a guest's tap, after its network restarted) a port of @bridge, up. */
 bool vnet_link_enslave(const char *port, const char *bridge, GError **error);
 

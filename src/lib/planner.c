@@ -25,7 +25,7 @@ const char *vnet_planner_lan_bridge(const vnet_intent *in)
 static bool same_lan(const vnet_intent *a, const vnet_intent *b)
 {
 	return g_strcmp0(vnet_planner_lan_bridge(a), vnet_planner_lan_bridge(b)) == 0 &&
-	       g_strcmp0(a->uplink, b->uplink) == 0;
+	       g_strcmp0(a->uplink, b->uplink) == 0 && a->vswitch == b->vswitch;
 }
 
 /* @in with what libvirt can change live set to @ref's. */
@@ -126,15 +126,23 @@ static void host_side_up(GPtrArray *plan, const vnet_plan_input *in, const vnet_
 static void lan_up(GPtrArray *plan, const vnet_intent *in)
 {
 	const char *br = vnet_planner_lan_bridge(in);
+	bool ovs = in->vswitch == VNET_SWITCH_OVS;
 	vnet_step *s;
 
 	if (!br)
 		return;
 	if (in->bridge_created) {
-		s = add(plan, VNET_STEP_BRIDGE_CREATE, NULL);
+		s = add(plan, ovs ? VNET_STEP_OVS_BRIDGE_CREATE : VNET_STEP_BRIDGE_CREATE, NULL);
 		s->bridge = g_strdup(br);
 		/* The uplink's MAC: the LAN's DHCP server and switches see the same host. */
 		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
+	}
+	if (in->uplink && in->uplink_saved && ovs) {
+		/* The port first, so that the takeover only moves the addresses onto the bridge's own. */
+		s = add(plan, VNET_STEP_OVS_PORT, NULL);
+		s->bridge = g_strdup(br);
+		s->domain = g_strdup(in->uplink);
+		s->on = true;
 	}
 	if (in->uplink && in->uplink_saved) {
 		s = add(plan, VNET_STEP_TAKEOVER, NULL);
@@ -146,6 +154,7 @@ static void lan_up(GPtrArray *plan, const vnet_intent *in)
 static void lan_down(GPtrArray *plan, const vnet_intent *in)
 {
 	const char *br = vnet_planner_lan_bridge(in);
+	bool ovs = in->vswitch == VNET_SWITCH_OVS;
 	vnet_step *s;
 
 	if (!br)
@@ -155,8 +164,13 @@ static void lan_down(GPtrArray *plan, const vnet_intent *in)
 		s->bridge = g_strdup(br);
 		s->new = vnet_intent_copy(in);
 	}
+	if (in->uplink && in->uplink_saved && ovs) {
+		s = add(plan, VNET_STEP_OVS_PORT, NULL);
+		s->bridge = g_strdup(br);
+		s->domain = g_strdup(in->uplink);
+	}
 	if (in->bridge_created) {
-		s = add(plan, VNET_STEP_BRIDGE_DELETE, NULL);
+		s = add(plan, ovs ? VNET_STEP_OVS_BRIDGE_DELETE : VNET_STEP_BRIDGE_DELETE, NULL);
 		s->bridge = g_strdup(br);
 		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
 	}
@@ -399,6 +413,13 @@ static char *describe(const vnet_step *s)
 	case VNET_STEP_DOCKER:
 		return g_strdup_printf(s->on ? _("add vnetctl's accept of its mark to Docker's chain %s filter DOCKER-USER")
 					     : _("remove vnetctl's accept from Docker's chain %s filter DOCKER-USER"), s->xml);
+	case VNET_STEP_OVS_BRIDGE_CREATE:
+		return g_strdup_printf(_("create Open vSwitch bridge %s"), s->bridge);
+	case VNET_STEP_OVS_BRIDGE_DELETE:
+		return g_strdup_printf(_("delete Open vSwitch bridge %s"), s->bridge);
+	case VNET_STEP_OVS_PORT:
+		return g_strdup_printf(s->on ? _("add uplink %s as a trunk port of Open vSwitch bridge %s")
+					     : _("remove uplink %s from Open vSwitch bridge %s"), s->domain, s->bridge);
 	case VNET_STEP_N_KINDS:
 		break;
 	}

@@ -34,6 +34,9 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_ARM] = "arm-revert",
 	[VNET_STEP_DOCKER] = "docker-user",
 	[VNET_STEP_ZONE] = "firewalld-zone",
+	[VNET_STEP_OVS_BRIDGE_CREATE] = "ovs-bridge-create",
+	[VNET_STEP_OVS_BRIDGE_DELETE] = "ovs-bridge-delete",
+	[VNET_STEP_OVS_PORT] = "ovs-port",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -130,6 +133,8 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 		/* fall through */
 	case VNET_STEP_BRIDGE_CREATE:
 	case VNET_STEP_BRIDGE_DELETE:
+	case VNET_STEP_OVS_BRIDGE_CREATE:
+	case VNET_STEP_OVS_BRIDGE_DELETE:
 	case VNET_STEP_DHCP_HOST:
 	case VNET_STEP_NIC:
 	case VNET_STEP_ARM:

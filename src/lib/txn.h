@@ -47,6 +47,9 @@ typedef enum vnet_step_kind {
 	VNET_STEP_DOCKER,	/* xml = family ("ip", "ip6"), on = add: our DOCKER-USER rule (docker.h) */
 	VNET_STEP_ZONE,		/* bridge, on = bind to firewalld zone vnetctl, off = unbind (firewalld.h);
 				 * prev_xml = "RUNTIME\nPERMANENT", the zones before; created = firewalld reloaded */
+	VNET_STEP_OVS_BRIDGE_CREATE, /* bridge, xml = MAC or NULL: an Open vSwitch bridge (ovsdb.h) */
+	VNET_STEP_OVS_BRIDGE_DELETE, /* bridge, xml = MAC or NULL */
+	VNET_STEP_OVS_PORT,	/* bridge, domain = the uplink, on = add as a trunk port, off = remove */
 	VNET_STEP_N_KINDS
 } vnet_step_kind;
 

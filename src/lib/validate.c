@@ -670,6 +670,29 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 	return true;
 }
 
+static bool check_switch_self(const vnet_intent *in, GError **error)
+{
+	if (in->vswitch == VNET_SWITCH_OVS && in->mode != VNET_MODE_BRIDGED) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" is in %s mode; an Open vSwitch bridge (--switch ovs) is for --mode bridged."),
+			    in->name, vnet_mode_to_string(in->mode));
+		return false;
+	}
+	if (vnet_intent_get_n_vlans(in) && in->vswitch != VNET_SWITCH_OVS) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" has VLAN portgroups, which need an Open vSwitch bridge; add --switch ovs."),
+			    in->name);
+		return false;
+	}
+	if (in->vlan_trunk && !vnet_intent_get_n_vlans(in)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" has a trunk portgroup but no VLAN for it to carry; name the VLANs with --vlan."),
+			    in->name);
+		return false;
+	}
+	return true;
+}
+
 static bool check_self(const vnet_intent *in, GError **error)
 {
 	if (!in->name || !in->bridge || (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
@@ -714,7 +737,7 @@ static bool check_self(const vnet_intent *in, GError **error)
 		return false;
 	}
 	return check_subnet_self(in, error) && check_subnet6_self(in, error) &&
-	       check_forwards_self(in, error);
+	       check_forwards_self(in, error) && check_switch_self(in, error);
 }
 
 static bool overlaps_network(const vnet_intent *in, const vnet_cidr *sub, const char *s,
@@ -846,8 +869,14 @@ static bool check_bridge(const vnet_intent *in, const char *br, bool may_reuse,
 		return false;
 	}
 	l = vnet_host_find_link(host, br);
-	if (!l || own_bridge_was(in, br, host) || (may_reuse && l->is_bridge))
-		return true;
+	if (!l || own_bridge_was(in, br, host) || (may_reuse && l->is_bridge == (in->vswitch == VNET_SWITCH_LINUX)))
+		return true;	/* an OVS bridge's own interface is no Linux bridge: OVSDB tells at apply */
+	if (l->is_bridge && in->vswitch == VNET_SWITCH_OVS) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			    _("The bridge %s of network \"%s\" is a Linux bridge, not an Open vSwitch one; choose another name with --bridge, or leave out --switch ovs."),
+			    br, in->name);
+		return false;
+	}
 	vnet_set_error(error, VNET_ERROR_CONFLICT,
 		    l->is_bridge ? _("The bridge name %s of network \"%s\" is already used by an existing bridge; choose another with --bridge.")
 				 : _("The bridge name %s of network \"%s\" is already used by another interface; choose another with --bridge."),

@@ -258,6 +258,10 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 	xw_attr(w, "mode", vnet_mode_to_string(in->mode));
 	xw_attr(w, "dhcp", in->dhcp ? "yes" : "no");
 	xw_attr(w, "autostart", in->autostart ? "yes" : "no");
+	if (in->vswitch != VNET_SWITCH_LINUX)
+		xw_attr(w, "switch", vnet_switch_to_string(in->vswitch));
+	if (in->vlan_trunk)
+		xw_attr(w, "vlan-trunk", "yes");
 	xw_named(w, "bridge", in->bridge);
 	xw_named(w, "lan-bridge", in->lan_bridge);
 	xw_named(w, "uplink", in->uplink);
@@ -284,6 +288,11 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 	for (guint i = 0; i < in->host_ports->len; i++) {
 		g_autofree char *hp = vnet_host_port_format(g_array_index(in->host_ports, guint32, i));
 		xw_text(w, true, "host-port", hp);
+	}
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++) {
+		xw_begin(w, true, "vlan");
+		xw_uint_attr(w, "id", vnet_intent_get_vlan(in, i));
+		xw_end(w);
 	}
 	if (with_state)
 		write_state(w, in);
@@ -397,7 +406,39 @@ static void own_bridge_network(xw *w, const vnet_intent *in)
 		write_ip(w, "ipv6", &in->gateway6, in->subnet6.prefix, false, NULL, NULL);
 }
 
-static void lan_bridge_network(xw *w, const char *bridge)
+/* An Open vSwitch bridge: libvirt makes each guest's port itself, tagged by its portgroup. */
+static void ovs_portgroups(xw *w, const vnet_intent *in)
+{
+	xw_begin(w, false, "virtualport");
+	xw_attr(w, "type", "openvswitch");
+	xw_end(w);
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++) {
+		g_autofree char *pg = vnet_vlan_portgroup(vnet_intent_get_vlan(in, i));
+		xw_begin(w, false, "portgroup");
+		xw_attr(w, "name", pg);
+		xw_begin(w, false, "vlan");
+		xw_begin(w, false, "tag");
+		xw_uint_attr(w, "id", vnet_intent_get_vlan(in, i));
+		xw_end(w);
+		xw_end(w);
+		xw_end(w);
+	}
+	if (!in->vlan_trunk || !vnet_intent_get_n_vlans(in))
+		return;
+	xw_begin(w, false, "portgroup");
+	xw_attr(w, "name", VNET_TRUNK_PORTGROUP);
+	xw_begin(w, false, "vlan");
+	xw_attr(w, "trunk", "yes");
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++) {
+		xw_begin(w, false, "tag");
+		xw_uint_attr(w, "id", vnet_intent_get_vlan(in, i));
+		xw_end(w);
+	}
+	xw_end(w);
+	xw_end(w);
+}
+
+static void lan_bridge_network(xw *w, const vnet_intent *in, const char *bridge)
 {
 	xw_begin(w, false, "forward");
 	xw_attr(w, "mode", "bridge");
@@ -405,6 +446,8 @@ static void lan_bridge_network(xw *w, const char *bridge)
 	xw_begin(w, false, "bridge");
 	xw_attr(w, "name", bridge);
 	xw_end(w);
+	if (in->vswitch == VNET_SWITCH_OVS)
+		ovs_portgroups(w, in);
 }
 
 static void write_network(xw *w, const vnet_intent *in, guint i)
@@ -422,13 +465,13 @@ static void write_network(xw *w, const vnet_intent *in, guint i)
 		own_bridge_network(w, in);
 		break;
 	case VNET_MODE_BRIDGED:
-		lan_bridge_network(w, in->bridge);
+		lan_bridge_network(w, in, in->bridge);
 		break;
 	case VNET_MODE_HYBRID:
 		if (i == 0)
 			own_bridge_network(w, in);
 		else
-			lan_bridge_network(w, in->lan_bridge);
+			lan_bridge_network(w, in, in->lan_bridge);
 		break;
 	}
 	xw_end(w);
@@ -580,6 +623,20 @@ static bool read_named(const xmlNode *n, bool (*set)(vnet_intent *, const char *
 		return false;
 	}
 	return set(in, name, error);
+}
+
+static bool read_vlan(vnet_intent *in, const xmlNode *n, GError **error)
+{
+	static const char *const attrs[] = { "id", NULL };
+	g_autofree char *id = get_prop(n, "id");
+
+	if (!check_attrs(n, attrs, error))
+		return false;
+	if (!id) {
+		vnet_set_error(error, VNET_ERROR_INVALID, _("The <vlan> element of the intent XML has no id attribute."));
+		return false;
+	}
+	return vnet_intent_add_vlan(in, id, error);
 }
 
 static bool bad_state(const char *what, const char *value, GError **error)
@@ -757,9 +814,10 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
 
 static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 {
-	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", NULL };
+	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", NULL };
 	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state" };
 	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
+	g_autofree char *switch_s = get_prop(root, "switch");
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
 	guint seen[G_N_ELEMENTS(singles)] = { 0 };
@@ -775,7 +833,9 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	if (!vnet_mode_from_string(mode_s, &mode, error) || !(in = vnet_intent_new(name, mode, error)))
 		return NULL;
 	if (!get_bool_prop(root, "dhcp", &in->dhcp, error) ||
-	    !get_bool_prop(root, "autostart", &in->autostart, error))
+	    !get_bool_prop(root, "autostart", &in->autostart, error) ||
+	    !get_bool_prop(root, "vlan-trunk", &in->vlan_trunk, error) ||
+	    (switch_s && !vnet_switch_from_string(switch_s, &in->vswitch, error)))
 		return NULL;
 
 	for (const xmlNode *n = root->children; n; n = n->next) {
@@ -807,6 +867,8 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 		else if (xmlStrEqual(n->name, X("host-port"))) {
 			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
 			ok = vnet_intent_add_host_port(in, g_strstrip(spec), error);
+		} else if (xmlStrEqual(n->name, X("vlan"))) {
+			ok = read_vlan(in, n, error);
 		} else if (xmlStrEqual(n->name, X("forward"))) {
 			/* Parsed here, checked against the others all at once below. */
 			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
