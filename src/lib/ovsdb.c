@@ -58,6 +58,8 @@ vnet_ovsdb_frame vnet_ovsdb_parse(const char *buf, size_t len, guint64 id, size_
 
 	*ret_used = 0;
 	*ret_msg = NULL;
+	if (!buf || !len)
+		return VNET_OVSDB_MORE;	/* jansson takes no NULL buffer, even empty */
 	m = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
 	if (!m)
 		return json_error_code(&je) == json_error_premature_end_of_input ? VNET_OVSDB_MORE

@@ -1,0 +1,157 @@
+#!/bin/bash
+# 60-ovs-vlan: `create --mode bridged --switch ovs --vlan 10 --vlan 20` on an
+# Open vSwitch of the sandbox's own (ovsdb-server and ovs-vswitchd on tmpfs,
+# userspace "netdev" datapath: this kernel has no openvswitch module).  The
+# uplink is a veth into a "LAN switch": a second OVS bridge the test makes,
+# whose access ports (tag=10, tag=20, and an untagged one) lead to LAN hosts
+# in namespaces.  After the create: the OVS bridge exists with the uplink as
+# a trunk port, the host's address moved onto the bridge's own port and still
+# reaches the LAN, the libvirt network has the portgroups.  Guests plugged as
+# libvirt plugs them (a port with tag=ID and iface-id) reach their own VLAN,
+# and not the other, with every host in one IP subnet: only the VLAN keeps
+# them apart.  A failed create (each step) leaves OVSDB and the host as they
+# were; delete removes the bridge and its ports and gives the uplink its
+# address back.  The offload and IPv6 workarounds live here, not in vnetctl.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+. "$(dirname "$0")/vnet.sh"
+require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ethtool curl socat ip
+schema=/usr/share/openvswitch/vswitch.ovsschema
+[ -r "$schema" ] || skip "no OVS schema at $schema"
+
+install_hook
+sandbox_start_libvirtd
+
+# ---- the sandbox's Open vSwitch (/run is the sandbox's tmpfs) ----
+export OVS_RUNDIR=/run/openvswitch OVS_DBDIR=/run/openvswitch OVS_LOGDIR=$VNET_SCRATCH/logs
+mkdir -p "$OVS_RUNDIR"
+ovsdb-tool create "$OVS_RUNDIR/conf.db" "$schema"
+bg_ns - ovsdb-server "$OVS_RUNDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
+	--pidfile="$OVS_RUNDIR/ovsdb-server.pid" --unixctl="$OVS_RUNDIR/ovsdb-server.ctl"
+for _ in $(seq 50); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
+ovs-vsctl --no-wait init
+bg_ns - ovs-vswitchd unix:"$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
+	--unixctl="$OVS_RUNDIR/ovs-vswitchd.ctl"
+check "ovs-vswitchd answers" timeout 10 ovs-vsctl --timeout=10 show
+# vnetctl's default socket is /var/run/openvswitch/db.sock: the sandbox's, through /run.
+check "the sandbox's OVSDB is at vnetctl's default path" test -S /var/run/openvswitch/db.sock
+
+# no router solicitations leaving untagged from OVS-owned veths; no TSO the userspace datapath would drop
+quiet_veth() { # DEV [NS]
+	in_ns "${2:--}" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null || :
+	in_ns "${2:--}" ethtool -K "$1" tx off >/dev/null 2>&1 || :
+}
+
+# plug NS BRIDGE PORT ADDR OVS-ARGS...: namespace NS with eth0 at ADDR, its peer PORT an OVS port.
+plug() {
+	local ns=$1 br=$2 port=$3 addr=$4
+	shift 4
+	[ -e "/run/netns/$ns" ] || add_host "$ns"
+	ip link add "$port" type veth peer name eth0 netns "$ns"
+	quiet_veth "$port"
+	quiet_veth eth0 "$ns"
+	ip link set "$port" up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr add "$addr" dev eth0
+	ovs-vsctl --timeout=10 add-port "$br" "$port" "$@"
+}
+
+# ---- the LAN: a switch with access ports; the uplink up0 is its trunk ----
+ovs-vsctl --timeout=10 add-br lansw -- set Bridge lansw datapath_type=netdev
+ip link add up0 type veth peer name lanup
+quiet_veth up0; quiet_veth lanup
+ip link set up0 up; ip link set lanup up
+ovs-vsctl --timeout=10 add-port lansw lanup
+ip addr add 192.0.2.1/24 dev up0
+plug lan0 lansw lan0p 192.0.2.10/24 tag=0 vlan_mode=access
+# Every host below is in 10.9.0.0/24: only the VLAN keeps them apart.
+plug lan10 lansw lan10p 10.9.0.10/24 tag=10
+plug lan20 lansw lan20p 10.9.0.20/24 tag=20
+start_http lan0 80 "native LAN"
+start_http lan10 80 "VLAN 10 server"
+start_http lan20 80 "VLAN 20 server"
+expect_http - http://192.0.2.10/ "native LAN"
+
+mac=$(cat /sys/class/net/up0/address)
+ovs-vsctl list-br >"$VNET_SCRATCH/br.before"
+ovs-vsctl list-ports lansw >"$VNET_SCRATCH/ports.before"
+ip -o addr show dev up0 scope global | awk '{print $3, $4}' | sort >"$VNET_SCRATCH/addrs.before"
+snapshot_host "$VNET_SCRATCH/before"
+
+# ---- refusals, nothing changed ----
+expect_refused "--vlan without --switch ovs" "switch ovs" create v --mode bridged --uplink up0 --vlan 10
+expect_refused "--switch ovs on a NAT network" "bridged" create v --mode nat --switch ovs
+expect_refused "a VLAN ID out of range" "4094" create v --mode bridged --switch ovs --uplink up0 --vlan 4095
+expect_refused "--trunk without a VLAN" "trunk" create v --mode bridged --switch ovs --uplink up0 --trunk
+ip link add br-linux type bridge
+expect_refused "a Linux bridge as the OVS bridge" "Linux bridge" \
+	create v --mode bridged --switch ovs --bridge br-linux --uplink up0 --vlan 10
+ip link del br-linux
+
+# ---- a failed create, at each step, leaves OVSDB and the host as they were ----
+steps=$("$VNETCTL" plan v --mode bridged --switch ovs --bridge ovsbr0 --uplink up0 --vlan 10 --vlan 20 --no-confirm |
+	grep -c '^[0-9]*\. ')
+diag "the create has $steps steps"
+check "the plan creates the OVS bridge and its trunk port" sh -c \
+	"'$VNETCTL' plan v --mode bridged --switch ovs --bridge ovsbr0 --uplink up0 --vlan 10 --no-confirm | grep -q 'trunk port of Open vSwitch bridge ovsbr0'"
+for n in $(seq 1 "$steps"); do
+	rc=0
+	VNET_TEST_FAIL_STEP=$n "$VNETCTL" -q create v --mode bridged --switch ovs --bridge ovsbr0 --uplink up0 \
+		--vlan 10 --vlan 20 --no-confirm 2>"$VNET_SCRATCH/err" || rc=$?
+	check "create failing at step $n exits 1" test "$rc" -eq 1
+	check "after a failure at step $n OVS has the bridges it had" diff -u "$VNET_SCRATCH/br.before" <(ovs-vsctl list-br)
+	check "after a failure at step $n the LAN switch has its ports" diff -u "$VNET_SCRATCH/ports.before" <(ovs-vsctl list-ports lansw)
+	snapshot_host "$VNET_SCRATCH/after"
+	expect_same_snapshot "$VNET_SCRATCH/before" "$VNET_SCRATCH/after"
+done
+
+# ---- the create ----
+check "create v --switch ovs --vlan 10 --vlan 20 --trunk" vnetctl create v --mode bridged --switch ovs \
+	--bridge ovsbr0 --uplink up0 --vlan 10 --vlan 20 --trunk --no-confirm
+check "OVS has the bridge ovsbr0" sh -c "ovs-vsctl br-exists ovsbr0"
+check "ovsbr0 runs the datapath of the bridges there are (netdev)" \
+	test "$(ovs-vsctl get Bridge ovsbr0 datapath_type)" = netdev
+check "the uplink is a port of ovsbr0" sh -c "ovs-vsctl list-ports ovsbr0 | grep -qx up0"
+check "the uplink is a trunk (no tag, every VLAN)" \
+	test "$(ovs-vsctl get Port up0 tag)-$(ovs-vsctl get Port up0 trunks)" = "[]-[]"
+check "the bridge took the uplink's MAC" test "$(cat /sys/class/net/ovsbr0/address)" = "$mac"
+check "the host's address is on the bridge's own port" sh -c "ip -o -4 addr show dev ovsbr0 | grep -q 192.0.2.1/24"
+check "the uplink has no address left" test -z "$(ip -o addr show dev up0 scope global)"
+check "the libvirt network is an OVS network" sh -c "virsh net-dumpxml v | grep -q \"<virtualport type='openvswitch'/>\""
+for pg in vlan10 vlan20 trunk; do
+	check "the libvirt network has portgroup $pg" sh -c "virsh net-dumpxml v | grep -q \"<portgroup name='$pg'>\""
+done
+expect_http - http://192.0.2.10/ "native LAN"
+check "show names the switch and the VLANs" sh -c "'$VNETCTL' --json show v | jq -e '.switch == \"ovs\" and .vlans == [\"10\", \"20\"]' >/dev/null"
+
+# ---- guests as libvirt plugs them: a port with the portgroup's tag and the iface-id ----
+plug g10a ovsbr0 vp-g10a 10.9.0.101/24 tag=10 -- set Interface vp-g10a external_ids:iface-id=g10a
+plug g10b ovsbr0 vp-g10b 10.9.0.102/24 tag=10 -- set Interface vp-g10b external_ids:iface-id=g10b
+plug g20 ovsbr0 vp-g20 10.9.0.201/24 tag=20 -- set Interface vp-g20 external_ids:iface-id=g20
+check "the guest port has tag 10" test "$(ovs-vsctl get Port vp-g10a tag)" = 10
+check "the guest port has its iface-id" test "$(ovs-vsctl get Interface vp-g10a external_ids:iface-id | tr -d '"')" = g10a
+start_http g10b 8080 "guest g10b"
+start_http g20 8080 "guest g20"
+expect_http g10a http://10.9.0.10/ "VLAN 10 server"
+expect_http g10a http://10.9.0.102:8080/ "guest g10b"
+expect_http lan10 http://10.9.0.102:8080/ "guest g10b"
+expect_http g20 http://10.9.0.20/ "VLAN 20 server"
+expect_http lan20 http://10.9.0.201:8080/ "guest g20"
+expect_no_http g10a http://10.9.0.20/
+expect_no_http g10a http://10.9.0.201:8080/
+expect_no_http g20 http://10.9.0.10/
+expect_no_http g20 http://10.9.0.102:8080/
+expect_no_http lan10 http://10.9.0.201:8080/
+expect_no_http lan0 http://10.9.0.102:8080/
+for p in vp-g10a vp-g10b vp-g20; do ovs-vsctl --timeout=10 del-port ovsbr0 "$p"; done
+
+# ---- delete: no OVS bridge, no port, the uplink's address back ----
+check "delete v" vnetctl delete v
+check "OVS has no bridge ovsbr0" sh -c "! ovs-vsctl br-exists ovsbr0"
+check "OVS has the bridges it had" diff -u "$VNET_SCRATCH/br.before" <(ovs-vsctl list-br)
+check "no port up0 is left" sh -c "! ovs-vsctl list Port up0 >/dev/null 2>&1"
+check "the interface ovsbr0 is gone" sh -c "! ip link show ovsbr0 >/dev/null 2>&1"
+check "the uplink has its address back" diff -u "$VNET_SCRATCH/addrs.before" \
+	<(ip -o addr show dev up0 scope global | awk '{print $3, $4}' | sort)
+expect_http - http://192.0.2.10/ "native LAN"
