@@ -171,6 +171,7 @@ _vnetctl()
 		case $prev in
 		--mode) _vnetctl_reply "$(printf '%s\n' "${_vnetctl_modes[@]}")" ;;
 		--uplink) _vnetctl_reply "$(_vnetctl_ifaces uplinks)" ;;
+		--switch) _vnetctl_reply "$(printf '%s\n' linux ovs)" ;;
 		--bridge)
 			# bridged and hybrid join a bridge that exists; nat and
 			# isolated name a new one.
@@ -179,7 +180,7 @@ _vnetctl()
 			*) _vnetctl_reply "$(_vnetctl_ifaces bridges)" ;;
 			esac
 			;;
-		--subnet | --subnet6 | --forward | --confirm-timeout) ;;
+		--subnet | --subnet6 | --forward | --confirm-timeout | --vlan) ;;
 		*)
 			case $cur in
 			--mode=*) _vnetctl_reply "$(printf -- '--mode=%s\n' "${_vnetctl_modes[@]}")" ;;

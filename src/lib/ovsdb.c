@@ -481,10 +481,20 @@ static const json_t *row_by_uuid(const json_t *rows, const char *uuid)
 	const json_t *r;
 	size_t i;
 
+	if (!uuid)
+		return NULL;
 	json_array_foreach(rows, i, r)
 		if (g_strcmp0(uuid_of(json_object_get(r, "_uuid")), uuid) == 0)
 			return r;
 	return NULL;
+}
+
+/* A VLAN ID (0 to 4095) as the database has it, or -1. */
+static int vlan_of(const json_t *v)
+{
+	json_int_t i = json_integer_value(v);
+
+	return json_is_integer(v) && i >= 0 && i <= 4095 ? (int)i : -1;
 }
 
 static vnet_ovs_port *port_from_rows(const json_t *port, const json_t *ifaces)
@@ -494,11 +504,13 @@ static vnet_ovs_port *port_from_rows(const json_t *port, const json_t *ifaces)
 	const json_t *ifs = json_object_get(port, "interfaces");
 
 	p->name = g_strdup(json_string_value(json_object_get(port, "name")));
-	p->tag = set_size(tag) == 1 && json_is_integer(set_get(tag, 0)) ? (int)json_integer_value(set_get(tag, 0)) : -1;
+	p->tag = set_size(tag) == 1 ? vlan_of(set_get(tag, 0)) : -1;
 	p->trunks = g_array_new(FALSE, FALSE, sizeof(guint16));
 	for (size_t i = 0; i < set_size(trunks); i++) {
-		guint16 v = (guint16)json_integer_value(set_get(trunks, i));
-		g_array_append_val(p->trunks, v);
+		int v = vlan_of(set_get(trunks, i));
+		guint16 v16 = (guint16)v;
+		if (v >= 0)
+			g_array_append_val(p->trunks, v16);
 	}
 	for (size_t i = 0; i < set_size(ifs) && !p->iface_id; i++) {
 		const json_t *ir = row_by_uuid(ifaces, uuid_of(set_get(ifs, i)));
@@ -508,19 +520,12 @@ static vnet_ovs_port *port_from_rows(const json_t *port, const json_t *ifaces)
 	return p;
 }
 
-bool vnet_ovs_read(vnet_ovsdb *db, GPtrArray **ret_bridges, GError **error)
+GPtrArray *vnet_ovs_parse_bridges(const json_t *res)
 {
-	json_t *ops = json_array();
-	g_autoptr(json_t) res = NULL;
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_ovs_bridge_free);
 	const json_t *brs, *ports, *ifaces, *br;
 	size_t i;
 
-	json_array_append_new(ops, select_op("Bridge", NULL, "_uuid name ports datapath_type"));
-	json_array_append_new(ops, select_op("Port", NULL, "_uuid name tag trunks interfaces"));
-	json_array_append_new(ops, select_op("Interface", NULL, "_uuid name external_ids"));
-	if (!(res = vnet_ovsdb_transact(db, ops, error)))
-		return false;
 	brs = rows_of(res, 0);
 	ports = rows_of(res, 1);
 	ifaces = rows_of(res, 2);
@@ -539,7 +544,20 @@ bool vnet_ovs_read(vnet_ovsdb *db, GPtrArray **ret_bridges, GError **error)
 		}
 		g_ptr_array_add(out, b);
 	}
-	*ret_bridges = g_steal_pointer(&out);
+	return g_steal_pointer(&out);
+}
+
+bool vnet_ovs_read(vnet_ovsdb *db, GPtrArray **ret_bridges, GError **error)
+{
+	json_t *ops = json_array();
+	g_autoptr(json_t) res = NULL;
+
+	json_array_append_new(ops, select_op("Bridge", NULL, "_uuid name ports datapath_type"));
+	json_array_append_new(ops, select_op("Port", NULL, "_uuid name tag trunks interfaces"));
+	json_array_append_new(ops, select_op("Interface", NULL, "_uuid name external_ids"));
+	if (!(res = vnet_ovsdb_transact(db, ops, error)))
+		return false;
+	*ret_bridges = vnet_ovs_parse_bridges(res);
 	return true;
 }
 

@@ -87,6 +87,12 @@ typedef struct vnet_ovs_bridge {
 void vnet_ovs_bridge_free(vnet_ovs_bridge *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovs_bridge, vnet_ovs_bridge_free)
 
+/*
+ * The bridges in the result of vnet_ovs_read()'s transaction (the rows of
+ * Bridge, Port and Interface), whatever shape the server gave it: what
+ * does not fit is left out.
+ */
+GPtrArray *vnet_ovs_parse_bridges(const json_t *result);
 /* Every bridge with its ports (vnet_ovs_bridge *). */
 bool vnet_ovs_read(vnet_ovsdb *db, GPtrArray **ret_bridges, GError **error);
 /* The bridge @name of @bridges, or NULL. */
