@@ -260,11 +260,12 @@ static char *host_xml(const char *mac, const char *name, const char *ip)
 /* @vlan: the NIC in the network's portgroup of that VLAN (Open vSwitch), or 0. */
 static char *nic_xml(const char *net, const char *mac, const char *model, guint vlan)
 {
-	g_autofree char *pg = vlan ? g_strdup_printf(" portgroup='vlan%u'", vlan) : g_strdup("");
+	g_autofree char *src = vlan ? g_markup_printf_escaped("<source network='%s' portgroup='vlan%u'/>", net, vlan)
+				    : g_markup_printf_escaped("<source network='%s'/>", net);
+	g_autofree char *rest = g_markup_printf_escaped("<mac address='%s'/><model type='%s'/>", mac,
+							model ? model : "virtio");
 
-	return g_markup_printf_escaped("<interface type='network'><source network='%s'%s/>"
-				       "<mac address='%s'/><model type='%s'/></interface>",
-				       net, pg, mac, model ? model : "virtio");
+	return g_strconcat("<interface type='network'>", src, rest, "</interface>", NULL);
 }
 
 /* MAC address (lower case) -> the domain that has it, over every domain defined or running. */

@@ -146,6 +146,35 @@ expect_no_http lan10 http://10.9.0.201:8080/
 expect_no_http lan0 http://10.9.0.102:8080/
 for p in vp-g10a vp-g10b vp-g20; do ovs-vsctl --timeout=10 del-port ovsbr0 "$p"; done
 
+# ---- attach --vlan: the NIC in the portgroup; libvirt makes the tagged port itself ----
+if command -v qemu-system-x86_64 >/dev/null; then
+	cat >"$VNET_SCRATCH/vm1.xml" <<-EOF
+		<domain type='qemu'>
+		  <name>vm1</name>
+		  <memory unit='MiB'>64</memory>
+		  <vcpu>1</vcpu>
+		  <os><type arch='x86_64'>hvm</type></os>
+		  <devices><emulator>$(command -v qemu-system-x86_64)</emulator><memballoon model='none'/></devices>
+		</domain>
+	EOF
+	virsh -q define "$VNET_SCRATCH/vm1.xml" >/dev/null
+	expect_refused "attach --vlan of a VLAN the network lacks" "VLAN 30" attach v vm1 --vlan 30
+	check "attach v vm1 --vlan 10" vnetctl -q attach v vm1 --vlan 10
+	check "the NIC is in portgroup vlan10" sh -c "virsh dumpxml --inactive vm1 | grep -q \"portgroup='vlan10'\""
+	check "start vm1 (diskless)" virsh -q start vm1
+	tap=$(virsh domiflist vm1 | awk '$3 == "v" {print $1}')
+	check "libvirt's port $tap is on ovsbr0" sh -c "ovs-vsctl port-to-br '$tap' | grep -qx ovsbr0"
+	check "libvirt's port has the portgroup's tag 10" test "$(ovs-vsctl get Port "$tap" tag)" = 10
+	ifid=$(virsh dumpxml vm1 | sed -n "s/.*interfaceid='\([^']*\)'.*/\1/p" | head -1)
+	check "libvirt's port has the NIC's iface-id ($ifid)" \
+		test "$(ovs-vsctl get Interface "$tap" external_ids:iface-id | tr -d '"')" = "$ifid"
+	check "destroy vm1" virsh -q destroy vm1
+	check "libvirt removed its port" sh -c "! ovs-vsctl list-ports ovsbr0 | grep -qx '$tap'"
+	check "detach v vm1" vnetctl -q detach v vm1
+else
+	diag "no qemu-system-x86_64: attach --vlan against libvirt not checked"
+fi
+
 # ---- delete: no OVS bridge, no port, the uplink's address back ----
 check "delete v" vnetctl delete v
 check "OVS has no bridge ovsbr0" sh -c "! ovs-vsctl br-exists ovsbr0"
