@@ -88,9 +88,16 @@ check "qemu hook" test -x /etc/libvirt/hooks/qemu.d/vnetctl
 check "the hooks are conffiles" sh -c "dpkg-query -W -f='\${Conffiles}' vnetctl | grep -q hooks/network.d/vnetctl"
 check "restore unit installed" test -f /lib/systemd/system/vnetctl-restore.service
 check "restore unit enabled (multi-user.target)" test -L /etc/systemd/system/multi-user.target.wants/vnetctl-restore.service
-check "restore unit enabled (wanted by nftables.service)" test -L /etc/systemd/system/nftables.service.wants/vnetctl-restore.service
-check "restore unit follows nftables/firewalld reloads" \
-	grep -qx 'ReloadPropagatedFrom=nftables.service firewalld.service' /lib/systemd/system/vnetctl-restore.service
+# one unit per firewall runs restore after its every start, restart and reload
+for s in nftables firewalld docker; do
+	check "vnetctl-restore-$s.service installed and enabled (wanted by $s.service)" \
+		test -L "/etc/systemd/system/$s.service.wants/vnetctl-restore-$s.service"
+	check "vnetctl-restore-$s.service follows $s's stops, restarts and reloads" sh -c \
+		"grep -qx 'PartOf=$s.service' /lib/systemd/system/vnetctl-restore-$s.service &&
+		 grep -qx 'ReloadPropagatedFrom=$s.service' /lib/systemd/system/vnetctl-restore-$s.service &&
+		 grep -qx 'After=$s.service' /lib/systemd/system/vnetctl-restore-$s.service"
+done
+check "firewalld's zone vnetctl installed" test -f /usr/lib/firewalld/zones/vnetctl.xml
 check "zh_CN catalogue" test -f /usr/share/locale/zh_CN/LC_MESSAGES/vnetctl.mo
 check "vnetctl speaks zh_CN with it" sh -c \
 	"LC_ALL=C.UTF-8 LANGUAGE=zh_CN /usr/sbin/vnetctl --help 2>&1 | grep -qP '[\x{4e00}-\x{9fff}]'"
@@ -102,8 +109,9 @@ check "man vnetctl shows the synopsis" grep -q 'vnetctl create' <<<"$man8"
 man3=$(MANPAGER=cat MANWIDTH=80 man 3 libvnet 2>&1) || true
 check "man libvnet renders" grep -q 'pkg-config --cflags --libs vnet' <<<"$man3"
 if command -v systemd-analyze >/dev/null; then
-	check "systemd-analyze verify accepts the restore unit" \
-		systemd-analyze verify /lib/systemd/system/vnetctl-restore.service
+	check "systemd-analyze verify accepts the restore units" \
+		systemd-analyze verify /lib/systemd/system/vnetctl-restore.service \
+		/lib/systemd/system/vnetctl-restore-{nftables,firewalld,docker}.service
 fi
 completion=$(bash -c '. /usr/share/bash-completion/completions/vnetctl
 	COMP_WORDS=(vnetctl ""); COMP_CWORD=1; COMP_LINE="vnetctl "; COMP_POINT=${#COMP_LINE}
@@ -181,5 +189,7 @@ check "purge says the networks and rules are left in place" grep -q 'left in pla
 check "purge says how to remove them" grep -q 'nft delete table inet vnetctl' <<<"$out"
 check "purge removes the hooks" test ! -e /etc/libvirt/hooks/network.d/vnetctl
 check "purge removes the unit's symlinks" test ! -e /etc/systemd/system/multi-user.target.wants/vnetctl-restore.service
+check "purge removes the restore units' symlinks" sh -c \
+	"! ls /etc/systemd/system/*.wants/vnetctl-restore-* 2>/dev/null | grep -q ."
 check "the network is still defined and active" sh -c "virsh -q net-info web | grep -q '^Active: *yes'"
 check "table inet vnetctl is still there" nft list table inet vnetctl

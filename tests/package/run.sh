@@ -58,7 +58,8 @@ took "package: built" "$t"
 # built library; this names the version script itself)
 script=$(sed -n '/global:/,/local:/p' "$work/src/src/lib/libvnet.sym" |
 	sed -n 's/^[[:space:]]*\(vnet_[a-z0-9_]*\);.*/\1/p' | sort)
-symbols=$(sed -n 's/^ \(vnet_[a-z0-9_]*\)@VNET_0\.1 .*/\1/p' "$work/src/debian/libvnet0.symbols" | sort)
+# (both version nodes: VNET_0.1, and VNET_PRIVATE_0.1 of the hook entry points)
+symbols=$(sed -n 's/^ \(vnet_[a-z0-9_]*\)@VNET_\(PRIVATE_\)\{0,1\}0\.1 .*/\1/p' "$work/src/debian/libvnet0.symbols" | sort)
 if [ "$script" != "$symbols" ]; then
 	echo "FAIL: debian/libvnet0.symbols and src/lib/libvnet.sym differ (< version script, > symbols):"
 	diff <(echo "$script") <(echo "$symbols") || true
