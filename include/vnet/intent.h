@@ -64,6 +64,39 @@ bool vnet_switch_from_string(const char *s, vnet_switch *ret_switch, GError **er
 const char *vnet_switch_to_string(vnet_switch sw);
 
 /**
+ * enum vnet_guard - guest port security (table bridge vnetctl)
+ * @VNET_GUARD_DEFAULT: the mode's default: on for a bridge of vnetctl's own
+ *	(nat, isolated, hybrid's NAT half), off for a LAN bridge
+ * @VNET_GUARD_OFF: guests' ports are not filtered
+ * @VNET_GUARD_ON: guests send no DHCP server replies or router advertisements,
+ *	and no ARP or IP from an address reserved to another guest or the gateway's
+ * @VNET_GUARD_STRICT: on, and a guest with a reservation sends only from it
+ */
+typedef enum vnet_guard {
+	VNET_GUARD_DEFAULT,
+	VNET_GUARD_OFF,
+	VNET_GUARD_ON,
+	VNET_GUARD_STRICT,
+} vnet_guard;
+
+/**
+ * vnet_guard_from_string() - parse "on", "off" or "strict"
+ * @s: the string
+ * @ret_guard: where to store the setting; untouched on failure
+ * @error: return location for a GError
+ *
+ * Return: true on success.
+ */
+bool vnet_guard_from_string(const char *s, vnet_guard *ret_guard, GError **error);
+/**
+ * vnet_guard_to_string() - "default", "off", "on" or "strict"
+ * @guard: the setting
+ *
+ * Return: a static string.
+ */
+const char *vnet_guard_to_string(vnet_guard guard);
+
+/**
  * vnet_mode_from_string() - parse "nat", "isolated", "bridged" or "hybrid"
  * @s: the string
  * @ret_mode: where to store the mode; untouched on failure
@@ -147,6 +180,16 @@ bool vnet_intent_get_dhcp(const vnet_intent *intent);
 /** vnet_intent_get_autostart() - whether libvirt starts the network at boot (default true) */
 bool vnet_intent_get_autostart(const vnet_intent *intent);
 /**
+ * vnet_intent_get_guard() - the guest port security setting as it was set
+ * @intent: the intent
+ * @lan: false for the network's own bridge, true for its LAN bridge (bridged, hybrid)
+ *
+ * Return: VNET_GUARD_OFF, VNET_GUARD_ON or VNET_GUARD_STRICT in effect on
+ * that bridge (the mode's default resolved), or VNET_GUARD_OFF when the
+ * network has no such bridge.
+ */
+vnet_guard vnet_intent_get_guard(const vnet_intent *intent, bool lan);
+/**
  * vnet_intent_get_confirm_deadline() - when an unconfirmed uplink takeover
  * is reverted, in seconds since the epoch, or 0 if nothing waits
  * @intent: the intent
@@ -212,6 +255,8 @@ bool vnet_intent_set_default_guest(vnet_intent *intent, const char *addr, GError
 void vnet_intent_set_dhcp(vnet_intent *intent, bool dhcp);
 /** vnet_intent_set_autostart() - whether libvirt starts the network at boot */
 void vnet_intent_set_autostart(vnet_intent *intent, bool autostart);
+/** vnet_intent_set_guard() - guest port security on every bridge of the network; VNET_GUARD_DEFAULT: the mode's */
+void vnet_intent_set_guard(vnet_intent *intent, vnet_guard guard);
 
 /**
  * vnet_intent_add_forward() - add a port forward

@@ -13,7 +13,7 @@
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
 	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT, OPT_NO_CONFIRM, OPT_SESSION_PORT,
-	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK,
+	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK, OPT_GUARD,
 };
 
 const cli_option cli_create_options[] = {
@@ -33,6 +33,7 @@ const cli_option cli_create_options[] = {
 	{ "switch", 0, OPT_SWITCH, "SWITCH", N_("bridged: linux (default) or ovs, an Open vSwitch bridge") },
 	{ "vlan", 0, OPT_VLAN, "ID", N_("ovs: a portgroup vlanID for guests on VLAN ID; repeat it for more") },
 	{ "trunk", 0, OPT_TRUNK, NULL, N_("ovs: a portgroup trunk that carries every --vlan") },
+	{ "guard", 0, OPT_GUARD, "on|off|strict", N_("guest port security; default: on for nat and isolated, off for a LAN") },
 	{ NULL },
 };
 
@@ -71,6 +72,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	const char *name = NULL, *switch_s = NULL;
 	bool no_dhcp = false, no_autostart = false, force = false, trunk = false;
 	vnet_switch sw = VNET_SWITCH_LINUX;
+	vnet_guard guard = VNET_GUARD_DEFAULT;
 	vnet_mode mode;
 	int opt;
 
@@ -91,6 +93,10 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_NO_DHCP: no_dhcp = true; break;
 		case OPT_NO_AUTOSTART: no_autostart = true; break;
 		case OPT_FORCE: force = true; break;
+		case OPT_GUARD:
+			if (!vnet_guard_from_string(optarg, &guard, NULL))
+				return cli_usage(cmd, _("--guard \"%s\" is not a guard setting: use on, off or strict."), optarg);
+			break;
 		case OPT_CONFIRM_TIMEOUT: {
 			char *end;
 			guint64 t = g_ascii_strtoull(optarg, &end, 10);
@@ -152,6 +158,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 			return cli_fail(error);
 	vnet_intent_set_dhcp(in, !no_dhcp);
 	vnet_intent_set_autostart(in, !no_autostart);
+	vnet_intent_set_guard(in, guard);
 	ret->intent = g_steal_pointer(&in);
 	ret->force = force;
 	return EXIT_OK;

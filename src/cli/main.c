@@ -82,7 +82,7 @@ static void print_usage(FILE *f)
 	}
 	fprintf(f, _("\nCreate arguments: [NAME] --mode nat|isolated|bridged|hybrid [--subnet CIDR]\n"
 		     "  [--subnet6 CIDR] [--forward SPEC]... [--uplink IFACE] [--bridge BR]\n"
-		     "  [--no-dhcp] [--no-autostart] [--force] [--confirm-timeout SECONDS]\n"
+		     "  [--no-dhcp] [--no-autostart] [--guard on|off|strict] [--force] [--confirm-timeout SECONDS]\n"
 		     "  [--host-port PORT[/tcp|/udp|/sctp]]...\n"
 		     "A forward SPEC is [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/tcp|/udp|/sctp].\n"));
 }

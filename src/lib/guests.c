@@ -35,16 +35,6 @@ static char *records_dir(void)
 	return g_build_filename(dir ? dir : "/run/vnetctl", "nics", NULL);
 }
 
-/* A MAC as a file name: lower case, only hex digits and colons. */
-static bool mac_ok(const char *mac)
-{
-	if (!mac || strlen(mac) != 17)
-		return false;
-	for (guint i = 0; i < 17; i++)
-		if (i % 3 == 2 ? mac[i] != ':' : !g_ascii_isxdigit(mac[i]) || g_ascii_isupper(mac[i]))
-			return false;
-	return true;
-}
 
 void vnet_guests_record(const char *mac, const char *domain, bool running)
 {
@@ -52,7 +42,7 @@ void vnet_guests_record(const char *mac, const char *domain, bool running)
 	g_autofree char *low = mac ? g_ascii_strdown(mac, -1) : NULL;
 	g_autofree char *path = NULL;
 
-	if (!mac_ok(low) || !vnet_name_is_valid(domain, VNET_NAME_MAX))
+	if (!vnet_mac_is_valid(low) || !vnet_name_is_valid(domain, VNET_NAME_MAX))
 		return;
 	path = g_build_filename(dir, low, NULL);
 	/* The directory stays, empty: records are kept here, and none runs. */
@@ -80,7 +70,7 @@ GHashTable *vnet_guests_records(void)
 	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	while (d && (name = g_dir_read_name(d))) {
 		g_autofree char *path = g_build_filename(dir, name, NULL), *text = NULL;
-		if (mac_ok(name) && g_file_get_contents(path, &text, NULL, NULL) &&
+		if (vnet_mac_is_valid(name) && g_file_get_contents(path, &text, NULL, NULL) &&
 		    vnet_name_is_valid(g_strstrip(text) + (text[0] == '!'), VNET_NAME_MAX))
 			g_hash_table_replace(out, g_strdup(name), g_steal_pointer(&text));
 	}
@@ -149,7 +139,7 @@ static void add_leases(GPtrArray *guests, json_t *root)
 		g_autofree char *addr = ipv4(json_string_value(json_object_get(l, "ip-address")));
 		json_int_t expiry = json_integer_value(json_object_get(l, "expiry-time"));
 		vnet_guest *g;
-		if (!mac_ok(low) || !addr || (expiry && expiry < now))
+		if (!vnet_mac_is_valid(low) || !addr || (expiry && expiry < now))
 			continue;
 		g = add(guests, low);
 		if (g->how == VNET_GUEST_RESERVED)
@@ -175,7 +165,7 @@ GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable 
 		const vnet_dhcp_host *h = hosts->pdata[i];
 		g_autofree char *addr = ipv4(h->ip);
 		vnet_guest *g;
-		if (!mac_ok(h->mac) || !addr)
+		if (!vnet_mac_is_valid(h->mac) || !addr)
 			continue;
 		g = add(guests, h->mac);
 		g->addr = g_steal_pointer(&addr);
@@ -271,7 +261,39 @@ GHashTable *vnet_guests_targets(const vnet_intent *in, GPtrArray *guests)
 
 	def = vnet_guests_default(in, guests, &how, &n);
 	g_hash_table_replace(t, g_strdup(""), g_strdup(def ? def : ""));
+	vnet_guests_add_guard(t, in, guests);
 	return t;
+}
+
+/* The ports of @bridge now, from sysfs, into @t; the uplink is never a guest's. */
+static void add_ports(GHashTable *t, const char *bridge, const char *uplink)
+{
+	g_autofree char *dir = vnet_name_is_valid(bridge, VNET_IFNAME_MAX)
+				       ? g_strdup_printf("/sys/class/net/%s/brif", bridge) : NULL;
+	g_autoptr(GDir) d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+	const char *port;
+
+	while (d && (port = g_dir_read_name(d)))
+		if (vnet_name_is_valid(port, VNET_IFNAME_MAX) && g_strcmp0(port, uplink) != 0)
+			g_hash_table_replace(t, g_strconcat(VNET_GUESTS_PORT_KEY, port, NULL), g_strdup(bridge));
+}
+
+void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray *guests)
+{
+	const char *lan = in->mode == VNET_MODE_BRIDGED ? in->bridge
+			  : in->mode == VNET_MODE_HYBRID ? in->lan_bridge : NULL;
+
+	if (vnet_intent_get_guard(in, false) != VNET_GUARD_OFF) {
+		for (guint i = 0; guests && i < guests->len; i++) {
+			const vnet_guest *g = guests->pdata[i];
+			if (g->how == VNET_GUEST_RESERVED && g->addr && vnet_mac_is_valid(g->mac))
+				g_hash_table_replace(targets, g_strconcat(VNET_GUESTS_MAC_KEY, g->mac, NULL),
+						     g_strdup(g->addr));
+		}
+		add_ports(targets, in->bridge, NULL);
+	}
+	if (vnet_intent_get_guard(in, true) != VNET_GUARD_OFF)
+		add_ports(targets, lan, in->uplink);
 }
 
 /* ---- what show prints ---- */

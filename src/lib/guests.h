@@ -51,6 +51,20 @@ void vnet_guests_parse_leases(GPtrArray *guests, const char *json, size_t len);
  */
 GHashTable *vnet_guests_targets(const vnet_intent *in, GPtrArray *guests);
 
+/*
+ * The guard's facts ride in the same map, under keys no domain name can
+ * have (a name has neither "/" nor ":"), so that every path that hands the
+ * forwards' targets to the NFT step (commands, hooks, attach, restore)
+ * hands over the bindings too:
+ *   "mac/MAC"   -> the IPv4 address the network's DHCP host entry reserves to MAC;
+ *   "port/PORT" -> the bridge PORT is a guest's port of, now (from sysfs).
+ * vnet_guests_targets() adds them; vnet_guests_add_guard() adds them to
+ * another such map.  Nothing is added for a bridge whose guard is off.
+ */
+#define VNET_GUESTS_MAC_KEY "mac/"
+#define VNET_GUESTS_PORT_KEY "port/"
+void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray *guests);
+
 typedef enum vnet_default_how {
 	VNET_DEFAULT_RESERVED,	/* the guest holding the default guest address by reservation */
 	VNET_DEFAULT_ONLY,	/* the only guest on the network */

@@ -33,6 +33,31 @@ const char *vnet_mode_to_string(vnet_mode mode)
 	return (size_t)mode < G_N_ELEMENTS(mode_names) ? mode_names[mode] : "?";
 }
 
+static const char *const guard_names[] = {
+	[VNET_GUARD_DEFAULT] = "default",
+	[VNET_GUARD_OFF] = "off",
+	[VNET_GUARD_ON] = "on",
+	[VNET_GUARD_STRICT] = "strict",
+};
+
+bool vnet_guard_from_string(const char *s, vnet_guard *ret_guard, GError **error)
+{
+	/* "default" is what an unset guard reads as, never what one sets. */
+	for (size_t i = VNET_GUARD_OFF; i < G_N_ELEMENTS(guard_names); i++)
+		if (g_strcmp0(s, guard_names[i]) == 0) {
+			*ret_guard = i;
+			return true;
+		}
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		       _("\"%s\" is not a guard setting: use on, off or strict."), s ? s : "");
+	return false;
+}
+
+const char *vnet_guard_to_string(vnet_guard guard)
+{
+	return (size_t)guard < G_N_ELEMENTS(guard_names) ? guard_names[guard] : "?";
+}
+
 bool vnet_mode_has_own_bridge(vnet_mode mode)
 {
 	switch (mode) {
@@ -310,7 +335,7 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 {
 	if (g_strcmp0(a->name, b->name) || a->mode != b->mode || g_strcmp0(a->bridge, b->bridge) ||
 	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) ||
-	    a->dhcp != b->dhcp || a->autostart != b->autostart ||
+	    a->dhcp != b->dhcp || a->autostart != b->autostart || a->guard != b->guard ||
 	    !opt_cidr_equal(a->has_subnet4, &a->subnet4, b->has_subnet4, &b->subnet4) ||
 	    !opt_cidr_equal(a->has_subnet6, &a->subnet6, b->has_subnet6, &b->subnet6) ||
 	    !opt_addr_equal(a->has_gateway4, &a->gateway4, b->has_gateway4, &b->gateway4) ||
@@ -375,6 +400,16 @@ const char *vnet_intent_get_lan_bridge(const vnet_intent *intent) { return inten
 const char *vnet_intent_get_uplink(const vnet_intent *intent) { return intent->uplink; }
 bool vnet_intent_get_dhcp(const vnet_intent *intent) { return intent->dhcp; }
 bool vnet_intent_get_autostart(const vnet_intent *intent) { return intent->autostart; }
+
+vnet_guard vnet_intent_get_guard(const vnet_intent *intent, bool lan)
+{
+	/* Where vnetctl hands out every address, on; where the LAN does, only when asked. */
+	if (lan ? !vnet_mode_has_lan(intent->mode) : !vnet_mode_has_own_bridge(intent->mode))
+		return VNET_GUARD_OFF;
+	if (intent->guard == VNET_GUARD_DEFAULT)
+		return lan ? VNET_GUARD_OFF : VNET_GUARD_ON;
+	return intent->guard;
+}
 const char *vnet_intent_get_default_guest(const vnet_intent *intent) { return intent->s_guest; }
 gint64 vnet_intent_get_confirm_deadline(const vnet_intent *intent) { return intent->confirm_deadline; }
 guint vnet_intent_get_n_forwards(const vnet_intent *intent) { return intent->forwards->len; }
@@ -571,6 +606,12 @@ bool vnet_forward_is_dual(const vnet_intent *in, const vnet_forward *f)
 
 	return vnet_mode_has_forwards(in->mode) && f->family == AF_INET && !f->has_host_addr &&
 	       f->guest_kind == VNET_GUEST_DEFAULT && vnet_intent_default_guest6(in, &a);
+}
+
+void vnet_intent_set_guard(vnet_intent *intent, vnet_guard guard)
+{
+	if ((size_t)guard < G_N_ELEMENTS(guard_names))
+		intent->guard = guard;
 }
 
 bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error)

@@ -138,6 +138,7 @@ struct vnet_intent {
 	vnet_cidr subnet6;
 	vnet_addr gateway6;
 	bool dhcp, autostart;
+	vnet_guard guard;	/* as set: VNET_GUARD_DEFAULT is the mode's (vnet_intent_get_guard()) */
 	GPtrArray *forwards;	/* vnet_forward * */
 	GArray *host_ports;	/* guint32, VNET_HOST_PORT(proto, port): what an isolated network's guests reach on their gateway */
 	vnet_switch vswitch;	/* bridged: the kernel's bridge or an Open vSwitch bridge */

@@ -32,6 +32,7 @@
 #include <nftables/libnftables.h>
 #include <glib/gstdio.h>
 
+#include "guests.h"
 #include "nft.h"
 #include "util.h"
 
@@ -47,6 +48,10 @@
  */
 #define LAYOUT_MARKER "layout2"
 #define OLD_LAYOUT_MARKER "layout1"
+/* The same for table bridge vnetctl, created in the same transaction. */
+#define GUARD_MARKER "guard1"
+/* The kernel's counters of what the guard dropped: never elements of ours. */
+#define DROPS_SET "drops"
 
 enum {
 	SET_NAT_IF,
@@ -61,6 +66,15 @@ enum {
 	SET_ISO_DHCP,
 	SET_ISO_OPEN4,
 	SET_ISO_OPEN6,
+	/* table bridge vnetctl: the guard */
+	SET_GUARD_PORT,
+	SET_STRICT_PORT,
+	SET_RESERVED4,
+	SET_BOUND4,
+	SET_STRICT4,
+	SET_RESERVED6,
+	SET_BOUND6,
+	SET_STRICT6,
 	N_SETS
 };
 
@@ -69,6 +83,7 @@ static const struct set_def {
 	guint ifnames;	/* how many leading parts of a key are interface names, quoted in commands */
 	guint prefix;	/* interval set of addresses: the full prefix length, else 0 */
 	int proto;	/* which part of a key is an inet_proto (read back as a number), else -1 */
+	bool bridge;	/* a set of table bridge vnetctl, not of table inet vnetctl */
 } sets[N_SETS] = {
 	[SET_NAT_IF] = { "nat_if", 1, 0, -1 },
 	[SET_ISO_IF] = { "iso_if", 1, 0, -1 },
@@ -82,7 +97,23 @@ static const struct set_def {
 	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0, 1 },
 	[SET_ISO_OPEN4] = { "iso_open4", 1, 0, 2 },
 	[SET_ISO_OPEN6] = { "iso_open6", 1, 0, 2 },
+	[SET_GUARD_PORT] = { "guard_port", 1, 0, -1, true },
+	[SET_STRICT_PORT] = { "strict_port", 1, 0, -1, true },
+	[SET_RESERVED4] = { "reserved4", 0, 0, -1, true },
+	[SET_BOUND4] = { "bound4", 0, 0, -1, true },
+	[SET_STRICT4] = { "strict4", 0, 0, -1, true },
+	[SET_RESERVED6] = { "reserved6", 0, 0, -1, true },
+	[SET_BOUND6] = { "bound6", 0, 0, -1, true },
+	[SET_STRICT6] = { "strict6", 0, 0, -1, true },
 };
+
+#define B "bridge " VNET_NFT_TABLE
+
+/* The table a set lives in, as commands name it. */
+static const char *set_table(guint set)
+{
+	return sets[set].bridge ? B : T;
+}
 
 /*
  * The DNAT rules, the same in prerouting (pre) and output (out).  @V6 is
@@ -192,7 +223,47 @@ static const char table_commands[] =
 	"add rule " T " input iifname . ip6 daddr . meta l4proto . th dport @iso_open6 accept\n"
 	"add rule " T " input icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
 	"add rule " T " input reject with icmpx admin-prohibited\n"
-	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 2 is complete\"; }\n";
+	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 2 is complete\"; }\n"
+	/*
+	 * Guest port security, in the bridge family: every frame a guest's
+	 * port brings into a bridge.  Keyed by port (guard_port: the ports of
+	 * guarded bridges, uplinks never), address and MAC, so O(1) per frame
+	 * whatever the number of guests.  An address in reserved4/6 (a
+	 * guest's reservation, the gateway) may be sent only by the MAC it is
+	 * bound to; under strict (strict_port) a guest with a reservation
+	 * (strict4/6) sends only from its own, besides 0.0.0.0 (DHCP), :: and
+	 * link-local (DAD, neighbour discovery).  What is dropped is counted
+	 * per port and source MAC in drops, which the kernel fills.
+	 */
+	"add table " B "\n"
+	"add set " B " guard_port { type ifname; }\n"
+	"add set " B " strict_port { type ifname; }\n"
+	"add set " B " reserved4 { type ipv4_addr; }\n"
+	"add set " B " bound4 { type ipv4_addr . ether_addr; }\n"
+	"add set " B " strict4 { type ether_addr; }\n"
+	"add set " B " reserved6 { type ipv6_addr; }\n"
+	"add set " B " bound6 { type ipv6_addr . ether_addr; }\n"
+	"add set " B " strict6 { type ether_addr; }\n"
+	"add set " B " " DROPS_SET " { type ifname . ether_addr; size 65535; flags dynamic; counter; }\n"
+	"add chain " B " guard { type filter hook prerouting priority filter; policy accept; }\n"
+	"add chain " B " dropped\n"
+	"flush chain " B " guard\n"
+	"flush chain " B " dropped\n"
+	"add rule " B " guard iifname != @guard_port accept\n"
+	/* rogue DHCP and RA: the host-side DHCP snooping and RA guard */
+	"add rule " B " guard ether type ip udp sport 67 udp dport 68 goto dropped\n"
+	"add rule " B " guard ether type ip6 udp sport 547 udp dport 546 goto dropped\n"
+	"add rule " B " guard icmpv6 type nd-router-advert goto dropped\n"
+	/* what neighbour caches learn from an ARP packet is its sender's fields */
+	"add rule " B " guard arp saddr ip @reserved4 arp saddr ip . arp saddr ether != @bound4 goto dropped\n"
+	"add rule " B " guard ip saddr @reserved4 ip saddr . ether saddr != @bound4 goto dropped\n"
+	"add rule " B " guard ip6 saddr @reserved6 ip6 saddr . ether saddr != @bound6 goto dropped\n"
+	"add rule " B " guard iifname != @strict_port accept\n"
+	"add rule " B " guard ether saddr @strict4 arp saddr ip != 0.0.0.0 arp saddr ip . arp saddr ether != @bound4 goto dropped\n"
+	"add rule " B " guard ether saddr @strict4 ip saddr != 0.0.0.0 ip saddr . ether saddr != @bound4 goto dropped\n"
+	"add rule " B " guard ether saddr @strict6 ip6 saddr != { ::, fe80::/10 } ip6 saddr . ether saddr != @bound6 goto dropped\n"
+	"add rule " B " dropped update @" DROPS_SET " { iifname . ether saddr } drop\n"
+	"add set " B " " GUARD_MARKER " { type mark; comment \"vnetctl bridge table layout 1 is complete\"; }\n";
 
 struct vnet_nft {
 	struct nft_ctx *ctx;
@@ -348,7 +419,7 @@ static void append_set_command(GString *s, const char *verb, guint set, GPtrArra
 		n += ((elem *)items->pdata[i])->set == set;
 	if (n == 0)
 		return;
-	g_string_append_printf(s, "%s element " T " %s {", verb, sets[set].name);
+	g_string_append_printf(s, "%s element %s %s {", verb, set_table(set), sets[set].name);
 	/* one element on the line, more one per line */
 	sep = n == 1 ? " " : "\n\t";
 	n = 0;
@@ -490,6 +561,86 @@ static void add_isolated_elems(elem_list *l, const vnet_intent *in)
 	}
 }
 
+/* @addr bound to @mac: reserved to it, and under @strict the only address it sends from. */
+static void add_binding(elem_list *l, const vnet_intent *in, const vnet_addr *addr, const char *mac,
+			bool strict)
+{
+	g_autofree char *a = vnet_addr_format(addr);
+	g_autofree char *bound = g_strdup_printf("%s . %s", a, mac);
+	bool v6 = addr->family == AF_INET6;
+
+	elem_list_add(l, v6 ? SET_RESERVED6 : SET_RESERVED4, a, NULL, in->name);
+	elem_list_add(l, v6 ? SET_BOUND6 : SET_BOUND4, bound, NULL, in->name);
+	if (strict)
+		elem_list_add(l, v6 ? SET_STRICT6 : SET_STRICT4, mac, NULL, in->name);
+}
+
+static int compare_keys(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The guard's elements (see nft.h): the guarded bridges' ports, the
+ * gateway's addresses (reserved to no guest), and each reservation of
+ * @guests and static address of the intent bound to its MAC.
+ */
+static void add_guard_elems(elem_list *l, const vnet_intent *in, GHashTable *guests)
+{
+	vnet_guard own = vnet_intent_get_guard(in, false), lan = vnet_intent_get_guard(in, true);
+	const char *lan_br = in->mode == VNET_MODE_BRIDGED ? in->bridge
+			     : in->mode == VNET_MODE_HYBRID ? in->lan_bridge : NULL;
+	const char *own_br = vnet_mode_has_own_bridge(in->mode) ? in->bridge : NULL;
+	g_autofree gpointer *keys = NULL;
+	guint n = 0;
+
+	if (own == VNET_GUARD_OFF && lan == VNET_GUARD_OFF)
+		return;
+	/* In key order, so that the commands are the same on every run. */
+	if (guests) {
+		keys = g_hash_table_get_keys_as_array(guests, &n);
+		qsort(keys, n, sizeof(*keys), compare_keys);
+	}
+	for (guint i = 0; i < n; i++) {
+		const char *k = keys[i], *v = g_hash_table_lookup(guests, k);
+		vnet_guard g = VNET_GUARD_OFF;
+		if (!g_str_has_prefix(k, VNET_GUESTS_PORT_KEY))
+			continue;
+		k += strlen(VNET_GUESTS_PORT_KEY);
+		if (own_br && g_strcmp0(v, own_br) == 0)
+			g = own;
+		else if (lan_br && g_strcmp0(v, lan_br) == 0 && g_strcmp0(k, in->uplink) != 0)
+			g = lan;
+		if (g == VNET_GUARD_OFF || !vnet_name_is_valid(k, VNET_IFNAME_MAX))
+			continue;
+		elem_list_add(l, SET_GUARD_PORT, k, NULL, in->name);
+		if (g == VNET_GUARD_STRICT)
+			elem_list_add(l, SET_STRICT_PORT, k, NULL, in->name);
+	}
+	if (own != VNET_GUARD_OFF) {
+		if (in->has_gateway4)
+			elem_list_add(l, SET_RESERVED4, in->s_gateway4, NULL, in->name);
+		if (in->has_gateway6)
+			elem_list_add(l, SET_RESERVED6, in->s_gateway6, NULL, in->name);
+		for (guint i = 0; i < n; i++) {
+			const char *k = keys[i], *mac = k + strlen(VNET_GUESTS_MAC_KEY);
+			vnet_addr a;
+			if (g_str_has_prefix(k, VNET_GUESTS_MAC_KEY) && vnet_mac_is_valid(mac) &&
+			    vnet_addr_parse(g_hash_table_lookup(guests, k), &a, NULL))
+				add_binding(l, in, &a, mac, own == VNET_GUARD_STRICT);
+		}
+	}
+	for (guint i = 0; i < in->statics->len; i++) {
+		const vnet_static_addr *st = in->statics->pdata[i];
+		/* A static address inside the network's own subnet is on its own bridge, else on the LAN. */
+		bool on_own = own_br && ((in->has_subnet4 && vnet_cidr_contains(&in->subnet4, &st->addr)) ||
+					 (in->has_subnet6 && vnet_cidr_contains(&in->subnet6, &st->addr)));
+		vnet_guard g = on_own ? own : lan;
+		if (g != VNET_GUARD_OFF && vnet_mac_is_valid(st->mac))
+			add_binding(l, in, &st->addr, st->mac, g == VNET_GUARD_STRICT);
+	}
+}
+
 static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
 {
 	g_autoptr(elem_list) l = elem_list_new();
@@ -497,6 +648,7 @@ static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
 
 	if (!in)
 		return g_steal_pointer(&l);
+	add_guard_elems(l, in, guests);
 	switch (in->mode) {
 	case VNET_MODE_NAT:
 	case VNET_MODE_HYBRID:	/* in->bridge is the NAT half */
@@ -698,14 +850,12 @@ static bool run_commands(vnet_nft *nft, const char *cmds, GError **error)
 }
 
 bool vnet_nft_check_ours(vnet_nft *nft, GError **error);
+static bool set_exists(vnet_nft *nft, const char *table, const char *set);
 
-/* Whether layout 1 is complete: libnftables fetches just the (empty) marker set. */
+/* Whether both tables are complete: libnftables fetches just the (empty) marker sets. */
 static bool layout_present(vnet_nft *nft)
 {
-	int rc = nft_run_cmd_from_buffer(nft->ctx, "list set " T " " LAYOUT_MARKER);
-
-	g_free(take_buffers(nft, NULL));
-	return rc == 0;
+	return set_exists(nft, T, LAYOUT_MARKER) && set_exists(nft, B, GUARD_MARKER);
 }
 
 bool vnet_nft_ensure_table(vnet_nft *nft, GError **error)
@@ -721,7 +871,7 @@ bool vnet_nft_table_present(vnet_nft *nft)
 bool vnet_nft_delete_table(vnet_nft *nft, GError **error)
 {
 	/* "add" first: deleting a table that is not there is no error then. */
-	return run_commands(nft, "add table " T "\ndelete table " T "\n", error);
+	return run_commands(nft, "add table " T "\ndelete table " T "\nadd table " B "\ndelete table " B "\n", error);
 }
 
 static int set_index(const char *name)
@@ -813,9 +963,12 @@ static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
 {
 	int set = set_index(json_string_value(json_object_get(set_obj, "name")));
 	json_t *elems = json_object_get(set_obj, "elem");
+	bool bridge = g_strcmp0(json_string_value(json_object_get(set_obj, "family")), "bridge") == 0;
 	json_t *el;
 	size_t i;
 
+	if (set >= 0 && sets[set].bridge != bridge)
+		set = -1;	/* a set of that name in the other table is not one of ours */
 	if (set < 0 || !json_is_array(elems))
 		return true;	/* the marker, or an empty set */
 	json_array_foreach(elems, i, el) {
@@ -852,10 +1005,23 @@ static bool parse_set_elements(json_t *set_obj, elem_list *l, GError **error)
 	return true;
 }
 
+static bool read_table_elems(vnet_nft *nft, const char *table, elem_list *l, GError **error);
+
 static bool read_elems(vnet_nft *nft, elem_list **ret, GError **error)
 {
-	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
 	g_autoptr(elem_list) l = elem_list_new();
+
+	if (!read_table_elems(nft, T, l, error) || !read_table_elems(nft, B, l, error))
+		return false;
+	*ret = g_steal_pointer(&l);
+	return true;
+}
+
+/* The elements of our table @table ("inet vnetctl"), added to @l. */
+static bool read_table_elems(vnet_nft *nft, const char *table, elem_list *l, GError **error)
+{
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autofree char *cmd = g_strdup_printf("list table %s", table);
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
 	json_error_t jerr;
@@ -864,25 +1030,23 @@ static bool read_elems(vnet_nft *nft, elem_list **ret, GError **error)
 	int rc;
 
 	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_PROTO);
-	rc = nft_run_cmd_from_buffer(nft->ctx, "list table " T);
+	rc = nft_run_cmd_from_buffer(nft->ctx, cmd);
 	nft_ctx_output_set_flags(nft->ctx, flags);
 	err = take_buffers(nft, &out);
 	if (rc != 0) {
-		if (strstr(err, strerror(ENOENT))) {	/* no table: no elements */
-			*ret = g_steal_pointer(&l);
+		if (strstr(err, strerror(ENOENT)))	/* no table: no elements */
 			return true;
-		}
 		g_auto(GStrv) lines = g_strsplit(err, "\n", 2);
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("Could not list table inet vnetctl: %s."), g_strstrip(lines[0]));
+			    _("Could not list nftables table %s: %s."), table, g_strstrip(lines[0]));
 		return false;
 	}
 	root = json_loads(out, 0, &jerr);
 	arr = root ? json_object_get(root, "nftables") : NULL;
 	if (!json_is_array(arr)) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			    _("The JSON output of libnftables for table inet vnetctl could not be read: %s."),
-			    root ? "no \"nftables\" array" : jerr.text);
+			    _("The JSON output of libnftables for table %s could not be read: %s."),
+			    table, root ? "no \"nftables\" array" : jerr.text);
 		json_decref(root);
 		return false;
 	}
@@ -896,7 +1060,6 @@ static bool read_elems(vnet_nft *nft, elem_list **ret, GError **error)
 		}
 	}
 	json_decref(root);
-	*ret = g_steal_pointer(&l);
 	return true;
 }
 
@@ -1272,25 +1435,29 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 	return true;
 }
 
-/* Whether a table inet vnetctl exists at all (ours or not): the cheapest listing of it. */
-static bool table_exists(vnet_nft *nft)
+/* Whether a table vnetctl of @family exists at all (ours or not): the cheapest listing of it. */
+static bool table_exists(vnet_nft *nft, const char *family)
 {
-	int rc = nft_run_cmd_from_buffer(nft->ctx, "list chains " VNET_NFT_FAMILY);
+	g_autofree char *chains = g_strdup_printf("list chains %s", family);
+	g_autofree char *setcmd = g_strdup_printf("list sets %s", family);
+	g_autofree char *head = g_strdup_printf("table %s " VNET_NFT_TABLE " {", family);
+	int rc = nft_run_cmd_from_buffer(nft->ctx, chains);
 	g_autofree char *out = NULL;
 
 	g_free(take_buffers(nft, &out));
-	if (rc == 0 && strstr(out, "table " T " {"))
+	if (rc == 0 && strstr(out, head))
 		return true;
-	rc = nft_run_cmd_from_buffer(nft->ctx, "list sets " VNET_NFT_FAMILY);
+	rc = nft_run_cmd_from_buffer(nft->ctx, setcmd);
 	g_clear_pointer(&out, g_free);
 	g_free(take_buffers(nft, &out));
-	return rc == 0 && strstr(out, "table " T " {");
+	return rc == 0 && strstr(out, head);
 }
 
-/* A table of layout 1 is ours too: the table commands bring it to layout 2. */
-static bool old_layout_present(vnet_nft *nft)
+/* Whether @set of our @table exists: libnftables fetches just that set. */
+static bool set_exists(vnet_nft *nft, const char *table, const char *set)
 {
-	int rc = nft_run_cmd_from_buffer(nft->ctx, "list set " T " " OLD_LAYOUT_MARKER);
+	g_autofree char *cmd = g_strdup_printf("list set %s %s", table, set);
+	int rc = nft_run_cmd_from_buffer(nft->ctx, cmd);
 
 	g_free(take_buffers(nft, NULL));
 	return rc == 0;
@@ -1298,12 +1465,21 @@ static bool old_layout_present(vnet_nft *nft)
 
 bool vnet_nft_check_ours(vnet_nft *nft, GError **error)
 {
-	if (layout_present(nft) || !table_exists(nft) || old_layout_present(nft))
-		return true;
-	vnet_set_error(error, VNET_ERROR_CONFLICT,
-		       _("A table inet vnetctl exists that vnetctl did not make (it lacks vnetctl's marker set \"%s\"), and vnetctl never changes a table it did not make. Save it and move it aside (nft list table inet vnetctl > vnetctl-table.nft; nft delete table inet vnetctl), then run the command again."),
-		       LAYOUT_MARKER);
-	return false;
+	/* A table of layout 1 is ours too: the table commands bring it to layout 2. */
+	if (!set_exists(nft, T, LAYOUT_MARKER) && table_exists(nft, VNET_NFT_FAMILY) &&
+	    !set_exists(nft, T, OLD_LAYOUT_MARKER)) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			       _("A table inet vnetctl exists that vnetctl did not make (it lacks vnetctl's marker set \"%s\"), and vnetctl never changes a table it did not make. Save it and move it aside (nft list table inet vnetctl > vnetctl-table.nft; nft delete table inet vnetctl), then run the command again."),
+			       LAYOUT_MARKER);
+		return false;
+	}
+	if (!set_exists(nft, B, GUARD_MARKER) && table_exists(nft, "bridge")) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			       _("A table bridge vnetctl exists that vnetctl did not make (it lacks vnetctl's marker set \"%s\"), and vnetctl never changes a table it did not make. Save it and move it aside (nft list table bridge vnetctl > vnetctl-bridge.nft; nft delete table bridge vnetctl), then run the command again."),
+			       GUARD_MARKER);
+		return false;
+	}
+	return true;
 }
 
 bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
@@ -1391,37 +1567,44 @@ bool vnet_nft_table_empty(vnet_nft *nft)
 	return read_elems(nft, &l, NULL) && l->items->len == 0;
 }
 
-/* The chains and sets table_commands makes. */
-static bool is_our_object(const char *kind, const char *name)
+/* The chains and sets table_commands makes, in table inet vnetctl or (@bridge) table bridge vnetctl. */
+static bool is_our_object(const char *kind, const char *name, bool bridge)
 {
 	static const char *const chains[] = { "guard", "pre", "out", "post", "forwarding", "input", NULL };
+	static const char *const bridge_chains[] = { "guard", "dropped", NULL };
+	int set;
 
 	/* Rules live in chains; a rule in our chains is ours (they are flushed and refilled). */
 	if (g_str_equal(kind, "rule") || g_str_equal(kind, "table") || g_str_equal(kind, "metainfo"))
 		return true;
 	if (!name)
 		return false;
+	if (bridge && g_str_equal(kind, "chain"))
+		return g_strv_contains(bridge_chains, name);
 	/* A trace's chain goes when the trace ends, or with the next one if it was killed. */
 	if (g_str_equal(kind, "chain"))
 		return g_strv_contains(chains, name) || g_str_has_prefix(name, VNET_NFT_TRACE_PREFIX);
-	if (g_str_equal(kind, "set") || g_str_equal(kind, "map"))
-		return g_str_equal(name, LAYOUT_MARKER) || set_index(name) >= 0;
-	return false;
+	if (!g_str_equal(kind, "set") && !g_str_equal(kind, "map"))
+		return false;
+	if (bridge && (g_str_equal(name, GUARD_MARKER) || g_str_equal(name, DROPS_SET)))
+		return true;
+	set = set_index(name);
+	return (!bridge && g_str_equal(name, LAYOUT_MARKER)) || (set >= 0 && sets[set].bridge == bridge);
 }
 
-bool vnet_nft_table_removable(vnet_nft *nft)
+/* Whether our @table holds only what vnetctl made, and no element of ours. */
+static bool only_ours_and_empty(vnet_nft *nft, const char *table, bool bridge)
 {
 	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autofree char *cmd = g_strdup_printf("list table %s", table);
 	g_autofree char *out = NULL;
 	json_t *root, *arr, *item;
 	bool ok = true;
 	size_t i;
 	int rc;
 
-	if (!layout_present(nft))
-		return false;
 	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_PROTO);
-	rc = nft_run_cmd_from_buffer(nft->ctx, "list table " T);
+	rc = nft_run_cmd_from_buffer(nft->ctx, cmd);
 	nft_ctx_output_set_flags(nft->ctx, flags);
 	g_free(take_buffers(nft, &out));
 	root = rc == 0 ? json_loads(out, 0, NULL) : NULL;
@@ -1435,14 +1618,21 @@ bool vnet_nft_table_removable(vnet_nft *nft)
 		const char *kind;
 		json_t *obj;
 		json_object_foreach(item, kind, obj) {
+			const char *name = json_string_value(json_object_get(obj, "name"));
 			json_t *elems = json_object_get(obj, "elem");
-			if (!is_our_object(kind, json_string_value(json_object_get(obj, "name"))) ||
-			    (elems && json_array_size(elems) > 0))
+			/* the kernel's drop counters go with the table */
+			bool counters = bridge && g_strcmp0(name, DROPS_SET) == 0;
+			if (!is_our_object(kind, name, bridge) || (!counters && elems && json_array_size(elems) > 0))
 				ok = false;
 		}
 	}
 	json_decref(root);
 	return ok;
+}
+
+bool vnet_nft_table_removable(vnet_nft *nft)
+{
+	return layout_present(nft) && only_ours_and_empty(nft, T, false) && only_ours_and_empty(nft, B, true);
 }
 
 bool vnet_nft_run_chains(vnet_nft *nft, const char *cmds, bool *ret_created, GError **error)

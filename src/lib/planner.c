@@ -34,6 +34,7 @@ static vnet_intent *without_live_fields(const vnet_intent *in, const vnet_intent
 	vnet_intent *c = vnet_intent_copy_bare(in);
 
 	c->autostart = ref->autostart;
+	c->guard = ref->guard;	/* elements only */
 	c->has_guest = ref->has_guest;
 	c->guest = ref->guest;
 	/* host ports are elements of our table only */

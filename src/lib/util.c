@@ -71,6 +71,16 @@ bool vnet_name_is_valid(const char *s, size_t max)
 	return true;
 }
 
+bool vnet_mac_is_valid(const char *mac)
+{
+	if (!mac || strlen(mac) != 17)
+		return false;
+	for (guint i = 0; i < 17; i++)
+		if (i % 3 == 2 ? mac[i] != ':' : !g_ascii_isxdigit(mac[i]) || g_ascii_isupper(mac[i]))
+			return false;
+	return true;
+}
+
 bool vnet_check_network_name(const char *s, GError **error)
 {
 	if (vnet_name_is_valid(s, VNET_NAME_MAX))

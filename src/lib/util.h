@@ -26,6 +26,8 @@ char *vnet_token_new(void);
 /* Letters, digits, "_", "." and "-", starting with a letter or digit. */
 bool vnet_name_is_valid(const char *s, size_t max);
 bool vnet_check_network_name(const char *s, GError **error);
+/* A MAC in canonical form: lower case hex digit pairs and colons, safe in a file name or an nft element. */
+bool vnet_mac_is_valid(const char *mac);
 bool vnet_check_ifname(const char *s, GError **error);
 bool vnet_check_domain_name(const char *s, GError **error);
 

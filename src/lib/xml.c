@@ -262,6 +262,9 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_attr(w, "switch", vnet_switch_to_string(in->vswitch));
 	if (in->vlan_trunk)
 		xw_attr(w, "vlan-trunk", "yes");
+	/* Unset is the mode's default, so an intent written before the guard reads the same. */
+	if (in->guard != VNET_GUARD_DEFAULT)
+		xw_attr(w, "guard", vnet_guard_to_string(in->guard));
 	xw_named(w, "bridge", in->bridge);
 	xw_named(w, "lan-bridge", in->lan_bridge);
 	xw_named(w, "uplink", in->uplink);
@@ -814,10 +817,10 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
 
 static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 {
-	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", NULL };
+	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", NULL };
 	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state" };
 	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
-	g_autofree char *switch_s = get_prop(root, "switch");
+	g_autofree char *switch_s = get_prop(root, "switch"), *guard_s = get_prop(root, "guard");
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
 	guint seen[G_N_ELEMENTS(singles)] = { 0 };
@@ -836,6 +839,8 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	    !get_bool_prop(root, "autostart", &in->autostart, error) ||
 	    !get_bool_prop(root, "vlan-trunk", &in->vlan_trunk, error) ||
 	    (switch_s && !vnet_switch_from_string(switch_s, &in->vswitch, error)))
+		return NULL;
+	if (guard_s && !vnet_guard_from_string(guard_s, &in->guard, error))
 		return NULL;
 
 	for (const xmlNode *n = root->children; n; n = n->next) {

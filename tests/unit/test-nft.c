@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include "helpers.h"
 
+#include "guests.h"
 #include "nft.h"
 
 #define DATADIR SRCDIR "/tests/data"
@@ -344,27 +345,38 @@ static void test_table_commands(void **state)
 	assert_null(strstr(t, "ruleset"));
 	for (char **l = lines; *l && **l; l++) {
 		g_auto(GStrv) w = g_strsplit(*l, " ", 6);
+		bool bridge;
 
-		/* never another table: every command names inet vnetctl */
+		/* never another table: every command names inet vnetctl or bridge vnetctl */
 		assert_true(g_strv_length(w) >= 4);
+		bridge = strcmp(w[2], "bridge") == 0;
 		if (strcmp(w[0], "add") != 0 && strcmp(w[0], "flush") != 0 &&
 		    !(strcmp(w[0], "delete") == 0 && (g_str_equal(*l, "delete chain inet vnetctl forward") ||
 						      g_str_equal(*l, "delete set inet vnetctl layout1"))))
 			fail_msg("unexpected command: %s", *l);
-		if (strcmp(w[2], "inet") != 0 || strcmp(w[3], "vnetctl") != 0)
-			fail_msg("a command outside table inet vnetctl: %s", *l);
+		if ((strcmp(w[2], "inet") != 0 && !bridge) || strcmp(w[3], "vnetctl") != 0)
+			fail_msg("a command outside tables inet and bridge vnetctl: %s", *l);
 		if (strcmp(w[0], "flush") == 0) {
 			assert_string_equal(w[1], "chain");
-			g_hash_table_add(flushed, g_strdup(w[4]));
+			g_hash_table_add(flushed, g_strdup_printf("%s %s", w[2], w[4]));
 		}
 		/* idempotent: no rule is added to a chain not flushed before it */
 		if (strcmp(w[0], "add") == 0 && strcmp(w[1], "rule") == 0) {
-			if (!g_hash_table_contains(flushed, w[4]))
+			g_autofree char *chain = g_strdup_printf("%s %s", w[2], w[4]);
+			if (!g_hash_table_contains(flushed, chain))
 				fail_msg("rule added to chain %s without flushing it first: %s", w[4], *l);
 			rules++;
 		}
 	}
-	assert_int_equal(g_hash_table_size(flushed), 6);
+	assert_int_equal(g_hash_table_size(flushed), 8);
+	/* the bridge table's marker last too, in the same transaction */
+	assert_non_null(strstr(t, "add set bridge vnetctl guard1 {"));
+	assert_true(strstr(t, "add set inet vnetctl layout2 {") < strstr(t, "add set bridge vnetctl guard1 {"));
+	/* guest ports only: the first rule lets every other port's frames through */
+	assert_non_null(strstr(t, "add rule bridge vnetctl guard iifname != @guard_port accept\n"
+				  "add rule bridge vnetctl guard ether type ip udp sport 67 udp dport 68 goto dropped\n"));
+	assert_non_null(strstr(t, "icmpv6 type nd-router-advert goto dropped"));
+	assert_non_null(strstr(t, "update @drops { iifname . ether saddr } drop"));
 	assert_true(rules > 0);
 	/* the facts the design records */
 	assert_non_null(strstr(t, "out { type nat hook output priority -100;"));
@@ -396,6 +408,11 @@ static GHashTable *golden_guests(void)
 	GHashTable *g = g_hash_table_new(g_str_hash, g_str_equal);
 
 	g_hash_table_insert(g, (char *)"db1", (char *)"10.0.0.30 fd00:50::30");
+	/* the guard's facts (guests.h): a reservation, and ports of the guarded bridges */
+	g_hash_table_insert(g, (char *)VNET_GUESTS_MAC_KEY "52:54:00:66:00:10", (char *)"10.66.0.10");
+	g_hash_table_insert(g, (char *)VNET_GUESTS_PORT_KEY "vnet7", (char *)"vn-guard");
+	g_hash_table_insert(g, (char *)VNET_GUESTS_PORT_KEY "vnet8", (char *)"vn-open");
+	g_hash_table_insert(g, (char *)VNET_GUESTS_PORT_KEY "vnet9", (char *)"br-guard");
 	return g;
 }
 
