@@ -1,0 +1,227 @@
+#!/bin/bash
+# 56-guard: guest port security (table bridge vnetctl) with real traffic.
+# A guest is a namespace whose veth carries the MAC of a domain's NIC that
+# `vnetctl attach` reserved an address for; `vnetctl restore` then puts the
+# bridge's ports in the guard, as the qemu hook does when a domain starts.
+# For each of --guard off, on, strict, on a NAT network:
+#   - guest A runs a DHCP server (busybox udhcpd): a DHCP client on the
+#     network hears its offers only unguarded, libvirt's dnsmasq always;
+#   - guest A sends gratuitous ARP (a raw sender) for the gateway and
+#     for guest B's reserved address: guest B's neighbour entry of the
+#     gateway and the host's of B are unchanged when guarded, A's MAC
+#     when not (the attack works, so the test can fail);
+#   - guest A sends from B's reserved address and from an unreserved one:
+#     nothing of the first gets through when guarded, of the second only
+#     under strict; from its own address everything does;
+#   - the drop counters of A's port and MAC grow by exactly the ARP packets
+#     sent, and none are counted unguarded.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+. "$(dirname "$0")/vnet.sh"
+require_cmd virsh libvirtd dnsmasq nft ip jq busybox python3 qemu-system-x86_64
+
+QEMU=$(command -v qemu-system-x86_64)
+
+define_domain() {
+	cat >"$VNET_SCRATCH/$1.xml" <<-EOF
+		<domain type='qemu'>
+		  <name>$1</name>
+		  <memory unit='MiB'>64</memory>
+		  <os><type arch='x86_64'>hvm</type></os>
+		  <devices><emulator>$QEMU</emulator></devices>
+		</domain>
+	EOF
+	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
+}
+
+nic_mac() { # DOM NET
+	virsh -q domiflist "$1" --inactive | awk -v net="$2" '$3 == net { print $5; exit }'
+}
+
+reserved_ip() { # NET MAC
+	virsh net-dumpxml "$1" | sed -n "s/.*<host mac='$2'[^>]* ip='\([0-9.]*\)'.*/\1/p"
+}
+
+link_mac() { # NS DEV
+	ip -n "$1" -o link show "$2" | sed -E 's/.* link\/ether ([0-9a-f:]+).*/\1/'
+}
+
+neigh_mac() { # NS ADDR DEV ("-" NS: the sandbox root)
+	if [ "$1" = - ]; then ip neigh show "$2" dev "$3"; else ip -n "$1" neigh show "$2" dev "$3"; fi |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
+}
+
+# drops PORT MAC: the guard's drop counter of that port and source MAC (0 when none).
+drops() {
+	nft -j list set bridge vnetctl drops 2>/dev/null | jq -r --arg p "$1" --arg m "$2" '
+		[.nftables[].set? // empty | .elem[]? | .elem
+		 | select(.val.concat == [$p, $m]) | .counter.packets] | add // 0'
+}
+
+# dhcp_sources NS: the server a DHCP client in NS got its lease from, and
+# the source addresses of the broadcast DHCP replies it heard.
+dhcp_sources() {
+	in_ns "$1" python3 -c '
+import socket, select, time, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.bind(("0.0.0.0", 68))
+open(sys.argv[1], "w").close()
+seen = set()
+end = time.time() + 6
+while time.time() < end:
+    r, _, _ = select.select([s], [], [], 0.2)
+    if r:
+        seen.add(s.recvfrom(2048)[1][0])
+print(" ".join(sorted(seen)))
+' "$VNET_SCRATCH/listening" >"$VNET_SCRATCH/sources" &
+	local pid=$!
+	while [ ! -e "$VNET_SCRATCH/listening" ]; do sleep 0.1; done
+	rm -f "$VNET_SCRATCH/listening"
+	printf '#!/bin/sh\n[ "$1" = bound ] && echo "$serverid" >>%s/servers\nexit 0\n' "$VNET_SCRATCH" >"$VNET_SCRATCH/dhcp-script"
+	chmod +x "$VNET_SCRATCH/dhcp-script"
+	: >"$VNET_SCRATCH/servers"
+	in_ns "$1" busybox udhcpc -i eth0 -B -n -q -t 3 -T 1 -s "$VNET_SCRATCH/dhcp-script" >/dev/null 2>&1 || true
+	wait "$pid"
+	# the server the lease came from, and what was heard broadcast
+	echo "$(cat "$VNET_SCRATCH/servers") $(cat "$VNET_SCRATCH/sources")"
+}
+
+# garp NS DEV ADDR N: N gratuitous ARP requests from NS claiming ADDR for DEV's MAC (a raw sender:
+# arping binds its source address, which a spoofer does not hold).
+garp() {
+	in_ns "$1" python3 -c '
+import socket, sys, time
+dev, addr, n = sys.argv[1], socket.inet_aton(sys.argv[2]), int(sys.argv[3])
+mac = bytes.fromhex(open("/sys/class/net/%s/address" % dev).read().strip().replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+arp = b"\x00\x01\x08\x00\x06\x04\x00\x01" + mac + addr + b"\x00" * 6 + addr
+for _ in range(n):
+    s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    time.sleep(0.05)
+' "$2" "$3" "$4"
+}
+
+install_hook
+sandbox_start_libvirtd
+define_domain da
+define_domain db
+
+i=0
+for mode in off on strict; do
+	i=$((i + 1))
+	net=g$mode
+	sub=10.7$i.0
+	gw=$sub.1
+	diag "===== --guard $mode on $net ($sub.0/24)"
+	check "create $net --guard $mode" vnetctl -q create "$net" --mode nat --subnet "$sub.0/24" --guard "$mode"
+	br=$(virsh net-info "$net" | awk '/^Bridge:/ {print $2}')
+	brmac=$(cat "/sys/class/net/$br/address")
+	check "attach $net da" vnetctl -q attach "$net" da
+	check "attach $net db --ip $sub.20" vnetctl -q attach "$net" db --ip "$sub.20"
+	amac=$(nic_mac da "$net") bmac=$(nic_mac db "$net")
+	aip=$(reserved_ip "$net" "$amac") bip=$(reserved_ip "$net" "$bmac")
+	diag "da $amac $aip, db $bmac $bip"
+	check "both got reservations" test -n "$aip" -a -n "$bip"
+
+	for g in a b; do
+		ns=${g}$i mac=${g}mac ip=${g}ip
+		add_guest "$ns" "$br"
+		ip -n "$ns" link set "$VNET_GUEST_DEV" down
+		ip -n "$ns" link set "$VNET_GUEST_DEV" address "${!mac}"
+		ip -n "$ns" link set "$VNET_GUEST_DEV" up
+		guest_add_addr "$ns" "${!ip}/24" "$gw"
+		eval "${g}port=$VNET_GUEST_PORT"
+	done
+	add_guest "c$i" "$br"
+	sleep 2	# STP: new ports learn before they forward
+	check "restore puts the ports in the guard" vnetctl -q restore
+	if [ "$mode" = off ]; then
+		check "no port of $net is guarded" sh -c "! nft list set bridge vnetctl guard_port | grep -q '\"$aport\"'"
+	else
+		check "A's port is guarded" sh -c "nft list set bridge vnetctl guard_port | grep -q '\"$aport\"'"
+		check "B's address is bound to B's MAC" sh -c "nft list set bridge vnetctl bound4 | grep -q '$bip . $bmac'"
+	fi
+	check "A reaches the gateway from its own address" in_ns "a$i" busybox ping -c 1 -W 2 "$gw"
+
+	# ---- rogue DHCP ----
+	cat >"$VNET_SCRATCH/udhcpd.conf" <<-EOF
+		start $sub.200
+		end $sub.210
+		interface eth0
+		lease_file $VNET_SCRATCH/udhcpd.leases
+		option router $aip
+		option subnet 255.255.255.0
+	EOF
+	: >"$VNET_SCRATCH/udhcpd.leases"
+	in_ns "a$i" busybox udhcpd -f -a 50 "$VNET_SCRATCH/udhcpd.conf" >"$VNET_SCRATCH/udhcpd.log" 2>&1 &
+	udhcpd_pid=$!
+	sleep 0.5
+	src=$(dhcp_sources "c$i")
+	diag "DHCP replies heard from: $src"
+	diag "udhcpd: $(tr '\n' ' ' <"$VNET_SCRATCH/udhcpd.log")"
+	check "libvirt's dnsmasq still serves the client" grep -qw "$gw" <<<"$src"
+	if [ "$mode" = off ]; then
+		check "unguarded: the rogue server in A reaches the client" grep -qw "$aip" <<<"$src"
+	else
+		check "guarded: no reply of the rogue server in A reaches the client" sh -c "! grep -qw '$aip' <<<'$src'"
+		check "A's drops are counted" test "$(drops "$aport" "$amac")" -gt 0
+	fi
+	kill "$udhcpd_pid" 2>/dev/null || true
+
+	# ---- gratuitous ARP for the gateway and for B ----
+	in_ns "b$i" busybox ping -c 1 -W 2 "$gw" >/dev/null || true
+	busybox ping -c 1 -W 2 "$bip" >/dev/null || true
+	sleep 1.2	# past the neighbour table's locktime
+	before=$(drops "$aport" "$amac")
+	garp "a$i" eth0 "$gw" 3
+	garp "a$i" eth0 "$bip" 3
+	sleep 0.3
+	after=$(drops "$aport" "$amac")
+	gwseen=$(neigh_mac "b$i" "$gw" eth0) bseen=$(neigh_mac - "$bip" "$br")
+	diag "B sees the gateway at $gwseen, the host sees B at $bseen; drops $before -> $after"
+	if [ "$mode" = off ]; then
+		check "unguarded: B's entry of the gateway now points at A" test "$gwseen" = "$amac"
+		check "unguarded: the host's entry of B now points at A" test "$bseen" = "$amac"
+		check "unguarded: nothing counted" test "$after" -eq 0
+	else
+		check "guarded: B still sees the gateway at the bridge's MAC" test "$gwseen" = "$brmac"
+		check "guarded: the host still sees B at B's MAC" test "$bseen" = "$bmac"
+		check "the counter grew by the 6 ARP packets A sent" test $((after - before)) -eq 6
+	fi
+	# what the spoofing left behind must not spoil the next checks
+	ip -n "b$i" neigh flush dev eth0
+	ip neigh flush dev "$br"
+
+	# ---- A sends from B's reserved address, and from an unreserved one ----
+	ip -n "a$i" addr add "$bip/32" dev eth0
+	ip -n "a$i" addr add "$sub.150/32" dev eth0
+	# B away, so that the host's replies to B's address can only find A
+	ip -n "b$i" link set eth0 down
+	if [ "$mode" = off ]; then
+		check "unguarded: A gets through from B's address" in_ns "a$i" busybox ping -c 3 -W 3 -I "$bip" "$gw"
+	else
+		check_not "guarded: nothing gets through from B's address" in_ns "a$i" busybox ping -c 2 -W 1 -I "$bip" "$gw"
+	fi
+	if [ "$mode" = strict ]; then
+		check_not "strict: nothing gets through from an unreserved address" in_ns "a$i" busybox ping -c 2 -W 1 -I "$sub.150" "$gw"
+	else
+		check "$mode: an unreserved address gets through" in_ns "a$i" busybox ping -c 1 -W 2 -I "$sub.150" "$gw"
+	fi
+	check "A still reaches the gateway from its own address" in_ns "a$i" busybox ping -c 1 -W 2 -I "$aip" "$gw"
+	ip -n "a$i" addr del "$bip/32" dev eth0
+	ip -n "b$i" link set eth0 up
+	ip neigh flush dev "$br"
+	sleep 2	# STP again
+	check "B reaches the gateway" in_ns "b$i" busybox ping -c 1 -W 2 "$gw"
+
+	check "detach $net da" vnetctl -q detach "$net" da
+	check "detach $net db" vnetctl -q detach "$net" db
+	check "delete $net" vnetctl -q delete "$net"
+	check "no element of $net is left in table bridge vnetctl" \
+		sh -c "! nft list table bridge vnetctl 2>/dev/null | grep -q 'comment \"$net\"'"
+done
+check "the last delete took table bridge vnetctl too" sh -c '! nft list table bridge vnetctl >/dev/null 2>&1'
