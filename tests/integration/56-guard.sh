@@ -1,8 +1,10 @@
 #!/bin/bash
 # 56-guard: guest port security (table bridge vnetctl) with real traffic.
 # A guest is a namespace whose veth carries the MAC of a domain's NIC that
-# `vnetctl attach` reserved an address for; `vnetctl restore` then puts the
-# bridge's ports in the guard, as the qemu hook does when a domain starts.
+# `vnetctl attach` reserved an address for.  guard_port holds the ports a
+# guarded bridge has when its elements are (re-)read: the veths are made
+# first, then `vnetctl restore` reads the bridge's ports from sysfs and puts
+# them in the guard, as the qemu hook's "started" does for a domain's tap.
 # For each of --guard off, on, strict, on a NAT network:
 #   - guest A runs a DHCP server (busybox udhcpd): a DHCP client on the
 #     network hears its offers only unguarded, libvirt's dnsmasq always;
@@ -163,11 +165,11 @@ for mode in off on strict; do
 	src=$(dhcp_sources "c$i")
 	diag "DHCP replies heard from: $src"
 	diag "udhcpd: $(tr '\n' ' ' <"$VNET_SCRATCH/udhcpd.log")"
-	check "libvirt's dnsmasq still serves the client" grep -qw "$gw" <<<"$src"
+	check "libvirt's dnsmasq still serves the client" grep -qwF "$gw" <<<"$src"
 	if [ "$mode" = off ]; then
-		check "unguarded: the rogue server in A reaches the client" grep -qw "$aip" <<<"$src"
+		check "unguarded: the rogue server in A reaches the client" grep -qwF "$aip" <<<"$src"
 	else
-		check "guarded: no reply of the rogue server in A reaches the client" sh -c "! grep -qw '$aip' <<<'$src'"
+		check_not "guarded: no reply of the rogue server in A reaches the client" grep -qwF "$aip" <<<"$src"
 		check "A's drops are counted" test "$(drops "$aport" "$amac")" -gt 0
 	fi
 	kill "$udhcpd_pid" 2>/dev/null || true
@@ -192,7 +194,11 @@ for mode in off on strict; do
 		check "guarded: the host still sees B at B's MAC" test "$bseen" = "$bmac"
 		check "the counter grew by the 6 ARP packets A sent" test $((after - before)) -eq 6
 	fi
-	# what the spoofing left behind must not spoil the next checks
+	# What the spoofing left behind must not spoil the next checks: A's own
+	# cache learns the gateway at A's MAC from its gratuitous ARP (an
+	# unguarded A then sends its pings to itself, which is what check 13
+	# tripped over), B's and the host's from it as the attack meant.
+	ip -n "a$i" neigh flush dev eth0
 	ip -n "b$i" neigh flush dev eth0
 	ip neigh flush dev "$br"
 
@@ -201,16 +207,34 @@ for mode in off on strict; do
 	ip -n "a$i" addr add "$sub.150/32" dev eth0
 	# B away, so that the host's replies to B's address can only find A
 	ip -n "b$i" link set eth0 down
+	before=$(drops "$aport" "$amac")
 	if [ "$mode" = off ]; then
 		check "unguarded: A gets through from B's address" in_ns "a$i" busybox ping -c 3 -W 3 -I "$bip" "$gw"
 	else
 		check_not "guarded: nothing gets through from B's address" in_ns "a$i" busybox ping -c 2 -W 1 -I "$bip" "$gw"
 	fi
+	after=$(drops "$aport" "$amac")
+	diag "drops while A sent from B's address: $before -> $after"
+	if [ "$mode" = off ]; then
+		check "unguarded: nothing counted" test "$after" -eq 0
+	else
+		# the guard, not a broken path, stopped them: A's ARP requests (sent
+		# from B's address) and its pings were each dropped and counted
+		check "guarded: A's packets from B's address were dropped and counted" test $((after - before)) -ge 2
+		# A's cache may still be resolving the gateway with B's address as the ARP sender
+		ip -n "a$i" neigh flush dev eth0
+		check "A still reaches the gateway from its own address" in_ns "a$i" busybox ping -c 1 -W 2 -I "$aip" "$gw"
+	fi
 	if [ "$mode" = strict ]; then
+		before=$after
+		ip -n "a$i" neigh flush dev eth0
 		check_not "strict: nothing gets through from an unreserved address" in_ns "a$i" busybox ping -c 2 -W 1 -I "$sub.150" "$gw"
+		after=$(drops "$aport" "$amac")
+		check "strict: A's packets from the unreserved address were dropped and counted" test $((after - before)) -ge 2
 	else
 		check "$mode: an unreserved address gets through" in_ns "a$i" busybox ping -c 1 -W 2 -I "$sub.150" "$gw"
 	fi
+	ip -n "a$i" neigh flush dev eth0
 	check "A still reaches the gateway from its own address" in_ns "a$i" busybox ping -c 1 -W 2 -I "$aip" "$gw"
 	ip -n "a$i" addr del "$bip/32" dev eth0
 	ip -n "b$i" link set eth0 up
