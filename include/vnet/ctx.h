@@ -720,6 +720,31 @@ const char *vnet_doctor_check_get_fix(const vnet_doctor_check *c);
  */
 void vnet_ctx_hold_reads(vnet_ctx *ctx, bool on);
 
+/**
+ * vnet_ctx_guard_drops() - what the guard dropped on a network's guest ports
+ * @ctx: the context
+ * @name: the intent's name
+ * @error: return location for a GError
+ *
+ * The kernel counts each frame the guard (see vnet_guard) drops by the
+ * guest port it came in on and its source MAC; the counters go when the
+ * last network is deleted.  Read from this host's kernel: empty when @ctx
+ * talks to a remote libvirt, when the network is not guarded, or when
+ * nothing was dropped.
+ *
+ * Return: an array of vnet_drops *, sorted by MAC, or NULL on failure.
+ */
+typedef struct vnet_drops vnet_drops;
+GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error);
+/** vnet_drops_get_mac() - the source MAC of the dropped frames, lower case */
+const char *vnet_drops_get_mac(const vnet_drops *d);
+/** vnet_drops_get_port() - the guest port (bridge port) they came in on */
+const char *vnet_drops_get_port(const vnet_drops *d);
+/** vnet_drops_get_packets() - how many frames were dropped */
+guint64 vnet_drops_get_packets(const vnet_drops *d);
+/** vnet_drops_get_bytes() - their bytes */
+guint64 vnet_drops_get_bytes(const vnet_drops *d);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ctx, vnet_ctx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 

@@ -282,7 +282,7 @@ int cmd_show(int argc, char **argv)
 	g_autoptr(vnet_ctx) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
-	g_autoptr(GPtrArray) guests = NULL, targets = NULL;
+	g_autoptr(GPtrArray) guests = NULL, targets = NULL, drops = NULL;
 	bool active = false;
 	cli_out *o;
 
@@ -294,7 +294,8 @@ int cmd_show(int argc, char **argv)
 	vnet_ctx_hold_reads(ctx, true);
 	if (!(in = vnet_ctx_get(ctx, argv[1], &active, &error)) ||
 	    !(guests = vnet_ctx_guests(ctx, argv[1], &error)) ||
-	    !(targets = vnet_ctx_targets(ctx, argv[1], &error)))
+	    !(targets = vnet_ctx_targets(ctx, argv[1], &error)) ||
+	    !(drops = vnet_ctx_guard_drops(ctx, argv[1], &error)))
 		return cli_fail(error);
 	vnet_ctx_hold_reads(ctx, false);
 	o = out_new();
@@ -325,9 +326,23 @@ int cmd_show(int argc, char **argv)
 			out_item_end(o);
 		}
 		out_list_end(o);
+		out_list_begin(o, "dropped");
+		for (guint i = 0; i < drops->len; i++) {
+			const vnet_drops *d = drops->pdata[i];
+			g_autofree char *packets = g_strdup_printf("%" G_GUINT64_FORMAT, vnet_drops_get_packets(d));
+			g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT, vnet_drops_get_bytes(d));
+			out_item_begin(o);
+			out_string(o, "mac", NULL, vnet_drops_get_mac(d));
+			out_string(o, "port", NULL, vnet_drops_get_port(d));
+			out_string(o, "packets", NULL, packets);
+			out_string(o, "bytes", NULL, bytes);
+			out_item_end(o);
+		}
+		out_list_end(o);
 	} else {
 		g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GPtrArray) glines = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GPtrArray) dlines = g_ptr_array_new_with_free_func(g_free);
 		for (guint i = 0; i < targets->len; i++) {
 			const vnet_target *t = targets->pdata[i];
 			if (vnet_target_get_address(t))
@@ -346,8 +361,19 @@ int cmd_show(int argc, char **argv)
 				vnet_guest_get_domain(g) ? vnet_guest_get_domain(g) : "-",
 				how_label(vnet_guest_get_source(g))));
 		}
+		for (guint i = 0; i < drops->len; i++) {
+			const vnet_drops *d = drops->pdata[i];
+			guint64 n = vnet_drops_get_packets(d);
+			g_autofree char *packets = g_strdup_printf("%" G_GUINT64_FORMAT, n);
+			g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT, vnet_drops_get_bytes(d));
+			g_ptr_array_add(dlines, g_strdup_printf(
+				g_dngettext(GETTEXT_PACKAGE, "%s on port %s: %s frame dropped (%s bytes)",
+					    "%s on port %s: %s frames dropped (%s bytes)", n == 1 ? 1 : 2),
+				vnet_drops_get_mac(d), vnet_drops_get_port(d), packets, bytes));
+		}
 		out_strv(o, "targets", _("target:"), lines);
 		out_strv(o, "guests", _("guest:"), glines);
+		out_strv(o, "dropped", _("guard dropped:"), dlines);
 	}
 	out_finish(o);
 	return EXIT_OK;

@@ -338,6 +338,12 @@ static GHashTable *live_guests(vnet_virt *virt, const char *net)
 }
 
 
+/* Whether the guard binds the reservations of @in's own (NAT or isolated) bridge. */
+static bool guarded(const vnet_intent *in)
+{
+	return vnet_mode_has_own_bridge(in->mode) && vnet_intent_get_guard(in, false) != VNET_GUARD_OFF;
+}
+
 /* ---- attach ---- */
 
 /* Check a wanted reservation of @addr for @mac against the network and its entries. */
@@ -757,7 +763,24 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		o->xml = host_xml(mac0, domain, reserve);
 		o->flags = flags;
 		o->on = true;
-		if (net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode) && forwards_name(in, domain)) {
+		if (net_active && vnet_ctx_is_local(ctx) && guarded(in)) {
+			/*
+			 * The reservation binds its address to the MAC: read what the
+			 * kernel holds, as for every change of the guard's bindings,
+			 * which the hooks and other networks' commands also write.
+			 */
+			o = vnet_step_new(steps, VNET_STEP_NFT, net0);
+			o->old = vnet_intent_copy(in);
+			o->new = vnet_intent_copy(in);
+			o->old_guests = vnet_ctx_read_targets(ctx, in);
+			o->new_guests = copy_guests(o->old_guests);
+			o->exact = true;
+			g_hash_table_replace(o->new_guests, g_strconcat(VNET_GUESTS_MAC_KEY, mac0, NULL),
+					     g_strdup(reserve));
+			if (forwards_name(in, domain))
+				g_hash_table_replace(o->new_guests, g_strdup(domain), g_strdup(reserve));
+		} else if (net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode) &&
+			   forwards_name(in, domain)) {
 			o = vnet_step_new(steps, VNET_STEP_NFT, net0);
 			o->old = vnet_intent_copy(in);
 			o->new = vnet_intent_copy(in);
@@ -827,7 +850,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 	g_autofree char *net0 = NULL;
 	g_autofree char *what = g_strdup_printf("detach %s %s", name, domain);
 	guint n_nets;
-	bool net_active;
+	bool net_active, bound = false;
 	vnet_step *o;
 
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
@@ -871,11 +894,31 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 			continue;
 		if (h->name)
 			g_hash_table_add(gone, h->name);
+		bound = bound || (flags & VIR_NETWORK_UPDATE_AFFECT_LIVE);
 		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
 		o->xml = host_xml(h->mac, h->name, h->ip);
 		o->flags = flags;
 	}
-	if (g_hash_table_size(gone) && net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode)) {
+	if (bound && net_active && vnet_ctx_is_local(ctx) && guarded(in)) {
+		/* Its addresses stop being bound to its MACs before its reservations go. */
+		GHashTableIter it;
+		gpointer k;
+		o = vnet_step_new(NULL, VNET_STEP_NFT, net0);
+		o->old = vnet_intent_copy(in);
+		o->new = vnet_intent_copy(in);
+		o->old_guests = vnet_ctx_read_targets(ctx, in);
+		o->new_guests = copy_guests(o->old_guests);
+		o->exact = true;
+		for (guint j = 0; j < mine->len; j++) {
+			g_autofree char *key = g_strconcat(VNET_GUESTS_MAC_KEY, ((vnet_nic *)mine->pdata[j])->mac, NULL);
+			g_hash_table_remove(o->new_guests, key);
+		}
+		g_hash_table_iter_init(&it, gone);
+		while (g_hash_table_iter_next(&it, &k, NULL))
+			g_hash_table_remove(o->new_guests, k);
+		g_ptr_array_insert(steps, 0, o);
+	} else if (g_hash_table_size(gone) && net_active && vnet_ctx_is_local(ctx) &&
+		   vnet_mode_has_forwards(in->mode)) {
 		GHashTableIter it;
 		gpointer k;
 		bool named = false;

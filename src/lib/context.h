@@ -28,6 +28,9 @@ bool vnet_ctx_begin(vnet_ctx *ctx, GError **error);
 /* Run @plan as one transaction of the command @what, journaled. */
 bool vnet_ctx_run(vnet_ctx *ctx, GPtrArray *plan, const char *what, GError **error);
 
+/* What @in's NFT step is handed now: its forwards' targets and its guard's bindings and ports (guests.h). */
+GHashTable *vnet_ctx_read_targets(vnet_ctx *ctx, const vnet_intent *in);
+
 vnet_virt *vnet_ctx_virt(vnet_ctx *ctx);
 vnet_nft *vnet_ctx_nft(vnet_ctx *ctx);
 bool vnet_ctx_is_local(vnet_ctx *ctx);

@@ -242,6 +242,11 @@ static GHashTable *read_guests(vnet_ctx *ctx, const vnet_intent *in)
 	return vnet_guests_targets(in, guests);
 }
 
+GHashTable *vnet_ctx_read_targets(vnet_ctx *ctx, const vnet_intent *in)
+{
+	return read_guests(ctx, in);
+}
+
 static bool intent_active(vnet_ctx *ctx, const vnet_intent *in)
 {
 	g_autofree char *name = vnet_intent_network_name(in, 0);
@@ -783,6 +788,17 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 	g_autoptr(GPtrArray) guests = in ? read_guest_list(ctx, in) : NULL;
 
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
+}
+
+GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+
+	if (!in)
+		return NULL;
+	if (!ctx->local)
+		return g_ptr_array_new();
+	return vnet_nft_guard_drops(ctx->nft, vnet_intent_get_name(in), error);
 }
 
 static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,

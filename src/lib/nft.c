@@ -1678,3 +1678,96 @@ bool vnet_nft_list_text(vnet_nft *nft, bool ours_only, char **ret_text, GError *
 	*ret_text = g_steal_pointer(&out);
 	return true;
 }
+
+/* ------------------------------------------------ the guard's counters */
+
+struct vnet_drops {
+	char *port, *mac;
+	guint64 packets, bytes;
+};
+
+static void drops_free(vnet_drops *d)
+{
+	g_free(d->port);
+	g_free(d->mac);
+	g_free(d);
+}
+
+const char *vnet_drops_get_port(const vnet_drops *d) { return d->port; }
+const char *vnet_drops_get_mac(const vnet_drops *d) { return d->mac; }
+guint64 vnet_drops_get_packets(const vnet_drops *d) { return d->packets; }
+guint64 vnet_drops_get_bytes(const vnet_drops *d) { return d->bytes; }
+
+static gint compare_drops(gconstpointer a, gconstpointer b)
+{
+	const vnet_drops *x = *(vnet_drops *const *)a, *y = *(vnet_drops *const *)b;
+	int c = strcmp(x->mac, y->mac);
+
+	return c ? c : strcmp(x->port, y->port);
+}
+
+/* The element of the kernel's dynamic set @el: its two-part key and counter, or false. */
+static bool parse_drop(json_t *el, const char **port, const char **mac, json_t **counter)
+{
+	json_t *wrap = json_object_get(el, "elem");
+	json_t *key = json_object_get(wrap ? wrap : el, "val");
+	json_t *concat = json_object_get(key, "concat");
+
+	*counter = json_object_get(wrap ? wrap : el, "counter");
+	if (!json_is_array(concat) || json_array_size(concat) != 2)
+		return false;
+	*port = json_string_value(json_array_get(concat, 0));
+	*mac = json_string_value(json_array_get(concat, 1));
+	return *port && *mac;
+}
+
+GPtrArray *vnet_nft_guard_drops(vnet_nft *nft, const char *owner, GError **error)
+{
+	g_autoptr(GPtrArray) ret = g_ptr_array_new_with_free_func((GDestroyNotify)drops_free);
+	g_autoptr(GHashTable) ports = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(elem_list) l = elem_list_new();
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autofree char *out = NULL;
+	json_t *root, *arr, *item;
+	size_t i;
+	int rc;
+
+	/* The ports are @owner's as its guard_port elements say; their counters are the kernel's. */
+	if (!set_exists(nft, B, GUARD_MARKER))
+		return g_steal_pointer(&ret);
+	if (!read_table_elems(nft, B, l, error))
+		return NULL;
+	for (guint k = 0; k < l->items->len; k++) {
+		const elem *e = l->items->pdata[k];
+		if (e->set == SET_GUARD_PORT && g_strcmp0(e->owner, owner) == 0)
+			g_hash_table_add(ports, g_strdup(e->key));
+	}
+	if (g_hash_table_size(ports) == 0)
+		return g_steal_pointer(&ret);
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	rc = nft_run_cmd_from_buffer(nft->ctx, "list set " B " " DROPS_SET);
+	nft_ctx_output_set_flags(nft->ctx, flags);
+	g_free(take_buffers(nft, &out));
+	root = rc == 0 ? json_loads(out, 0, NULL) : NULL;
+	arr = root ? json_object_get(root, "nftables") : NULL;
+	json_array_foreach(arr, i, item) {
+		json_t *elems = json_object_get(json_object_get(item, "set"), "elem"), *el;
+		size_t j;
+		json_array_foreach(elems, j, el) {
+			const char *port, *mac;
+			json_t *counter;
+			vnet_drops *d;
+			if (!parse_drop(el, &port, &mac, &counter) || !g_hash_table_contains(ports, port))
+				continue;
+			d = g_new0(vnet_drops, 1);
+			d->port = g_strdup(port);
+			d->mac = g_ascii_strdown(mac, -1);
+			d->packets = (guint64)json_integer_value(json_object_get(counter, "packets"));
+			d->bytes = (guint64)json_integer_value(json_object_get(counter, "bytes"));
+			g_ptr_array_add(ret, d);
+		}
+	}
+	json_decref(root);
+	g_ptr_array_sort(ret, compare_drops);
+	return g_steal_pointer(&ret);
+}

@@ -15,7 +15,11 @@
  *                fwd4_addr HOSTADDR . PROTO . PORT : GUEST . GPORT
  *                fwd6, fwd6_addr likewise for IPv6;
  *   isolated:    iso_if BRIDGE, intra_if BRIDGE . BRIDGE;
- *   bridged:     nothing.
+ *   bridged:     nothing;
+ * and, in table bridge vnetctl (the guard: guest port security, created in
+ * the same transaction), for a guarded bridge its ports in guard_port (and
+ * strict_port), the gateway in reserved4/6, each reservation in reserved4/6
+ * and bound4/6 ADDR . MAC (and, under strict, strict4/6 MAC).
  * A port range maps port by port (8000-8010:80-90 is 11 elements): the maps
  * are hashes, whose updates cost O(1); interval maps would clone on every
  * commit.
@@ -188,5 +192,13 @@ bool vnet_nft_list_text(vnet_nft *nft, bool ours_only, char **ret_text, GError *
 bool vnet_nft_table_present(vnet_nft *nft);
 /* Remove our table whole, when no network of ours is left to need it. */
 bool vnet_nft_delete_table(vnet_nft *nft, GError **error);
+
+/*
+ * What the guard dropped on @owner's guarded ports (its guard_port
+ * elements), per port and source MAC, as the kernel counted it in table
+ * bridge vnetctl's dynamic set: an array of vnet_drops *, sorted by MAC,
+ * empty when nothing was dropped or no port is guarded.
+ */
+GPtrArray *vnet_nft_guard_drops(vnet_nft *nft, const char *owner, GError **error);
 
 #endif

@@ -16,7 +16,8 @@
 #     nothing of the first gets through when guarded, of the second only
 #     under strict; from its own address everything does;
 #   - the drop counters of A's port and MAC grow by exactly the ARP packets
-#     sent, and none are counted unguarded.
+#     sent, and none are counted unguarded; `vnetctl show` (text and
+#     --json) reports them as the kernel counts them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -241,6 +242,19 @@ for mode in off on strict; do
 	ip neigh flush dev "$br"
 	sleep 2	# STP again
 	check "B reaches the gateway" in_ns "b$i" busybox ping -c 1 -W 2 "$gw"
+
+	# ---- show: the counters as the kernel has them ----
+	n=$(drops "$aport" "$amac")
+	shown=$(vnetctl --json show "$net" | jq -r --arg m "$amac" --arg p "$aport" \
+		'[.dropped[] | select(.mac == $m and .port == $p) | .packets | tonumber] | add // 0')
+	check "show --json has A's drop counter as the kernel counts it ($n)" test "$shown" -eq "$n"
+	text=$(vnetctl show "$net")
+	if [ "$mode" = off ]; then
+		check_not "unguarded: show prints no drops" grep -q 'guard dropped:' <<<"$text"
+	else
+		check "show prints A's drops" grep -qF "$amac on port $aport: $n frames dropped" <<<"$text"
+		check "show prints none for B" sh -c "! grep -F 'guard dropped:' | grep -qF '$bmac'" <<<"$text"
+	fi
 
 	check "detach $net da" vnetctl -q detach "$net" da
 	check "detach $net db" vnetctl -q detach "$net" db
