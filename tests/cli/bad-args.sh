@@ -90,6 +90,12 @@ is_xml() {
 	xmllint --noout "$tmp/out"
 }
 
+# The intent in the network's metadata keeps --guard strict.
+is_strict() {
+	is_xml || return 1
+	grep -q 'guard="strict"' "$tmp/out" || { echo 'no guard="strict"'; return 1; }
+}
+
 has_usage() {
 	grep -q "Usage: vnetctl" "$tmp/out"
 }
@@ -181,6 +187,16 @@ bad 1 -web xml --mode nat --subnet $S -- -web
 bad 1 $N xml $N --mode bridged
 bad 1 vn-bad-args-mix xml bad-args-mix --mode hybrid --subnet $S --bridge vn-bad-args-mix
 bad 1 198.51.100.0/31 xml $N --mode nat --subnet 198.51.100.0/31
+# --guard: exactly on, off or strict (a usage error, naming the value)
+bad 2 '"--guard" needs a value' xml $N --mode nat --subnet $S --guard
+bad 2 '--guard "maybe" is not a guard setting' xml $N --mode nat --subnet $S --guard maybe
+bad 2 '--guard "ON"' xml $N --mode nat --subnet $S --guard ON
+bad 2 '--guard "default"' xml $N --mode nat --subnet $S --guard default
+bad 2 '--guard ""' xml $N --mode nat --subnet $S --guard ''
+bad 2 '--guard "on "' xml $N --mode nat --subnet $S --guard 'on '
+bad 2 '--guard "1"' xml $N --mode nat --subnet $S --guard 1
+bad 2 '--guard "strict,on"' plan $N --mode nat --subnet $S --guard strict,on
+bad 2 '--guard "yes"' xml $N --mode isolated --subnet $S --guard yes
 
 # ---- attach and detach: checked before connecting to libvirt ----
 bad 2 "attach NAME DOMAIN" attach $N
@@ -240,6 +256,7 @@ good is_xml xml $N --mode nat --subnet $S --subnet6 2001:db8:5::/64 \
 	--forward 8080:80 --forward 127.0.0.1:5000-5002:5000-5002/udp --forward 2222:db1:22 \
 	--no-dhcp --no-autostart
 good is_xml xml $N --mode isolated --subnet 203.0.113.0/24
+good is_strict xml $N --mode nat --subnet $S --guard strict
 good is_xml xml $N --mode bridged --bridge vnetctl-tbr0
 good is_xml xml --mode=nat $N --subnet=$S
 good is_json --json xml $N --mode nat

@@ -600,6 +600,13 @@ static const bad_xml bad_xmls[] = {
 	  VNET_ERROR_INVALID, "unknown attribute \"stp\" on <bridge>" },
 	{ "no mode", "<intent " NS " name='web'/>", VNET_ERROR_INVALID, "no mode attribute" },
 	{ "bad mode", "<intent " NS " mode='router'/>", VNET_ERROR_INVALID, "\"router\" is not a mode" },
+	{ "bad guard", "<intent " NS " mode='nat' guard='maybe'/>", VNET_ERROR_INVALID,
+	  "\"maybe\" is not a guard setting" },
+	{ "guard default spelled out", "<intent " NS " mode='nat' guard='default'/>", VNET_ERROR_INVALID,
+	  "\"default\" is not a guard setting" },
+	{ "empty guard", "<intent " NS " mode='nat' guard=''/>", VNET_ERROR_INVALID, "is not a guard setting" },
+	{ "guard in capitals", "<intent " NS " mode='nat' guard='ON'/>", VNET_ERROR_INVALID,
+	  "\"ON\" is not a guard setting" },
 	{ "name with shell", "<intent " NS " name=';rm -rf /' mode='nat'/>", VNET_ERROR_INVALID,
 	  "\";rm -rf /\" is not a valid network name" },
 	{ "name too long",
@@ -879,6 +886,44 @@ static void test_host_ports(void **state)
 	assert_false(vnet_intent_equal(in, back));
 }
 
+/* --guard and the intent's guard attribute: exactly on, off and strict. */
+static void test_guard_strings(void **state)
+{
+	static const char *const bad[] = {
+		"", "default", "ON", "Off", "STRICT", "yes", "no", "true", "1", "0", " on", "on ",
+		"on\n", "strict,on", "onn", "stric", "stricter", "guard", "on\x1b[31m", "\xff\xfe",
+		"oооn", /* Cyrillic o's */
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = vnet_intent_new("web", VNET_MODE_NAT, &error);
+	vnet_guard g = VNET_GUARD_STRICT;
+	(void)state;
+
+	assert_non_null(in);
+	assert_true(vnet_guard_from_string("off", &g, &error));
+	assert_int_equal(g, VNET_GUARD_OFF);
+	assert_true(vnet_guard_from_string("on", &g, &error));
+	assert_int_equal(g, VNET_GUARD_ON);
+	assert_true(vnet_guard_from_string("strict", &g, &error));
+	assert_int_equal(g, VNET_GUARD_STRICT);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g = VNET_GUARD_ON;
+		if (vnet_guard_from_string(bad[i], &g, &error))
+			fail_msg("\"%s\" is accepted", bad[i]);
+		assert_int_equal(g, VNET_GUARD_ON);	/* untouched */
+		assert_int_equal(error->code, VNET_ERROR_INVALID);
+		if (!strstr(error->message, "is not a guard setting: use on, off or strict"))
+			fail_msg("\"%s\": %s", bad[i], error->message);
+		g_clear_error(&error);
+	}
+	assert_false(vnet_guard_from_string(NULL, &g, &error));
+	g_clear_error(&error);
+	/* unset, a NAT network is guarded */
+	assert_int_equal(vnet_intent_get_guard(in, false), VNET_GUARD_ON);
+	vnet_intent_set_guard(in, VNET_GUARD_OFF);
+	assert_int_equal(vnet_intent_get_guard(in, false), VNET_GUARD_OFF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_many_forwards_from_xml),
 		cmocka_unit_test(test_writer_ends_agree),
 		cmocka_unit_test(test_host_ports),
+		cmocka_unit_test(test_guard_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
