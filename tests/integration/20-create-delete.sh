@@ -15,6 +15,8 @@ add_outside lan 192.0.2.1/24 192.0.2.10/24
 snapshot_host "$VNET_SCRATCH/empty"
 
 check "create web" vnetctl create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80
+check "a NAT network is guarded by default: table bridge vnetctl holds its gateway" \
+	sh -c "nft list set bridge vnetctl reserved4 | grep -q '10.77.0.1'"
 check "network web is active" test "$(virsh -q net-info web | awk '/^Active:/ {print $2}')" = yes
 check "network web autostarts" test "$(virsh -q net-info web | awk '/^Autostart:/ {print $2}')" = yes
 check "bridge vn-web exists" test -d /sys/class/net/vn-web/bridge
@@ -44,6 +46,7 @@ check "network web is gone" test -z "$(virsh -q net-list --all --name)"
 check "bridge vn-web is gone" test ! -e /sys/class/net/vn-web
 check "no element of web is left" test "$(nft_count_elements)" -eq 0
 check "the last network gone, our table is gone too" sh -c "! nft list table inet vnetctl 2>/dev/null"
+check "and the guard's table bridge vnetctl with it" sh -c "! nft list table bridge vnetctl 2>/dev/null"
 snapshot_host "$VNET_SCRATCH/end"
 # libvirt turns IPv4 forwarding on to start a routed network and, as with
 # its own networks, never off again: that one change is expected.

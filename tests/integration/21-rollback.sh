@@ -33,6 +33,7 @@ fail_each_step() {
 # (vnet.sh made a foreign table, checked at the end.)
 fail_each_step "first network" create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80
 check "no table of ours after the failed creates" sh -c "! nft list table inet vnetctl 2>/dev/null"
+check "nor the guard's table bridge vnetctl" sh -c "! nft list table bridge vnetctl 2>/dev/null"
 
 # Beside a network of ours that exists already: it must not be disturbed.
 vnetctl create other --mode nat --subnet 10.78.0.0/24 --forward 7070:70 >/dev/null
