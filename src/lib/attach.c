@@ -338,6 +338,18 @@ static GHashTable *live_guests(vnet_virt *virt, const char *net)
 }
 
 
+/* An NFT step of @in on @net that changes only what its guests are, from @old_guests (taken). */
+static vnet_step *targets_step(GPtrArray *steps, const vnet_intent *in, const char *net, GHashTable *old_guests)
+{
+	vnet_step *o = vnet_step_new(steps, VNET_STEP_NFT, net);
+
+	o->old = vnet_intent_copy(in);
+	o->new = vnet_intent_copy(in);
+	o->old_guests = old_guests;
+	o->new_guests = copy_guests(old_guests);
+	return o;
+}
+
 /* Whether the guard binds the reservations of @in's own (NAT or isolated) bridge. */
 static bool guarded(const vnet_intent *in)
 {
@@ -769,11 +781,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			 * kernel holds, as for every change of the guard's bindings,
 			 * which the hooks and other networks' commands also write.
 			 */
-			o = vnet_step_new(steps, VNET_STEP_NFT, net0);
-			o->old = vnet_intent_copy(in);
-			o->new = vnet_intent_copy(in);
-			o->old_guests = vnet_ctx_read_targets(ctx, in);
-			o->new_guests = copy_guests(o->old_guests);
+			o = targets_step(steps, in, net0, vnet_ctx_read_targets(ctx, in));
 			o->exact = true;
 			g_hash_table_replace(o->new_guests, g_strconcat(VNET_GUESTS_MAC_KEY, mac0, NULL),
 					     g_strdup(reserve));
@@ -781,11 +789,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 				g_hash_table_replace(o->new_guests, g_strdup(domain), g_strdup(reserve));
 		} else if (net_active && vnet_ctx_is_local(ctx) && vnet_mode_has_forwards(in->mode) &&
 			   forwards_name(in, domain)) {
-			o = vnet_step_new(steps, VNET_STEP_NFT, net0);
-			o->old = vnet_intent_copy(in);
-			o->new = vnet_intent_copy(in);
-			o->old_guests = live_guests(virt, net0);
-			o->new_guests = copy_guests(o->old_guests);
+			o = targets_step(steps, in, net0, live_guests(virt, net0));
 			g_hash_table_replace(o->new_guests, g_strdup(domain), g_strdup(reserve));
 		}
 	}
@@ -903,11 +907,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		/* Its addresses stop being bound to its MACs before its reservations go. */
 		GHashTableIter it;
 		gpointer k;
-		o = vnet_step_new(NULL, VNET_STEP_NFT, net0);
-		o->old = vnet_intent_copy(in);
-		o->new = vnet_intent_copy(in);
-		o->old_guests = vnet_ctx_read_targets(ctx, in);
-		o->new_guests = copy_guests(o->old_guests);
+		o = targets_step(NULL, in, net0, vnet_ctx_read_targets(ctx, in));
 		o->exact = true;
 		for (guint j = 0; j < mine->len; j++) {
 			g_autofree char *key = g_strconcat(VNET_GUESTS_MAC_KEY, ((vnet_nic *)mine->pdata[j])->mac, NULL);
@@ -926,11 +926,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		while (g_hash_table_iter_next(&it, &k, NULL))
 			named = named || forwards_name(in, k);
 		if (named) {
-			o = vnet_step_new(NULL, VNET_STEP_NFT, net0);
-			o->old = vnet_intent_copy(in);
-			o->new = vnet_intent_copy(in);
-			o->old_guests = live_guests(virt, net0);
-			o->new_guests = copy_guests(o->old_guests);
+			o = targets_step(NULL, in, net0, live_guests(virt, net0));
 			g_hash_table_iter_init(&it, gone);
 			while (g_hash_table_iter_next(&it, &k, NULL))
 				g_hash_table_remove(o->new_guests, k);

@@ -16,13 +16,23 @@ static const char *const mode_names[] = {
 	[VNET_MODE_HYBRID] = "hybrid",
 };
 
+/* The index of @s among @names[@first..@n), or -1. */
+static int name_index(const char *const *names, size_t first, size_t n, const char *s)
+{
+	for (size_t i = first; i < n; i++)
+		if (g_strcmp0(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 bool vnet_mode_from_string(const char *s, vnet_mode *ret_mode, GError **error)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(mode_names); i++)
-		if (g_strcmp0(s, mode_names[i]) == 0) {
-			*ret_mode = i;
-			return true;
-		}
+	int i = name_index(mode_names, 0, G_N_ELEMENTS(mode_names), s);
+
+	if (i >= 0) {
+		*ret_mode = i;
+		return true;
+	}
 	vnet_set_error(error, VNET_ERROR_INVALID,
 		    _("\"%s\" is not a mode: use nat, isolated, bridged or hybrid."), s ? s : "");
 	return false;
@@ -43,11 +53,12 @@ static const char *const guard_names[] = {
 bool vnet_guard_from_string(const char *s, vnet_guard *ret_guard, GError **error)
 {
 	/* "default" is what an unset guard reads as, never what one sets. */
-	for (size_t i = VNET_GUARD_OFF; i < G_N_ELEMENTS(guard_names); i++)
-		if (g_strcmp0(s, guard_names[i]) == 0) {
-			*ret_guard = i;
-			return true;
-		}
+	int i = name_index(guard_names, VNET_GUARD_OFF, G_N_ELEMENTS(guard_names), s);
+
+	if (i >= 0) {
+		*ret_guard = i;
+		return true;
+	}
 	vnet_set_error(error, VNET_ERROR_INVALID,
 		       _("\"%s\" is not a guard setting: use on, off or strict."), s ? s : "");
 	return false;

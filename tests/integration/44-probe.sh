@@ -16,29 +16,6 @@ sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
 require_cmd virsh libvirtd dnsmasq nft ip jq qemu-system-x86_64
 
-QEMU=$(command -v qemu-system-x86_64)
-
-define_domain() {
-	cat >"$VNET_SCRATCH/$1.xml" <<-EOF
-		<domain type='qemu'>
-		  <name>$1</name>
-		  <memory unit='MiB'>64</memory>
-		  <os><type arch='x86_64'>hvm</type></os>
-		  <devices><emulator>$QEMU</emulator></devices>
-		</domain>
-	EOF
-	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
-}
-
-# nic_mac DOM NET: the MAC of DOM's NIC on NET (persistent definition).
-nic_mac() {
-	virsh -q domiflist "$1" --inactive | awk -v net="$2" '$3 == net { print $5; exit }'
-}
-
-link_mac() { # NS DEV
-	ip -n "$1" -o link show "$2" | sed -E 's/.* link\/ether ([0-9a-f:]+).*/\1/'
-}
-
 # snapshot_all FILE: the host plus every domain's definition.
 snapshot_all() {
 	local d

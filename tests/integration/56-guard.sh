@@ -24,30 +24,8 @@ sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
 require_cmd virsh libvirtd dnsmasq nft ip jq busybox python3 qemu-system-x86_64
 
-QEMU=$(command -v qemu-system-x86_64)
-
-define_domain() {
-	cat >"$VNET_SCRATCH/$1.xml" <<-EOF
-		<domain type='qemu'>
-		  <name>$1</name>
-		  <memory unit='MiB'>64</memory>
-		  <os><type arch='x86_64'>hvm</type></os>
-		  <devices><emulator>$QEMU</emulator></devices>
-		</domain>
-	EOF
-	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
-}
-
-nic_mac() { # DOM NET
-	virsh -q domiflist "$1" --inactive | awk -v net="$2" '$3 == net { print $5; exit }'
-}
-
 reserved_ip() { # NET MAC
 	virsh net-dumpxml "$1" | sed -n "s/.*<host mac='$2'[^>]* ip='\([0-9.]*\)'.*/\1/p"
-}
-
-link_mac() { # NS DEV
-	ip -n "$1" -o link show "$2" | sed -E 's/.* link\/ether ([0-9a-f:]+).*/\1/'
 }
 
 neigh_mac() { # NS ADDR DEV ("-" NS: the sandbox root)
@@ -129,6 +107,13 @@ for mode in off on strict; do
 	aip=$(reserved_ip "$net" "$amac") bip=$(reserved_ip "$net" "$bmac")
 	diag "da $amac $aip, db $bmac $bip"
 	check "both got reservations" test -n "$aip" -a -n "$bip"
+	if [ "$mode" = off ]; then
+		check "unguarded: attach binds nothing" sh -c "! nft list set bridge vnetctl bound4 | grep -q '$bip'"
+	else
+		# no port yet (no domain runs): the binding comes with attach itself
+		check "attach bound B's reservation to B's MAC at once" \
+			sh -c "nft list set bridge vnetctl bound4 | grep -q '$bip . $bmac'"
+	fi
 
 	for g in a b; do
 		ns=${g}$i mac=${g}mac ip=${g}ip
@@ -147,6 +132,9 @@ for mode in off on strict; do
 	else
 		check "A's port is guarded" sh -c "nft list set bridge vnetctl guard_port | grep -q '\"$aport\"'"
 		check "B's address is bound to B's MAC" sh -c "nft list set bridge vnetctl bound4 | grep -q '$bip . $bmac'"
+		nft flush set bridge vnetctl bound4
+		check "restore after the bindings were flushed" vnetctl -q restore
+		check "restore rebuilt B's binding" sh -c "nft list set bridge vnetctl bound4 | grep -q '$bip . $bmac'"
 	fi
 	check "A reaches the gateway from its own address" in_ns "a$i" busybox ping -c 1 -W 2 "$gw"
 
@@ -258,6 +246,8 @@ for mode in off on strict; do
 
 	check "detach $net da" vnetctl -q detach "$net" da
 	check "detach $net db" vnetctl -q detach "$net" db
+	check "detach unbound B's address" sh -c "! nft list set bridge vnetctl bound4 | grep -q '$bip'"
+	check "and no longer reserves it" sh -c "! nft list set bridge vnetctl reserved4 | grep -q '$bip'"
 	check "delete $net" vnetctl -q delete "$net"
 	check "no element of $net is left in table bridge vnetctl" \
 		sh -c "! nft list table bridge vnetctl 2>/dev/null | grep -q 'comment \"$net\"'"

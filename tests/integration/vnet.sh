@@ -36,6 +36,30 @@ install_qemu_hook() {
 	chmod 755 /etc/libvirt/hooks/qemu.d/vnetctl
 }
 
+# define_domain NAME: a diskless TCG domain, defined, never started (a test
+# may define its own instead).
+define_domain() {
+	cat >"$VNET_SCRATCH/$1.xml" <<-EOF
+		<domain type='qemu'>
+		  <name>$1</name>
+		  <memory unit='MiB'>64</memory>
+		  <os><type arch='x86_64'>hvm</type></os>
+		  <devices><emulator>$(command -v qemu-system-x86_64)</emulator></devices>
+		</domain>
+	EOF
+	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
+}
+
+# nic_mac DOM NET: the MAC of DOM's NIC on NET (persistent definition).
+nic_mac() {
+	virsh -q domiflist "$1" --inactive | awk -v net="$2" '$3 == net { print $5; exit }'
+}
+
+# link_mac NS DEV: the MAC of DEV in namespace NS.
+link_mac() {
+	ip -n "$1" -o link show "$2" | sed -E 's/.* link\/ether ([0-9a-f:]+).*/\1/'
+}
+
 # vnetctl ARGS...: the vnetctl under test.
 vnetctl() {
 	"$VNETCTL" "$@"
