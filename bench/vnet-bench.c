@@ -26,6 +26,11 @@
  *   vnet-bench list                time of listing our table: `nft -j list
  *                                  table inet vnetctl` and vnet_nft_read_elements
  *   vnet-bench time PROG ARGS...   run PROG, print its wall time and peak RSS
+ *   vnet-bench guard N BRIDGE MAC IP [PORT...]
+ *                                  the guard of network "bguard" (BRIDGE,
+ *                                  10.80.0.0/16) with N reservations: MAC IP
+ *                                  first, then 02:00:00:..  -> 10.80.x.y, and
+ *                                  PORTs guarded (bench/guard.sh)
  *
  * Output: one "NAME VALUE" line per figure (microseconds, kB or counts), for
  * run.sh to collect.  Exit status 0, or 1 on the first failure.
@@ -42,6 +47,7 @@
 
 #include <nftables/libnftables.h>
 
+#include "guests.h"
 #include "model.h"
 #include "nft.h"
 
@@ -371,6 +377,35 @@ static int cmd_list(void)
 	return 0;
 }
 
+static int cmd_guard(guint n, const char *bridge, const char *mac, const char *ip, char **ports)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_intent) in = vnet_intent_new("bguard", VNET_MODE_NAT, &error);
+	g_autoptr(GHashTable) guests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	vnet_nft *nft = nft_new();
+	gint64 t;
+
+	if (!in || !vnet_intent_set_bridge(in, bridge, &error) ||
+	    !vnet_intent_set_subnet(in, "10.80.0.0/16", &error))
+		die("intent bguard", error);
+	if (n > 250 * 250)
+		die("too many reservations", NULL);
+	if (n > 0)
+		g_hash_table_insert(guests, g_strconcat(VNET_GUESTS_MAC_KEY, mac, NULL), g_strdup(ip));
+	for (guint i = 1; i < n; i++)
+		g_hash_table_insert(guests, g_strdup_printf(VNET_GUESTS_MAC_KEY "02:00:00:%02x:%02x:%02x",
+							    i >> 16, (i >> 8) & 0xff, i & 0xff),
+				    g_strdup_printf("10.80.%u.%u", 1 + i / 250, 2 + i % 250));
+	for (guint i = 0; ports[i]; i++)
+		g_hash_table_insert(guests, g_strconcat(VNET_GUESTS_PORT_KEY, ports[i], NULL), g_strdup(bridge));
+	t = now_us();
+	if (!vnet_nft_apply(nft, NULL, in, guests, false, NULL, &error))
+		die("vnet_nft_apply", error);
+	printf("guard_install_us %" G_GINT64_FORMAT "\n", now_us() - t);
+	vnet_nft_free(nft);
+	return 0;
+}
+
 static guint num(const char *s)
 {
 	char *end;
@@ -395,7 +430,9 @@ int main(int argc, char **argv)
 		return cmd_time(argv + 2);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_list();
+	if (argc >= 6 && strcmp(argv[1], "guard") == 0)
+		return cmd_guard(num(argv[2]), argv[3], argv[4], argv[5], argv + 6);
 	fprintf(stderr, "usage: vnet-bench apply FROM TO | install N | addone N REPS |"
-			" add1 small|big N | list | time PROG ARGS...\n");
+			" add1 small|big N | list | time PROG ARGS... | guard N BRIDGE MAC IP [PORT...]\n");
 	return 2;
 }
