@@ -684,6 +684,13 @@ static bool check_switch_self(const vnet_intent *in, GError **error)
 			    in->name);
 		return false;
 	}
+	/* Open vSwitch forwards frames outside the Linux bridge's netfilter hooks. */
+	if (in->vswitch == VNET_SWITCH_OVS && vnet_intent_get_guard(in, true) != VNET_GUARD_OFF) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" has an Open vSwitch bridge, whose frames the guard (table bridge vnetctl, for Linux bridges) never sees; leave --guard out or give --guard off."),
+			    in->name);
+		return false;
+	}
 	if (in->vlan_trunk && !vnet_intent_get_n_vlans(in)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" has a trunk portgroup but no VLAN for it to carry; name the VLANs with --vlan."),

@@ -528,6 +528,26 @@ static void test_complete_name_too_long_for_bridge(void **state)
 
 /* ---- validation: the intent against itself ---- */
 
+/* The guard filters Linux bridges: on an Open vSwitch bridge it is refused, not silently void. */
+static void test_validate_guard_needs_linux_bridge(void **state)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	g_autoptr(vnet_intent) in = intent("lan", VNET_MODE_BRIDGED, NULL);
+
+	assert_ok(vnet_intent_set_bridge(in, "br0", &err_));
+	vnet_intent_set_switch(in, VNET_SWITCH_OVS);
+	valid(in, h, 0);	/* unset: off on a LAN */
+	vnet_intent_set_guard(in, VNET_GUARD_ON);
+	refused(in, h, 0, VNET_ERROR_INVALID, "\"lan\"", "Open vSwitch", "--guard off");
+	vnet_intent_set_guard(in, VNET_GUARD_STRICT);
+	refused(in, h, 0, VNET_ERROR_INVALID, "Open vSwitch");
+	vnet_intent_set_guard(in, VNET_GUARD_OFF);
+	valid(in, h, 0);
+	vnet_intent_set_switch(in, VNET_SWITCH_LINUX);
+	vnet_intent_set_guard(in, VNET_GUARD_ON);
+	valid(in, h, 0);
+}
+
 static void test_validate_incomplete(void **state)
 {
 	g_autoptr(vnet_host) h = vnet_host_new();
@@ -1461,6 +1481,7 @@ int main(void)
 		cmocka_unit_test(test_complete_name_too_long_for_bridge),
 		/* validation: self */
 		cmocka_unit_test(test_validate_incomplete),
+		cmocka_unit_test(test_validate_guard_needs_linux_bridge),
 		cmocka_unit_test(test_validate_nat_needs_subnet),
 		cmocka_unit_test(test_validate_bridged_has_no_subnet),
 		cmocka_unit_test(test_validate_uplink_needs_lan_mode),
