@@ -1721,22 +1721,43 @@ static bool parse_drop(json_t *el, const char **port, const char **mac, json_t *
 	return *port && *mac;
 }
 
+/* The JSON of listing @cmd (one set), or NULL if it failed; json_decref() it. */
+static json_t *list_set_json(vnet_nft *nft, const char *cmd)
+{
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	g_autofree char *out = NULL;
+	int rc;
+
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	rc = nft_run_cmd_from_buffer(nft->ctx, cmd);
+	nft_ctx_output_set_flags(nft->ctx, flags);
+	g_free(take_buffers(nft, &out));
+	return rc == 0 ? json_loads(out, 0, NULL) : NULL;
+}
+
 GPtrArray *vnet_nft_guard_drops(vnet_nft *nft, const char *owner, GError **error)
 {
 	g_autoptr(GPtrArray) ret = g_ptr_array_new_with_free_func((GDestroyNotify)drops_free);
 	g_autoptr(GHashTable) ports = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(elem_list) l = elem_list_new();
-	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
-	g_autofree char *out = NULL;
-	json_t *root, *arr, *item;
+	json_t *root, *item;
 	size_t i;
-	int rc;
 
-	/* The ports are @owner's as its guard_port elements say; their counters are the kernel's. */
+	/*
+	 * The ports are @owner's as its guard_port elements say (that set
+	 * alone: the bindings may be thousands); the counters are the kernel's.
+	 */
 	if (!set_exists(nft, B, GUARD_MARKER))
 		return g_steal_pointer(&ret);
-	if (!read_table_elems(nft, B, l, error))
-		return NULL;
+	root = list_set_json(nft, "list set " B " guard_port");
+	json_array_foreach(json_object_get(root, "nftables"), i, item) {
+		json_t *set = json_object_get(item, "set");
+		if (set && !parse_set_elements(set, l, error)) {
+			json_decref(root);
+			return NULL;
+		}
+	}
+	json_decref(root);
 	for (guint k = 0; k < l->items->len; k++) {
 		const elem *e = l->items->pdata[k];
 		if (e->set == SET_GUARD_PORT && g_strcmp0(e->owner, owner) == 0)
@@ -1744,13 +1765,8 @@ GPtrArray *vnet_nft_guard_drops(vnet_nft *nft, const char *owner, GError **error
 	}
 	if (g_hash_table_size(ports) == 0)
 		return g_steal_pointer(&ret);
-	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
-	rc = nft_run_cmd_from_buffer(nft->ctx, "list set " B " " DROPS_SET);
-	nft_ctx_output_set_flags(nft->ctx, flags);
-	g_free(take_buffers(nft, &out));
-	root = rc == 0 ? json_loads(out, 0, NULL) : NULL;
-	arr = root ? json_object_get(root, "nftables") : NULL;
-	json_array_foreach(arr, i, item) {
+	root = list_set_json(nft, "list set " B " " DROPS_SET);
+	json_array_foreach(json_object_get(root, "nftables"), i, item) {
 		json_t *elems = json_object_get(json_object_get(item, "set"), "elem"), *el;
 		size_t j;
 		json_array_foreach(elems, j, el) {
