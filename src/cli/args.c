@@ -34,7 +34,7 @@ const cli_option cli_create_options[] = {
 	{ "vlan", 0, OPT_VLAN, "ID", N_("ovs: a portgroup vlanID for guests on VLAN ID; repeat it for more") },
 	{ "trunk", 0, OPT_TRUNK, NULL, N_("ovs: a portgroup trunk that carries every --vlan") },
 	{ "guard", 0, OPT_GUARD, "on|off|strict", N_("guest port security; default: on for nat and isolated, off for a LAN") },
-	{ NULL },
+	{ 0 },
 };
 
 void create_args_clear(create_args *a)

@@ -21,7 +21,7 @@ const cli_option cli_attach_options[] = {
 	{ "ip", 0, OPT_IP, "ADDR", N_("an IPv4 address to reserve for the guest") },
 	{ "force", 0, OPT_FORCE, NULL, N_("skip the probe for the address") },
 	{ "vlan", 0, OPT_VLAN, "ID", N_("the NIC in the portgroup of VLAN ID (--switch ovs)") },
-	{ NULL },
+	{ 0 },
 };
 
 int cmd_attach(int argc, char **argv)

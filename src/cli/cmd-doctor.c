@@ -146,7 +146,7 @@ int doctor_print(FILE *f, GPtrArray *checks, bool json, bool utf8)
 
 const cli_option cli_doctor_options[] = {
 	{ "json", 0, 'j', NULL, N_("print JSON") },
-	{ NULL },
+	{ 0 },
 };
 
 int cmd_doctor(int argc, char **argv)

@@ -20,7 +20,7 @@ static bool added_spec_is(const char *spec, const char *canon)
 
 const cli_option cli_forward_options[] = {
 	{ "force", 0, 'F', NULL, N_("allow a port that a local process listens on") },
-	{ NULL },
+	{ 0 },
 };
 
 int cmd_forward(int argc, char **argv)

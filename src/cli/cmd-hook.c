@@ -54,7 +54,7 @@ int cmd_qemu_hook(int argc, char **argv)
  */
 const cli_option cli_watch_options[] = {
 	{ "once", 0, 'o', NULL, N_("point them once, and exit") },
-	{ NULL },
+	{ 0 },
 };
 
 int cmd_watch(int argc, char **argv)

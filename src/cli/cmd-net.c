@@ -100,7 +100,7 @@ int cmd_create(int argc, char **argv)
 const cli_option cli_apply_options[] = {
 	{ "file", 'f', 'f', "INTENT.xml", N_("the intent file; - reads standard input") },
 	{ "force", 0, 'F', NULL, N_("allow a port that a local process listens on") },
-	{ NULL },
+	{ 0 },
 };
 
 int cmd_apply(int argc, char **argv)

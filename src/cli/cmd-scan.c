@@ -18,7 +18,7 @@ enum { OPT_RANGE = 256, OPT_JSON };
 const cli_option cli_scan_options[] = {
 	{ "range", 0, OPT_RANGE, "CIDR", N_("the addresses to probe; default: the network's subnet") },
 	{ "json", 0, OPT_JSON, NULL, N_("print JSON") },
-	{ NULL },
+	{ 0 },
 };
 
 /* On a terminal only: a line that a /16's five minutes keep up to date. */

@@ -129,7 +129,7 @@ static bool on_event(const vnet_trace_event *e, void *data)
 const cli_option cli_trace_options[] = {
 	{ "seconds", 0, 's', "N", N_("how long to trace") },
 	{ "json", 0, 'j', NULL, N_("print JSON") },
-	{ NULL },
+	{ 0 },
 };
 
 int cmd_trace(int argc, char **argv)

@@ -24,7 +24,7 @@ static int cmd_help(int argc, char **argv);
 static const cli_option help_options[] = {
 	{ "options", 0, 'o', NULL, N_("list the options, one a line, as the completion reads them") },
 	{ "commands", 0, 'C', NULL, N_("list the commands, one a line, as the completion reads them") },
-	{ NULL },
+	{ 0 },
 };
 
 const cli_option cli_global_options[] = {
@@ -33,7 +33,7 @@ const cli_option cli_global_options[] = {
 	{ "quiet", 'q', 'q', NULL, N_("print nothing but errors") },
 	{ "help", 'h', 'h', NULL, N_("show this help") },
 	{ "version", 0, 'V', NULL, N_("print the version") },
-	{ NULL },
+	{ 0 },
 };
 
 /* name, handler, min and max positional arguments, options, usage, summary */

@@ -355,7 +355,8 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 	    !opt_addr_equal(a->has_range, &a->dhcp_start, b->has_range, &b->dhcp_start) ||
 	    !opt_addr_equal(a->has_range, &a->dhcp_end, b->has_range, &b->dhcp_end) ||
 	    a->forwards->len != b->forwards->len || a->host_ports->len != b->host_ports->len ||
-	    memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) != 0 ||
+	    (a->host_ports->len &&
+	     memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) != 0) ||
 	    !vnet_intent_vlans_equal(a, b))
 		return false;
 	return vnet_intent_forwards_equal(a, b);

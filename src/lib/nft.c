@@ -85,18 +85,18 @@ static const struct set_def {
 	int proto;	/* which part of a key is an inet_proto (read back as a number), else -1 */
 	bool bridge;	/* a set of table bridge vnetctl, not of table inet vnetctl */
 } sets[N_SETS] = {
-	[SET_NAT_IF] = { "nat_if", 1, 0, -1 },
-	[SET_ISO_IF] = { "iso_if", 1, 0, -1 },
-	[SET_INTRA_IF] = { "intra_if", 2, 0, -1 },
-	[SET_NAT4] = { "nat4", 0, 32, -1 },
-	[SET_NAT6] = { "nat6", 0, 128, -1 },
-	[SET_FWD4] = { "fwd4", 0, 0, 0 },
-	[SET_FWD4_ADDR] = { "fwd4_addr", 0, 0, 1 },
-	[SET_FWD6] = { "fwd6", 0, 0, 0 },
-	[SET_FWD6_ADDR] = { "fwd6_addr", 0, 0, 1 },
-	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0, 1 },
-	[SET_ISO_OPEN4] = { "iso_open4", 1, 0, 2 },
-	[SET_ISO_OPEN6] = { "iso_open6", 1, 0, 2 },
+	[SET_NAT_IF] = { "nat_if", 1, 0, -1, false },
+	[SET_ISO_IF] = { "iso_if", 1, 0, -1, false },
+	[SET_INTRA_IF] = { "intra_if", 2, 0, -1, false },
+	[SET_NAT4] = { "nat4", 0, 32, -1, false },
+	[SET_NAT6] = { "nat6", 0, 128, -1, false },
+	[SET_FWD4] = { "fwd4", 0, 0, 0, false },
+	[SET_FWD4_ADDR] = { "fwd4_addr", 0, 0, 1, false },
+	[SET_FWD6] = { "fwd6", 0, 0, 0, false },
+	[SET_FWD6_ADDR] = { "fwd6_addr", 0, 0, 1, false },
+	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0, 1, false },
+	[SET_ISO_OPEN4] = { "iso_open4", 1, 0, 2, false },
+	[SET_ISO_OPEN6] = { "iso_open6", 1, 0, 2, false },
 	[SET_GUARD_PORT] = { "guard_port", 1, 0, -1, true },
 	[SET_STRICT_PORT] = { "strict_port", 1, 0, -1, true },
 	[SET_RESERVED4] = { "reserved4", 0, 0, -1, true },
@@ -1140,7 +1140,8 @@ static bool same_base(const vnet_intent *a, const vnet_intent *b)
 	       a->has_gateway4 == b->has_gateway4 && (!a->has_gateway4 || vnet_addr_equal(&a->gateway4, &b->gateway4)) &&
 	       a->has_gateway6 == b->has_gateway6 && (!a->has_gateway6 || vnet_addr_equal(&a->gateway6, &b->gateway6)) &&
 	       a->host_ports->len == b->host_ports->len &&
-	       memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) == 0;
+	       (!a->host_ports->len ||
+		memcmp(a->host_ports->data, b->host_ports->data, a->host_ports->len * sizeof(guint32)) == 0);
 }
 
 bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_guests,

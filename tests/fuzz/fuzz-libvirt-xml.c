@@ -49,9 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		GHashTableIter it;
 		gpointer k;
 		g_hash_table_iter_init(&it, targets);
-		while (g_hash_table_iter_next(&it, &k, NULL))
-			if (*(char *)k && !vnet_name_is_valid(k, VNET_NAME_MAX))
+		while (g_hash_table_iter_next(&it, &k, NULL)) {
+			const char *key = k;
+			/* the guard's bindings ride under keys no domain name can have */
+			if (g_str_has_prefix(key, VNET_GUESTS_MAC_KEY)) {
+				if (!vnet_mac_is_valid(key + strlen(VNET_GUESTS_MAC_KEY)))
+					abort();
+			} else if (g_str_has_prefix(key, VNET_GUESTS_PORT_KEY)) {
+				if (!vnet_name_is_valid(key + strlen(VNET_GUESTS_PORT_KEY), VNET_IFNAME_MAX))
+					abort();
+			} else if (*key && !vnet_name_is_valid(key, VNET_NAME_MAX)) {
 				abort();
+			}
+		}
 	}
 	/* Forwards to a domain name resolve through these: only names that are names. */
 	(void)hosts;

@@ -66,7 +66,7 @@ static void test_settings_are_the_shipped_zone(void **state)
 {
 	g_autoptr(GVariant) s = vnet_firewalld_zone_settings();
 	g_autoptr(GPtrArray) services = NULL, protocols = NULL, shorts = NULL, descs = NULL;
-	g_autoptr(GPtrArray) forward = NULL, rules = NULL;
+	g_autoptr(GPtrArray) forward = NULL;
 	g_autoptr(GPtrArray) want_rules = g_ptr_array_new_with_free_func(g_free);
 	xmlDoc *doc = xmlReadFile(SRCDIR "/data/firewalld/vnetctl.xml", NULL, XML_PARSE_NONET);
 	xmlNode *zone, *rule;
