@@ -13,7 +13,7 @@
  * vnetctl -j ACCEPT`, through libnftables in-process), found by its
  * comment, and nothing else there is read or touched.  Docker keeps it
  * across its restarts; after a reboot Docker makes the chain anew and
- * vnetctl-restore@docker.service puts the rule back.
+ * vnetctl-restore-docker.service puts the rule back.
  */
 #ifndef VNET_DOCKER_H
 #define VNET_DOCKER_H
