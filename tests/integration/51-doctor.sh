@@ -158,8 +158,11 @@ for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 doctor_fails "dnsmasq killed" L3 dnsmasq "dnsmasq for network web .* is not running"
 virsh -q net-destroy web >/dev/null
 virsh -q net-start web >/dev/null
-# the network restarted: its bridge is new, the guest's veth goes back on it
+# the network restarted: its bridge is new, the guest's veth goes back on it,
+# and restore guards the port again (a real guest's tap comes back with the
+# qemu hook's "started"; a namespace's veth has no hook)
 ip link set "$PORT" master "$BR"
+vnetctl -q restore
 expect_http lan http://192.0.2.1:8080/ "g1 here" 15
 doctor_ok "network restarted"
 
