@@ -36,7 +36,13 @@ command -v clang >/dev/null || die "clang is not installed"
 # ---- build ----
 # The library is instrumented too (fuzzer-no-link: coverage and sanitizers,
 # no main), so libFuzzer sees the parser's branches, not only the target's.
+# A build directory made for another source tree (its VPATH rules name
+# that tree's files), or by someone else, is of no use here: start afresh.
+if [ -e "$builddir" ] && [ "$(cat "$builddir/.vnet-fuzz-srcdir" 2>/dev/null)" != "$srcdir" ]; then
+	rm -rf "$builddir"
+fi
 mkdir -p "$builddir"
+echo "$srcdir" >"$builddir/.vnet-fuzz-srcdir"
 if [ ! -f "$builddir/config.status" ] ||
    ! grep -q -- '--enable-fuzzing' "$builddir/config.status" ||
    [ "$srcdir/configure" -nt "$builddir/config.status" ]; then
