@@ -75,6 +75,13 @@ guest_of() {
 	add_guest "$1-h" "vn-$1" "10.$2.0.3/24" "10.$2.0.1"
 }
 
+# sandbox_only_flush: `nft flush ruleset`, only ever of the sandbox's own
+# network namespace (sandbox_enter re-ran this script there).
+sandbox_only_flush() {
+	[ "${VNET_SANDBOX:-}" = 1 ] || bail "nft flush ruleset outside the sandbox"
+	nft flush ruleset
+}
+
 # ---------------------------------------------------------------- Docker
 start_dockerd || skip "$VNET_FW_WHY"
 check "Docker set FORWARD's policy to drop" sh -c "iptables -S FORWARD | grep -qx -- '-P FORWARD DROP'"
@@ -96,7 +103,7 @@ check "dockerd's restart keeps the rule" sh -c "iptables -S DOCKER-USER | grep -
 paths_work web 81 8081
 
 # A reboot: Docker makes its chains anew, without our rule.
-nft flush ruleset
+sandbox_only_flush
 stop_dockerd
 sysctl -qw net.ipv4.ip_forward=0
 start_dockerd
@@ -138,7 +145,7 @@ expect_same_snapshot "$VNET_SCRATCH/before-strict" "$VNET_SCRATCH/after-bad"
 : >"$VNET_CONFIG"
 check "delete db" "$VNETCTL" delete db
 stop_dockerd
-nft flush ruleset
+sandbox_only_flush
 sysctl -qw net.ipv4.ip_forward=0
 
 # -------------------------------------------------- a hardened table, ufw
