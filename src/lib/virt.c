@@ -561,11 +561,12 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error)
 {
 	g_autoptr(GHashTable) out = NULL;
+	GHashTable *held = v->held_nics ? g_hash_table_lookup(v->held_nics, network) : NULL;
 	virDomainPtr *doms = NULL;
 	int n;
 
-	if (v->held_nics && (out = g_hash_table_lookup(v->held_nics, network)))
-		return g_hash_table_ref(out);
+	if (held)
+		return g_hash_table_ref(held);
 	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	n = virConnectListAllDomains(v->conn, &doms, 0);
 	if (n < 0) {

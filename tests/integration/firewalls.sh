@@ -131,7 +131,7 @@ start_firewalld() {
 	ln -sf "$VNET_SCRATCH/logs/bg.${#_vnet_bg_pids[@]}.log" "$VNET_SCRATCH/logs/dbus.log"
 	_fw_wait 10 "$dbus_pid" test -S /run/dbus/system_bus_socket ||
 		{ _fw_fail "$VNET_SCRATCH/logs/dbus.log" "the sandbox's dbus-daemon did not start"; return 1; }
-	bg_ns - firewalld --nofork --nopid --log-target console
+	bg_ns - env -u G_DEBUG firewalld --nofork --nopid --log-target console
 	VNET_FW_FIREWALLD_PID=$VNET_BG_PID
 	VNET_FW_DBUS_PID=$dbus_pid
 	ln -sf "$VNET_SCRATCH/logs/bg.${#_vnet_bg_pids[@]}.log" "$log"

@@ -13,7 +13,7 @@ install_hook() {
 	cat >/etc/libvirt/hooks/network.d/vnetctl <<-HOOK
 		#!/bin/sh
 		echo "\$(date +%T.%N) \$*" >>/run/vnet-sandbox/hook.log
-		exec "$VNETCTL" hook "\$@" 2>>/run/vnet-sandbox/hook.log
+		G_DEBUG=fatal-criticals exec "$VNETCTL" hook "\$@" 2>>/run/vnet-sandbox/hook.log
 	HOOK
 	chmod 755 /etc/libvirt/hooks/network.d/vnetctl
 }
