@@ -54,7 +54,7 @@ static const cli_command commands[] = {
 	{ "doctor", cmd_doctor, 0, 1, cli_doctor_options, N_("[NAME] [--json]"), N_("check link, L2, L3, L4 and app for guests and forwards") },
 	{ "hook", cmd_hook, 3, 4, NULL, N_("NAME OP SUBOP -"), N_("called by the libvirt network hook") },
 	{ "qemu-hook", cmd_qemu_hook, 3, 4, NULL, N_("DOMAIN OP SUBOP -"), N_("called by the libvirt qemu hook") },
-	{ "watch", cmd_watch, 0, 0, cli_watch_options, N_("[--once]"), N_("keep forwards pointed at the guests' DHCP leases") },
+	{ "watch", cmd_watch, 0, 0, cli_watch_options, N_("[--once]"), N_("keep forwards and the guard in step with the guests' leases and ports") },
 	{ "xml", cmd_xml, 0, 1, cli_create_options, N_("<create arguments>"), N_("print the libvirt network XML, touching nothing") },
 	{ "plan", cmd_plan, 0, 1, cli_create_options, N_("<create arguments>"), N_("print the steps a create would take, touching nothing") },
 	{ "help", cmd_help, 0, 1, help_options, N_("[COMMAND]"), N_("show this help or a command's") },

@@ -18,6 +18,7 @@
 
 #include "context.h"
 #include "guests.h"
+#include "hook.h"
 #include "netxml.h"
 #include "planner.h"
 #include "probe.h"
@@ -354,6 +355,38 @@ static vnet_step *targets_step(GPtrArray *steps, const vnet_intent *in, const ch
 static bool guarded(const vnet_intent *in)
 {
 	return vnet_mode_has_own_bridge(in->mode) && vnet_intent_get_guard(in, false) != VNET_GUARD_OFF;
+}
+
+/*
+ * The guard binds a static address to its MAC, on a running network, in
+ * the transaction that records it (and unbinds it in the one that drops
+ * it): an NFT step from @old's elements to @new's.  @new is approved for
+ * the hook, as every intent root's vnetctl defines.
+ */
+static bool statics_step(vnet_ctx *ctx, GPtrArray *steps, const vnet_intent *old, const vnet_intent *new,
+			 bool active, GError **error)
+{
+	g_autofree char *net = vnet_intent_network_name(old, 0);
+	vnet_step *o = NULL;
+
+	if (!vnet_ctx_is_local(ctx))
+		return true;
+	/* What root's vnetctl changes is root's, as at create: the hook trusts it so. */
+	if (!vnet_hook_approve(new, error))
+		return false;
+	if (!active ||
+	    (vnet_intent_get_guard(old, false) == VNET_GUARD_OFF && vnet_intent_get_guard(old, true) == VNET_GUARD_OFF))
+		return true;
+	/* One NFT step for the network: a second would undo what the first changes of its guests. */
+	for (guint i = 0; i < steps->len && !o; i++)
+		if (((vnet_step *)steps->pdata[i])->kind == VNET_STEP_NFT && g_strcmp0(((vnet_step *)steps->pdata[i])->name, net) == 0)
+			o = steps->pdata[i];
+	if (!o)
+		o = targets_step(steps, old, net, vnet_ctx_read_targets(ctx, old));
+	vnet_intent_free(o->new);
+	o->new = vnet_intent_copy(new);
+	o->exact = true;
+	return true;
 }
 
 /* ---- attach ---- */
@@ -764,7 +797,8 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, bridge, ip_arg, mac, error)))
 			return false;
 		g_ptr_array_add(new->statics, vnet_static_addr_new(mac, domain, &want));
-		if (!define_statics(virt, steps, 0, new, error))
+		if (!define_statics(virt, steps, 0, new, error) ||
+		    !statics_step(ctx, steps, in, new, net_active, error))
 			return false;
 	}
 
@@ -945,10 +979,13 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 					break;
 				}
 		}
-		if (new->statics->len != before &&
-		    !define_statics(virt, steps, steps->len && ((vnet_step *)steps->pdata[0])->kind == VNET_STEP_NFT,
-				    new, error))
-			return false;
+		if (new->statics->len != before) {
+			if (!define_statics(virt, steps, steps->len && ((vnet_step *)steps->pdata[0])->kind == VNET_STEP_NFT,
+					    new, error))
+				return false;
+			if (!statics_step(ctx, steps, in, new, net_active, error))
+				return false;
+		}
 	}
 	for (guint k = 0; k < mine->len; k++) {
 		const vnet_nic *c = mine->pdata[k];

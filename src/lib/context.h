@@ -17,6 +17,8 @@
 
 /* The host-wide lock: waits (bounded) for another vnetctl; dies with us. */
 bool vnet_ctx_lock(vnet_ctx *ctx, GError **error);
+/* The same lock without a context (`vnetctl watch`): its fd to close, or -1 with @error set. */
+int vnet_lock_host(GError **error);
 void vnet_ctx_unlock(vnet_ctx *ctx);
 
 /*

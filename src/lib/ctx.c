@@ -39,20 +39,18 @@ struct vnet_ctx {
 
 /* ---- lock ---- */
 
-bool vnet_ctx_lock(vnet_ctx *ctx, GError **error)
+/* The host-wide lock every command (and `vnetctl watch`) holds while it changes anything: its fd, or -1. */
+int vnet_lock_host(GError **error)
 {
 	const char *path = g_getenv("VNET_LOCK_PATH") ? g_getenv("VNET_LOCK_PATH") : VNET_LOCK_DEFAULT;
 	/* Bounded: a peer that holds the lock longer than this is stuck. */
 	const gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
-	int fd;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
-	if (ctx->lock_fd >= 0)
-		return true;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot open the lock file %s: %s."), path, g_strerror(errno));
-		return false;
+		return -1;
 	}
 	/* flock dies with its holder, so a killed vnetctl leaves no stale lock. */
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -61,12 +59,18 @@ bool vnet_ctx_lock(vnet_ctx *ctx, GError **error)
 				    _("Another vnetctl has held the lock %s for two minutes; try again when it is done."),
 				    path);
 			close(fd);
-			return false;
+			return -1;
 		}
 		g_usleep(50 * 1000);
 	}
-	ctx->lock_fd = fd;
-	return true;
+	return fd;
+}
+
+bool vnet_ctx_lock(vnet_ctx *ctx, GError **error)
+{
+	if (ctx->lock_fd < 0)
+		ctx->lock_fd = vnet_lock_host(error);
+	return ctx->lock_fd >= 0;
 }
 
 void vnet_ctx_unlock(vnet_ctx *ctx)

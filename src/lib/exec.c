@@ -9,6 +9,7 @@
 
 #include "docker.h"
 #include "exec.h"
+#include "hook.h"
 #include "firewalld.h"
 #include "netlink.h"
 #include "netxml.h"
@@ -350,7 +351,11 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 
 	switch (s->kind) {
 	case VNET_STEP_DEFINE:
-		return vnet_virt_define(x->virt, s->xml, error);
+		if (!vnet_virt_define(x->virt, s->xml, error))
+			return false;
+		if (x->local)
+			vnet_hook_redefined(s->name, s->xml);
+		return true;
 	case VNET_STEP_UNDEFINE:
 		return vnet_virt_undefine(x->virt, s->name, error);
 	case VNET_STEP_START:
@@ -514,8 +519,13 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		return false;
 	switch (s->kind) {
 	case VNET_STEP_DEFINE:
-		if (s->prev_xml)
-			return vnet_virt_define(x->virt, s->prev_xml, error);
+		if (s->prev_xml) {
+			if (!vnet_virt_define(x->virt, s->prev_xml, error))
+				return false;
+			if (x->local)
+				vnet_hook_redefined(s->name, s->prev_xml);
+			return true;
+		}
 		return !vnet_virt_network_exists(x->virt, s->name) || vnet_virt_undefine(x->virt, s->name, error);
 	case VNET_STEP_UNDEFINE:
 		if (!vnet_virt_network_exists(x->virt, s->name) && !vnet_virt_define(x->virt, s->prev_xml, error))

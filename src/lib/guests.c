@@ -284,9 +284,15 @@ void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray
 			  : in->mode == VNET_MODE_HYBRID ? in->lan_bridge : NULL;
 
 	if (vnet_intent_get_guard(in, false) != VNET_GUARD_OFF) {
+		/*
+		 * A lease binds as a reservation does (DHCP snooping): nobody else
+		 * takes the address dnsmasq gave, and under strict its holder sends
+		 * from it alone.  A guest has one or the other (vnet_guests_read()).
+		 */
 		for (guint i = 0; guests && i < guests->len; i++) {
 			const vnet_guest *g = guests->pdata[i];
-			if (g->how == VNET_GUEST_RESERVED && g->addr && vnet_mac_is_valid(g->mac))
+			if ((g->how == VNET_GUEST_RESERVED || g->how == VNET_GUEST_LEASED) && g->addr &&
+			    vnet_mac_is_valid(g->mac))
 				g_hash_table_replace(targets, g_strconcat(VNET_GUESTS_MAC_KEY, g->mac, NULL),
 						     g_strdup(g->addr));
 		}

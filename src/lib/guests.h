@@ -56,7 +56,8 @@ GHashTable *vnet_guests_targets(const vnet_intent *in, GPtrArray *guests);
  * have (a name has neither "/" nor ":"), so that every path that hands the
  * forwards' targets to the NFT step (commands, hooks, attach, restore)
  * hands over the bindings too:
- *   "mac/MAC"   -> the IPv4 address the network's DHCP host entry reserves to MAC;
+ *   "mac/MAC"   -> the IPv4 address the network's DHCP host entry reserves to MAC,
+ *                  else the one its current lease gives MAC;
  *   "port/PORT" -> the bridge PORT is a guest's port of, now (from sysfs).
  * vnet_guests_targets() adds them; vnet_guests_add_guard() adds them to
  * another such map.  Nothing is added for a bridge whose guard is off.

@@ -16,6 +16,7 @@
 
 #include <vnet/ctx.h>
 
+#include "context.h"
 #include "exec.h"
 #include "guests.h"
 #include "hook.h"
@@ -292,6 +293,44 @@ static char *live_path(const char *network)
 	return g_strdup_printf("%s/live/%s.xml", dir ? dir : "/run/vnetctl", network);
 }
 
+/*
+ * Defining a running network changes only its persistent definition:
+ * libvirt's live one, which the hooks get on stdin, keeps the metadata it
+ * started with until the network restarts.  What vnetctl defined since
+ * (a forward added, a static address recorded) is kept beside the live copy,
+ * and the intent is read from it, else every later hook event and re-point
+ * would take the table back to the intent of the start.
+ */
+static char *defined_path(const char *network)
+{
+	const char *dir = g_getenv("VNET_RUN_DIR");
+
+	return g_strdup_printf("%s/live/%s.defined", dir ? dir : "/run/vnetctl", network);
+}
+
+void vnet_hook_redefined(const char *network, const char *xml)
+{
+	g_autofree char *live = vnet_name_is_valid(network, VNET_NAME_MAX) ? live_path(network) : NULL;
+	g_autofree char *path = live ? defined_path(network) : NULL;
+
+	/* A network that does not run starts with what was defined. */
+	if (!live || !g_file_test(live, G_FILE_TEST_EXISTS))
+		return;
+	if (!xml || !g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL))
+		g_unlink(path);
+}
+
+/* The intent of running network @network: what vnetctl defined since it started, else @xml's. */
+static vnet_intent *live_intent(const char *network, const char *xml, GError **error)
+{
+	g_autofree char *path = defined_path(network), *defined = NULL;
+	vnet_intent *in;
+
+	if (g_file_get_contents(path, &defined, NULL, NULL) && (in = vnet_intent_from_xml(defined, -1, NULL)))
+		return in;
+	return vnet_intent_from_xml(xml, -1, error);
+}
+
 static void keep_live(const char *network, const char *xml)
 {
 	g_autofree char *path = vnet_name_is_valid(network, VNET_NAME_MAX) ? live_path(network) : NULL;
@@ -300,6 +339,8 @@ static void keep_live(const char *network, const char *xml)
 	if (!path)
 		return;
 	if (!xml) {
+		g_autofree char *defined = defined_path(network);
+		g_unlink(defined);
 		g_unlink(path);
 		return;
 	}
@@ -308,7 +349,7 @@ static void keep_live(const char *network, const char *xml)
 }
 
 /* The elements of running network @network pointed at its guests as they are now. */
-static bool repoint(const char *network, vnet_nft *nft, GError **error)
+static bool repoint(const char *network, vnet_nft *nft, bool ports, GError **error)
 {
 	g_autofree char *path = live_path(network), *xml = NULL;
 	g_autoptr(vnet_intent) in = NULL;
@@ -320,7 +361,11 @@ static bool repoint(const char *network, vnet_nft *nft, GError **error)
 
 	if (!g_file_get_contents(path, &xml, NULL, NULL))
 		return true;	/* not running, or not ours */
-	if (!(in = vnet_intent_from_xml(xml, -1, error)) || !(facts = vnet_netxml_parse(xml, error)))
+	if (!(in = live_intent(network, xml, error)) || !(facts = vnet_netxml_parse(xml, error)))
+		return false;
+	/* A port that came without a hook reaches its own forwards too. */
+	if (ports && vnet_mode_has_forwards(in->mode) && vnet_link_exists(in->bridge) &&
+	    !vnet_bridge_set_hairpin_all(in->bridge, error))
 		return false;
 	guests = vnet_guests_read(in->bridge, xml, NULL);
 	targets = vnet_guests_targets(in, guests);
@@ -333,12 +378,7 @@ static bool repoint(const char *network, vnet_nft *nft, GError **error)
 	return vnet_txn_run(&t, plan, error);
 }
 
-bool vnet_hook_guests_changed(GError **error)
-{
-	return vnet_hook_repoint_all(error);
-}
-
-bool vnet_hook_repoint_all(GError **error)
+static bool repoint_all(bool ports, GError **error)
 {
 	g_autofree char *probe = live_path("x"), *dir = g_path_get_dirname(probe);
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -356,12 +396,39 @@ bool vnet_hook_repoint_all(GError **error)
 		if (!net || !vnet_name_is_valid(net, VNET_NAME_MAX))
 			continue;
 		/* One network that cannot be re-pointed does not hold up the others. */
-		if (!repoint(net, nft, &e) && ok) {
+		if (!repoint(net, nft, ports, &e) && ok) {
 			g_propagate_error(error, g_steal_pointer(&e));
 			ok = false;
 		}
 	}
 	return ok;
+}
+
+/*
+ * `vnetctl watch` is no hook: no libvirtd waits on it, so it takes the lock
+ * every command holds, and cannot re-point a network from its copy while a
+ * delete is half-way through removing it.
+ */
+static bool repoint_locked(bool ports, GError **error)
+{
+	int fd = vnet_lock_host(error);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = repoint_all(ports, error);
+	close(fd);
+	return ok;
+}
+
+bool vnet_hook_guests_changed(GError **error)
+{
+	return repoint_locked(false, error);
+}
+
+bool vnet_hook_ports_changed(GError **error)
+{
+	return repoint_locked(true, error);
 }
 
 /* ---- the network hook ---- */
@@ -439,10 +506,28 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 	if (!(in = vnet_intent_from_xml(xml, -1, &why)) || !(facts = vnet_netxml_parse(xml, &why)))
 		return unreadable(network, op, nft, why, error);
 	nat_half = vnet_intent_network_name(in, 0);
+	if (in->mode == VNET_MODE_BRIDGED) {
+		/*
+		 * No rules of ours but the guard's, which create and restore write;
+		 * the copy lets `vnetctl watch` guard the ports that join later.
+		 * Only for what root's vnetctl made, on the bridge libvirt uses.
+		 */
+		if (stopped) {
+			g_autoptr(GHashTable) none = g_hash_table_new(g_str_hash, g_str_equal);
+			/* The guard's elements go with the network, as a NAT network's rules do. */
+			keep_live(network, NULL);
+			vnet_planner_host_side(plan, in, NULL, none, true);
+			return vnet_txn_run(&t, plan, error);
+		} else if (start)
+			vnet_hook_redefined(network, NULL);
+		else if (started && g_strcmp0(in->bridge, facts->bridge) == 0 && approved(in))
+			keep_live(network, xml);
+		return true;
+	}
 	if (!vnet_mode_has_own_bridge(in->mode) || (in->mode == VNET_MODE_HYBRID &&
 						       g_strcmp0(network, nat_half) != 0 &&
 						       g_str_has_suffix(network, "-lan")))
-		return true;	/* bridged, or a hybrid's LAN half: no rules of ours */
+		return true;	/* a hybrid's LAN half: no rules of ours */
 	/* The elements are the intent's by its name: it must be this network's. */
 	if (g_strcmp0(network, nat_half) != 0) {
 		if (stopped)
@@ -450,8 +535,18 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 		return disagree(network, "name", nat_half, network, error);
 	}
 
-	if (start)
+	if (start) {
+		/* It starts with its persistent definition: what vnetctl defined is in it. */
+		vnet_hook_redefined(network, NULL);
 		return hook_validate(network, in, facts, nft, error);
+	}
+	if (!started && !stopped) {
+		vnet_intent *defined = live_intent(network, xml, NULL);
+		if (defined) {
+			vnet_intent_free(in);
+			in = defined;
+		}
+	}
 	/*
 	 * A NIC plugged or unplugged, however (virsh attach-interface too): its
 	 * port names the domain, which the forwards to that name then follow.
@@ -544,7 +639,7 @@ bool vnet_qemu_hook_run(const char *domain, const char *op, const char *subop,
 		if (n->mac && n->network)
 			vnet_guests_record(n->mac, domain, started);
 	}
-	if (!vnet_hook_repoint_all(error))
+	if (!repoint_all(false, error))
 		return false;
 	if (stopped)
 		return true;

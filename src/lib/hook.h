@@ -28,10 +28,11 @@ bool vnet_hook_approve(const vnet_intent *in, GError **error);
 void vnet_hook_forget(const char *name);
 
 /*
- * Re-point the forwards of every running network of ours at its guests as
- * they are now (leases, reservations, running NICs), from the definitions
- * the network hook kept: what the qemu hook and `vnetctl watch` run.
+ * Running network @network was defined anew as @xml (NULL: forget it):
+ * libvirt keeps its live definition, metadata included, until it restarts,
+ * so the hooks and re-points read the intent from this record instead.
+ * Nothing happens for a network that does not run.
  */
-bool vnet_hook_repoint_all(GError **error);
+void vnet_hook_redefined(const char *network, const char *xml);
 
 #endif

@@ -38,12 +38,69 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
  * dnsmasq status files), the reservations and the running NICs and changes
  * the elements whose target moved, each network in one transaction.  Like
  * the hooks it never calls libvirtd: it works from the definitions the
- * network hook keeps of running networks.  The systemd path unit
- * vnetctl-leases.path runs it on every lease event.
+ * network hook keeps of running networks, holding the host-wide lock as
+ * every command does.  `vnetctl watch` (vnetctl-watch.service) runs it on
+ * every lease event.
  *
  * Return: true on success.
  */
 bool vnet_hook_guests_changed(GError **error);
+
+/**
+ * vnet_hook_ports_changed() - what vnetctl does when a link joins or leaves a bridge
+ * @error: return location for a GError
+ *
+ * A NIC plugged into a running domain (virsh attach-device, or any libvirt
+ * tool) becomes a bridge port with no hook of libvirt's after it: the
+ * network hook's "port-created" comes before its tap exists, and the qemu
+ * hook has no event for it.  This does for every running network of
+ * vnetctl what the qemu hook's "started" and vnet_hook_guests_changed() do:
+ * hairpin on the ports of NAT bridges, and the guard's elements (its ports
+ * and bindings) as the bridges are now.
+ *
+ * Return: true on success.
+ */
+bool vnet_hook_ports_changed(GError **error);
+
+/*
+ * vnet_port_watch: tells when a link joins or leaves a bridge (rtnetlink's
+ * link group), for `vnetctl watch` to poll beside the lease files.
+ */
+typedef struct vnet_port_watch vnet_port_watch;
+
+/**
+ * vnet_port_watch_new() - start listening to the kernel's link changes
+ * @error: return location for a GError
+ *
+ * Return: the watch, or NULL on failure.
+ */
+vnet_port_watch *vnet_port_watch_new(GError **error);
+
+/**
+ * vnet_port_watch_fd() - the file descriptor to poll for input
+ * @w: the watch
+ *
+ * Return: a non-blocking netlink socket's descriptor, owned by @w.
+ */
+int vnet_port_watch_fd(const vnet_port_watch *w);
+
+/**
+ * vnet_port_watch_changed() - read what the kernel sent
+ * @w: the watch
+ *
+ * Reads every queued message without blocking.
+ *
+ * Return: true when some link joined or left a bridge since the last call
+ * (or when messages were lost, which may have said so).
+ */
+bool vnet_port_watch_changed(vnet_port_watch *w);
+
+/**
+ * vnet_port_watch_free() - stop listening
+ * @w: the watch, or NULL
+ */
+void vnet_port_watch_free(vnet_port_watch *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_port_watch, vnet_port_watch_free)
 
 /**
  * vnet_qemu_hook_run() - what the libvirt qemu hook does; never calls libvirtd

@@ -29,6 +29,7 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
+#include "libvnet-private.h"
 #include "netlink.h"
 #include "util.h"
 
@@ -1300,4 +1301,116 @@ bool vnet_conntrack_forward_peers(const char *line, GPtrArray **ret_peers, GErro
 	}
 	*ret_peers = g_steal_pointer(&peers);
 	return true;
+}
+
+/* ---- bridge ports joining and leaving (vnetctl watch) ---- */
+
+struct vnet_port_watch {
+	struct nl_sock *sk;
+	GHashTable *master;	/* ifindex -> the ifindex of its bridge, for every link with a master */
+	bool changed;
+};
+
+/* Whether @idx's master is now @master (0: none), and remember it. */
+static void port_seen(vnet_port_watch *w, int idx, int master)
+{
+	gpointer was = g_hash_table_lookup(w->master, GINT_TO_POINTER(idx));
+
+	if (GPOINTER_TO_INT(was) == master)
+		return;
+	w->changed = true;
+	if (master)
+		g_hash_table_replace(w->master, GINT_TO_POINTER(idx), GINT_TO_POINTER(master));
+	else
+		g_hash_table_remove(w->master, GINT_TO_POINTER(idx));
+}
+
+static int port_event(struct nl_msg *msg, void *data)
+{
+	vnet_port_watch *w = data;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+
+	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
+	    nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+		return NL_SKIP;
+	ifi = nlmsg_data(h);
+	/* AF_BRIDGE copies of a port's messages say nothing new about its master. */
+	if (ifi->ifi_family == AF_BRIDGE)
+		return NL_SKIP;
+	port_seen(w, ifi->ifi_index,
+		  h->nlmsg_type == RTM_NEWLINK && tb[IFLA_MASTER] ? (int)nla_get_u32(tb[IFLA_MASTER]) : 0);
+	return NL_OK;
+}
+
+vnet_port_watch *vnet_port_watch_new(GError **error)
+{
+	g_autoptr(vnet_port_watch) w = g_new0(vnet_port_watch, 1);
+	g_autoptr(nl_cache) cache = NULL;
+	int err;
+
+	w->master = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if (!(w->sk = nl_socket_alloc())) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Out of memory opening a netlink socket."));
+		return NULL;
+	}
+	nl_socket_disable_seq_check(w->sk);
+	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_CUSTOM, port_event, w);
+	/* Subscribed before the first read, so that no change falls between the two. */
+	if ((err = nl_connect(w->sk, NETLINK_ROUTE)) < 0 ||
+	    (err = nl_socket_add_membership(w->sk, RTNLGRP_LINK)) < 0 ||
+	    (err = nl_socket_set_nonblocking(w->sk)) < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    _("Cannot listen to the kernel's interface changes: %s."), nl_geterror(err));
+		return NULL;
+	}
+	{
+		g_autoptr(nl_sock) sk = route_socket(error);
+		if (!sk)
+			return NULL;
+		if ((err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0) {
+			vnet_set_error(error, VNET_ERROR_FAILED,
+				    _("Could not list the network interfaces: %s."), nl_geterror(err));
+			return NULL;
+		}
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		port_seen(w, rtnl_link_get_ifindex(l), rtnl_link_get_master(l));
+	}
+	w->changed = false;
+	return g_steal_pointer(&w);
+}
+
+int vnet_port_watch_fd(const vnet_port_watch *w)
+{
+	return nl_socket_get_fd(w->sk);
+}
+
+bool vnet_port_watch_changed(vnet_port_watch *w)
+{
+	int err;
+
+	/* Everything queued, so that a burst of changes is one answer. */
+	while ((err = nl_recvmsgs_default(w->sk)) >= 0)
+		;
+	/* The socket's buffer overflowed: some change was lost, so assume one. */
+	if (err == -NLE_NOMEM || err == -NLE_MSG_OVERFLOW)
+		w->changed = true;
+	if (!w->changed)
+		return false;
+	w->changed = false;
+	return true;
+}
+
+void vnet_port_watch_free(vnet_port_watch *w)
+{
+	if (!w)
+		return;
+	if (w->sk)
+		nl_socket_free(w->sk);
+	if (w->master)
+		g_hash_table_unref(w->master);
+	g_free(w);
 }

@@ -582,8 +582,8 @@ static int compare_keys(gconstpointer a, gconstpointer b)
 
 /*
  * The guard's elements (see nft.h): the guarded bridges' ports, the
- * gateway's addresses (reserved to no guest), and each reservation of
- * @guests and static address of the intent bound to its MAC.
+ * gateway's addresses (reserved to no guest), and each reservation or
+ * lease of @guests and static address of the intent bound to its MAC.
  */
 static void add_guard_elems(elem_list *l, const vnet_intent *in, GHashTable *guests)
 {

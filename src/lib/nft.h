@@ -18,7 +18,8 @@
  *   bridged:     nothing;
  * and, in table bridge vnetctl (the guard: guest port security, created in
  * the same transaction), for a guarded bridge its ports in guard_port (and
- * strict_port), the gateway in reserved4/6, each reservation in reserved4/6
+ * strict_port), the gateway in reserved4/6, each reservation, lease and
+ * static address in reserved4/6
  * and bound4/6 ADDR . MAC (and, under strict, strict4/6 MAC).
  * A port range maps port by port (8000-8010:80-90 is 11 elements): the maps
  * are hashes, whose updates cost O(1); interval maps would clone on every

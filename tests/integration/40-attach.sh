@@ -19,33 +19,9 @@ sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
 require_cmd virsh libvirtd dnsmasq nft ip xmllint qemu-system-x86_64
 
-QEMU=$(command -v qemu-system-x86_64)
-qemu-system-x86_64 -machine help | grep -q '^pc-q35-6\.0 ' ||
+has_hotplug_machine ||
 	skip "this QEMU has no pc-q35-6.0 machine (native PCIe hotplug)"
 
-# define_domain NAME: a diskless TCG guest with room for hot-plugged NICs.
-define_domain() {
-	cat >"$VNET_SCRATCH/$1.xml" <<-EOF
-		<domain type='qemu'>
-		  <name>$1</name>
-		  <memory unit='MiB'>64</memory>
-		  <vcpu>1</vcpu>
-		  <os><type arch='x86_64' machine='pc-q35-6.0'>hvm</type></os>
-		  <features><acpi/></features>
-		  <on_crash>destroy</on_crash>
-		  <devices>
-		    <emulator>$QEMU</emulator>
-		    <controller type='pci' model='pcie-root'/>
-		    <controller type='pci' model='pcie-root-port'/>
-		    <controller type='pci' model='pcie-root-port'/>
-		    <controller type='pci' model='pcie-root-port'/>
-		    <controller type='pci' model='pcie-root-port'/>
-		    <memballoon model='none'/>
-		  </devices>
-		</domain>
-	EOF
-	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
-}
 
 # nic_field DOM NET FIELD [--inactive]: from `virsh domiflist` (Interface
 # Type Source Model MAC), the FIELD (1-5) of DOM's NIC on NET.
@@ -95,8 +71,8 @@ check "create web (NAT, a forward to the default guest, one to the domain by nam
 	vnetctl create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80 --forward 8081:dom:80
 check "the forward to dom has no element while dom has no address" \
 	sh -c "! nft list map inet vnetctl fwd4 | grep -q 8081"
-define_domain dom
-define_domain other
+define_hotplug_domain dom
+define_hotplug_domain other
 if ! virsh -q start dom >/dev/null 2>"$VNET_SCRATCH/start.err"; then
 	diag "$(cat "$VNET_SCRATCH/start.err")" "$(tail -n 20 /var/log/libvirt/qemu/dom.log 2>/dev/null)"
 	bail "qemu cannot run the test domain in the sandbox"

@@ -11,7 +11,10 @@
 #    network hook's "updated" event), for a forward to a domain name;
 #  - a guest whose lease is released: its forward goes;
 #  - connections a forward sent to a guest it no longer points at are
-#    ended (conntrack), not left reaching the old target.
+#    ended (conntrack), not left reaching the old target;
+#  - a forward added (or removed) while the network runs stays so through
+#    the hook's later events and re-points (libvirt's live definition keeps
+#    the metadata of the start).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -26,36 +29,8 @@ add_outside lan 192.0.2.1/24 192.0.2.2/24
 vnetctl -q create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80 --forward 8081:vmx:80
 bg_ns - "$VNETCTL" watch
 
-cat >"$S/udhcpc.sh" <<'SH'
-#!/bin/sh
-case "$1" in
-bound|renew)
-	ip addr flush dev "$interface"
-	ip addr add "$ip/${mask:-24}" dev "$interface"
-	ip route replace default via "$router" dev "$interface"
-	;;
-deconfig)
-	ip addr flush dev "$interface"
-	;;
-esac
-SH
-chmod +x "$S/udhcpc.sh"
-
-# dhcp_guest NS: a guest namespace on vn-web that gets its address from
-# DHCP (and releases it when its client ends: -R); prints the address.
-dhcp_guest() {
-	local ns=$1 addr=
-	add_guest "$ns" vn-web -
-	bg_ns "$ns" busybox udhcpc -f -R -i "$VNET_GUEST_DEV" -s "$S/udhcpc.sh" -x "hostname:$ns" -t 20 -T 1
-	for i in $(seq 150); do
-		addr=$(in_ns "$ns" ip -o -4 addr show dev "$VNET_GUEST_DEV" | awk '{print $4}' | cut -d/ -f1)
-		[ -z "$addr" ] || break
-		sleep 0.2
-	done
-	echo "$addr"
-}
-
-ip1=$(dhcp_guest g1)
+dhcp_guest g1 vn-web
+ip1=$VNET_GUEST_ADDR
 check "the first guest got a lease ($ip1)" grep -qE '^10\.77\.0\.[0-9]+$' <<<"$ip1"
 check "it is not the default guest address" test "$ip1" != 10.77.0.2
 start_http g1 80 "g1 here"
@@ -74,7 +49,8 @@ ct_to() { # PORT ADDR: conntrack entries of connections to host port PORT that w
 check "the connections through 8080 went to g1 (conntrack)" test "$(ct_to 8080 "$ip1")" -gt 0
 
 # A second guest: which one the default forward means is no longer clear.
-ip2=$(dhcp_guest g2)
+dhcp_guest g2 vn-web
+ip2=$VNET_GUEST_ADDR
 check "the second guest got a lease ($ip2)" grep -qE '^10\.77\.0\.[0-9]+$' <<<"$ip2"
 start_http g2 80 "g2 here"
 for i in $(seq 25); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 ' || break; sleep 0.2; done
@@ -104,6 +80,19 @@ check "the removed reservation took the named forward with it" \
 # Everything in g1 ends: its DHCP client (-R) sends a release as it goes.
 for pid in $(ip netns pids g1); do kill "$pid" 2>/dev/null || :; done
 expect_http lan http://192.0.2.1:8080/ "g2 here" 5
+
+# What vnetctl changes on the running network stands through later hook
+# events and re-points, though libvirt's live definition (which the hooks
+# read) keeps the metadata the network started with.
+check "forward add web 8090:10.77.0.9:80" vnetctl -q forward add web 8090:10.77.0.9:80
+virsh -q net-update web add-last ip-dhcp-host "<host mac='52:54:00:42:00:09' ip='10.77.0.9'/>" --live --config
+check "the hook's updated event keeps the forward added since the start" \
+	sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 8090 '"
+check "and so does a re-point" sh -c "'$VNETCTL' -q watch --once && nft list map inet vnetctl fwd4 | grep -q 'tcp . 8090 '"
+check "forward remove web 8090:10.77.0.9:80" vnetctl -q forward remove web 8090:10.77.0.9:80
+virsh -q net-update web delete ip-dhcp-host "<host mac='52:54:00:42:00:09' ip='10.77.0.9'/>" --live --config
+check_not "a removed forward does not come back with a re-point" \
+	sh -c "'$VNETCTL' -q watch --once; nft list map inet vnetctl fwd4 | grep -q 'tcp . 8090 '"
 
 # A forward to a domain nobody knows is accepted, and says it reaches nobody.
 "$VNETCTL" forward add web 8082:vm2:80 >/dev/null 2>"$S/err"

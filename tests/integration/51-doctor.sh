@@ -30,29 +30,9 @@ add_outside lan 192.0.2.1/24 192.0.2.2/24
 
 vnetctl -q create web --mode nat --bridge "$BR" --subnet 10.79.0.0/24 --forward 8080:80
 
-cat >"$S/udhcpc.sh" <<'SH'
-#!/bin/sh
-case "$1" in
-bound|renew)
-	ip addr flush dev "$interface"
-	ip addr add "$ip/${mask:-24}" dev "$interface"
-	ip route replace default via "$router" dev "$interface"
-	;;
-deconfig)
-	ip addr flush dev "$interface"
-	;;
-esac
-SH
-chmod +x "$S/udhcpc.sh"
-
-add_guest g1 "$BR" -
+dhcp_guest g1 "$BR"
+GIP=$VNET_GUEST_ADDR
 PORT=$VNET_GUEST_PORT
-bg_ns g1 busybox udhcpc -f -i "$VNET_GUEST_DEV" -s "$S/udhcpc.sh" -x hostname:g1 -t 20 -T 1
-for i in $(seq 150); do
-	GIP=$(in_ns g1 ip -o -4 addr show dev "$VNET_GUEST_DEV" | awk '{print $4}' | cut -d/ -f1)
-	[ -z "$GIP" ] || break
-	sleep 0.2
-done
 check "the guest got a lease ($GIP)" grep -qE '^10\.79\.0\.[0-9]+$' <<<"$GIP"
 start_http g1 80 "g1 here"
 # `vnetctl watch` is not running: point the default forward at the lease now.

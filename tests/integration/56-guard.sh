@@ -33,59 +33,6 @@ neigh_mac() { # NS ADDR DEV ("-" NS: the sandbox root)
 		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
 }
 
-# drops PORT MAC: the guard's drop counter of that port and source MAC (0 when none).
-drops() {
-	nft -j list set bridge vnetctl drops 2>/dev/null | jq -r --arg p "$1" --arg m "$2" '
-		[.nftables[].set? // empty | .elem[]? | .elem
-		 | select(.val.concat == [$p, $m]) | .counter.packets] | add // 0'
-}
-
-# dhcp_sources NS: the server a DHCP client in NS got its lease from, and
-# the source addresses of the broadcast DHCP replies it heard.
-dhcp_sources() {
-	in_ns "$1" python3 -c '
-import socket, select, time, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-s.bind(("0.0.0.0", 68))
-open(sys.argv[1], "w").close()
-seen = set()
-end = time.time() + 6
-while time.time() < end:
-    r, _, _ = select.select([s], [], [], 0.2)
-    if r:
-        seen.add(s.recvfrom(2048)[1][0])
-print(" ".join(sorted(seen)))
-' "$VNET_SCRATCH/listening" >"$VNET_SCRATCH/sources" &
-	local pid=$!
-	while [ ! -e "$VNET_SCRATCH/listening" ]; do sleep 0.1; done
-	rm -f "$VNET_SCRATCH/listening"
-	printf '#!/bin/sh\n[ "$1" = bound ] && echo "$serverid" >>%s/servers\nexit 0\n' "$VNET_SCRATCH" >"$VNET_SCRATCH/dhcp-script"
-	chmod +x "$VNET_SCRATCH/dhcp-script"
-	: >"$VNET_SCRATCH/servers"
-	in_ns "$1" busybox udhcpc -i eth0 -B -n -q -t 3 -T 1 -s "$VNET_SCRATCH/dhcp-script" >/dev/null 2>&1 || true
-	wait "$pid"
-	# the server the lease came from, and what was heard broadcast
-	echo "$(cat "$VNET_SCRATCH/servers") $(cat "$VNET_SCRATCH/sources")"
-}
-
-# garp NS DEV ADDR N: N gratuitous ARP requests from NS claiming ADDR for DEV's MAC (a raw sender:
-# arping binds its source address, which a spoofer does not hold).
-garp() {
-	in_ns "$1" python3 -c '
-import socket, sys, time
-dev, addr, n = sys.argv[1], socket.inet_aton(sys.argv[2]), int(sys.argv[3])
-mac = bytes.fromhex(open("/sys/class/net/%s/address" % dev).read().strip().replace(":", ""))
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((dev, 0))
-arp = b"\x00\x01\x08\x00\x06\x04\x00\x01" + mac + addr + b"\x00" * 6 + addr
-for _ in range(n):
-    s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
-    time.sleep(0.05)
-' "$2" "$3" "$4"
-}
-
 install_hook
 sandbox_start_libvirtd
 define_domain da
@@ -159,7 +106,7 @@ for mode in off on strict; do
 		check "unguarded: the rogue server in A reaches the client" grep -qwF "$aip" <<<"$src"
 	else
 		check_not "guarded: no reply of the rogue server in A reaches the client" grep -qwF "$aip" <<<"$src"
-		check "A's drops are counted" test "$(drops "$aport" "$amac")" -gt 0
+		check "A's drops are counted" test "$(guard_drops "$aport" "$amac")" -gt 0
 	fi
 	kill "$udhcpd_pid" 2>/dev/null || true
 
@@ -167,11 +114,11 @@ for mode in off on strict; do
 	in_ns "b$i" busybox ping -c 1 -W 2 "$gw" >/dev/null || true
 	busybox ping -c 1 -W 2 "$bip" >/dev/null || true
 	sleep 1.2	# past the neighbour table's locktime
-	before=$(drops "$aport" "$amac")
+	before=$(guard_drops "$aport" "$amac")
 	garp "a$i" eth0 "$gw" 3
 	garp "a$i" eth0 "$bip" 3
 	sleep 0.3
-	after=$(drops "$aport" "$amac")
+	after=$(guard_drops "$aport" "$amac")
 	gwseen=$(neigh_mac "b$i" "$gw" eth0) bseen=$(neigh_mac - "$bip" "$br")
 	diag "B sees the gateway at $gwseen, the host sees B at $bseen; drops $before -> $after"
 	if [ "$mode" = off ]; then
@@ -196,13 +143,13 @@ for mode in off on strict; do
 	ip -n "a$i" addr add "$sub.150/32" dev eth0
 	# B away, so that the host's replies to B's address can only find A
 	ip -n "b$i" link set eth0 down
-	before=$(drops "$aport" "$amac")
+	before=$(guard_drops "$aport" "$amac")
 	if [ "$mode" = off ]; then
 		check "unguarded: A gets through from B's address" in_ns "a$i" busybox ping -c 3 -W 3 -I "$bip" "$gw"
 	else
 		check_not "guarded: nothing gets through from B's address" in_ns "a$i" busybox ping -c 2 -W 1 -I "$bip" "$gw"
 	fi
-	after=$(drops "$aport" "$amac")
+	after=$(guard_drops "$aport" "$amac")
 	diag "drops while A sent from B's address: $before -> $after"
 	if [ "$mode" = off ]; then
 		check "unguarded: nothing counted" test "$after" -eq 0
@@ -218,7 +165,7 @@ for mode in off on strict; do
 		before=$after
 		ip -n "a$i" neigh flush dev eth0
 		check_not "strict: nothing gets through from an unreserved address" in_ns "a$i" busybox ping -c 2 -W 1 -I "$sub.150" "$gw"
-		after=$(drops "$aport" "$amac")
+		after=$(guard_drops "$aport" "$amac")
 		check "strict: A's packets from the unreserved address were dropped and counted" test $((after - before)) -ge 2
 	else
 		check "$mode: an unreserved address gets through" in_ns "a$i" busybox ping -c 1 -W 2 -I "$sub.150" "$gw"
@@ -232,7 +179,7 @@ for mode in off on strict; do
 	check "B reaches the gateway" in_ns "b$i" busybox ping -c 1 -W 2 "$gw"
 
 	# ---- show: the counters as the kernel has them ----
-	n=$(drops "$aport" "$amac")
+	n=$(guard_drops "$aport" "$amac")
 	shown=$(vnetctl --json show "$net" | jq -r --arg m "$amac" --arg p "$aport" \
 		'[.dropped[] | select(.mac == $m and .port == $p) | .packets | tonumber] | add // 0')
 	check "show --json has A's drop counter as the kernel counts it ($n)" test "$shown" -eq "$n"

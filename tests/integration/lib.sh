@@ -361,6 +361,14 @@ sandbox_cleanup() {
 		diag "$(grep -v -e 'virGDBusGetSystemBus' -e 'udevGetDMIData' -e dmidecode -e '/dev/mem' \
 			/var/log/libvirt/libvirtd.log | tail -n 15)"
 	fi
+	# What the background programs (vnetctl watch, servers) said: CI keeps no logs.
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] || [ "$_vnet_nfailed" -gt 0 ]; then
+		for n in "$VNET_SCRATCH"/logs/bg.*.log; do
+			[ -s "$n" ] || continue
+			diag "last lines of $(basename "$n") ($(head -c 200 "$n.cmd" 2>/dev/null)):"
+			diag "$(tail -n 8 "$n")"
+		done
+	fi
 
 	[ "$rc" -eq 77 ] && exit 77
 	printf '1..%d\n' "$_vnet_ntests"
@@ -379,6 +387,7 @@ bg_ns() {
 	local ns=$1 log
 	shift
 	log="$VNET_SCRATCH/logs/bg.$((${#_vnet_bg_pids[@]} + 1)).log"
+	printf '%s ' "$ns" "$@" >"$log.cmd"
 	if [ "$ns" = - ]; then
 		"$@" </dev/null >"$log" 2>&1 &
 	else

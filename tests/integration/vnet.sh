@@ -50,6 +50,36 @@ define_domain() {
 	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
 }
 
+# define_hotplug_domain NAME: a diskless TCG guest with room for hot-plugged NICs
+# (q35's PCIe root ports; check has_hotplug_machine first).
+define_hotplug_domain() {
+	cat >"$VNET_SCRATCH/$1.xml" <<-EOF
+		<domain type='qemu'>
+		  <name>$1</name>
+		  <memory unit='MiB'>64</memory>
+		  <vcpu>1</vcpu>
+		  <os><type arch='x86_64' machine='pc-q35-6.0'>hvm</type></os>
+		  <features><acpi/></features>
+		  <on_crash>destroy</on_crash>
+		  <devices>
+		    <emulator>$(command -v qemu-system-x86_64)</emulator>
+		    <controller type='pci' model='pcie-root'/>
+		    <controller type='pci' model='pcie-root-port'/>
+		    <controller type='pci' model='pcie-root-port'/>
+		    <controller type='pci' model='pcie-root-port'/>
+		    <controller type='pci' model='pcie-root-port'/>
+		    <memballoon model='none'/>
+		  </devices>
+		</domain>
+	EOF
+	virsh -q define "$VNET_SCRATCH/$1.xml" >/dev/null
+}
+
+# has_hotplug_machine: this QEMU has the machine define_hotplug_domain uses.
+has_hotplug_machine() {
+	qemu-system-x86_64 -machine help | grep -q '^pc-q35-6\.0 '
+}
+
 # nic_mac DOM NET: the MAC of DOM's NIC on NET (persistent definition).
 nic_mac() {
 	virsh -q domiflist "$1" --inactive | awk -v net="$2" '$3 == net { print $5; exit }'
@@ -119,4 +149,105 @@ nft list table ip filter | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes
 test_teardown() {
 	nft list table ip filter 2>&1 | sed -E 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/' >"$VNET_SCRATCH/foreign.after"
 	check "the foreign table ip filter is byte-identical" cmp "$VNET_SCRATCH/foreign.before" "$VNET_SCRATCH/foreign.after"
+}
+
+# dhcp_guest NS BRIDGE [MAC]: a guest namespace on BRIDGE (its veth carrying
+# MAC, if given) that gets its IPv4 address from DHCP with busybox udhcpc in
+# the background (releasing it when the client ends: -R).  Sets
+# VNET_GUEST_ADDR to the address it got within 30 s (empty if none), and
+# VNET_GUEST_DEV/_PORT as add_guest does.
+dhcp_guest() {
+	local ns=$1 br=$2 mac=${3:-} addr= i
+	if [ ! -x "$VNET_SCRATCH/udhcpc.sh" ]; then
+		cat >"$VNET_SCRATCH/udhcpc.sh" <<-'SH'
+			#!/bin/sh
+			case "$1" in
+			bound|renew)
+				ip addr flush dev "$interface"
+				ip addr add "$ip/${mask:-24}" dev "$interface"
+				ip route replace default via "$router" dev "$interface"
+				;;
+			deconfig)
+				ip addr flush dev "$interface"
+				;;
+			esac
+		SH
+		chmod +x "$VNET_SCRATCH/udhcpc.sh"
+	fi
+	add_guest "$ns" "$br" -
+	if [ -n "$mac" ]; then
+		ip -n "$ns" link set "$VNET_GUEST_DEV" down
+		ip -n "$ns" link set "$VNET_GUEST_DEV" address "$mac"
+		ip -n "$ns" link set "$VNET_GUEST_DEV" up
+	fi
+	bg_ns "$ns" busybox udhcpc -f -R -i "$VNET_GUEST_DEV" -s "$VNET_SCRATCH/udhcpc.sh" -x "hostname:$ns" -t 20 -T 1
+	for i in $(seq 150); do
+		addr=$(in_ns "$ns" ip -o -4 addr show dev "$VNET_GUEST_DEV" | awk '{print $4}' | cut -d/ -f1)
+		[ -z "$addr" ] || break
+		sleep 0.2
+	done
+	VNET_GUEST_ADDR=$addr
+}
+
+# guard_drops PORT MAC: the guard's drop counter of that port and source MAC (0 when none).
+guard_drops() {
+	nft -j list set bridge vnetctl drops 2>/dev/null | jq -r --arg p "$1" --arg m "$2" '
+		[.nftables[].set? // empty | .elem[]? | .elem
+		 | select(.val.concat == [$p, $m]) | .counter.packets] | add // 0'
+}
+
+# garp NS DEV ADDR N: N gratuitous ARP requests from NS claiming ADDR for DEV's MAC (a raw sender:
+# arping binds its source address, which a spoofer does not hold).
+garp() {
+	in_ns "$1" python3 -c '
+import socket, sys, time
+dev, addr, n = sys.argv[1], socket.inet_aton(sys.argv[2]), int(sys.argv[3])
+mac = bytes.fromhex(open("/sys/class/net/%s/address" % dev).read().strip().replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+arp = b"\x00\x01\x08\x00\x06\x04\x00\x01" + mac + addr + b"\x00" * 6 + addr
+for _ in range(n):
+    s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    time.sleep(0.05)
+' "$2" "$3" "$4"
+}
+
+# wait_for SECONDS CMD...: CMD succeeds within SECONDS (tried every 0.2 s).
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# dhcp_sources NS: the server a DHCP client in NS got its lease from, and
+# the source addresses of the broadcast DHCP replies it heard.
+dhcp_sources() {
+	in_ns "$1" python3 -c '
+import socket, select, time, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.bind(("0.0.0.0", 68))
+open(sys.argv[1], "w").close()
+seen = set()
+end = time.time() + 6
+while time.time() < end:
+    r, _, _ = select.select([s], [], [], 0.2)
+    if r:
+        seen.add(s.recvfrom(2048)[1][0])
+print(" ".join(sorted(seen)))
+' "$VNET_SCRATCH/listening" >"$VNET_SCRATCH/sources" &
+	local pid=$!
+	while [ ! -e "$VNET_SCRATCH/listening" ]; do sleep 0.1; done
+	rm -f "$VNET_SCRATCH/listening"
+	printf '#!/bin/sh\n[ "$1" = bound ] && echo "$serverid" >>%s/servers\nexit 0\n' "$VNET_SCRATCH" >"$VNET_SCRATCH/dhcp-script"
+	chmod +x "$VNET_SCRATCH/dhcp-script"
+	: >"$VNET_SCRATCH/servers"
+	in_ns "$1" busybox udhcpc -i eth0 -B -n -q -t 3 -T 1 -s "$VNET_SCRATCH/dhcp-script" >/dev/null 2>&1 || true
+	wait "$pid"
+	# the server the lease came from, and what was heard broadcast
+	echo "$(cat "$VNET_SCRATCH/servers") $(cat "$VNET_SCRATCH/sources")"
 }
