@@ -26,18 +26,6 @@ CALLS=(virNetworkDefineXML virNetworkSetAutostart virNetworkCreate virNetworkDes
 	rtnl_link_add rtnl_link_change rtnl_link_delete rtnl_addr_add rtnl_addr_delete
 	rtnl_route_add rtnl_route_delete)
 
-# kill_at FUNC N ARGS...: vnetctl ARGS stopped at the Nth call of FUNC and
-# killed there.  0 if it got there, 1 if the command ended first.
-kill_at() {
-	local fn=$1 n=$2 out
-	shift 2
-	out=$(gdb_vnetctl -q -batch -nx -ex 'set breakpoint pending on' -ex 'set confirm off' \
-		-ex "break $fn" -ex "ignore 1 $((n - 1))" -ex run -ex kill \
-		--args "$VNETCTL" "$@" 2>&1 </dev/null) || true
-	printf '%s\n' "$out" >"$S/gdb.$fn.$n.log"
-	grep -q "Breakpoint 1, " <<<"$out"
-}
-
 # kill_everywhere DESC SETUP RESET ARGS...: for every call and every hit of
 # it, SETUP (the state before), kill vnetctl ARGS there, recover, compare;
 # RESET undoes a successful run.

@@ -9,8 +9,9 @@
 # reaches the LAN, the libvirt network has the portgroups.  Guests plugged as
 # libvirt plugs them (a port with tag=ID and iface-id) reach their own VLAN,
 # and not the other, with every host in one IP subnet: only the VLAN keeps
-# them apart.  A failed create (each step) leaves OVSDB and the host as they
-# were; delete removes the bridge and its ports and gives the uplink its
+# them apart.  A failed create (each step), and one killed by gdb at an
+# OVSDB transaction, an address change or the network's start and rolled
+# back by the next command, leave OVSDB and the host as they were; delete removes the bridge and its ports and gives the uplink its
 # address back.  The offload and IPv6 workarounds live here, not in vnetctl.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -105,6 +106,33 @@ for n in $(seq 1 "$steps"); do
 	snapshot_host "$VNET_SCRATCH/after"
 	expect_same_snapshot "$VNET_SCRATCH/before" "$VNET_SCRATCH/after"
 done
+
+# ---- killed (gdb) at an OVSDB change, an address or the start: the next command rolls it back ----
+if command -v gdb >/dev/null; then
+	create=(create v --mode bridged --switch ovs --bridge ovsbr0 --uplink up0 --vlan 10 --vlan 20 --no-confirm)
+	points=0
+	for fn in vnet_ovs_add_bridge vnet_ovs_add_port rtnl_addr_add virNetworkCreate; do
+		for n in 1 2 3; do
+			if ! kill_at "$fn" "$n" "${create[@]}"; then
+				vnetctl -q delete v	# it ran to the end: no Nth call
+				break
+			fi
+			points=$((points + 1))
+			check "killed at $fn #$n: a journal is left" test -e /var/lib/vnetctl/journal
+			check "killed at $fn #$n: the next command rolls it back" vnetctl -q restore
+			check "killed at $fn #$n: no journal is left" test ! -e /var/lib/vnetctl/journal
+			check "killed at $fn #$n: OVS has the bridges it had" diff -u "$VNET_SCRATCH/br.before" <(ovs-vsctl list-br)
+			check "killed at $fn #$n: the LAN switch has its ports" \
+				diff -u "$VNET_SCRATCH/ports.before" <(ovs-vsctl list-ports lansw)
+			snapshot_host "$VNET_SCRATCH/after"
+			expect_same_snapshot "$VNET_SCRATCH/before" "$VNET_SCRATCH/after"
+		done
+	done
+	diag "create killed at $points points"
+	check "killed at both OVSDB changes and beyond (4 or more points)" test "$points" -ge 4
+else
+	diag "no gdb: the create is not killed at its calls"
+fi
 
 # ---- the create ----
 check "create v --switch ovs --vlan 10 --vlan 20 --trunk" vnetctl create v --mode bridged --switch ovs \

@@ -151,6 +151,19 @@ test_teardown() {
 	check "the foreign table ip filter is byte-identical" cmp "$VNET_SCRATCH/foreign.before" "$VNET_SCRATCH/foreign.after"
 }
 
+# kill_at FUNC N ARGS...: vnetctl ARGS stopped at the Nth call of FUNC and
+# killed there.  0 if it got there, 1 if the command ended first.
+kill_at() {
+	local fn=$1 n=$2 out
+	shift 2
+	out=$(gdb_vnetctl -q -batch -nx -ex 'set breakpoint pending on' -ex 'set confirm off' \
+		-ex "break $fn" -ex "ignore 1 $((n - 1))" -ex run -ex kill \
+		--args "$VNETCTL" "$@" 2>&1 </dev/null) || true
+	printf '%s\n' "$out" >"$VNET_SCRATCH/gdb.$fn.$n.log"
+	[ -z "${VNET_GDB_DEBUG:-}" ] || printf "%s\n" "$out" >&2
+	grep -q "Breakpoint 1, " <<<"$out"
+}
+
 # dhcp_guest NS BRIDGE [MAC]: a guest namespace on BRIDGE (its veth carrying
 # MAC, if given) that gets its IPv4 address from DHCP with busybox udhcpc in
 # the background (releasing it when the client ends: -R).  Sets
