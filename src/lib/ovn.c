@@ -27,6 +27,8 @@ static bool split_tcp(const char *rest, char **ret_host, char **ret_port)
 		if (!end || end[1] != ':')
 			return false;
 		host = g_strndup(rest + 1, (gsize)(end - rest - 1));
+		if (!strchr(host, ':'))
+			return false;	/* brackets are for IPv6 */
 		colon = end + 1;
 	} else {
 		colon = strrchr(rest, ':');
