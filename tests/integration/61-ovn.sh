@@ -88,6 +88,16 @@ check "create again is refused" sh -c "! '$VNETCTL' -q create o1 --mode overlay 
 # ---- attach: the logical port in the same transaction as the NIC ----
 define_domain vmA
 define_domain vmB
+check "show names the OVN database" sh -c "'$VNETCTL' --json show o1 | jq -e '.ovn == \"$nb\" and .mode == \"overlay\"' >/dev/null"
+# a failed attach, at each step, leaves no logical port and no NIC
+nb_state >"$VNET_SCRATCH/nb.created"
+for n in 1 2; do
+	rc=0
+	VNET_TEST_FAIL_STEP=$n "$VNETCTL" -q attach o1 vmA 2>"$VNET_SCRATCH/err" || rc=$?
+	check "attach failing at step $n exits 1" test "$rc" -eq 1
+	check "after a failed attach at step $n NB is as it was" diff -u "$VNET_SCRATCH/nb.created" <(nb_state)
+	check "after a failed attach at step $n vmA has no NIC" test -z "$(nic_mac vmA o1)"
+done
 check "attach o1 vmA" vnetctl -q attach o1 vmA
 check "attach o1 vmB --ip 10.77.0.50" vnetctl -q attach o1 vmB --ip 10.77.0.50
 idA=$(virsh dumpxml --inactive vmA | sed -n "s/.*interfaceid='\([^']*\)'.*/\1/p" | head -1)
