@@ -8,7 +8,7 @@
 # "vnetctl help --options [COMMAND]"): tests/cli/options.sh checks them
 # against the man page's synopsis.
 
-_vnetctl_modes=(nat isolated bridged hybrid)
+_vnetctl_modes=(nat isolated bridged hybrid overlay)
 
 # "--name[ ARG]" lines of COMMAND's options (none: the global ones).
 _vnetctl_options()

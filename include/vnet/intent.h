@@ -25,12 +25,14 @@ extern "C" {
  * @VNET_MODE_ISOLATED: own bridge, nothing forwarded in or out
  * @VNET_MODE_BRIDGED: guests sit on a Linux bridge, optionally with a physical uplink
  * @VNET_MODE_HYBRID: one NAT and one bridged network that belong together
+ * @VNET_MODE_OVERLAY: an OVN logical switch spanning hypervisors; guests plug into br-int
  */
 typedef enum vnet_mode {
 	VNET_MODE_NAT,
 	VNET_MODE_ISOLATED,
 	VNET_MODE_BRIDGED,
 	VNET_MODE_HYBRID,
+	VNET_MODE_OVERLAY,
 } vnet_mode;
 
 typedef struct vnet_intent vnet_intent;
@@ -318,6 +320,21 @@ guint vnet_intent_get_vlan(const vnet_intent *intent, guint i);
 void vnet_intent_set_vlan_trunk(vnet_intent *intent, bool trunk);
 /** vnet_intent_get_vlan_trunk() - whether the intent has the trunk portgroup */
 bool vnet_intent_get_vlan_trunk(const vnet_intent *intent);
+/**
+ * vnet_intent_set_ovn() - the OVN northbound database of an overlay network
+ * @intent: the intent
+ * @remote: "tcp:HOST:PORT" or "unix:/PATH", or NULL
+ * @error: return location for a GError
+ *
+ * An overlay network (VNET_MODE_OVERLAY) is a logical switch in that
+ * database, with its subnet and DHCP; every hypervisor that defines the
+ * network plugs its guests into OVN's integration bridge br-int.
+ *
+ * Return: true on success; false for a malformed remote.
+ */
+bool vnet_intent_set_ovn(vnet_intent *intent, const char *remote, GError **error);
+/** vnet_intent_get_ovn() - the OVN northbound remote of an overlay network, or NULL */
+const char *vnet_intent_get_ovn(const vnet_intent *intent);
 /** vnet_intent_get_n_host_ports() - how many host ports the intent names */
 guint vnet_intent_get_n_host_ports(const vnet_intent *intent);
 /**

@@ -13,7 +13,7 @@
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
 	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT, OPT_NO_CONFIRM, OPT_SESSION_PORT,
-	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK, OPT_GUARD,
+	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK, OPT_GUARD, OPT_OVN,
 };
 
 const cli_option cli_create_options[] = {
@@ -33,6 +33,7 @@ const cli_option cli_create_options[] = {
 	{ "switch", 0, OPT_SWITCH, "SWITCH", N_("bridged: linux (default) or ovs, an Open vSwitch bridge") },
 	{ "vlan", 0, OPT_VLAN, "ID", N_("ovs: a portgroup vlanID for guests on VLAN ID; repeat it for more") },
 	{ "trunk", 0, OPT_TRUNK, NULL, N_("ovs: a portgroup trunk that carries every --vlan") },
+	{ "ovn", 0, OPT_OVN, "REMOTE", N_("overlay: the OVN northbound database, tcp:HOST:PORT or unix:PATH") },
 	{ "guard", 0, OPT_GUARD, "on|off|strict", N_("guest port security; default: on for nat and isolated, off for a LAN") },
 	{ 0 },
 };
@@ -69,7 +70,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	const char *mode_s = NULL, *subnet = NULL, *subnet6 = NULL, *uplink = NULL, *bridge = NULL;
-	const char *name = NULL, *switch_s = NULL;
+	const char *name = NULL, *switch_s = NULL, *ovn = NULL;
 	bool no_dhcp = false, no_autostart = false, force = false, trunk = false;
 	vnet_switch sw = VNET_SWITCH_LINUX;
 	vnet_guard guard = VNET_GUARD_DEFAULT;
@@ -89,6 +90,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_SWITCH: switch_s = optarg; break;
 		case OPT_VLAN: g_ptr_array_add(vlans, optarg); break;
 		case OPT_TRUNK: trunk = true; break;
+		case OPT_OVN: ovn = optarg; break;
 		case OPT_BRIDGE: bridge = optarg; break;
 		case OPT_NO_DHCP: no_dhcp = true; break;
 		case OPT_NO_AUTOSTART: no_autostart = true; break;
@@ -129,14 +131,15 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	if (optind < argc)
 		return cli_usage(cmd, _("Unexpected argument \"%s\"; a network has one name."), argv[optind]);
 	if (!mode_s)
-		return cli_usage(cmd, _("--mode is required: nat, isolated, bridged or hybrid."));
+		return cli_usage(cmd, _("--mode is required: nat, isolated, bridged, hybrid or overlay."));
 
 	if (!vnet_mode_from_string(mode_s, &mode, &error) ||
 	    !(in = vnet_intent_new(name, mode, &error)) ||
 	    (subnet && !apply_subnet(in, subnet, 4, &error)) ||
 	    (subnet6 && !apply_subnet(in, subnet6, 6, &error)) ||
 	    (uplink && !vnet_intent_set_uplink(in, uplink, &error)) ||
-	    (switch_s && !vnet_switch_from_string(switch_s, &sw, &error)))
+	    (switch_s && !vnet_switch_from_string(switch_s, &sw, &error)) ||
+	    (ovn && !vnet_intent_set_ovn(in, ovn, &error)))
 		return cli_fail(error);
 	vnet_intent_set_switch(in, sw);
 	vnet_intent_set_vlan_trunk(in, trunk);

@@ -20,6 +20,7 @@
 #include "guests.h"
 #include "hook.h"
 #include "netxml.h"
+#include "ovn.h"
 #include "planner.h"
 #include "probe.h"
 #include "txn.h"
@@ -109,6 +110,7 @@ static bool has_own_dhcp(const vnet_intent *in)
 	case VNET_MODE_ISOLATED:
 		return in->dhcp && in->has_subnet4 && in->has_range;
 	case VNET_MODE_BRIDGED:
+	case VNET_MODE_OVERLAY:
 		return false;
 	}
 	return false;
@@ -638,6 +640,50 @@ static bool define_statics(vnet_virt *virt, GPtrArray *steps, guint at, const vn
 	return true;
 }
 
+/*
+ * An overlay network: the logical port first (ovn.c), then the NIC that
+ * names it as its interfaceid; addresses are OVN's, not libvirt's.
+ */
+static bool attach_overlay(vnet_ctx *ctx, const vnet_intent *in, virDomainPtr dom, const char *domain,
+			   const char *mac_arg, const char *ip, const char *what, GError **error)
+{
+	g_autoptr(GPtrArray) steps = vnet_plan_new(), nics = read_nics(dom, error);
+	g_autoptr(GHashTable) used = nics ? macs_in_use(vnet_virt_conn(vnet_ctx_virt(ctx)), error) : NULL;
+	g_autofree char *net = vnet_intent_network_name(in, 0), *mac = NULL, *id = NULL, *pre = NULL;
+	char m[MAC_LEN + 1];
+	vnet_step *o;
+
+	if (!used)
+		return false;
+	for (guint k = 0; k < nics->len; k++)
+		if (g_strcmp0(((vnet_nic *)nics->pdata[k])->network, net) == 0) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("Domain \"%s\" has an interface on network \"%s\" already; detach it first with \"vnetctl detach %s %s\"."),
+				    domain, net, in->name, domain);
+			return false;
+		}
+	if (mac_arg && (!mac_normalize(mac_arg, m, error) || g_hash_table_contains(used, m))) {
+		if (g_hash_table_contains(used, m))
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The MAC address %s is in use already by domain \"%s\"; give another or leave it out to have one made."),
+				    m, (const char *)g_hash_table_lookup(used, m));
+		return false;
+	}
+	if (!(mac = mac_arg ? g_strdup(m) : mac_generate(used, domain, error)) ||
+	    !vnet_ovn_attach_step(steps, in, domain, mac, ip, &id, error))
+		return false;
+	o = vnet_step_new(steps, VNET_STEP_NIC, net);
+	o->domain = g_strdup(domain);
+	pre = nic_xml(net, mac, "virtio", 0);
+	/* libvirt plugs the NIC into br-int with external_ids:iface-id = interfaceid: OVN's port. */
+	o->xml = g_strdup_printf("%.*s<virtualport type='openvswitch'><parameters interfaceid='%s'/></virtualport></interface>",
+				 (int)(strlen(pre) - strlen("</interface>")), pre, id);
+	o->flags = (virDomainIsPersistent(dom) == 1 ? VIR_DOMAIN_AFFECT_CONFIG : 0) |
+		   (virDomainIsActive(dom) == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
+	o->on = true;
+	return vnet_ctx_run(ctx, steps, what, error);
+}
+
 static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, const char *mac_arg,
 			  const char *ip_arg, unsigned attach_flags, guint vlan, GError **error)
 {
@@ -663,6 +709,8 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
 		return false;
+	if (in->mode == VNET_MODE_OVERLAY && !vlan)
+		return attach_overlay(ctx, in, dom, domain, mac_arg, ip_arg, what, error);
 	if (vlan && !vnet_intent_has_vlan(in, vlan)) {
 		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			       _("Network \"%s\" has no portgroup for VLAN %u; create it with --switch ovs --vlan %u."),
@@ -1000,6 +1048,10 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		o->xml = nic_xml(c->network, c->mac, c->model, 0);
 		o->flags = flags;
 	}
+	/* An overlay NIC's logical port goes after the NIC: the guest is unplugged first. */
+	for (guint k = 0; in->mode == VNET_MODE_OVERLAY && k < mine->len; k++)
+		if (!vnet_ovn_detach_step(steps, in, domain, ((vnet_nic *)mine->pdata[k])->mac, error))
+			return false;
 	return vnet_ctx_run(ctx, steps, what, error);
 }
 

@@ -16,6 +16,7 @@
 #include "netxml.h"
 #include "nft.h"
 #include "ovsdb.h"
+#include "ovn.h"
 #include "planner.h"
 #include "revert.h"
 #include "trace.h"
@@ -551,6 +552,10 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	    !vnet_intent_validate(want, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
 		goto out;
 	if ((!old || !same_lan(old, want)) && !prepare_lan(ctx, want, host, error))
+		goto out;
+	/* An overlay network's subnet meets the other hypervisors' guests in OVN: checked there too. */
+	if (want->mode == VNET_MODE_OVERLAY && (!old || g_strcmp0(old->ovn, want->ovn) || old->mode != want->mode) &&
+	    !vnet_ovn_check_create(want, error))
 		goto out;
 	g_ptr_array_add(wants, want);
 	if (ctx->local && (!vnet_foreign_read(&fw, wants, false, error) || !vnet_foreign_check(&fw, want, error)))

@@ -15,6 +15,7 @@
 #include "netxml.h"
 #include "nft.h"
 #include "ovsdb.h"
+#include "ovn.h"
 #include "revert.h"
 #include "virt.h"
 #include "util.h"
@@ -262,6 +263,9 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 		return true;
 	case VNET_STEP_ZONE:
 		return prepare_zone(s, error);
+	case VNET_STEP_OVN_SWITCH:
+	case VNET_STEP_OVN_PORT:
+		return vnet_ovn_step_prepare(s, error);
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
 		g_clear_pointer(&s->undo, g_free);
@@ -385,6 +389,9 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return ovs_bridge(s->bridge, s->xml, false, error);
 	case VNET_STEP_OVS_PORT:
 		return ovs_port(s->bridge, s->domain, s->on, error);
+	case VNET_STEP_OVN_SWITCH:
+	case VNET_STEP_OVN_PORT:
+		return vnet_ovn_step_run(s, s->on, error);
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_delete_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
@@ -560,6 +567,10 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		return ovs_bridge_back(s->bridge, s->xml, error);
 	case VNET_STEP_OVS_PORT:
 		return ovs_port(s->bridge, s->domain, !s->on, error);
+	case VNET_STEP_OVN_SWITCH:
+	case VNET_STEP_OVN_PORT:
+		/* Both ways check what NB has first: an undo repeated after a crash changes nothing twice. */
+		return vnet_ovn_step_run(s, !s->on, error);
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_ensure_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
@@ -597,7 +608,8 @@ static bool exec_partial(const vnet_step *s)
 	/* An OVS change may be committed and then not applied by ovs-vswitchd in time. */
 	return s->kind == VNET_STEP_START || s->kind == VNET_STEP_TAKEOVER ||
 	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE ||
-	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT;
+	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT ||
+	       s->kind == VNET_STEP_OVN_SWITCH || s->kind == VNET_STEP_OVN_PORT;	/* a reply lost after the commit */
 }
 
 const vnet_txn_ops vnet_exec_ops = {

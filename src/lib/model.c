@@ -14,6 +14,7 @@ static const char *const mode_names[] = {
 	[VNET_MODE_ISOLATED] = "isolated",
 	[VNET_MODE_BRIDGED] = "bridged",
 	[VNET_MODE_HYBRID] = "hybrid",
+	[VNET_MODE_OVERLAY] = "overlay",
 };
 
 /* The index of @s among @names[@first..@n), or -1. */
@@ -34,7 +35,7 @@ bool vnet_mode_from_string(const char *s, vnet_mode *ret_mode, GError **error)
 		return true;
 	}
 	vnet_set_error(error, VNET_ERROR_INVALID,
-		    _("\"%s\" is not a mode: use nat, isolated, bridged or hybrid."), s ? s : "");
+		    _("\"%s\" is not a mode: use nat, isolated, bridged, hybrid or overlay."), s ? s : "");
 	return false;
 }
 
@@ -77,9 +78,15 @@ bool vnet_mode_has_own_bridge(vnet_mode mode)
 	case VNET_MODE_HYBRID:
 		return true;
 	case VNET_MODE_BRIDGED:
+	case VNET_MODE_OVERLAY:
 		return false;
 	}
 	return false;
+}
+
+bool vnet_mode_has_subnet(vnet_mode mode)
+{
+	return mode != VNET_MODE_BRIDGED;
 }
 
 bool vnet_mode_has_forwards(vnet_mode mode)
@@ -90,6 +97,7 @@ bool vnet_mode_has_forwards(vnet_mode mode)
 		return true;
 	case VNET_MODE_ISOLATED:
 	case VNET_MODE_BRIDGED:
+	case VNET_MODE_OVERLAY:
 		return false;
 	}
 	return false;
@@ -103,6 +111,7 @@ bool vnet_mode_has_lan(vnet_mode mode)
 		return true;
 	case VNET_MODE_NAT:
 	case VNET_MODE_ISOLATED:
+	case VNET_MODE_OVERLAY:
 		return false;
 	}
 	return false;
@@ -167,6 +176,7 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->bridge);
 	g_free(intent->lan_bridge);
 	g_free(intent->uplink);
+	g_free(intent->ovn);
 	g_ptr_array_unref(intent->forwards);
 	vnet_uplink_state_free(intent->uplink_saved);
 	g_free(intent->confirm_token);
@@ -269,6 +279,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->bridge = g_strdup(intent->bridge);
 	c->lan_bridge = g_strdup(intent->lan_bridge);
 	c->uplink = g_strdup(intent->uplink);
+	c->ovn = g_strdup(intent->ovn);
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
@@ -345,7 +356,7 @@ bool vnet_intent_forwards_equal(const vnet_intent *a, const vnet_intent *b)
 bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 {
 	if (g_strcmp0(a->name, b->name) || a->mode != b->mode || g_strcmp0(a->bridge, b->bridge) ||
-	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) ||
+	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) || g_strcmp0(a->ovn, b->ovn) ||
 	    a->dhcp != b->dhcp || a->autostart != b->autostart || a->guard != b->guard ||
 	    !opt_cidr_equal(a->has_subnet4, &a->subnet4, b->has_subnet4, &b->subnet4) ||
 	    !opt_cidr_equal(a->has_subnet6, &a->subnet6, b->has_subnet6, &b->subnet6) ||

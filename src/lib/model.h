@@ -21,6 +21,8 @@
 bool vnet_mode_has_own_bridge(vnet_mode mode);
 bool vnet_mode_has_forwards(vnet_mode mode);
 bool vnet_mode_has_lan(vnet_mode mode);
+/* Whether the network has a subnet of its own (every mode but bridged: overlay's is in OVN). */
+bool vnet_mode_has_subnet(vnet_mode mode);
 
 typedef enum vnet_proto {
 	VNET_PROTO_TCP,
@@ -144,6 +146,7 @@ struct vnet_intent {
 	vnet_switch vswitch;	/* bridged: the kernel's bridge or an Open vSwitch bridge */
 	GArray *vlans;		/* guint16, sorted: the OVS portgroups vlanID; NULL when none */
 	bool vlan_trunk;	/* a portgroup "trunk" that carries every VLAN of @vlans */
+	char *ovn;		/* overlay: the OVN northbound remote (ovn.h) */
 	/*
 	 * What vnetctl did to the host, kept in <metadata> next to the intent so
 	 * that delete can undo it exactly; not part of the intent's identity

@@ -658,6 +658,7 @@ static elem_list *intent_elems(const vnet_intent *in, GHashTable *guests)
 		nat = false;
 		break;
 	case VNET_MODE_BRIDGED:
+	case VNET_MODE_OVERLAY:	/* OVN's: nothing of it passes this host's kernel */
 		return g_steal_pointer(&l);
 	}
 	if (in->bridge) {

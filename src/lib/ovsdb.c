@@ -18,7 +18,8 @@
 
 struct vnet_ovsdb {
 	int fd;
-	char *path;
+	char *path;		/* where it is, for messages */
+	char *db_name;		/* the database transactions go to */
 	guint64 next_id;
 	GByteArray *in;		/* what was read and not parsed yet */
 };
@@ -137,7 +138,6 @@ vnet_ovsdb *vnet_ovsdb_connect(const char *path, GError **error)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *p = socket_path(path);
-	vnet_ovsdb *db;
 	int fd, e;
 
 	if (strlen(p) >= sizeof(sun.sun_path)) {
@@ -156,9 +156,16 @@ vnet_ovsdb *vnet_ovsdb_connect(const char *path, GError **error)
 			       p, g_strerror(e));
 		return NULL;
 	}
-	db = g_new0(vnet_ovsdb, 1);
+	return vnet_ovsdb_adopt(fd, p, DB_NAME);
+}
+
+vnet_ovsdb *vnet_ovsdb_adopt(int fd, const char *where, const char *db_name)
+{
+	vnet_ovsdb *db = g_new0(vnet_ovsdb, 1);
+
 	db->fd = fd;
-	db->path = g_strdup(p);
+	db->path = g_strdup(where);
+	db->db_name = g_strdup(db_name);
 	db->next_id = 1;
 	db->in = g_byte_array_new();
 	return db;
@@ -170,6 +177,7 @@ void vnet_ovsdb_free(vnet_ovsdb *db)
 		return;
 	close(db->fd);
 	g_free(db->path);
+	g_free(db->db_name);
 	g_byte_array_unref(db->in);
 	g_free(db);
 }
@@ -280,7 +288,7 @@ json_t *vnet_ovsdb_transact(vnet_ovsdb *db, json_t *ops, GError **error)
 	size_t n = json_array_size(ops);
 	g_autoptr(json_t) result = NULL;
 
-	json_array_insert_new(ops, 0, json_string(DB_NAME));
+	json_array_insert_new(ops, 0, json_string(db->db_name));
 	result = vnet_ovsdb_call(db, "transact", ops, error);
 	if (!result || !vnet_ovsdb_check_result(result, n, error))
 		return NULL;
@@ -289,7 +297,7 @@ json_t *vnet_ovsdb_transact(vnet_ovsdb *db, json_t *ops, GError **error)
 
 /* ---- values of the database ---- */
 
-static const char *uuid_of(const json_t *v)
+const char *vnet_ovsdb_uuid(const json_t *v)
 {
 	if (json_is_array(v) && json_array_size(v) == 2 &&
 	    g_strcmp0(json_string_value(json_array_get(v, 0)), "uuid") == 0)
@@ -298,14 +306,14 @@ static const char *uuid_of(const json_t *v)
 }
 
 /* A set's members: ["set", [...]] or a single atom (RFC 7047, 5.1). */
-static size_t set_size(const json_t *v)
+size_t vnet_ovsdb_set_size(const json_t *v)
 {
 	if (json_is_array(v) && g_strcmp0(json_string_value(json_array_get(v, 0)), "set") == 0)
 		return json_array_size(json_array_get(v, 1));
 	return v ? 1 : 0;
 }
 
-static const json_t *set_get(const json_t *v, size_t i)
+const json_t *vnet_ovsdb_set_get(const json_t *v, size_t i)
 {
 	if (json_is_array(v) && g_strcmp0(json_string_value(json_array_get(v, 0)), "set") == 0)
 		return json_array_get(json_array_get(v, 1), i);
@@ -313,7 +321,7 @@ static const json_t *set_get(const json_t *v, size_t i)
 }
 
 /* The value of @key in a map ["map", [[k, v], ...]], or NULL. */
-static const json_t *map_get(const json_t *v, const char *key)
+const json_t *vnet_ovsdb_map_get(const json_t *v, const char *key)
 {
 	const json_t *pairs = json_array_get(v, 1), *pair;
 	size_t i;
@@ -458,7 +466,7 @@ static void port_free(vnet_ovs_port *p)
 	g_free(p);
 }
 
-static json_t *select_op(const char *table, json_t *where, const char *columns)
+json_t *vnet_ovsdb_select(const char *table, json_t *where, const char *columns)
 {
 	g_auto(GStrv) cols = g_strsplit(columns, " ", -1);
 	json_t *c = json_array();
@@ -470,7 +478,7 @@ static json_t *select_op(const char *table, json_t *where, const char *columns)
 }
 
 /* The rows of the @i-th select of @result. */
-static const json_t *rows_of(const json_t *result, size_t i)
+const json_t *vnet_ovsdb_rows(const json_t *result, size_t i)
 {
 	return json_object_get(json_array_get(result, i), "rows");
 }
@@ -484,7 +492,7 @@ static const json_t *row_by_uuid(const json_t *rows, const char *uuid)
 	if (!uuid)
 		return NULL;
 	json_array_foreach(rows, i, r)
-		if (g_strcmp0(uuid_of(json_object_get(r, "_uuid")), uuid) == 0)
+		if (g_strcmp0(vnet_ovsdb_uuid(json_object_get(r, "_uuid")), uuid) == 0)
 			return r;
 	return NULL;
 }
@@ -504,17 +512,17 @@ static vnet_ovs_port *port_from_rows(const json_t *port, const json_t *ifaces)
 	const json_t *ifs = json_object_get(port, "interfaces");
 
 	p->name = g_strdup(json_string_value(json_object_get(port, "name")));
-	p->tag = set_size(tag) == 1 ? vlan_of(set_get(tag, 0)) : -1;
+	p->tag = vnet_ovsdb_set_size(tag) == 1 ? vlan_of(vnet_ovsdb_set_get(tag, 0)) : -1;
 	p->trunks = g_array_new(FALSE, FALSE, sizeof(guint16));
-	for (size_t i = 0; i < set_size(trunks); i++) {
-		int v = vlan_of(set_get(trunks, i));
+	for (size_t i = 0; i < vnet_ovsdb_set_size(trunks); i++) {
+		int v = vlan_of(vnet_ovsdb_set_get(trunks, i));
 		guint16 v16 = (guint16)v;
 		if (v >= 0)
 			g_array_append_val(p->trunks, v16);
 	}
-	for (size_t i = 0; i < set_size(ifs) && !p->iface_id; i++) {
-		const json_t *ir = row_by_uuid(ifaces, uuid_of(set_get(ifs, i)));
-		const char *id = json_string_value(map_get(json_object_get(ir, "external_ids"), "iface-id"));
+	for (size_t i = 0; i < vnet_ovsdb_set_size(ifs) && !p->iface_id; i++) {
+		const json_t *ir = row_by_uuid(ifaces, vnet_ovsdb_uuid(vnet_ovsdb_set_get(ifs, i)));
+		const char *id = json_string_value(vnet_ovsdb_map_get(json_object_get(ir, "external_ids"), "iface-id"));
 		p->iface_id = g_strdup(id);
 	}
 	return p;
@@ -526,9 +534,9 @@ GPtrArray *vnet_ovs_parse_bridges(const json_t *res)
 	const json_t *brs, *ports, *ifaces, *br;
 	size_t i;
 
-	brs = rows_of(res, 0);
-	ports = rows_of(res, 1);
-	ifaces = rows_of(res, 2);
+	brs = vnet_ovsdb_rows(res, 0);
+	ports = vnet_ovsdb_rows(res, 1);
+	ifaces = vnet_ovsdb_rows(res, 2);
 	json_array_foreach(brs, i, br) {
 		vnet_ovs_bridge *b = g_new0(vnet_ovs_bridge, 1);
 		const json_t *pl = json_object_get(br, "ports");
@@ -537,8 +545,8 @@ GPtrArray *vnet_ovs_parse_bridges(const json_t *res)
 		b->name = g_strdup(name ? name : "");
 		b->datapath_type = g_strdup(dp ? dp : "");
 		b->ports = g_ptr_array_new_with_free_func((GDestroyNotify)port_free);
-		for (size_t j = 0; j < set_size(pl); j++) {
-			const json_t *pr = row_by_uuid(ports, uuid_of(set_get(pl, j)));
+		for (size_t j = 0; j < vnet_ovsdb_set_size(pl); j++) {
+			const json_t *pr = row_by_uuid(ports, vnet_ovsdb_uuid(vnet_ovsdb_set_get(pl, j)));
 			if (pr)
 				g_ptr_array_add(b->ports, port_from_rows(pr, ifaces));
 		}
@@ -552,9 +560,9 @@ bool vnet_ovs_read(vnet_ovsdb *db, GPtrArray **ret_bridges, GError **error)
 	json_t *ops = json_array();
 	g_autoptr(json_t) res = NULL;
 
-	json_array_append_new(ops, select_op("Bridge", NULL, "_uuid name ports datapath_type"));
-	json_array_append_new(ops, select_op("Port", NULL, "_uuid name tag trunks interfaces"));
-	json_array_append_new(ops, select_op("Interface", NULL, "_uuid name external_ids"));
+	json_array_append_new(ops, vnet_ovsdb_select("Bridge", NULL, "_uuid name ports datapath_type"));
+	json_array_append_new(ops, vnet_ovsdb_select("Port", NULL, "_uuid name tag trunks interfaces"));
+	json_array_append_new(ops, vnet_ovsdb_select("Interface", NULL, "_uuid name external_ids"));
 	if (!(res = vnet_ovsdb_transact(db, ops, error)))
 		return false;
 	*ret_bridges = vnet_ovs_parse_bridges(res);
@@ -593,9 +601,9 @@ const char *vnet_ovs_pick_datapath(const GPtrArray *bridges, bool have_kmod)
 /* The _uuid of the row of @table named @name, or NULL (@error set only on failure). */
 static char *find_uuid_where(vnet_ovsdb *db, const char *table, json_t *where, GError **error)
 {
-	json_t *ops = json_pack("[o]", select_op(table, where, "_uuid"));
+	json_t *ops = json_pack("[o]", vnet_ovsdb_select(table, where, "_uuid"));
 	g_autoptr(json_t) res = vnet_ovsdb_transact(db, ops, error);
-	const char *u = res ? uuid_of(json_object_get(json_array_get(rows_of(res, 0), 0), "_uuid")) : NULL;
+	const char *u = res ? vnet_ovsdb_uuid(json_object_get(json_array_get(vnet_ovsdb_rows(res, 0), 0), "_uuid")) : NULL;
 
 	return g_strdup(u);
 }
@@ -616,15 +624,15 @@ static bool transact_applied(vnet_ovsdb *db, json_t *ops, const char *what, GErr
 
 	if (!res)
 		return false;
-	row = json_array_get(rows_of(res, n - 1), 0);
+	row = json_array_get(vnet_ovsdb_rows(res, n - 1), 0);
 	next = json_integer_value(json_object_get(row, "next_cfg"));
 	for (;;) {
-		json_t *q = json_pack("[o]", select_op(DB_NAME, NULL, "cur_cfg"));
+		json_t *q = json_pack("[o]", vnet_ovsdb_select(DB_NAME, NULL, "cur_cfg"));
 		g_autoptr(json_t) r = vnet_ovsdb_transact(db, q, error);
 		const json_t *cur;
 		if (!r)
 			return false;
-		cur = json_object_get(json_array_get(rows_of(r, 0), 0), "cur_cfg");
+		cur = json_object_get(json_array_get(vnet_ovsdb_rows(r, 0), 0), "cur_cfg");
 		if (json_integer_value(cur) >= next)
 			return true;
 		if (g_get_monotonic_time() > deadline)

@@ -26,6 +26,12 @@ typedef struct vnet_ovsdb vnet_ovsdb;
 
 /* Connect to @path (NULL: $VNET_OVSDB_SOCKET or the default). */
 vnet_ovsdb *vnet_ovsdb_connect(const char *path, GError **error);
+/*
+ * A connection on the connected socket @fd (taken) to a server at @where
+ * (for messages) whose transactions go to database @db_name: how ovn.h
+ * speaks to OVN's databases over their own remotes.
+ */
+vnet_ovsdb *vnet_ovsdb_adopt(int fd, const char *where, const char *db_name);
 void vnet_ovsdb_free(vnet_ovsdb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovsdb, vnet_ovsdb_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
@@ -65,8 +71,22 @@ bool vnet_ovsdb_check_result(const json_t *result, size_t n_ops, GError **error)
 
 /* One request and its reply's "result" (owned by the caller). */
 json_t *vnet_ovsdb_call(vnet_ovsdb *db, const char *method, json_t *params, GError **error);
-/* A transaction on database Open_vSwitch: @ops (taken) all or nothing; the results on success. */
+/* A transaction on the connection's database (Open_vSwitch unless adopted): @ops (taken) all or nothing; the results on success. */
 json_t *vnet_ovsdb_transact(vnet_ovsdb *db, json_t *ops, GError **error);
+
+/* ---- values and operations (RFC 7047, 5.1 and 5.2), for ovn.h too ---- */
+
+/* The uuid of ["uuid", "..."], or NULL. */
+const char *vnet_ovsdb_uuid(const json_t *v);
+/* A set's members: ["set", [...]] or a single atom. */
+size_t vnet_ovsdb_set_size(const json_t *v);
+const json_t *vnet_ovsdb_set_get(const json_t *v, size_t i);
+/* The value of @key in a map ["map", [[k, v], ...]], or NULL. */
+const json_t *vnet_ovsdb_map_get(const json_t *v, const char *key);
+/* A select of the space-separated @columns of @table's rows that match @where (taken; NULL: all). */
+json_t *vnet_ovsdb_select(const char *table, json_t *where, const char *columns);
+/* The rows of the @i-th operation's result in a transact's @result. */
+const json_t *vnet_ovsdb_rows(const json_t *result, size_t i);
 
 /* ---- what vnetctl changes and reads ---- */
 

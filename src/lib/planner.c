@@ -17,6 +17,7 @@ const char *vnet_planner_lan_bridge(const vnet_intent *in)
 		return in->lan_bridge;
 	case VNET_MODE_NAT:
 	case VNET_MODE_ISOLATED:
+	case VNET_MODE_OVERLAY:
 		return NULL;
 	}
 	return NULL;
@@ -24,6 +25,11 @@ const char *vnet_planner_lan_bridge(const vnet_intent *in)
 
 static bool same_lan(const vnet_intent *a, const vnet_intent *b)
 {
+	/* An overlay network's subnet and DHCP are the logical switch's: another switch replaces it. */
+	if ((a->mode == VNET_MODE_OVERLAY || b->mode == VNET_MODE_OVERLAY) &&
+	    (a->mode != b->mode || g_strcmp0(a->ovn, b->ovn) || a->dhcp != b->dhcp ||
+	     a->subnet4.prefix != b->subnet4.prefix || !vnet_addr_equal(&a->subnet4.addr, &b->subnet4.addr)))
+		return false;
 	return g_strcmp0(vnet_planner_lan_bridge(a), vnet_planner_lan_bridge(b)) == 0 &&
 	       g_strcmp0(a->uplink, b->uplink) == 0 && a->vswitch == b->vswitch;
 }
@@ -206,10 +212,22 @@ static void start_step(GPtrArray *plan, const vnet_intent *want, guint i)
 	s->bridge = g_strdup(own_bridge(want, i));
 }
 
+/* OVN's NB database is reached from wherever vnetctl runs: local or not, the switch is ours to make. */
+static void ovn_switch_step(GPtrArray *plan, const vnet_intent *in, bool on)
+{
+	vnet_step *s = add(plan, VNET_STEP_OVN_SWITCH, in->name);
+
+	s->new = vnet_intent_copy(in);
+	s->on = on;
+}
+
 static void plan_create(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 {
 	const vnet_intent *want = in->want;
 
+	/* The logical switch first: the libvirt network is only where guests plug into it. */
+	if (want->mode == VNET_MODE_OVERLAY)
+		ovn_switch_step(plan, want, true);
 	/*
 	 * The record first (the definition says what the uplink had), then the
 	 * revert armed, and only then the bridge and the uplink: a kill at any
@@ -254,6 +272,8 @@ static void plan_remove(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 	}
 	if (in->local && lan)
 		lan_down(plan, old);
+	if (old->mode == VNET_MODE_OVERLAY)
+		ovn_switch_step(plan, old, false);
 	if (in->local && in->drop_table)
 		add(plan, VNET_STEP_TABLE_DROP, NULL);
 }
@@ -421,6 +441,14 @@ static char *describe(const vnet_step *s)
 	case VNET_STEP_OVS_PORT:
 		return g_strdup_printf(s->on ? _("add uplink %s as a trunk port of Open vSwitch bridge %s")
 					     : _("remove uplink %s from Open vSwitch bridge %s"), s->domain, s->bridge);
+	case VNET_STEP_OVN_SWITCH:
+		return g_strdup_printf(s->on ? _("create OVN logical switch %s with its subnet and DHCP options, one transaction")
+					     : _("delete OVN logical switch %s with its ports and DHCP options, one transaction"),
+				       s->name);
+	case VNET_STEP_OVN_PORT:
+		return g_strdup_printf(s->on ? _("add a logical port for domain %s to OVN logical switch %s")
+					     : _("remove the logical port of domain %s from OVN logical switch %s"),
+				       s->domain, s->name);
 	case VNET_STEP_N_KINDS:
 		break;
 	}

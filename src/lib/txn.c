@@ -37,6 +37,8 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_OVS_BRIDGE_CREATE] = "ovs-bridge-create",
 	[VNET_STEP_OVS_BRIDGE_DELETE] = "ovs-bridge-delete",
 	[VNET_STEP_OVS_PORT] = "ovs-port",
+	[VNET_STEP_OVN_SWITCH] = "ovn-switch",
+	[VNET_STEP_OVN_PORT] = "ovn-port",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -141,6 +143,11 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_DOCKER:
 		set_opt(kf, g, "xml", s->xml);
 		break;
+	case VNET_STEP_OVN_SWITCH:
+	case VNET_STEP_OVN_PORT:
+		set_opt(kf, g, "xml", s->xml);
+		/* the intent says where OVN is */
+		/* fall through */
 	case VNET_STEP_TAKEOVER:
 	case VNET_STEP_GIVEBACK:
 		if (s->new) {

@@ -50,6 +50,8 @@ typedef enum vnet_step_kind {
 	VNET_STEP_OVS_BRIDGE_CREATE, /* bridge, xml = MAC or NULL: an Open vSwitch bridge (ovsdb.h) */
 	VNET_STEP_OVS_BRIDGE_DELETE, /* bridge, xml = MAC or NULL */
 	VNET_STEP_OVS_PORT,	/* bridge, domain = the uplink, on = add as a trunk port, off = remove */
+	VNET_STEP_OVN_SWITCH,	/* name, new = the overlay intent, on = create; xml = its ports (ovn.h) */
+	VNET_STEP_OVN_PORT,	/* name, new = the overlay intent, xml = the port, on = add, off = remove */
 	VNET_STEP_N_KINDS
 } vnet_step_kind;
 

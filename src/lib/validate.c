@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "validate.h"
+#include "ovn.h"
 #include "util.h"
 
 char *vnet_default_bridge_name(const char *prefix, const char *name)
@@ -21,7 +22,7 @@ static bool is_self(const vnet_intent *intent, const vnet_intent *other)
 /* The bridge that carries an intent's own subnet (not a LAN bridge), or NULL. */
 static const char *subnet_bridge(const vnet_intent *in)
 {
-	return in->mode == VNET_MODE_BRIDGED ? NULL : in->bridge;
+	return in->mode == VNET_MODE_BRIDGED || in->mode == VNET_MODE_OVERLAY ? NULL : in->bridge;
 }
 
 /*
@@ -174,7 +175,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 		}
 	}
 
-	if (vnet_mode_has_own_bridge(c->mode) && !c->has_subnet4) {
+	if (vnet_mode_has_subnet(c->mode) && !c->has_subnet4) {
 		g_autoptr(GArray) taken = taken_subnets(host, c);
 		if (!vnet_cidr_pick4((vnet_cidr *)taken->data, taken->len, &c->subnet4)) {
 			vnet_set_error(error, VNET_ERROR_CONFLICT,
@@ -232,6 +233,10 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 		if (!complete_bridge(&c->bridge, "vn-", c->name, error) ||
 		    !complete_bridge(&c->lan_bridge, "vb-", c->name, error))
 			return false;
+		break;
+	case VNET_MODE_OVERLAY:
+		if (!c->bridge)
+			c->bridge = g_strdup(VNET_OVN_BRIDGE);
 		break;
 	}
 	vnet_intent_refresh_strings(c);
@@ -707,13 +712,26 @@ static bool check_self(const vnet_intent *in, GError **error)
 			    _("The intent is not complete: it needs a name and a bridge."));
 		return false;
 	}
-	if (vnet_mode_has_own_bridge(in->mode) && !in->has_subnet4) {
+	if (vnet_mode_has_subnet(in->mode) && !in->has_subnet4) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" in %s mode needs an IPv4 subnet; give one with --subnet."),
 			    in->name, vnet_mode_to_string(in->mode));
 		return false;
 	}
-	if (!vnet_mode_has_own_bridge(in->mode) && (in->has_subnet4 || in->has_subnet6)) {
+	if ((in->mode == VNET_MODE_OVERLAY) != (in->ovn != NULL)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    in->ovn ? _("Network \"%s\" names an OVN database (--ovn), which only an overlay network (--mode overlay) uses.")
+				    : _("Network \"%s\" is an overlay network; name its OVN northbound database with --ovn tcp:HOST:PORT."),
+			    in->name);
+		return false;
+	}
+	if (in->mode == VNET_MODE_OVERLAY && in->has_subnet6) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" is an overlay network, which vnetctl gives an IPv4 subnet only; leave out --subnet6."),
+			    in->name);
+		return false;
+	}
+	if (!vnet_mode_has_subnet(in->mode) && (in->has_subnet4 || in->has_subnet6)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is bridged onto the LAN, whose addresses come from the LAN itself; leave out --subnet and --subnet6."),
 			    in->name);
@@ -1058,6 +1076,8 @@ bool vnet_intent_validate(const vnet_intent *in, const vnet_host *host,
 		    !check_bridge(in, in->lan_bridge, true, host, error))
 			return false;
 		break;
+	case VNET_MODE_OVERLAY:
+		break;	/* br-int is ovn-controller's, shared by every overlay network */
 	}
 	return check_uplink(in, host, error) && check_forwards_against(in, host, flags, error);
 }

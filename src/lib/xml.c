@@ -262,6 +262,8 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_attr(w, "switch", vnet_switch_to_string(in->vswitch));
 	if (in->vlan_trunk)
 		xw_attr(w, "vlan-trunk", "yes");
+	if (in->ovn)
+		xw_attr(w, "ovn", in->ovn);
 	/* Unset is the mode's default, so an intent written before the guard reads the same. */
 	if (in->guard != VNET_GUARD_DEFAULT)
 		xw_attr(w, "guard", vnet_guard_to_string(in->guard));
@@ -475,6 +477,13 @@ static void write_network(xw *w, const vnet_intent *in, guint i)
 			own_bridge_network(w, in);
 		else
 			lan_bridge_network(w, in, in->lan_bridge);
+		break;
+	case VNET_MODE_OVERLAY:
+		/* br-int is ovn-controller's; each NIC's interfaceid names its logical port. */
+		lan_bridge_network(w, in, in->bridge);
+		xw_begin(w, false, "virtualport");
+		xw_attr(w, "type", "openvswitch");
+		xw_end(w);
 		break;
 	}
 	xw_end(w);
@@ -817,10 +826,11 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
 
 static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 {
-	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", NULL };
+	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn", NULL };
 	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state" };
 	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
 	g_autofree char *switch_s = get_prop(root, "switch"), *guard_s = get_prop(root, "guard");
+	g_autofree char *ovn = get_prop(root, "ovn");
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
 	guint seen[G_N_ELEMENTS(singles)] = { 0 };
@@ -838,7 +848,8 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	if (!get_bool_prop(root, "dhcp", &in->dhcp, error) ||
 	    !get_bool_prop(root, "autostart", &in->autostart, error) ||
 	    !get_bool_prop(root, "vlan-trunk", &in->vlan_trunk, error) ||
-	    (switch_s && !vnet_switch_from_string(switch_s, &in->vswitch, error)))
+	    (switch_s && !vnet_switch_from_string(switch_s, &in->vswitch, error)) ||
+	    (ovn && !vnet_intent_set_ovn(in, ovn, error)))
 		return NULL;
 	if (guard_s && !vnet_guard_from_string(guard_s, &in->guard, error))
 		return NULL;

@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ovn.h"
+#include "util.h"
+
+/* The DHCP lease OVN gives, as libvirt's dnsmasq does by default. */
+#define LEASE_TIME "3600"
+
+/* ---- remotes ---- */
+
+/* HOST and PORT of "tcp:HOST:PORT"; false if it is not one. */
+static bool split_tcp(const char *rest, char **ret_host, char **ret_port)
+{
+	const char *colon;
+	g_autofree char *host = NULL;
+
+	if (rest[0] == '[') {
+		const char *end = strchr(rest, ']');
+		if (!end || end[1] != ':')
+			return false;
+		host = g_strndup(rest + 1, (gsize)(end - rest - 1));
+		if (!strchr(host, ':'))
+			return false;	/* brackets are for IPv6 */
+		colon = end + 1;
+	} else {
+		colon = strrchr(rest, ':');
+		if (!colon || strchr(rest, ':') != colon)
+			return false;
+		host = g_strndup(rest, (gsize)(colon - rest));
+	}
+	*ret_host = g_steal_pointer(&host);
+	*ret_port = g_strdup(colon + 1);
+	return true;
+}
+
+static bool host_ok(const char *h)
+{
+	vnet_addr a;
+
+	if (!*h || strlen(h) > 253)
+		return false;
+	if (strchr(h, ':'))
+		return vnet_addr_parse(h, &a, NULL) && a.family == AF_INET6;
+	/* a host name or an IPv4 address: letters, digits, dots and hyphens */
+	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == strlen(h) &&
+	       h[0] != '-' && h[0] != '.';
+}
+
+static bool port_ok(const char *p)
+{
+	guint64 v;
+
+	return *p && strlen(p) <= 5 && strspn(p, "0123456789") == strlen(p) && p[0] != '0' &&
+	       (v = g_ascii_strtoull(p, NULL, 10)) >= 1 && v <= 65535;
+}
+
+bool vnet_ovn_check_remote(const char *remote, GError **error)
+{
+	g_autofree char *host = NULL, *port = NULL;
+
+	if (remote && g_str_has_prefix(remote, "unix:")) {
+		const char *p = remote + 5;
+		if (p[0] == '/' && strlen(p) < sizeof(((struct sockaddr_un *)0)->sun_path) &&
+		    !strpbrk(p, " \t\n\r") && g_utf8_validate(p, -1, NULL))
+			return true;
+	} else if (remote && g_str_has_prefix(remote, "tcp:")) {
+		if (split_tcp(remote + 4, &host, &port) && host_ok(host) && port_ok(port))
+			return true;
+	}
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		       _("\"%s\" is not an OVN northbound database remote: use tcp:HOST:PORT (for example tcp:192.0.2.10:6641) or unix:/PATH/TO/SOCKET."),
+		       remote ? remote : "");
+	return false;
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int connect_tcp(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res = NULL;
+	int fd = -1, e = EHOSTUNREACH;
+
+	if (getaddrinfo(host, port, &hints, &res) != 0) {
+		errno = EHOSTUNREACH;
+		return -1;
+	}
+	for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	errno = e;
+	return fd;
+}
+
+vnet_ovsdb *vnet_ovn_connect(const char *remote, const char *db_name, GError **error)
+{
+	g_autofree char *host = NULL, *port = NULL;
+	int fd;
+
+	if (!vnet_ovn_check_remote(remote, error))
+		return NULL;
+	if (g_str_has_prefix(remote, "unix:"))
+		fd = connect_unix(remote + 5);
+	else {
+		split_tcp(remote + 4, &host, &port);
+		fd = connect_tcp(host, port);
+	}
+	if (fd < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("Cannot connect to the OVN database %s at %s: %s. Is its ovsdb-server running and listening there?"),
+			       db_name, remote, g_strerror(errno));
+		return NULL;
+	}
+	return vnet_ovsdb_adopt(fd, remote, db_name);
+}
+
+char *vnet_ovn_sb_remote(const char *nb)
+{
+	const char *env = g_getenv(VNET_OVN_SB_ENV);
+	g_autofree char *host = NULL, *port = NULL;
+
+	if (env && *env)
+		return g_strdup(env);
+	if (!nb || !g_str_has_prefix(nb, "tcp:") || !split_tcp(nb + 4, &host, &port))
+		return NULL;
+	return strchr(host, ':') ? g_strdup_printf("tcp:[%s]:6642", host) : g_strdup_printf("tcp:%s:6642", host);
+}
+
+bool vnet_intent_set_ovn(vnet_intent *intent, const char *remote, GError **error)
+{
+	if (remote && !vnet_ovn_check_remote(remote, error))
+		return false;
+	g_free(intent->ovn);
+	intent->ovn = g_strdup(remote);
+	return true;
+}
+
+const char *vnet_intent_get_ovn(const vnet_intent *intent)
+{
+	return intent->ovn;
+}
+
+/* ---- values ---- */
+
+void vnet_ovn_port_free(vnet_ovn_port *p)
+{
+	if (!p)
+		return;
+	g_free(p->name);
+	g_free(p->mac);
+	g_free(p->ip);
+	g_free(p->domain);
+	g_free(p->chassis);
+	g_free(p);
+}
+
+void vnet_ovn_switch_free(vnet_ovn_switch *sw)
+{
+	if (!sw)
+		return;
+	g_free(sw->name);
+	g_free(sw->uuid);
+	g_free(sw->subnet);
+	g_free(sw->dhcp_uuid);
+	g_ptr_array_unref(sw->ports);
+	g_free(sw);
+}
+
+static vnet_ovn_port *port_new(const char *name, const char *mac, const char *ip, const char *domain)
+{
+	vnet_ovn_port *p = g_new0(vnet_ovn_port, 1);
+
+	p->name = g_strdup(name);
+	p->mac = g_strdup(mac);
+	p->ip = g_strdup(ip);
+	p->domain = g_strdup(domain);
+	p->up = -1;
+	return p;
+}
+
+static GPtrArray *ports_new(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)vnet_ovn_port_free);
+}
+
+/* ["map", [[k, v], ...]] of the NULL-terminated key/value pairs. */
+static json_t *map_of(const char *k, ...)
+{
+	json_t *pairs = json_array();
+	va_list ap;
+
+	va_start(ap, k);
+	for (; k; k = va_arg(ap, const char *)) {
+		const char *v = va_arg(ap, const char *);
+		if (v)
+			json_array_append_new(pairs, json_pack("[s, s]", k, v));
+	}
+	va_end(ap);
+	return json_pack("[s, o]", "map", pairs);
+}
+
+static json_t *mark(const char *net)
+{
+	return map_of(VNET_OVN_MARK, net, NULL);
+}
+
+static json_t *where_ours(const char *net)
+{
+	return json_pack("[[s, s, o]]", "external_ids", "includes", mark(net));
+}
+
+static json_t *where_uuid(const char *uuid)
+{
+	return json_pack("[[s, s, [s, s]]]", "_uuid", "==", "uuid", uuid);
+}
+
+static json_t *comment(const char *what, const char *a)
+{
+	g_autofree char *c = g_strconcat("vnetctl: ", what, " ", a, NULL);
+
+	return json_pack("{s:s, s:s}", "op", "comment", "comment", c);
+}
+
+/* The first address of @in's subnet that is not its network address: the logical router's and DHCP server's. */
+static char *server_ip(const vnet_intent *in)
+{
+	return vnet_addr_format(&in->gateway4);
+}
+
+/* A MAC for the DHCP server, the same for a network on every host: from its name. */
+static char *server_mac(const char *net)
+{
+	g_autofree char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, net, -1);
+
+	/* locally administered, unicast */
+	return g_strdup_printf("0a:%c%c:%c%c:%c%c:%c%c:%c%c", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9]);
+}
+
+static json_t *insert_port(const char *net, const vnet_ovn_port *p, json_t *dhcp_ref, const char *uuid_name)
+{
+	g_autofree char *addr = g_strdup_printf("%s %s", p->mac, p->ip);
+
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table", "Logical_Switch_Port",
+			 "row", "name", p->name, "addresses", addr, "dhcpv4_options",
+			 dhcp_ref ? dhcp_ref : json_pack("[s, []]", "set"), "external_ids",
+			 map_of(VNET_OVN_MARK, net, VNET_OVN_DOMAIN, p->domain, NULL), "uuid-name", uuid_name);
+}
+
+json_t *vnet_ovn_ops_add_switch(const vnet_intent *in, const GPtrArray *ports)
+{
+	json_t *ops = json_array(), *refs = json_array();
+	g_autofree char *subnet = vnet_cidr_format(&in->subnet4);
+	g_autofree char *sip = server_ip(in), *smac = server_mac(in->name);
+	bool dhcp = in->dhcp;
+
+	json_array_append_new(ops, comment("create logical switch", in->name));
+	json_array_append_new(ops, json_pack("{s:s, s:i, s:s, s:[[s, s, s]], s:[s], s:s, s:[]}", "op", "wait",
+					     "timeout", 0, "table", "Logical_Switch", "where", "name", "==", in->name,
+					     "columns", "name", "until", "==", "rows"));
+	if (dhcp)
+		/* No router option: an overlay network without a router has no gateway to give. */
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:s}", "op", "insert", "table",
+						     "DHCP_Options", "row", "cidr", subnet, "options",
+						     map_of("lease_time", LEASE_TIME, "server_id", sip, "server_mac", smac,
+							    NULL),
+						     "external_ids", mark(in->name), "uuid-name", "dhcp"));
+	for (guint i = 0; ports && i < ports->len; i++) {
+		g_autofree char *un = g_strdup_printf("port%u", i);
+		json_array_append_new(ops, insert_port(in->name, ports->pdata[i],
+						       dhcp ? json_pack("[s, s]", "named-uuid", "dhcp") : NULL, un));
+		json_array_append_new(refs, json_pack("[s, s]", "named-uuid", un));
+	}
+	/* The server's address is no guest's: northd hands out none dynamically, but a user might. */
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:o, s:o, s:[s, o]}}", "op", "insert", "table",
+					     "Logical_Switch", "row", "name", in->name, "other_config",
+					     map_of("subnet", subnet, "exclude_ips", sip, NULL), "external_ids",
+					     mark(in->name), "ports", "set", refs));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_del_switch(const char *name)
+{
+	json_t *ops = json_array();
+
+	json_array_append_new(ops, comment("delete logical switch", name));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s], [s, s, o]]}", "op", "delete", "table",
+					     "Logical_Switch", "where", "name", "==", name, "external_ids",
+					     "includes", mark(name)));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table", "DHCP_Options",
+					     "where", where_ours(name)));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_add_port(const char *net, const char *ls_uuid, const char *dhcp_uuid, const vnet_ovn_port *p)
+{
+	json_t *ops = json_array();
+
+	json_array_append_new(ops, comment("add logical port", p->name));
+	/* The switch read is still network @net's: else the port would be an orphan, dropped unseen. */
+	json_array_append_new(ops, json_pack("{s:s, s:i, s:s, s:o, s:[s], s:s, s:[{s:s}]}", "op", "wait", "timeout", 0,
+					     "table", "Logical_Switch", "where", where_uuid(ls_uuid), "columns",
+					     "name", "until", "==", "rows", "name", net));
+	json_array_append_new(ops, insert_port(net, p, dhcp_uuid ? json_pack("[s, s]", "uuid", dhcp_uuid) : NULL,
+					       "port"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:[[s, s, [s, s]]]}", "op", "mutate", "table",
+					     "Logical_Switch", "where", where_uuid(ls_uuid), "mutations", "ports",
+					     "insert", "named-uuid", "port"));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_del_port(const char *ls_uuid, const char *port_uuid)
+{
+	json_t *ops = json_array();
+
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:[[s, s, [s, s]]]}", "op", "mutate", "table",
+					     "Logical_Switch", "where", where_uuid(ls_uuid), "mutations", "ports",
+					     "delete", "uuid", port_uuid));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_read(const char *name)
+{
+	json_t *ops = json_array();
+
+	json_array_append_new(ops, vnet_ovsdb_select("Logical_Switch", NULL, "_uuid name other_config ports external_ids"));
+	json_array_append_new(ops, vnet_ovsdb_select("Logical_Switch_Port", where_ours(name),
+						     "_uuid name addresses up external_ids"));
+	json_array_append_new(ops, vnet_ovsdb_select("DHCP_Options", where_ours(name), "_uuid cidr"));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_bindings(void)
+{
+	json_t *ops = json_array();
+
+	json_array_append_new(ops, vnet_ovsdb_select("Port_Binding", NULL, "logical_port chassis"));
+	json_array_append_new(ops, vnet_ovsdb_select("Chassis", NULL, "_uuid name"));
+	return ops;
+}
+
+/* ---- reading ---- */
+
+static const char *str_of(const json_t *row, const char *col)
+{
+	return json_string_value(json_object_get(row, col));
+}
+
+static bool has_member(const json_t *set, const char *uuid)
+{
+	for (size_t i = 0; i < vnet_ovsdb_set_size(set); i++)
+		if (g_strcmp0(vnet_ovsdb_uuid(vnet_ovsdb_set_get(set, i)), uuid) == 0)
+			return true;
+	return false;
+}
+
+/* A port row as vnetctl made it ("MAC IP" addresses), or NULL. */
+static vnet_ovn_port *port_of_row(const json_t *row)
+{
+	const json_t *addrs = json_object_get(row, "addresses"), *up = json_object_get(row, "up");
+	const json_t *ids = json_object_get(row, "external_ids");
+	const char *a = vnet_ovsdb_set_size(addrs) ? json_string_value(vnet_ovsdb_set_get(addrs, 0)) : NULL;
+	g_auto(GStrv) parts = a ? g_strsplit(a, " ", 3) : NULL;
+	vnet_ovn_port *p;
+
+	if (!str_of(row, "name") || !parts || !parts[0] || !parts[1])
+		return NULL;
+	p = port_new(str_of(row, "name"), parts[0], parts[1],
+		     json_string_value(vnet_ovsdb_map_get(ids, VNET_OVN_DOMAIN)));
+	if (vnet_ovsdb_set_size(up) == 1 && json_is_boolean(vnet_ovsdb_set_get(up, 0)))
+		p->up = json_is_true(vnet_ovsdb_set_get(up, 0));
+	return p;
+}
+
+vnet_ovn_switch *vnet_ovn_parse_switch(const json_t *result, const char *name, GPtrArray **ret_subnets)
+{
+	const json_t *switches = vnet_ovsdb_rows(result, 0), *lsps = vnet_ovsdb_rows(result, 1);
+	const json_t *dhcps = vnet_ovsdb_rows(result, 2), *row;
+	g_autoptr(GPtrArray) subnets = g_ptr_array_new_with_free_func(g_free);
+	vnet_ovn_switch *sw = NULL;
+	size_t i;
+
+	json_array_foreach(switches, i, row) {
+		const char *n = str_of(row, "name");
+		const char *sub = json_string_value(vnet_ovsdb_map_get(json_object_get(row, "other_config"), "subnet"));
+		if (g_strcmp0(n, name) != 0 || sw) {
+			if (n && sub)
+				g_ptr_array_add(subnets, g_strdup_printf("%s %s", n, sub));
+			continue;
+		}
+		sw = g_new0(vnet_ovn_switch, 1);
+		sw->name = g_strdup(n);
+		sw->uuid = g_strdup(vnet_ovsdb_uuid(json_object_get(row, "_uuid")));
+		sw->subnet = g_strdup(sub);
+		sw->ours = g_strcmp0(json_string_value(vnet_ovsdb_map_get(json_object_get(row, "external_ids"),
+									   VNET_OVN_MARK)), name) == 0;
+		sw->ports = ports_new();
+		for (size_t j = 0; j < json_array_size(lsps); j++) {
+			const json_t *pr = json_array_get(lsps, j);
+			vnet_ovn_port *p;
+			if (!has_member(json_object_get(row, "ports"), vnet_ovsdb_uuid(json_object_get(pr, "_uuid"))))
+				continue;
+			if ((p = port_of_row(pr)))
+				g_ptr_array_add(sw->ports, p);
+		}
+		sw->dhcp_uuid = g_strdup(vnet_ovsdb_uuid(json_object_get(json_array_get(dhcps, 0), "_uuid")));
+	}
+	if (ret_subnets)
+		*ret_subnets = g_steal_pointer(&subnets);
+	return sw;
+}
+
+void vnet_ovn_parse_bindings(vnet_ovn_switch *sw, const json_t *result)
+{
+	const json_t *bindings = vnet_ovsdb_rows(result, 0), *chassis = vnet_ovsdb_rows(result, 1), *b, *c;
+	size_t i, j;
+
+	for (guint k = 0; sw && k < sw->ports->len; k++) {
+		vnet_ovn_port *p = sw->ports->pdata[k];
+		json_array_foreach(bindings, i, b) {
+			const json_t *ch = json_object_get(b, "chassis");
+			const char *cu = vnet_ovsdb_set_size(ch) == 1 ? vnet_ovsdb_uuid(vnet_ovsdb_set_get(ch, 0)) : NULL;
+			if (g_strcmp0(str_of(b, "logical_port"), p->name) != 0 || !cu)
+				continue;
+			json_array_foreach(chassis, j, c)
+				if (g_strcmp0(vnet_ovsdb_uuid(json_object_get(c, "_uuid")), cu) == 0) {
+					g_free(p->chassis);
+					p->chassis = g_strdup(str_of(c, "name"));
+				}
+		}
+	}
+}
+
+char *vnet_ovn_ports_format(const GPtrArray *ports)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; ports && i < ports->len; i++) {
+		const vnet_ovn_port *p = ports->pdata[i];
+		g_string_append_printf(s, "%s %s %s %s\n", p->name, p->mac, p->ip, p->domain ? p->domain : "-");
+	}
+	return g_string_free(s, FALSE);
+}
+
+GPtrArray *vnet_ovn_ports_parse(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	GPtrArray *ports = ports_new();
+
+	for (guint i = 0; lines[i]; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], " ", -1);
+		vnet_addr a;
+		/* the journal is ours, but a port name reaches OVSDB: check what comes back */
+		if (g_strv_length(f) != 4 || !vnet_check_domain_name(f[0], NULL) || !vnet_addr_parse(f[2], &a, NULL))
+			continue;
+		g_ptr_array_add(ports, port_new(f[0], f[1], f[2], g_strcmp0(f[3], "-") ? f[3] : NULL));
+	}
+	return ports;
+}
+
+/* ---- with I/O ---- */
+
+bool vnet_ovn_read(const char *remote, const char *name, bool with_chassis, vnet_ovn_switch **ret_sw,
+		   GPtrArray **ret_subnets, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovn_connect(remote, VNET_OVN_NB, error);
+	g_autoptr(json_t) res = db ? vnet_ovsdb_transact(db, vnet_ovn_ops_read(name), error) : NULL;
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+
+	if (!res)
+		return false;
+	sw = vnet_ovn_parse_switch(res, name, ret_subnets);
+	if (sw && with_chassis) {
+		/* The SB database is optional: without it show says less. */
+		g_autofree char *sb = vnet_ovn_sb_remote(remote);
+		g_autoptr(vnet_ovsdb) sdb = sb ? vnet_ovn_connect(sb, VNET_OVN_SB, NULL) : NULL;
+		g_autoptr(json_t) b = sdb ? vnet_ovsdb_transact(sdb, vnet_ovn_ops_bindings(), NULL) : NULL;
+		if (b)
+			vnet_ovn_parse_bindings(sw, b);
+	}
+	*ret_sw = g_steal_pointer(&sw);
+	return true;
+}
+
+bool vnet_ovn_check_create(const vnet_intent *in, GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(GPtrArray) subnets = NULL;
+
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, &subnets, error))
+		return false;
+	if (sw && !sw->ours) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			       _("OVN already has a logical switch named \"%s\" that vnetctl did not make; choose another network name."),
+			       in->name);
+		return false;
+	}
+	for (guint i = 0; i < subnets->len; i++) {
+		g_auto(GStrv) f = g_strsplit(subnets->pdata[i], " ", 2);
+		vnet_cidr c;
+		if (!f[1] || !vnet_cidr_parse(f[1], 0, &c, NULL) || !vnet_cidr_overlaps(&c, &in->subnet4))
+			continue;
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			       _("The subnet %s of network \"%s\" overlaps the subnet %s of OVN logical switch \"%s\"; choose another with --subnet."),
+			       vnet_intent_get_subnet(in, AF_INET), in->name, f[1], f[0]);
+		return false;
+	}
+	return true;
+}
+
+/* The switch of @in, which must be there. */
+static vnet_ovn_switch *need_switch(const vnet_intent *in, GError **error)
+{
+	vnet_ovn_switch *sw = NULL;
+
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return NULL;
+	if (!sw || !sw->ours) {
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
+			       in->name);
+		vnet_ovn_switch_free(sw);
+		return NULL;
+	}
+	return sw;
+}
+
+static const vnet_ovn_port *find_port(const vnet_ovn_switch *sw, const char *name)
+{
+	for (guint i = 0; sw && i < sw->ports->len; i++)
+		if (g_strcmp0(((vnet_ovn_port *)sw->ports->pdata[i])->name, name) == 0)
+			return sw->ports->pdata[i];
+	return NULL;
+}
+
+bool vnet_ovn_attach_step(GPtrArray *steps, const vnet_intent *in, const char *domain, const char *mac,
+			  const char *ip, char **ret_iface_id, GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = need_switch(in, error);
+	g_autoptr(GPtrArray) one = ports_new();
+	g_autofree char *chosen = NULL, *id = NULL;
+	vnet_addr want;
+	vnet_step *s;
+
+	if (!sw)
+		return false;
+	for (guint i = 0; i < sw->ports->len; i++) {
+		const vnet_ovn_port *p = sw->ports->pdata[i];
+		if (g_strcmp0(p->domain, domain) == 0) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("Domain \"%s\" has a logical port on overlay network \"%s\" already; detach it first."),
+				       domain, in->name);
+			return false;
+		}
+	}
+	if (ip) {
+		bool taken = false;
+		if (!vnet_addr_parse(ip, &want, error))
+			return false;
+		for (guint i = 0; i < sw->ports->len; i++) {
+			vnet_addr a;
+			taken = taken || (vnet_addr_parse(((vnet_ovn_port *)sw->ports->pdata[i])->ip, &a, NULL) &&
+					  vnet_addr_equal(&a, &want));
+		}
+		if (want.family != AF_INET || !vnet_cidr_contains(&in->subnet4, &want) ||
+		    vnet_addr_equal(&want, &in->gateway4) || taken) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("The address %s is not a free guest address of overlay network \"%s\" (subnet %s, its server %s, and the addresses of its other ports); give another or leave it out."),
+				       ip, in->name, vnet_intent_get_subnet(in, AF_INET), vnet_intent_get_gateway(in, AF_INET));
+			return false;
+		}
+		chosen = vnet_addr_format(&want);
+	}
+	/* The first host address that no port has and that is not the server's. */
+	for (guint64 n = 1; !chosen && vnet_cidr_nth(&in->subnet4, n, &want); n++) {
+		g_autofree char *cand = vnet_addr_format(&want);
+		vnet_addr last = vnet_cidr_last(&in->subnet4);
+		bool taken = vnet_addr_equal(&want, &in->gateway4) || vnet_addr_equal(&want, &last);
+		for (guint i = 0; i < sw->ports->len && !taken; i++)
+			taken = g_strcmp0(((vnet_ovn_port *)sw->ports->pdata[i])->ip, cand) == 0;
+		if (!taken)
+			chosen = g_steal_pointer(&cand);
+		if (vnet_addr_equal(&want, &last))
+			break;
+	}
+	if (!chosen) {
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			       _("Overlay network \"%s\" has no free address left in %s."), in->name,
+			       vnet_intent_get_subnet(in, AF_INET));
+		return false;
+	}
+	/* libvirt's interfaceid is a UUID; OVN's logical port is named by it. */
+	id = g_uuid_string_random();
+	g_ptr_array_add(one, port_new(id, mac, chosen, domain));
+	s = vnet_step_new(steps, VNET_STEP_OVN_PORT, in->name);
+	s->new = vnet_intent_copy(in);
+	s->domain = g_strdup(domain);
+	s->xml = vnet_ovn_ports_format(one);
+	s->on = true;
+	*ret_iface_id = g_steal_pointer(&id);
+	return true;
+}
+
+bool vnet_ovn_detach_step(GPtrArray *steps, const vnet_intent *in, const char *domain, const char *mac,
+			  GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(GPtrArray) one = ports_new();
+	const vnet_ovn_port *p = NULL;
+	vnet_step *s;
+
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return false;
+	for (guint i = 0; sw && sw->ours && i < sw->ports->len && !p; i++)
+		if (g_ascii_strcasecmp(((vnet_ovn_port *)sw->ports->pdata[i])->mac, mac) == 0)
+			p = sw->ports->pdata[i];
+	if (!p)
+		return true;	/* gone already: only the NIC is left to remove */
+	g_ptr_array_add(one, port_new(p->name, p->mac, p->ip, p->domain));
+	s = vnet_step_new(steps, VNET_STEP_OVN_PORT, in->name);
+	s->new = vnet_intent_copy(in);
+	s->domain = g_strdup(domain);
+	s->xml = vnet_ovn_ports_format(one);
+	s->on = false;
+	return true;
+}
+
+/* ---- the steps ---- */
+
+bool vnet_ovn_step_prepare(vnet_step *s, GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+
+	/* A switch that goes takes its ports: record them, so that its undo brings them back. */
+	if (s->kind != VNET_STEP_OVN_SWITCH || s->on)
+		return true;
+	if (!vnet_ovn_read(s->new->ovn, s->new->name, false, &sw, NULL, error))
+		return false;
+	g_free(s->xml);
+	s->xml = sw && sw->ours ? vnet_ovn_ports_format(sw->ports) : NULL;
+	return true;
+}
+
+static bool transact(vnet_ovsdb *db, json_t *ops, GError **error)
+{
+	g_autoptr(json_t) res = vnet_ovsdb_transact(db, ops, error);
+
+	return res != NULL;
+}
+
+static bool switch_change(const vnet_intent *in, const char *ports_text, bool on, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error);
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(GPtrArray) ports = NULL;
+
+	if (!db)
+		return false;
+	if (!on)
+		return transact(db, vnet_ovn_ops_del_switch(in->name), error);
+	/* Made again by an undo or a second run: what is there is fine. */
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return false;
+	if (sw && sw->ours)
+		return true;
+	ports = vnet_ovn_ports_parse(ports_text);
+	return transact(db, vnet_ovn_ops_add_switch(in, ports), error);
+}
+
+static bool port_change(const vnet_intent *in, const char *ports_text, bool on, GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(GPtrArray) ports = vnet_ovn_ports_parse(ports_text);
+	g_autoptr(vnet_ovsdb) db = NULL;
+	const vnet_ovn_port *p = ports->len ? ports->pdata[0] : NULL;
+
+	if (!p || !vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return !p;
+	if (!sw || !sw->ours) {
+		if (!on)
+			return true;	/* the switch went, and its ports with it */
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
+			       in->name);
+		return false;
+	}
+	if ((find_port(sw, p->name) != NULL) == on)
+		return true;
+	if (!(db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
+		return false;
+	if (on)
+		return transact(db, vnet_ovn_ops_add_port(in->name, sw->uuid, sw->dhcp_uuid, p), error);
+	{
+		/* The port's row: the read gave names only. */
+		json_t *q = json_pack("[o]", vnet_ovsdb_select("Logical_Switch_Port",
+							      json_pack("[[s, s, s]]", "name", "==", p->name), "_uuid"));
+		g_autoptr(json_t) r = vnet_ovsdb_transact(db, q, error);
+		const char *pu = r ? vnet_ovsdb_uuid(json_object_get(json_array_get(vnet_ovsdb_rows(r, 0), 0), "_uuid"))
+				   : NULL;
+		if (!r)
+			return false;
+		return !pu || transact(db, vnet_ovn_ops_del_port(sw->uuid, pu), error);
+	}
+}
+
+bool vnet_ovn_step_run(const vnet_step *s, bool on, GError **error)
+{
+	if (!s->new || !s->new->ovn) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("An OVN step has no intent to say where OVN is."));
+		return false;
+	}
+	if (s->kind == VNET_STEP_OVN_SWITCH)
+		return switch_change(s->new, s->xml, on, error);
+	return port_change(s->new, s->xml, on, error);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ovn: overlay networks (--mode overlay) in OVN's northbound database,
+ * spoken to through ovsdb.h over the database's own remote (tcp:HOST:PORT
+ * or unix:PATH): the network's Logical_Switch with its subnet and
+ * DHCP_Options, one Logical_Switch_Port per guest NIC (named by the NIC's
+ * interfaceid), their removal, and what show reads back (a port's up flag
+ * from NB, the chassis it is bound to from SB).  Every change is one
+ * transaction guarded by "wait" operations, and every row vnetctl makes
+ * carries external_ids:vnetctl-network, the only rows it ever deletes.
+ * The transaction steps of txn.h call the vnet_ovn_step_*() functions here.
+ */
+#ifndef VNET_OVN_H
+#define VNET_OVN_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <jansson.h>
+
+#include "model.h"
+#include "ovsdb.h"
+#include "txn.h"
+
+#define VNET_OVN_NB "OVN_Northbound"
+#define VNET_OVN_SB "OVN_Southbound"
+/* The integration bridge ovn-controller makes on every chassis: the libvirt network's bridge. */
+#define VNET_OVN_BRIDGE "br-int"
+/* external_ids of every row vnetctl makes: the network's name; and the guest's domain on a port. */
+#define VNET_OVN_MARK "vnetctl-network"
+#define VNET_OVN_DOMAIN "vnetctl-domain"
+/* The SB database, unless $VNET_OVN_SB names it: the NB remote's host on port 6642. */
+#define VNET_OVN_SB_ENV "VNET_OVN_SB"
+
+/*
+ * Whether @remote is one vnetctl can use: "tcp:HOST:PORT" (HOST an IPv4
+ * address, an IPv6 one in brackets, or a host name) or "unix:/ABSOLUTE/PATH".
+ */
+bool vnet_ovn_check_remote(const char *remote, GError **error);
+/* Connect to database @db_name at @remote. */
+vnet_ovsdb *vnet_ovn_connect(const char *remote, const char *db_name, GError **error);
+/* The SB remote that goes with NB remote @nb ($VNET_OVN_SB, else port 6642 of a tcp remote), or NULL. */
+char *vnet_ovn_sb_remote(const char *nb);
+
+/* A guest's logical port. */
+typedef struct vnet_ovn_port {
+	char *name;		/* the NIC's interfaceid */
+	char *mac, *ip;		/* its addresses "MAC IP" */
+	char *domain;		/* external_ids:vnetctl-domain, or NULL */
+	int up;			/* ovn-northd's "up": 1, 0, or -1 unknown */
+	char *chassis;		/* the chassis it is bound to (SB), or NULL */
+} vnet_ovn_port;
+
+typedef struct vnet_ovn_switch {
+	char *name;
+	char *uuid;
+	char *subnet;		/* other_config:subnet, or NULL */
+	char *dhcp_uuid;	/* its DHCP_Options row, or NULL */
+	bool ours;		/* it has external_ids:vnetctl-network */
+	GPtrArray *ports;	/* vnet_ovn_port *, its ports vnetctl made */
+} vnet_ovn_switch;
+
+void vnet_ovn_port_free(vnet_ovn_port *p);
+void vnet_ovn_switch_free(vnet_ovn_switch *sw);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovn_switch, vnet_ovn_switch_free)
+
+/* ---- the operations, without I/O (unit-tested) ---- */
+
+/*
+ * Creating the switch of overlay network @in: a wait that no switch of
+ * that name exists, its DHCP_Options (when @in has DHCP) and the
+ * Logical_Switch with other_config:subnet, and the ports of @ports
+ * (vnet_ovn_port *, or NULL) in it.
+ */
+json_t *vnet_ovn_ops_add_switch(const vnet_intent *in, const GPtrArray *ports);
+/* Deleting network @name's switch (its ports go with it) and DHCP_Options: only rows with our mark. */
+json_t *vnet_ovn_ops_del_switch(const char *name);
+/* Port @p in the switch of row @ls_uuid of network @net, its DHCP from row @dhcp_uuid (or none). */
+json_t *vnet_ovn_ops_add_port(const char *net, const char *ls_uuid, const char *dhcp_uuid, const vnet_ovn_port *p);
+/* The port of row @port_uuid out of the switch of row @ls_uuid (the row goes with it). */
+json_t *vnet_ovn_ops_del_port(const char *ls_uuid, const char *port_uuid);
+/* The transaction that reads network @name's switch, ports and DHCP_Options, and every switch's subnet. */
+json_t *vnet_ovn_ops_read(const char *name);
+
+/*
+ * Network @name's switch in @result (of vnet_ovn_ops_read()'s
+ * transaction), or NULL; what does not fit is left out.  @ret_subnets, if
+ * not NULL, gets "SWITCH SUBNET" of every other switch that has a subnet.
+ */
+vnet_ovn_switch *vnet_ovn_parse_switch(const json_t *result, const char *name, GPtrArray **ret_subnets);
+/* Fill in the ports' chassis from an SB reply to vnet_ovn_ops_bindings(). */
+void vnet_ovn_parse_bindings(vnet_ovn_switch *sw, const json_t *result);
+json_t *vnet_ovn_ops_bindings(void);
+
+/* A port's record in a step ("NAME MAC IP DOMAIN" a line) and back. */
+char *vnet_ovn_ports_format(const GPtrArray *ports);
+GPtrArray *vnet_ovn_ports_parse(const char *text);
+
+/* ---- with I/O ---- */
+
+/* Network @name's switch as NB has it (*@ret_sw NULL when there is none). */
+bool vnet_ovn_read(const char *remote, const char *name, bool with_chassis, vnet_ovn_switch **ret_sw,
+		   GPtrArray **ret_subnets, GError **error);
+
+/*
+ * Before a create: NB answers, has no switch of that name, and no other
+ * switch's subnet overlaps @in's.
+ */
+bool vnet_ovn_check_create(const vnet_intent *in, GError **error);
+
+/*
+ * The steps of attaching @domain to overlay network @in: an address
+ * (@ip, or the first free one) and the port, whose name becomes the NIC's
+ * interfaceid (in @ret_iface_id); the caller adds the NIC step after it.
+ */
+bool vnet_ovn_attach_step(GPtrArray *steps, const vnet_intent *in, const char *domain, const char *mac,
+			  const char *ip, char **ret_iface_id, GError **error);
+/* The step that removes the port of @domain's NIC of MAC @mac (detach), if OVN has it. */
+bool vnet_ovn_detach_step(GPtrArray *steps, const vnet_intent *in, const char *domain, const char *mac,
+			  GError **error);
+
+/* VNET_STEP_OVN_SWITCH and VNET_STEP_OVN_PORT (txn.h): prepare, run and undo. */
+bool vnet_ovn_step_prepare(vnet_step *s, GError **error);
+bool vnet_ovn_step_run(const vnet_step *s, bool on, GError **error);
+
+#endif

@@ -1,0 +1,151 @@
+#!/bin/bash
+# 61-ovn: `create --mode overlay --ovn tcp:127.0.0.1:6641` against an OVN of
+# the sandbox's own (ovn.sh: NB/SB ovsdb-servers and ovn-northd here, two
+# chassis chA and chB in nested namespaces, Geneve between them over a
+# Linux bridge).  The create makes a logical switch with its subnet and
+# DHCP_Options in NB (checked with ovn-nbctl as an observer) and a libvirt
+# network on br-int with virtualport openvswitch.  attach gives a domain a
+# NIC whose interfaceid names a logical port with its MAC, address and DHCP
+# options; the test plugs a namespace guest into a chassis' br-int with
+# that iface-id, as libvirt does, one on each chassis: both get their
+# address from OVN's DHCP and reach each other across the tunnel.  A
+# failed create (at each step) and a refused one leave NB and the host as
+# they were; detach removes the port, delete the switch.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+. "$(dirname "$0")/vnet.sh"
+require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ovn-northd ovn-controller \
+	ovn-nbctl ovn-sbctl ethtool curl socat busybox qemu-system-x86_64
+. "$(dirname "$0")/ovn.sh"
+for f in "$ovs_schema" "$ovn_nb_schema" "$ovn_sb_schema"; do [ -r "$f" ] || skip "no schema $f"; done
+
+install_hook
+sandbox_start_libvirtd
+ovn_central
+ovn_chassis chA 11
+ovn_chassis chB 12
+nb=tcp:127.0.0.1:6641
+export VNET_OVN_SB=tcp:$OVN_UNDER.1:6642
+
+nb_state() { # the NB rows vnetctl could touch, without uuids
+	nbctl --columns=name,other_config,external_ids list Logical_Switch
+	nbctl --columns=name,addresses,external_ids list Logical_Switch_Port
+	nbctl --columns=cidr,options,external_ids list DHCP_Options
+}
+nb_state >"$VNET_SCRATCH/nb.before"
+snapshot_host "$VNET_SCRATCH/before"
+expect_nb_unchanged() { # WHAT
+	check "$1: NB is as it was" diff -u "$VNET_SCRATCH/nb.before" <(nb_state)
+	snapshot_host "$VNET_SCRATCH/after"
+	expect_same_snapshot "$VNET_SCRATCH/before" "$VNET_SCRATCH/after"
+}
+
+# ---- refusals, nothing changed ----
+expect_refused "overlay without --ovn" "--ovn" create o1 --mode overlay --subnet 10.77.0.0/24
+expect_refused "--ovn on a NAT network" "overlay" create o1 --mode nat --ovn "$nb"
+expect_refused "a bad remote" "tcp:HOST:PORT" create o1 --mode overlay --ovn tcp:127.0.0.1
+expect_refused "an NB nobody serves" "Cannot connect" create o1 --mode overlay --ovn tcp:127.0.0.1:1 \
+	--subnet 10.77.0.0/24
+nbctl ls-add foreign -- set Logical_Switch foreign other_config:subnet=10.66.0.0/24
+nb_state >"$VNET_SCRATCH/nb.before"
+expect_refused "a subnet another logical switch has" "foreign" create o1 --mode overlay --ovn "$nb" \
+	--subnet 10.66.0.128/25
+expect_refused "a logical switch of that name vnetctl did not make" "did not make" \
+	create foreign --mode overlay --ovn "$nb" --subnet 10.77.0.0/24
+expect_nb_unchanged "after the refusals"
+
+# ---- a failed create, at each step, leaves NB and the host as they were ----
+steps=$("$VNETCTL" plan o1 --mode overlay --ovn "$nb" --subnet 10.77.0.0/24 | grep -c '^[0-9]*\. ')
+check "the plan creates the logical switch" sh -c \
+	"'$VNETCTL' plan o1 --mode overlay --ovn '$nb' --subnet 10.77.0.0/24 | grep -q 'create OVN logical switch o1'"
+for n in $(seq 1 "$steps"); do
+	rc=0
+	VNET_TEST_FAIL_STEP=$n "$VNETCTL" -q create o1 --mode overlay --ovn "$nb" --subnet 10.77.0.0/24 \
+		2>"$VNET_SCRATCH/err" || rc=$?
+	check "create failing at step $n of $steps exits 1" test "$rc" -eq 1
+	expect_nb_unchanged "after a failure at step $n"
+done
+
+# ---- the create ----
+check "create o1 --mode overlay" vnetctl -q create o1 --mode overlay --ovn "$nb" --subnet 10.77.0.0/24
+check "NB has logical switch o1 with its subnet" \
+	test "$(nbctl get Logical_Switch o1 other_config:subnet | tr -d '"')" = 10.77.0.0/24
+check "the switch carries vnetctl's mark" \
+	test "$(nbctl get Logical_Switch o1 external_ids:vnetctl-network | tr -d '"')" = o1
+dhcp=$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnetctl-network=o1)
+check "NB has the network's DHCP_Options" test -n "$dhcp"
+check "its cidr is the subnet" test "$(nbctl get DHCP_Options "$dhcp" cidr | tr -d '"')" = 10.77.0.0/24
+for k in lease_time server_id server_mac; do
+	check "its options have $k" sh -c "ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get DHCP_Options $dhcp options:$k >/dev/null"
+done
+check "the libvirt network is on br-int" sh -c "virsh net-dumpxml o1 | grep -q \"<bridge name='br-int'\""
+check "the libvirt network plugs guests through Open vSwitch" \
+	sh -c "virsh net-dumpxml o1 | grep -q \"<virtualport type='openvswitch'/>\""
+check "the libvirt network is active" sh -c "virsh net-info o1 | grep -q 'Active: *yes'"
+check "create again is refused" sh -c "! '$VNETCTL' -q create o1 --mode overlay --ovn '$nb' 2>/dev/null"
+
+# ---- attach: the logical port in the same transaction as the NIC ----
+define_domain vmA
+define_domain vmB
+check "show names the OVN database" sh -c "'$VNETCTL' --json show o1 | jq -e '.ovn == \"$nb\" and .mode == \"overlay\"' >/dev/null"
+# a failed attach, at each step, leaves no logical port and no NIC
+nb_state >"$VNET_SCRATCH/nb.created"
+for n in 1 2; do
+	rc=0
+	VNET_TEST_FAIL_STEP=$n "$VNETCTL" -q attach o1 vmA 2>"$VNET_SCRATCH/err" || rc=$?
+	check "attach failing at step $n exits 1" test "$rc" -eq 1
+	check "after a failed attach at step $n NB is as it was" diff -u "$VNET_SCRATCH/nb.created" <(nb_state)
+	check "after a failed attach at step $n vmA has no NIC" test -z "$(nic_mac vmA o1)"
+done
+check "attach o1 vmA" vnetctl -q attach o1 vmA
+check "attach o1 vmB --ip 10.77.0.50" vnetctl -q attach o1 vmB --ip 10.77.0.50
+idA=$(virsh dumpxml --inactive vmA | sed -n "s/.*interfaceid='\([^']*\)'.*/\1/p" | head -1)
+idB=$(virsh dumpxml --inactive vmB | sed -n "s/.*interfaceid='\([^']*\)'.*/\1/p" | head -1)
+macA=$(nic_mac vmA o1)
+macB=$(nic_mac vmB o1)
+check "vmA's NIC has an interfaceid" test -n "$idA"
+check "vmA's NIC is of virtualport openvswitch" sh -c "virsh dumpxml --inactive vmA | grep -q \"virtualport type='openvswitch'\""
+check "the logical port $idA has vmA's MAC and the first free address" \
+	test "$(nbctl get Logical_Switch_Port "$idA" addresses)" = "[\"$macA 10.77.0.2\"]"
+check "the logical port of vmB has the address asked for" \
+	test "$(nbctl get Logical_Switch_Port "$idB" addresses)" = "[\"$macB 10.77.0.50\"]"
+check "the port gets the network's DHCP options" test "$(nbctl get Logical_Switch_Port "$idA" dhcpv4_options)" = "$dhcp"
+check "the port is in switch o1" sh -c "ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock lsp-get-ls $idA | grep -q '(o1)'"
+define_domain vmC
+nb_state >"$VNET_SCRATCH/nb.attached"
+expect_refused "attach of a taken address" "10.77.0.50" attach o1 vmC --ip 10.77.0.50
+expect_refused "attach of an address outside the subnet" "10.78.0.5" attach o1 vmC --ip 10.78.0.5
+expect_refused "attach of a domain that has a NIC on the network" "already" attach o1 vmA
+check "the refused attaches left NB as it was" diff -u "$VNET_SCRATCH/nb.attached" <(nb_state)
+check "vmC has no NIC" test -z "$(nic_mac vmC o1)"
+
+# ---- guests where libvirt would plug them: one on each chassis, DHCP and traffic through OVN ----
+for ch in chA chB; do
+	for _ in $(seq 100); do chvsctl "$ch" br-exists br-int 2>/dev/null && break; sleep 0.1; done
+done
+ovn_plug chA gA "$macA" "$idA"
+ovn_plug chB gB "$macB" "$idB"
+check "gA gets a lease from OVN's DHCP" dhcp_lease gA eth0
+check "gB gets a lease from OVN's DHCP" dhcp_lease gB eth0
+check "gA's lease is its port's address" test "$(cat "$VNET_SCRATCH/gA.lease")" = 10.77.0.2
+check "gB's lease is its port's address" test "$(cat "$VNET_SCRATCH/gB.lease")" = 10.77.0.50
+start_http gB 8080 "guest gB on chB"
+start_http gA 8080 "guest gA on chA"
+expect_http gA http://10.77.0.50:8080/ "guest gB on chB" 20
+expect_http gB http://10.77.0.2:8080/ "guest gA on chA" 20
+check "gB's port is bound to chassis chB" sh -c "ovn-sbctl --db=unix:$OVN_CENTRAL/sb.sock --bare --columns=chassis find Port_Binding logical_port=$idB | grep -q ."
+
+# ---- detach: the port goes, and with it the path ----
+check "detach o1 vmB" vnetctl -q detach o1 vmB
+check "the logical port of vmB is gone" sh -c "! ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get Logical_Switch_Port $idB name 2>/dev/null"
+check "vmB has no NIC on o1" test -z "$(nic_mac vmB o1)"
+expect_no_http gA http://10.77.0.50:8080/ 3
+
+# ---- delete: no switch, no DHCP_Options, no libvirt network ----
+check "delete o1" vnetctl -q delete o1
+check "NB has no switch o1" sh -c "! ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get Logical_Switch o1 name 2>/dev/null"
+check "NB has no port of vmA" sh -c "! ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get Logical_Switch_Port $idA name 2>/dev/null"
+check "NB has no DHCP_Options of o1" test -z "$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnetctl-network=o1)"
+check "the foreign switch is still there" nbctl get Logical_Switch foreign name
+check "the libvirt network is gone" sh -c "! virsh net-info o1 >/dev/null 2>&1"

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The OVN NB client without a server: the transactions that make and
+ * remove an overlay network's logical switch and a guest's logical port
+ * (their JSON shapes, guards and marks), the parsing of what NB and SB send
+ * back (switches, ports, foreign rows, bindings), the ports' record in a
+ * step, and a table of bad --ovn remotes and bad overlay intents.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model.h"
+#include "ovn.h"
+#include "validate.h"
+#include "xml.h"
+
+static vnet_intent *overlay(const char *name, const char *subnet, bool dhcp)
+{
+	vnet_intent *in = vnet_intent_new(name, VNET_MODE_OVERLAY, NULL);
+	vnet_host host = { 0 };
+
+	assert_non_null(in);
+	assert_true(vnet_intent_set_ovn(in, "tcp:192.0.2.10:6641", NULL));
+	assert_true(vnet_intent_set_subnet(in, subnet, NULL));
+	vnet_intent_set_dhcp(in, dhcp);
+	host.links = g_ptr_array_new();
+	host.addrs = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
+	host.routes = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
+	host.networks = g_ptr_array_new();
+	host.intents = g_ptr_array_new();
+	host.listeners = g_array_new(FALSE, FALSE, sizeof(vnet_host_listener));
+	assert_true(vnet_intent_complete(in, &host, NULL));
+	g_ptr_array_unref(host.links);
+	g_array_unref(host.addrs);
+	g_array_unref(host.routes);
+	g_ptr_array_unref(host.networks);
+	g_ptr_array_unref(host.intents);
+	g_array_unref(host.listeners);
+	return in;
+}
+
+static json_t *op(const json_t *ops, const char *kind, const char *table, guint nth)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(ops, i, o)
+		if (g_strcmp0(json_string_value(json_object_get(o, "op")), kind) == 0 &&
+		    (!table || g_strcmp0(json_string_value(json_object_get(o, "table")), table) == 0) && nth-- == 0)
+			return o;
+	return NULL;
+}
+
+static char *dump(const json_t *j)
+{
+	return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+}
+
+static void test_remotes(void **state)
+{
+	static const char *const good[] = {
+		"tcp:192.0.2.10:6641", "tcp:127.0.0.1:1", "tcp:[2001:db8::1]:6641", "tcp:ovn-central.example:6641",
+		"unix:/run/ovn/ovnnb_db.sock", "tcp:localhost:65535",
+	};
+	static const char *const bad[] = {
+		"", "tcp:", "tcp:192.0.2.10", "tcp:192.0.2.10:", "tcp::6641", "tcp:192.0.2.10:0",
+		"tcp:192.0.2.10:65536", "tcp:192.0.2.10:06641", "tcp:192.0.2.10:66a", "tcp:192.0.2.10:-1",
+		"tcp:2001:db8::1:6641", "tcp:[2001:db8::1:6641", "tcp:[192.0.2.1]:6641", "tcp:[]:6641",
+		"tcp:-host:6641", "tcp:ho st:6641", "tcp:host;rm:6641", "unix:", "unix:run/nb.sock",
+		"unix:/run/nb sock", "ssl:192.0.2.10:6641", "ptcp:6641", "192.0.2.10:6641", "TCP:192.0.2.10:6641",
+		"tcp:192.0.2.10:6641\n", "unix:/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autoptr(GError) e = NULL;
+		if (!vnet_ovn_check_remote(good[i], &e))
+			fail_msg("remote \"%s\" refused: %s", good[i], e->message);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(vnet_intent) in = vnet_intent_new("o", VNET_MODE_OVERLAY, NULL);
+		if (vnet_ovn_check_remote(bad[i], &e))
+			fail_msg("remote \"%s\" accepted", bad[i]);
+		assert_non_null(strstr(e->message, "tcp:HOST:PORT"));
+		/* the setter refuses it too, and leaves the intent as it was */
+		assert_false(vnet_intent_set_ovn(in, bad[i], NULL));
+		assert_null(vnet_intent_get_ovn(in));
+	}
+	assert_false(vnet_ovn_check_remote(NULL, NULL));
+}
+
+static void test_sb_remote(void **state)
+{
+	g_autofree char *a = NULL, *b = NULL, *c = NULL;
+
+	g_unsetenv(VNET_OVN_SB_ENV);
+	a = vnet_ovn_sb_remote("tcp:192.0.2.10:6641");
+	b = vnet_ovn_sb_remote("tcp:[2001:db8::1]:6641");
+	c = vnet_ovn_sb_remote("unix:/run/ovn/ovnnb_db.sock");
+	assert_string_equal(a, "tcp:192.0.2.10:6642");
+	assert_string_equal(b, "tcp:[2001:db8::1]:6642");
+	assert_null(c);
+}
+
+static void test_add_switch(void **state)
+{
+	g_autoptr(vnet_intent) in = overlay("o1", "10.77.0.0/24", true);
+	g_autoptr(GPtrArray) ports = vnet_ovn_ports_parse("p1 52:54:00:00:00:01 10.77.0.2 vmA\n");
+	g_autoptr(json_t) ops = vnet_ovn_ops_add_switch(in, ports);
+	json_t *wait = op(ops, "wait", "Logical_Switch", 0), *dhcp = op(ops, "insert", "DHCP_Options", 0);
+	json_t *ls = op(ops, "insert", "Logical_Switch", 0), *lsp = op(ops, "insert", "Logical_Switch_Port", 0);
+	g_autofree char *w = dump(wait), *d = dump(json_object_get(dhcp, "row"));
+	g_autofree char *l = dump(json_object_get(ls, "row")), *p = dump(json_object_get(lsp, "row"));
+	g_autofree char *mac = NULL;
+
+	/* no switch of that name, else nothing */
+	assert_string_equal(w, "{\"columns\":[\"name\"],\"op\":\"wait\",\"rows\":[],\"table\":\"Logical_Switch\","
+			       "\"timeout\":0,\"until\":\"==\",\"where\":[[\"name\",\"==\",\"o1\"]]}");
+	mac = g_strdup(json_string_value(json_array_get(json_array_get(json_array_get(
+		json_object_get(json_object_get(dhcp, "row"), "options"), 1), 2), 1)));
+	assert_non_null(mac);
+	{
+		g_autofree char *want = g_strdup_printf(
+			"{\"cidr\":\"10.77.0.0/24\",\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]],"
+			"\"options\":[\"map\",[[\"lease_time\",\"3600\"],[\"server_id\",\"10.77.0.1\"],[\"server_mac\",\"%s\"]]]}",
+			mac);
+		assert_string_equal(d, want);
+	}
+	/* a locally administered unicast MAC, the same for the network on every host */
+	assert_int_equal(strlen(mac), 17);
+	assert_true(g_str_has_prefix(mac, "0a:"));
+	assert_string_equal(json_string_value(json_object_get(dhcp, "uuid-name")), "dhcp");
+	assert_string_equal(l, "{\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]],\"name\":\"o1\","
+			       "\"other_config\":[\"map\",[[\"subnet\",\"10.77.0.0/24\"],[\"exclude_ips\",\"10.77.0.1\"]]],"
+			       "\"ports\":[\"set\",[[\"named-uuid\",\"port0\"]]]}");
+	assert_string_equal(p, "{\"addresses\":\"52:54:00:00:00:01 10.77.0.2\",\"dhcpv4_options\":[\"named-uuid\",\"dhcp\"],"
+			       "\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"],[\"vnetctl-domain\",\"vmA\"]]],\"name\":\"p1\"}");
+	/* the wait comes before any insert */
+	assert_ptr_equal(json_array_get(ops, 1), wait);
+}
+
+static void test_add_switch_no_dhcp(void **state)
+{
+	g_autoptr(vnet_intent) in = overlay("o2", "10.78.0.0/24", false);
+	g_autoptr(json_t) ops = vnet_ovn_ops_add_switch(in, NULL);
+	json_t *ls = op(ops, "insert", "Logical_Switch", 0);
+	g_autofree char *ports = dump(json_object_get(json_object_get(ls, "row"), "ports"));
+
+	assert_null(op(ops, "insert", "DHCP_Options", 0));
+	assert_null(op(ops, "insert", "Logical_Switch_Port", 0));
+	assert_string_equal(ports, "[\"set\",[]]");
+}
+
+static void test_del_ops(void **state)
+{
+	g_autoptr(json_t) sw = vnet_ovn_ops_del_switch("o1");
+	g_autoptr(json_t) port = vnet_ovn_ops_del_port("ls-uuid", "port-uuid");
+	g_autoptr(json_t) add = NULL;
+	g_autofree char *a = dump(op(sw, "delete", "Logical_Switch", 0)), *b = dump(op(sw, "delete", "DHCP_Options", 0));
+	g_autofree char *c = dump(port), *w = NULL, *m = NULL, *r = NULL;
+	vnet_ovn_port p = { .name = "p9", .mac = "52:54:00:00:00:09", .ip = "10.77.0.9", .domain = NULL };
+
+	/* only rows with our mark go */
+	assert_string_equal(a, "{\"op\":\"delete\",\"table\":\"Logical_Switch\",\"where\":[[\"name\",\"==\",\"o1\"],"
+			       "[\"external_ids\",\"includes\",[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	assert_string_equal(b, "{\"op\":\"delete\",\"table\":\"DHCP_Options\",\"where\":[[\"external_ids\",\"includes\","
+			       "[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	assert_string_equal(c, "[{\"mutations\":[[\"ports\",\"delete\",[\"uuid\",\"port-uuid\"]]],\"op\":\"mutate\","
+			       "\"table\":\"Logical_Switch\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"ls-uuid\"]]]}]");
+	add = vnet_ovn_ops_add_port("o1", "ls-uuid", "dhcp-uuid", &p);
+	w = dump(op(add, "wait", "Logical_Switch", 0));
+	m = dump(op(add, "mutate", "Logical_Switch", 0));
+	r = dump(json_object_get(op(add, "insert", "Logical_Switch_Port", 0), "row"));
+	/* the switch read is still o1's, or the port would be dropped as an orphan */
+	assert_string_equal(w, "{\"columns\":[\"name\"],\"op\":\"wait\",\"rows\":[{\"name\":\"o1\"}],\"table\":\"Logical_Switch\","
+			       "\"timeout\":0,\"until\":\"==\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"ls-uuid\"]]]}");
+	assert_string_equal(m, "{\"mutations\":[[\"ports\",\"insert\",[\"named-uuid\",\"port\"]]],\"op\":\"mutate\","
+			       "\"table\":\"Logical_Switch\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"ls-uuid\"]]]}");
+	assert_string_equal(r, "{\"addresses\":\"52:54:00:00:00:09 10.77.0.9\",\"dhcpv4_options\":[\"uuid\",\"dhcp-uuid\"],"
+			       "\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]],\"name\":\"p9\"}");
+}
+
+/* A reply to vnet_ovn_ops_read(): switches, then o1's ports, then its DHCP_Options. */
+static const char read_reply[] =
+	"[{\"rows\":["
+	"{\"_uuid\":[\"uuid\",\"u-o1\"],\"name\":\"o1\",\"other_config\":[\"map\",[[\"subnet\",\"10.77.0.0/24\"]]],"
+	" \"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]],"
+	" \"ports\":[\"set\",[[\"uuid\",\"u-p1\"],[\"uuid\",\"u-p2\"],[\"uuid\",\"u-foreign\"]]]},"
+	"{\"_uuid\":[\"uuid\",\"u-other\"],\"name\":\"other\",\"other_config\":[\"map\",[[\"subnet\",\"10.66.0.0/24\"]]],"
+	" \"external_ids\":[\"map\",[]],\"ports\":[\"set\",[]]},"
+	"{\"_uuid\":[\"uuid\",\"u-nosub\"],\"name\":\"nosub\",\"other_config\":[\"map\",[]],\"ports\":[\"set\",[]]}"
+	"]},{\"rows\":["
+	"{\"_uuid\":[\"uuid\",\"u-p1\"],\"name\":\"p1\",\"addresses\":\"52:54:00:00:00:01 10.77.0.2\",\"up\":true,"
+	" \"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"],[\"vnetctl-domain\",\"vmA\"]]]},"
+	"{\"_uuid\":[\"uuid\",\"u-p2\"],\"name\":\"p2\",\"addresses\":[\"set\",[\"52:54:00:00:00:02 10.77.0.3\"]],"
+	" \"up\":[\"set\",[]],\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]]},"
+	"{\"_uuid\":[\"uuid\",\"u-p3\"],\"name\":\"p3\",\"addresses\":\"52:54:00:00:00:03 10.77.0.4\","
+	" \"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]]},"
+	"{\"_uuid\":[\"uuid\",\"u-bad\"],\"name\":\"bad\",\"addresses\":\"dynamic\"}"
+	"]},{\"rows\":[{\"_uuid\":[\"uuid\",\"u-dhcp\"],\"cidr\":\"10.77.0.0/24\"}]}]";
+
+static void test_parse_switch(void **state)
+{
+	g_autoptr(json_t) res = json_loads(read_reply, 0, NULL);
+	g_autoptr(GPtrArray) subnets = NULL;
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(json_t) sb = json_loads("[{\"rows\":[{\"logical_port\":\"p1\",\"chassis\":[\"uuid\",\"c1\"]},"
+					  "{\"logical_port\":\"p2\",\"chassis\":[\"set\",[]]}]},"
+					  "{\"rows\":[{\"_uuid\":[\"uuid\",\"c1\"],\"name\":\"chA\"}]}]", 0, NULL);
+	const vnet_ovn_port *p1, *p2;
+
+	assert_non_null(res);
+	sw = vnet_ovn_parse_switch(res, "o1", &subnets);
+	assert_non_null(sw);
+	assert_string_equal(sw->uuid, "u-o1");
+	assert_string_equal(sw->subnet, "10.77.0.0/24");
+	assert_string_equal(sw->dhcp_uuid, "u-dhcp");
+	assert_true(sw->ours);
+	/* p3 is no port of the switch, "bad" is not vnetctl's shape */
+	assert_int_equal(sw->ports->len, 2);
+	p1 = sw->ports->pdata[0];
+	p2 = sw->ports->pdata[1];
+	assert_string_equal(p1->name, "p1");
+	assert_string_equal(p1->mac, "52:54:00:00:00:01");
+	assert_string_equal(p1->ip, "10.77.0.2");
+	assert_string_equal(p1->domain, "vmA");
+	assert_int_equal(p1->up, 1);
+	assert_null(p2->domain);
+	assert_int_equal(p2->up, -1);
+	assert_int_equal(subnets->len, 1);
+	assert_string_equal(subnets->pdata[0], "other 10.66.0.0/24");
+	vnet_ovn_parse_bindings(sw, sb);
+	assert_string_equal(p1->chassis, "chA");
+	assert_null(p2->chassis);
+}
+
+static void test_parse_garbage(void **state)
+{
+	static const char *const replies[] = {
+		"[]", "{}", "[{\"rows\":7}]", "[{\"rows\":[{\"name\":7}]}]", "[{\"rows\":[{\"name\":\"o1\"}]}]",
+		"[{\"rows\":[{\"name\":\"o1\",\"ports\":[\"set\",[[\"uuid\"]]]}]},{\"rows\":[{\"name\":\"p\",\"addresses\":[\"set\",[7]]}]}]",
+		"[{\"rows\":[{\"name\":\"o1\",\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o2\"]]]}]}]",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(replies); i++) {
+		g_autoptr(json_t) res = json_loads(replies[i], 0, NULL);
+		g_autoptr(GPtrArray) subnets = NULL;
+		g_autoptr(vnet_ovn_switch) sw = vnet_ovn_parse_switch(res, "o1", &subnets);
+		assert_non_null(subnets);
+		if (sw) {
+			assert_int_equal(sw->ports->len, 0);
+			/* another network's mark is not ours */
+			assert_false(sw->ours);
+		}
+		vnet_ovn_parse_bindings(sw, res);
+	}
+}
+
+static void test_ports_record(void **state)
+{
+	g_autoptr(GPtrArray) ports = vnet_ovn_ports_parse("p1 52:54:00:00:00:01 10.77.0.2 vmA\n"
+							  "p2 52:54:00:00:00:02 10.77.0.3 -\n"
+							  "bad line\n"
+							  "p;x 52:54:00:00:00:03 10.77.0.4 -\n"
+							  "p4 52:54:00:00:00:04 not-an-ip -\n");
+	g_autofree char *back = vnet_ovn_ports_format(ports);
+
+	assert_int_equal(ports->len, 2);
+	assert_string_equal(back, "p1 52:54:00:00:00:01 10.77.0.2 vmA\np2 52:54:00:00:00:02 10.77.0.3 -\n");
+}
+
+static void test_intent(void **state)
+{
+	g_autoptr(vnet_intent) in = overlay("o1", "10.77.0.0/24", true);
+	g_autofree char *xml = vnet_intent_to_xml(in), *net = vnet_intent_network_xml(in, 0, NULL);
+	g_autoptr(vnet_intent) back = vnet_intent_from_xml(xml, -1, NULL);
+	vnet_host host = { 0 };
+	static const struct {
+		const char *mode, *ovn, *subnet6, *forward, *want;
+	} bad[] = {
+		{ "overlay", NULL, NULL, NULL, "--ovn" },
+		{ "nat", "tcp:192.0.2.10:6641", NULL, NULL, "overlay" },
+		{ "bridged", "tcp:192.0.2.10:6641", NULL, NULL, "overlay" },
+		{ "overlay", "tcp:192.0.2.10:6641", "fd00:77::/64", NULL, "subnet6" },
+		{ "overlay", "tcp:192.0.2.10:6641", NULL, "8080:80", "forward" },
+	};
+
+	assert_non_null(back);
+	assert_true(vnet_intent_equal(in, back));
+	assert_string_equal(vnet_intent_get_ovn(back), "tcp:192.0.2.10:6641");
+	assert_string_equal(vnet_intent_get_bridge(in), VNET_OVN_BRIDGE);
+	assert_non_null(strstr(net, "<bridge name=\"br-int\"/>"));
+	assert_non_null(strstr(net, "<forward mode=\"bridge\"/>"));
+	assert_non_null(strstr(net, "<virtualport type=\"openvswitch\"/>"));
+	/* OVN serves DHCP: libvirt must not */
+	assert_null(strstr(net, "<dhcp"));
+	assert_null(strstr(net, "<ip "));
+	host.links = g_ptr_array_new();
+	host.addrs = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
+	host.routes = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
+	host.networks = g_ptr_array_new();
+	host.intents = g_ptr_array_new();
+	host.listeners = g_array_new(FALSE, FALSE, sizeof(vnet_host_listener));
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(vnet_intent) b = NULL;
+		vnet_mode mode;
+		bool ok;
+		assert_true(vnet_mode_from_string(bad[i].mode, &mode, NULL));
+		b = vnet_intent_new("b", mode, NULL);
+		if (bad[i].ovn)
+			assert_true(vnet_intent_set_ovn(b, bad[i].ovn, NULL));
+		if (mode == VNET_MODE_BRIDGED)
+			assert_true(vnet_intent_set_bridge(b, "br0", NULL));
+		if (bad[i].subnet6)
+			assert_true(vnet_intent_set_subnet(b, bad[i].subnet6, NULL));
+		ok = (!bad[i].forward || vnet_intent_add_forward(b, bad[i].forward, &e)) &&
+		     vnet_intent_complete(b, &host, &e) && vnet_intent_validate(b, &host, 0, &e);
+		if (ok)
+			fail_msg("bad overlay intent %zu accepted", i);
+		if (!strstr(e->message, bad[i].want))
+			fail_msg("case %zu: \"%s\" does not name %s", i, e->message, bad[i].want);
+	}
+	g_ptr_array_unref(host.links);
+	g_array_unref(host.addrs);
+	g_array_unref(host.routes);
+	g_ptr_array_unref(host.networks);
+	g_ptr_array_unref(host.intents);
+	g_array_unref(host.listeners);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_remotes),
+		cmocka_unit_test(test_sb_remote),
+		cmocka_unit_test(test_add_switch),
+		cmocka_unit_test(test_add_switch_no_dhcp),
+		cmocka_unit_test(test_del_ops),
+		cmocka_unit_test(test_parse_switch),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_ports_record),
+		cmocka_unit_test(test_intent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
