@@ -555,6 +555,19 @@ guint vnet_intent_get_n_static_addrs(const vnet_intent *intent);
 const char *vnet_intent_get_static_addr(const vnet_intent *intent, guint i, const char **ret_mac,
 					const char **ret_domain);
 
+/**
+ * vnet_intent_get_static_addr_vlan() - the VLAN a guest's static address is used on
+ * @intent: the intent
+ * @i: below vnet_intent_get_n_static_addrs()
+ *
+ * On an Open vSwitch network, a NIC attached with a VLAN (vnet_ctx_attach_vlan())
+ * has its static address on that VLAN: the same address may be another
+ * guest's on another VLAN.
+ *
+ * Return: the VLAN ID (1-4094), or 0 for untagged (or @i out of range).
+ */
+guint vnet_intent_get_static_addr_vlan(const vnet_intent *intent, guint i);
+
 /*
  * scan: who answers on a managed network's segment.
  */

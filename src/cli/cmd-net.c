@@ -166,6 +166,10 @@ static void print_statics(cli_out *o, const vnet_intent *in)
 			out_string(o, "address", NULL, addr);
 			out_string(o, "mac", NULL, mac);
 			out_string(o, "domain", NULL, dom);
+			if (vnet_intent_get_static_addr_vlan(in, i)) {
+				g_autofree char *vlan = g_strdup_printf("%u", vnet_intent_get_static_addr_vlan(in, i));
+				out_string(o, "vlan", NULL, vlan);
+			}
 			out_item_end(o);
 		}
 		out_list_end(o);
@@ -173,7 +177,11 @@ static void print_statics(cli_out *o, const vnet_intent *in)
 	}
 	for (guint i = 0; i < n; i++) {
 		const char *mac, *dom, *addr = vnet_intent_get_static_addr(in, i, &mac, &dom);
-		g_ptr_array_add(lines, g_strdup_printf(_("%s %s (domain %s)"), addr, mac, dom));
+		guint vlan = vnet_intent_get_static_addr_vlan(in, i);
+		if (vlan)
+			g_ptr_array_add(lines, g_strdup_printf(_("%s %s (domain %s, VLAN %u)"), addr, mac, dom, vlan));
+		else
+			g_ptr_array_add(lines, g_strdup_printf(_("%s %s (domain %s)"), addr, mac, dom));
 	}
 	out_strv(o, "static_addresses", _("static address:"), lines);
 }

@@ -536,7 +536,8 @@ static bool check_own6(const vnet_intent *in, const vnet_addr *a, const char *ad
  * network whose segment records it as the guest's static address: a
  * bridged LAN's (or a hybrid's LAN half), or IPv6.  -2 on error.
  */
-static int static_network(const vnet_intent *in, const vnet_addr *a, const char *addr_s, GError **error)
+static int static_network(const vnet_intent *in, const vnet_addr *a, const char *addr_s, guint vlan,
+			  GError **error)
 {
 	bool own4 = in->has_subnet4 && vnet_cidr_contains(&in->subnet4, a);
 	bool own6 = in->has_subnet6 && vnet_cidr_contains(&in->subnet6, a);
@@ -559,16 +560,20 @@ static int static_network(const vnet_intent *in, const vnet_addr *a, const char 
 	default:
 		return -2;
 	}
+	/* A VLAN's subnet is not the bridge's: the host holds no address there to tell. */
+	if (vlan)
+		return lan;
 	return check_lan_addr(vnet_planner_lan_bridge(in), a, addr_s, error) ? lan : -2;
 }
 
 /* @addr for @mac against the static addresses recorded already. */
 static bool check_static(const vnet_intent *in, const char *net, const vnet_addr *addr, const char *addr_s,
-			 const char *mac, GError **error)
+			 guint vlan, const char *mac, GError **error)
 {
 	for (guint i = 0; i < in->statics->len; i++) {
 		const vnet_static_addr *st = in->statics->pdata[i];
-		if (vnet_addr_equal(&st->addr, addr)) {
+		/* VLANs are separate segments: one address may be a guest's on each. */
+		if (vnet_addr_equal(&st->addr, addr) && st->vlan == vlan) {
 			vnet_set_error(error, VNET_ERROR_CONFLICT,
 				    _("The address %s of network \"%s\" is recorded already as the static address of MAC %s (domain \"%s\"); choose another address or detach that guest first."),
 				    addr_s, net, st->mac, st->domain);
@@ -589,8 +594,9 @@ static bool check_static(const vnet_intent *in, const char *net, const vnet_addr
  * duplicate address detection) but the guest's own NIC @mac.
  */
 static bool probe_free(vnet_ctx *ctx, const vnet_intent *in, const char *bridge, const char *addr_s,
-		       const char *mac, GError **error)
+		       guint vlan, const char *mac, GError **error)
 {
+	vnet_probe_opts opts = { .vlan = (guint16)vlan };
 	g_autoptr(GPtrArray) macs = NULL;
 	g_autofree char *who = NULL;
 	vnet_addr a;
@@ -601,13 +607,18 @@ static bool probe_free(vnet_ctx *ctx, const vnet_intent *in, const char *bridge,
 			    addr_s, in->name, vnet_virt_uri(vnet_ctx_virt(ctx)));
 		return false;
 	}
-	if (!vnet_addr_parse(addr_s, &a, error) || !(macs = vnet_probe_address(bridge, &a, NULL, mac, error)))
+	if (!vnet_addr_parse(addr_s, &a, error) || !(macs = vnet_probe_address(bridge, &a, &opts, mac, error)))
 		return false;
 	if (!macs->len)
 		return true;
 	g_ptr_array_add(macs, NULL);
 	who = g_strjoinv(", ", (char **)macs->pdata);
-	vnet_set_error(error, VNET_ERROR_CONFLICT,
+	if (vlan)
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			    _("The address %s is in use on VLAN %u of bridge %s: MAC %s answered for it. Choose another address, or attach with --force to skip this check."),
+			    addr_s, vlan, bridge, who);
+	else
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
 		    _("The address %s is in use on bridge %s: MAC %s answered for it. Choose another address, or attach with --force to skip this check."),
 		    addr_s, bridge, who);
 	return false;
@@ -718,7 +729,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		return false;
 	}
 	if (ip_arg) {
-		if (!ip_parse_any(ip_arg, &want, error) || (static_net = static_network(in, &want, ip_arg, error)) == -2)
+		if (!ip_parse_any(ip_arg, &want, error) || (static_net = static_network(in, &want, ip_arg, vlan, error)) == -2)
 			return false;
 		if (static_net >= 0)
 			ip = NULL;
@@ -822,7 +833,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			return false;
 		}
 		if (!check_reservation(in, net0, hosts, ip, mac0, domain, error) ||
-		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, in->bridge, ip, mac0, error)))
+		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, in->bridge, ip, 0, mac0, error)))
 			return false;
 		reserve = g_strdup(ip);
 	} else if (vnet_mode_has_forwards(in->mode) && has_own_dhcp(in) && in->has_guest &&
@@ -841,10 +852,13 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		const char *mac = *macs[static_net];
 		const char *bridge = static_net == 1 || in->mode == VNET_MODE_BRIDGED ? vnet_planner_lan_bridge(in)
 										     : in->bridge;
-		if (!check_static(in, net, &want, ip_arg, mac, error) ||
-		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, bridge, ip_arg, mac, error)))
+		vnet_static_addr *st;
+		if (!check_static(in, net, &want, ip_arg, vlan, mac, error) ||
+		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, bridge, ip_arg, vlan, mac, error)))
 			return false;
-		g_ptr_array_add(new->statics, vnet_static_addr_new(mac, domain, &want));
+		st = vnet_static_addr_new(mac, domain, &want);
+		st->vlan = (guint16)vlan;
+		g_ptr_array_add(new->statics, st);
 		if (!define_statics(virt, steps, 0, new, error) ||
 		    !statics_step(ctx, steps, in, new, net_active, error))
 			return false;

@@ -428,10 +428,8 @@ static void inherit(vnet_intent *in, const vnet_intent *old)
 	}
 	/* The guests' static addresses are attach's record, not the intent file's. */
 	if (!in->statics->len)
-		for (guint i = 0; i < old->statics->len; i++) {
-			const vnet_static_addr *st = old->statics->pdata[i];
-			g_ptr_array_add(in->statics, vnet_static_addr_new(st->mac, st->domain, &st->addr));
-		}
+		for (guint i = 0; i < old->statics->len; i++)
+			g_ptr_array_add(in->statics, vnet_static_addr_copy(old->statics->pdata[i]));
 	vnet_intent_refresh_strings(in);
 }
 

@@ -149,6 +149,14 @@ vnet_static_addr *vnet_static_addr_new(const char *mac, const char *domain, cons
 	return s;
 }
 
+vnet_static_addr *vnet_static_addr_copy(const vnet_static_addr *s)
+{
+	vnet_static_addr *c = vnet_static_addr_new(s->mac, s->domain, &s->addr);
+
+	c->vlan = s->vlan;
+	return c;
+}
+
 void vnet_static_addr_free(vnet_static_addr *s)
 {
 	if (!s)
@@ -287,8 +295,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->vlans = intent->vlans ? g_array_copy(intent->vlans) : NULL;
 	c->statics = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_static_addr_free);
 	for (guint i = 0; i < intent->statics->len; i++) {
-		const vnet_static_addr *st = intent->statics->pdata[i];
-		g_ptr_array_add(c->statics, vnet_static_addr_new(st->mac, st->domain, &st->addr));
+		g_ptr_array_add(c->statics, vnet_static_addr_copy(intent->statics->pdata[i]));
 	}
 	c->s_subnet4 = c->s_subnet6 = c->s_gateway4 = c->s_gateway6 = c->s_guest = NULL;
 	vnet_intent_refresh_strings(c);
@@ -437,6 +444,11 @@ const char *vnet_intent_get_default_guest(const vnet_intent *intent) { return in
 gint64 vnet_intent_get_confirm_deadline(const vnet_intent *intent) { return intent->confirm_deadline; }
 guint vnet_intent_get_n_forwards(const vnet_intent *intent) { return intent->forwards->len; }
 guint vnet_intent_get_n_static_addrs(const vnet_intent *intent) { return intent->statics->len; }
+
+guint vnet_intent_get_static_addr_vlan(const vnet_intent *intent, guint i)
+{
+	return i < intent->statics->len ? ((const vnet_static_addr *)intent->statics->pdata[i])->vlan : 0;
+}
 
 const char *vnet_intent_get_static_addr(const vnet_intent *intent, guint i, const char **ret_mac,
 					const char **ret_domain)

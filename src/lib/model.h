@@ -106,9 +106,11 @@ typedef struct vnet_static_addr {
 	char *domain;
 	vnet_addr addr;
 	char *s_addr;		/* canonical, behind the getter */
+	guint16 vlan;		/* the VLAN (an Open vSwitch port group) it is used on; 0: untagged */
 } vnet_static_addr;
 
 vnet_static_addr *vnet_static_addr_new(const char *mac, const char *domain, const vnet_addr *addr);
+vnet_static_addr *vnet_static_addr_copy(const vnet_static_addr *s);
 void vnet_static_addr_free(vnet_static_addr *s);
 
 /* A host port of an isolated network: its protocol and number in one value, ordered by both. */

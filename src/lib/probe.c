@@ -24,6 +24,7 @@
 #define OPT_TARGET_LLADDR 2
 /* Ethernet's minimum frame without its checksum: ARP is padded to it. */
 #define ETH_ZLEN_ 60
+#define VLAN_HLEN 4
 
 static const guint8 broadcast[VNET_ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -205,12 +206,40 @@ static bool parse_nd(const guint8 *eth_src, const guint8 *ip, size_t len, vnet_c
 	return true;
 }
 
+size_t vnet_probe_tag(guint8 *buf, size_t len, size_t size, guint16 vlan)
+{
+	if (len < ETH_HLEN_ || size < len + VLAN_HLEN || vlan < 1 || vlan > 4094)
+		return 0;
+	memmove(buf + 12 + VLAN_HLEN, buf + 12, len - 12);
+	put16(buf + 12, ETH_P_8021Q);
+	put16(buf + 14, vlan);		/* priority 0, DEI 0 */
+	return len + VLAN_HLEN;
+}
+
 bool vnet_probe_parse(const guint8 *frame, size_t len, vnet_claim *ret)
 {
+	guint16 vlan = 0;
 	vnet_claim c;
 
 	if (!frame || len < ETH_HLEN_)
 		return false;
+	/* One 802.1Q tag: read past it, as if the frame came untagged on that VLAN. */
+	if (get16(frame + 12) == ETH_P_8021Q) {
+		g_autofree guint8 *inner = NULL;
+		bool ok;
+		if (len < ETH_HLEN_ + VLAN_HLEN || get16(frame + 16) == ETH_P_8021Q)
+			return false;
+		vlan = get16(frame + 14) & 0x0fff;
+		inner = g_malloc(len - VLAN_HLEN);
+		memcpy(inner, frame, 12);
+		memcpy(inner + 12, frame + 12 + VLAN_HLEN, len - 12 - VLAN_HLEN);
+		ok = vlan && vnet_probe_parse(inner, len - VLAN_HLEN, &c);
+		if (ok) {
+			c.vlan = vlan;
+			*ret = c;
+		}
+		return ok;
+	}
 	switch (get16(frame + 12)) {
 	case ETH_P_ARP:
 		if (!parse_arp(frame + ETH_HLEN_, len - ETH_HLEN_, &c))
@@ -233,6 +262,7 @@ typedef struct probe_sock {
 	int fd;
 	int ifindex;
 	guint8 mac[VNET_ETH_ALEN];
+	guint16 vlan;		/* the VLAN probed on, and the only one heard; 0: untagged */
 } probe_sock;
 
 static void probe_sock_close(probe_sock *s)
@@ -246,13 +276,16 @@ static void probe_sock_close(probe_sock *s)
  * A packet socket on @bridge for @family's neighbour protocol.  False with
  * no error when there is no such bridge: nobody can answer on it.
  */
-static bool probe_sock_open(probe_sock *s, const char *bridge, int family, GError **error)
+static bool probe_sock_open(probe_sock *s, const char *bridge, int family, guint16 vlan, GError **error)
 {
-	guint16 proto = family == AF_INET ? ETH_P_ARP : ETH_P_IPV6;
+	/* A tagged frame's protocol is 802.1Q's until the kernel takes the tag off: hear them all. */
+	guint16 proto = vlan ? ETH_P_ALL : family == AF_INET ? ETH_P_ARP : ETH_P_IPV6;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(proto) };
 	socklen_t sl = sizeof(sll);
+	int on = 1;
 
 	s->fd = -1;
+	s->vlan = vlan;
 	if (!(s->ifindex = (int)if_nametoindex(bridge)))
 		return false;
 	sll.sll_ifindex = s->ifindex;
@@ -268,7 +301,9 @@ static bool probe_sock_open(probe_sock *s, const char *bridge, int family, GErro
 				    _("Cannot open a packet socket to probe on bridge %s: %s."), bridge, g_strerror(e));
 		return false;
 	}
-	if (bind(s->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
+	/* The tag the kernel took off a frame comes as auxiliary data: which VLAN it was heard on. */
+	if (setsockopt(s->fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) < 0 ||
+	    bind(s->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
 	    getsockname(s->fd, (struct sockaddr *)&sll, &sl) < 0) {
 		int e = errno;
 		probe_sock_close(s);
@@ -295,7 +330,9 @@ static bool probe_sock_send(probe_sock *s, const char *bridge, const vnet_addr *
 	size_t len = vnet_probe_build(frame, sizeof(frame), s->mac, target);
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = s->ifindex, .sll_halen = VNET_ETH_ALEN };
 
-	to.sll_protocol = htons(target->family == AF_INET ? ETH_P_ARP : ETH_P_IPV6);
+	if (s->vlan)
+		len = vnet_probe_tag(frame, len, sizeof(frame), s->vlan);
+	to.sll_protocol = htons(s->vlan ? ETH_P_8021Q : target->family == AF_INET ? ETH_P_ARP : ETH_P_IPV6);
 	memcpy(to.sll_addr, frame, VNET_ETH_ALEN);
 	while (sendto(s->fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		int e = errno;
@@ -309,6 +346,40 @@ static bool probe_sock_send(probe_sock *s, const char *bridge, const vnet_addr *
 		return false;
 	}
 	return true;
+}
+
+/*
+ * One frame into @buf: its length (0 for one of our own, as the socket sees
+ * it leave), or -1 when none is queued.  @ret_vlan: the VLAN of the tag the
+ * kernel took off, 0 for none.
+ */
+static ssize_t probe_sock_recv(probe_sock *s, guint8 *buf, size_t size, guint16 *ret_vlan)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct sockaddr_ll from;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+	ssize_t n = recvmsg(s->fd, &m, 0);
+
+	*ret_vlan = 0;
+	if (n < 0)
+		return -1;
+	if (from.sll_pkttype == PACKET_OUTGOING)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		struct tpacket_auxdata aux;
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (aux.tp_status & TP_STATUS_VLAN_VALID)
+			*ret_vlan = aux.tp_vlan_tci & 0x0fff;
+	}
+	return n;
 }
 
 typedef void (*claim_fn)(const vnet_claim *c, void *data);
@@ -327,15 +398,16 @@ static void probe_sock_wait(probe_sock *s, gint64 until, claim_fn fn, void *data
 		}
 		for (;;) {
 			guint8 frame[2048];
-			struct sockaddr_ll from;
-			socklen_t fl = sizeof(from);
-			ssize_t n = recvfrom(s->fd, frame, sizeof(frame), 0, (struct sockaddr *)&from, &fl);
+			ssize_t n;
 			vnet_claim c;
-			if (n < 0 || g_get_monotonic_time() >= until + G_USEC_PER_SEC / 10)
+			guint16 vlan;
+			if ((n = probe_sock_recv(s, frame, sizeof(frame), &vlan)) < 0 ||
+			    g_get_monotonic_time() >= until + G_USEC_PER_SEC / 10)
 				break;
-			/* Our own probes, as the socket sees them leave, are nobody's claim. */
-			if (from.sll_pkttype == PACKET_OUTGOING || !vnet_probe_parse(frame, (size_t)n, &c) ||
-			    memcmp(c.mac, s->mac, VNET_ETH_ALEN) == 0)
+			if (!n || !vnet_probe_parse(frame, (size_t)n, &c) || memcmp(c.mac, s->mac, VNET_ETH_ALEN) == 0)
+				continue;
+			/* Only what was said on the VLAN probed: the same address may be another host's on the next. */
+			if ((c.vlan ? c.vlan : vlan) != s->vlan)
 				continue;
 			fn(&c, data);
 		}
@@ -402,7 +474,7 @@ GPtrArray *vnet_probe_address(const char *bridge, const vnet_addr *addr, const v
 	max_ms = clamp_opt(opts->max_interval_ms, 400, 2000);
 	min_ms = MIN(clamp_opt(opts->min_interval_ms, 200, 2000), max_ms);
 	wait_ms = clamp_opt(opts->wait_ms, 600, 3000);
-	if (!probe_sock_open(&s, bridge, addr->family, &local)) {
+	if (!probe_sock_open(&s, bridge, addr->family, opts->vlan, &local)) {
 		if (local) {
 			g_propagate_error(error, local);
 			return NULL;
@@ -564,7 +636,7 @@ GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cid
 		vnet_set_error(error, VNET_ERROR_INVALID, _("A scan takes an IPv4 range of a /16 or smaller."));
 		return NULL;
 	}
-	if (!probe_sock_open(&s, bridge, AF_INET, &local)) {
+	if (!probe_sock_open(&s, bridge, AF_INET, 0, &local)) {
 		if (!local)
 			vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 				    _("The bridge %s does not exist; start its network first."), bridge);

@@ -54,7 +54,14 @@ typedef struct vnet_claim {
 	vnet_claim_kind kind;
 	vnet_addr addr;
 	guint8 mac[VNET_ETH_ALEN];
+	guint16 vlan;		/* the 802.1Q VLAN ID of a tagged frame; 0 untagged */
 } vnet_claim;
+
+/*
+ * Tag the frame of @len bytes in @buf (of @size) with 802.1Q VLAN @vlan
+ * (1-4094): the length it has then, or 0 if @buf is too small.
+ */
+size_t vnet_probe_tag(guint8 *buf, size_t len, size_t size, guint16 vlan);
 
 /*
  * Whether the Ethernet frame @frame claims an address; fills @ret if so.
@@ -70,13 +77,16 @@ typedef struct vnet_probe_opts {
 	guint min_interval_ms;	/* between probes, jittered (200) */
 	guint max_interval_ms;	/* (400; at most 2000) */
 	guint wait_ms;		/* after the last probe (600; at most 3000) */
+	guint16 vlan;		/* probe on this 802.1Q VLAN (an Open vSwitch bridge's port group); 0: untagged */
 } vnet_probe_opts;
 
 /*
  * Probe @addr on @bridge as @opts say: the MACs (strings, lower case) that
  * answered for it, or that probed for it themselves, other than the
- * bridge's own and @except (a MAC string, or NULL).  A bridge that does not
- * exist or is down has nobody to answer: an empty array.
+ * bridge's own and @except (a MAC string, or NULL), on the VLAN of @opts
+ * only (tagged frames when it is not 0: a bridge's own port is a trunk of
+ * an Open vSwitch bridge).  A bridge that does not exist or is down has
+ * nobody to answer: an empty array.
  */
 GPtrArray *vnet_probe_address(const char *bridge, const vnet_addr *addr, const vnet_probe_opts *opts,
 			      const char *except, GError **error);

@@ -220,6 +220,10 @@ static void write_state(xw *w, const vnet_intent *in)
 		xw_attr(w, "mac", sa->mac);
 		xw_attr(w, "domain", sa->domain);
 		xw_attr(w, "address", sa->s_addr);
+		if (sa->vlan) {
+			g_autofree char *v = g_strdup_printf("%u", sa->vlan);
+			xw_attr(w, "vlan", v);
+		}
 		xw_end(w);
 	}
 	if (u) {
@@ -759,8 +763,11 @@ static bool read_saved_uplink(vnet_intent *in, const xmlNode *n, GError **error)
 /* A guest's static address; anyone who may define networks can write it, so each part is checked. */
 static bool read_static(vnet_intent *in, const xmlNode *n, GError **error)
 {
-	static const char *const attrs[] = { "mac", "domain", "address", NULL };
+	static const char *const attrs[] = { "mac", "domain", "address", "vlan", NULL };
 	g_autofree char *mac = get_prop(n, "mac"), *domain = get_prop(n, "domain"), *addr = get_prop(n, "address");
+	g_autofree char *vlan = get_prop(n, "vlan");
+	vnet_static_addr *st;
+	guint64 id = 0;
 	vnet_addr a;
 
 	if (!check_attrs(n, attrs, error))
@@ -771,7 +778,11 @@ static bool read_static(vnet_intent *in, const xmlNode *n, GError **error)
 		return bad_state("domain", domain, error);
 	if (!addr || !vnet_addr_parse(addr, &a, NULL))
 		return bad_state("address", addr, error);
-	g_ptr_array_add(in->statics, vnet_static_addr_new(mac, domain, &a));
+	if (vlan && (!g_ascii_string_to_unsigned(vlan, 10, 1, 4094, &id, NULL)))
+		return bad_state("vlan", vlan, error);
+	st = vnet_static_addr_new(mac, domain, &a);
+	st->vlan = (guint16)id;
+	g_ptr_array_add(in->statics, st);
 	return true;
 }
 

@@ -199,6 +199,25 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	check "destroy vm1" virsh -q destroy vm1
 	check "libvirt removed its port" sh -c "! ovs-vsctl list-ports ovsbr0 | grep -qx '$tap'"
 	check "detach v vm1" vnetctl -q detach v vm1
+
+	# ---- a static address per VLAN: probed on that VLAN alone, recorded with it ----
+	for d in vm2 vm3 vm4 vm5; do define_domain "$d"; done
+	lan10mac=$(link_mac lan10 eth0)
+	virsh -q dumpxml --inactive vm2 >"$VNET_SCRATCH/vm2.before"
+	expect_refused "attach --vlan 10 --ip of VLAN 10's host" "$lan10mac" attach v vm2 --vlan 10 --ip 10.9.0.10
+	check "the refusal names VLAN 10" sh -c "'$VNETCTL' attach v vm2 --vlan 10 --ip 10.9.0.10 2>&1 | grep -q 'VLAN 10 of bridge ovsbr0'"
+	check "and left vm2 as it was" diff -u "$VNET_SCRATCH/vm2.before" <(virsh -q dumpxml --inactive vm2)
+	check "the same address is free on VLAN 20: attach v vm2 --vlan 20 --ip 10.9.0.10" \
+		vnetctl -q attach v vm2 --vlan 20 --ip 10.9.0.10
+	vm2mac=$(nic_mac vm2 v)
+	check "show lists it with its VLAN" sh -c "'$VNETCTL' show v | grep -q '10.9.0.10 $vm2mac (domain vm2, VLAN 20)'"
+	check "show --json has the VLAN" test "$("$VNETCTL" --json show v |
+		jq -r --arg m "$vm2mac" '.static_addresses[] | select(.mac == $m) | .vlan')" = 20
+	check "one address on two VLANs: vm3 on VLAN 10" vnetctl -q attach v vm3 --vlan 10 --ip 10.9.0.55
+	check "and vm4 on VLAN 20" vnetctl -q attach v vm4 --vlan 20 --ip 10.9.0.55
+	expect_refused "an address recorded on that VLAN already" "vm4" attach v vm5 --vlan 20 --ip 10.9.0.55
+	for d in vm2 vm3 vm4; do check "detach v $d" vnetctl -q detach v "$d"; done
+	check "detach dropped the static addresses" sh -c "! '$VNETCTL' show v | grep -q 'static address'"
 else
 	diag "no qemu-system-x86_64: attach --vlan against libvirt not checked"
 fi

@@ -383,29 +383,75 @@ static const char static_xml[] =
 	"<intent xmlns='http://vnetctl.org/xmlns/intent/1' name='lan' mode='bridged'>"
 	"<bridge name='br-lan'/><state>%s</state></intent>";
 
+/* ---- 802.1Q: a probe on a VLAN, and what is heard on one ---- */
+
+static void test_vlan_tag(void **state)
+{
+	guint8 f[VNET_PROBE_FRAME_MAX], small[64];
+	vnet_addr t = addr("10.9.0.10");
+	size_t len = vnet_probe_build(f, sizeof(f), our_mac, &t), tagged;
+	vnet_claim c;
+
+	(void)state;
+	tagged = vnet_probe_tag(f, len, sizeof(f), 10);
+	assert_int_equal(tagged, len + 4);
+	assert_memory_equal(f + 12, "\x81\x00\x00\x0a\x08\x06", 6);
+	/* Heard tagged: the same claim, on VLAN 10. */
+	assert_true(vnet_probe_parse(f, tagged, &c));
+	assert_int_equal(c.vlan, 10);
+	assert_int_equal(c.kind, VNET_CLAIM_PROBE);
+	assert_claim(f, tagged, VNET_CLAIM_PROBE, "10.9.0.10", our_mac);
+	/* Untagged frames are VLAN 0. */
+	len = vnet_probe_build(f, sizeof(f), our_mac, &t);
+	assert_true(vnet_probe_parse(f, len, &c));
+	assert_int_equal(c.vlan, 0);
+	/* No room, a VLAN out of range, a runt: nothing tagged. */
+	memcpy(small, f, sizeof(small));
+	assert_int_equal(vnet_probe_tag(small, 62, sizeof(small), 10), 0);
+	assert_int_equal(vnet_probe_tag(f, len, sizeof(f), 0), 0);
+	assert_int_equal(vnet_probe_tag(f, len, sizeof(f), 4095), 0);
+	assert_int_equal(vnet_probe_tag(f, 10, sizeof(f), 10), 0);
+	/* Two tags (QinQ), a VLAN 0 (priority) tag, a tag with nothing behind it: no claim. */
+	tagged = vnet_probe_tag(f, len, sizeof(f), 10);
+	assert_int_equal(vnet_probe_tag(f, tagged, sizeof(f), 20), tagged + 4);
+	assert_false(vnet_probe_parse(f, tagged + 4, &c));
+	len = vnet_probe_build(f, sizeof(f), our_mac, &t);
+	tagged = vnet_probe_tag(f, len, sizeof(f), 10);
+	f[14] = 0xe0;
+	f[15] = 0x00;
+	assert_false(vnet_probe_parse(f, tagged, &c));
+	assert_false(vnet_probe_parse(f, 17, &c));
+}
+
 static void test_statics_roundtrip(void **state)
 {
 	g_autofree char *in_xml = g_strdup_printf(static_xml,
 		"<static mac='52:54:00:AA:00:01' domain='dom' address='192.0.2.60'/>"
-		"<static mac='52:54:00:aa:00:01' domain='dom' address='2001:db8:0::60'/>");
+		"<static mac='52:54:00:aa:00:01' domain='dom' address='2001:db8:0::60'/>"
+		"<static mac='52:54:00:aa:00:02' domain='d2' address='192.0.2.60' vlan='20'/>");
 	g_autoptr(vnet_intent) in = NULL, back = NULL, copy = NULL;
 	g_autofree char *out = NULL;
 	const char *mac, *dom;
 
 	(void)state;
 	assert_ok((in = vnet_intent_from_xml(in_xml, -1, &err_)) != NULL);
-	assert_int_equal(vnet_intent_get_n_static_addrs(in), 2);
+	assert_int_equal(vnet_intent_get_n_static_addrs(in), 3);
+	assert_int_equal(vnet_intent_get_static_addr_vlan(in, 0), 0);
+	assert_int_equal(vnet_intent_get_static_addr_vlan(in, 2), 20);
+	assert_int_equal(vnet_intent_get_static_addr_vlan(in, 3), 0);
 	assert_string_equal(vnet_intent_get_static_addr(in, 0, &mac, &dom), "192.0.2.60");
 	assert_string_equal(mac, "52:54:00:aa:00:01");
 	assert_string_equal(dom, "dom");
 	assert_string_equal(vnet_intent_get_static_addr(in, 1, NULL, NULL), "2001:db8::60");
-	assert_null(vnet_intent_get_static_addr(in, 2, NULL, NULL));
+	assert_null(vnet_intent_get_static_addr(in, 3, NULL, NULL));
 	out = vnet_intent_to_xml(in);
 	assert_ok((back = vnet_intent_from_xml(out, -1, &err_)) != NULL);
-	assert_int_equal(vnet_intent_get_n_static_addrs(back), 2);
+	assert_int_equal(vnet_intent_get_n_static_addrs(back), 3);
+	assert_int_equal(vnet_intent_get_static_addr_vlan(back, 2), 20);
 	assert_string_equal(vnet_intent_get_static_addr(back, 1, NULL, NULL), "2001:db8::60");
 	copy = vnet_intent_copy(back);
 	assert_string_equal(vnet_intent_get_static_addr(copy, 0, NULL, NULL), "192.0.2.60");
+	assert_int_equal(vnet_intent_get_static_addr_vlan(copy, 2), 20);
 	/* A record of what attach did, not the intent's identity. */
 	{
 		g_autoptr(vnet_intent) plain = vnet_intent_from_xml(
@@ -430,6 +476,11 @@ static void test_statics_forged(void **state)
 		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.0/24'/>", "192.0.2.0/24" },
 		{ "<static mac='52:54:00:aa:00:01' domain='dom'/>", "address" },
 		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.60' guard='no'/>", "guard" },
+		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.60' vlan='0'/>", "vlan" },
+		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.60' vlan='4095'/>", "4095" },
+		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.60' vlan='-1'/>", "-1" },
+		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.60' vlan='10x'/>", "10x" },
+		{ "<static mac='52:54:00:aa:00:01' domain='dom' address='192.0.2.60' vlan=''/>", "vlan" },
 	};
 
 	(void)state;
@@ -454,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_good_ranges),
 		cmocka_unit_test(test_sweep_without_bridge),
+		cmocka_unit_test(test_vlan_tag),
 		cmocka_unit_test(test_statics_roundtrip),
 		cmocka_unit_test(test_statics_forged),
 	};
