@@ -20,33 +20,6 @@ sandbox_enter "$@"
 require_cmd virsh libvirtd dnsmasq nft ip curl socat jq xmllint busybox dhclient qemu-system-x86_64
 [ "$_vnet_ipv6" -eq 1 ] || skip "no IPv6 in this kernel"
 
-# snapshot_all FILE: the host (snapshot_host), every domain's definition and
-# every network's live DHCP host entries, which snapshot_host does not read.
-snapshot_all() {
-	local d
-	snapshot_host "$1"
-	{
-		for d in $(virsh -q list --all --name | sort); do
-			echo "=== domain $d"
-			virsh dumpxml --inactive "$d"
-		done
-		echo "=== live DHCP hosts"
-		for d in $(virsh -q net-list --name | sort); do virsh net-dumpxml "$d" | grep '<host ' || true; done
-	} >>"$1"
-}
-
-# refused DESC WANT ARGS...: vnetctl ARGS exits 1 naming WANT; nothing changed.
-refused() {
-	local desc=$1 want=$2 out rc=0
-	shift 2
-	snapshot_all "$VNET_SCRATCH/refused.before"
-	out=$("$VNETCTL" "$@" 2>&1 >/dev/null) || rc=$?
-	snapshot_all "$VNET_SCRATCH/refused.after"
-	check "$desc: exit 1" test "$rc" -eq 1 || diag "output: $out"
-	check "$desc: message names \"$want\"" grep -qF -- "$want" <<<"$out" || diag "output: $out"
-	expect_same_snapshot "$VNET_SCRATCH/refused.before" "$VNET_SCRATCH/refused.after" || true
-}
-
 # host6 NET NAME [--inactive]: the ip of NAME's entry on NET's IPv6 <ip>.
 host6() {
 	virsh net-dumpxml "$1" ${3:+"$3"} |
