@@ -779,6 +779,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_notice, vnet_notice_free)
 bool vnet_ctx_attach_vlan(vnet_ctx *ctx, const char *name, const char *domain, const char *mac,
 			  const char *ip, unsigned flags, guint vlan, GError **error);
 
+/**
+ * vnet_guest_get_address6() - the IPv6 address reserved to its domain
+ * @g: the guest
+ *
+ * On a network that serves DHCPv6, attach reserves the default IPv6 guest
+ * address (or the IPv6 address given) to the domain's name, which its
+ * DHCPv6 client sends as its host name; libvirt matches IPv6 reservations
+ * by that name, never by MAC.
+ *
+ * Return: the address, canonical, or NULL if none is reserved.
+ */
+const char *vnet_guest_get_address6(const vnet_guest *g);
+
 #ifdef __cplusplus
 }
 #endif

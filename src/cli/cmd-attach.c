@@ -77,6 +77,9 @@ int cmd_attach(int argc, char **argv)
 			else
 				printf(_("Its interface %s has no reserved address; it gets one from DHCP.\n"),
 				       vnet_guest_get_mac(g));
+			if (vnet_guest_get_address6(g))
+				printf(_("It has the IPv6 address %s reserved, given by DHCPv6 to the host name %s.\n"),
+				       vnet_guest_get_address6(g), argv[optind + 1]);
 		}
 		in = vnet_ctx_get(ctx, argv[optind], NULL, NULL);
 		for (guint i = 0; in && i < vnet_intent_get_n_static_addrs(in); i++) {

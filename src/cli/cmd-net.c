@@ -330,6 +330,7 @@ int cmd_show(int argc, char **argv)
 			out_item_begin(o);
 			out_string(o, "mac", NULL, vnet_guest_get_mac(g));
 			out_string(o, "address", NULL, vnet_guest_get_address(g));
+			out_string(o, "address6", NULL, vnet_guest_get_address6(g));
 			out_string(o, "domain", NULL, vnet_guest_get_domain(g));
 			out_string(o, "source", NULL, vnet_guest_get_source(g));
 			out_item_end(o);
@@ -369,6 +370,9 @@ int cmd_show(int argc, char **argv)
 				vnet_guest_get_address(g) ? vnet_guest_get_address(g) : "-",
 				vnet_guest_get_domain(g) ? vnet_guest_get_domain(g) : "-",
 				how_label(vnet_guest_get_source(g))));
+			if (vnet_guest_get_address6(g))
+				g_ptr_array_add(glines, g_strdup_printf(_("%s %s (domain %s, by IPv6 reservation to its host name)"),
+					vnet_guest_get_mac(g), vnet_guest_get_address6(g), vnet_guest_get_domain(g)));
 		}
 		for (guint i = 0; i < drops->len; i++) {
 			const vnet_drops *d = drops->pdata[i];

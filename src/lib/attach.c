@@ -4,8 +4,11 @@
  * <interface type='network'> per libvirt network of the intent (hybrid: one
  * on each half), to the persistent definition and, while the domain runs,
  * live; a DHCP host entry reserves the guest's address (--ip, or the
- * intent's default guest address for the first guest of a NAT network).
- * detach removes both.  Each is a plan of steps run by the transaction
+ * intent's default guest address for the first guest of a NAT network),
+ * and on a network that serves DHCPv6 a second one on its IPv6 <ip>
+ * reserves the default IPv6 guest address (or an IPv6 --ip) to the
+ * domain's name, the host name its DHCPv6 client sends: libvirt takes no
+ * MAC there.  detach removes them all.  Each is a plan of steps run by the transaction
  * engine (txn.h), journaled like every other change.
  */
 #include "config.h"
@@ -16,6 +19,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "attach.h"
 #include "context.h"
 #include "guests.h"
 #include "hook.h"
@@ -116,6 +120,14 @@ static bool has_own_dhcp(const vnet_intent *in)
 	return false;
 }
 
+/* Whether the intent gives network 0 a DHCPv6 range (xml.c writes it so). */
+static bool has_own_dhcp6(const vnet_intent *in)
+{
+	vnet_addr start, end;
+
+	return vnet_mode_has_own_bridge(in->mode) && in->dhcp && vnet_intent_dhcp6_range(in, &start, &end);
+}
+
 static bool forwards_name(const vnet_intent *in, const char *domain)
 {
 	for (guint i = 0; i < in->forwards->len; i++) {
@@ -201,7 +213,7 @@ static GPtrArray *read_nics(virDomainPtr dom, GError **error)
  * The DHCP host entries of network @net in its persistent definition and,
  * if it runs, live, merged: each says where it was found.
  */
-static GPtrArray *read_hosts(vnet_virt *virt, const char *net, GError **error)
+static GPtrArray *read_hosts_of(vnet_virt *virt, const char *net, int family, GError **error)
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
 	bool active = vnet_virt_network_active(virt, net);
@@ -214,7 +226,7 @@ static GPtrArray *read_hosts(vnet_virt *virt, const char *net, GError **error)
 			continue;
 		if (!(xml = vnet_virt_network_xml(virt, net, !live, error)))
 			return NULL;
-		if (!(hosts = vnet_netxml_hosts(xml))) {
+		if (!(hosts = family == AF_INET6 ? vnet_netxml_hosts6(xml) : vnet_netxml_hosts(xml))) {
 			vnet_set_error(error, VNET_ERROR_FAILED,
 				    _("The XML libvirt gave for network \"%s\" could not be read."), net);
 			return NULL;
@@ -237,6 +249,30 @@ static GPtrArray *read_hosts(vnet_virt *virt, const char *net, GError **error)
 		}
 	}
 	return g_steal_pointer(&out);
+}
+
+static GPtrArray *read_hosts(vnet_virt *virt, const char *net, GError **error)
+{
+	return read_hosts_of(virt, net, AF_INET, error);
+}
+
+/*
+ * The IPv6 entries, where the network's definition has a DHCPv6 range: one
+ * defined before vnetctl wrote that range serves no DHCPv6 until it is
+ * created again, and an entry there would reserve nothing.  An empty
+ * array then.
+ */
+static GPtrArray *read_hosts6(vnet_virt *virt, const char *net, bool *ret_serves, GError **error)
+{
+	g_autofree char *xml = vnet_virt_network_xml(virt, net, true, error);
+	g_autofree char *range = xml ? vnet_netxml_dhcp6_range(xml) : NULL;
+
+	if (!xml)
+		return NULL;
+	*ret_serves = range != NULL;
+	if (!range)
+		return g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
+	return read_hosts_of(virt, net, AF_INET6, error);
 }
 
 /* A host entry as virNetworkUpdate() takes it, every attribute escaped. */
@@ -460,6 +496,63 @@ static bool address_reserved(GPtrArray *hosts, const vnet_addr *addr)
 	return false;
 }
 
+/* Whether an entry of @hosts is for host name @name. */
+static bool name_reserved(GPtrArray *hosts, const char *name)
+{
+	for (guint i = 0; i < hosts->len; i++)
+		if (g_strcmp0(((vnet_dhcp_host *)hosts->pdata[i])->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether @addr is a static address recorded for a guest already. */
+static bool static_taken(const vnet_intent *in, const vnet_addr *addr)
+{
+	for (guint i = 0; i < in->statics->len; i++)
+		if (vnet_addr_equal(&((const vnet_static_addr *)in->statics->pdata[i])->addr, addr))
+			return true;
+	return false;
+}
+
+/* libvirt takes an IPv6 host entry's name only if it begins with a letter or digit. */
+static bool name6_usable(const char *domain)
+{
+	return g_ascii_isalnum(domain[0]);
+}
+
+/*
+ * Check a wanted IPv6 reservation of @addr_s for @domain against the
+ * entries of the network's IPv6 <ip> and its recorded static addresses;
+ * inside subnet6 and not its gateway was checked before (check_own6).
+ */
+static bool check_reservation6(const vnet_intent *in, const char *net, GPtrArray *hosts6,
+			       const vnet_addr *a, const char *addr_s, const char *domain, GError **error)
+{
+	if (!name6_usable(domain)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Domain \"%s\" cannot have an IPv6 address reserved: libvirt matches an IPv6 reservation by the guest's host name and takes only a name that begins with a letter or a digit. Leave the address out, or rename the domain."),
+			    domain);
+		return false;
+	}
+	for (guint i = 0; i < hosts6->len; i++) {
+		const vnet_dhcp_host *h = hosts6->pdata[i];
+		vnet_addr b;
+		if (h->ip && vnet_addr_parse(h->ip, &b, NULL) && vnet_addr_equal(a, &b)) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("The IPv6 address %s of network \"%s\" is reserved already for host name \"%s\"; choose another address or detach that guest first."),
+				    addr_s, net, h->name ? h->name : "-");
+			return false;
+		}
+		if (g_strcmp0(h->name, domain) == 0) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				    _("Network \"%s\" reserves the IPv6 address %s for domain \"%s\" already; detach the domain first with \"vnetctl detach %s %s\"."),
+				    net, h->ip ? h->ip : "-", domain, in->name, domain);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* ---- static addresses: a LAN's, and IPv6 ---- */
 
 /* Whether @a is a host address of @c: not its network address, nor IPv4's broadcast. */
@@ -589,6 +682,23 @@ static bool check_static(const vnet_intent *in, const char *net, const vnet_addr
 	return true;
 }
 
+bool vnet_attach_check_reservation6(const vnet_intent *in, GPtrArray *hosts6, const char *addr_s,
+				    const char *mac, const char *domain, GError **error)
+{
+	vnet_addr a;
+
+	if (!ip_parse_any(addr_s, &a, error))
+		return false;
+	if (a.family != AF_INET6) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("\"%s\" is not an IPv6 address; an IPv6 reservation is one IPv6 address without a prefix, such as fd00::5."),
+			    addr_s);
+		return false;
+	}
+	return check_own6(in, &a, addr_s, error) && check_static(in, in->name, &a, addr_s, mac, error) &&
+	       check_reservation6(in, in->name, hosts6, &a, addr_s, domain, error);
+}
+
 /*
  * Nobody may answer for @addr_s on @bridge (RFC 5227 probes, or IPv6
  * duplicate address detection) but the guest's own NIC @mac.
@@ -703,10 +813,12 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	g_autoptr(GPtrArray) steps = vnet_plan_new();
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(virDomain) dom = NULL;
-	g_autoptr(GPtrArray) nics = NULL, hosts = NULL;
+	g_autoptr(GPtrArray) nics = NULL, hosts = NULL, hosts6 = NULL;
 	g_autoptr(GHashTable) used = NULL;
-	g_autofree char *net0 = NULL, *reserve = NULL, *mac0 = NULL, *mac1 = NULL;
+	g_autofree char *net0 = NULL, *reserve = NULL, *reserve6 = NULL, *mac0 = NULL, *mac1 = NULL;
 	g_autofree char *what = g_strdup_printf("attach %s %s", name, domain);
+	const char *ip6 = NULL;	/* an IPv6 address to reserve, given */
+	bool serves6 = false;	/* the network's definition serves DHCPv6 */
 	char **macs[2] = { &mac0, &mac1 };	/* one per network */
 	bool adopted[2] = { false, false };	/* the domain has that NIC already */
 	g_autofree char *lease = NULL;
@@ -728,14 +840,21 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			       name, vlan, vlan);
 		return false;
 	}
+	n_nets = vnet_intent_n_networks(in);
+	net0 = vnet_intent_network_name(in, 0);
+	if (has_own_dhcp6(in) && !(hosts6 = read_hosts6(virt, net0, &serves6, error)))
+		return false;
 	if (ip_arg) {
 		if (!ip_parse_any(ip_arg, &want, error) || (static_net = static_network(in, &want, ip_arg, vlan, error)) == -2)
 			return false;
-		if (static_net >= 0)
+		/* An IPv6 address of the network's own subnet6 is reserved where DHCPv6 serves it. */
+		if (static_net == 0 && want.family == AF_INET6 && serves6 && vnet_mode_has_own_bridge(in->mode)) {
+			static_net = -1;
+			ip6 = ip_arg;
+		}
+		if (static_net >= 0 || ip6)
 			ip = NULL;
 	}
-	n_nets = vnet_intent_n_networks(in);
-	net0 = vnet_intent_network_name(in, 0);
 	net_active = vnet_virt_network_active(virt, net0);
 	dom_active = virDomainIsActive(dom) == 1;
 	if (virDomainIsPersistent(dom) == 1)
@@ -845,6 +964,22 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		reserve = g_steal_pointer(&guest);
 	}
 
+	/*
+	 * The IPv6 reservation: the address asked for, else the default IPv6
+	 * guest address for the guest that takes the IPv4 one, while free.
+	 */
+	if (ip6) {
+		if (!vnet_attach_check_reservation6(in, hosts6, ip6, mac0, domain, error) ||
+		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, in->bridge, ip6, mac0, error)))
+			return false;
+		reserve6 = g_strdup(ip6);
+	} else if (serves6 && reserve && in->has_guest && g_strcmp0(reserve, in->s_guest) == 0 &&
+		   name6_usable(domain) && !name_reserved(hosts6, domain)) {
+		vnet_addr g6;
+		if (vnet_intent_default_guest6(in, &g6) && !address_reserved(hosts6, &g6) && !static_taken(in, &g6))
+			reserve6 = vnet_addr_format(&g6);
+	}
+
 	/* A static address: recorded in the intent, probed first on its own segment. */
 	if (static_net >= 0) {
 		g_autofree char *net = vnet_intent_network_name(in, static_net);
@@ -888,6 +1023,13 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			o = targets_step(steps, in, net0, live_guests(virt, net0));
 			g_hash_table_replace(o->new_guests, g_strdup(domain), g_strdup(reserve));
 		}
+	}
+	if (reserve6) {
+		/* By the name the guest's DHCPv6 client sends: libvirt refuses a MAC in an IPv6 entry. */
+		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
+		o->xml = host_xml(NULL, domain, reserve6);
+		o->flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG | (net_active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
+		o->on = true;
 	}
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
@@ -945,7 +1087,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 	g_autoptr(GPtrArray) steps = vnet_plan_new();
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(virDomain) dom = NULL;
-	g_autoptr(GPtrArray) nics = NULL, hosts = NULL, mine = g_ptr_array_new();
+	g_autoptr(GPtrArray) nics = NULL, hosts = NULL, hosts6 = NULL, mine = g_ptr_array_new();
 	g_autoptr(GHashTable) gone = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autofree char *net0 = NULL;
 	g_autofree char *what = g_strdup_printf("detach %s %s", name, domain);
@@ -997,6 +1139,19 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		bound = bound || (flags & VIR_NETWORK_UPDATE_AFFECT_LIVE);
 		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
 		o->xml = host_xml(h->mac, h->name, h->ip);
+		o->flags = flags;
+	}
+	/* The IPv6 entries are the domain's by name. */
+	if (has_own_dhcp6(in) && !(hosts6 = read_hosts_of(virt, net0, AF_INET6, error)))
+		return false;
+	for (guint i = 0; hosts6 && i < hosts6->len; i++) {
+		const vnet_dhcp_host *h = hosts6->pdata[i];
+		unsigned flags = (h->config ? VIR_NETWORK_UPDATE_AFFECT_CONFIG : 0) |
+				 (h->live && net_active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
+		if (g_strcmp0(h->name, domain) != 0 || !flags)
+			continue;
+		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
+		o->xml = host_xml(NULL, h->name, h->ip);
 		o->flags = flags;
 	}
 	if (bound && net_active && vnet_ctx_is_local(ctx) && guarded(in)) {

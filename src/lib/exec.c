@@ -35,16 +35,39 @@ static char *attr_of(const char *xml, const char *name)
 	return e ? g_ascii_strdown(p, e - p) : NULL;
 }
 
-/* Whether network @name has a DHCP host entry of @mac (persistent, or with @live the running one). */
-static bool host_present(vnet_virt *virt, const char *name, const char *mac, bool live)
+/*
+ * Whether network @name has a DHCP host entry of @mac, or (IPv6, where
+ * libvirt takes no MAC) of @name6 (persistent, or with @live the running one).
+ */
+static bool host_present(vnet_virt *virt, const char *name, const char *mac, const char *name6, bool live)
 {
 	g_autofree char *xml = vnet_virt_network_xml(virt, name, !live, NULL);
-	g_autoptr(GPtrArray) hosts = xml ? vnet_netxml_hosts(xml) : NULL;
+	g_autoptr(GPtrArray) hosts = xml ? (mac ? vnet_netxml_hosts(xml) : vnet_netxml_hosts6(xml)) : NULL;
 
-	for (guint i = 0; hosts && i < hosts->len; i++)
-		if (g_strcmp0(((vnet_dhcp_host *)hosts->pdata[i])->mac, mac) == 0)
+	for (guint i = 0; hosts && i < hosts->len; i++) {
+		const vnet_dhcp_host *h = hosts->pdata[i];
+		if (mac ? g_strcmp0(h->mac, mac) == 0 : g_strcmp0(h->name, name6) == 0)
 			return true;
+	}
 	return false;
+}
+
+/*
+ * The <ip> a DHCP host step's entry belongs to: an IPv6 one is on the
+ * network's IPv6 <ip>, which libvirt's own pick (-1) never is while the
+ * IPv4 <ip> has DHCP; its index is read from the definition the step
+ * changes, so a journal replayed later finds it too.
+ */
+static int host_parent(vnet_virt *virt, const vnet_step *s)
+{
+	g_autofree char *ip = attr_of(s->xml, "ip");
+	g_autofree char *xml = NULL;
+	vnet_addr a;
+
+	if (!ip || !vnet_addr_parse(ip, &a, NULL) || a.family != AF_INET6)
+		return -1;
+	xml = vnet_virt_network_xml(virt, s->name, (s->flags & VIR_NETWORK_UPDATE_AFFECT_CONFIG) != 0, NULL);
+	return xml ? vnet_netxml_ip_index(xml, AF_INET6) : -1;
 }
 
 /* Whether domain @domain has a NIC of @mac (persistent, or with @live the running one). */
@@ -395,12 +418,12 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_delete_table(x->nft, error);
 	case VNET_STEP_DHCP_HOST:
-		return vnet_virt_update(x->virt, s->name, s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST, s->xml,
-					s->flags, error);
+		return vnet_virt_update(x->virt, s->name, s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST,
+					host_parent(x->virt, s), s->xml, s->flags, error);
 	case VNET_STEP_DHCP_RANGE:
-		return vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_IP_DHCP_RANGE, s->prev_xml,
+		return vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_IP_DHCP_RANGE, -1, s->prev_xml,
 					VIR_NETWORK_UPDATE_AFFECT_LIVE, error) &&
-		       vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_IP_DHCP_RANGE, s->xml,
+		       vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_IP_DHCP_RANGE, -1, s->xml,
 					VIR_NETWORK_UPDATE_AFFECT_LIVE, error);
 	case VNET_STEP_NIC:
 		return vnet_virt_domain_device(x->virt, s->domain, s->on, s->xml, s->flags, error);
@@ -460,13 +483,14 @@ static bool undo_nft(vnet_exec *x, const vnet_step *s, GError **error)
 static bool undo_dhcp_host(vnet_exec *x, const vnet_step *s, GError **error)
 {
 	g_autoptr(GError) e = NULL;
-	g_autofree char *mac = attr_of(s->xml, "mac");
+	g_autofree char *mac = attr_of(s->xml, "mac"), *name6 = mac ? NULL : attr_of(s->xml, "name");
 	bool live = !(s->flags & VIR_NETWORK_UPDATE_AFFECT_CONFIG);
 
-	if (vnet_virt_update(x->virt, s->name, !s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST, s->xml, s->flags, &e))
+	if (vnet_virt_update(x->virt, s->name, !s->on, VIR_NETWORK_SECTION_IP_DHCP_HOST, host_parent(x->virt, s),
+			     s->xml, s->flags, &e))
 		return true;
 	/* The step never ran (a crash before it), or ran only in part: fine. */
-	if (mac && host_present(x->virt, s->name, mac, live) == !s->on)
+	if ((mac || name6) && host_present(x->virt, s->name, mac, name6, live) == !s->on)
 		return true;
 	g_propagate_error(error, g_steal_pointer(&e));
 	return false;
@@ -494,9 +518,9 @@ static bool undo_dhcp_range(vnet_exec *x, const vnet_step *s, GError **error)
 	/* Both ranges exist when this step is planned; a half-done run lacks one. */
 	if (!live || !s->prev_xml || g_strcmp0(now, s->prev_xml) == 0)
 		return true;
-	return (!now || vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_IP_DHCP_RANGE, now,
+	return (!now || vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_IP_DHCP_RANGE, -1, now,
 					 VIR_NETWORK_UPDATE_AFFECT_LIVE, error)) &&
-	       vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_IP_DHCP_RANGE, s->prev_xml,
+	       vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_IP_DHCP_RANGE, -1, s->prev_xml,
 				VIR_NETWORK_UPDATE_AFFECT_LIVE, error);
 }
 

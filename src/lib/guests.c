@@ -16,6 +16,7 @@ void vnet_guest_free(vnet_guest *g)
 	g_free(g->mac);
 	g_free(g->domain);
 	g_free(g->addr);
+	g_free(g->addr6);
 	g_free(g);
 }
 
@@ -107,6 +108,24 @@ static char *ipv4(const char *s)
 }
 
 static void add_leases(GPtrArray *guests, json_t *root);
+
+/* The IPv6 <ip>'s entries name no MAC: each goes to the guest of its domain. */
+static void add_reservations6(GPtrArray *guests, const char *net_xml)
+{
+	g_autoptr(GPtrArray) hosts6 = net_xml ? vnet_netxml_hosts6(net_xml) : NULL;
+	vnet_addr a;
+
+	for (guint i = 0; hosts6 && i < hosts6->len; i++) {
+		const vnet_dhcp_host *h = hosts6->pdata[i];
+		if (!h->name || !h->ip || !vnet_addr_parse(h->ip, &a, NULL) || a.family != AF_INET6)
+			continue;
+		for (guint k = 0; k < guests->len; k++) {
+			vnet_guest *g = guests->pdata[k];
+			if (g_strcmp0(g->domain, h->name) == 0 && !g->addr6)
+				g->addr6 = vnet_addr_format(&a);
+		}
+	}
+}
 
 void vnet_guests_parse_leases(GPtrArray *guests, const char *json, size_t len)
 {
@@ -201,6 +220,7 @@ GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable 
 			}
 		}
 	}
+	add_reservations6(guests, net_xml);
 	return g_steal_pointer(&guests);
 }
 
@@ -329,6 +349,7 @@ const char *vnet_target_get_problem(const vnet_target *t) { return t->problem; }
 const char *vnet_guest_get_mac(const vnet_guest *g) { return g->mac; }
 const char *vnet_guest_get_domain(const vnet_guest *g) { return g->domain; }
 const char *vnet_guest_get_address(const vnet_guest *g) { return g->addr; }
+const char *vnet_guest_get_address6(const vnet_guest *g) { return g->addr6; }
 
 const char *vnet_guest_get_source(const vnet_guest *g)
 {
@@ -348,7 +369,7 @@ static const vnet_guest *guest_of(GPtrArray *guests, const char *domain, const c
 	for (guint i = 0; i < guests->len; i++) {
 		const vnet_guest *g = guests->pdata[i];
 		if ((domain && g_strcmp0(g->domain, domain) == 0 && g->addr) ||
-		    (!domain && addr && g_strcmp0(g->addr, addr) == 0))
+		    (!domain && addr && (g_strcmp0(g->addr, addr) == 0 || g_strcmp0(g->addr6, addr) == 0)))
 			return g;
 	}
 	return NULL;
@@ -388,8 +409,8 @@ static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtr
 		/* IPv6 has no leases to follow: the subnet6's default guest address. */
 		if (f->family == AF_INET6 && vnet_intent_default_guest6(in, &g6)) {
 			t->address = vnet_addr_format(&g6);
-			t->how = "default address";
 			g = guest_of(guests, NULL, t->address);
+			t->how = g && g->addr6 && g_str_equal(g->addr6, t->address) ? "default guest" : "default address";
 		} else if (a) {
 			t->address = g_strdup(a);
 			t->how = how == VNET_DEFAULT_RESERVED ? "default guest" :

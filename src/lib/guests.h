@@ -27,6 +27,7 @@ typedef struct vnet_guest {
 	char *mac;		/* lower case */
 	char *domain;		/* or NULL: unknown */
 	char *addr;		/* IPv4, canonical, or NULL */
+	char *addr6;		/* IPv6 reserved to its domain's name (DHCPv6), canonical, or NULL */
 	vnet_guest_how how;
 	gint64 expiry;		/* a lease's, unix time; 0 otherwise */
 } vnet_guest;

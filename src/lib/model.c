@@ -635,6 +635,38 @@ bool vnet_intent_default_guest6(const vnet_intent *in, vnet_addr *ret)
 	return true;
 }
 
+/* The low 16 bits of @a's offset from @net, where both differ in those alone. */
+static guint low16_offset(const vnet_addr *net, const vnet_addr *a)
+{
+	return (guint)((a->b[14] << 8 | a->b[15]) - (net->b[14] << 8 | net->b[15]));
+}
+
+bool vnet_intent_dhcp6_range(const vnet_intent *in, vnet_addr *ret_start, vnet_addr *ret_end)
+{
+	vnet_cidr net;
+	vnet_addr start, end, guest;
+	guint host_bits;
+	guint64 last;
+
+	if (!in->has_subnet6 || !vnet_intent_default_guest6(in, &guest))
+		return false;
+	net = vnet_cidr_network(&in->subnet6);
+	host_bits = 128 - in->subnet6.prefix;
+	last = host_bits >= 16 ? 0xffff : (G_GUINT64_CONSTANT(1) << host_bits) - 1;
+	if (!vnet_cidr_nth(&net, 3, &start) || !vnet_cidr_nth(&net, last, &end))
+		return false;
+	if (in->has_gateway6 && vnet_addr_cmp(&in->gateway6, &start) >= 0 && vnet_addr_cmp(&in->gateway6, &end) <= 0) {
+		guint at = low16_offset(&net.addr, &in->gateway6);
+		if (at == 3 && (last < 4 || !vnet_cidr_nth(&net, 4, &start)))
+			return false;
+		if (at > 3 && !vnet_cidr_nth(&net, at - 1, &end))
+			return false;
+	}
+	*ret_start = start;
+	*ret_end = end;
+	return true;
+}
+
 bool vnet_forward_is_dual(const vnet_intent *in, const vnet_forward *f)
 {
 	vnet_addr a;

@@ -171,6 +171,15 @@ struct vnet_intent {
 bool vnet_intent_default_guest6(const vnet_intent *in, vnet_addr *ret);
 
 /*
+ * The DHCPv6 range of the network's own bridge, derived as the default
+ * IPv6 guest is: subnet6 from ::3 (past the gateway and the default guest,
+ * which attach reserves) to ::ffff or the subnet's end, whichever comes
+ * first, since libvirt refuses a range of more than 65,535 addresses.  A
+ * gateway inside it ends it just before.  False when the subnet has no room.
+ */
+bool vnet_intent_dhcp6_range(const vnet_intent *in, vnet_addr *ret_start, vnet_addr *ret_end);
+
+/*
  * Whether @f, on every IPv4 address to the default guest, is published on
  * IPv6 too, to the default IPv6 guest (as `docker run -p` publishes on both
  * families): it is, on a network of forwards with an IPv6 subnet.

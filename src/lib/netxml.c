@@ -235,22 +235,31 @@ static xmlNode *network_elem(xmlNode *root)
 	return NULL;
 }
 
-/* The IPv4 <ip> of a network document (libvirt's -1 parent index picks it). */
-static xmlNode *ipv4_elem(xmlNode *net)
+/*
+ * The <ip> of @family (AF_INET, AF_INET6) of a network document, and its
+ * index among all the <ip>s into @ret_index (virNetworkUpdate's parent
+ * index; -1 picks the first <ip> that has DHCP, the IPv4 one).
+ */
+static xmlNode *ip_elem(xmlNode *net, int family, int *ret_index)
 {
+	int i = 0;
+
 	for (xmlNode *n = net ? net->children : NULL; n; n = n->next) {
-		g_autofree char *family = NULL;
+		g_autofree char *fam = NULL;
 		if (!is_elem(n, "ip"))
 			continue;
-		family = prop(n, "family");
-		if (!family || g_str_equal(family, "ipv4"))
+		fam = prop(n, "family");
+		if (family == AF_INET6 ? g_strcmp0(fam, "ipv6") == 0 : !fam || g_str_equal(fam, "ipv4")) {
+			if (ret_index)
+				*ret_index = i;
 			return n;
+		}
+		i++;
 	}
 	return NULL;
 }
 
-/* The DHCP host entries of the network's IPv4 <ip>; NULL if @xml is not a network. */
-GPtrArray *vnet_netxml_hosts(const char *xml)
+static GPtrArray *hosts_of(const char *xml, int family)
 {
 	g_autoptr(xmlDoc) doc = read_doc(xml);
 	xmlNode *root = doc ? network_elem(xmlDocGetRootElement(doc)) : NULL;
@@ -259,7 +268,7 @@ GPtrArray *vnet_netxml_hosts(const char *xml)
 	if (!root)
 		return NULL;
 	out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
-	for (xmlNode *h = child(child(ipv4_elem(root), "dhcp"), "host") ; h; h = h->next) {
+	for (xmlNode *h = child(child(ip_elem(root, family, NULL), "dhcp"), "host"); h; h = h->next) {
 		vnet_dhcp_host *d;
 		if (!is_elem(h, "host"))
 			continue;
@@ -271,6 +280,25 @@ GPtrArray *vnet_netxml_hosts(const char *xml)
 		g_ptr_array_add(out, d);
 	}
 	return out;
+}
+
+GPtrArray *vnet_netxml_hosts(const char *xml)
+{
+	return hosts_of(xml, AF_INET);
+}
+
+GPtrArray *vnet_netxml_hosts6(const char *xml)
+{
+	return hosts_of(xml, AF_INET6);
+}
+
+int vnet_netxml_ip_index(const char *xml, int family)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	xmlNode *root = doc ? network_elem(xmlDocGetRootElement(doc)) : NULL;
+	int i = -1;
+
+	return ip_elem(root, family, &i) ? i : -1;
 }
 
 /* ---- reservations across a redefinition ---- */
@@ -302,6 +330,33 @@ void vnet_netxml_drop_metadata(char *xml)
  * from its own output unchanged, and the megabytes of forwards in either
  * need no parsing to carry a few <host> entries.
  */
+/* Copy into @ip's <dhcp> the entries of @old_ip's that fall inside @ip's subnet; how many. */
+static guint carry_family(xmlDoc *doc, xmlNode *ip, xmlNode *old_ip, int family)
+{
+	xmlNode *dhcp = child(ip, "dhcp"), *old_dhcp = child(old_ip, "dhcp");
+	g_autofree char *addr = prop(ip, "address"), *prefix = prop(ip, "prefix"), *cidr = NULL;
+	vnet_cidr subnet;
+	guint carried = 0;
+
+	if (!dhcp || !old_dhcp)
+		return 0;
+	cidr = g_strdup_printf("%s/%s", addr ? addr : "", prefix ? prefix : family == AF_INET6 ? "64" : "24");
+	if (!vnet_cidr_parse(cidr, 0, &subnet, NULL) || subnet.addr.family != family)
+		return 0;
+	for (xmlNode *h = old_dhcp->children; h; h = h->next) {
+		g_autofree char *hip = NULL;
+		vnet_addr a;
+		if (!is_elem(h, "host"))
+			continue;
+		hip = prop(h, "ip");
+		if (!hip || !vnet_addr_parse(hip, &a, NULL) || !vnet_cidr_contains(&subnet, &a))
+			continue;
+		xmlAddChild(dhcp, xmlDocCopyNode(h, doc, 1));
+		carried++;
+	}
+	return carried;
+}
+
 char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 {
 	g_autofree char *old_bare = g_strdup(old_xml), *bare = NULL, *out = NULL;
@@ -309,10 +364,7 @@ char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 	g_autoptr(xmlDoc) old = NULL;
 	const char *meta = NULL, *meta_end = NULL;
 	xmlNode *root, *old_root;
-	xmlNode *ip, *dhcp, *old_dhcp;
-	g_autofree char *addr = NULL, *prefix = NULL, *cidr = NULL;
 	xmlChar *mem = NULL;
-	vnet_cidr subnet;
 	guint carried = 0;
 	char *at;
 	int len = 0;
@@ -326,27 +378,8 @@ char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 	old_root = old ? xmlDocGetRootElement(old) : NULL;
 	if (!root || !old_root || !is_elem(root, "network") || !is_elem(old_root, "network"))
 		return NULL;
-	ip = ipv4_elem(root);
-	dhcp = child(ip, "dhcp");
-	old_dhcp = child(ipv4_elem(old_root), "dhcp");
-	if (!dhcp || !old_dhcp)
-		return NULL;
-	addr = prop(ip, "address");
-	prefix = prop(ip, "prefix");
-	cidr = g_strdup_printf("%s/%s", addr ? addr : "", prefix ? prefix : "24");
-	if (!vnet_cidr_parse(cidr, 0, &subnet, NULL))
-		return NULL;
-	for (xmlNode *h = old_dhcp->children; h; h = h->next) {
-		g_autofree char *hip = NULL;
-		vnet_addr a;
-		if (!is_elem(h, "host"))
-			continue;
-		hip = prop(h, "ip");
-		if (!hip || !vnet_addr_parse(hip, &a, NULL) || !vnet_cidr_contains(&subnet, &a))
-			continue;
-		xmlAddChild(dhcp, xmlDocCopyNode(h, doc, 1));
-		carried++;
-	}
+	carried += carry_family(doc, ip_elem(root, AF_INET, NULL), ip_elem(old_root, AF_INET, NULL), AF_INET);
+	carried += carry_family(doc, ip_elem(root, AF_INET6, NULL), ip_elem(old_root, AF_INET6, NULL), AF_INET6);
 	if (!carried)
 		return NULL;
 	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
@@ -361,16 +394,26 @@ char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 			       at + strlen("<metadata/>"));
 }
 
-char *vnet_netxml_dhcp_range(const char *xml)
+static char *range_of(const char *xml, int family)
 {
 	g_autoptr(xmlDoc) doc = read_doc(xml);
 	xmlNode *root = doc ? network_elem(xmlDocGetRootElement(doc)) : NULL;
-	xmlNode *range = root ? child(child(ipv4_elem(root), "dhcp"), "range") : NULL;
+	xmlNode *range = root ? child(child(ip_elem(root, family, NULL), "dhcp"), "range") : NULL;
 	g_autofree char *start = prop(range, "start"), *end = prop(range, "end");
 
 	if (!start || !end)
 		return NULL;
 	return g_markup_printf_escaped("<range start='%s' end='%s'/>", start, end);
+}
+
+char *vnet_netxml_dhcp_range(const char *xml)
+{
+	return range_of(xml, AF_INET);
+}
+
+char *vnet_netxml_dhcp6_range(const char *xml)
+{
+	return range_of(xml, AF_INET6);
 }
 
 bool vnet_netxml_port(const char *xml, char **ret_mac, char **ret_domain)

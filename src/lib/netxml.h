@@ -33,7 +33,7 @@ typedef struct vnet_nic {
 	char *model;		/* <model type>, or NULL */
 	bool config, live;	/* in the persistent definition, in the running domain */
 } vnet_nic;
-/* A DHCP host entry of a network's IPv4 <ip>. */
+/* A DHCP host entry of a network's IPv4 (or IPv6: no MAC) <ip>. */
 typedef struct vnet_dhcp_host {
 	char *mac, *name, *ip;	/* as libvirt wrote them; any may be NULL */
 	bool config, live;
@@ -45,9 +45,17 @@ void vnet_dhcp_host_free(vnet_dhcp_host *h);
 GPtrArray *vnet_netxml_domain_nics(const char *xml);
 /* The DHCP host entries (vnet_dhcp_host *) of the network's IPv4 <ip>; NULL if not a network. */
 GPtrArray *vnet_netxml_hosts(const char *xml);
+/* Those of its IPv6 <ip>: libvirt takes no MAC there, only name (or id) and ip. */
+GPtrArray *vnet_netxml_hosts6(const char *xml);
+/*
+ * The index of the network's <ip> of @family among all its <ip>s, as
+ * virNetworkUpdate() takes it (its -1 picks the IPv4 one); -1 if none.
+ */
+int vnet_netxml_ip_index(const char *xml, int family);
 /*
  * @xml, a network definition about to replace @old_xml, with the DHCP host
- * entries of @old_xml's IPv4 <ip> that fall inside @xml's IPv4 subnet: a
+ * entries of @old_xml's IPv4 and IPv6 <ip>s that fall inside @xml's subnet
+ * of the same family: a
  * redefinition made from the intent (forward add, apply) must not drop the
  * reservations that attach made.  NULL when there is nothing to carry or
  * either document cannot be read (then define @xml as it is).
@@ -66,5 +74,7 @@ void vnet_netxml_drop_metadata(char *xml);
 bool vnet_netxml_port(const char *xml, char **ret_mac, char **ret_domain);
 /* The IPv4 DHCP <range start='…' end='…'/> of a network, as XML, or NULL. */
 char *vnet_netxml_dhcp_range(const char *xml);
+/* The IPv6 one: where there is none, libvirt's dnsmasq serves no DHCPv6. */
+char *vnet_netxml_dhcp6_range(const char *xml);
 
 #endif

@@ -488,7 +488,7 @@ int vnet_virt_get_autostart(vnet_virt *v, const char *name)
 	return on != 0;
 }
 
-bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, const char *xml,
+bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, int parent, const char *xml,
 		      unsigned flags, GError **error)
 {
 	g_autoptr(virNetwork) net = lookup(v, name, error);
@@ -496,7 +496,7 @@ bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, con
 	if (!net)
 		return false;
 	if (virNetworkUpdate(net, add ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : VIR_NETWORK_UPDATE_COMMAND_DELETE,
-			     section, -1, xml, flags) < 0) {
+			     section, parent, xml, flags) < 0) {
 		g_autofree char *why = vnet_virt_last_error();
 
 		vnet_set_error(error, VNET_ERROR_FAILED,

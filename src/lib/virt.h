@@ -52,8 +52,12 @@ bool vnet_virt_destroy(vnet_virt *v, const char *name, GError **error);
 bool vnet_virt_set_autostart(vnet_virt *v, const char *name, bool on, GError **error);
 /* 1 on, 0 off, -1 unknown (no such network). */
 int vnet_virt_get_autostart(vnet_virt *v, const char *name);
-/* virNetworkUpdate() of one @section entry (VIR_NETWORK_SECTION_*): add last, or delete. */
-bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, const char *xml,
+/*
+ * virNetworkUpdate() of one @section entry (VIR_NETWORK_SECTION_*): add
+ * last, or delete; @parent is the index of its <ip> (-1: libvirt's pick,
+ * the IPv4 one, see vnet_netxml_ip_index()).
+ */
+bool vnet_virt_update(vnet_virt *v, const char *name, bool add, int section, int parent, const char *xml,
 		      unsigned flags, GError **error);
 /* Reconnect if libvirtd went away, so that a rollback can still be tried. */
 bool vnet_virt_ensure_alive(vnet_virt *v, GError **error);

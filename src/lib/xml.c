@@ -411,8 +411,16 @@ static void own_bridge_network(xw *w, const vnet_intent *in)
 	if (in->has_subnet4)
 		write_ip(w, NULL, &in->gateway4, in->subnet4.prefix, in->dhcp && in->has_range,
 			 &in->dhcp_start, &in->dhcp_end);
-	if (in->has_subnet6)
-		write_ip(w, "ipv6", &in->gateway6, in->subnet6.prefix, false, NULL, NULL);
+	if (in->has_subnet6) {
+		vnet_addr start6 = { 0 }, end6 = { 0 };
+		/*
+		 * A DHCPv6 range makes libvirt's dnsmasq serve DHCPv6 and send its
+		 * router advertisements with the managed flag, so that a guest asks
+		 * for the address attach reserves it (the default IPv6 guest's).
+		 */
+		bool dhcp6 = in->dhcp && vnet_intent_dhcp6_range(in, &start6, &end6);
+		write_ip(w, "ipv6", &in->gateway6, in->subnet6.prefix, dhcp6, &start6, &end6);
+	}
 }
 
 /* An Open vSwitch bridge: libvirt makes each guest's port itself, tagged by its portgroup. */

@@ -13,7 +13,8 @@ fail=0
 
 # name@VERSION of every defined function
 exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@@/, "@", $3); print $3 }' | sort)
-in_node() { echo "$exports" | awk -F@ -v v="$1" '$2 == v { print $1 }'; }
+# sorted again without "@VERSION": "name6@V" sorts before "name@V", "name6" after "name"
+in_node() { echo "$exports" | awk -F@ -v v="$1" '$2 == v { print $1 }' | sort; }
 declared() { cat "$@" | tr -s ' \t\n' ' ' | grep -oE '\bvnet_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u; }
 same() {	# what, list a, list b
 	if [ "$2" != "$3" ]; then

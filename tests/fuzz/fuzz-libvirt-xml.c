@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(vnet_netxml) facts = vnet_netxml_parse(xml, &error);
 	g_autoptr(GPtrArray) hosts = vnet_netxml_hosts(xml);
 	g_autoptr(GPtrArray) nics = vnet_netxml_domain_nics(xml);
-	g_autofree char *range = vnet_netxml_dhcp_range(xml);
+	g_autoptr(GPtrArray) hosts6 = vnet_netxml_hosts6(xml);
+	g_autofree char *range = vnet_netxml_dhcp_range(xml), *range6 = vnet_netxml_dhcp6_range(xml);
 	g_autofree char *carried = vnet_netxml_carry_hosts(xml, xml);
 	g_autofree char *mac = NULL, *owner = NULL;
 	g_autoptr(vnet_intent) in = vnet_intent_from_xml(xml, -1, NULL);
@@ -39,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!facts && (!error || !fuzz_printable(error->message)))
 		abort();
 	if (vnet_netxml_port(xml, &mac, &owner) && (!mac || !owner))
+		abort();
+	/* An index is of an <ip> there is: none without a network. */
+	if (!hosts && vnet_netxml_ip_index(xml, AF_INET6) != -1)
 		abort();
 	/* What the network hook would resolve from it, without the hook's side effects. */
 	if (facts && in) {

@@ -7,7 +7,8 @@
 # and detach drops.  scan reports the recorded address answered from that
 # foreign MAC, two guests answering one address, and exits 0 on a clean
 # segment.  NAT with --subnet6: a squatter on the bridge makes the attach
-# fail for its IPv4 address (ARP probe) and its IPv6 one (DAD); scan names
+# fail for its IPv4 address (ARP probe) and its IPv6 one (DAD), a free IPv6
+# one is reserved (DHCPv6, by the domain's name); scan names
 # a guest's MAC answering for another guest's reservation.  The domains are
 # only defined: attach needs no running qemu.
 set -euo pipefail
@@ -16,17 +17,8 @@ sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
 require_cmd virsh libvirtd dnsmasq nft ip jq qemu-system-x86_64
 
-# snapshot_all FILE: the host plus every domain's definition.
-snapshot_all() {
-	local d
-	snapshot_host "$1"
-	for d in $(virsh -q list --all --name | sort); do
-		echo "=== domain $d"
-		virsh dumpxml --inactive "$d"
-	done >>"$1"
-}
-
-# refused DESC ARGS...: vnetctl ARGS exits 1 naming every word of $WANT; nothing changed.
+# refused DESC ARGS...: vnetctl ARGS exits 1 naming every word of $WANT; nothing
+# changed (snapshot_all: domains and live DHCP hosts included).
 refused() {
 	local desc=$1 out rc=0 w
 	shift
@@ -131,8 +123,9 @@ squatmac=$(link_mac squat "$VNET_GUEST_DEV")
 WANT="10.81.0.50 $squatmac" refused "a squatter holds 10.81.0.50 (ARP probe)" attach web dom --ip 10.81.0.50
 WANT="fd81::50 $squatmac" refused "a squatter holds fd81::50 (duplicate address detection)" attach web dom --ip fd81::50
 WANT="fd82::5" refused "an IPv6 address outside --subnet6" attach web dom --ip fd82::5
-check "a free IPv6 address is recorded" vnetctl -q attach web dom3 --ip fd81::60
-check "show lists it" sh -c "'$VNETCTL' show web | grep -q 'static address:.*fd81::60'"
+check "a free IPv6 address is reserved to dom3's name (DHCPv6)" vnetctl -q attach web dom3 --ip fd81::60
+check "the reservation is on the IPv6 <ip>" sh -c "virsh net-dumpxml web | grep -q \"<host name='dom3' ip='fd81::60'/>\""
+check "show lists it" sh -c "'$VNETCTL' show web | grep -q 'fd81::60 (domain dom3'"
 check "--force reserves 10.81.0.50 anyway" vnetctl -q attach web dom --ip 10.81.0.50 --force
 dmac=$(nic_mac dom web)
 check "the reservation is dom's" sh -c "virsh net-dumpxml web | grep -q \"<host mac='$dmac' name='dom' ip='10.81.0.50'/>\""

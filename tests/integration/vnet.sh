@@ -122,6 +122,34 @@ expect_refused() {
 	expect_same_snapshot "$VNET_SCRATCH/refused.before" "$VNET_SCRATCH/refused.after" || true
 }
 
+# snapshot_all FILE: the host (snapshot_host) plus every domain, defined and live.
+snapshot_all() {
+	local d
+	snapshot_host "$1"
+	{
+		for d in $(virsh -q list --all --name | sort); do
+			echo "=== domain $d"
+			virsh dumpxml --inactive "$d"
+			virsh dumpxml "$d"
+		done
+		echo "=== live DHCP hosts"
+		for d in $(virsh -q net-list --name | sort); do virsh net-dumpxml "$d" | grep '<host ' || true; done
+	} >>"$1"
+}
+
+# refused DESC WANT ARGS...: vnetctl ARGS exits 1 naming WANT; nothing changed,
+# domains and live network definitions included.
+refused() {
+	local desc=$1 want=$2 out rc=0
+	shift 2
+	snapshot_all "$VNET_SCRATCH/refused.before"
+	out=$("$VNETCTL" "$@" 2>&1 >/dev/null) || rc=$?
+	snapshot_all "$VNET_SCRATCH/refused.after"
+	check "$desc: exit 1" test "$rc" -eq 1 || diag "output: $out"
+	check "$desc: message names \"$want\"" grep -qF -- "$want" <<<"$out" || diag "output: $out"
+	expect_same_snapshot "$VNET_SCRATCH/refused.before" "$VNET_SCRATCH/refused.after" || true
+}
+
 # nft_elements: the element lines of our table, for counting.
 nft_count_elements() {
 	local json i

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * attach without libvirt: the argument checks (MAC and address forms), the
- * DHCP host entries a redefinition carries over, and the qemu hook's events
- * that need neither libvirtd nor the kernel.
+ * IPv6 reservation's checks (a table of bad cases), the DHCP host entries
+ * of both families that libvirt's network XML holds and a redefinition
+ * carries over, and the qemu hook's events that need neither libvirtd nor
+ * the kernel.
  */
 #include "config.h"
 
@@ -19,6 +21,8 @@
 
 #include <vnet/vnet.h>
 #include "libvnet-private.h"
+#include "attach.h"
+#include "helpers.h"
 #include "model.h"
 #include "netxml.h"
 #include "xml.h"
@@ -41,7 +45,7 @@ static void test_check_args_good(void **state)
 	assert_true(vnet_attach_check_args("web1", "52:54:00:12:34:56", "10.0.0.5", NULL));
 	assert_true(vnet_attach_check_args("a.b-c_d", "52:54:00:AB:cd:EF", NULL, NULL));
 	assert_true(vnet_attach_check_args("web1", "02:00:00:00:00:01", NULL, NULL));
-	/* IPv6: recorded as a static address, never reserved */
+	/* IPv6: reserved where the network serves DHCPv6, else recorded as a static address */
 	assert_true(vnet_attach_check_args("web1", NULL, "2001:db8::5", NULL));
 }
 
@@ -194,6 +198,166 @@ static void test_carry_hosts_with_metadata(void **state)
 	assert_non_null(strstr(got, "<vnet:forward>2000:80/tcp</vnet:forward>"));
 }
 
+/* A redefinition carries the IPv6 <ip>'s entries (name and ip, no MAC) into its IPv6 <dhcp>. */
+static void test_carry_hosts6(void **state)
+{
+	static const char new6[] =
+		"<network><name>web</name><bridge name='vn-web'/>"
+		"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.3' end='10.0.0.254'/></dhcp></ip>"
+		"<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><range start='fd00::3' end='fd00::ffff'/>"
+		"</dhcp></ip></network>";
+	static const char old6[] =
+		"<network><name>web</name><bridge name='vn-web'/>"
+		"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.3' end='10.0.0.254'/>"
+		"<host mac='52:54:00:00:00:01' name='dom' ip='10.0.0.2'/></dhcp></ip>"
+		"<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><range start='fd00::3' end='fd00::ffff'/>"
+		"<host name='dom' ip='fd00::2'/><host name='gone' ip='fd99::2'/></dhcp></ip></network>";
+	g_autofree char *out = vnet_netxml_carry_hosts(new6, old6);
+	g_autofree char *none = vnet_netxml_carry_hosts(new_xml, old6);
+	g_autoptr(GPtrArray) h4 = NULL, h6 = NULL;
+	const char *v6;
+
+	(void)state;
+	assert_non_null(out);
+	v6 = strstr(out, "family=\"ipv6\"");
+	assert_non_null(v6);
+	/* each in the <ip> of its family */
+	assert_true(strstr(out, "ip=\"10.0.0.2\"") < v6);
+	assert_true(strstr(out, "<host name=\"dom\" ip=\"fd00::2\"/>") > v6);
+	/* outside the new subnet6: dropped */
+	assert_null(strstr(out, "fd99::2"));
+	h4 = vnet_netxml_hosts(out);
+	h6 = vnet_netxml_hosts6(out);
+	assert_int_equal(h4->len, 1);
+	assert_int_equal(h6->len, 1);
+	assert_null(((vnet_dhcp_host *)h6->pdata[0])->mac);
+	assert_string_equal(((vnet_dhcp_host *)h6->pdata[0])->name, "dom");
+	assert_string_equal(((vnet_dhcp_host *)h6->pdata[0])->ip, "fd00::2");
+	/* a new definition whose IPv6 <ip> has no <dhcp>: the IPv4 entry alone */
+	assert_non_null(none);
+	assert_null(strstr(none, "fd00::2"));
+	assert_non_null(strstr(none, "10.0.0.2"));
+}
+
+/* What attach and the steps read of the IPv6 <ip>: its entries, its index, its range. */
+static void test_ip6_facts(void **state)
+{
+	static const char v4_first[] =
+		"<network><name>web</name><ip address='10.0.0.1' prefix='24'/>"
+		"<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><range start='fd00::3' end='fd00::ffff'/>"
+		"</dhcp></ip></network>";
+	static const char v6_first[] =
+		"<network><name>web</name><ip family='ipv6' address='fd00::1' prefix='64'/>"
+		"<ip family='ipv4' address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.3' end='10.0.0.9'/>"
+		"</dhcp></ip></network>";
+	g_autofree char *r6 = vnet_netxml_dhcp6_range(v4_first), *r4 = vnet_netxml_dhcp_range(v6_first);
+	g_autofree char *none6 = vnet_netxml_dhcp6_range(v6_first), *none4 = vnet_netxml_dhcp_range(v4_first);
+	g_autoptr(GPtrArray) empty = vnet_netxml_hosts6(v4_first);
+
+	(void)state;
+	assert_int_equal(vnet_netxml_ip_index(v4_first, AF_INET), 0);
+	assert_int_equal(vnet_netxml_ip_index(v4_first, AF_INET6), 1);
+	assert_int_equal(vnet_netxml_ip_index(v6_first, AF_INET6), 0);
+	assert_int_equal(vnet_netxml_ip_index(v6_first, AF_INET), 1);
+	assert_int_equal(vnet_netxml_ip_index(new_xml + 0, AF_INET6), 1);
+	assert_int_equal(vnet_netxml_ip_index("<network><name>x</name></network>", AF_INET6), -1);
+	assert_int_equal(vnet_netxml_ip_index("not xml", AF_INET6), -1);
+	assert_string_equal(r6, "<range start='fd00::3' end='fd00::ffff'/>");
+	assert_string_equal(r4, "<range start='10.0.0.3' end='10.0.0.9'/>");
+	/* no range of that family: no DHCP of it */
+	assert_null(none6);
+	assert_null(none4);
+	assert_int_equal(empty->len, 0);
+	assert_null(vnet_netxml_hosts6("<domain/>"));
+}
+
+/* web: 10.0.0.0/24 and fd00::/64, vm1 holding fd00::2 by name, fd00::9 recorded as a static address. */
+static vnet_intent *web6(void)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	vnet_intent *in = vnet_intent_new("web", VNET_MODE_NAT, NULL);
+	vnet_addr a;
+
+	assert_ok(vnet_intent_set_subnet(in, "10.0.0.0/24", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "fd00::/64", &err_));
+	assert_ok(vnet_intent_complete(in, host, &err_));
+	assert_true(vnet_addr_parse("fd00::9", &a, NULL));
+	g_ptr_array_add(in->statics, vnet_static_addr_new("52:54:00:00:00:09", "vm9", &a));
+	return in;
+}
+
+static GPtrArray *hosts6_of_web(void)
+{
+	static const char xml[] =
+		"<network><name>web</name><ip address='10.0.0.1' prefix='24'/>"
+		"<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><range start='fd00::3' end='fd00::ffff'/>"
+		"<host name='vm1' ip='fd00::2'/></dhcp></ip></network>";
+
+	return vnet_netxml_hosts6(xml);
+}
+
+static void test_reservation6_good(void **state)
+{
+	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(GPtrArray) hosts6 = hosts6_of_web();
+
+	(void)state;
+	assert_ok(vnet_attach_check_reservation6(in, hosts6, "fd00::5", "52:54:00:00:00:02", "vm2", &err_));
+	assert_ok(vnet_attach_check_reservation6(in, hosts6, "fd00::ffff:1", "52:54:00:00:00:02", "2nd", &err_));
+	/* the last address of subnet6: IPv6 has no broadcast */
+	assert_ok(vnet_attach_check_reservation6(in, hosts6, "fd00::ffff:ffff:ffff:ffff", "52:54:00:00:00:02",
+						 "vm2", &err_));
+}
+
+static void test_reservation6_bad(void **state)
+{
+	static const struct {
+		const char *addr, *domain;
+		int code;
+		const char *needle;
+	} bad[] = {
+		{ "fd01::5", "vm2", VNET_ERROR_INVALID, "fd00::/64" },		/* outside subnet6 */
+		{ "2001:db8::5", "vm2", VNET_ERROR_INVALID, "not a host address" },
+		{ "fd00::", "vm2", VNET_ERROR_INVALID, "not a host address" },	/* its network address */
+		{ "fd00::1", "vm2", VNET_ERROR_CONFLICT, "gateway" },
+		{ "fd00::2", "vm2", VNET_ERROR_CONFLICT, "vm1" },		/* reserved already */
+		{ "fd00:0:0:0::2", "vm2", VNET_ERROR_CONFLICT, "reserved already" },	/* in another spelling */
+		{ "fd00::9", "vm2", VNET_ERROR_CONFLICT, "vm9" },		/* a recorded static address */
+		{ "fd00::5", "vm1", VNET_ERROR_CONFLICT, "vnetctl detach web vm1" },	/* vm1 holds one already */
+		{ "fd00::5", "_vm", VNET_ERROR_INVALID, "letter or a digit" },	/* libvirt refuses the name */
+		{ "10.0.0.5", "vm2", VNET_ERROR_INVALID, "not an IPv6 address" },
+		{ "fd00::5/64", "vm2", VNET_ERROR_INVALID, "fd00::5/64" },
+		{ "fd00::g", "vm2", VNET_ERROR_INVALID, "fd00::g" },
+		{ "", "vm2", VNET_ERROR_INVALID, "\"\"" },
+	};
+	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(vnet_intent) v4only = vnet_intent_new("old", VNET_MODE_NAT, NULL);
+	g_autoptr(GPtrArray) hosts6 = hosts6_of_web();
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		if (vnet_attach_check_reservation6(in, hosts6, bad[i].addr, "52:54:00:00:00:02", bad[i].domain,
+						   &error))
+			fail_msg("case %zu: %s for %s accepted", i, bad[i].addr, bad[i].domain);
+		check_error(error, bad[i].code, (const char *const[]){ bad[i].needle, NULL });
+	}
+	{
+		/* a network without subnet6 */
+		g_autoptr(GError) error = NULL;
+		assert_ok(vnet_intent_set_subnet(v4only, "10.1.0.0/24", &err_));
+		assert_false(vnet_attach_check_reservation6(v4only, hosts6, "fd00::5", "52:54:00:00:00:02", "vm2",
+							    &error));
+		assert_error(error, VNET_ERROR_INVALID, "no IPv6 subnet");
+	}
+	{
+		/* the MAC has an IPv6 static address recorded already */
+		g_autoptr(GError) error = NULL;
+		assert_false(vnet_attach_check_reservation6(in, hosts6, "fd00::5", "52:54:00:00:00:09", "vm2", &error));
+		assert_error(error, VNET_ERROR_CONFLICT, "52:54:00:00:00:09");
+	}
+}
+
 static void test_qemu_hook_other_events(void **state)
 {
 	static const char dom[] =
@@ -230,6 +394,10 @@ int main(void)
 		cmocka_unit_test(test_carry_hosts),
 		cmocka_unit_test(test_carry_hosts_nothing),
 		cmocka_unit_test(test_carry_hosts_with_metadata),
+		cmocka_unit_test(test_carry_hosts6),
+		cmocka_unit_test(test_ip6_facts),
+		cmocka_unit_test(test_reservation6_good),
+		cmocka_unit_test(test_reservation6_bad),
 		cmocka_unit_test(test_qemu_hook_other_events),
 	};
 

@@ -4,7 +4,8 @@
  * leases, DHCP host entries in a network XML, running NICs.  The default
  * guest is the reserved one, else the only one, else (nobody seen) the
  * default guest address, else nowhere; a name goes to its reservation, else
- * its lease; a stopped guest's lease does not count; bad input is skipped.
+ * its lease; a stopped guest's lease does not count; an IPv6 reservation
+ * (by name) belongs to the guest of its domain; bad input is skipped.
  */
 #include "config.h"
 
@@ -191,6 +192,56 @@ static void test_stopped_guest_does_not_count(void **state)
 	expect_target(t2, "vm1", NULL);
 }
 
+static vnet_intent *web6(void)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	vnet_intent *in = vnet_intent_new("web", VNET_MODE_NAT, NULL);
+
+	assert_ok(vnet_intent_set_subnet(in, "10.77.0.0/24", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "fd77::/64", &err_));
+	assert_ok(vnet_intent_add_forward(in, "[::]:8443:443", &err_));
+	assert_ok(vnet_intent_complete(in, host, &err_));
+	return in;
+}
+
+/*
+ * An entry of the IPv6 <ip> names no MAC: its address goes to the guest of
+ * its domain, and the IPv6 forward without a guest names that guest.
+ */
+static void test_reservation6(void **state)
+{
+	static const char net6[] = "<network><name>web</name><ip address='10.77.0.1' prefix='24'>"
+		"<dhcp><range start='10.77.0.3' end='10.77.0.254'/>"
+		"<host mac='52:54:00:00:00:02' name='vm2' ip='10.77.0.2'/></dhcp></ip>"
+		"<ip family='ipv6' address='fd77::1' prefix='64'><dhcp><range start='fd77::3' end='fd77::ffff'/>"
+		"<host name='vm2' ip='fd77:0::2'/><host name='ghost' ip='fd77::9'/>"
+		"<host name='vm2' ip='not-an-address'/><host ip='fd77::8'/></dhcp></ip></network>";
+	g_autoptr(vnet_intent) in = web6();
+	g_autoptr(GPtrArray) g = vnet_guests_read("vn-web", net6, NULL);
+	g_autoptr(GPtrArray) targets = vnet_guests_forward_targets(in, g);
+	g_autoptr(GPtrArray) plain = vnet_guests_read("vn-web", net_reserved, NULL);
+	g_autoptr(GPtrArray) targets_plain = vnet_guests_forward_targets(in, plain);
+	const vnet_guest *vm2;
+
+	(void)state;
+	/* the entry of "ghost" has no guest to belong to: no guest of its own */
+	assert_int_equal(g->len, 1);
+	vm2 = g->pdata[0];
+	assert_string_equal(vnet_guest_get_domain(vm2), "vm2");
+	assert_string_equal(vnet_guest_get_address(vm2), "10.77.0.2");
+	/* canonical, whatever libvirt wrote */
+	assert_string_equal(vnet_guest_get_address6(vm2), "fd77::2");
+	assert_int_equal(targets->len, 1);
+	assert_string_equal(vnet_target_get_address(targets->pdata[0]), "fd77::2");
+	assert_string_equal(vnet_target_get_guest(targets->pdata[0]), "vm2");
+	assert_string_equal(vnet_target_get_how(targets->pdata[0]), "default guest");
+	/* without the IPv6 entry: the address alone, nobody holds it */
+	assert_null(vnet_guest_get_address6(plain->pdata[0]));
+	assert_string_equal(vnet_target_get_address(targets_plain->pdata[0]), "fd77::2");
+	assert_null(vnet_target_get_guest(targets_plain->pdata[0]));
+	assert_string_equal(vnet_target_get_how(targets_plain->pdata[0]), "default address");
+}
+
 static void test_bad_input_is_skipped(void **state)
 {
 	env *e = *state;
@@ -233,6 +284,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_guests_no_reservation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reservation_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stopped_guest_does_not_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reservation6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_is_skipped, setup, teardown),
 	};
 

@@ -924,6 +924,76 @@ static void test_guard_strings(void **state)
 	assert_int_equal(vnet_intent_get_guard(in, false), VNET_GUARD_OFF);
 }
 
+/* The DHCPv6 range: from ::3 to ::ffff or the subnet's end, ending before a gateway inside it. */
+static void test_dhcp6_range(void **state)
+{
+	static const struct {
+		const char *subnet, *gateway, *start, *end;	/* NULL start: none */
+	} cases[] = {
+		{ "fd00::/64", "fd00::1", "fd00::3", "fd00::ffff" },
+		{ "fd00::/120", "fd00::1", "fd00::3", "fd00::ff" },
+		{ "fd00::/126", "fd00::1", "fd00::3", "fd00::3" },
+		/* the gateway on ::2: the default guest is ::1, the range the same */
+		{ "fd00::/64", "fd00::2", "fd00::3", "fd00::ffff" },
+		{ "fd00::/64", "fd00::3", "fd00::4", "fd00::ffff" },
+		{ "fd00::/64", "fd00::100", "fd00::3", "fd00::ff" },
+		{ "fd00::/64", "fd00::1:0", "fd00::3", "fd00::ffff" },
+		{ "fd00::1:0/112", "fd00::1:1", "fd00::1:3", "fd00::1:ffff" },
+		{ "fd00::100/120", "fd00::150", "fd00::103", "fd00::14f" },
+		{ "fd00::/126", "fd00::3", NULL, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(vnet_intent) in = vnet_intent_new("six", VNET_MODE_NAT, NULL);
+		g_autofree char *s = NULL, *e = NULL;
+		vnet_addr start, end;
+		bool has;
+		assert_ok(vnet_intent_set_subnet(in, cases[i].subnet, &err_));
+		assert_ok(vnet_intent_set_gateway(in, cases[i].gateway, &err_));
+		has = vnet_intent_dhcp6_range(in, &start, &end);
+		if (!cases[i].start) {
+			if (has)
+				fail_msg("case %zu (%s gateway %s): a range", i, cases[i].subnet, cases[i].gateway);
+			continue;
+		}
+		if (!has)
+			fail_msg("case %zu (%s gateway %s): no range", i, cases[i].subnet, cases[i].gateway);
+		s = vnet_addr_format(&start);
+		e = vnet_addr_format(&end);
+		if (g_strcmp0(s, cases[i].start) || g_strcmp0(e, cases[i].end))
+			fail_msg("case %zu (%s gateway %s): %s - %s, expected %s - %s", i, cases[i].subnet,
+				 cases[i].gateway, s, e, cases[i].start, cases[i].end);
+	}
+	{
+		/* no subnet6, no range */
+		g_autoptr(vnet_intent) in = vnet_intent_new("four", VNET_MODE_NAT, NULL);
+		vnet_addr start, end;
+		assert_ok(vnet_intent_set_subnet(in, "10.0.0.0/24", &err_));
+		assert_false(vnet_intent_dhcp6_range(in, &start, &end));
+	}
+}
+
+/* The network XML has the DHCPv6 range only where the intent serves DHCP. */
+static void test_dhcp6_range_in_xml(void **state)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	g_autoptr(vnet_intent) in = vnet_intent_new("six", VNET_MODE_NAT, NULL);
+	g_autofree char *with = NULL, *without = NULL;
+
+	(void)state;
+	assert_ok(vnet_intent_set_subnet(in, "10.0.0.0/24", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "fd00:1::/64", &err_));
+	assert_ok(vnet_intent_complete(in, host, &err_));
+	with = vnet_intent_network_xml(in, 0, NULL);
+	vnet_intent_set_dhcp(in, false);
+	without = vnet_intent_network_xml(in, 0, NULL);
+	assert_non_null(strstr(with, "<ip family=\"ipv6\" address=\"fd00:1::1\" prefix=\"64\">\n"
+				     "    <dhcp>\n      <range start=\"fd00:1::3\" end=\"fd00:1::ffff\"/>"));
+	assert_non_null(strstr(without, "<ip family=\"ipv6\" address=\"fd00:1::1\" prefix=\"64\"/>"));
+	assert_null(strstr(without, "<dhcp>"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +1015,8 @@ int main(void)
 		cmocka_unit_test(test_writer_ends_agree),
 		cmocka_unit_test(test_host_ports),
 		cmocka_unit_test(test_guard_strings),
+		cmocka_unit_test(test_dhcp6_range),
+		cmocka_unit_test(test_dhcp6_range_in_xml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
