@@ -695,7 +695,7 @@ bool vnet_attach_check_reservation6(const vnet_intent *in, GPtrArray *hosts6, co
 			    addr_s);
 		return false;
 	}
-	return check_own6(in, &a, addr_s, error) && check_static(in, in->name, &a, addr_s, mac, error) &&
+	return check_own6(in, &a, addr_s, error) && check_static(in, in->name, &a, addr_s, 0, mac, error) &&
 	       check_reservation6(in, in->name, hosts6, &a, addr_s, domain, error);
 }
 
@@ -970,7 +970,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	 */
 	if (ip6) {
 		if (!vnet_attach_check_reservation6(in, hosts6, ip6, mac0, domain, error) ||
-		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, in->bridge, ip6, mac0, error)))
+		    (!(attach_flags & VNET_ATTACH_FORCE) && !probe_free(ctx, in, in->bridge, ip6, 0, mac0, error)))
 			return false;
 		reserve6 = g_strdup(ip6);
 	} else if (serves6 && reserve && in->has_guest && g_strcmp0(reserve, in->s_guest) == 0 &&
