@@ -396,6 +396,25 @@ static bool guarded(const vnet_intent *in)
 }
 
 /*
+ * The NFT step of @plan for network @net, made exact from what the kernel
+ * holds if there is none: one per network, since a second would undo what
+ * the first changes of its guests.
+ */
+static vnet_step *guard_step(vnet_ctx *ctx, GPtrArray *steps, const vnet_intent *in, const char *net)
+{
+	vnet_step *o;
+
+	for (guint i = 0; i < steps->len; i++) {
+		o = steps->pdata[i];
+		if (o->kind == VNET_STEP_NFT && g_strcmp0(o->name, net) == 0)
+			return o;
+	}
+	o = targets_step(steps, in, net, vnet_ctx_read_targets(ctx, in));
+	o->exact = true;
+	return o;
+}
+
+/*
  * The guard binds a static address to its MAC, on a running network, in
  * the transaction that records it (and unbinds it in the one that drops
  * it): an NFT step from @old's elements to @new's.  @new is approved for
@@ -405,7 +424,7 @@ static bool statics_step(vnet_ctx *ctx, GPtrArray *steps, const vnet_intent *old
 			 bool active, GError **error)
 {
 	g_autofree char *net = vnet_intent_network_name(old, 0);
-	vnet_step *o = NULL;
+	vnet_step *o;
 
 	if (!vnet_ctx_is_local(ctx))
 		return true;
@@ -415,12 +434,7 @@ static bool statics_step(vnet_ctx *ctx, GPtrArray *steps, const vnet_intent *old
 	if (!active ||
 	    (vnet_intent_get_guard(old, false) == VNET_GUARD_OFF && vnet_intent_get_guard(old, true) == VNET_GUARD_OFF))
 		return true;
-	/* One NFT step for the network: a second would undo what the first changes of its guests. */
-	for (guint i = 0; i < steps->len && !o; i++)
-		if (((vnet_step *)steps->pdata[i])->kind == VNET_STEP_NFT && g_strcmp0(((vnet_step *)steps->pdata[i])->name, net) == 0)
-			o = steps->pdata[i];
-	if (!o)
-		o = targets_step(steps, old, net, vnet_ctx_read_targets(ctx, old));
+	o = guard_step(ctx, steps, old, net);
 	vnet_intent_free(o->new);
 	o->new = vnet_intent_copy(new);
 	o->exact = true;
@@ -1030,6 +1044,10 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 		o->xml = host_xml(NULL, domain, reserve6);
 		o->flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG | (net_active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
 		o->on = true;
+		/* Bound to the NIC's MAC, as the IPv4 reservation is. */
+		if (net_active && vnet_ctx_is_local(ctx) && guarded(in))
+			g_hash_table_replace(guard_step(ctx, steps, in, net0)->new_guests,
+					     g_strconcat(VNET_GUESTS_MAC6_KEY, mac0, NULL), g_strdup(reserve6));
 	}
 	for (guint i = 0; i < n_nets; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
@@ -1153,6 +1171,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		o = vnet_step_new(steps, VNET_STEP_DHCP_HOST, net0);
 		o->xml = host_xml(NULL, h->name, h->ip);
 		o->flags = flags;
+		bound = bound || (flags & VIR_NETWORK_UPDATE_AFFECT_LIVE);
 	}
 	if (bound && net_active && vnet_ctx_is_local(ctx) && guarded(in)) {
 		/* Its addresses stop being bound to its MACs before its reservations go. */
@@ -1162,7 +1181,9 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		o->exact = true;
 		for (guint j = 0; j < mine->len; j++) {
 			g_autofree char *key = g_strconcat(VNET_GUESTS_MAC_KEY, ((vnet_nic *)mine->pdata[j])->mac, NULL);
+			g_autofree char *key6 = g_strconcat(VNET_GUESTS_MAC6_KEY, ((vnet_nic *)mine->pdata[j])->mac, NULL);
 			g_hash_table_remove(o->new_guests, key);
+			g_hash_table_remove(o->new_guests, key6);
 		}
 		g_hash_table_iter_init(&it, gone);
 		while (g_hash_table_iter_next(&it, &k, NULL))

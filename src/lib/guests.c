@@ -315,6 +315,9 @@ void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray
 			    vnet_mac_is_valid(g->mac))
 				g_hash_table_replace(targets, g_strconcat(VNET_GUESTS_MAC_KEY, g->mac, NULL),
 						     g_strdup(g->addr));
+			if (g->addr6 && vnet_mac_is_valid(g->mac))
+				g_hash_table_replace(targets, g_strconcat(VNET_GUESTS_MAC6_KEY, g->mac, NULL),
+						     g_strdup(g->addr6));
 		}
 		add_ports(targets, in->bridge, NULL);
 	}

@@ -59,11 +59,13 @@ GHashTable *vnet_guests_targets(const vnet_intent *in, GPtrArray *guests);
  * hands over the bindings too:
  *   "mac/MAC"   -> the IPv4 address the network's DHCP host entry reserves to MAC,
  *                  else the one its current lease gives MAC;
+ *   "mac6/MAC"  -> the IPv6 address reserved to the domain of MAC (DHCPv6, by name);
  *   "port/PORT" -> the bridge PORT is a guest's port of, now (from sysfs).
  * vnet_guests_targets() adds them; vnet_guests_add_guard() adds them to
  * another such map.  Nothing is added for a bridge whose guard is off.
  */
 #define VNET_GUESTS_MAC_KEY "mac/"
+#define VNET_GUESTS_MAC6_KEY "mac6/"
 #define VNET_GUESTS_PORT_KEY "port/"
 void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray *guests);
 

@@ -623,10 +623,12 @@ static void add_guard_elems(elem_list *l, const vnet_intent *in, GHashTable *gue
 		if (in->has_gateway6)
 			elem_list_add(l, SET_RESERVED6, in->s_gateway6, NULL, in->name);
 		for (guint i = 0; i < n; i++) {
-			const char *k = keys[i], *mac = k + strlen(VNET_GUESTS_MAC_KEY);
+			const char *k = keys[i];
+			const char *mac = g_str_has_prefix(k, VNET_GUESTS_MAC_KEY) ? k + strlen(VNET_GUESTS_MAC_KEY)
+					  : g_str_has_prefix(k, VNET_GUESTS_MAC6_KEY) ? k + strlen(VNET_GUESTS_MAC6_KEY)
+					  : NULL;
 			vnet_addr a;
-			if (g_str_has_prefix(k, VNET_GUESTS_MAC_KEY) && vnet_mac_is_valid(mac) &&
-			    vnet_addr_parse(g_hash_table_lookup(guests, k), &a, NULL))
+			if (mac && vnet_mac_is_valid(mac) && vnet_addr_parse(g_hash_table_lookup(guests, k), &a, NULL))
 				add_binding(l, in, &a, mac, own == VNET_GUARD_STRICT);
 		}
 	}

@@ -90,6 +90,7 @@ check "show: [::]:8443:443 goes to fd78::2, vm1" sh -c \
 	"'$VNETCTL' show web | grep -q '\[::\]:8443:443/tcp goes to fd78::2 (guest vm1'"
 check "[::]:8443:443 has an element to fd78::2" \
 	sh -c "nft list map inet vnetctl fwd6 | grep -q 'tcp . 8443 comment \"web\" : fd78::2 . 443'"
+check "the guard binds fd78::2 to vm1's MAC" sh -c "nft list set bridge vnetctl bound6 | grep -q 'fd78::2 . $mac'"
 
 # ---- an address reserved already is refused too
 refused "an IPv6 --ip reserved already" "fd78::2" attach web vm2 --ip fd78::2
@@ -112,13 +113,25 @@ expect_http lan "http://[2001:db8::1]:8443/" "vm1 port 443" 15
 expect_http - "http://[2001:db8::1]:8443/" "vm1 port 443"
 expect_no_http lan http://192.0.2.1:8443/
 
+# ---- another guest that takes fd78::2 gets nothing through the guard
+add_guest g9 vn-web -
+spy=$VNET_GUEST_PORT spymac=$(link_mac g9 "$VNET_GUEST_DEV")
+check "restore guards g9's port" sh -c "'$VNETCTL' -q restore && nft list set bridge vnetctl guard_port | grep -q '\"$spy\"'"
+ip -n g9 -6 addr add fd78::2/128 dev "$VNET_GUEST_DEV" nodad
+before=$(guard_drops "$spy" "$spymac")
+check_not "g9 reaches nothing from fd78::2" in_ns g9 busybox ping6 -c 2 -W 1 -I fd78::2 fd78::1
+check "its packets from fd78::2 were dropped and counted" test $(($(guard_drops "$spy" "$spymac") - before)) -ge 2
+ip netns del g9
+
 # ---- an IPv6 --ip is reserved instead of ::2; vm2 gets no IPv4 default (vm1 has it)
 check "attach web vm2 --ip fd78::50" vnetctl attach web vm2 --ip fd78::50
 check "fd78::50 is reserved to the name vm2" test "$(host6 web vm2)" = fd78::50
+check "and bound to vm2's MAC" sh -c "nft list set bridge vnetctl bound6 | grep -q 'fd78::50 . $(nic_mac vm2 web)'"
 check "vm2's NIC has no IPv4 reservation" sh -c \
 	"! virsh net-dumpxml web | grep -q \"<host mac='$(nic_mac vm2 web)'\""
 check "detach web vm2" vnetctl detach web vm2
 check "vm2's IPv6 reservation is gone" test -z "$(host6 web vm2)$(host6 web vm2 --inactive)"
+check "and unbound" sh -c "! nft list set bridge vnetctl bound6 | grep -q 'fd78::50'"
 
 # ---- a forward add redefines the network: the IPv6 reservation stays
 check "forward add web 8081:10.78.0.2:80" vnetctl forward add web 8081:10.78.0.2:80
@@ -126,6 +139,7 @@ check "fd78::2 is still reserved to vm1 in the new definition" test "$(host6 web
 
 # ---- detach: both reservations go; the same name now gets a range address
 check "detach web vm1" vnetctl detach web vm1
+check "fd78::2 is unbound" sh -c "! nft list set bridge vnetctl bound6 | grep -q 'fd78::2 '"
 check "vm1's IPv6 reservation is gone, live and persistent" test -z "$(host6 web vm1)$(host6 web vm1 --inactive)"
 check "and from dnsmasq" sh -c "! grep -q 'fd78::2' /var/lib/libvirt/dnsmasq/web.hostsfile"
 check "show lists no IPv6 reservation" sh -c "! '$VNETCTL' show web | grep -q 'fd78::2 (domain'"
