@@ -39,17 +39,6 @@ start_http g1 80 "g1 here"
 vnetctl -q restore
 expect_http lan http://192.0.2.1:8080/ "g1 here" 15
 
-# snapshot FILE: snapshot_host with the ruleset listed alone: nft's warnings
-# about iptables-nft's tables (ufw's) go to stderr and would land anywhere in it.
-snapshot() {
-	snapshot_host "$1"
-	sed -i '/^=== nft list ruleset$/,$d' "$1"
-	{
-		echo "=== nft list ruleset"
-		nft list ruleset 2>/dev/null | sed -E -e 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/g' -e 's/ expires [^ ,}]+//g'
-	} >>"$1"
-}
-
 # doctor_ok DESC: doctor exits 0, every layer has a passing check and none fails.
 doctor_ok() {
 	local out rc=0 l
@@ -70,10 +59,10 @@ doctor_ok() {
 # LAYER says TEXT; --json has a failed check LAYER/CHECK; the host is as before.
 doctor_fails() {
 	local desc=$1 layer=$2 id=$3 text=$4 out rc=0 json
-	snapshot "$S/doctor.before"
+	snapshot_host "$S/doctor.before"
 	out=$(vnetctl doctor web 2>&1) || rc=$?
 	json=$(vnetctl doctor --json web 2>/dev/null) || true
-	snapshot "$S/doctor.after"
+	snapshot_host "$S/doctor.after"
 	check "$desc: doctor exits 1" test "$rc" -eq 1 || diag "$out"
 	check "$desc: doctor names layer $layer: \"$text\"" \
 		grep -qE "^✗ $layer .*$text" <<<"$out" || diag "$out"

@@ -10,7 +10,9 @@
 # restore` ran, as vnetctl-restore@docker.service runs it; delete of the last
 # network takes the rule away.  Under coexist = warn nothing of Docker's is
 # touched and the warning's command fixes it; under strict create refuses
-# and changes nothing.  A hardened table inet filter and ufw: create warns,
+# and changes nothing.  Beside firewalld and Docker, a create killed (gdb)
+# at Docker's rule, firewalld's bind or one of its D-Bus calls is rolled
+# back by the next command to the same Docker, firewalld and host.  A hardened table inet filter and ufw: create warns,
 # naming the chain, and the commands it prints make every path work.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -251,6 +253,42 @@ if start_firewalld; then
 		"$VNETCTL" -q restore
 		paths_work both 88 8088
 		check "delete both" "$VNETCTL" delete both
+		# Then killed (gdb) at Docker's rule, at firewalld's bind and at its D-Bus
+		# calls: the next command rolls back to the same Docker, firewalld and host.
+		fw_state() {
+			iptables -S DOCKER-USER
+			ip6tables -S DOCKER-USER 2>/dev/null || echo "(no ip6 DOCKER-USER)"
+			echo "runtime: $(firewall-cmd --zone=vnetctl --list-interfaces)"
+			echo "permanent: $(firewall-cmd --permanent --zone=vnetctl --list-interfaces)"
+		}
+		if command -v gdb >/dev/null; then
+			export SNAPSHOT_NO_IFINDEX=1
+			points=0
+			# The D-Bus calls before the 9th only read what is in place (no journal yet);
+			# the last is about the 20th.
+			for at in vnet_docker_rule_add:1 vnet_firewalld_bind:1 g_dbus_connection_call_sync:{9..18..3}; do
+				fn=${at%:*} n=${at#*:}
+				fw_state >"$VNET_SCRATCH/fw.before"
+				snapshot_host "$VNET_SCRATCH/kill.before"
+				if ! kill_at "$fn" "$n" create both --mode nat --subnet 10.88.0.0/24 --forward 8088:10.88.0.2:80; then
+					"$VNETCTL" -q delete both	# it ran to the end
+					continue
+				fi
+				if [ -e /var/lib/vnetctl/journal ]; then
+					points=$((points + 1))
+					check "create killed at $fn #$n: the next command rolls it back" "$VNETCTL" -q restore
+					check "create killed at $fn #$n: no journal is left" test ! -e /var/lib/vnetctl/journal
+				else
+					diag "killed at $fn #$n before the transaction began"
+				fi
+				check "create killed at $fn #$n: Docker's and firewalld's state as before" \
+					diff -u "$VNET_SCRATCH/fw.before" <(fw_state)
+				snapshot_host "$VNET_SCRATCH/kill.after"
+				expect_same_snapshot "$VNET_SCRATCH/kill.before" "$VNET_SCRATCH/kill.after" || true
+			done
+			unset SNAPSHOT_NO_IFINDEX
+			check "create beside firewalld and Docker killed in its transaction at 4 or more points" test "$points" -ge 4
+		fi
 		stop_dockerd
 	else
 		diag "dockerd: $VNET_FW_WHY"

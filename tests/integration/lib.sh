@@ -683,7 +683,8 @@ snapshot_host() {
 		echo "=== dnsmasq and radvd"
 		{ pgrep -a -x 'dnsmasq|radvd' || :; } | cut -d' ' -f2- | sort
 		echo "=== nft list ruleset"
-		nft list ruleset | sed -E -e 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/g' -e 's/ expires [^ ,}]+//g'
+		# Its warnings (a table of iptables-nft's) go to stderr, at any point of the listing.
+		nft list ruleset 2>/dev/null | sed -E -e 's/packets [0-9]+ bytes [0-9]+/packets N bytes N/g' -e 's/ expires [^ ,}]+//g'
 	) >"$file" 2>&1
 }
 
