@@ -74,7 +74,7 @@ static void test_remotes(void **state)
 		"tcp:2001:db8::1:6641", "tcp:[2001:db8::1:6641", "tcp:[192.0.2.1]:6641", "tcp:[]:6641",
 		"tcp:-host:6641", "tcp:ho st:6641", "tcp:host;rm:6641", "unix:", "unix:run/nb.sock",
 		"unix:/run/nb sock", "ssl:192.0.2.10:6641", "ptcp:6641", "192.0.2.10:6641", "TCP:192.0.2.10:6641",
-		"tcp:192.0.2.10:6641\n", "unix:/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"tcp:192.0.2.10:6641\n", ("unix:/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
