@@ -335,6 +335,48 @@ bool vnet_intent_get_vlan_trunk(const vnet_intent *intent);
 bool vnet_intent_set_ovn(vnet_intent *intent, const char *remote, GError **error);
 /** vnet_intent_get_ovn() - the OVN northbound remote of an overlay network, or NULL */
 const char *vnet_intent_get_ovn(const vnet_intent *intent);
+/**
+ * vnet_intent_set_ovn_external() - give an overlay network a router to the outside (NAT)
+ * @intent: the intent
+ * @cidr: the router's IPv4 address on the external network with that
+ *	network's prefix ("198.51.100.10/24"), or NULL for an isolated overlay
+ * @error: return location for a GError
+ *
+ * The network gets an OVN logical router: a port on its switch (the
+ * gateway address), a port on an external logical switch whose localnet
+ * port reaches the physical network "external" (the gateway chassis maps it
+ * with ovn-bridge-mappings=external:BRIDGE), an SNAT of the subnet to this
+ * address, and the network's forwards as load balancers on it.
+ *
+ * Return: true on success; false for anything but an IPv4 host address
+ * with a prefix of /30 or shorter.
+ */
+bool vnet_intent_set_ovn_external(vnet_intent *intent, const char *cidr, GError **error);
+/** vnet_intent_get_ovn_external() - the router's external address with its prefix, or NULL */
+const char *vnet_intent_get_ovn_external(const vnet_intent *intent);
+/**
+ * vnet_intent_set_ovn_nexthop() - the router's next hop on the external network
+ * @intent: the intent
+ * @addr: an IPv4 address in the external network, or NULL for its first host address
+ * @error: return location for a GError
+ *
+ * Return: true on success; false for a malformed address.
+ */
+bool vnet_intent_set_ovn_nexthop(vnet_intent *intent, const char *addr, GError **error);
+/** vnet_intent_get_ovn_nexthop() - the router's next hop, or NULL (before completion: the default) */
+const char *vnet_intent_get_ovn_nexthop(const vnet_intent *intent);
+/**
+ * vnet_intent_set_ovn_gateway() - the chassis that carries an overlay network's NAT
+ * @intent: the intent
+ * @chassis: an OVN chassis name (its system-id), or NULL for this host's
+ *	(the local Open vSwitch's external_ids:system-id, read when applied)
+ * @error: return location for a GError
+ *
+ * Return: true on success; false for a name OVN could not have.
+ */
+bool vnet_intent_set_ovn_gateway(vnet_intent *intent, const char *chassis, GError **error);
+/** vnet_intent_get_ovn_gateway() - the gateway chassis, or NULL */
+const char *vnet_intent_get_ovn_gateway(const vnet_intent *intent);
 /** vnet_intent_get_n_host_ports() - how many host ports the intent names */
 guint vnet_intent_get_n_host_ports(const vnet_intent *intent);
 /**

@@ -13,7 +13,7 @@
 enum {
 	OPT_MODE = 256, OPT_SUBNET, OPT_SUBNET6, OPT_FORWARD, OPT_UPLINK, OPT_BRIDGE,
 	OPT_NO_DHCP, OPT_NO_AUTOSTART, OPT_FORCE, OPT_CONFIRM_TIMEOUT, OPT_NO_CONFIRM, OPT_SESSION_PORT,
-	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK, OPT_GUARD, OPT_OVN,
+	OPT_HOST_PORT, OPT_SWITCH, OPT_VLAN, OPT_TRUNK, OPT_GUARD, OPT_OVN, OPT_OVN_EXTERNAL, OPT_OVN_NEXTHOP, OPT_OVN_GATEWAY,
 };
 
 const cli_option cli_create_options[] = {
@@ -34,6 +34,9 @@ const cli_option cli_create_options[] = {
 	{ "vlan", 0, OPT_VLAN, "ID", N_("ovs: a portgroup vlanID for guests on VLAN ID; repeat it for more") },
 	{ "trunk", 0, OPT_TRUNK, NULL, N_("ovs: a portgroup trunk that carries every --vlan") },
 	{ "ovn", 0, OPT_OVN, "REMOTE", N_("overlay: the OVN northbound database, tcp:HOST:PORT or unix:PATH") },
+	{ "ovn-external", 0, OPT_OVN_EXTERNAL, "ADDR/PREFIX", N_("overlay: NAT through an OVN router with this external address") },
+	{ "ovn-nexthop", 0, OPT_OVN_NEXTHOP, "ADDR", N_("overlay NAT: the router's next hop (default: the external network's first address)") },
+	{ "ovn-gateway", 0, OPT_OVN_GATEWAY, "CHASSIS", N_("overlay NAT: the gateway chassis (default: this host's system-id)") },
 	{ "guard", 0, OPT_GUARD, "on|off|strict", N_("guest port security; default: on for nat and isolated, off for a LAN") },
 	{ 0 },
 };
@@ -70,7 +73,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	const char *mode_s = NULL, *subnet = NULL, *subnet6 = NULL, *uplink = NULL, *bridge = NULL;
-	const char *name = NULL, *switch_s = NULL, *ovn = NULL;
+	const char *name = NULL, *switch_s = NULL, *ovn = NULL, *ovn_ext = NULL, *ovn_hop = NULL, *ovn_gw = NULL;
 	bool no_dhcp = false, no_autostart = false, force = false, trunk = false;
 	vnet_switch sw = VNET_SWITCH_LINUX;
 	vnet_guard guard = VNET_GUARD_DEFAULT;
@@ -91,6 +94,9 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_VLAN: g_ptr_array_add(vlans, optarg); break;
 		case OPT_TRUNK: trunk = true; break;
 		case OPT_OVN: ovn = optarg; break;
+		case OPT_OVN_EXTERNAL: ovn_ext = optarg; break;
+		case OPT_OVN_NEXTHOP: ovn_hop = optarg; break;
+		case OPT_OVN_GATEWAY: ovn_gw = optarg; break;
 		case OPT_BRIDGE: bridge = optarg; break;
 		case OPT_NO_DHCP: no_dhcp = true; break;
 		case OPT_NO_AUTOSTART: no_autostart = true; break;
@@ -139,7 +145,10 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	    (subnet6 && !apply_subnet(in, subnet6, 6, &error)) ||
 	    (uplink && !vnet_intent_set_uplink(in, uplink, &error)) ||
 	    (switch_s && !vnet_switch_from_string(switch_s, &sw, &error)) ||
-	    (ovn && !vnet_intent_set_ovn(in, ovn, &error)))
+	    (ovn && !vnet_intent_set_ovn(in, ovn, &error)) ||
+	    (ovn_ext && !vnet_intent_set_ovn_external(in, ovn_ext, &error)) ||
+	    (ovn_hop && !vnet_intent_set_ovn_nexthop(in, ovn_hop, &error)) ||
+	    (ovn_gw && !vnet_intent_set_ovn_gateway(in, ovn_gw, &error)))
 		return cli_fail(error);
 	vnet_intent_set_switch(in, sw);
 	vnet_intent_set_vlan_trunk(in, trunk);

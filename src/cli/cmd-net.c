@@ -205,6 +205,9 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	out_string(o, "lan_bridge", _("LAN bridge:"), vnet_intent_get_lan_bridge(in));
 	out_string(o, "uplink", _("uplink:"), vnet_intent_get_uplink(in));
 	out_string(o, "ovn", _("OVN northbound:"), vnet_intent_get_ovn(in));
+	out_string(o, "ovn_external", _("OVN router external address:"), vnet_intent_get_ovn_external(in));
+	out_string(o, "ovn_nexthop", _("OVN router next hop:"), vnet_intent_get_ovn_nexthop(in));
+	out_string(o, "ovn_gateway", _("OVN gateway chassis:"), vnet_intent_get_ovn_gateway(in));
 	if (vnet_intent_get_switch(in) != VNET_SWITCH_LINUX) {
 		out_string(o, "switch", _("switch:"), vnet_switch_to_string(vnet_intent_get_switch(in)));
 		out_strv(o, "vlans", _("VLAN:"), vlans);

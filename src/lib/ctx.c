@@ -552,7 +552,9 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if ((!old || !same_lan(old, want)) && !prepare_lan(ctx, want, host, error))
 		goto out;
 	/* An overlay network's subnet meets the other hypervisors' guests in OVN: checked there too. */
-	if (want->mode == VNET_MODE_OVERLAY && (!old || g_strcmp0(old->ovn, want->ovn) || old->mode != want->mode) &&
+	if (!vnet_ovn_complete_gateway(want, old, error))
+		goto out;
+	if (want->mode == VNET_MODE_OVERLAY && (!old || !vnet_ovn_same_switch(old, want)) &&
 	    !vnet_ovn_check_create(want, error))
 		goto out;
 	g_ptr_array_add(wants, want);

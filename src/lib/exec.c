@@ -288,6 +288,7 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 		return prepare_zone(s, error);
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
+	case VNET_STEP_OVN_LB:
 		return vnet_ovn_step_prepare(s, error);
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
@@ -414,6 +415,7 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return ovs_port(s->bridge, s->domain, s->on, error);
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
+	case VNET_STEP_OVN_LB:
 		return vnet_ovn_step_run(s, s->on, error);
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_delete_table(x->nft, error);
@@ -593,6 +595,7 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		return ovs_port(s->bridge, s->domain, !s->on, error);
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
+	case VNET_STEP_OVN_LB:
 		/* Both ways check what NB has first: an undo repeated after a crash changes nothing twice. */
 		return vnet_ovn_step_run(s, !s->on, error);
 	case VNET_STEP_TABLE_DROP:
@@ -633,7 +636,8 @@ static bool exec_partial(const vnet_step *s)
 	return s->kind == VNET_STEP_START || s->kind == VNET_STEP_TAKEOVER ||
 	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE ||
 	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT ||
-	       s->kind == VNET_STEP_OVN_SWITCH || s->kind == VNET_STEP_OVN_PORT;	/* a reply lost after the commit */
+	       s->kind == VNET_STEP_OVN_SWITCH || s->kind == VNET_STEP_OVN_PORT ||
+	       s->kind == VNET_STEP_OVN_LB;	/* a reply lost after the commit */
 }
 
 const vnet_txn_ops vnet_exec_ops = {

@@ -103,6 +103,11 @@ bool vnet_mode_has_forwards(vnet_mode mode)
 	return false;
 }
 
+bool vnet_intent_has_forwards(const vnet_intent *in)
+{
+	return vnet_mode_has_forwards(in->mode) || (in->mode == VNET_MODE_OVERLAY && in->ovn_external);
+}
+
 bool vnet_mode_has_lan(vnet_mode mode)
 {
 	switch (mode) {
@@ -185,6 +190,9 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->lan_bridge);
 	g_free(intent->uplink);
 	g_free(intent->ovn);
+	g_free(intent->ovn_external);
+	g_free(intent->ovn_nexthop);
+	g_free(intent->ovn_gateway);
 	g_ptr_array_unref(intent->forwards);
 	vnet_uplink_state_free(intent->uplink_saved);
 	g_free(intent->confirm_token);
@@ -288,6 +296,9 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->lan_bridge = g_strdup(intent->lan_bridge);
 	c->uplink = g_strdup(intent->uplink);
 	c->ovn = g_strdup(intent->ovn);
+	c->ovn_external = g_strdup(intent->ovn_external);
+	c->ovn_nexthop = g_strdup(intent->ovn_nexthop);
+	c->ovn_gateway = g_strdup(intent->ovn_gateway);
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
@@ -364,6 +375,8 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 {
 	if (g_strcmp0(a->name, b->name) || a->mode != b->mode || g_strcmp0(a->bridge, b->bridge) ||
 	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) || g_strcmp0(a->ovn, b->ovn) ||
+	    g_strcmp0(a->ovn_external, b->ovn_external) || g_strcmp0(a->ovn_nexthop, b->ovn_nexthop) ||
+	    g_strcmp0(a->ovn_gateway, b->ovn_gateway) ||
 	    a->dhcp != b->dhcp || a->autostart != b->autostart || a->guard != b->guard ||
 	    !opt_cidr_equal(a->has_subnet4, &a->subnet4, b->has_subnet4, &b->subnet4) ||
 	    !opt_cidr_equal(a->has_subnet6, &a->subnet6, b->has_subnet6, &b->subnet6) ||

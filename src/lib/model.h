@@ -23,6 +23,8 @@ bool vnet_mode_has_forwards(vnet_mode mode);
 bool vnet_mode_has_lan(vnet_mode mode);
 /* Whether the network has a subnet of its own (every mode but bridged: overlay's is in OVN). */
 bool vnet_mode_has_subnet(vnet_mode mode);
+/* Whether the network forwards ports: its mode's, or an overlay network's with a router out (ovn.h). */
+bool vnet_intent_has_forwards(const vnet_intent *in);
 
 typedef enum vnet_proto {
 	VNET_PROTO_TCP,
@@ -149,6 +151,12 @@ struct vnet_intent {
 	GArray *vlans;		/* guint16, sorted: the OVS portgroups vlanID; NULL when none */
 	bool vlan_trunk;	/* a portgroup "trunk" that carries every VLAN of @vlans */
 	char *ovn;		/* overlay: the OVN northbound remote (ovn.h) */
+	/*
+	 * An overlay network with a router to the outside (NAT): the router's
+	 * address with its prefix on the external network ("198.51.100.10/24"),
+	 * the next hop there, and the gateway chassis; all canonical, or NULL.
+	 */
+	char *ovn_external, *ovn_nexthop, *ovn_gateway;
 	/*
 	 * What vnetctl did to the host, kept in <metadata> next to the intent so
 	 * that delete can undo it exactly; not part of the intent's identity

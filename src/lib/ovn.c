@@ -167,6 +167,159 @@ const char *vnet_intent_get_ovn(const vnet_intent *intent)
 	return intent->ovn;
 }
 
+bool vnet_intent_set_ovn_external(vnet_intent *intent, const char *cidr, GError **error)
+{
+	vnet_cidr c;
+
+	if (cidr && (!vnet_cidr_parse(cidr, VNET_CIDR_NEED_PREFIX, &c, NULL) || c.addr.family != AF_INET ||
+		     c.prefix < 8 || c.prefix > 30 || vnet_cidr_is_reserved(&c, &c.addr))) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("\"%s\" is not an external address for an OVN router: give an IPv4 host address with its network's prefix (/8 to /30), for example 198.51.100.10/24."),
+			       cidr);
+		return false;
+	}
+	g_free(intent->ovn_external);
+	intent->ovn_external = cidr ? vnet_cidr_format(&c) : NULL;
+	return true;
+}
+
+const char *vnet_intent_get_ovn_external(const vnet_intent *intent)
+{
+	return intent->ovn_external;
+}
+
+bool vnet_intent_set_ovn_nexthop(vnet_intent *intent, const char *addr, GError **error)
+{
+	vnet_addr a;
+
+	if (addr && (!vnet_addr_parse(addr, &a, NULL) || a.family != AF_INET)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("\"%s\" is not an IPv4 address for the OVN router's next hop."), addr);
+		return false;
+	}
+	g_free(intent->ovn_nexthop);
+	intent->ovn_nexthop = addr ? vnet_addr_format(&a) : NULL;
+	return true;
+}
+
+const char *vnet_intent_get_ovn_nexthop(const vnet_intent *intent)
+{
+	return intent->ovn_nexthop;
+}
+
+bool vnet_intent_set_ovn_gateway(vnet_intent *intent, const char *chassis, GError **error)
+{
+	if (chassis && !vnet_name_is_valid(chassis, 64)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("\"%s\" is not an OVN chassis name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit (the chassis' system-id)."),
+			       chassis);
+		return false;
+	}
+	g_free(intent->ovn_gateway);
+	intent->ovn_gateway = g_strdup(chassis);
+	return true;
+}
+
+const char *vnet_intent_get_ovn_gateway(const vnet_intent *intent)
+{
+	return intent->ovn_gateway;
+}
+
+/* ---- NAT: checks without I/O ---- */
+
+bool vnet_ovn_same_switch(const vnet_intent *a, const vnet_intent *b)
+{
+	return a->mode == VNET_MODE_OVERLAY && b->mode == VNET_MODE_OVERLAY && !g_strcmp0(a->ovn, b->ovn) &&
+	       a->dhcp == b->dhcp && a->subnet4.prefix == b->subnet4.prefix &&
+	       vnet_addr_equal(&a->subnet4.addr, &b->subnet4.addr) && !g_strcmp0(a->ovn_external, b->ovn_external) &&
+	       !g_strcmp0(a->ovn_nexthop, b->ovn_nexthop) && !g_strcmp0(a->ovn_gateway, b->ovn_gateway);
+}
+
+static void external_of(const vnet_intent *in, vnet_cidr *ret_net, vnet_addr *ret_addr)
+{
+	vnet_cidr c = { 0 };
+
+	vnet_cidr_parse(in->ovn_external, VNET_CIDR_NEED_PREFIX, &c, NULL);
+	*ret_addr = c.addr;
+	*ret_net = vnet_cidr_network(&c);
+}
+
+void vnet_ovn_complete_nexthop(vnet_intent *in)
+{
+	vnet_cidr net;
+	vnet_addr addr, first;
+
+	if (!in->ovn_external || in->ovn_nexthop)
+		return;
+	external_of(in, &net, &addr);
+	if (vnet_cidr_nth(&net, 1, &first) && !vnet_addr_equal(&first, &addr))
+		in->ovn_nexthop = vnet_addr_format(&first);
+}
+
+bool vnet_ovn_check_nat(const vnet_intent *in, GError **error)
+{
+	vnet_cidr net;
+	vnet_addr addr, hop;
+
+	if (in->mode != VNET_MODE_OVERLAY && (in->ovn_external || in->ovn_nexthop || in->ovn_gateway)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("Network \"%s\" names an OVN router (--ovn-external, --ovn-nexthop or --ovn-gateway), which only an overlay network (--mode overlay) has."),
+			       in->name);
+		return false;
+	}
+	if (!in->ovn_external && (in->ovn_nexthop || in->ovn_gateway)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("Overlay network \"%s\" has a next hop or gateway chassis but no router to the outside; give the router its external address with --ovn-external."),
+			       in->name);
+		return false;
+	}
+	if (!in->ovn_external)
+		return true;
+	external_of(in, &net, &addr);
+	if (in->has_subnet4 && vnet_cidr_overlaps(&net, &in->subnet4)) {
+		g_autofree char *n = vnet_cidr_format(&net);
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The external network %s of overlay network \"%s\" overlaps its subnet %s; the router needs two networks apart."),
+			       n, in->name, vnet_intent_get_subnet(in, AF_INET));
+		return false;
+	}
+	if (!in->ovn_nexthop || !vnet_addr_parse(in->ovn_nexthop, &hop, NULL) || !vnet_cidr_contains(&net, &hop) ||
+	    vnet_cidr_is_reserved(&net, &hop) || vnet_addr_equal(&hop, &addr)) {
+		g_autofree char *n = vnet_cidr_format(&net);
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The next hop %s of overlay network \"%s\" is not another host address of its external network %s; give the router's next hop there with --ovn-nexthop."),
+			       in->ovn_nexthop ? in->ovn_nexthop : "-", in->name, n);
+		return false;
+	}
+	return true;
+}
+
+/* Each host port of a forward is a VIP of its own: OVN's load balancers take no ranges. */
+#define MAX_FORWARD_PORTS 1024
+
+bool vnet_ovn_check_forward(const vnet_intent *in, const vnet_forward *f, GError **error)
+{
+	g_autofree char *spec = vnet_forward_format(f);
+	vnet_cidr net;
+	vnet_addr addr;
+
+	external_of(in, &net, &addr);
+	if (f->has_host_addr && !vnet_addr_equal(&f->host_addr, &addr)) {
+		g_autofree char *h = vnet_addr_format(&f->host_addr), *a = vnet_addr_format(&addr);
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The forward \"%s\" is on %s, but overlay network \"%s\" forwards on its router's external address %s only; leave the address out or write %s."),
+			       spec, h, in->name, a, a);
+		return false;
+	}
+	if ((guint)f->host_port_end - f->host_port >= MAX_FORWARD_PORTS) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The forward \"%s\" spans more than %u ports, each an OVN load balancer address of its own; split it or make it shorter."),
+			       spec, MAX_FORWARD_PORTS);
+		return false;
+	}
+	return true;
+}
+
 /* ---- values ---- */
 
 void vnet_ovn_port_free(vnet_ovn_port *p)
@@ -273,6 +426,182 @@ static json_t *insert_port(const char *net, const vnet_ovn_port *p, json_t *dhcp
 			 map_of(VNET_OVN_MARK, net, VNET_OVN_DOMAIN, p->domain, NULL), "uuid-name", uuid_name);
 }
 
+/* ["named-uuid", @n] */
+static json_t *named(const char *n)
+{
+	return json_pack("[s, s]", "named-uuid", n);
+}
+
+static json_t *wait_no_row(const char *table, const char *name)
+{
+	return json_pack("{s:s, s:i, s:s, s:[[s, s, s]], s:[s], s:s, s:[]}", "op", "wait", "timeout", 0, "table", table,
+			 "where", "name", "==", name, "columns", "name", "until", "==", "rows");
+}
+
+/* A Logical_Switch_Port of type router that patches switch and router port @lrp. */
+static json_t *router_lsp(const char *net, const char *name, const char *lrp, const char *uuid_name)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table", "Logical_Switch_Port",
+			 "row", "name", name, "type", "router", "addresses", "router", "options",
+			 map_of("router-port", lrp, NULL), "external_ids", mark(net), "uuid-name", uuid_name);
+}
+
+char *vnet_ovn_name(const char *net, vnet_ovn_row row)
+{
+	switch (row) {
+	case VNET_OVN_ROW_ROUTER:
+		return g_strdup(net);
+	case VNET_OVN_ROW_EXT_SWITCH:
+		return g_strdup_printf("%s-ext", net);
+	case VNET_OVN_ROW_LRP:
+		return g_strdup_printf("lrp-%s", net);
+	case VNET_OVN_ROW_EXT_LRP:
+		return g_strdup_printf("lrp-%s-ext", net);
+	}
+	return NULL;
+}
+
+/* The guest address a forward goes to, or NULL: a domain's is its port's, and a domain with none has no forward yet. */
+static char *forward_guest(const vnet_intent *in, const vnet_forward *f, const GPtrArray *ports)
+{
+	switch (f->guest_kind) {
+	case VNET_GUEST_ADDR:
+		return vnet_addr_format(&f->guest_addr);
+	case VNET_GUEST_DEFAULT:
+		return in->has_guest ? vnet_addr_format(&in->guest) : NULL;
+	case VNET_GUEST_NAME:
+		for (guint i = 0; ports && i < ports->len; i++) {
+			const vnet_ovn_port *p = ports->pdata[i];
+			if (g_strcmp0(p->domain, f->guest_name) == 0)
+				return g_strdup(p->ip);
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The Load_Balancer rows of @forwards (vnet_forward *), one per protocol:
+ * each host port a VIP on the router's external address, appended to @ops,
+ * their named uuids to @refs.
+ */
+static void add_lbs(json_t *ops, const vnet_intent *in, const GPtrArray *forwards, const GPtrArray *ports, json_t *refs)
+{
+	static const vnet_proto protos[] = { VNET_PROTO_TCP, VNET_PROTO_UDP, VNET_PROTO_SCTP };
+	g_autofree char *ext = NULL;
+	vnet_cidr net;
+	vnet_addr addr;
+
+	external_of(in, &net, &addr);
+	ext = vnet_addr_format(&addr);
+	for (gsize k = 0; k < G_N_ELEMENTS(protos); k++) {
+		const char *proto = vnet_proto_to_string(protos[k]);
+		g_autofree char *lb_name = g_strdup_printf("%s-%s", in->name, proto);
+		g_autofree char *un = g_strdup_printf("lb_%s", proto);
+		json_t *vips = json_array();
+		for (guint i = 0; forwards && i < forwards->len; i++) {
+			const vnet_forward *f = forwards->pdata[i];
+			g_autofree char *guest = f->proto == protos[k] && f->family == AF_INET ? forward_guest(in, f, ports) : NULL;
+			for (guint p = f->host_port; guest && p <= f->host_port_end; p++) {
+				guint gp = f->guest_port_end > f->guest_port ? f->guest_port + (p - f->host_port) : f->guest_port;
+				g_autofree char *vip = g_strdup_printf("%s:%u", ext, p);
+				g_autofree char *backend = g_strdup_printf("%s:%u", guest, gp);
+				json_array_append_new(vips, json_pack("[s, s]", vip, backend));
+			}
+		}
+		if (!json_array_size(vips)) {
+			json_decref(vips);
+			continue;
+		}
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:[s, o], s:o}, s:s}", "op", "insert", "table",
+						     "Load_Balancer", "row", "name", lb_name, "protocol", proto, "vips",
+						     "map", vips, "external_ids", mark(in->name), "uuid-name", un));
+		json_array_append_new(refs, named(un));
+	}
+}
+
+/*
+ * The router of NAT overlay network @in, appended to @ops: its port on the
+ * switch (its router-type port's named uuid goes to @switch_refs), its
+ * external port on a switch of its own with a localnet port, that port's
+ * gateway chassis, the default route, the SNAT of the subnet and the
+ * forwards' load balancers.
+ */
+static void add_router(json_t *ops, const vnet_intent *in, const GPtrArray *ports, json_t *switch_refs)
+{
+	g_autofree char *router = vnet_ovn_name(in->name, VNET_OVN_ROW_ROUTER);
+	g_autofree char *ext_ls = vnet_ovn_name(in->name, VNET_OVN_ROW_EXT_SWITCH);
+	g_autofree char *lrp = vnet_ovn_name(in->name, VNET_OVN_ROW_LRP);
+	g_autofree char *ext_lrp = vnet_ovn_name(in->name, VNET_OVN_ROW_EXT_LRP);
+	g_autofree char *lsp = g_strdup_printf("%s-lrp", in->name), *ext_lsp = g_strdup_printf("%s-lrp", ext_ls);
+	g_autofree char *ln = g_strdup_printf("%s-ln", in->name);
+	g_autofree char *gc = g_strdup_printf("%s-%s", ext_lrp, in->ovn_gateway);
+	g_autofree char *ext_key = g_strdup_printf("%s/external", in->name);
+	g_autofree char *gw = server_ip(in), *gw_net = g_strdup_printf("%s/%u", gw, in->subnet4.prefix);
+	g_autofree char *mac = server_mac(in->name), *ext_mac = server_mac(ext_key);
+	g_autofree char *subnet = vnet_cidr_format(&in->subnet4), *ext = NULL;
+	json_t *lbs = json_array();
+	vnet_cidr net;
+	vnet_addr addr;
+
+	external_of(in, &net, &addr);
+	ext = vnet_addr_format(&addr);
+	json_array_append_new(ops, wait_no_row("Logical_Router", router));
+	json_array_append_new(ops, wait_no_row("Logical_Switch", ext_ls));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o}, s:s}", "op", "insert", "table",
+					     "Logical_Router_Port", "row", "name", lrp, "mac", mac, "networks", gw_net,
+					     "external_ids", mark(in->name), "uuid-name", "lrp"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:i, s:o}, s:s}", "op", "insert", "table",
+					     "Gateway_Chassis", "row", "name", gc, "chassis_name", in->ovn_gateway,
+					     "priority", 1, "external_ids", mark(in->name), "uuid-name", "gc"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table",
+					     "Logical_Router_Port", "row", "name", ext_lrp, "mac", ext_mac, "networks",
+					     in->ovn_external, "gateway_chassis", named("gc"), "external_ids",
+					     mark(in->name), "uuid-name", "ext_lrp"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:s}", "op", "insert", "table",
+					     "Logical_Router_Static_Route", "row", "ip_prefix", "0.0.0.0/0", "nexthop",
+					     in->ovn_nexthop, "external_ids", mark(in->name), "uuid-name", "route"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o}, s:s}", "op", "insert", "table",
+					     "NAT", "row", "type", "snat", "external_ip", ext, "logical_ip", subnet,
+					     "external_ids", mark(in->name), "uuid-name", "snat"));
+	add_lbs(ops, in, in->forwards, ports, lbs);
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:[s, [o, o]], s:o, s:o, s:[s, o], s:o}}", "op",
+					     "insert", "table", "Logical_Router", "row", "name", router, "ports", "set",
+					     named("lrp"), named("ext_lrp"), "static_routes", named("route"), "nat",
+					     named("snat"), "load_balancer", "set", lbs, "external_ids", mark(in->name)));
+	/* The external side: a localnet port onto the physical network the gateway chassis maps. */
+	json_array_append_new(ops, router_lsp(in->name, lsp, lrp, "lsp_lrp"));
+	json_array_append_new(switch_refs, named("lsp_lrp"));
+	json_array_append_new(ops, router_lsp(in->name, ext_lsp, ext_lrp, "ext_lsp"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table",
+					     "Logical_Switch_Port", "row", "name", ln, "type", "localnet", "addresses",
+					     "unknown", "options", map_of("network_name", VNET_OVN_PHYSNET, NULL),
+					     "external_ids", mark(in->name), "uuid-name", "ln"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:[s, [o, o]], s:o}}", "op", "insert", "table",
+					     "Logical_Switch", "row", "name", ext_ls, "ports", "set", named("ln"),
+					     named("ext_lsp"), "external_ids", mark(in->name)));
+}
+
+json_t *vnet_ovn_ops_set_lbs(const vnet_intent *in, const GPtrArray *forwards, const GPtrArray *ports)
+{
+	g_autofree char *router = vnet_ovn_name(in->name, VNET_OVN_ROW_ROUTER);
+	json_t *ops = json_array(), *refs = json_array();
+
+	json_array_append_new(ops, comment("set the load balancers of logical router", router));
+	/* The router is network @in's: a forward on a router vnetctl did not make would be lost. */
+	json_array_append_new(ops, json_pack("{s:s, s:i, s:s, s:[[s, s, s], [s, s, o]], s:[s], s:s, s:[]}", "op", "wait",
+					     "timeout", 0, "table", "Logical_Router", "where", "name", "==", router,
+					     "external_ids", "includes", mark(in->name), "columns", "name", "until", "!=",
+					     "rows"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table", "Load_Balancer", "where",
+					     where_ours(in->name)));
+	add_lbs(ops, in, forwards, ports, refs);
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s], [s, s, o]], s:{s:[s, o]}}", "op", "update",
+					     "table", "Logical_Router", "where", "name", "==", router, "external_ids",
+					     "includes", mark(in->name), "row", "load_balancer", "set", refs));
+	return ops;
+}
+
 json_t *vnet_ovn_ops_add_switch(const vnet_intent *in, const GPtrArray *ports)
 {
 	json_t *ops = json_array(), *refs = json_array();
@@ -284,12 +613,14 @@ json_t *vnet_ovn_ops_add_switch(const vnet_intent *in, const GPtrArray *ports)
 	json_array_append_new(ops, json_pack("{s:s, s:i, s:s, s:[[s, s, s]], s:[s], s:s, s:[]}", "op", "wait",
 					     "timeout", 0, "table", "Logical_Switch", "where", "name", "==", in->name,
 					     "columns", "name", "until", "==", "rows"));
+	if (in->ovn_external)
+		add_router(ops, in, ports, refs);
 	if (dhcp)
-		/* No router option: an overlay network without a router has no gateway to give. */
+		/* The router option only where there is a router: an isolated overlay has no gateway to give. */
 		json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:s}", "op", "insert", "table",
 						     "DHCP_Options", "row", "cidr", subnet, "options",
 						     map_of("lease_time", LEASE_TIME, "server_id", sip, "server_mac", smac,
-							    NULL),
+							    "router", in->ovn_external ? sip : NULL, NULL),
 						     "external_ids", mark(in->name), "uuid-name", "dhcp"));
 	for (guint i = 0; ports && i < ports->len; i++) {
 		g_autofree char *un = g_strdup_printf("port%u", i);
@@ -314,6 +645,15 @@ json_t *vnet_ovn_ops_del_switch(const char *name)
 					     "Logical_Switch", "where", "name", "==", name, "external_ids",
 					     "includes", mark(name)));
 	json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table", "DHCP_Options",
+					     "where", where_ours(name)));
+	/* A NAT network's router and external switch (their ports, routes and NAT go with them), and forwards. */
+	for (vnet_ovn_row r = VNET_OVN_ROW_ROUTER; r <= VNET_OVN_ROW_EXT_SWITCH; r++) {
+		g_autofree char *n = vnet_ovn_name(name, r);
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s], [s, s, o]]}", "op", "delete", "table",
+						     r == VNET_OVN_ROW_ROUTER ? "Logical_Router" : "Logical_Switch",
+						     "where", "name", "==", n, "external_ids", "includes", mark(name)));
+	}
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table", "Load_Balancer",
 					     "where", where_ours(name)));
 	return ops;
 }
@@ -508,6 +848,82 @@ bool vnet_ovn_read(const char *remote, const char *name, bool with_chassis, vnet
 	return true;
 }
 
+bool vnet_ovn_local_chassis(char **ret_name, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
+	json_t *q = json_pack("[o]", vnet_ovsdb_select("Open_vSwitch", NULL, "external_ids"));
+	g_autoptr(json_t) r = db ? vnet_ovsdb_transact(db, q, error) : (json_decref(q), NULL);
+	const char *id;
+
+	if (!r)
+		return false;
+	id = json_string_value(vnet_ovsdb_map_get(json_object_get(json_array_get(vnet_ovsdb_rows(r, 0), 0),
+								  "external_ids"), "system-id"));
+	if (!id || !vnet_name_is_valid(id, 64)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("This host's Open vSwitch has no usable external_ids:system-id, so it is no OVN chassis to be the gateway; name the gateway chassis with --ovn-gateway."));
+		return false;
+	}
+	*ret_name = g_strdup(id);
+	return true;
+}
+
+bool vnet_ovn_complete_gateway(vnet_intent *in, const vnet_intent *old, GError **error)
+{
+	if (in->mode != VNET_MODE_OVERLAY || !in->ovn_external || in->ovn_gateway)
+		return true;
+	/* An apply of the same intent keeps the chassis the create chose, wherever it runs. */
+	if (old && old->ovn_gateway) {
+		in->ovn_gateway = g_strdup(old->ovn_gateway);
+		return true;
+	}
+	return vnet_ovn_local_chassis(&in->ovn_gateway, error);
+}
+
+/* Whether OVN has rows named as @in's router and external switch that vnetctl did not make. */
+static bool check_router_free(vnet_ovsdb *db, const vnet_intent *in, GError **error)
+{
+	g_autofree char *router = vnet_ovn_name(in->name, VNET_OVN_ROW_ROUTER);
+	g_autofree char *ext = vnet_ovn_name(in->name, VNET_OVN_ROW_EXT_SWITCH);
+	json_t *q = json_array();
+	g_autoptr(json_t) r = NULL;
+
+	json_array_append_new(q, vnet_ovsdb_select("Logical_Router", json_pack("[[s, s, s]]", "name", "==", router),
+						   "external_ids"));
+	json_array_append_new(q, vnet_ovsdb_select("Logical_Switch", json_pack("[[s, s, s]]", "name", "==", ext),
+						   "external_ids"));
+	if (!(r = vnet_ovsdb_transact(db, q, error)))
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *row = json_array_get(vnet_ovsdb_rows(r, i), 0);
+		if (row && g_strcmp0(json_string_value(vnet_ovsdb_map_get(json_object_get(row, "external_ids"),
+									   VNET_OVN_MARK)), in->name) != 0) {
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("OVN already has a logical router or switch named \"%s\" that vnetctl did not make; choose another network name."),
+				       i ? ext : router);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether the SB database, if it answers, knows chassis @name. */
+static bool check_gateway_known(const char *nb, const char *name, GError **error)
+{
+	g_autofree char *sb = vnet_ovn_sb_remote(nb);
+	g_autoptr(vnet_ovsdb) db = sb ? vnet_ovn_connect(sb, VNET_OVN_SB, NULL) : NULL;
+	json_t *q = json_pack("[o]", vnet_ovsdb_select("Chassis", json_pack("[[s, s, s]]", "name", "==", name), "name"));
+	g_autoptr(json_t) r = db ? vnet_ovsdb_transact(db, q, NULL) : (json_decref(q), NULL);
+
+	/* Without SB the chassis cannot be checked; NB alone is enough to make the router. */
+	if (!r || json_array_size(vnet_ovsdb_rows(r, 0)))
+		return true;
+	vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+		       _("OVN's southbound database has no chassis \"%s\" to be the gateway of the network; name a chassis that runs ovn-controller (ovn-sbctl show lists them) with --ovn-gateway."),
+		       name);
+	return false;
+}
+
 bool vnet_ovn_check_create(const vnet_intent *in, GError **error)
 {
 	g_autoptr(vnet_ovn_switch) sw = NULL;
@@ -515,6 +931,11 @@ bool vnet_ovn_check_create(const vnet_intent *in, GError **error)
 
 	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, &subnets, error))
 		return false;
+	if (in->ovn_external) {
+		g_autoptr(vnet_ovsdb) db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error);
+		if (!db || !check_router_free(db, in, error) || !check_gateway_known(in->ovn, in->ovn_gateway, error))
+			return false;
+	}
 	if (sw && !sw->ours) {
 		vnet_set_error(error, VNET_ERROR_CONFLICT,
 			       _("OVN already has a logical switch named \"%s\" that vnetctl did not make; choose another network name."),
@@ -693,6 +1114,24 @@ static bool switch_change(const vnet_intent *in, const char *ports_text, bool on
 	return transact(db, vnet_ovn_ops_add_switch(in, ports), error);
 }
 
+/* @more's operations after @ops' (@more taken). */
+static void append_all(json_t *ops, json_t *more)
+{
+	json_array_extend(ops, more);
+	json_decref(more);
+}
+
+/* Whether NAT network @in has a forward to domain @domain. */
+static bool forwards_to(const vnet_intent *in, const char *domain)
+{
+	for (guint i = 0; in->ovn_external && domain && i < in->forwards->len; i++) {
+		const vnet_forward *f = in->forwards->pdata[i];
+		if (f->guest_kind == VNET_GUEST_NAME && g_strcmp0(f->guest_name, domain) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool port_change(const vnet_intent *in, const char *ports_text, bool on, GError **error)
 {
 	g_autoptr(vnet_ovn_switch) sw = NULL;
@@ -714,8 +1153,15 @@ static bool port_change(const vnet_intent *in, const char *ports_text, bool on, 
 		return true;
 	if (!(db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
 		return false;
-	if (on)
-		return transact(db, vnet_ovn_ops_add_port(in->name, sw->uuid, sw->dhcp_uuid, p), error);
+	if (on) {
+		json_t *ops = vnet_ovn_ops_add_port(in->name, sw->uuid, sw->dhcp_uuid, p);
+		/* A forward to this domain starts with its port, in the same transaction. */
+		if (forwards_to(in, p->domain)) {
+			g_ptr_array_add(sw->ports, port_new(p->name, p->mac, p->ip, p->domain));
+			append_all(ops, vnet_ovn_ops_set_lbs(in, in->forwards, sw->ports));
+		}
+		return transact(db, ops, error);
+	}
 	{
 		/* The port's row: the read gave names only. */
 		json_t *q = json_pack("[o]", vnet_ovsdb_select("Logical_Switch_Port",
@@ -723,10 +1169,48 @@ static bool port_change(const vnet_intent *in, const char *ports_text, bool on, 
 		g_autoptr(json_t) r = vnet_ovsdb_transact(db, q, error);
 		const char *pu = r ? vnet_ovsdb_uuid(json_object_get(json_array_get(vnet_ovsdb_rows(r, 0), 0), "_uuid"))
 				   : NULL;
+		json_t *ops;
 		if (!r)
 			return false;
-		return !pu || transact(db, vnet_ovn_ops_del_port(sw->uuid, pu), error);
+		if (!pu)
+			return true;
+		ops = vnet_ovn_ops_del_port(sw->uuid, pu);
+		if (forwards_to(in, p->domain)) {
+			for (guint i = 0; i < sw->ports->len; i++)
+				if (g_strcmp0(((vnet_ovn_port *)sw->ports->pdata[i])->name, p->name) == 0)
+					g_ptr_array_remove_index(sw->ports, i--);
+			append_all(ops, vnet_ovn_ops_set_lbs(in, in->forwards, sw->ports));
+		}
+		return transact(db, ops, error);
 	}
+}
+
+/* The forwards of the step: @in's, or on undo those before it (@prev, one spec a line). */
+static bool lb_change(const vnet_intent *in, const char *prev, bool on, GError **error)
+{
+	g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	g_auto(GStrv) lines = g_strsplit(prev ? prev : "", "\n", -1);
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(vnet_ovsdb) db = NULL;
+
+	for (guint i = 0; !on && lines[i]; i++) {
+		vnet_forward *f = *lines[i] ? vnet_forward_parse(lines[i], NULL) : NULL;
+		if (f)
+			g_ptr_array_add(before, f);
+	}
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return false;
+	if (!sw || !sw->ours) {
+		if (!on)
+			return true;	/* the switch went, and the router with it */
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
+			       in->name);
+		return false;
+	}
+	if (!(db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
+		return false;
+	return transact(db, vnet_ovn_ops_set_lbs(in, on ? in->forwards : before, sw->ports), error);
 }
 
 bool vnet_ovn_step_run(const vnet_step *s, bool on, GError **error)
@@ -737,5 +1221,7 @@ bool vnet_ovn_step_run(const vnet_step *s, bool on, GError **error)
 	}
 	if (s->kind == VNET_STEP_OVN_SWITCH)
 		return switch_change(s->new, s->xml, on, error);
+	if (s->kind == VNET_STEP_OVN_LB)
+		return lb_change(s->new, s->prev_xml, on, error);
 	return port_change(s->new, s->xml, on, error);
 }

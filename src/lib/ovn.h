@@ -30,6 +30,34 @@
 #define VNET_OVN_DOMAIN "vnetctl-domain"
 /* The SB database, unless $VNET_OVN_SB names it: the NB remote's host on port 6642. */
 #define VNET_OVN_SB_ENV "VNET_OVN_SB"
+/* The physical network a NAT network's localnet port is on: ovn-bridge-mappings=external:BRIDGE on its gateway chassis. */
+#define VNET_OVN_PHYSNET "external"
+
+/* The rows of a NAT overlay network besides its switch, by name. */
+typedef enum vnet_ovn_row {
+	VNET_OVN_ROW_ROUTER,		/* Logical_Router NET */
+	VNET_OVN_ROW_EXT_SWITCH,	/* Logical_Switch NET-ext, with the localnet port */
+	VNET_OVN_ROW_LRP,		/* Logical_Router_Port lrp-NET, the gateway address on the switch */
+	VNET_OVN_ROW_EXT_LRP,		/* Logical_Router_Port lrp-NET-ext, the external address */
+} vnet_ovn_row;
+char *vnet_ovn_name(const char *net, vnet_ovn_row row);
+
+/* ---- NAT (--ovn-external), without I/O ---- */
+
+/* Whether two overlay intents want the same rows in NB but for their forwards (else the switch is made anew). */
+bool vnet_ovn_same_switch(const vnet_intent *a, const vnet_intent *b);
+/* Fill in the default next hop: the external network's first host address. */
+void vnet_ovn_complete_nexthop(vnet_intent *in);
+/* Whether @in's router settings fit together (any mode: only an overlay network may have them). */
+bool vnet_ovn_check_nat(const vnet_intent *in, GError **error);
+/* Whether forward @f of NAT overlay network @in can be a load balancer of its router. */
+bool vnet_ovn_check_forward(const vnet_intent *in, const vnet_forward *f, GError **error);
+/*
+ * Setting the load balancers of @in's router to those of @forwards
+ * (vnet_forward *; a domain's address from @ports, vnet_ovn_port *): a
+ * wait that the router is ours, then the old rows out and the new in.
+ */
+json_t *vnet_ovn_ops_set_lbs(const vnet_intent *in, const GPtrArray *forwards, const GPtrArray *ports);
 
 /*
  * Whether @remote is one vnetctl can use: "tcp:HOST:PORT" (HOST an IPv4
@@ -69,10 +97,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovn_switch, vnet_ovn_switch_free)
  * Creating the switch of overlay network @in: a wait that no switch of
  * that name exists, its DHCP_Options (when @in has DHCP) and the
  * Logical_Switch with other_config:subnet, and the ports of @ports
- * (vnet_ovn_port *, or NULL) in it.
+ * (vnet_ovn_port *, or NULL) in it; for a NAT network also its router,
+ * external switch, gateway chassis, route, SNAT and load balancers.
  */
 json_t *vnet_ovn_ops_add_switch(const vnet_intent *in, const GPtrArray *ports);
-/* Deleting network @name's switch (its ports go with it) and DHCP_Options: only rows with our mark. */
+/* Deleting network @name's switch (its ports go with it), DHCP_Options, router, external switch and load balancers: only rows with our mark. */
 json_t *vnet_ovn_ops_del_switch(const char *name);
 /* Port @p in the switch of row @ls_uuid of network @net, its DHCP from row @dhcp_uuid (or none). */
 json_t *vnet_ovn_ops_add_port(const char *net, const char *ls_uuid, const char *dhcp_uuid, const vnet_ovn_port *p);
@@ -101,9 +130,15 @@ GPtrArray *vnet_ovn_ports_parse(const char *text);
 bool vnet_ovn_read(const char *remote, const char *name, bool with_chassis, vnet_ovn_switch **ret_sw,
 		   GPtrArray **ret_subnets, GError **error);
 
+/* This host's chassis name: the local Open vSwitch's external_ids:system-id. */
+bool vnet_ovn_local_chassis(char **ret_name, GError **error);
+/* A NAT overlay network's gateway chassis when @in names none: @old's, else this host's. */
+bool vnet_ovn_complete_gateway(vnet_intent *in, const vnet_intent *old, GError **error);
+
 /*
  * Before a create: NB answers, has no switch of that name, and no other
- * switch's subnet overlaps @in's.
+ * switch's subnet overlaps @in's; for a NAT network no router or external
+ * switch of its names that is not ours, and a gateway chassis that SB knows.
  */
 bool vnet_ovn_check_create(const vnet_intent *in, GError **error);
 

@@ -6,6 +6,7 @@
 #include "planner.h"
 #include "netxml.h"
 #include "nft.h"
+#include "ovn.h"
 #include "util.h"
 
 const char *vnet_planner_lan_bridge(const vnet_intent *in)
@@ -26,9 +27,7 @@ const char *vnet_planner_lan_bridge(const vnet_intent *in)
 static bool same_lan(const vnet_intent *a, const vnet_intent *b)
 {
 	/* An overlay network's subnet and DHCP are the logical switch's: another switch replaces it. */
-	if ((a->mode == VNET_MODE_OVERLAY || b->mode == VNET_MODE_OVERLAY) &&
-	    (a->mode != b->mode || g_strcmp0(a->ovn, b->ovn) || a->dhcp != b->dhcp ||
-	     a->subnet4.prefix != b->subnet4.prefix || !vnet_addr_equal(&a->subnet4.addr, &b->subnet4.addr)))
+	if ((a->mode == VNET_MODE_OVERLAY || b->mode == VNET_MODE_OVERLAY) && !vnet_ovn_same_switch(a, b))
 		return false;
 	return g_strcmp0(vnet_planner_lan_bridge(a), vnet_planner_lan_bridge(b)) == 0 &&
 	       g_strcmp0(a->uplink, b->uplink) == 0 && a->vswitch == b->vswitch;
@@ -336,6 +335,18 @@ static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
 			host_side_up(plan, in, NULL, want, true);
 	} else if (in->local && vnet_mode_has_own_bridge(want->mode) && vnet_planner_elements_differ(old, want))
 		nft_step(plan, in->guests, old, want, false);
+	/* An overlay network's forwards are its OVN router's, wherever vnetctl runs and whatever runs. */
+	if (want->mode == VNET_MODE_OVERLAY && !vnet_intent_forwards_equal(old, want)) {
+		vnet_step *s = add(plan, VNET_STEP_OVN_LB, want->name);
+		GString *prev = g_string_new(NULL);
+		for (guint i = 0; i < old->forwards->len; i++) {
+			vnet_forward_append(prev, old->forwards->pdata[i]);
+			g_string_append_c(prev, '\n');
+		}
+		s->new = vnet_intent_copy(want);
+		s->prev_xml = g_string_free(prev, FALSE);
+		s->on = true;
+	}
 }
 
 /* The same intent again: start what is down, put back what the kernel lost. */
@@ -449,6 +460,9 @@ static char *describe(const vnet_step *s)
 		return g_strdup_printf(s->on ? _("add a logical port for domain %s to OVN logical switch %s")
 					     : _("remove the logical port of domain %s from OVN logical switch %s"),
 				       s->domain, s->name);
+	case VNET_STEP_OVN_LB:
+		return g_strdup_printf(_("set the load balancers (forwards) of OVN logical router %s, one transaction"),
+				       s->name);
 	case VNET_STEP_N_KINDS:
 		break;
 	}

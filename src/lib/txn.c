@@ -39,6 +39,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_OVS_PORT] = "ovs-port",
 	[VNET_STEP_OVN_SWITCH] = "ovn-switch",
 	[VNET_STEP_OVN_PORT] = "ovn-port",
+	[VNET_STEP_OVN_LB] = "ovn-lb",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -143,6 +144,9 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_DOCKER:
 		set_opt(kf, g, "xml", s->xml);
 		break;
+	case VNET_STEP_OVN_LB:
+		set_opt(kf, g, "prev-xml", s->prev_xml);
+		/* fall through */
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 		set_opt(kf, g, "xml", s->xml);

@@ -52,6 +52,8 @@ typedef enum vnet_step_kind {
 	VNET_STEP_OVS_PORT,	/* bridge, domain = the uplink, on = add as a trunk port, off = remove */
 	VNET_STEP_OVN_SWITCH,	/* name, new = the overlay intent, on = create; xml = its ports (ovn.h) */
 	VNET_STEP_OVN_PORT,	/* name, new = the overlay intent, xml = the port, on = add, off = remove */
+	VNET_STEP_OVN_LB,	/* name, new = the NAT overlay intent, prev_xml = the forwards before, one a line:
+				 * its router's load balancers made those of new's forwards (undo: prev_xml's) */
 	VNET_STEP_N_KINDS
 } vnet_step_kind;
 

@@ -187,7 +187,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	if (c->has_subnet4) {
 		if (!c->has_gateway4 && vnet_cidr_nth(&c->subnet4, 1, &c->gateway4))
 			c->has_gateway4 = true;
-		if (!c->has_guest && vnet_mode_has_forwards(c->mode) && c->subnet4.prefix <= 30) {
+		if (!c->has_guest && vnet_intent_has_forwards(c) && c->subnet4.prefix <= 30) {
 			/* The first host address that is not the gateway. */
 			vnet_cidr_nth(&c->subnet4, 2, &c->guest);
 			if (vnet_addr_equal(&c->guest, &c->gateway4))
@@ -237,6 +237,7 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	case VNET_MODE_OVERLAY:
 		if (!c->bridge)
 			c->bridge = g_strdup(VNET_OVN_BRIDGE);
+		vnet_ovn_complete_nexthop(c);
 		break;
 	}
 	vnet_intent_refresh_strings(c);
@@ -618,7 +619,15 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 		const vnet_cidr *sub = f->family == AF_INET ? &in->subnet4 : &in->subnet6;
 		bool has_sub = f->family == AF_INET ? in->has_subnet4 : in->has_subnet6;
 
-		if (!vnet_mode_has_forwards(in->mode)) {
+		if (in->mode == VNET_MODE_OVERLAY && !in->ovn_external) {
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("Overlay network \"%s\" has no router to the outside, so the forward \"%s\" has no address to be on; give the router its external address with --ovn-external."),
+				       in->name, spec);
+			return false;
+		}
+		if (in->mode == VNET_MODE_OVERLAY && !vnet_ovn_check_forward(in, f, error))
+			return false;
+		if (!vnet_intent_has_forwards(in)) {
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				    _("Network \"%s\" is in %s mode, which forwards no ports; the forward \"%s\" needs a nat or hybrid network."),
 				    in->name, vnet_mode_to_string(in->mode), spec);
@@ -725,6 +734,8 @@ static bool check_self(const vnet_intent *in, GError **error)
 			    in->name);
 		return false;
 	}
+	if (!vnet_ovn_check_nat(in, error))
+		return false;
 	if (in->mode == VNET_MODE_OVERLAY && in->has_subnet6) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("Network \"%s\" is an overlay network, which vnetctl gives an IPv4 subnet only; leave out --subnet6."),
@@ -973,7 +984,9 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 
 	for (guint j = 0; j < host->intents->len; j++) {
 		const vnet_intent *o = host->intents->pdata[j];
-		GArray *os = is_self(in, o) ? g_array_new(FALSE, FALSE, sizeof(side)) : published(o, clones);
+		/* An overlay network's forwards are on its OVN router's address, not this host's. */
+		GArray *os = is_self(in, o) || o->mode == VNET_MODE_OVERLAY ? g_array_new(FALSE, FALSE, sizeof(side))
+									      : published(o, clones);
 		g_ptr_array_add(other_sides, os);
 		m += os->len;
 	}
@@ -1079,5 +1092,6 @@ bool vnet_intent_validate(const vnet_intent *in, const vnet_host *host,
 	case VNET_MODE_OVERLAY:
 		break;	/* br-int is ovn-controller's, shared by every overlay network */
 	}
-	return check_uplink(in, host, error) && check_forwards_against(in, host, flags, error);
+	return check_uplink(in, host, error) &&
+	       (in->mode == VNET_MODE_OVERLAY || check_forwards_against(in, host, flags, error));
 }

@@ -268,6 +268,12 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_attr(w, "vlan-trunk", "yes");
 	if (in->ovn)
 		xw_attr(w, "ovn", in->ovn);
+	if (in->ovn_external)
+		xw_attr(w, "ovn-external", in->ovn_external);
+	if (in->ovn_nexthop)
+		xw_attr(w, "ovn-nexthop", in->ovn_nexthop);
+	if (in->ovn_gateway)
+		xw_attr(w, "ovn-gateway", in->ovn_gateway);
 	/* Unset is the mode's default, so an intent written before the guard reads the same. */
 	if (in->guard != VNET_GUARD_DEFAULT)
 		xw_attr(w, "guard", vnet_guard_to_string(in->guard));
@@ -845,11 +851,13 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
 
 static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 {
-	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn", NULL };
+	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn",
+					       "ovn-external", "ovn-nexthop", "ovn-gateway", NULL };
 	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state" };
 	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
 	g_autofree char *switch_s = get_prop(root, "switch"), *guard_s = get_prop(root, "guard");
-	g_autofree char *ovn = get_prop(root, "ovn");
+	g_autofree char *ovn = get_prop(root, "ovn"), *ovn_ext = get_prop(root, "ovn-external");
+	g_autofree char *ovn_hop = get_prop(root, "ovn-nexthop"), *ovn_gw = get_prop(root, "ovn-gateway");
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
 	guint seen[G_N_ELEMENTS(singles)] = { 0 };
@@ -868,7 +876,10 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	    !get_bool_prop(root, "autostart", &in->autostart, error) ||
 	    !get_bool_prop(root, "vlan-trunk", &in->vlan_trunk, error) ||
 	    (switch_s && !vnet_switch_from_string(switch_s, &in->vswitch, error)) ||
-	    (ovn && !vnet_intent_set_ovn(in, ovn, error)))
+	    (ovn && !vnet_intent_set_ovn(in, ovn, error)) ||
+	    (ovn_ext && !vnet_intent_set_ovn_external(in, ovn_ext, error)) ||
+	    (ovn_hop && !vnet_intent_set_ovn_nexthop(in, ovn_hop, error)) ||
+	    (ovn_gw && !vnet_intent_set_ovn_gateway(in, ovn_gw, error)))
 		return NULL;
 	if (guard_s && !vnet_guard_from_string(guard_s, &in->guard, error))
 		return NULL;

@@ -32,6 +32,11 @@ nb_state() { # the NB rows vnetctl could touch, without uuids
 	nbctl --columns=name,other_config,external_ids list Logical_Switch
 	nbctl --columns=name,addresses,external_ids list Logical_Switch_Port
 	nbctl --columns=cidr,options,external_ids list DHCP_Options
+	nbctl --columns=name,external_ids list Logical_Router
+	nbctl --columns=name,networks list Logical_Router_Port
+	nbctl --columns=type,external_ip,logical_ip list NAT
+	nbctl --columns=name,chassis_name list Gateway_Chassis
+	nbctl --columns=name,protocol,vips list Load_Balancer
 }
 nb_state >"$VNET_SCRATCH/nb.before"
 snapshot_host "$VNET_SCRATCH/before"
@@ -149,3 +154,82 @@ check "NB has no port of vmA" sh -c "! ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock 
 check "NB has no DHCP_Options of o1" test -z "$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnetctl-network=o1)"
 check "the foreign switch is still there" nbctl get Logical_Switch foreign name
 check "the libvirt network is gone" sh -c "! virsh net-info o1 >/dev/null 2>&1"
+
+# ---- o2: NAT through an OVN router whose gateway is chA; forwards from outside ----
+ovn_external chA out 198.51.100.1/24
+nat=(--mode overlay --ovn "$nb" --subnet 10.78.0.0/24 --ovn-external 198.51.100.10/24)
+nb_state >"$VNET_SCRATCH/nb.before"
+snapshot_host "$VNET_SCRATCH/before"
+expect_refused "a forward on an isolated overlay network" "--ovn-external" \
+	create o2 --mode overlay --ovn "$nb" --subnet 10.78.0.0/24 --forward 8080:80
+expect_refused "an external network that overlaps the subnet" "overlaps" \
+	create o2 --mode overlay --ovn "$nb" --subnet 10.78.0.0/24 --ovn-external 10.78.0.200/24 --ovn-gateway chA
+expect_refused "a gateway chassis SB does not know" "chZ" create o2 "${nat[@]}" --ovn-gateway chZ
+VNET_OVSDB_SOCKET=$VNET_SCRATCH/none.sock expect_refused "no --ovn-gateway and no local Open vSwitch" \
+	"Open vSwitch" create o2 "${nat[@]}"
+expect_refused "a forward on another address than the router's" "198.51.100.10" \
+	create o2 "${nat[@]}" --ovn-gateway chA --forward 198.51.100.11:8080:80
+expect_nb_unchanged "after the NAT refusals"
+# the gateway defaults to this host's chassis: here, the local OVS is chA's
+export VNET_OVSDB_SOCKET=$VNET_SCRATCH/chA/db.sock
+steps=$("$VNETCTL" plan o2 "${nat[@]}" --forward 8080:80 | grep -c '^[0-9]*\. ')
+for n in $(seq 1 "$steps"); do
+	rc=0
+	VNET_TEST_FAIL_STEP=$n "$VNETCTL" -q create o2 "${nat[@]}" --forward 8080:80 2>"$VNET_SCRATCH/err" || rc=$?
+	check "NAT create failing at step $n of $steps exits 1" test "$rc" -eq 1
+	expect_nb_unchanged "after a NAT create failed at step $n"
+done
+check "create o2 with --ovn-external" vnetctl -q create o2 "${nat[@]}" --forward 8080:80
+unset VNET_OVSDB_SOCKET
+check "NB has logical router o2 with vnetctl's mark" \
+	test "$(nbctl get Logical_Router o2 external_ids:vnetctl-network | tr -d '"')" = o2
+check "its gateway chassis is this host's, chA" \
+	test "$(nbctl --bare --columns=chassis_name find Gateway_Chassis name=lrp-o2-ext-chA)" = chA
+check "it SNATs the subnet to its external address" \
+	test "$(nbctl --bare --columns=external_ip find NAT type=snat logical_ip=10.78.0.0/24)" = 198.51.100.10
+check "its port on the switch has the gateway address" \
+	test "$(nbctl get Logical_Router_Port lrp-o2 networks)" = '["10.78.0.1/24"]'
+check "the external switch has a localnet port on physical network external" \
+	test "$(nbctl get Logical_Switch_Port o2-ln options:network_name)" = external
+check "the forward is a load balancer VIP on the router" \
+	sh -c "ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock lr-lb-list o2 | grep -q '198.51.100.10:8080 *10.78.0.2:80'"
+check "the DHCP options give the router" sh -c \
+	"ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get DHCP_Options \$(ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock --bare --columns=_uuid find DHCP_Options external_ids:vnetctl-network=o2) options:router | grep -q 10.78.0.1"
+check "show --json says the router" sh -c "'$VNETCTL' --json show o2 | jq -e '.ovn_external == \"198.51.100.10/24\" and .ovn_gateway == \"chA\" and .ovn_nexthop == \"198.51.100.1\"' >/dev/null"
+
+# a guest on chB, the other chassis: out through the SNAT, in through the forward
+define_domain vmD
+check "attach o2 vmD" vnetctl -q attach o2 vmD
+idD=$(virsh dumpxml --inactive vmD | sed -n "s/.*interfaceid='\([^']*\)'.*/\1/p" | head -1)
+ovn_plug chB nB "$(nic_mac vmD o2)" "$idD"
+check "nB gets a lease with the router from OVN's DHCP" dhcp_lease nB eth0 route
+check "nB's default route is the router" sh -c "ip -n nB route show default | grep -q 'via 10.78.0.1'"
+check "the outside has no route back to the subnet (only SNAT answers)" sh -c "! ip -n out route get 10.78.0.2 >/dev/null 2>&1"
+start_http out 80 "the outside"
+start_http nB 80 "guest nB on chB"
+expect_http nB http://198.51.100.1/ "the outside" 20
+expect_http out http://198.51.100.10:8080/ "guest nB on chB" 20
+
+# forward add and remove: one NB transaction each; a failed one changes nothing
+nb_state >"$VNET_SCRATCH/nb.nat"
+rc=0
+VNET_TEST_FAIL_STEP=2 "$VNETCTL" -q forward add o2 8081:vmD:80 2>/dev/null || rc=$?
+check "a forward add failing at its load balancer step exits 1" test "$rc" -eq 1
+check "after the failed forward add NB is as it was" diff -u "$VNET_SCRATCH/nb.nat" <(nb_state)
+check "forward add o2 8081:vmD:80 (a domain's port)" vnetctl -q forward add o2 8081:vmD:80
+expect_http out http://198.51.100.10:8081/ "guest nB on chB" 20
+check "forward remove o2 8080:80" vnetctl -q forward remove o2 8080:80
+expect_no_http out http://198.51.100.10:8080/ 3
+expect_http out http://198.51.100.10:8081/ "guest nB on chB" 10
+
+# a chassis restart: chB's ovn-controller and ovs-vswitchd go and come back, and so does nB's traffic
+ovn_restart chB
+expect_http out http://198.51.100.10:8081/ "guest nB on chB" 30
+expect_http nB http://198.51.100.1/ "the outside" 10
+
+check "delete o2" vnetctl -q delete o2
+for t in Logical_Router NAT Gateway_Chassis Load_Balancer; do
+	check "NB has no $t left" test -z "$(nbctl --bare --columns=_uuid list $t)"
+done
+check "NB has no external switch of o2" sh -c "! ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get Logical_Switch o2-ext name 2>/dev/null"
+check "the foreign switch is still there" nbctl get Logical_Switch foreign name

@@ -57,8 +57,7 @@ ovn_chassis() {
 		--pidfile="$run/ovsdb-server.pid" --unixctl="$run/ovsdb-server.ctl" --log-file="$run/ovsdb-server.log"
 	_ovn_wait_sock "$run/db.sock"
 	ovs-vsctl --db="$db" --no-wait init
-	bg_ns "$ch" env OVS_RUNDIR="$run" ovs-vswitchd "$db" --pidfile="$run/ovs-vswitchd.pid" \
-		--unixctl="$run/ovs-vswitchd.ctl" --log-file="$run/ovs-vswitchd.log"
+	ovn_vswitchd_start "$ch"
 	ovs-vsctl --db="$db" --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev -- add-port br-phy eth0
 	ip -n "$ch" addr add "$addr/24" dev br-phy
 	ip -n "$ch" link set br-phy up
@@ -66,8 +65,7 @@ ovn_chassis() {
 	ovs-vsctl --db="$db" set Open_vSwitch . external_ids:system-id="$ch" \
 		external_ids:ovn-remote="tcp:$OVN_UNDER.1:6642" external_ids:ovn-encap-type=geneve \
 		external_ids:ovn-encap-ip="$addr" external_ids:ovn-bridge-datapath-type=netdev
-	bg_ns "$ch" env OVN_RUNDIR="$run" OVS_RUNDIR="$run" ovn-controller "$db" --pidfile="$run/ovn-controller.pid" \
-		--log-file="$run/ovn-controller.log"
+	ovn_controller_start "$ch"
 }
 chvsctl() { local ch=$1; shift; ovs-vsctl --db=unix:"$VNET_SCRATCH/$ch/db.sock" --timeout=10 "$@"; }
 
@@ -83,4 +81,53 @@ ovn_plug() {
 	ip -n "$g" link set eth0 address "$mac" mtu 1400 up
 	ip netns exec "$g" ethtool -K eth0 tx off >/dev/null
 	chvsctl "$ch" add-port br-int "$port" -- set Interface "$port" external_ids:iface-id="$id"
+}
+
+# ovn_external CHASSIS NS ADDR/PREFIX: the physical network "external" of
+# a NAT overlay network on gateway CHASSIS: an OVS bridge br-ex there
+# (ovn-bridge-mappings=external:br-ex) whose one port is a veth to
+# namespace NS, the outside, at ADDR (the router's next hop).
+ovn_external() {
+	local ch=$1 ns=$2 addr=$3
+	chvsctl "$ch" add-br br-ex -- set Bridge br-ex datapath_type=netdev
+	add_host "$ns"
+	ip netns exec "$ch" ip link add x-ext type veth peer name eth0 netns "$ns"
+	ip netns exec "$ch" ethtool -K x-ext tx off >/dev/null
+	ip netns exec "$ch" sysctl -qw net.ipv6.conf.x-ext.disable_ipv6=1
+	ip netns exec "$ch" ip link set x-ext up
+	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+	ip -n "$ns" addr add "$addr" dev eth0
+	ip -n "$ns" link set eth0 up
+	chvsctl "$ch" add-port br-ex x-ext -- set Open_vSwitch . external_ids:ovn-bridge-mappings=external:br-ex
+}
+
+# ovn_restart CHASSIS: stop its ovn-controller and ovs-vswitchd and start them again.
+ovn_restart() {
+	local ch=$1 run=$VNET_SCRATCH/$1 p
+	for p in ovn-controller ovs-vswitchd; do
+		_vnet_kill_wait "$(cat "$run/$p.pid")"
+	done
+	ovn_vswitchd_start "$ch"
+	ovn_controller_start "$ch"
+}
+
+ovn_vswitchd_start() {
+	local ch=$1 run=$VNET_SCRATCH/$1
+	bg_ns "$ch" env OVS_RUNDIR="$run" ovs-vswitchd "unix:$run/db.sock" --pidfile="$run/ovs-vswitchd.pid" \
+		--unixctl="$run/ovs-vswitchd.ctl" --log-file="$run/ovs-vswitchd.log"
+}
+
+# ovn_controller_stop CHASSIS: ovn-controller leaves as `systemctl stop` makes it: its chassis and bindings go.
+ovn_controller_stop() {
+	local run=$VNET_SCRATCH/$1 pid
+	pid=$(cat "$run/ovn-controller.pid")
+	ovn-appctl -t "$run/ovn-controller.$pid.ctl" exit >/dev/null
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	bail "ovn-controller of $1 did not exit"
+}
+
+ovn_controller_start() {
+	local ch=$1 run=$VNET_SCRATCH/$1
+	bg_ns "$ch" env OVN_RUNDIR="$run" OVS_RUNDIR="$run" ovn-controller "unix:$run/db.sock" \
+		--pidfile="$run/ovn-controller.pid" --log-file="$run/ovn-controller.log"
 }

@@ -4,7 +4,9 @@
  * remove an overlay network's logical switch and a guest's logical port
  * (their JSON shapes, guards and marks), the parsing of what NB and SB send
  * back (switches, ports, foreign rows, bindings), the ports' record in a
- * step, and a table of bad --ovn remotes and bad overlay intents.
+ * step, and a table of bad --ovn remotes and bad overlay intents; a NAT
+ * network's router (SNAT, gateway chassis, route, localnet port) and its
+ * forwards as load balancers, with tables of bad router settings.
  */
 #include "config.h"
 
@@ -60,6 +62,240 @@ static json_t *op(const json_t *ops, const char *kind, const char *table, guint 
 static char *dump(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+}
+
+static vnet_host *empty_host(void)
+{
+	vnet_host *host = g_new0(vnet_host, 1);
+
+	host->links = g_ptr_array_new();
+	host->addrs = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
+	host->routes = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
+	host->networks = g_ptr_array_new();
+	host->intents = g_ptr_array_new();
+	host->listeners = g_array_new(FALSE, FALSE, sizeof(vnet_host_listener));
+	return host;
+}
+
+static void empty_host_free(vnet_host *host)
+{
+	g_ptr_array_unref(host->links);
+	g_array_unref(host->addrs);
+	g_array_unref(host->routes);
+	g_ptr_array_unref(host->networks);
+	g_ptr_array_unref(host->intents);
+	g_array_unref(host->listeners);
+	g_free(host);
+}
+
+/* NAT overlay network o1 on 10.77.0.0/24, router 198.51.100.10/24, gateway chA, with @fwds (NULL-terminated). */
+static vnet_intent *nat_overlay(const char *const *fwds)
+{
+	vnet_intent *in = vnet_intent_new("o1", VNET_MODE_OVERLAY, NULL);
+	vnet_host *host = empty_host();
+	g_autoptr(GError) e = NULL;
+
+	assert_true(vnet_intent_set_ovn(in, "tcp:192.0.2.10:6641", NULL));
+	assert_true(vnet_intent_set_subnet(in, "10.77.0.0/24", NULL));
+	assert_true(vnet_intent_set_ovn_external(in, "198.51.100.10/24", NULL));
+	assert_true(vnet_intent_set_ovn_gateway(in, "chA", NULL));
+	for (; fwds && *fwds; fwds++)
+		assert_true(vnet_intent_add_forward(in, *fwds, NULL));
+	if (!vnet_intent_complete(in, host, &e) || !vnet_intent_validate(in, host, 0, &e))
+		fail_msg("%s", e->message);
+	empty_host_free(host);
+	return in;
+}
+
+/* The row of the insert into @table named @name, dumped. */
+static char *row_named(const json_t *ops, const char *table, const char *name)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(ops, i, o) {
+		const json_t *row = json_object_get(o, "row");
+		if (g_strcmp0(json_string_value(json_object_get(o, "table")), table) == 0 &&
+		    (!name || g_strcmp0(json_string_value(json_object_get(row, "name")), name) == 0))
+			return dump(row);
+	}
+	return NULL;
+}
+
+static void test_nat_values(void **state)
+{
+	static const char *const bad_ext[] = {
+		"", "198.51.100.10", "198.51.100.0/24", "198.51.100.255/24", "198.51.100.10/31",
+		"198.51.100.10/32", "198.51.100.10/7", "2001:db8::10/64", "198.51.100.10/", "198.51.100.10/24x",
+		"198.51.100/24", "host/24", "198.51.100.10/24 ", "-198.51.100.10/24",
+	};
+	static const char *const bad_hop[] = { "", "198.51.100", "2001:db8::1", "198.51.100.1/24", "x", "198.51.100.1 " };
+	static const char *const bad_gw[] = {
+		"", "-chA", ".chA", "ch A", "ch;A", "chA\n", "ch/A",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	g_autoptr(vnet_intent) in = vnet_intent_new("o1", VNET_MODE_OVERLAY, NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_ext); i++) {
+		g_autoptr(GError) e = NULL;
+		if (vnet_intent_set_ovn_external(in, bad_ext[i], &e))
+			fail_msg("external address \"%s\" accepted", bad_ext[i]);
+		assert_non_null(strstr(e->message, "198.51.100.10/24"));
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_hop); i++)
+		if (vnet_intent_set_ovn_nexthop(in, bad_hop[i], NULL))
+			fail_msg("next hop \"%s\" accepted", bad_hop[i]);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_gw); i++)
+		if (vnet_intent_set_ovn_gateway(in, bad_gw[i], NULL))
+			fail_msg("chassis \"%s\" accepted", bad_gw[i]);
+	/* nothing was set by the refusals */
+	assert_null(vnet_intent_get_ovn_external(in));
+	assert_null(vnet_intent_get_ovn_nexthop(in));
+	assert_null(vnet_intent_get_ovn_gateway(in));
+	assert_true(vnet_intent_set_ovn_external(in, "198.51.100.10/24", NULL));
+	assert_string_equal(vnet_intent_get_ovn_external(in), "198.51.100.10/24");
+	assert_true(vnet_intent_set_ovn_gateway(in, "0e5b8f0c-2c6e-4f0b-9a57-7e1c1f6f2a10", NULL));
+	assert_true(vnet_intent_set_ovn_nexthop(in, "198.51.100.254", NULL));
+	assert_string_equal(vnet_intent_get_ovn_nexthop(in), "198.51.100.254");
+	assert_true(vnet_intent_set_ovn_external(in, NULL, NULL));
+	assert_null(vnet_intent_get_ovn_external(in));
+}
+
+static void test_nat_intent(void **state)
+{
+	static const char *const fwd[] = { "8080:80", NULL };
+	g_autoptr(vnet_intent) in = nat_overlay(fwd);
+	g_autofree char *xml = vnet_intent_to_xml(in);
+	g_autoptr(vnet_intent) back = vnet_intent_from_xml(xml, -1, NULL);
+	vnet_host *host = empty_host();
+	static const struct {
+		const char *mode, *external, *nexthop, *gateway, *forward, *want;
+	} bad[] = {
+		{ "overlay", "10.77.0.200/24", NULL, "chA", NULL, "overlaps" },
+		{ "overlay", "10.0.0.10/8", NULL, "chA", NULL, "overlaps" },
+		{ "overlay", "198.51.100.10/24", "198.51.101.1", "chA", NULL, "--ovn-nexthop" },
+		{ "overlay", "198.51.100.10/24", "198.51.100.10", "chA", NULL, "--ovn-nexthop" },
+		{ "overlay", "198.51.100.10/24", "198.51.100.255", "chA", NULL, "--ovn-nexthop" },
+		{ "overlay", "198.51.100.1/24", NULL, "chA", NULL, "--ovn-nexthop" },
+		{ "overlay", NULL, NULL, "chA", NULL, "--ovn-external" },
+		{ "overlay", NULL, "198.51.100.1", NULL, NULL, "--ovn-external" },
+		{ "overlay", NULL, NULL, NULL, "8080:80", "--ovn-external" },
+		{ "overlay", "198.51.100.10/24", NULL, "chA", "198.51.100.11:8080:80", "198.51.100.10" },
+		{ "overlay", "198.51.100.10/24", NULL, "chA", "127.0.0.1:8080:80", "198.51.100.10" },
+		{ "overlay", "198.51.100.10/24", NULL, "chA", "1000-3000:1000-3000", "1024" },
+		{ "overlay", "198.51.100.10/24", NULL, "chA", "8080:10.78.0.5:80", "10.78.0.5" },
+		{ "overlay", "198.51.100.10/24", NULL, "chA", "[::]:8080:80", "IPv6" },
+		{ "nat", "198.51.100.10/24", NULL, NULL, NULL, "--mode overlay" },
+		{ "isolated", NULL, NULL, "chA", NULL, "--mode overlay" },
+	};
+
+	assert_non_null(back);
+	assert_true(vnet_intent_equal(in, back));
+	assert_string_equal(vnet_intent_get_ovn_gateway(back), "chA");
+	/* the default next hop: the external network's first address */
+	assert_string_equal(vnet_intent_get_ovn_nexthop(back), "198.51.100.1");
+	assert_string_equal(vnet_intent_get_default_guest(back), "10.77.0.2");
+	assert_true(vnet_ovn_same_switch(in, back));
+	assert_true(vnet_intent_set_ovn_gateway(back, "chB", NULL));
+	assert_false(vnet_ovn_same_switch(in, back));
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(vnet_intent) b = NULL;
+		vnet_mode mode;
+		bool ok;
+		assert_true(vnet_mode_from_string(bad[i].mode, &mode, NULL));
+		b = vnet_intent_new("b", mode, NULL);
+		if (mode == VNET_MODE_OVERLAY) {
+			assert_true(vnet_intent_set_ovn(b, "tcp:192.0.2.10:6641", NULL));
+			assert_true(vnet_intent_set_subnet(b, "10.77.0.0/24", NULL));
+		}
+		ok = (!bad[i].external || vnet_intent_set_ovn_external(b, bad[i].external, &e)) &&
+		     (!bad[i].nexthop || vnet_intent_set_ovn_nexthop(b, bad[i].nexthop, &e)) &&
+		     (!bad[i].gateway || vnet_intent_set_ovn_gateway(b, bad[i].gateway, &e)) &&
+		     (!bad[i].forward || vnet_intent_add_forward(b, bad[i].forward, &e)) &&
+		     vnet_intent_complete(b, host, &e) && vnet_intent_validate(b, host, 0, &e);
+		if (ok)
+			fail_msg("bad NAT overlay intent %zu accepted", i);
+		if (!strstr(e->message, bad[i].want))
+			fail_msg("case %zu: \"%s\" does not name %s", i, e->message, bad[i].want);
+	}
+	empty_host_free(host);
+}
+
+static void test_add_router(void **state)
+{
+	static const char *const fwd[] = { "8080:80", "53:10.77.0.9:5353/udp", "9000:vmB:80", "9001:vmZ:80", NULL };
+	g_autoptr(vnet_intent) in = nat_overlay(fwd);
+	g_autoptr(GPtrArray) ports = vnet_ovn_ports_parse("p2 52:54:00:00:00:02 10.77.0.3 vmB\n");
+	g_autoptr(json_t) ops = vnet_ovn_ops_add_switch(in, ports);
+	g_autofree char *lrp = row_named(ops, "Logical_Router_Port", "lrp-o1");
+	g_autofree char *gc = row_named(ops, "Gateway_Chassis", NULL), *nat = row_named(ops, "NAT", NULL);
+	g_autofree char *route = row_named(ops, "Logical_Router_Static_Route", NULL);
+	g_autofree char *ln = row_named(ops, "Logical_Switch_Port", "o1-ln");
+	g_autofree char *tcp = row_named(ops, "Load_Balancer", "o1-tcp"), *udp = row_named(ops, "Load_Balancer", "o1-udp");
+	g_autofree char *ls = row_named(ops, "Logical_Switch", "o1"), *ext = row_named(ops, "Logical_Switch", "o1-ext");
+	g_autofree char *lr = row_named(ops, "Logical_Router", "o1"), *dhcp = row_named(ops, "DHCP_Options", NULL);
+	g_autofree char *w_lr = dump(op(ops, "wait", "Logical_Router", 0)), *w_ext = dump(op(ops, "wait", "Logical_Switch", 1));
+
+	/* no router and no external switch of those names, else nothing */
+	assert_string_equal(w_lr, "{\"columns\":[\"name\"],\"op\":\"wait\",\"rows\":[],\"table\":\"Logical_Router\","
+				  "\"timeout\":0,\"until\":\"==\",\"where\":[[\"name\",\"==\",\"o1\"]]}");
+	assert_non_null(strstr(w_ext, "[\"name\",\"==\",\"o1-ext\"]"));
+	assert_non_null(strstr(lrp, "\"networks\":\"10.77.0.1/24\""));
+	assert_string_equal(gc, "{\"chassis_name\":\"chA\",\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]],"
+				"\"name\":\"lrp-o1-ext-chA\",\"priority\":1}");
+	assert_string_equal(nat, "{\"external_ids\":[\"map\",[[\"vnetctl-network\",\"o1\"]]],\"external_ip\":\"198.51.100.10\","
+				 "\"logical_ip\":\"10.77.0.0/24\",\"type\":\"snat\"}");
+	assert_non_null(strstr(route, "\"ip_prefix\":\"0.0.0.0/0\",\"nexthop\":\"198.51.100.1\""));
+	assert_non_null(strstr(ln, "\"options\":[\"map\",[[\"network_name\",\"external\"]]]"));
+	assert_non_null(strstr(ln, "\"type\":\"localnet\""));
+	/* the default guest, and a domain's port; a domain with no port has no VIP yet */
+	assert_non_null(strstr(tcp, "[\"198.51.100.10:8080\",\"10.77.0.2:80\"]"));
+	assert_non_null(strstr(tcp, "[\"198.51.100.10:9000\",\"10.77.0.3:80\"]"));
+	assert_null(strstr(tcp, "9001"));
+	assert_non_null(strstr(udp, "[\"198.51.100.10:53\",\"10.77.0.9:5353\"]"));
+	assert_null(row_named(ops, "Load_Balancer", "o1-sctp"));
+	/* the gateway chassis is the external port's, not the router's */
+	assert_null(strstr(lr, "gateway_chassis"));
+	{
+		g_autofree char *ext_lrp = row_named(ops, "Logical_Router_Port", "lrp-o1-ext");
+		assert_non_null(strstr(ext_lrp, "\"gateway_chassis\":[\"named-uuid\",\"gc\"]"));
+		assert_non_null(strstr(ext_lrp, "\"networks\":\"198.51.100.10/24\""));
+	}
+	assert_non_null(strstr(lr, "\"load_balancer\":[\"set\",[[\"named-uuid\",\"lb_tcp\"],[\"named-uuid\",\"lb_udp\"]]]"));
+	assert_non_null(strstr(lr, "\"nat\":[\"named-uuid\",\"snat\"]"));
+	assert_non_null(strstr(ls, "[\"named-uuid\",\"lsp_lrp\"]"));
+	assert_non_null(strstr(ext, "\"ports\":[\"set\",[[\"named-uuid\",\"ln\"],[\"named-uuid\",\"ext_lsp\"]]]"));
+	/* a NAT network's DHCP gives its router */
+	assert_non_null(strstr(dhcp, "[\"router\",\"10.77.0.1\"]"));
+	/* every row vnetctl makes carries the mark */
+	assert_non_null(strstr(ext, "vnetctl-network"));
+}
+
+static void test_set_lbs(void **state)
+{
+	static const char *const fwd[] = { "8080-8082:80-82", "7000:7000/sctp", NULL };
+	g_autoptr(vnet_intent) in = nat_overlay(fwd);
+	g_autoptr(json_t) ops = vnet_ovn_ops_set_lbs(in, in->forwards, NULL);
+	g_autoptr(json_t) none = vnet_ovn_ops_set_lbs(in, NULL, NULL);
+	g_autofree char *wait = dump(op(ops, "wait", "Logical_Router", 0)), *del = dump(op(ops, "delete", "Load_Balancer", 0));
+	g_autofree char *upd = dump(op(ops, "update", "Logical_Router", 0)), *tcp = row_named(ops, "Load_Balancer", "o1-tcp");
+	g_autofree char *sctp = row_named(ops, "Load_Balancer", "o1-sctp"), *upd0 = dump(op(none, "update", NULL, 0));
+
+	/* the router must be ours and there */
+	assert_string_equal(wait, "{\"columns\":[\"name\"],\"op\":\"wait\",\"rows\":[],\"table\":\"Logical_Router\",\"timeout\":0,"
+				  "\"until\":\"!=\",\"where\":[[\"name\",\"==\",\"o1\"],[\"external_ids\",\"includes\","
+				  "[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	assert_string_equal(del, "{\"op\":\"delete\",\"table\":\"Load_Balancer\",\"where\":[[\"external_ids\",\"includes\","
+				 "[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	/* a range is a VIP per port */
+	assert_non_null(strstr(tcp, "[[\"198.51.100.10:8080\",\"10.77.0.2:80\"],[\"198.51.100.10:8081\",\"10.77.0.2:81\"],"
+				    "[\"198.51.100.10:8082\",\"10.77.0.2:82\"]]"));
+	assert_non_null(strstr(sctp, "\"protocol\":\"sctp\""));
+	assert_non_null(strstr(upd, "\"row\":{\"load_balancer\":[\"set\",[[\"named-uuid\",\"lb_tcp\"],[\"named-uuid\",\"lb_sctp\"]]]}"));
+	/* no forwards: the old rows go and the router has none */
+	assert_null(op(none, "insert", NULL, 0));
+	assert_non_null(strstr(upd0, "\"row\":{\"load_balancer\":[\"set\",[]]}"));
 }
 
 static void test_remotes(void **state)
@@ -163,6 +399,8 @@ static void test_del_ops(void **state)
 	g_autoptr(json_t) port = vnet_ovn_ops_del_port("ls-uuid", "port-uuid");
 	g_autoptr(json_t) add = NULL;
 	g_autofree char *a = dump(op(sw, "delete", "Logical_Switch", 0)), *b = dump(op(sw, "delete", "DHCP_Options", 0));
+	g_autofree char *lr = dump(op(sw, "delete", "Logical_Router", 0)), *ext = dump(op(sw, "delete", "Logical_Switch", 1));
+	g_autofree char *lb = dump(op(sw, "delete", "Load_Balancer", 0));
 	g_autofree char *c = dump(port), *w = NULL, *m = NULL, *r = NULL;
 	vnet_ovn_port p = { .name = "p9", .mac = "52:54:00:00:00:09", .ip = "10.77.0.9", .domain = NULL };
 
@@ -171,6 +409,11 @@ static void test_del_ops(void **state)
 			       "[\"external_ids\",\"includes\",[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
 	assert_string_equal(b, "{\"op\":\"delete\",\"table\":\"DHCP_Options\",\"where\":[[\"external_ids\",\"includes\","
 			       "[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	/* a NAT network's router, external switch and load balancers: by name and mark, or mark */
+	assert_string_equal(lr, "{\"op\":\"delete\",\"table\":\"Logical_Router\",\"where\":[[\"name\",\"==\",\"o1\"],"
+				"[\"external_ids\",\"includes\",[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	assert_non_null(strstr(ext, "[\"name\",\"==\",\"o1-ext\"]"));
+	assert_non_null(strstr(lb, "[\"external_ids\",\"includes\",[\"map\",[[\"vnetctl-network\",\"o1\"]]]]"));
 	assert_string_equal(c, "[{\"mutations\":[[\"ports\",\"delete\",[\"uuid\",\"port-uuid\"]]],\"op\":\"mutate\","
 			       "\"table\":\"Logical_Switch\",\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"ls-uuid\"]]]}]");
 	add = vnet_ovn_ops_add_port("o1", "ls-uuid", "dhcp-uuid", &p);
@@ -347,6 +590,10 @@ int main(void)
 		cmocka_unit_test(test_parse_garbage),
 		cmocka_unit_test(test_ports_record),
 		cmocka_unit_test(test_intent),
+		cmocka_unit_test(test_nat_values),
+		cmocka_unit_test(test_nat_intent),
+		cmocka_unit_test(test_add_router),
+		cmocka_unit_test(test_set_lbs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
