@@ -792,6 +792,64 @@ bool vnet_ctx_attach_vlan(vnet_ctx *ctx, const char *name, const char *domain, c
  */
 const char *vnet_guest_get_address6(const vnet_guest *g);
 
+/**
+ * vnet_ctx_ovn_status() - what OVN has of an overlay network: its guests'
+ * logical ports, where they are bound, and the chassis with their tunnels
+ * @ctx: the context
+ * @name: the intent's name: an overlay network (--mode overlay)
+ * @error: return location for a GError
+ *
+ * Reads the network's OVN northbound database (the logical switch and the
+ * ports vnetctl made, each with ovn-northd's "up") and, when it answers,
+ * the southbound one (the chassis each port is bound to, every chassis and
+ * its tunnel endpoints); changes nothing.
+ *
+ * Return: the status to free with vnet_ovn_status_free(), or NULL when the
+ * network is unknown, not an overlay network (VNET_ERROR_INVALID), or its
+ * northbound database does not answer.
+ */
+typedef struct vnet_ovn_status vnet_ovn_status;
+vnet_ovn_status *vnet_ctx_ovn_status(vnet_ctx *ctx, const char *name, GError **error);
+/** vnet_ovn_status_free() - free what vnet_ctx_ovn_status() returned */
+void vnet_ovn_status_free(vnet_ovn_status *st);
+/** vnet_ovn_status_get_switch() - whether NB has the network's logical switch */
+bool vnet_ovn_status_get_switch(const vnet_ovn_status *st);
+/** vnet_ovn_status_get_sb() - whether the southbound database answered (else no bindings, no chassis) */
+bool vnet_ovn_status_get_sb(const vnet_ovn_status *st);
+/** vnet_ovn_status_get_sb_error() - why the southbound database did not answer, a sentence, or NULL */
+const char *vnet_ovn_status_get_sb_error(const vnet_ovn_status *st);
+/** vnet_ovn_status_get_n_ports() - how many logical ports of guests the switch has */
+guint vnet_ovn_status_get_n_ports(const vnet_ovn_status *st);
+/**
+ * vnet_ovn_status_get_port() - a guest's logical port
+ * @st: the status
+ * @i: index below vnet_ovn_status_get_n_ports()
+ * @ret_domain: if not NULL, the guest's domain (or NULL)
+ * @ret_mac: if not NULL, its MAC
+ * @ret_address: if not NULL, its IPv4 address
+ *
+ * Return: the port's name (the NIC's interfaceid), or NULL when @i is out of range.
+ */
+const char *vnet_ovn_status_get_port(const vnet_ovn_status *st, guint i, const char **ret_domain,
+				     const char **ret_mac, const char **ret_address);
+/** vnet_ovn_status_get_port_up() - 1 when OVN has the port up, 0 down, -1 not known */
+int vnet_ovn_status_get_port_up(const vnet_ovn_status *st, guint i);
+/** vnet_ovn_status_get_port_chassis() - the chassis the port is bound to, or NULL: none (or SB not read) */
+const char *vnet_ovn_status_get_port_chassis(const vnet_ovn_status *st, guint i);
+/** vnet_ovn_status_get_n_chassis() - how many chassis SB has */
+guint vnet_ovn_status_get_n_chassis(const vnet_ovn_status *st);
+/**
+ * vnet_ovn_status_get_chassis() - a chassis, in the order of their names
+ * @st: the status
+ * @i: index below vnet_ovn_status_get_n_chassis()
+ * @ret_encaps: if not NULL, its tunnel endpoints ("geneve 192.0.2.11",
+ *	comma-separated), or NULL when it has none
+ *
+ * Return: its name (system-id), or NULL when @i is out of range.
+ */
+const char *vnet_ovn_status_get_chassis(const vnet_ovn_status *st, guint i, const char **ret_encaps);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovn_status, vnet_ovn_status_free)
+
 #ifdef __cplusplus
 }
 #endif

@@ -186,6 +186,68 @@ static void print_statics(cli_out *o, const vnet_intent *in)
 	out_strv(o, "static_addresses", _("static address:"), lines);
 }
 
+/* An overlay network's logical ports and chassis as OVN has them now (the network itself comes from libvirt). */
+static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(vnet_ovn_status) st = NULL;
+	g_autoptr(GPtrArray) plines = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) clines = g_ptr_array_new_with_free_func(g_free);
+
+	if (vnet_intent_get_mode(in) != VNET_MODE_OVERLAY)
+		return;
+	if (!(st = vnet_ctx_ovn_status(ctx, vnet_intent_get_name(in), &error))) {
+		out_string(o, "ovn_error", _("OVN:"), error->message);
+		return;
+	}
+	out_string(o, "ovn_southbound_error", _("OVN southbound:"), vnet_ovn_status_get_sb_error(st));
+	if (cli.json)
+		out_list_begin(o, "ovn_ports");
+	for (guint i = 0; i < vnet_ovn_status_get_n_ports(st); i++) {
+		const char *dom, *mac, *addr, *name = vnet_ovn_status_get_port(st, i, &dom, &mac, &addr);
+		const char *chassis = vnet_ovn_status_get_port_chassis(st, i);
+		int up = vnet_ovn_status_get_port_up(st, i);
+		const char *state = up > 0 ? "up" : up == 0 ? "down" : "unknown";
+		if (cli.json) {
+			out_item_begin(o);
+			out_string(o, "name", NULL, name);
+			out_string(o, "domain", NULL, dom);
+			out_string(o, "mac", NULL, mac);
+			out_string(o, "address", NULL, addr);
+			out_string(o, "state", NULL, state);
+			out_string(o, "chassis", NULL, chassis);
+			out_item_end(o);
+			continue;
+		}
+		g_ptr_array_add(plines, g_strdup_printf(_("%s %s (domain %s, logical port %s): %s, chassis %s"), mac, addr,
+							dom ? dom : "-", name,
+							up > 0 ? _("up") : up == 0 ? _("down") : _("state not known"),
+							chassis ? chassis : "-"));
+	}
+	if (cli.json) {
+		out_list_end(o);
+		out_list_begin(o, "ovn_chassis");
+	}
+	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
+		const char *encaps, *name = vnet_ovn_status_get_chassis(st, i, &encaps);
+		if (cli.json) {
+			out_item_begin(o);
+			out_string(o, "name", NULL, name);
+			out_string(o, "tunnels", NULL, encaps);
+			out_item_end(o);
+			continue;
+		}
+		g_ptr_array_add(clines, encaps ? g_strdup_printf(_("%s, tunnel endpoint %s"), name, encaps)
+					       : g_strdup_printf(_("%s, no tunnel endpoint"), name));
+	}
+	if (cli.json) {
+		out_list_end(o);
+		return;
+	}
+	out_strv(o, "ovn_ports", _("logical port:"), plines);
+	out_strv(o, "ovn_chassis", _("chassis:"), clines);
+}
+
 static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 {
 	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
@@ -245,6 +307,7 @@ int cmd_list(int argc, char **argv)
 		const vnet_intent *in = intents->pdata[i];
 		out_item_begin(o);
 		print_intent(o, in, vnet_ctx_is_active(ctx, in));
+		print_ovn(o, ctx, in);
 		out_item_end(o);
 	}
 	out_list_end(o);
@@ -312,6 +375,7 @@ int cmd_show(int argc, char **argv)
 	vnet_ctx_hold_reads(ctx, false);
 	o = out_new();
 	print_intent(o, in, active);
+	print_ovn(o, ctx, in);
 	print_statics(o, in);
 	/* Where each forward points now, and why nowhere when it does. */
 	if (cli.json) {

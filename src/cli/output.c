@@ -12,6 +12,8 @@ struct cli_out {
 	json_t *cur;		/* the object fields go into */
 	json_t *list;		/* the open list, if any */
 	guint items;
+	/* A list opened inside an item (one level): the item and its list, back at its end. */
+	json_t *outer_cur, *outer_list;
 };
 
 char *cli_printable(const char *s)
@@ -101,8 +103,12 @@ void out_block(cli_out *o, const char *key, const char *text)
 void out_list_begin(cli_out *o, const char *key)
 {
 	if (o->root) {
+		if (o->list && o->cur != o->root) {
+			o->outer_cur = o->cur;
+			o->outer_list = o->list;
+		}
 		o->list = json_array();
-		json_object_set_new(o->root, key, o->list);
+		json_object_set_new(o->outer_cur ? o->outer_cur : o->root, key, o->list);
 	}
 	o->items = 0;
 }
@@ -121,12 +127,13 @@ void out_item_begin(cli_out *o)
 void out_item_end(cli_out *o)
 {
 	if (o->root)
-		o->cur = o->root;
+		o->cur = o->outer_cur ? o->outer_cur : o->root;
 }
 
 void out_list_end(cli_out *o)
 {
-	o->list = NULL;
+	o->list = o->outer_list;
+	o->outer_list = o->outer_cur = NULL;
 }
 
 void out_finish(cli_out *o)

@@ -25,6 +25,7 @@
 #include "doctor.h"
 #include "firewalld.h"
 #include "nft.h"
+#include "ovn.h"
 #include "planner.h"
 #include "util.h"
 #include "virt.h"
@@ -162,6 +163,8 @@ void vnet_doctor_facts_free(vnet_doctor_facts *f)
 {
 	if (!f)
 		return;
+	vnet_ovn_status_free(f->ovn);
+	g_free(f->ovn_error);
 	/* The forwards and guests borrow from the targets and guests: first. */
 	CLEAR_ARRAY(f->forwards);
 	CLEAR_ARRAY(f->dguests);
@@ -1108,6 +1111,79 @@ static void app(judge *j, const vnet_doctor_forward *d)
 				     : _("The guest itself does not answer: see the guest-connect check.")));
 }
 
+/* An overlay network, from what OVN has of it. */
+static void judge_ovn(judge *j)
+{
+	const vnet_doctor_facts *f = j->f;
+	const vnet_intent *in = f->in;
+	const vnet_ovn_status *st = f->ovn;
+	const char *gw = vnet_intent_get_ovn_gateway(in);
+	bool gw_seen = false;
+
+	if (!st) {
+		put(j, VNET_DOCTOR_LINK, "ovn-nb", NULL, NULL, false,
+		    g_strdup_printf(_("The OVN northbound database %s does not answer: %s"), in->ovn, f->ovn_error),
+		    g_strdup(_("Start OVN's databases on the central host (systemctl start ovn-central), or give the network the right database with --ovn.")));
+		return;
+	}
+	put(j, VNET_DOCTOR_LINK, "ovn-nb", NULL, NULL, true,
+	    g_strdup_printf(_("The OVN northbound database %s answers."), in->ovn), NULL);
+	if (!vnet_ovn_status_get_switch(st)) {
+		put(j, VNET_DOCTOR_LINK, "ovn-switch", NULL, NULL, false,
+		    g_strdup_printf(_("OVN has no logical switch of network %s."), in->name),
+		    g_strdup_printf(_("Make it again: \"vnetctl apply\" with the network's intent (vnetctl xml, or its libvirt <metadata>), or \"vnetctl delete %s\" and create it anew."),
+				    in->name));
+		return;
+	}
+	put(j, VNET_DOCTOR_LINK, "ovn-switch", NULL, NULL, true,
+	    g_strdup_printf(_("OVN has the logical switch of network %s."), in->name), NULL);
+	if (!vnet_ovn_status_get_sb(st)) {
+		put(j, VNET_DOCTOR_LINK, "ovn-sb", NULL, NULL, false,
+		    g_strdup_printf(_("The OVN southbound database does not answer, so the ports' bindings and the chassis are not known: %s"),
+				    vnet_ovn_status_get_sb_error(st)),
+		    g_strdup_printf(_("Start it on the central host (systemctl start ovn-central), or name it with %s=tcp:HOST:6642."),
+				    VNET_OVN_SB_ENV));
+		return;
+	}
+	if (!vnet_ovn_status_get_n_chassis(st))
+		put(j, VNET_DOCTOR_LINK, "ovn-chassis", NULL, NULL, false,
+		    g_strdup_printf(_("No chassis runs ovn-controller, so no guest of network %s can be plugged in."), in->name),
+		    g_strdup(_("systemctl start ovn-controller")));
+	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
+		const char *encaps, *name = vnet_ovn_status_get_chassis(st, i, &encaps);
+		gw_seen = gw_seen || g_strcmp0(name, gw) == 0;
+		put(j, VNET_DOCTOR_LINK, "ovn-tunnel", name, NULL, encaps != NULL,
+		    encaps ? g_strdup_printf(_("Chassis %s has the tunnel endpoint %s."), name, encaps)
+			   : g_strdup_printf(_("Chassis %s has no tunnel endpoint: the other chassis cannot reach its guests."), name),
+		    g_strdup(_("On that chassis: ovs-vsctl set Open_vSwitch . external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=ITS_ADDRESS")));
+	}
+	if (gw)
+		put(j, VNET_DOCTOR_L3, "ovn-gateway", NULL, NULL, gw_seen,
+		    gw_seen ? g_strdup_printf(_("The gateway chassis %s of network %s runs ovn-controller."), gw, in->name)
+			    : g_strdup_printf(_("The gateway chassis %s of network %s is not in OVN's southbound database: its ovn-controller is not running, so the network's NAT and forwards are down."),
+					      gw, in->name),
+		    g_strdup_printf(_("On chassis %s: systemctl start ovn-controller; or move the gateway with \"vnetctl apply\" and another --ovn-gateway."),
+				    gw));
+	for (guint i = 0; i < vnet_ovn_status_get_n_ports(st); i++) {
+		const char *dom, *port = vnet_ovn_status_get_port(st, i, &dom, NULL, NULL);
+		const char *chassis = vnet_ovn_status_get_port_chassis(st, i);
+		const char *who = dom ? dom : port;
+		bool up = vnet_ovn_status_get_port_up(st, i) > 0;
+		char *what;
+		if (chassis && up)
+			what = g_strdup_printf(_("The logical port %s of %s is up on chassis %s."), port, who, chassis);
+		else if (chassis)
+			what = g_strdup_printf(_("The logical port %s of %s is bound to chassis %s but not up: ovn-controller there has not installed its flows yet."),
+					       port, who, chassis);
+		else
+			what = g_strdup_printf(_("The logical port %s of %s is down: no chassis has bound it, so its guest is not running or the ovn-controller of its hypervisor is not."),
+					       port, who);
+		put(j, VNET_DOCTOR_L2, "ovn-port", who, NULL, chassis && up, what,
+		    g_strdup_printf(_("Start the guest (virsh start %s) on a hypervisor whose ovn-controller runs (systemctl start ovn-controller); its NIC's interfaceid must be %s."),
+				    who, port));
+	}
+}
+
 GPtrArray *vnet_doctor_judge(const vnet_doctor_facts *f)
 {
 	judge j = { .f = f, .out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_doctor_check_free) };
@@ -1116,6 +1192,14 @@ GPtrArray *vnet_doctor_judge(const vnet_doctor_facts *f)
 	bool own = vnet_mode_has_own_bridge(in->mode);
 	const char *lan = vnet_planner_lan_bridge(in);
 
+	/* The libvirt network only plugs this host's guests into br-int: OVN says the rest, running or not. */
+	if (in->mode == VNET_MODE_OVERLAY) {
+		put(&j, VNET_DOCTOR_LINK, "network-active", NULL, NULL, f->active,
+		    g_strdup_printf(f->active ? _("The libvirt network %s is running.") : _("The libvirt network %s is not running."), net),
+		    g_strdup_printf("virsh net-start %s", net));
+		judge_ovn(&j);
+		return j.out;
+	}
 	if (!f->active) {
 		put(&j, VNET_DOCTOR_LINK, "network-active", NULL, NULL, false,
 		    g_strdup_printf(_("The libvirt network %s is not running."), net),
@@ -1523,6 +1607,11 @@ vnet_doctor_facts *vnet_doctor_gather(vnet_ctx *ctx, const vnet_intent *in, bool
 		return NULL;
 	}
 	f->active = active;
+	if (in->mode == VNET_MODE_OVERLAY) {
+		if (!(f->ovn = vnet_ovn_read_status(in->ovn, in->name, &local)))
+			f->ovn_error = error_text(local);
+		return g_steal_pointer(&f);
+	}
 	if (!active)
 		return g_steal_pointer(&f);
 	if (vnet_link_read_infos(&links, &local)) {

@@ -7,7 +7,10 @@
  * forward), changing nothing and taking no lock; then a pure function
  * (vnet_doctor_judge()) turns them into checks, the lines of
  * <vnet/ctx.h>'s vnet_doctor_check: layer, subject, ok, what was checked
- * and, for a failure, its fix.
+ * and, for a failure, its fix.  An overlay network's checks are OVN's:
+ * the northbound database answers, the switch is there, every chassis has
+ * a tunnel endpoint, the gateway chassis of a NAT network runs, and each
+ * guest's logical port is bound and up.
  */
 #ifndef VNET_DOCTOR_H
 #define VNET_DOCTOR_H
@@ -73,6 +76,9 @@ typedef struct vnet_doctor_facts {
 	GArray *sockets;		/* vnet_sock_info, or NULL */
 	char *sockets_error;
 	GHashTable *sock_owner;		/* inode (guint64 *) -> "COMMAND (pid N)" */
+	/* An overlay network: what OVN has of it (its kernel side is ovn-controller's), or why NB did not answer. */
+	vnet_ovn_status *ovn;
+	char *ovn_error;
 } vnet_doctor_facts;
 
 /* Empty facts of @in (borrowed: it outlives them), every array allocated and empty. */

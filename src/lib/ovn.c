@@ -701,7 +701,8 @@ json_t *vnet_ovn_ops_bindings(void)
 	json_t *ops = json_array();
 
 	json_array_append_new(ops, vnet_ovsdb_select("Port_Binding", NULL, "logical_port chassis"));
-	json_array_append_new(ops, vnet_ovsdb_select("Chassis", NULL, "_uuid name"));
+	json_array_append_new(ops, vnet_ovsdb_select("Chassis", NULL, "_uuid name encaps"));
+	json_array_append_new(ops, vnet_ovsdb_select("Encap", NULL, "_uuid type ip"));
 	return ops;
 }
 
@@ -795,6 +796,124 @@ void vnet_ovn_parse_bindings(vnet_ovn_switch *sw, const json_t *result)
 				}
 		}
 	}
+}
+
+static void chassis_free(vnet_ovn_chassis *c)
+{
+	g_free(c->name);
+	g_free(c->encaps);
+	g_free(c);
+}
+
+static int chassis_cmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0((*(vnet_ovn_chassis *const *)a)->name, (*(vnet_ovn_chassis *const *)b)->name);
+}
+
+GPtrArray *vnet_ovn_parse_chassis(const json_t *result)
+{
+	const json_t *chassis = vnet_ovsdb_rows(result, 1), *encaps = vnet_ovsdb_rows(result, 2), *c, *e;
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)chassis_free);
+	size_t i, j;
+
+	json_array_foreach(chassis, i, c) {
+		const json_t *set = json_object_get(c, "encaps");
+		g_autoptr(GPtrArray) eps = g_ptr_array_new_with_free_func(g_free);
+		vnet_ovn_chassis *ch;
+		if (!str_of(c, "name"))
+			continue;
+		json_array_foreach(encaps, j, e) {
+			const char *type = str_of(e, "type"), *ip = str_of(e, "ip");
+			if (type && ip && has_member(set, vnet_ovsdb_uuid(json_object_get(e, "_uuid"))))
+				g_ptr_array_add(eps, g_strdup_printf("%s %s", type, ip));
+		}
+		g_ptr_array_add(eps, NULL);
+		ch = g_new0(vnet_ovn_chassis, 1);
+		ch->name = g_strdup(str_of(c, "name"));
+		ch->encaps = eps->len > 1 ? g_strjoinv(", ", (char **)eps->pdata) : NULL;
+		g_ptr_array_add(out, ch);
+	}
+	g_ptr_array_sort(out, chassis_cmp);
+	return out;
+}
+
+vnet_ovn_status *vnet_ovn_status_new(const char *name, vnet_ovn_switch *sw, const json_t *sb, const char *sb_error)
+{
+	vnet_ovn_status *st = g_new0(vnet_ovn_status, 1);
+
+	st->name = g_strdup(name);
+	st->sw = sw;
+	st->sb = sb != NULL;
+	st->sb_error = sb ? NULL : g_strdup(sb_error);
+	if (sb && sw)
+		vnet_ovn_parse_bindings(sw, sb);
+	st->chassis = sb ? vnet_ovn_parse_chassis(sb) : g_ptr_array_new_with_free_func((GDestroyNotify)chassis_free);
+	return st;
+}
+
+void vnet_ovn_status_free(vnet_ovn_status *st)
+{
+	if (!st)
+		return;
+	g_free(st->name);
+	vnet_ovn_switch_free(st->sw);
+	g_free(st->sb_error);
+	g_free(st->sb_remote);
+	g_ptr_array_unref(st->chassis);
+	g_free(st);
+}
+
+static const vnet_ovn_port *status_port(const vnet_ovn_status *st, guint i)
+{
+	return st && st->sw && i < st->sw->ports->len ? st->sw->ports->pdata[i] : NULL;
+}
+
+static const vnet_ovn_chassis *status_chassis(const vnet_ovn_status *st, guint i)
+{
+	return st && i < st->chassis->len ? st->chassis->pdata[i] : NULL;
+}
+
+bool vnet_ovn_status_get_switch(const vnet_ovn_status *st) { return st->sw && st->sw->ours; }
+bool vnet_ovn_status_get_sb(const vnet_ovn_status *st) { return st->sb; }
+const char *vnet_ovn_status_get_sb_error(const vnet_ovn_status *st) { return st->sb_error; }
+guint vnet_ovn_status_get_n_ports(const vnet_ovn_status *st) { return st->sw ? st->sw->ports->len : 0; }
+guint vnet_ovn_status_get_n_chassis(const vnet_ovn_status *st) { return st->chassis->len; }
+
+const char *vnet_ovn_status_get_port(const vnet_ovn_status *st, guint i, const char **ret_domain,
+				     const char **ret_mac, const char **ret_address)
+{
+	const vnet_ovn_port *p = status_port(st, i);
+
+	if (ret_domain)
+		*ret_domain = p ? p->domain : NULL;
+	if (ret_mac)
+		*ret_mac = p ? p->mac : NULL;
+	if (ret_address)
+		*ret_address = p ? p->ip : NULL;
+	return p ? p->name : NULL;
+}
+
+int vnet_ovn_status_get_port_up(const vnet_ovn_status *st, guint i)
+{
+	const vnet_ovn_port *p = status_port(st, i);
+
+	return p ? p->up : -1;
+}
+
+const char *vnet_ovn_status_get_port_chassis(const vnet_ovn_status *st, guint i)
+{
+	const vnet_ovn_port *p = status_port(st, i);
+
+	return p ? p->chassis : NULL;
+}
+
+const char *vnet_ovn_status_get_chassis(const vnet_ovn_status *st, guint i, const char **ret_encaps)
+{
+	const vnet_ovn_chassis *c = status_chassis(st, i);
+
+	if (ret_encaps)
+		*ret_encaps = c ? c->encaps : NULL;
+	return c ? c->name : NULL;
 }
 
 char *vnet_ovn_ports_format(const GPtrArray *ports)
@@ -922,6 +1041,42 @@ static bool check_gateway_known(const char *nb, const char *name, GError **error
 		       _("OVN's southbound database has no chassis \"%s\" to be the gateway of the network; name a chassis that runs ovn-controller (ovn-sbctl show lists them) with --ovn-gateway."),
 		       name);
 	return false;
+}
+
+vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autofree char *sb = NULL;
+	g_autoptr(vnet_ovsdb) sdb = NULL;
+	g_autoptr(json_t) b = NULL;
+	g_autoptr(GError) e = NULL;
+	vnet_ovn_status *st;
+
+	if (!vnet_ovn_read(remote, name, false, &sw, NULL, error))
+		return NULL;
+	if ((sb = vnet_ovn_sb_remote(remote)) && (sdb = vnet_ovn_connect(sb, VNET_OVN_SB, &e)))
+		b = vnet_ovsdb_transact(sdb, vnet_ovn_ops_bindings(), &e);
+	if (!sb)
+		g_set_error_literal(&e, VNET_ERROR, VNET_ERROR_NOT_FOUND,
+				    _("The OVN southbound database is not known: the northbound remote is no tcp: remote, and $VNET_OVN_SB names none."));
+	st = vnet_ovn_status_new(name, g_steal_pointer(&sw), b, e ? e->message : NULL);
+	st->sb_remote = g_steal_pointer(&sb);
+	return st;
+}
+
+vnet_ovn_status *vnet_ctx_ovn_status(vnet_ctx *ctx, const char *name, GError **error)
+{
+	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+
+	if (!in)
+		return NULL;
+	if (in->mode != VNET_MODE_OVERLAY) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("Network \"%s\" is in %s mode; only an overlay network is in OVN."), name,
+			       vnet_mode_to_string(in->mode));
+		return NULL;
+	}
+	return vnet_ovn_read_status(in->ovn, in->name, error);
 }
 
 bool vnet_ovn_check_create(const vnet_intent *in, GError **error)

@@ -17,6 +17,8 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include <vnet/ctx.h>
+
 #include "model.h"
 #include "ovsdb.h"
 #include "txn.h"
@@ -87,6 +89,22 @@ typedef struct vnet_ovn_switch {
 	GPtrArray *ports;	/* vnet_ovn_port *, its ports vnetctl made */
 } vnet_ovn_switch;
 
+/* A chassis as SB has it. */
+typedef struct vnet_ovn_chassis {
+	char *name;
+	char *encaps;		/* its tunnel endpoints, "geneve 192.0.2.11" (comma-separated), or NULL: none */
+} vnet_ovn_chassis;
+
+/* What show and doctor read of an overlay network (<vnet/ctx.h>'s vnet_ovn_status). */
+struct vnet_ovn_status {
+	char *name;
+	vnet_ovn_switch *sw;	/* NULL: NB has no switch of the network */
+	bool sb;		/* SB answered: ports' chassis and the chassis list are known */
+	char *sb_error;		/* else why not */
+	char *sb_remote;	/* where SB was looked for, or NULL: nowhere known */
+	GPtrArray *chassis;	/* vnet_ovn_chassis *, by name */
+};
+
 void vnet_ovn_port_free(vnet_ovn_port *p);
 void vnet_ovn_switch_free(vnet_ovn_switch *sw);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovn_switch, vnet_ovn_switch_free)
@@ -119,12 +137,19 @@ vnet_ovn_switch *vnet_ovn_parse_switch(const json_t *result, const char *name, G
 /* Fill in the ports' chassis from an SB reply to vnet_ovn_ops_bindings(). */
 void vnet_ovn_parse_bindings(vnet_ovn_switch *sw, const json_t *result);
 json_t *vnet_ovn_ops_bindings(void);
+/* The chassis (vnet_ovn_chassis *, sorted by name) of an SB reply to vnet_ovn_ops_bindings(). */
+GPtrArray *vnet_ovn_parse_chassis(const json_t *result);
+/* @sb: the SB reply, or NULL when SB did not answer (@sb_error why). */
+vnet_ovn_status *vnet_ovn_status_new(const char *name, vnet_ovn_switch *sw, const json_t *sb, const char *sb_error);
 
 /* A port's record in a step ("NAME MAC IP DOMAIN" a line) and back. */
 char *vnet_ovn_ports_format(const GPtrArray *ports);
 GPtrArray *vnet_ovn_ports_parse(const char *text);
 
 /* ---- with I/O ---- */
+
+/* Network @name of NB @remote with its ports' bindings and the chassis; SB is optional. */
+vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GError **error);
 
 /* Network @name's switch as NB has it (*@ret_sw NULL when there is none). */
 bool vnet_ovn_read(const char *remote, const char *name, bool with_chassis, vnet_ovn_switch **ret_sw,

@@ -222,6 +222,27 @@ check "forward remove o2 8080:80" vnetctl -q forward remove o2 8080:80
 expect_no_http out http://198.51.100.10:8080/ 3
 expect_http out http://198.51.100.10:8081/ "guest nB on chB" 10
 
+# show, list and doctor: the port's state and binding, the chassis and their tunnels
+show_o2() { "$VNETCTL" --json show o2 | jq -e "$1" >/dev/null; }
+check "show --json: vmD's logical port is up on chassis chB" \
+	show_o2 '.ovn_ports | length == 1 and .[0].domain == "vmD" and .[0].state == "up" and .[0].chassis == "chB"'
+check "show --json: both chassis with their Geneve endpoints" \
+	show_o2 '[.ovn_chassis[] | .name + " " + .tunnels] == ["chA geneve 172.31.0.11", "chB geneve 172.31.0.12"]'
+check "show says it in text" sh -c "'$VNETCTL' show o2 | grep -q 'logical port:.*(domain vmD, logical port $idD): up, chassis chB'"
+check "list --json has the ports too" sh -c \
+	"'$VNETCTL' --json list | jq -e '.networks[] | select(.name == \"o2\") | .ovn_ports[0].state == \"up\"' >/dev/null"
+check "doctor o2 passes" vnetctl doctor o2
+check "doctor --json checks the port, the tunnels and the gateway" sh -c \
+	"'$VNETCTL' --json doctor o2 | jq -e '[.checks[].id] | (index(\"ovn-port\") and index(\"ovn-tunnel\") and index(\"ovn-gateway\")) != null' >/dev/null"
+ovn_controller_stop chB
+check "with chB's ovn-controller stopped, doctor o2 exits 1" wait_for 10 sh -c "! '$VNETCTL' doctor o2"
+"$VNETCTL" doctor o2 >"$VNET_SCRATCH/doctor.out" 2>&1 || :
+check "doctor names vmD's port as down" grep -q "o2/vmD.*logical port $idD of vmD is down" "$VNET_SCRATCH/doctor.out"
+check "show --json: the port is down and bound nowhere" show_o2 '.ovn_ports[0].state == "down" and .ovn_ports[0].chassis == null'
+ovn_controller_start chB
+check "with chB's ovn-controller back, doctor o2 passes again" wait_for 15 "$VNETCTL" doctor o2
+expect_http out http://198.51.100.10:8081/ "guest nB on chB" 20
+
 # a chassis restart: chB's ovn-controller and ovs-vswitchd go and come back, and so does nB's traffic
 ovn_restart chB
 expect_http out http://198.51.100.10:8081/ "guest nB on chB" 30

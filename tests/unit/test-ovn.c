@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "doctor.h"
 #include "model.h"
 #include "ovn.h"
 #include "validate.h"
@@ -483,6 +484,90 @@ static void test_parse_switch(void **state)
 	assert_null(p2->chassis);
 }
 
+/* An SB reply to vnet_ovn_ops_bindings(): p1 on chA; chB has no encap; chA's endpoint. */
+static const char sb_reply[] =
+	"[{\"rows\":[{\"logical_port\":\"p1\",\"chassis\":[\"uuid\",\"c1\"]},{\"logical_port\":\"p2\",\"chassis\":[\"set\",[]]}]},"
+	"{\"rows\":[{\"_uuid\":[\"uuid\",\"c2\"],\"name\":\"chB\",\"encaps\":[\"set\",[]]},"
+	"{\"_uuid\":[\"uuid\",\"c1\"],\"name\":\"chA\",\"encaps\":[\"uuid\",\"e1\"]},{\"name\":7}]},"
+	"{\"rows\":[{\"_uuid\":[\"uuid\",\"e1\"],\"type\":\"geneve\",\"ip\":\"172.31.0.11\"},{\"_uuid\":[\"uuid\",\"e9\"],\"type\":\"vxlan\"}]}]";
+
+/* "id ok guest" of each check, a line each. */
+static char *checks_text(GPtrArray *checks)
+{
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; i < checks->len; i++) {
+		const vnet_doctor_check *c = checks->pdata[i];
+		g_string_append_printf(out, "%s %s %s\n", vnet_doctor_check_get_id(c),
+				       vnet_doctor_check_get_ok(c) ? "ok" : "FAIL",
+				       vnet_doctor_check_get_guest(c) ? vnet_doctor_check_get_guest(c) : "-");
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void test_status_doctor(void **state)
+{
+	g_autoptr(vnet_intent) in = nat_overlay(NULL);
+	g_autoptr(json_t) nb = json_loads(read_reply, 0, NULL);
+	g_autoptr(json_t) sb = json_loads(sb_reply, 0, NULL);
+	g_autoptr(vnet_doctor_facts) f = vnet_doctor_facts_new(in);
+	g_autoptr(vnet_doctor_facts) none = vnet_doctor_facts_new(in);
+	g_autoptr(vnet_doctor_facts) nosb = vnet_doctor_facts_new(in);
+	g_autoptr(GPtrArray) checks = NULL, c_none = NULL, c_nosb = NULL;
+	g_autofree char *text = NULL, *t_none = NULL, *t_nosb = NULL;
+	const char *encaps, *dom, *mac, *addr;
+
+	assert_non_null(sb);
+	f->active = true;
+	f->ovn = vnet_ovn_status_new("o1", vnet_ovn_parse_switch(nb, "o1", NULL), sb, NULL);
+	/* the getters: ports as NB has them, bindings and chassis (by name) from SB */
+	assert_true(vnet_ovn_status_get_switch(f->ovn));
+	assert_true(vnet_ovn_status_get_sb(f->ovn));
+	assert_int_equal(vnet_ovn_status_get_n_ports(f->ovn), 2);
+	assert_string_equal(vnet_ovn_status_get_port(f->ovn, 0, &dom, &mac, &addr), "p1");
+	assert_string_equal(dom, "vmA");
+	assert_string_equal(mac, "52:54:00:00:00:01");
+	assert_string_equal(addr, "10.77.0.2");
+	assert_int_equal(vnet_ovn_status_get_port_up(f->ovn, 0), 1);
+	assert_string_equal(vnet_ovn_status_get_port_chassis(f->ovn, 0), "chA");
+	assert_int_equal(vnet_ovn_status_get_port_up(f->ovn, 1), -1);
+	assert_null(vnet_ovn_status_get_port_chassis(f->ovn, 1));
+	assert_null(vnet_ovn_status_get_port(f->ovn, 2, &dom, NULL, NULL));
+	assert_null(dom);
+	assert_int_equal(vnet_ovn_status_get_port_up(f->ovn, 2), -1);
+	assert_int_equal(vnet_ovn_status_get_n_chassis(f->ovn), 2);
+	assert_string_equal(vnet_ovn_status_get_chassis(f->ovn, 0, &encaps), "chA");
+	assert_string_equal(encaps, "geneve 172.31.0.11");
+	assert_string_equal(vnet_ovn_status_get_chassis(f->ovn, 1, &encaps), "chB");
+	assert_null(encaps);
+	assert_null(vnet_ovn_status_get_chassis(f->ovn, 2, &encaps));
+
+	/* doctor: chB's missing tunnel and p2's unbound port fail, the rest passes */
+	checks = vnet_doctor_judge(f);
+	text = checks_text(checks);
+	assert_string_equal(text, "network-active ok -\n"
+				  "ovn-nb ok -\n"
+				  "ovn-switch ok -\n"
+				  "ovn-tunnel ok chA\n"
+				  "ovn-tunnel FAIL chB\n"
+				  "ovn-gateway ok -\n"
+				  "ovn-port ok vmA\n"
+				  "ovn-port FAIL p2\n");
+	/* NB does not answer: that alone, named */
+	none->active = true;
+	none->ovn_error = g_strdup("Connection refused");
+	c_none = vnet_doctor_judge(none);
+	t_none = checks_text(c_none);
+	assert_string_equal(t_none, "network-active ok -\novn-nb FAIL -\n");
+	assert_non_null(strstr(vnet_doctor_check_get_what(c_none->pdata[1]), "Connection refused"));
+	/* SB does not answer: bindings unknown, said once */
+	nosb->ovn = vnet_ovn_status_new("o1", vnet_ovn_parse_switch(nb, "o1", NULL), NULL, "no SB");
+	c_nosb = vnet_doctor_judge(nosb);
+	t_nosb = checks_text(c_nosb);
+	assert_string_equal(t_nosb, "network-active FAIL -\novn-nb ok -\novn-switch ok -\novn-sb FAIL -\n");
+	assert_string_equal(vnet_ovn_status_get_sb_error(nosb->ovn), "no SB");
+}
+
 static void test_parse_garbage(void **state)
 {
 	static const char *const replies[] = {
@@ -594,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_nat_intent),
 		cmocka_unit_test(test_add_router),
 		cmocka_unit_test(test_set_lbs),
+		cmocka_unit_test(test_status_doctor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
