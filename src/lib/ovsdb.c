@@ -26,6 +26,12 @@ struct vnet_ovsdb {
 
 /* ---- the protocol ---- */
 
+/* The database's schema name, as ovsdb-client list-dbs says it: what messages call it. */
+static const char *name_of(const char *db_name)
+{
+	return db_name ? db_name : DB_NAME;
+}
+
 char *vnet_ovsdb_request(const char *method, json_t *params, guint64 id)
 {
 	g_autoptr(json_t) m = json_pack("{s:s, s:o, s:I}", "method", method, "params",
@@ -50,7 +56,7 @@ static char *error_text(const json_t *e)
 	return json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-vnet_ovsdb_frame vnet_ovsdb_parse(const char *buf, size_t len, guint64 id, size_t *ret_used,
+vnet_ovsdb_frame vnet_ovsdb_parse(const char *db_name, const char *buf, size_t len, guint64 id, size_t *ret_used,
 				  json_t **ret_msg, GError **error)
 {
 	g_autoptr(json_t) m = NULL;
@@ -90,7 +96,7 @@ vnet_ovsdb_frame vnet_ovsdb_parse(const char *buf, size_t len, guint64 id, size_
 	if (err && !json_is_null(err)) {
 		g_autofree char *t = error_text(err);
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("The Open vSwitch database answered with an error: %s."), t ? t : "?");
+			       _("The OVSDB database %s answered with an error: %s."), name_of(db_name), t ? t : "?");
 		return VNET_OVSDB_REPLY;
 	}
 	if (!json_object_get(m, "result"))
@@ -99,14 +105,15 @@ vnet_ovsdb_frame vnet_ovsdb_parse(const char *buf, size_t len, guint64 id, size_
 	return VNET_OVSDB_REPLY;
 }
 
-bool vnet_ovsdb_check_result(const json_t *result, size_t n_ops, GError **error)
+bool vnet_ovsdb_check_result(const char *db_name, const json_t *result, size_t n_ops, GError **error)
 {
 	size_t i;
 	const json_t *r;
 
 	if (!json_is_array(result) || json_array_size(result) < n_ops) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("The Open vSwitch database gave a transaction reply of the wrong shape; nothing is known to have changed."));
+			       _("The OVSDB database %s gave a transaction reply of the wrong shape; nothing is known to have changed."),
+			       name_of(db_name));
 		return false;
 	}
 	json_array_foreach(result, i, r) {
@@ -116,8 +123,8 @@ bool vnet_ovsdb_check_result(const json_t *result, size_t n_ops, GError **error)
 			continue;
 		t = error_text(r);
 		vnet_set_error(error, VNET_ERROR_FAILED,
-			       _("The Open vSwitch database refused the change, so nothing of it was made: %s."),
-			       t ? t : "?");
+			       _("The OVSDB database %s refused the change, so nothing of it was made: %s."),
+			       name_of(db_name), t ? t : "?");
 		return false;
 	}
 	return true;
@@ -198,7 +205,7 @@ bool vnet_ovsdb_available(const char *path)
 static bool io_failed(vnet_ovsdb *db, int e, GError **error)
 {
 	vnet_set_error(error, VNET_ERROR_FAILED,
-		       _("Lost the connection to the Open vSwitch database at %s: %s."), db->path, g_strerror(e));
+		       _("Lost the connection to the OVSDB database %s at %s: %s."), db->db_name, db->path, g_strerror(e));
 	return false;
 }
 
@@ -251,7 +258,7 @@ json_t *vnet_ovsdb_call(vnet_ovsdb *db, const char *method, json_t *params, GErr
 		g_autoptr(json_t) msg = NULL;
 		g_autoptr(GError) e = NULL;
 		size_t used = 0;
-		vnet_ovsdb_frame f = vnet_ovsdb_parse((const char *)db->in->data, db->in->len, id, &used, &msg, &e);
+		vnet_ovsdb_frame f = vnet_ovsdb_parse(db->db_name, (const char *)db->in->data, db->in->len, id, &used, &msg, &e);
 
 		if (used)
 			g_byte_array_remove_range(db->in, 0, (guint)used);
@@ -276,8 +283,8 @@ json_t *vnet_ovsdb_call(vnet_ovsdb *db, const char *method, json_t *params, GErr
 			break;
 		case VNET_OVSDB_BAD:
 			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("What the Open vSwitch database at %s sent is not JSON-RPC; is that socket really ovsdb-server's?"),
-				       db->path);
+				       _("What the OVSDB database %s at %s sent is not JSON-RPC; is that really an ovsdb-server?"),
+				       db->db_name, db->path);
 			return NULL;
 		}
 	}
@@ -290,7 +297,7 @@ json_t *vnet_ovsdb_transact(vnet_ovsdb *db, json_t *ops, GError **error)
 
 	json_array_insert_new(ops, 0, json_string(db->db_name));
 	result = vnet_ovsdb_call(db, "transact", ops, error);
-	if (!result || !vnet_ovsdb_check_result(result, n, error))
+	if (!result || !vnet_ovsdb_check_result(db->db_name, result, n, error))
 		return NULL;
 	return g_steal_pointer(&result);
 }

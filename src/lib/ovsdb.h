@@ -56,8 +56,9 @@ typedef enum vnet_ovsdb_frame {
  * Take the first message off @buf (@len bytes): what it is, how many bytes
  * it used (@ret_used), and for a reply its "result" (@ret_msg) or, when the
  * server answered with an error, the error in @error (and still REPLY).
+ * @db_name (NULL: Open_vSwitch) is the database its messages name.
  */
-vnet_ovsdb_frame vnet_ovsdb_parse(const char *buf, size_t len, guint64 id, size_t *ret_used,
+vnet_ovsdb_frame vnet_ovsdb_parse(const char *db_name, const char *buf, size_t len, guint64 id, size_t *ret_used,
 				  json_t **ret_msg, GError **error);
 
 /*
@@ -65,7 +66,7 @@ vnet_ovsdb_frame vnet_ovsdb_parse(const char *buf, size_t len, guint64 id, size_
  * operation's error, or the commit's (the extra last element), becomes
  * @error, with the details the server gave.
  */
-bool vnet_ovsdb_check_result(const json_t *result, size_t n_ops, GError **error);
+bool vnet_ovsdb_check_result(const char *db_name, const json_t *result, size_t n_ops, GError **error);
 
 /* ---- calls ---- */
 

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_autoptr(json_t) msg = NULL;
 		g_autoptr(GError) e = NULL;
 		size_t used = 0;
-		vnet_ovsdb_frame f = vnet_ovsdb_parse(buf + off, size - off, 1, &used, &msg, &e);
+		vnet_ovsdb_frame f = vnet_ovsdb_parse("OVN_Northbound", buf + off, size - off, 1, &used, &msg, &e);
 
 		if (f == VNET_OVSDB_MORE || f == VNET_OVSDB_BAD)
 			break;
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f == VNET_OVSDB_REPLY && msg) {
 			g_autoptr(GError) re = NULL;
 			g_autoptr(GPtrArray) bridges = NULL;
-			if (!vnet_ovsdb_check_result(msg, 3, &re) && (!re || !fuzz_printable(re->message)))
+			if (!vnet_ovsdb_check_result(NULL, msg, 3, &re) && (!re || !fuzz_printable(re->message)))
 				abort();
 			bridges = vnet_ovs_parse_bridges(msg);
 			for (guint i = 0; i < bridges->len; i++) {

@@ -568,6 +568,22 @@ static void test_status_doctor(void **state)
 	assert_string_equal(vnet_ovn_status_get_sb_error(nosb->ovn), "no SB");
 }
 
+static void test_db_names(void **state)
+{
+	static const char err[] = "{\"id\":1,\"result\":null,\"error\":{\"error\":\"unknown database\",\"details\":\"x\"}}";
+	g_autoptr(json_t) msg = NULL, bad = json_loads("[{\"error\":\"constraint violation\"}]", 0, NULL);
+	g_autoptr(GError) e = NULL, e2 = NULL, e3 = NULL;
+	size_t used;
+
+	/* what OVSDB says is said of the database it came from */
+	assert_int_equal(vnet_ovsdb_parse(VNET_OVN_NB, err, strlen(err), 1, &used, &msg, &e), VNET_OVSDB_REPLY);
+	assert_non_null(strstr(e->message, "OVN_Northbound"));
+	assert_false(vnet_ovsdb_check_result(VNET_OVN_SB, bad, 1, &e2));
+	assert_non_null(strstr(e2->message, "OVN_Southbound"));
+	assert_false(vnet_ovsdb_check_result(NULL, bad, 1, &e3));
+	assert_non_null(strstr(e3->message, "Open_vSwitch"));
+}
+
 static void test_parse_garbage(void **state)
 {
 	static const char *const replies[] = {
@@ -680,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_add_router),
 		cmocka_unit_test(test_set_lbs),
 		cmocka_unit_test(test_status_doctor),
+		cmocka_unit_test(test_db_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

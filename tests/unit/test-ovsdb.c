@@ -69,14 +69,14 @@ static void test_frames(void **state)
 		g_autoptr(json_t) msg = NULL;
 		g_autoptr(GError) e = NULL;
 		size_t used = 99;
-		vnet_ovsdb_frame f = vnet_ovsdb_parse(c->in, strlen(c->in), c->id, &used, &msg, &e);
+		vnet_ovsdb_frame f = vnet_ovsdb_parse(NULL, c->in, strlen(c->in), c->id, &used, &msg, &e);
 
 		print_message("frame %zu: %s\n", i, c->in);
 		if (!*c->in) {
 			size_t u = 99;
 			g_autoptr(json_t) m2 = NULL;
 			/* what an empty GByteArray holds: no data at all */
-			assert_int_equal(vnet_ovsdb_parse(NULL, 0, c->id, &u, &m2, NULL), VNET_OVSDB_MORE);
+			assert_int_equal(vnet_ovsdb_parse(NULL, NULL, 0, c->id, &u, &m2, NULL), VNET_OVSDB_MORE);
 		}
 		assert_int_equal(f, c->want);
 		if (f == VNET_OVSDB_MORE || f == VNET_OVSDB_BAD)
@@ -110,7 +110,7 @@ static void test_results(void **state)
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(json_t) r = json_loads(cases[i].json, 0, NULL);
 		g_autoptr(GError) e = NULL;
-		bool ok = vnet_ovsdb_check_result(r, cases[i].n_ops, &e);
+		bool ok = vnet_ovsdb_check_result(NULL, r, cases[i].n_ops, &e);
 
 		assert_int_equal(ok, cases[i].error == NULL);
 		if (cases[i].error)
