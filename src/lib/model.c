@@ -8,6 +8,7 @@
 #include "model.h"
 #include "xml.h"
 #include "util.h"
+#include "validate.h"
 
 static const char *const mode_names[] = {
 	[VNET_MODE_NAT] = "nat",
@@ -194,6 +195,7 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->ovn_nexthop);
 	g_free(intent->ovn_gateway);
 	g_ptr_array_unref(intent->forwards);
+	g_clear_pointer(&intent->fwd_index, g_hash_table_unref);
 	vnet_uplink_state_free(intent->uplink_saved);
 	g_free(intent->confirm_token);
 	g_ptr_array_unref(intent->statics);
@@ -300,6 +302,10 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->ovn_nexthop = g_strdup(intent->ovn_nexthop);
 	c->ovn_gateway = g_strdup(intent->ovn_gateway);
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
+	c->fwd_index = NULL;
+	c->fwd_index_len = 0;
+	c->fwd_index_last = NULL;
+	c->fwd_pairs = 0;
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
 	c->host_ports = g_array_copy(intent->host_ports);
@@ -694,21 +700,55 @@ void vnet_intent_set_guard(vnet_intent *intent, vnet_guard guard)
 		intent->guard = guard;
 }
 
+static void drop_forward_index(vnet_intent *intent)
+{
+	g_clear_pointer(&intent->fwd_index, g_hash_table_unref);
+	intent->fwd_index_len = 0;
+	intent->fwd_index_last = NULL;
+	intent->fwd_pairs = 0;
+}
+
+/* The index of the intent's forwards, if it is current or now pays off; else NULL. */
+static GHashTable *forward_index(vnet_intent *intent)
+{
+	const GPtrArray *fw = intent->forwards;
+	const vnet_forward *last = fw->len ? fw->pdata[fw->len - 1] : NULL;
+
+	if (intent->fwd_index && (intent->fwd_index_len != fw->len || intent->fwd_index_last != last))
+		drop_forward_index(intent);
+	if (!intent->fwd_index && vnet_forward_index_pays(intent->fwd_pairs, fw->len)) {
+		intent->fwd_index = vnet_forward_index_new(fw);
+		intent->fwd_index_len = fw->len;
+		intent->fwd_index_last = last;
+	}
+	return intent->fwd_index;
+}
+
 bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error)
 {
 	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
+	GHashTable *index;
 
 	if (!f)
 		return false;
-	for (guint i = 0; i < intent->forwards->len; i++) {
-		const vnet_forward *o = intent->forwards->pdata[i];
-		if (vnet_forward_clashes(f, o)) {
-			g_autofree char *os = vnet_forward_format(o);
-			vnet_set_error(error, VNET_ERROR_CONFLICT,
-				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-				    spec, os, intent->name ? intent->name : "");
-			return false;
+	index = forward_index(intent);
+	if (!index || vnet_forward_index_clashes(index, f)) {
+		intent->fwd_pairs += intent->forwards->len;
+		for (guint i = 0; i < intent->forwards->len; i++) {
+			const vnet_forward *o = intent->forwards->pdata[i];
+			if (vnet_forward_clashes(f, o)) {
+				g_autofree char *os = vnet_forward_format(o);
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
+					    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+					    spec, os, intent->name ? intent->name : "");
+				return false;
+			}
 		}
+	}
+	if (index) {
+		vnet_forward_index_add(index, f);
+		intent->fwd_index_len++;
+		intent->fwd_index_last = f;
 	}
 	g_ptr_array_add(intent->forwards, g_steal_pointer(&f));
 	return true;
@@ -722,6 +762,7 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
 		return false;
 	for (guint i = 0; i < intent->forwards->len; i++) {
 		if (vnet_forward_same_host_side(intent->forwards->pdata[i], f)) {
+			drop_forward_index(intent);
 			g_ptr_array_remove_index(intent->forwards, i);
 			return true;
 		}

@@ -169,6 +169,18 @@ struct vnet_intent {
 	GPtrArray *statics;		/* vnet_static_addr *, in the order attach made them */
 	/* Canonical strings behind the const getters, refreshed on every set. */
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
+	/*
+	 * vnet_intent_add_forward()'s port index of @forwards, so that N calls
+	 * cost O(N log N), not O(N^2): built once the pairwise comparisons of
+	 * the calls so far would have paid for it, dropped by
+	 * vnet_intent_remove_forward(), never copied.  It is trusted while
+	 * @forwards has the length and the last forward it was built with; a
+	 * forward changed in place behind it is still caught by validation.
+	 */
+	GHashTable *fwd_index;
+	guint fwd_index_len;
+	const vnet_forward *fwd_index_last;
+	guint64 fwd_pairs;	/* pairs compared since the index was dropped */
 };
 
 /*

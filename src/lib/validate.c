@@ -454,6 +454,30 @@ static bool may_clash(GHashTable *held, const vnet_forward *f)
 	return !held || held_clashes_forward(held, f);
 }
 
+GHashTable *vnet_forward_index_new(const GPtrArray *forwards)
+{
+	GHashTable *held = held_new();
+
+	for (guint i = 0; i < forwards->len; i++)
+		held_add_forward(held, forwards->pdata[i]);
+	return held;
+}
+
+bool vnet_forward_index_clashes(GHashTable *index, const vnet_forward *f)
+{
+	return held_clashes_forward(index, f);
+}
+
+void vnet_forward_index_add(GHashTable *index, const vnet_forward *f)
+{
+	held_add_forward(index, f);
+}
+
+bool vnet_forward_index_pays(guint64 pairs, guint64 entries)
+{
+	return index_pays(pairs, entries);
+}
+
 /*
  * The first forward of @forwards (in order) that clashes with an earlier
  * one, and the earliest earlier one it clashes with, as a pairwise loop

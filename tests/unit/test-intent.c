@@ -784,6 +784,60 @@ static void test_many_forwards_from_xml(void **state)
 	assert_error(error2, VNET_ERROR_CONFLICT, "\"80:81\"", "\"80:80/tcp\"");
 }
 
+/*
+ * 65,535 forwards added one at a time (create's --forward arguments) go
+ * through the port index; each refusal is the one a pairwise comparison
+ * with every forward before gives, index or not.
+ */
+static void test_many_forwards_added(void **state)
+{
+	g_autoptr(vnet_intent) in = vnet_intent_new("big", VNET_MODE_NAT, NULL);
+	g_autoptr(vnet_intent) small = vnet_intent_new("small", VNET_MODE_NAT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(14);
+	static const char *const addrs[] = { "", "192.0.2.1:", "192.0.2.2:", "[::]:", "[2001:db8::1]:" };
+	static const char *const protos[] = { "tcp", "udp" };
+	guint refused = 0;
+
+	for (guint p = 1; p <= 65535; p++) {
+		g_autofree char *spec = g_strdup_printf("%u:80/%s", p, p % 2 ? "tcp" : "udp");
+		if (!vnet_intent_add_forward(in, spec, &error))
+			fail_msg("forward %u: %s", p, error->message);
+	}
+	assert_int_equal(vnet_intent_get_n_forwards(in), 65535);
+	assert_false(vnet_intent_add_forward(in, "192.0.2.1:99-101:99-101", &error));
+	assert_error(error, VNET_ERROR_CONFLICT, "\"192.0.2.1:99-101:99-101\"", "\"99:80/tcp\"", "network \"big\"");
+	g_clear_error(&error);
+	assert_ok(vnet_intent_add_forward(in, "[::]:99:80", &error));	/* another family */
+
+	/* Removed, its port is free again; one appended behind the index is seen. */
+	assert_ok(vnet_intent_remove_forward(in, "4000:80/udp", &error));
+	assert_ok(vnet_intent_add_forward(in, "4000:81/udp", &error));
+	g_ptr_array_add(in->forwards, vnet_forward_parse("[2001:db8::9]:5:80", NULL));
+	assert_false(vnet_intent_add_forward(in, "[2001:db8::9]:5:90", &error));
+	assert_error(error, VNET_ERROR_CONFLICT, "\"[2001:db8::9]:5:90\"", "forward \"[2001:db8::9]:5:80");
+	g_clear_error(&error);
+
+	/* Random forwards on few ports: each call against a fresh copy, which compares pairwise. */
+	for (guint i = 0; i < 3000; i++) {
+		guint lo = (guint)g_rand_int_range(rand, 1, 400), hi = lo + (g_rand_boolean(rand) ? 0 : (guint)g_rand_int_range(rand, 0, 5));
+		g_autofree char *spec = g_strdup_printf("%s%u-%u:%u-%u/%s", addrs[g_rand_int_range(rand, 0, 5)], lo, hi,
+							lo, hi, protos[g_rand_int_range(rand, 0, 2)]);
+		g_autoptr(vnet_intent) ref = vnet_intent_copy(small);
+		g_autoptr(GError) e1 = NULL, e2 = NULL;
+		bool a = vnet_intent_add_forward(small, spec, &e1), b = vnet_intent_add_forward(ref, spec, &e2);
+
+		assert_int_equal(a, b);
+		assert_null(ref->fwd_index);
+		if (!a) {
+			assert_string_equal(e1->message, e2->message);
+			refused++;
+		}
+	}
+	assert_non_null(small->fwd_index);
+	assert_true(refused > 100 && refused < 3000);
+}
+
 /* Every document written both ways, through the string end and libxml2's tree. */
 static void assert_ends_agree(const vnet_intent *in)
 {
@@ -1012,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_bad_xml),
 		cmocka_unit_test(test_null_and_size_limit),
 		cmocka_unit_test(test_many_forwards_from_xml),
+		cmocka_unit_test(test_many_forwards_added),
 		cmocka_unit_test(test_writer_ends_agree),
 		cmocka_unit_test(test_host_ports),
 		cmocka_unit_test(test_guard_strings),
