@@ -355,6 +355,24 @@ static void spans_add(GHashTable *held, const held_key *key, guint lo, guint hi)
 		t = g_tree_new_full(span_cmp, NULL, g_free, NULL);
 		g_hash_table_insert(held, g_memdup2(key, sizeof(*key)), t);
 	}
+	/*
+	 * Touching one span only (the next port of a run, as forwards mostly
+	 * come): that span grows in place.  Its neighbours do not reach the
+	 * grown span, so the order by lo is kept.
+	 */
+	n = g_tree_search_node(t, span_search, &(port_span){ lo > 0 ? lo - 1 : 0, hi + 1 });
+	if (n) {
+		port_span *o = g_tree_node_key(n);
+		guint glo = MIN(lo, o->lo), ghi = MAX(hi, o->hi);
+		GTreeNode *prev = g_tree_node_previous(n), *next = g_tree_node_next(n);
+		const port_span *p = prev ? g_tree_node_key(prev) : NULL, *x = next ? g_tree_node_key(next) : NULL;
+
+		if ((!p || p->hi + 1 < glo) && (!x || x->lo > ghi + 1)) {
+			o->lo = glo;
+			o->hi = ghi;
+			return;
+		}
+	}
 	for (;;) {
 		port_span q = { lo > 0 ? lo - 1 : 0, hi + 1 };
 		const port_span *o;

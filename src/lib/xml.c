@@ -838,15 +838,37 @@ static bool read_state(vnet_intent *in, const xmlNode *n, GError **error)
 static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GError **error)
 {
 	guint later, earlier;
-	g_autofree char *os = NULL;
+	g_autofree char *os = NULL, *spec = NULL;
 
 	if (!vnet_forwards_first_clash(in->forwards, &later, &earlier))
 		return true;
 	os = vnet_forward_format(in->forwards->pdata[earlier]);
+	spec = xml_take_string(xmlNodeGetContent(specs->pdata[later]));
 	vnet_set_error(error, VNET_ERROR_CONFLICT,
 		    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-		    (const char *)specs->pdata[later], os, in->name ? in->name : "");
+		    g_strstrip(spec), os, in->name ? in->name : "");
 	return false;
+}
+
+/*
+ * The forward in element @n.  Its text as written is one text node without
+ * surrounding space, read in place; anything else (entities, comments,
+ * space) through a copy, as xmlNodeGetContent() gives it.
+ */
+static vnet_forward *read_forward(const xmlNode *n, GError **error)
+{
+	const xmlNode *t = n->children;
+	g_autofree char *spec = NULL;
+	const char *s;
+
+	if (t && !t->next && t->type == XML_TEXT_NODE && t->content && t->content[0] &&
+	    !g_ascii_isspace(t->content[0]) && !g_ascii_isspace(t->content[xmlStrlen(t->content) - 1])) {
+		s = (const char *)t->content;
+	} else {
+		spec = xml_take_string(xmlNodeGetContent(n));
+		s = g_strstrip(spec);
+	}
+	return vnet_forward_parse(s, error);
 }
 
 static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
@@ -859,7 +881,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	g_autofree char *ovn = get_prop(root, "ovn"), *ovn_ext = get_prop(root, "ovn-external");
 	g_autofree char *ovn_hop = get_prop(root, "ovn-nexthop"), *ovn_gw = get_prop(root, "ovn-gateway");
 	g_autoptr(vnet_intent) in = NULL;
-	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) specs = g_ptr_array_new();	/* the forwards' xmlNode *, for a refusal */
 	guint seen[G_N_ELEMENTS(singles)] = { 0 };
 	vnet_mode mode;
 
@@ -917,12 +939,11 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 			ok = read_vlan(in, n, error);
 		} else if (xmlStrEqual(n->name, X("forward"))) {
 			/* Parsed here, checked against the others all at once below. */
-			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
-			vnet_forward *f = vnet_forward_parse(g_strstrip(spec), error);
+			vnet_forward *f = read_forward(n, error);
 			ok = f != NULL;
 			if (f) {
 				g_ptr_array_add(in->forwards, f);
-				g_ptr_array_add(specs, g_steal_pointer(&spec));
+				g_ptr_array_add(specs, (gpointer)n);
 			}
 		} else
 			goto unknown;
