@@ -176,6 +176,32 @@ static void xw_text(xw *w, bool ours, const char *name, const char *text)
 	xw_text_end(w, text);
 }
 
+/*
+ * <vnet:forward>SPEC</vnet:forward>, as xw_text() writes it; the string end
+ * formats the spec in place (65,535 of them, on every write).
+ */
+static void xw_forward(xw *w, const vnet_forward *f)
+{
+	gsize at;
+
+	if (!w->s || !w->depth) {
+		g_string_truncate(w->scratch, 0);
+		vnet_forward_append(w->scratch, f);
+		xw_text(w, true, "forward", w->scratch->str);
+		return;
+	}
+	if (w->open)
+		g_string_append_c(w->s, '>');
+	g_string_append_c(w->s, '\n');
+	xw_indent(w);
+	g_string_append_len(w->s, "<vnet:forward>", 14);
+	at = w->s->len;
+	vnet_forward_append(w->s, f);
+	w->plain = w->plain && plain_text(w->s->str + at);
+	g_string_append_len(w->s, "</vnet:forward>", 15);
+	w->open = false;
+}
+
 static void xw_addr_attr(xw *w, const char *name, bool has, const vnet_addr *a)
 {
 	g_autofree char *s = has ? vnet_addr_format(a) : NULL;
@@ -295,11 +321,8 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_addr_attr(w, "gateway", in->has_gateway6, &in->gateway6);
 		xw_end(w);
 	}
-	for (guint i = 0; i < in->forwards->len; i++) {
-		g_string_truncate(w->scratch, 0);
-		vnet_forward_append(w->scratch, in->forwards->pdata[i]);
-		xw_text(w, true, "forward", w->scratch->str);
-	}
+	for (guint i = 0; i < in->forwards->len; i++)
+		xw_forward(w, in->forwards->pdata[i]);
 	for (guint i = 0; i < in->host_ports->len; i++) {
 		g_autofree char *hp = vnet_host_port_format(g_array_index(in->host_ports, guint32, i));
 		xw_text(w, true, "host-port", hp);
