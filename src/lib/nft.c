@@ -1116,17 +1116,39 @@ static gboolean forward_equal(gconstpointer a, gconstpointer b)
 }
 
 /* The forwards of @a that @b does not have, by value. */
-static GPtrArray *forwards_minus(const vnet_intent *a, const vnet_intent *b)
+/* The forwards of @a[@a0..@a1) that are not among @b[@b0..@b1), in order. */
+static GPtrArray *forwards_minus(const GPtrArray *a, guint a0, guint a1, const GPtrArray *b, guint b0, guint b1)
 {
 	g_autoptr(GHashTable) in_b = g_hash_table_new(forward_hash, forward_equal);
 	GPtrArray *out = g_ptr_array_new();
 
-	for (guint i = 0; i < b->forwards->len; i++)
-		g_hash_table_add(in_b, b->forwards->pdata[i]);
-	for (guint i = 0; i < a->forwards->len; i++)
-		if (!g_hash_table_contains(in_b, a->forwards->pdata[i]))
-			g_ptr_array_add(out, a->forwards->pdata[i]);
+	for (guint i = b0; i < b1; i++)
+		g_hash_table_add(in_b, b->pdata[i]);
+	for (guint i = a0; i < a1; i++)
+		if (!g_hash_table_contains(in_b, a->pdata[i]))
+			g_ptr_array_add(out, a->pdata[i]);
 	return out;
+}
+
+/*
+ * The forwards only @a has (*@ret_a) and only @b has (*@ret_b), in order.
+ * A forward add or remove leaves the rest in place, so the run both begin
+ * with and the run both end with are passed over first, compared in order:
+ * only what lies between goes through the hash sets.  An intent never holds
+ * two equal forwards (they would clash: refused on read and on add), so a
+ * forward in the middle of one is never equal to one in a run of the other.
+ */
+static void forwards_differ(const vnet_intent *a, const vnet_intent *b, GPtrArray **ret_a, GPtrArray **ret_b)
+{
+	const GPtrArray *fa = a->forwards, *fb = b->forwards;
+	guint na = fa->len, nb = fb->len, pre = 0, suf = 0;
+
+	while (pre < na && pre < nb && forward_equal(fa->pdata[pre], fb->pdata[pre]))
+		pre++;
+	while (suf < na - pre && suf < nb - pre && forward_equal(fa->pdata[na - 1 - suf], fb->pdata[nb - 1 - suf]))
+		suf++;
+	*ret_a = forwards_minus(fa, pre, na - suf, fb, pre, nb - suf);
+	*ret_b = forwards_minus(fb, pre, nb - suf, fa, pre, na - suf);
 }
 
 /* Whether every element but the forwards' is the same in @a and @b. */
@@ -1160,8 +1182,7 @@ bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gu
 	vnet_intent old_part, new_part;
 
 	if (old && new && old_guests == new_guests && same_base(old, new)) {
-		only_old = forwards_minus(old, new);
-		only_new = forwards_minus(new, old);
+		forwards_differ(old, new, &only_old, &only_new);
 		old_part = *old;
 		old_part.forwards = only_old;
 		new_part = *new;
@@ -1341,8 +1362,7 @@ static void narrow(narrowed *n, const vnet_intent **old, GHashTable *old_guests,
 	n->only_old = n->only_new = NULL;
 	if (!*old || !*new || old_guests != new_guests || !same_base(*old, *new))
 		return;
-	n->only_old = forwards_minus(*old, *new);
-	n->only_new = forwards_minus(*new, *old);
+	forwards_differ(*old, *new, &n->only_old, &n->only_new);
 	n->old_part = **old;
 	n->old_part.forwards = n->only_old;
 	n->new_part = **new;
