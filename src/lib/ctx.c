@@ -760,7 +760,11 @@ static const vnet_intent *get_direct(vnet_ctx *ctx, vnet_host *host, const char 
 	return NULL;
 }
 
-vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
+/*
+ * The intent @name as vnet_ctx_get() finds it, shared with what was read
+ * (vnet_intent_share()): for reading only.  show asks four times.
+ */
+static vnet_intent *get_shared(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
 {
 	g_autoptr(vnet_host) host = vnet_host_new();
 	const vnet_intent *in;
@@ -776,7 +780,14 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 	}
 	if (ret_active)
 		*ret_active = intent_active(ctx, in);
-	return vnet_intent_copy(in);
+	return (vnet_intent *)vnet_intent_share(in);
+}
+
+vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
+{
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, ret_active, error);
+
+	return in ? vnet_intent_copy(in) : NULL;
 }
 
 bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
@@ -786,14 +797,14 @@ bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
 
 GPtrArray *vnet_ctx_guests(vnet_ctx *ctx, const char *name, GError **error)
 {
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
 
 	return in ? read_guest_list(ctx, in) : NULL;
 }
 
 GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 {
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
 	g_autoptr(GPtrArray) guests = in ? read_guest_list(ctx, in) : NULL;
 
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
@@ -801,7 +812,7 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 
 GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error)
 {
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
 
 	if (!in)
 		return NULL;

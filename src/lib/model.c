@@ -182,10 +182,20 @@ static void free_strings(vnet_intent *intent)
 	g_clear_pointer(&intent->s_guest, g_free);
 }
 
+const vnet_intent *vnet_intent_share(const vnet_intent *intent)
+{
+	((vnet_intent *)intent)->shares++;
+	return intent;
+}
+
 void vnet_intent_free(vnet_intent *intent)
 {
 	if (!intent)
 		return;
+	if (intent->shares) {
+		intent->shares--;
+		return;
+	}
 	g_free(intent->name);
 	g_free(intent->bridge);
 	g_free(intent->lan_bridge);
@@ -306,6 +316,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->fwd_index_len = 0;
 	c->fwd_index_last = NULL;
 	c->fwd_pairs = 0;
+	c->shares = 0;
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
 	c->host_ports = g_array_copy(intent->host_ports);
@@ -917,6 +928,11 @@ bool vnet_host_add_network(vnet_host *host, const char *name, const char *bridge
 void vnet_host_add_intent(vnet_host *host, const vnet_intent *intent)
 {
 	g_ptr_array_add(host->intents, vnet_intent_copy(intent));
+}
+
+void vnet_host_add_intent_shared(vnet_host *host, const vnet_intent *intent)
+{
+	g_ptr_array_add(host->intents, (gpointer)vnet_intent_share(intent));
 }
 
 bool vnet_host_add_listener(vnet_host *host, const char *proto, const char *addr,

@@ -246,6 +246,9 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	vnet_intent tmp = *intent;
 	*intent = *c;
 	*c = tmp;
+	/* The holders stay with the object: each keeps its own count. */
+	intent->shares = c->shares;
+	c->shares = 0;
 	return true;
 }
 

@@ -238,7 +238,8 @@ static bool add_network(vnet_virt *v, vnet_host *host, const char *name, const c
 		for (guint i = 0; i < host->intents->len; i++)
 			if (g_strcmp0(((vnet_intent *)host->intents->pdata[i])->name, intent->name) == 0)
 				return true;
-		vnet_host_add_intent(host, intent);
+		/* Shared with the parse kept above: read only, by the host's users. */
+		vnet_host_add_intent_shared(host, intent);
 		return true;
 	}
 	return add_plain_network(host, xml, error);

@@ -1032,7 +1032,7 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 	 */
 	doc = xmlCtxtReadMemory(ctxt, xml, len, "intent.xml", NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				XML_PARSE_NOCDATA);
+				XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
 	if (ctxt->_private == &doctype_seen || (doc && (doc->intSubset || doc->extSubset))) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML must not contain a DOCTYPE declaration."));
