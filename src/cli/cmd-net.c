@@ -42,7 +42,7 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 {
 	g_autoptr(vnet_ctx) ctx = cli_connect();
 	g_autoptr(GError) error = NULL;
-	g_autofree char *plan = NULL, *session = session_address();
+	g_autofree char *session = session_address();
 	g_autoptr(GPtrArray) notices = NULL;
 	bool changed = false;
 	gint64 deadline;
@@ -58,7 +58,8 @@ static int apply_intent(vnet_intent *in, unsigned flags, const create_args *args
 		vnet_ctx_add_session_port(ctx, g_array_index(args->session_ports, guint16, i));
 	vnet_ctx_set_session_address(ctx, session);
 	/* The library arms the revert itself, before the uplink moves. */
-	if (!vnet_ctx_apply(ctx, in, flags, &plan, &changed, &error))
+	/* No plan asked for: describing it formats every element once more, for nothing. */
+	if (!vnet_ctx_apply(ctx, in, flags, NULL, &changed, &error))
 		return cli_fail(error);
 	notices = vnet_ctx_take_notices(ctx);
 	deadline = vnet_intent_get_confirm_deadline(in);
@@ -333,6 +334,14 @@ int cmd_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* gettext() of @msgid, asked of gettext once per @cache: a line per forward repeats a few. */
+static const char *G_GNUC_FORMAT(2) translated_once(const char **cache, const char *msgid)
+{
+	if (!*cache)
+		*cache = _(msgid);
+	return *cache;
+}
+
 /* The words of vnet_target_get_how() and vnet_guest_get_source(), for people. */
 static const char *how_label(const char *how)
 {
@@ -346,9 +355,15 @@ static const char *how_label(const char *how)
 		{ "none", N_("no address yet") },
 	};
 
+	/* Asked once a line: each translated once (gettext walks its domains per call). */
+	static const char *translated[G_N_ELEMENTS(labels)];
+
 	for (size_t i = 0; i < G_N_ELEMENTS(labels); i++)
-		if (g_strcmp0(how, labels[i].key) == 0)
-			return _(labels[i].label);
+		if (g_strcmp0(how, labels[i].key) == 0) {
+			if (!translated[i])
+				translated[i] = _(labels[i].label);
+			return translated[i];
+		}
 	return how;
 }
 
@@ -420,15 +435,16 @@ int cmd_show(int argc, char **argv)
 		g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GPtrArray) glines = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GPtrArray) dlines = g_ptr_array_new_with_free_func(g_free);
+		static const char *goes_to, *nowhere;
 		for (guint i = 0; i < targets->len; i++) {
 			const vnet_target *t = targets->pdata[i];
 			if (vnet_target_get_address(t))
-				g_ptr_array_add(lines, g_strdup_printf(_("%s goes to %s (guest %s, by %s)"),
+				g_ptr_array_add(lines, g_strdup_printf(translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
 					vnet_target_get_forward(t), vnet_target_get_address(t),
 					vnet_target_get_guest(t) ? vnet_target_get_guest(t) : "-",
 					how_label(vnet_target_get_how(t))));
 			else
-				g_ptr_array_add(lines, g_strdup_printf(_("%s goes nowhere: %s"),
+				g_ptr_array_add(lines, g_strdup_printf(translated_once(&nowhere, N_("%s goes nowhere: %s")),
 					vnet_target_get_forward(t), vnet_target_get_problem(t)));
 		}
 		for (guint i = 0; i < guests->len; i++) {

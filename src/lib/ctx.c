@@ -760,7 +760,11 @@ static const vnet_intent *get_direct(vnet_ctx *ctx, vnet_host *host, const char 
 	return NULL;
 }
 
-vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
+/*
+ * The intent @name as vnet_ctx_get() finds it, shared with what was read
+ * (vnet_intent_share()): for reading only.  show asks four times.
+ */
+static vnet_intent *get_shared(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
 {
 	g_autoptr(vnet_host) host = vnet_host_new();
 	const vnet_intent *in;
@@ -776,7 +780,14 @@ vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GEr
 	}
 	if (ret_active)
 		*ret_active = intent_active(ctx, in);
-	return vnet_intent_copy(in);
+	return (vnet_intent *)vnet_intent_share(in);
+}
+
+vnet_intent *vnet_ctx_get(vnet_ctx *ctx, const char *name, bool *ret_active, GError **error)
+{
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, ret_active, error);
+
+	return in ? vnet_intent_copy(in) : NULL;
 }
 
 bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
@@ -786,14 +797,14 @@ bool vnet_ctx_is_active(vnet_ctx *ctx, const vnet_intent *intent)
 
 GPtrArray *vnet_ctx_guests(vnet_ctx *ctx, const char *name, GError **error)
 {
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
 
 	return in ? read_guest_list(ctx, in) : NULL;
 }
 
 GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 {
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
 	g_autoptr(GPtrArray) guests = in ? read_guest_list(ctx, in) : NULL;
 
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
@@ -801,7 +812,7 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 
 GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error)
 {
-	g_autoptr(vnet_intent) in = vnet_ctx_get(ctx, name, NULL, error);
+	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
 
 	if (!in)
 		return NULL;
@@ -815,15 +826,23 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 {
 	g_autoptr(GPtrArray) plan = NULL;
 	g_autoptr(vnet_host) host = NULL;
-	g_autoptr(vnet_intent) old = NULL, new = NULL;
+	g_autoptr(vnet_intent) new = NULL;
+	const vnet_intent *old = NULL;	/* the host's */
 	g_autoptr(GHashTable) guests = NULL;
 	g_autofree char *what = g_strdup_printf("forward %s %s", add ? "add" : "remove", name);
 	vnet_plan_input pi = { .local = ctx->local };
+	/*
+	 * read_state() reads the definition read_host() has just read, under
+	 * the lock: one read of it (2.8 MB at 65,535 forwards) per command.
+	 */
+	bool hold = ctx->virt && !vnet_virt_reads_held(ctx->virt);
 	bool ok = false;
 
 	if (!vnet_ctx_begin(ctx, error))
 		return false;
-	if (!(old = get_locked(ctx, name, &host, error)))
+	if (hold)
+		vnet_virt_hold_reads(ctx->virt, true);
+	if (!(host = vnet_ctx_read_host(ctx, error)) || !(old = find_managed(host, name, error)))
 		goto out;
 	new = vnet_intent_copy(old);
 	if (add ? !vnet_intent_add_forward(new, spec, error) : !vnet_intent_remove_forward(new, spec, error))
@@ -832,6 +851,9 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 		goto out;
 	guests = read_guests(ctx, old);
 	read_state(ctx, old, &pi, false);
+	if (hold)
+		vnet_virt_hold_reads(ctx->virt, false);
+	hold = false;
 	if (!check_remote_change(ctx, old, new, pi.net[0].active, error))
 		goto out;
 	pi.old = old;
@@ -841,6 +863,8 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	repair_lost_table(ctx, plan, name);
 	ok = (!ctx->local || vnet_hook_approve(new, error)) && vnet_ctx_run(ctx, plan, what, error);
 out:
+	if (hold)
+		vnet_virt_hold_reads(ctx->virt, false);
 	clear_state(&pi);
 	vnet_ctx_unlock(ctx);
 	return ok;

@@ -58,18 +58,21 @@ vnet_forward *vnet_forward_copy(const vnet_forward *f)
 	return c;
 }
 
-static bool parse_port(const char *s, guint16 *ret)
+/* @n characters at @s, all digits, 1 to 65535. */
+static bool parse_port(const char *s, size_t n, guint16 *ret)
 {
-	guint64 v;
-	char *end;
+	guint v = 0;
 
-	/* NULL: g_strsplit() gives an empty vector for an empty field. */
-	if (!s || !g_ascii_isdigit(s[0]) || strlen(s) > 5)
+	if (n < 1 || n > 5)
 		return false;
-	v = g_ascii_strtoull(s, &end, 10);
-	if (*end || v < 1 || v > 65535)
+	for (size_t i = 0; i < n; i++) {
+		if (!g_ascii_isdigit(s[i]))
+			return false;
+		v = v * 10 + (guint)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
 		return false;
-	*ret = v;
+	*ret = (guint16)v;
 	return true;
 }
 
@@ -77,17 +80,22 @@ static bool parse_port(const char *s, guint16 *ret)
 static bool parse_range(const char *spec, const char *s, guint16 *ret_lo, guint16 *ret_hi,
 			GError **error)
 {
-	g_auto(GStrv) parts = g_strsplit(s, "-", 3);
+	const char *dash = strchr(s, '-');
 	guint16 lo, hi;
+	bool ok;
 
-	if (g_strv_length(parts) > 2 || !parse_port(parts[0], &lo) ||
-	    (parts[1] && !parse_port(parts[1], &hi))) {
+	if (!dash)
+		ok = parse_port(s, strlen(s), &lo);
+	else
+		ok = !strchr(dash + 1, '-') && parse_port(s, (size_t)(dash - s), &lo) &&
+		     parse_port(dash + 1, strlen(dash + 1), &hi);
+	if (!ok) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", \"%s\" is not a port or port range: ports go from 1 to 65535, a range is written 8000-8010."),
 			    spec, s);
 		return false;
 	}
-	if (!parts[1])
+	if (!dash)
 		hi = lo;
 	if (hi < lo) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
@@ -101,30 +109,37 @@ static bool parse_range(const char *spec, const char *s, guint16 *ret_lo, guint1
 }
 
 /*
- * Split at ':' outside brackets; a bracketed field keeps its brackets so
- * the caller knows it was written as an IPv6 address.
+ * Split @s in place at ':' outside brackets into at most @max fields (one
+ * more than a spec has, so that too many are seen); a bracketed field keeps
+ * its brackets so the caller knows it was written as an IPv6 address.  The
+ * number of fields, or 0 for a bracket out of place.  In place: every
+ * forward of a 65,535-forward intent is parsed on every read.
  */
-static GPtrArray *split_fields(const char *s)
+static guint split_fields(char *s, char **fields, guint max)
 {
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-	const char *start = s;
+	char *start = s;
+	guint n = 0;
 
-	for (const char *p = s;; p++) {
+	for (char *p = s;; p++) {
 		if (*p == '[') {
 			const char *close = strchr(p, ']');
 			if (p != start || !close || (close[1] != ':' && close[1] != '\0'))
-				return NULL;
-			p = close;
+				return 0;
+			p += close - p;
 			continue;
 		}
 		if (*p == ':' || *p == '\0') {
-			g_ptr_array_add(out, g_strndup(start, p - start));
-			if (*p == '\0')
+			bool end = *p == '\0';
+			if (n == max)
+				return n + 1;
+			*p = '\0';
+			fields[n++] = start;
+			if (end)
 				break;
 			start = p + 1;
 		}
 	}
-	return g_steal_pointer(&out);
+	return n;
 }
 
 static bool is_bracketed(const char *s)
@@ -161,8 +176,7 @@ static bool looks_like_ipv4(const char *s)
 vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 {
 	g_autoptr(vnet_forward) f = g_new0(vnet_forward, 1);
-	g_autoptr(GPtrArray) fields = NULL;
-	g_autofree char *body = NULL;
+	char body[SPEC_MAX + 1], *fv[4];
 	const char *slash, *host_ip = NULL, *host_ports, *guest = NULL, *guest_ports;
 	guint n;
 
@@ -199,16 +213,16 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 			    spec, slash + 1);
 		return NULL;
 	}
-	body = slash ? g_strndup(spec, slash - spec) : g_strdup(spec);
-	fields = split_fields(body);
-	n = fields ? fields->len : 0;
+	n = slash ? (guint)(slash - spec) : (guint)strlen(spec);
+	memcpy(body, spec, n);
+	body[n] = '\0';
+	n = split_fields(body, fv, G_N_ELEMENTS(fv));
 	if (n < 2 || n > 4) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The forward \"%s\" is not of the form [HOST_IP:]HOST_PORT[-END]:[GUEST:]GUEST_PORT[-END][/PROTOCOL]; IPv6 addresses go in brackets."),
 			    spec);
 		return NULL;
 	}
-	const char *const *fv = (const char *const *)fields->pdata;
 	if (n == 4) {
 		host_ip = fv[0];
 		host_ports = fv[1];

@@ -227,7 +227,7 @@ GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable 
 const char *vnet_guests_default(const vnet_intent *in, GPtrArray *guests, vnet_default_how *ret_how,
 				guint *ret_candidates)
 {
-	g_autofree char *want = in->has_guest ? vnet_addr_format(&in->guest) : NULL;
+	const char *want = in->has_guest ? in->s_guest : NULL;
 	const char *only = NULL;
 	guint n = 0;
 

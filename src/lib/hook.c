@@ -361,7 +361,10 @@ static bool repoint(const char *network, vnet_nft *nft, bool ports, GError **err
 
 	if (!g_file_get_contents(path, &xml, NULL, NULL))
 		return true;	/* not running, or not ours */
-	if (!(in = live_intent(network, xml, error)) || !(facts = vnet_netxml_parse(xml, error)))
+	if (!(in = live_intent(network, xml, error)))
+		return false;
+	vnet_netxml_drop_metadata(xml);	/* the rest reads no intent: parse no forwards */
+	if (!(facts = vnet_netxml_parse(xml, error)))
 		return false;
 	/* A port that came without a hook reaches its own forwards too. */
 	if (ports && vnet_mode_has_forwards(in->mode) && vnet_link_exists(in->bridge) &&
@@ -487,7 +490,7 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 	g_autoptr(GError) why = NULL;
 	g_autoptr(GPtrArray) guests = NULL;
 	g_autoptr(GHashTable) targets = NULL;
-	g_autofree char *nat_half = NULL;
+	g_autofree char *nat_half = NULL, *bare = NULL;
 	vnet_exec x = { .local = true };
 	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "hook" };
 	bool start = g_strcmp0(op, "start") == 0, started = g_strcmp0(op, "started") == 0;
@@ -503,7 +506,10 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 	x.nft = nft;
 	if (!ours)
 		return !known_network(network, nft) || unreadable(network, op, nft, NULL, error);
-	if (!(in = vnet_intent_from_xml(xml, -1, &why)) || !(facts = vnet_netxml_parse(xml, &why)))
+	/* The definition without the intent, for what reads only libvirt's part: no forwards parsed twice more. */
+	bare = g_strdup(xml);
+	vnet_netxml_drop_metadata(bare);
+	if (!(in = vnet_intent_from_xml(xml, -1, &why)) || !(facts = vnet_netxml_parse(bare, &why)))
 		return unreadable(network, op, nft, why, error);
 	nat_half = vnet_intent_network_name(in, 0);
 	if (in->mode == VNET_MODE_BRIDGED) {
@@ -557,7 +563,7 @@ bool vnet_hook_run(const char *network, const char *op, const char *subop,
 		if (vnet_netxml_port(xml, &mac, &owner))
 			vnet_guests_record(mac, owner, g_str_has_prefix(op, "port-c") || g_str_equal(op, "plugged"));
 	}
-	guests = vnet_guests_read(in->bridge, xml, NULL);
+	guests = vnet_guests_read(in->bridge, bare, NULL);
 	targets = vnet_guests_targets(in, guests);
 	if (started) {
 		if (!hook_validate(network, in, facts, nft, error))

@@ -8,6 +8,7 @@
 #include "model.h"
 #include "xml.h"
 #include "util.h"
+#include "validate.h"
 
 static const char *const mode_names[] = {
 	[VNET_MODE_NAT] = "nat",
@@ -181,10 +182,20 @@ static void free_strings(vnet_intent *intent)
 	g_clear_pointer(&intent->s_guest, g_free);
 }
 
+const vnet_intent *vnet_intent_share(const vnet_intent *intent)
+{
+	((vnet_intent *)intent)->shares++;
+	return intent;
+}
+
 void vnet_intent_free(vnet_intent *intent)
 {
 	if (!intent)
 		return;
+	if (intent->shares) {
+		intent->shares--;
+		return;
+	}
 	g_free(intent->name);
 	g_free(intent->bridge);
 	g_free(intent->lan_bridge);
@@ -194,6 +205,7 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->ovn_nexthop);
 	g_free(intent->ovn_gateway);
 	g_ptr_array_unref(intent->forwards);
+	g_clear_pointer(&intent->fwd_index, g_hash_table_unref);
 	vnet_uplink_state_free(intent->uplink_saved);
 	g_free(intent->confirm_token);
 	g_ptr_array_unref(intent->statics);
@@ -300,6 +312,11 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->ovn_nexthop = g_strdup(intent->ovn_nexthop);
 	c->ovn_gateway = g_strdup(intent->ovn_gateway);
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
+	c->fwd_index = NULL;
+	c->fwd_index_len = 0;
+	c->fwd_index_last = NULL;
+	c->fwd_pairs = 0;
+	c->shares = 0;
 	c->uplink_saved = intent->uplink_saved ? vnet_uplink_state_copy(intent->uplink_saved) : NULL;
 	c->confirm_token = g_strdup(intent->confirm_token);
 	c->host_ports = g_array_copy(intent->host_ports);
@@ -694,21 +711,55 @@ void vnet_intent_set_guard(vnet_intent *intent, vnet_guard guard)
 		intent->guard = guard;
 }
 
+static void drop_forward_index(vnet_intent *intent)
+{
+	g_clear_pointer(&intent->fwd_index, g_hash_table_unref);
+	intent->fwd_index_len = 0;
+	intent->fwd_index_last = NULL;
+	intent->fwd_pairs = 0;
+}
+
+/* The index of the intent's forwards, if it is current or now pays off; else NULL. */
+static GHashTable *forward_index(vnet_intent *intent)
+{
+	const GPtrArray *fw = intent->forwards;
+	const vnet_forward *last = fw->len ? fw->pdata[fw->len - 1] : NULL;
+
+	if (intent->fwd_index && (intent->fwd_index_len != fw->len || intent->fwd_index_last != last))
+		drop_forward_index(intent);
+	if (!intent->fwd_index && vnet_forward_index_pays(intent->fwd_pairs, fw->len)) {
+		intent->fwd_index = vnet_forward_index_new(fw);
+		intent->fwd_index_len = fw->len;
+		intent->fwd_index_last = last;
+	}
+	return intent->fwd_index;
+}
+
 bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **error)
 {
 	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
+	GHashTable *index;
 
 	if (!f)
 		return false;
-	for (guint i = 0; i < intent->forwards->len; i++) {
-		const vnet_forward *o = intent->forwards->pdata[i];
-		if (vnet_forward_clashes(f, o)) {
-			g_autofree char *os = vnet_forward_format(o);
-			vnet_set_error(error, VNET_ERROR_CONFLICT,
-				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-				    spec, os, intent->name ? intent->name : "");
-			return false;
+	index = forward_index(intent);
+	if (!index || vnet_forward_index_clashes(index, f)) {
+		intent->fwd_pairs += intent->forwards->len;
+		for (guint i = 0; i < intent->forwards->len; i++) {
+			const vnet_forward *o = intent->forwards->pdata[i];
+			if (vnet_forward_clashes(f, o)) {
+				g_autofree char *os = vnet_forward_format(o);
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
+					    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+					    spec, os, intent->name ? intent->name : "");
+				return false;
+			}
 		}
+	}
+	if (index) {
+		vnet_forward_index_add(index, f);
+		intent->fwd_index_len++;
+		intent->fwd_index_last = f;
 	}
 	g_ptr_array_add(intent->forwards, g_steal_pointer(&f));
 	return true;
@@ -722,6 +773,7 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
 		return false;
 	for (guint i = 0; i < intent->forwards->len; i++) {
 		if (vnet_forward_same_host_side(intent->forwards->pdata[i], f)) {
+			drop_forward_index(intent);
 			g_ptr_array_remove_index(intent->forwards, i);
 			return true;
 		}
@@ -876,6 +928,11 @@ bool vnet_host_add_network(vnet_host *host, const char *name, const char *bridge
 void vnet_host_add_intent(vnet_host *host, const vnet_intent *intent)
 {
 	g_ptr_array_add(host->intents, vnet_intent_copy(intent));
+}
+
+void vnet_host_add_intent_shared(vnet_host *host, const vnet_intent *intent)
+{
+	g_ptr_array_add(host->intents, (gpointer)vnet_intent_share(intent));
 }
 
 bool vnet_host_add_listener(vnet_host *host, const char *proto, const char *addr,

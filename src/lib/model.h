@@ -169,6 +169,23 @@ struct vnet_intent {
 	GPtrArray *statics;		/* vnet_static_addr *, in the order attach made them */
 	/* Canonical strings behind the const getters, refreshed on every set. */
 	char *s_subnet4, *s_subnet6, *s_gateway4, *s_gateway6, *s_guest;
+	/*
+	 * vnet_intent_add_forward()'s port index of @forwards, so that N calls
+	 * cost O(N log N), not O(N^2): built once the pairwise comparisons of
+	 * the calls so far would have paid for it, dropped by
+	 * vnet_intent_remove_forward(), never copied.  It is trusted while
+	 * @forwards has the length and the last forward it was built with; a
+	 * forward changed in place behind it is still caught by validation.
+	 */
+	GHashTable *fwd_index;
+	guint fwd_index_len;
+	const vnet_forward *fwd_index_last;
+	guint64 fwd_pairs;	/* pairs compared since the index was dropped */
+	/*
+	 * Holders besides the first (vnet_intent_share()); vnet_intent_free()
+	 * of a shared intent drops one.  Never copied, never swapped.
+	 */
+	guint shares;
 };
 
 /*
@@ -201,6 +218,14 @@ void vnet_intent_swap_contents(vnet_intent *a, vnet_intent *b);
 void vnet_intent_refresh_strings(vnet_intent *intent);
 /* A copy without the forwards: for comparing the rest (65,535 forwards are not copied to be dropped). */
 vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent);
+/*
+ * @intent with one more holder, for holders that only read it (a host's
+ * facts, the reads of one command): 65,535 forwards are not copied to be
+ * read.  Whoever may change an intent takes a vnet_intent_copy().
+ */
+const vnet_intent *vnet_intent_share(const vnet_intent *intent);
+/* vnet_host_add_intent() without the copy: @host shares @intent. */
+void vnet_host_add_intent_shared(vnet_host *host, const vnet_intent *intent);
 /* Whether both have the same forwards, in whatever order (vnet_intent_equal's half). */
 bool vnet_intent_forwards_equal(const vnet_intent *a, const vnet_intent *b);
 

@@ -365,8 +365,9 @@ static void elem_list_add(elem_list *l, guint set, const char *key, const char *
 	e->owner = g_strdup(owner);
 	e->key = g_strdup(key);
 	e->data = g_strdup(data);
-	e->keyline = g_strdup_printf("%s %s", sets[set].name, key);
-	e->line = data ? g_strdup_printf("%s : %s", e->keyline, data) : g_strdup(e->keyline);
+	/* Without printf: a create of 65,535 forwards makes each element three or four times. */
+	e->keyline = g_strconcat(sets[set].name, " ", key, NULL);
+	e->line = data ? g_strconcat(e->keyline, " : ", data, NULL) : g_strdup(e->keyline);
 	if (g_hash_table_contains(l->lines, e->line)) {
 		elem_free(e);
 		return;
@@ -487,12 +488,24 @@ static bool forward_target(const vnet_intent *in, const vnet_forward *f, int fam
 }
 
 /* One element per port of the forward's range: 8000-8010:80-90 is 11. */
+static void append_uint(GString *s, guint n)
+{
+	char buf[16], *end = buf + sizeof(buf), *c = end;
+
+	do
+		*--c = (char)('0' + n % 10);
+	while ((n /= 10));
+	g_string_append_len(s, c, end - c);
+}
+
 static void add_family_elems(elem_list *l, const vnet_intent *in, const vnet_forward *f,
 			     int family, GHashTable *guests)
 {
 	g_autofree char *target = NULL;
 	g_autofree char *host = NULL;
+	g_autoptr(GString) key = g_string_sized_new(64), data = g_string_sized_new(64);
 	const char *proto = vnet_proto_to_string(f->proto);
+	gsize key_head, data_head;
 	vnet_addr a;
 	guint set;
 
@@ -505,11 +518,19 @@ static void add_family_elems(elem_list *l, const vnet_intent *in, const vnet_for
 		set = host ? SET_FWD6_ADDR : SET_FWD6;
 	else
 		set = host ? SET_FWD4_ADDR : SET_FWD4;
+	/* "HOST . PROTO . " / "PROTO . " and "TARGET . " once, then each port: no printf per element. */
+	if (host)
+		g_string_append_printf(key, "%s . ", host);
+	g_string_append_printf(key, "%s . ", proto);
+	g_string_append_printf(data, "%s . ", target);
+	key_head = key->len;
+	data_head = data->len;
 	for (guint p = f->host_port, g = f->guest_port; p <= f->host_port_end; p++, g++) {
-		g_autofree char *key = host ? g_strdup_printf("%s . %s . %u", host, proto, p)
-					    : g_strdup_printf("%s . %u", proto, p);
-		g_autofree char *data = g_strdup_printf("%s . %u", target, g);
-		elem_list_add(l, set, key, data, in->name);
+		g_string_truncate(key, key_head);
+		append_uint(key, p);
+		g_string_truncate(data, data_head);
+		append_uint(data, g);
+		elem_list_add(l, set, key->str, data->str, in->name);
 	}
 }
 
@@ -1116,17 +1137,39 @@ static gboolean forward_equal(gconstpointer a, gconstpointer b)
 }
 
 /* The forwards of @a that @b does not have, by value. */
-static GPtrArray *forwards_minus(const vnet_intent *a, const vnet_intent *b)
+/* The forwards of @a[@a0..@a1) that are not among @b[@b0..@b1), in order. */
+static GPtrArray *forwards_minus(const GPtrArray *a, guint a0, guint a1, const GPtrArray *b, guint b0, guint b1)
 {
 	g_autoptr(GHashTable) in_b = g_hash_table_new(forward_hash, forward_equal);
 	GPtrArray *out = g_ptr_array_new();
 
-	for (guint i = 0; i < b->forwards->len; i++)
-		g_hash_table_add(in_b, b->forwards->pdata[i]);
-	for (guint i = 0; i < a->forwards->len; i++)
-		if (!g_hash_table_contains(in_b, a->forwards->pdata[i]))
-			g_ptr_array_add(out, a->forwards->pdata[i]);
+	for (guint i = b0; i < b1; i++)
+		g_hash_table_add(in_b, b->pdata[i]);
+	for (guint i = a0; i < a1; i++)
+		if (!g_hash_table_contains(in_b, a->pdata[i]))
+			g_ptr_array_add(out, a->pdata[i]);
 	return out;
+}
+
+/*
+ * The forwards only @a has (*@ret_a) and only @b has (*@ret_b), in order.
+ * A forward add or remove leaves the rest in place, so the run both begin
+ * with and the run both end with are passed over first, compared in order:
+ * only what lies between goes through the hash sets.  An intent never holds
+ * two equal forwards (they would clash: refused on read and on add), so a
+ * forward in the middle of one is never equal to one in a run of the other.
+ */
+static void forwards_differ(const vnet_intent *a, const vnet_intent *b, GPtrArray **ret_a, GPtrArray **ret_b)
+{
+	const GPtrArray *fa = a->forwards, *fb = b->forwards;
+	guint na = fa->len, nb = fb->len, pre = 0, suf = 0;
+
+	while (pre < na && pre < nb && forward_equal(fa->pdata[pre], fb->pdata[pre]))
+		pre++;
+	while (suf < na - pre && suf < nb - pre && forward_equal(fa->pdata[na - 1 - suf], fb->pdata[nb - 1 - suf]))
+		suf++;
+	*ret_a = forwards_minus(fa, pre, na - suf, fb, pre, nb - suf);
+	*ret_b = forwards_minus(fb, pre, nb - suf, fa, pre, na - suf);
 }
 
 /* Whether every element but the forwards' is the same in @a and @b. */
@@ -1160,8 +1203,7 @@ bool vnet_nft_converge(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gu
 	vnet_intent old_part, new_part;
 
 	if (old && new && old_guests == new_guests && same_base(old, new)) {
-		only_old = forwards_minus(old, new);
-		only_new = forwards_minus(new, old);
+		forwards_differ(old, new, &only_old, &only_new);
 		old_part = *old;
 		old_part.forwards = only_old;
 		new_part = *new;
@@ -1341,8 +1383,7 @@ static void narrow(narrowed *n, const vnet_intent **old, GHashTable *old_guests,
 	n->only_old = n->only_new = NULL;
 	if (!*old || !*new || old_guests != new_guests || !same_base(*old, *new))
 		return;
-	n->only_old = forwards_minus(*old, *new);
-	n->only_new = forwards_minus(*new, *old);
+	forwards_differ(*old, *new, &n->only_old, &n->only_new);
 	n->old_part = **old;
 	n->old_part.forwards = n->only_old;
 	n->new_part = **new;

@@ -164,12 +164,29 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	}
 }
 
-static bool write_journal(const vnet_txn *t, GPtrArray *plan, guint n, GError **error)
+/* Step @i's group of the journal, as text. */
+static char *step_text(guint i, const vnet_step *s)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+
+	record_step(kf, i, s);
+	return g_key_file_to_data(kf, NULL, NULL);
+}
+
+/*
+ * The journal of the first @n steps of @plan.  Each group is its own text
+ * and the file their concatenation; @done, if not NULL, holds the texts of
+ * the steps that ran (they no longer change), so that a define's old XML
+ * (2.8 MB at 65,535 forwards) is escaped once, not once per later step;
+ * @ret_last, if not NULL, gets the text of step @n - 1.
+ */
+static bool write_journal_done(const vnet_txn *t, GPtrArray *plan, guint n, GPtrArray *done,
+			       char **ret_last, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) local = NULL;
-	g_autofree char *data = NULL, *dir = NULL;
-	gsize len;
+	g_autofree char *head = NULL, *dir = NULL;
+	g_autoptr(GString) data = NULL;
 
 	if (!t->journal)
 		return true;
@@ -178,12 +195,20 @@ static bool write_journal(const vnet_txn *t, GPtrArray *plan, guint n, GError **
 	g_key_file_set_int64(kf, "transaction", "pid", getpid());
 	g_key_file_set_int64(kf, "transaction", "time", g_get_real_time() / G_USEC_PER_SEC);
 	g_key_file_set_integer(kf, "transaction", "steps", (int)n);
-	for (guint i = 0; i < n; i++)
-		record_step(kf, i, plan->pdata[i]);
-	data = g_key_file_to_data(kf, &len, NULL);
+	head = g_key_file_to_data(kf, NULL, NULL);
+	data = g_string_new(head);
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *own = done && i < done->len ? NULL : step_text(i, plan->pdata[i]);
+		g_string_append_c(data, '\n');
+		g_string_append(data, own ? own : done->pdata[i]);
+		if (ret_last && i + 1 == n) {
+			g_free(*ret_last);
+			*ret_last = own ? g_steal_pointer(&own) : g_strdup(done->pdata[i]);
+		}
+	}
 	dir = g_path_get_dirname(t->journal);
 	if (g_mkdir_with_parents(dir, 0700) < 0 ||
-	    !g_file_set_contents_full(t->journal, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT,
+	    !g_file_set_contents_full(t->journal, data->str, (gssize)data->len, G_FILE_SET_CONTENTS_CONSISTENT,
 				      0600, &local)) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       _("Cannot write the transaction journal %s: %s; nothing was changed."),
@@ -191,6 +216,11 @@ static bool write_journal(const vnet_txn *t, GPtrArray *plan, guint n, GError **
 		return false;
 	}
 	return true;
+}
+
+static bool write_journal(const vnet_txn *t, GPtrArray *plan, guint n, GError **error)
+{
+	return write_journal_done(t, plan, n, NULL, NULL, error);
 }
 
 static void remove_journal(const vnet_txn *t)
@@ -310,6 +340,7 @@ static void add_undo_failure(GError **error, const GError *undo, bool journaled)
 bool vnet_txn_run(const vnet_txn *t, GPtrArray *plan, GError **error)
 {
 	g_autoptr(GError) undo_error = NULL;
+	g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
 	sigset_t old;
 	guint i, left;
 	bool partial = false;
@@ -319,18 +350,21 @@ bool vnet_txn_run(const vnet_txn *t, GPtrArray *plan, GError **error)
 	hold_signals(&old);
 	for (i = 0; i < plan->len; i++) {
 		vnet_step *s = plan->pdata[i];
+		g_autofree char *last = NULL;
 		if (!t->ops->prepare(t->backend, s, error))
 			break;
-		if (!write_journal(t, plan, i + 1, error))
+		if (!write_journal_done(t, plan, i + 1, done, &last, error))
 			break;
 		if (injected_failure(i, error) || !t->ops->run(t->backend, s, error)) {
 			partial = t->ops->partial && t->ops->partial(s);
 			break;
 		}
-		if (s->rejournal && !write_journal(t, plan, i + 1, error)) {
+		if (s->rejournal && !write_journal_done(t, plan, i + 1, done, &last, error)) {
 			i++;
 			break;
 		}
+		if (last)
+			g_ptr_array_add(done, g_steal_pointer(&last));
 	}
 	if (i == plan->len) {
 		remove_journal(t);

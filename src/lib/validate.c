@@ -246,6 +246,9 @@ bool vnet_intent_complete(vnet_intent *intent, const vnet_host *host, GError **e
 	vnet_intent tmp = *intent;
 	*intent = *c;
 	*c = tmp;
+	/* The holders stay with the object: each keeps its own count. */
+	intent->shares = c->shares;
+	c->shares = 0;
 	return true;
 }
 
@@ -355,6 +358,24 @@ static void spans_add(GHashTable *held, const held_key *key, guint lo, guint hi)
 		t = g_tree_new_full(span_cmp, NULL, g_free, NULL);
 		g_hash_table_insert(held, g_memdup2(key, sizeof(*key)), t);
 	}
+	/*
+	 * Touching one span only (the next port of a run, as forwards mostly
+	 * come): that span grows in place.  Its neighbours do not reach the
+	 * grown span, so the order by lo is kept.
+	 */
+	n = g_tree_search_node(t, span_search, &(port_span){ lo > 0 ? lo - 1 : 0, hi + 1 });
+	if (n) {
+		port_span *o = g_tree_node_key(n);
+		guint glo = MIN(lo, o->lo), ghi = MAX(hi, o->hi);
+		GTreeNode *prev = g_tree_node_previous(n), *next = g_tree_node_next(n);
+		const port_span *p = prev ? g_tree_node_key(prev) : NULL, *x = next ? g_tree_node_key(next) : NULL;
+
+		if ((!p || p->hi + 1 < glo) && (!x || x->lo > ghi + 1)) {
+			o->lo = glo;
+			o->hi = ghi;
+			return;
+		}
+	}
 	for (;;) {
 		port_span q = { lo > 0 ? lo - 1 : 0, hi + 1 };
 		const port_span *o;
@@ -452,6 +473,30 @@ static bool index_pays(guint64 pairs, guint64 entries)
 static bool may_clash(GHashTable *held, const vnet_forward *f)
 {
 	return !held || held_clashes_forward(held, f);
+}
+
+GHashTable *vnet_forward_index_new(const GPtrArray *forwards)
+{
+	GHashTable *held = held_new();
+
+	for (guint i = 0; i < forwards->len; i++)
+		held_add_forward(held, forwards->pdata[i]);
+	return held;
+}
+
+bool vnet_forward_index_clashes(GHashTable *index, const vnet_forward *f)
+{
+	return held_clashes_forward(index, f);
+}
+
+void vnet_forward_index_add(GHashTable *index, const vnet_forward *f)
+{
+	held_add_forward(index, f);
+}
+
+bool vnet_forward_index_pays(guint64 pairs, guint64 entries)
+{
+	return index_pays(pairs, entries);
 }
 
 /*

@@ -21,4 +21,16 @@ char *vnet_default_bridge_name(const char *prefix, const char *name);
  */
 bool vnet_forwards_first_clash(const GPtrArray *forwards, guint *ret_later, guint *ret_earlier);
 
+/*
+ * An index of the host ports @forwards hold (a GHashTable to unref), to
+ * check many forwards added one at a time in O(log n) each:
+ * vnet_forward_index_clashes() is whether vnet_forward_clashes() holds for
+ * @f and some forward added, exactly; vnet_forward_index_pays() whether
+ * building one for @entries pays off over comparing @pairs pairs.
+ */
+GHashTable *vnet_forward_index_new(const GPtrArray *forwards);
+bool vnet_forward_index_clashes(GHashTable *index, const vnet_forward *f);
+void vnet_forward_index_add(GHashTable *index, const vnet_forward *f);
+bool vnet_forward_index_pays(guint64 pairs, guint64 entries);
+
 #endif

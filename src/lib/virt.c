@@ -147,6 +147,11 @@ bool vnet_virt_network_active(vnet_virt *v, const char *name)
 	return net && virNetworkIsActive(net) == 1;
 }
 
+bool vnet_virt_reads_held(const vnet_virt *v)
+{
+	return v->held != NULL;
+}
+
 void vnet_virt_hold_reads(vnet_virt *v, bool on)
 {
 	g_clear_pointer(&v->held, g_hash_table_unref);
@@ -233,7 +238,8 @@ static bool add_network(vnet_virt *v, vnet_host *host, const char *name, const c
 		for (guint i = 0; i < host->intents->len; i++)
 			if (g_strcmp0(((vnet_intent *)host->intents->pdata[i])->name, intent->name) == 0)
 				return true;
-		vnet_host_add_intent(host, intent);
+		/* Shared with the parse kept above: read only, by the host's users. */
+		vnet_host_add_intent_shared(host, intent);
 		return true;
 	}
 	return add_plain_network(host, xml, error);
@@ -270,7 +276,10 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 		/* The persistent definition: the live one keeps old metadata until restart. */
 		g_autofree char *xml = NULL;
 		if (ok) {
-			xml = virNetworkGetXMLDesc(nets[i], virNetworkIsPersistent(nets[i]) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
+			bool persistent = virNetworkIsPersistent(nets[i]) == 1;
+			xml = virNetworkGetXMLDesc(nets[i], persistent ? VIR_NETWORK_XML_INACTIVE : 0);
+			hold_xml(v, 'N', virNetworkGetName(nets[i]), xml);
+			hold_xml(v, persistent ? 'I' : 'L', virNetworkGetName(nets[i]), xml);
 			if (!xml) {
 				g_autofree char *why = vnet_virt_last_error();
 

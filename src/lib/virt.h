@@ -43,6 +43,8 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
  * then given from memory; off forgets them.  For the reads of one command.
  */
 void vnet_virt_hold_reads(vnet_virt *v, bool on);
+/* Whether reads are held (vnet_virt_hold_reads()). */
+bool vnet_virt_reads_held(const vnet_virt *v);
 bool vnet_virt_network_exists(vnet_virt *v, const char *name);
 bool vnet_virt_network_active(vnet_virt *v, const char *name);
 bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error);

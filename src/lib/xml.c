@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 
 #include "xml.h"
@@ -176,6 +177,32 @@ static void xw_text(xw *w, bool ours, const char *name, const char *text)
 	xw_text_end(w, text);
 }
 
+/*
+ * <vnet:forward>SPEC</vnet:forward>, as xw_text() writes it; the string end
+ * formats the spec in place (65,535 of them, on every write).
+ */
+static void xw_forward(xw *w, const vnet_forward *f)
+{
+	gsize at;
+
+	if (!w->s || !w->depth) {
+		g_string_truncate(w->scratch, 0);
+		vnet_forward_append(w->scratch, f);
+		xw_text(w, true, "forward", w->scratch->str);
+		return;
+	}
+	if (w->open)
+		g_string_append_c(w->s, '>');
+	g_string_append_c(w->s, '\n');
+	xw_indent(w);
+	g_string_append_len(w->s, "<vnet:forward>", 14);
+	at = w->s->len;
+	vnet_forward_append(w->s, f);
+	w->plain = w->plain && plain_text(w->s->str + at);
+	g_string_append_len(w->s, "</vnet:forward>", 15);
+	w->open = false;
+}
+
 static void xw_addr_attr(xw *w, const char *name, bool has, const vnet_addr *a)
 {
 	g_autofree char *s = has ? vnet_addr_format(a) : NULL;
@@ -295,11 +322,8 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_addr_attr(w, "gateway", in->has_gateway6, &in->gateway6);
 		xw_end(w);
 	}
-	for (guint i = 0; i < in->forwards->len; i++) {
-		g_string_truncate(w->scratch, 0);
-		vnet_forward_append(w->scratch, in->forwards->pdata[i]);
-		xw_text(w, true, "forward", w->scratch->str);
-	}
+	for (guint i = 0; i < in->forwards->len; i++)
+		xw_forward(w, in->forwards->pdata[i]);
 	for (guint i = 0; i < in->host_ports->len; i++) {
 		g_autofree char *hp = vnet_host_port_format(g_array_index(in->host_ports, guint32, i));
 		xw_text(w, true, "host-port", hp);
@@ -849,7 +873,28 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
 	return false;
 }
 
-static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
+/*
+ * The next of the forwards read aside (fast->pdata[*next], see fwd_sax), into
+ * @in; its text stays in @specs for a refusal.
+ */
+static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPtrArray *specs, GError **error)
+{
+	char *spec = g_strstrip(fast->pdata[*next]);
+	vnet_forward *f = vnet_forward_parse(spec, error);
+
+	if (!f)
+		return false;
+	g_ptr_array_add(in->forwards, f);
+	g_ptr_array_add(specs, g_steal_pointer(&fast->pdata[(*next)++]));
+	return true;
+}
+
+/*
+ * The intent in @root.  @fast, if not NULL, holds the text of the forwards
+ * that are @root's children, read aside while parsing (fwd_sax): each other
+ * child's _private counts the forwards before it, plus one.
+ */
+static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GError **error)
 {
 	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn",
 					       "ovn-external", "ovn-nexthop", "ovn-gateway", NULL };
@@ -859,8 +904,9 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 	g_autofree char *ovn = get_prop(root, "ovn"), *ovn_ext = get_prop(root, "ovn-external");
 	g_autofree char *ovn_hop = get_prop(root, "ovn-nexthop"), *ovn_gw = get_prop(root, "ovn-gateway");
 	g_autoptr(vnet_intent) in = NULL;
-	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
-	guint seen[G_N_ELEMENTS(singles)] = { 0 };
+	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);	/* the forwards as written, for a refusal */
+	guint seen[G_N_ELEMENTS(singles)] = { 0 }, next = 0;
+	bool ok = true;
 	vnet_mode mode;
 
 	if (!check_attrs(root, attrs, error))
@@ -885,9 +931,13 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 		return NULL;
 
 	for (const xmlNode *n = root->children; n; n = n->next) {
-		bool ok;
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		/* The forwards read aside that came before this element, in order. */
+		while (ok && fast && n->_private && next + 1 < GPOINTER_TO_UINT(n->_private))
+			ok = take_fast_forward(in, fast, &next, specs, error);
+		if (!ok)
+			break;
 		if (!in_ns(n))
 			goto unknown;
 		for (size_t i = 0; i < G_N_ELEMENTS(singles); i++)
@@ -926,20 +976,24 @@ static vnet_intent *intent_from_node(const xmlNode *root, GError **error)
 			}
 		} else
 			goto unknown;
-		if (!ok) {
-			g_autoptr(GError) clash = NULL;
-			if (!forwards_distinct(in, specs, &clash)) {
-				g_clear_error(error);
-				g_propagate_error(error, g_steal_pointer(&clash));
-			}
-			return NULL;
-		}
+		if (!ok)
+			break;
 		continue;
 unknown:
 		if (!forwards_distinct(in, specs, error))
 			return NULL;
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The intent XML has an unknown element <%s>."), (const char *)n->name);
+		return NULL;
+	}
+	while (ok && fast && next < fast->len)
+		ok = take_fast_forward(in, fast, &next, specs, error);
+	if (!ok) {
+		g_autoptr(GError) clash = NULL;
+		if (!forwards_distinct(in, specs, &clash)) {
+			g_clear_error(error);
+			g_propagate_error(error, g_steal_pointer(&clash));
+		}
 		return NULL;
 	}
 	if (!forwards_distinct(in, specs, error))
@@ -949,24 +1003,216 @@ unknown:
 }
 
 /*
+ * Reading the forwards aside.  An intent of 65,535 forwards is a tree of
+ * 131,070 nodes (the element and its text) built to be read once: so the
+ * SAX handlers keep the text of each <forward> that is a child of the
+ * first <intent> in a list instead, and give every other child of it the
+ * number of forwards before it (in its _private), for intent_from_node() to
+ * read them in document order, with the same errors in the same order.  A
+ * forward with anything but text in it (an element, a comment, an entity
+ * left unexpanded) is read from the tree: then the document is parsed again
+ * as a whole tree.  The text is what xmlNodeGetContent() gives: libxml2
+ * hands over character references, predefined entities and CDATA (merged,
+ * XML_PARSE_NOCDATA) as characters.
+ */
+typedef struct fwd_sax {
+	xmlSAXHandler base;	/* libxml2's SAX2 handlers, called for the rest */
+	bool doctype;		/* "<!DOCTYPE" seen: refused */
+	bool fallback;		/* a forward the list cannot hold: parse as a tree */
+	bool intent_seen;
+	guint depth;		/* of the element open now, the root's is 1 */
+	guint intent_depth;	/* of the first <intent> while it is open, else 0 */
+	bool in_forward;
+	GString *text;
+	GPtrArray *forwards;	/* char *: each forward's text */
+} fwd_sax;
+
+static fwd_sax *sax_state(void *ctx)
+{
+	return ((xmlParserCtxt *)ctx)->_private;
+}
+
+/*
  * The SAX event for "<!DOCTYPE": stop right there, before libxml2 parses
  * (or fetches) any of its entities, so no entity trick can cost anything.
  */
-static char doctype_seen;
-
 static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
 			   const xmlChar *system_id)
 {
-	xmlParserCtxt *ctxt = ctx;
+	sax_state(ctx)->doctype = true;
+	xmlStopParser(ctx);
+}
 
-	ctxt->_private = &doctype_seen;
-	xmlStopParser(ctxt);
+static void sax_fallback(void *ctx)
+{
+	sax_state(ctx)->fallback = true;
+	xmlStopParser(ctx);
+}
+
+static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+		      int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+		      const xmlChar **attributes)
+{
+	fwd_sax *st = sax_state(ctx);
+	xmlParserCtxt *ctxt = ctx;
+	bool ours = uri && xmlStrEqual(uri, X(VNET_XML_NS));
+
+	if (st->in_forward) {
+		sax_fallback(ctx);
+		return;
+	}
+	st->depth++;
+	if (st->intent_depth && st->depth == st->intent_depth + 1 && ours && xmlStrEqual(localname, X("forward"))) {
+		st->in_forward = true;
+		g_string_truncate(st->text, 0);
+		return;
+	}
+	st->base.startElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+				nb_defaulted, attributes);
+	if (!st->intent_seen && ours && xmlStrEqual(localname, X("intent"))) {
+		st->intent_seen = true;
+		st->intent_depth = st->depth;
+	} else if (st->intent_depth && st->depth == st->intent_depth + 1 && ctxt->node) {
+		ctxt->node->_private = GUINT_TO_POINTER(st->forwards->len + 1);
+	}
+}
+
+static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	fwd_sax *st = sax_state(ctx);
+
+	if (st->in_forward) {
+		st->in_forward = false;
+		st->depth--;
+		g_ptr_array_add(st->forwards, g_strndup(st->text->str, st->text->len));
+		return;
+	}
+	if (st->depth == st->intent_depth)
+		st->intent_depth = 0;
+	st->depth--;
+	st->base.endElementNs(ctx, localname, prefix, uri);
+}
+
+static void sax_characters(void *ctx, const xmlChar *ch, int len)
+{
+	fwd_sax *st = sax_state(ctx);
+
+	if (st->in_forward)
+		g_string_append_len(st->text, (const char *)ch, len);
+	else
+		st->base.characters(ctx, ch, len);
+}
+
+static void sax_blanks(void *ctx, const xmlChar *ch, int len)
+{
+	fwd_sax *st = sax_state(ctx);
+
+	if (st->in_forward)
+		g_string_append_len(st->text, (const char *)ch, len);
+	else if (st->base.ignorableWhitespace)
+		st->base.ignorableWhitespace(ctx, ch, len);
+}
+
+static void sax_comment(void *ctx, const xmlChar *value)
+{
+	if (sax_state(ctx)->in_forward)
+		sax_fallback(ctx);
+	else if (sax_state(ctx)->base.comment)
+		sax_state(ctx)->base.comment(ctx, value);
+}
+
+static void sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	if (sax_state(ctx)->in_forward)
+		sax_fallback(ctx);
+	else if (sax_state(ctx)->base.processingInstruction)
+		sax_state(ctx)->base.processingInstruction(ctx, target, data);
+}
+
+static void sax_reference(void *ctx, const xmlChar *name)
+{
+	if (sax_state(ctx)->in_forward)
+		sax_fallback(ctx);
+	else if (sax_state(ctx)->base.reference)
+		sax_state(ctx)->base.reference(ctx, name);
+}
+
+static void sax_cdata(void *ctx, const xmlChar *value, int len)
+{
+	if (sax_state(ctx)->in_forward)
+		sax_fallback(ctx);
+	else if (sax_state(ctx)->base.cdataBlock)
+		sax_state(ctx)->base.cdataBlock(ctx, value, len);
+}
+
+static void fwd_sax_clear(fwd_sax *st)
+{
+	if (st->text)
+		g_string_free(st->text, TRUE);
+	if (st->forwards)
+		g_ptr_array_unref(st->forwards);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(fwd_sax, fwd_sax_clear)
+
+/*
+ * Parse @xml (untrusted input: no XML_PARSE_NOENT, so entities stay
+ * unexpanded; no DTD loading or attribute defaulting, no network, nothing
+ * printed), with its forwards read aside unless @tree.
+ */
+static xmlDoc *parse_intent_doc(const char *xml, int len, bool tree, fwd_sax *st, GError **error)
+{
+	g_autoptr(xmlParserCtxt) ctxt = xmlCreateMemoryParserCtxt(xml, len);
+	xmlDoc *doc;
+
+	if (!ctxt) {
+		vnet_set_error(error, VNET_ERROR_FAILED, _("Out of memory while reading XML."));
+		return NULL;
+	}
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
+	st->base = *ctxt->sax;
+	ctxt->_private = st;
+	ctxt->sax->internalSubset = refuse_doctype;
+	if (!tree) {
+		ctxt->sax->startElementNs = sax_start;
+		ctxt->sax->endElementNs = sax_end;
+		ctxt->sax->characters = sax_characters;
+		ctxt->sax->ignorableWhitespace = sax_blanks;
+		ctxt->sax->comment = sax_comment;
+		ctxt->sax->processingInstruction = sax_pi;
+		ctxt->sax->reference = sax_reference;
+		ctxt->sax->cdataBlock = sax_cdata;
+	}
+	xmlParseDocument(ctxt);
+	doc = g_steal_pointer(&ctxt->myDoc);
+	if (st->doctype || (doc && (doc->intSubset || doc->extSubset))) {
+		xmlFreeDoc(doc);
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The intent XML must not contain a DOCTYPE declaration."));
+		return NULL;
+	}
+	if (st->fallback) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	if (!ctxt->wellFormed) {
+		const xmlError *e = xmlCtxtGetLastError(ctxt);
+		g_autofree char *msg = g_strdup(e && e->message ? e->message : "?");
+		xmlFreeDoc(doc);
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The intent XML is not well-formed (line %d): %s"),
+			    e ? e->line : 0, g_strstrip(msg));
+		return NULL;
+	}
+	return doc;
 }
 
 vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 {
-	g_autoptr(xmlParserCtxt) ctxt = NULL;
+	g_auto(fwd_sax) st = { .text = g_string_new(NULL), .forwards = g_ptr_array_new_with_free_func(g_free) };
 	g_autoptr(xmlDoc) doc = NULL;
+	bool tree = false;
 	xmlNode *root;
 
 	if (len < 0)
@@ -976,37 +1222,20 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 			    _("The intent XML is empty or larger than 4 MiB."));
 		return NULL;
 	}
-	ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Out of memory while reading XML."));
-		return NULL;
+	doc = parse_intent_doc(xml, (int)len, false, &st, error);
+	if (!doc && st.fallback) {
+		fwd_sax_clear(&st);
+		st = (fwd_sax){ 0 };
+		tree = true;
+		doc = parse_intent_doc(xml, (int)len, true, &st, error);
 	}
-	ctxt->sax->internalSubset = refuse_doctype;
-	/*
-	 * Untrusted input: no XML_PARSE_NOENT (entities stay unexpanded), no
-	 * DTD loading or attribute defaulting, no network, and nothing printed.
-	 */
-	doc = xmlCtxtReadMemory(ctxt, xml, len, "intent.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				XML_PARSE_NOCDATA);
-	if (ctxt->_private == &doctype_seen || (doc && (doc->intSubset || doc->extSubset))) {
-		vnet_set_error(error, VNET_ERROR_INVALID,
-			    _("The intent XML must not contain a DOCTYPE declaration."));
+	if (!doc)
 		return NULL;
-	}
-	if (!doc) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		g_autofree char *msg = g_strdup(e && e->message ? e->message : "?");
-		vnet_set_error(error, VNET_ERROR_INVALID,
-			    _("The intent XML is not well-formed (line %d): %s"),
-			    e ? e->line : 0, g_strstrip(msg));
-		return NULL;
-	}
 	root = find_intent(xmlDocGetRootElement(doc));
 	if (!root) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("The XML has no <intent> element in the namespace %s."), VNET_XML_NS);
 		return NULL;
 	}
-	return intent_from_node(root, error);
+	return intent_from_node(root, tree ? NULL : st.forwards, error);
 }

@@ -647,6 +647,25 @@ static const bad_xml bad_xmls[] = {
 	  "forward is empty" },
 	{ "duplicate forward", "<intent " NS " mode='nat'><forward>8080:80</forward><forward>8080:81</forward></intent>",
 	  VNET_ERROR_CONFLICT, "8080:81" },
+	/* Forwards read aside while parsing (xml.c, fwd_sax): the same errors, in the same order. */
+	{ "clash, then a second bridge", "<intent " NS " mode='nat'><forward>80:80</forward><forward>80:81</forward>"
+	  "<bridge name='a'/><bridge name='b'/></intent>", VNET_ERROR_CONFLICT, "\"80:81\"" },
+	{ "a second bridge, then a clash", "<intent " NS " mode='nat'><bridge name='a'/><bridge name='b'/>"
+	  "<forward>80:80</forward><forward>80:81</forward></intent>", VNET_ERROR_INVALID, "more than one <bridge>" },
+	{ "bad forward, then unknown element", "<intent " NS " mode='nat'><forward>bad</forward><foo/></intent>",
+	  VNET_ERROR_INVALID, "\"bad\"" },
+	{ "unknown element, then bad forward", "<intent " NS " mode='nat'><foo/><forward>bad</forward></intent>",
+	  VNET_ERROR_INVALID, "unknown element <foo>" },
+	{ "clash, then bad forward", "<intent " NS " mode='nat'><forward>80:80</forward><forward>80:81</forward>"
+	  "<forward>bad</forward></intent>", VNET_ERROR_CONFLICT, "\"80:81\"" },
+	{ "bad forward with a comment", "<intent " NS " mode='nat'><forward>80<!-- c -->:eighty</forward></intent>",
+	  VNET_ERROR_INVALID, "80:eighty" },
+	{ "bad forward with an element", "<intent " NS " mode='nat'><forward><b/>80:eighty</forward></intent>",
+	  VNET_ERROR_INVALID, "80:eighty" },
+	{ "forward not closed", "<intent " NS " mode='nat'><forward>80:80</intent>", VNET_ERROR_INVALID,
+	  "not well-formed" },
+	{ "undefined entity in a forward", "<intent " NS " mode='nat'><forward>&x;80:80</forward></intent>",
+	  VNET_ERROR_INVALID, "not well-formed" },
 	{ "dhcp maybe", "<intent " NS " mode='nat' dhcp='maybe'/>", VNET_ERROR_INVALID,
 	  "dhcp=\"maybe\" must be \"yes\" or \"no\"" },
 	{ "autostart 1", "<intent " NS " mode='nat' autostart='1'/>", VNET_ERROR_INVALID,
@@ -782,6 +801,123 @@ static void test_many_forwards_from_xml(void **state)
 					 "<vnet:forward>80:80</vnet:forward><vnet:forward>80:81</vnet:forward>"
 					 "<vnet:forward>bad</vnet:forward></vnet:intent>", -1, &error2));
 	assert_error(error2, VNET_ERROR_CONFLICT, "\"80:81\"", "\"80:80/tcp\"");
+}
+
+/*
+ * 65,535 forwards added one at a time (create's --forward arguments) go
+ * through the port index; each refusal is the one a pairwise comparison
+ * with every forward before gives, index or not.
+ */
+static void test_many_forwards_added(void **state)
+{
+	g_autoptr(vnet_intent) in = vnet_intent_new("big", VNET_MODE_NAT, NULL);
+	g_autoptr(vnet_intent) small = vnet_intent_new("small", VNET_MODE_NAT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(14);
+	static const char *const addrs[] = { "", "192.0.2.1:", "192.0.2.2:", "[::]:", "[2001:db8::1]:" };
+	static const char *const protos[] = { "tcp", "udp" };
+	guint refused = 0;
+
+	for (guint p = 1; p <= 65535; p++) {
+		g_autofree char *spec = g_strdup_printf("%u:80/%s", p, p % 2 ? "tcp" : "udp");
+		if (!vnet_intent_add_forward(in, spec, &error))
+			fail_msg("forward %u: %s", p, error->message);
+	}
+	assert_int_equal(vnet_intent_get_n_forwards(in), 65535);
+	assert_false(vnet_intent_add_forward(in, "192.0.2.1:99-101:99-101", &error));
+	assert_error(error, VNET_ERROR_CONFLICT, "\"192.0.2.1:99-101:99-101\"", "\"99:80/tcp\"", "network \"big\"");
+	g_clear_error(&error);
+	assert_ok(vnet_intent_add_forward(in, "[::]:99:80", &error));	/* another family */
+
+	/* Removed, its port is free again; one appended behind the index is seen. */
+	assert_ok(vnet_intent_remove_forward(in, "4000:80/udp", &error));
+	assert_ok(vnet_intent_add_forward(in, "4000:81/udp", &error));
+	g_ptr_array_add(in->forwards, vnet_forward_parse("[2001:db8::9]:5:80", NULL));
+	assert_false(vnet_intent_add_forward(in, "[2001:db8::9]:5:90", &error));
+	assert_error(error, VNET_ERROR_CONFLICT, "\"[2001:db8::9]:5:90\"", "forward \"[2001:db8::9]:5:80");
+	g_clear_error(&error);
+
+	/* Random forwards on few ports: each call against a fresh copy, which compares pairwise. */
+	for (guint i = 0; i < 3000; i++) {
+		guint lo = (guint)g_rand_int_range(rand, 1, 400), hi = lo + (g_rand_boolean(rand) ? 0 : (guint)g_rand_int_range(rand, 0, 5));
+		g_autofree char *spec = g_strdup_printf("%s%u-%u:%u-%u/%s", addrs[g_rand_int_range(rand, 0, 5)], lo, hi,
+							lo, hi, protos[g_rand_int_range(rand, 0, 2)]);
+		g_autoptr(vnet_intent) ref = vnet_intent_copy(small);
+		g_autoptr(GError) e1 = NULL, e2 = NULL;
+		bool a = vnet_intent_add_forward(small, spec, &e1), b = vnet_intent_add_forward(ref, spec, &e2);
+
+		assert_int_equal(a, b);
+		assert_null(ref->fwd_index);
+		if (!a) {
+			assert_string_equal(e1->message, e2->message);
+			refused++;
+		}
+	}
+	assert_non_null(small->fwd_index);
+	assert_true(refused > 100 && refused < 3000);
+}
+
+/*
+ * A forward's text, however written, reads as xmlNodeGetContent() gives it;
+ * only the first intent's own children are its forwards.
+ */
+static void test_forward_text_forms(void **state)
+{
+	static const char *const forms[] = {
+		"<forward>8080:80</forward>",
+		"<forward>\n  8080:80\t</forward>",
+		"<forward>80<!-- a comment -->80:80</forward>",
+		"<forward>80<?pi x?>80:80</forward>",
+		"<forward><![CDATA[8080]]>:80</forward>",
+		"<forward>&#56;080&#x3a;80</forward>",
+		"<forward><x xmlns='urn:other'>8080</x>:80</forward>",
+		"<forward attr='ignored'>8080:80/tcp</forward>",
+		"<v:forward xmlns:v='" VNET_XML_NS "'>8080:80</v:forward>",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_autofree char *x = g_strdup_printf("<intent " NS " name='f' mode='nat'><bridge name='vn-f'/>%s</intent>",
+						     forms[i]);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(vnet_intent) in = NULL;
+		g_autofree char *f = NULL;
+
+		print_message("forward text: %s\n", forms[i]);
+		in = vnet_intent_from_xml(x, -1, &error);
+		if (!in)
+			fail_msg("%s: %s", forms[i], error->message);
+		assert_int_equal(vnet_intent_get_n_forwards(in), 1);
+		f = vnet_intent_get_forward(in, 0);
+		assert_string_equal(f, "8080:80/tcp");
+		assert_string_equal(vnet_intent_get_bridge(in), "vn-f");
+	}
+
+	/* In a network's XML: a forward outside the intent, and a second intent, are not its forwards. */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(vnet_intent) in = vnet_intent_from_xml(
+			"<network><name>n</name><v:forward xmlns:v='" VNET_XML_NS "'>1:1</v:forward><metadata>"
+			"<v:intent xmlns:v='" VNET_XML_NS "' name='n' mode='nat'><v:forward>2:2</v:forward>"
+			"<v:state><v:forward>5:5</v:forward></v:state></v:intent>"
+			"<v:intent xmlns:v='" VNET_XML_NS "' name='m' mode='nat'><v:forward>3:3</v:forward></v:intent>"
+			"</metadata><v:forward xmlns:v='" VNET_XML_NS "'>4:4</v:forward></network>", -1, &error);
+		g_autofree char *f = NULL;
+
+		assert_null(in);	/* <forward> in <state> is not allowed: the tree reads it */
+		assert_error(error, VNET_ERROR_INVALID, "forward");
+		g_clear_error(&error);
+		in = vnet_intent_from_xml(
+			"<network><name>n</name><v:forward xmlns:v='" VNET_XML_NS "'>1:1</v:forward><metadata>"
+			"<v:intent xmlns:v='" VNET_XML_NS "' name='n' mode='nat'><v:forward>2:2</v:forward></v:intent>"
+			"<v:intent xmlns:v='" VNET_XML_NS "' name='m' mode='nat'><v:forward>3:3</v:forward></v:intent>"
+			"</metadata><v:forward xmlns:v='" VNET_XML_NS "'>4:4</v:forward></network>", -1, &error);
+		if (!in)
+			fail_msg("network XML: %s", error->message);
+		assert_string_equal(vnet_intent_get_name(in), "n");
+		assert_int_equal(vnet_intent_get_n_forwards(in), 1);
+		f = vnet_intent_get_forward(in, 0);
+		assert_string_equal(f, "2:2/tcp");
+	}
 }
 
 /* Every document written both ways, through the string end and libxml2's tree. */
@@ -1012,6 +1148,8 @@ int main(void)
 		cmocka_unit_test(test_bad_xml),
 		cmocka_unit_test(test_null_and_size_limit),
 		cmocka_unit_test(test_many_forwards_from_xml),
+		cmocka_unit_test(test_many_forwards_added),
+		cmocka_unit_test(test_forward_text_forms),
 		cmocka_unit_test(test_writer_ends_agree),
 		cmocka_unit_test(test_host_ports),
 		cmocka_unit_test(test_guard_strings),
