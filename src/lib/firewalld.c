@@ -8,14 +8,10 @@
  */
 #include "config.h"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <string.h>
 
-#include <gio/gio.h>
-
 #include "firewalld.h"
+#include "sysbus.h"
 #include "util.h"
 
 #define FW_NAME "org.fedoraproject.FirewallD1"
@@ -106,156 +102,43 @@ GVariant *vnet_firewalld_zone_settings(void)
 /* ------------------------------------------------------------ the bus */
 
 typedef struct fw {
-	GDBusConnection *bus;	/* NULL: firewalld is absent */
+	vnet_sysbus sb;		/* sb.bus NULL: firewalld is absent */
 	const char *ifname;	/* what messages name; NULL: the zone */
-	bool masked;		/* signals blocked by fw_open(), as they were in mask */
-	sigset_t mask;
 } fw;
 
 static void fw_clear(fw *f)
 {
-	if (f->bus) {
-		g_dbus_connection_close_sync(f->bus, NULL, NULL);
-		g_clear_object(&f->bus);
-	}
-	if (f->masked)
-		pthread_sigmask(SIG_SETMASK, &f->mask, NULL);
-	f->masked = false;
+	vnet_sysbus_clear(&f->sb);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(fw, fw_clear)
 
-typedef struct pending {
-	GAsyncResult *res;
-	GCancellable *cancel;
-	bool timed_out;
-} pending;
-
-static void on_ready(GObject *src, GAsyncResult *res, gpointer data)
-{
-	((pending *)data)->res = g_object_ref(res);
-}
-
-static gboolean on_timeout(gpointer data)
-{
-	pending *p = data;
-
-	p->timed_out = true;
-	g_cancellable_cancel(p->cancel);
-	return G_SOURCE_REMOVE;
-}
-
-/*
- * A private connection, made asynchronously in a context of our own so that
- * a bus that accepts but never answers (a hung dbus-daemon) times out too:
- * the synchronous constructor has no timeout.
- */
-static GDBusConnection *connect_with_timeout(const char *address, guint msec, bool *ret_timed_out,
-					     GError **error)
-{
-	g_autoptr(GMainContext) ctx = g_main_context_new();
-	g_autoptr(GCancellable) cancel = g_cancellable_new();
-	pending p = { .cancel = cancel };
-	GDBusConnection *bus;
-	GSource *timer;
-
-	g_main_context_push_thread_default(ctx);
-	g_dbus_connection_new_for_address(address,
-					  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-						  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-					  NULL, cancel, on_ready, &p);
-	timer = g_timeout_source_new(msec);
-	g_source_set_callback(timer, on_timeout, &p, NULL);
-	g_source_attach(timer, ctx);
-	while (!p.res)
-		g_main_context_iteration(ctx, TRUE);
-	g_source_destroy(timer);
-	g_source_unref(timer);
-	bus = g_dbus_connection_new_for_address_finish(p.res, error);
-	g_object_unref(p.res);
-	g_main_context_pop_thread_default(ctx);
-	*ret_timed_out = p.timed_out;
-	return bus;
-}
-
-/* Connects when firewalld runs; f->bus stays NULL when it is absent. */
+/* Connects when firewalld runs; f->sb.bus stays NULL when it is absent. */
 static bool fw_open(fw *f, GError **error)
 {
 	g_autoptr(GError) e = NULL;
-	g_autoptr(GVariant) owned = NULL;
-	g_autofree char *address = NULL;
-	GDBusConnection *bus;
 	guint msec = timeout_ms(VNET_FIREWALLD_TIMEOUT_MS);
-	bool timed_out = false;
-	gboolean has_owner = FALSE;
 
-	/*
-	 * GDBus works in threads of its own (its worker, GTask's pool), made
-	 * now and kept for the life of the process: they must never be where
-	 * SIGINT, SIGTERM or SIGHUP land, or a transaction that holds them in
-	 * this thread (txn.h) would be ended half-way.  Threads inherit the
-	 * mask of the thread that makes them.
-	 */
-	if (!f->masked) {
-		sigset_t hold;
-		sigemptyset(&hold);
-		sigaddset(&hold, SIGINT);
-		sigaddset(&hold, SIGTERM);
-		sigaddset(&hold, SIGHUP);
-		f->masked = pthread_sigmask(SIG_BLOCK, &hold, &f->mask) == 0;
-	}
-	/* with no address configured there is no bus, hence no firewalld */
-	if (!(address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, NULL)))
+	switch (vnet_sysbus_open(&f->sb, FW_NAME, msec, &e)) {
+	case VNET_SYSBUS_UP:
+	case VNET_SYSBUS_ABSENT:
 		return true;
-	if (!(bus = connect_with_timeout(address, msec, &timed_out, &e))) {
-		if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-		    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-			return true;
-		if (timed_out)
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("The system D-Bus did not answer within %u seconds, so vnetctl cannot reach firewalld; check \"systemctl status dbus\" and run the command again."),
-				       seconds(msec));
-		else
-			vnet_set_error(error, VNET_ERROR_FAILED,
-				       _("Could not connect to the system D-Bus to reach firewalld: %s. Check \"systemctl status dbus\" and run the command again."),
-				       e->message);
+	case VNET_SYSBUS_CONNECT_TIMED_OUT:
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("The system D-Bus did not answer within %u seconds, so vnetctl cannot reach firewalld; check \"systemctl status dbus\" and run the command again."),
+			       seconds(msec));
 		return false;
-	}
-	owned = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					    "org.freedesktop.DBus", "NameHasOwner",
-					    g_variant_new("(s)", FW_NAME), G_VARIANT_TYPE("(b)"),
-					    G_DBUS_CALL_FLAGS_NONE, (int)msec, NULL, &e);
-	if (!owned) {
+	case VNET_SYSBUS_CONNECT_FAILED:
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("Could not connect to the system D-Bus to reach firewalld: %s. Check \"systemctl status dbus\" and run the command again."),
+			       e->message);
+		return false;
+	case VNET_SYSBUS_OWNER_FAILED:
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       _("The system D-Bus did not say whether firewalld runs: %s. Check \"systemctl status dbus\" and run the command again."),
 			       e->message);
-		g_dbus_connection_close_sync(bus, NULL, NULL);
-		g_object_unref(bus);
 		return false;
 	}
-	g_variant_get(owned, "(b)", &has_owner);
-	if (!has_owner) {
-		g_dbus_connection_close_sync(bus, NULL, NULL);
-		g_object_unref(bus);
-		return true;
-	}
-	f->bus = bus;
-	return true;
-}
-
-static bool is_timeout(const GError *e)
-{
-	return g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-	       g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
-	       g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_TIMED_OUT) ||
-	       g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY);
-}
-
-static bool is_gone(const GError *e)
-{
-	return g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
-	       g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-	       g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
-	       g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED);
+	g_assert_not_reached();
 }
 
 /*
@@ -273,13 +156,13 @@ static GVariant *fw_call(fw *f, const char *path, const char *interface, const c
 	const char *subject = f->ifname ? f->ifname : VNET_FIREWALLD_ZONE;
 	GVariant *reply;
 
-	reply = g_dbus_connection_call_sync(f->bus, FW_NAME, path, interface, method, args,
+	reply = g_dbus_connection_call_sync(f->sb.bus, FW_NAME, path, interface, method, args,
 					    G_VARIANT_TYPE(reply_type), G_DBUS_CALL_FLAGS_NO_AUTO_START,
 					    (int)msec, NULL, &e);
 	if (reply)
 		return reply;
 	/* the same sentence names the interface, or for zone-wide calls the zone */
-	if (is_timeout(e)) {
+	if (vnet_sysbus_error_is_timeout(e)) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       f->ifname ? _("firewalld did not answer its D-Bus call %s for interface %s within %u seconds; it may be hung: check it with \"systemctl status firewalld\", restart it if need be, and run the command again.")
 					 : _("firewalld did not answer its D-Bus call %s for zone %s within %u seconds; it may be hung: check it with \"systemctl status firewalld\", restart it if need be, and run the command again."),
@@ -288,7 +171,7 @@ static GVariant *fw_call(fw *f, const char *path, const char *interface, const c
 	}
 	if (g_dbus_error_is_remote_error(e))
 		g_dbus_error_strip_remote_error(e);
-	if (is_gone(e)) {
+	if (vnet_sysbus_error_is_gone(e)) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       f->ifname ? _("firewalld left the system D-Bus during its call %s for interface %s (%s); check whether it stopped (\"systemctl status firewalld\") and run the command again.")
 					 : _("firewalld left the system D-Bus during its call %s for zone %s (%s); check whether it stopped (\"systemctl status firewalld\") and run the command again."),
@@ -534,7 +417,7 @@ bool vnet_firewalld_running(bool *ret_running, GError **error)
 	if (!fw_open(&f, error))
 		return false;
 	if (ret_running)
-		*ret_running = f.bus != NULL;
+		*ret_running = f.sb.bus != NULL;
 	return true;
 }
 
@@ -546,10 +429,10 @@ bool vnet_firewalld_get_zones(const char *ifname, bool *ret_present, char **ret_
 
 	if (!vnet_check_ifname(ifname, error) || !fw_open(&f, error))
 		return false;
-	if (f.bus && (!(rt = runtime_zone(&f, error)) || !(perm = permanent_zone(&f, error))))
+	if (f.sb.bus && (!(rt = runtime_zone(&f, error)) || !(perm = permanent_zone(&f, error))))
 		return false;
 	if (ret_present)
-		*ret_present = f.bus != NULL;
+		*ret_present = f.sb.bus != NULL;
 	if (ret_runtime)
 		*ret_runtime = g_steal_pointer(&rt);
 	if (ret_permanent)
@@ -564,10 +447,10 @@ bool vnet_firewalld_ensure_zone(bool *ret_present, bool *ret_reloaded, GError **
 
 	if (!fw_open(&f, error))
 		return false;
-	if (f.bus && !zone_ensure(&f, &reloaded, error))
+	if (f.sb.bus && !zone_ensure(&f, &reloaded, error))
 		return false;
 	if (ret_present)
-		*ret_present = f.bus != NULL;
+		*ret_present = f.sb.bus != NULL;
 	if (ret_reloaded)
 		*ret_reloaded = reloaded;
 	return true;
@@ -582,7 +465,7 @@ bool vnet_firewalld_bind(const char *ifname, bool *ret_present, bool *ret_reload
 
 	if (!vnet_check_ifname(ifname, error) || !fw_open(&f, error))
 		return false;
-	if (f.bus) {
+	if (f.sb.bus) {
 		if (!zone_ensure(&f, &reloaded, error) || !(rt = runtime_zone(&f, error)) ||
 		    !(perm = permanent_zone(&f, error)) ||
 		    !runtime_move(&f, rt, VNET_FIREWALLD_ZONE, error))
@@ -593,7 +476,7 @@ bool vnet_firewalld_bind(const char *ifname, bool *ret_present, bool *ret_reload
 		}
 	}
 	if (ret_present)
-		*ret_present = f.bus != NULL;
+		*ret_present = f.sb.bus != NULL;
 	if (ret_reloaded)
 		*ret_reloaded = reloaded;
 	if (ret_prev_runtime)
@@ -615,7 +498,7 @@ bool vnet_firewalld_unbind(const char *ifname, const char *prev_runtime, const c
 	if (!vnet_check_ifname(ifname, error) || !check_zone_arg(prev_runtime, error) ||
 	    !check_zone_arg(prev_permanent, error) || !fw_open(&f, error))
 		return false;
-	if (!f.bus) {
+	if (!f.sb.bus) {
 		if (ret_present)
 			*ret_present = false;
 		return true;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,8 +12,13 @@
 #include <glib/gstdio.h>
 
 #include "revert.h"
+#include "sysbus.h"
 #include "txn.h"
 #include "util.h"
+
+#define SD_NAME "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER SD_NAME ".Manager"
 
 static char *record_dir(void)
 {
@@ -111,17 +117,6 @@ static char *vnetctl_path(void)
 	return g_build_filename(SBINDIR, "vnetctl", NULL);
 }
 
-static bool have_systemd(const char **ret_run)
-{
-	const char *run = g_getenv("VNET_SYSTEMD_RUN") ? g_getenv("VNET_SYSTEMD_RUN") : "/usr/bin/systemd-run";
-	GStatBuf st;
-
-	/* sd_booted(): this directory exists only when systemd is PID 1. */
-	*ret_run = run;
-	return g_lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) &&
-	       g_file_test(run, G_FILE_TEST_IS_EXECUTABLE);
-}
-
 static char **revert_argv(const char *self, const vnet_revert_record *r)
 {
 	GPtrArray *a = g_ptr_array_new();
@@ -140,32 +135,143 @@ static char **revert_argv(const char *self, const vnet_revert_record *r)
 	return (char **)g_ptr_array_free(a, FALSE);
 }
 
-static bool arm_systemd(const char *run, char **tail, const vnet_revert_record *r, GError **error)
+/* sd_booted(): this directory exists only when systemd is PID 1. */
+static bool have_systemd(void)
 {
-	gint64 delay = MAX(r->deadline - g_get_real_time() / G_USEC_PER_SEC, 1);
-	/* A unit of its own per takeover: a second one soon after never collides. */
-	g_autofree char *unit = g_strdup_printf("--unit=vnetctl-revert-%s-%s", r->name, r->token);
-	g_autofree char *when = g_strdup_printf("--on-active=%" G_GINT64_FORMAT "s", delay);
-	g_autoptr(GPtrArray) args = g_ptr_array_new();
-	g_autoptr(GError) local = NULL;
-	int status = 0;
+	GStatBuf st;
 
-	g_ptr_array_add(args, (char *)run);
-	g_ptr_array_add(args, "--quiet");
-	g_ptr_array_add(args, unit);
-	g_ptr_array_add(args, when);
-	g_ptr_array_add(args, "--timer-property=AccuracySec=1s");
-	for (char **t = tail; *t; t++)
-		g_ptr_array_add(args, *t);
-	g_ptr_array_add(args, NULL);
-	if (!g_spawn_sync(NULL, (char **)args->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
-			  &status, &local) ||
-	    !g_spawn_check_wait_status(status, &local)) {
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot arm the revert timer with systemd-run: %s."),
-			       local->message);
-		return false;
+	return g_lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *unit_name(const vnet_revert_record *r, const char *type)
+{
+	/* A unit of its own per takeover: a second one soon after never collides. */
+	return g_strdup_printf("vnetctl-revert-%s-%s.%s", r->name, r->token, type);
+}
+
+GVariant *vnet_revert_unit_args(const vnet_revert_record *r, gint64 delay, char *const *argv)
+{
+	g_autofree char *timer = unit_name(r, "timer"), *service = unit_name(r, "service");
+	/* systemd's own state, read by whoever lists timers: not the caller's language */
+	g_autofree char *what = g_strdup_printf("Revert the uplink takeover of network %s unless confirmed",
+						 r->name);
+	GVariantBuilder tp, sp, aux, exec;
+
+	g_variant_builder_init(&tp, G_VARIANT_TYPE("a(sv)"));
+	g_variant_builder_add(&tp, "(sv)", "Description", g_variant_new_string(what));
+	g_variant_builder_add(&tp, "(sv)", "TimersMonotonic",
+			      g_variant_new_parsed("[(%s, %t)]", "OnActiveSec",
+						   (guint64)MAX(delay, 1) * G_USEC_PER_SEC));
+	/* systemd's default of a minute would let the revert come that much late */
+	g_variant_builder_add(&tp, "(sv)", "AccuracyUSec", g_variant_new_uint64(G_USEC_PER_SEC));
+	/* elapsed once, the timer unloads: nothing of it stays for an admin to clean */
+	g_variant_builder_add(&tp, "(sv)", "RemainAfterElapse", g_variant_new_boolean(FALSE));
+
+	g_variant_builder_init(&exec, G_VARIANT_TYPE("a(sasb)"));
+	g_variant_builder_add(&exec, "(s^asb)", argv[0], argv, FALSE);
+	g_variant_builder_init(&sp, G_VARIANT_TYPE("a(sv)"));
+	g_variant_builder_add(&sp, "(sv)", "Description", g_variant_new_string(what));
+	g_variant_builder_add(&sp, "(sv)", "ExecStart", g_variant_builder_end(&exec));
+	g_variant_builder_init(&aux, G_VARIANT_TYPE("a(sa(sv))"));
+	g_variant_builder_add(&aux, "(sa(sv))", service, &sp);
+
+	return g_variant_ref_sink(g_variant_new("(ssa(sv)a(sa(sv)))", timer, "fail", &tp, &aux));
+}
+
+typedef enum sd_arm {
+	SD_ARMED,
+	SD_NO_ANSWER,	/* no systemd on the bus, or no answer in time: the caller falls back */
+	SD_FAILED,	/* systemd answered no: @error says why */
+} sd_arm;
+
+static void on_job_removed(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+			   const char *signal, GVariant *params, gpointer data)
+{
+	const char *job, *result;
+
+	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(uoss)")))
+		return;
+	g_variant_get(params, "(u&o&s&s)", NULL, &job, NULL, &result);
+	g_hash_table_replace(data, g_strdup(job), g_strdup(result));
+}
+
+static gboolean on_deadline(gpointer data)
+{
+	*(bool *)data = true;
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * The job's result, as its JobRemoved signal says; NULL when none came
+ * within @msec.  Signals seen before StartTransientUnit's reply named the
+ * job are in @removed already.
+ */
+static const char *job_result(GMainContext *ctx, GHashTable *removed, const char *job, guint msec)
+{
+	g_autoptr(GSource) timer = g_timeout_source_new(msec);
+	bool late = false;
+	const char *result;
+
+	g_source_set_callback(timer, on_deadline, &late, NULL);
+	g_source_attach(timer, ctx);
+	while (!(result = g_hash_table_lookup(removed, job)) && !late)
+		g_main_context_iteration(ctx, TRUE);
+	g_source_destroy(timer);
+	return result;
+}
+
+/*
+ * systemd-run's way, in-process: StartTransientUnit, then the job's
+ * JobRemoved.  Only an answer of systemd's own is an error; a bus or a
+ * systemd that does not answer falls back to the detached child, which
+ * needs neither.  The unit may still come later then, and run the same
+ * revert under the same token: the second of the two finds nothing to do.
+ */
+static sd_arm arm_systemd(char **argv, const vnet_revert_record *r, GError **error)
+{
+	gint64 delay = r->deadline - g_get_real_time() / G_USEC_PER_SEC;
+	g_auto(vnet_sysbus) sb = { 0 };
+	g_autoptr(GMainContext) ctx = g_main_context_new();
+	g_autoptr(GHashTable) removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GVariant) args = vnet_revert_unit_args(r, delay, argv), reply = NULL;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *timer = unit_name(r, "timer");
+	const char *job, *result;
+	guint sub;
+	sd_arm out = SD_NO_ANSWER;
+
+	if (vnet_sysbus_open(&sb, SD_NAME, VNET_REVERT_BUS_TIMEOUT_MS, &e) != VNET_SYSBUS_UP)
+		return SD_NO_ANSWER;
+	/* before the call: systemd may end the job before its reply is read */
+	g_main_context_push_thread_default(ctx);
+	sub = g_dbus_connection_signal_subscribe(sb.bus, SD_NAME, SD_MANAGER, "JobRemoved", SD_PATH, NULL,
+						 G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, removed, NULL);
+	reply = g_dbus_connection_call_sync(sb.bus, SD_NAME, SD_PATH, SD_MANAGER, "StartTransientUnit",
+					    g_steal_pointer(&args), G_VARIANT_TYPE("(o)"),
+					    G_DBUS_CALL_FLAGS_NO_AUTO_START, VNET_REVERT_CALL_TIMEOUT_MS, NULL, &e);
+	if (reply) {
+		g_variant_get(reply, "(&o)", &job);
+		if (!(result = job_result(ctx, removed, job, VNET_REVERT_JOB_TIMEOUT_MS))) {
+			out = SD_NO_ANSWER;
+		} else if (g_str_equal(result, "done")) {
+			out = SD_ARMED;
+		} else {
+			vnet_set_error(error, VNET_ERROR_FAILED,
+				       _("systemd could not start the revert timer %s: its job ended as \"%s\". Check \"systemctl status %s\" and \"journalctl -b\", then run the command again."),
+				       timer, result, timer);
+			out = SD_FAILED;
+		}
+	} else if (!vnet_sysbus_error_is_timeout(e) && !vnet_sysbus_error_is_gone(e)) {
+		if (g_dbus_error_is_remote_error(e))
+			g_dbus_error_strip_remote_error(e);
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("systemd refused to arm the revert timer %s: %s. Check \"systemctl status\" and \"journalctl -b\", then run the command again."),
+			       timer, e->message);
+		out = SD_FAILED;
 	}
-	return true;
+	g_dbus_connection_signal_unsubscribe(sb.bus, sub);
+	g_main_context_pop_thread_default(ctx);
+	return out;
 }
 
 /* Double fork and setsid: no terminal, no parent shell, no caller to take it down. */
@@ -178,6 +284,7 @@ static bool arm_detached(char **argv, gint64 deadline, GError **error)
 		return false;
 	}
 	if (pid == 0) {
+		sigset_t none;
 		int fd;
 		if (setsid() < 0 || fork() != 0)
 			_exit(0);
@@ -189,6 +296,9 @@ static bool arm_detached(char **argv, gint64 deadline, GError **error)
 		}
 		for (int i = 3; i < 1024; i++)
 			close(i);
+		/* a transaction's held signals (txn.h) are no business of the timer's */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* Named, so that `ps` shows what it is and what it waits for. */
 		prctl(PR_SET_NAME, "vnetctl-revert", 0, 0, 0);
 		while (g_get_real_time() / G_USEC_PER_SEC < deadline)
@@ -206,7 +316,6 @@ bool vnet_revert_arm(const char *name, const char *data, GError **error)
 	g_autoptr(vnet_revert_record) r = NULL;
 	g_autoptr(GError) local = NULL;
 	g_auto(GStrv) argv = NULL;
-	const char *run;
 
 	if (!path || g_mkdir_with_parents(dir, 0700) < 0 ||
 	    !g_file_set_contents_full(path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local)) {
@@ -217,7 +326,15 @@ bool vnet_revert_arm(const char *name, const char *data, GError **error)
 	if (!(r = vnet_revert_load(name, error)))
 		return false;
 	argv = revert_argv(self, r);
-	return have_systemd(&run) ? arm_systemd(run, argv, r, error) : arm_detached(argv, r->deadline, error);
+	switch (have_systemd() ? arm_systemd(argv, r, error) : SD_NO_ANSWER) {
+	case SD_ARMED:
+		return true;
+	case SD_FAILED:
+		return false;
+	case SD_NO_ANSWER:
+		return arm_detached(argv, r->deadline, error);
+	}
+	g_assert_not_reached();
 }
 
 void vnet_revert_disarm(const char *name, const char *token)
