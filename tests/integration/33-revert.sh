@@ -4,8 +4,12 @@
 #     revert armed before the move gives the uplink back by the deadline,
 #     with no command run meanwhile.
 #  2. An old timer never reverts a newer takeover of the same name.
-#  3. With systemd (a stand-in systemd-run), each takeover gets a timer of its
-#     own name, so a second one soon after is no collision.
+#  3. With systemd (a stand-in manager on the sandbox's system bus, called
+#     through D-Bus), each takeover gets a timer of its own name, so a second
+#     one soon after is no collision, and the timer's service gives the uplink
+#     back.  systemd refusing the unit, or its job failing, refuses the
+#     takeover before anything moves; a systemd or a bus that does not answer
+#     gets the detached timer instead, after a bounded wait.
 #  4. Under sudo, with no SSH_CONNECTION, an "sshd" connection from the LAN
 #     through the uplink is seen (netlink sock_diag): the takeover waits.
 #  5. An apply that adds an uplink to an existing network, reverted, gives
@@ -15,7 +19,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
-require_cmd virsh libvirtd nft ip curl socat gdb
+. "$(dirname "$0")/firewalls.sh"
+. "$(dirname "$0")/systemd.sh"
+require_cmd virsh libvirtd nft ip curl socat gdb jq dbus-daemon
+require_fake_systemd
 
 install_hook
 sandbox_start_libvirtd
@@ -67,33 +74,72 @@ check "no revert record is left" test ! -e /var/lib/vnetctl/revert/lan
 check "delete" vnetctl -q delete lan
 check "given back" wait_given_back 5
 
-# --- 3. systemd: a unit of its own per takeover
-mkdir -p /run/systemd/system
-cat >"$S/systemd-run" <<'SH'
-#!/bin/sh
-# A stand-in: log the call, and run the command after --on-active as a timer would.
-echo "$*" >>/run/vnet-sandbox/systemd-run.log
-delay=1
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--on-active=*) delay=${1#--on-active=}; delay=${delay%s} ;;
-	--*) ;;
-	*) break ;;
-	esac
-	shift
-done
-setsid sh -c "sleep $delay; exec \"\$@\"" sh "$@" </dev/null >/dev/null 2>&1 &
-SH
-chmod +x "$S/systemd-run"
-export VNET_SYSTEMD_RUN=$S/systemd-run
+# --- 3. systemd: a unit of its own per takeover, through its D-Bus API
+# The detached timers of 1 and 2 are stale (their tokens are gone): out of the way of the counts.
+pkill -9 -x vnetctl-revert || :
+start_fake_systemd || bail "$VNET_FW_WHY"
 vnetctl -q create lan --mode bridged --bridge br-lan --uplink out-lan --confirm-timeout 10
 check "revert by hand" vnetctl -q revert lan
 vnetctl -q create lan --mode bridged --bridge br-lan --uplink out-lan --confirm-timeout 10
-check "two takeovers, two timers" test "$(grep -c -- '--unit=vnetctl-revert-lan-' "$S/systemd-run.log")" -eq 2
-check "of two names" test "$(grep -o -- '--unit=vnetctl-revert-lan-[0-9a-f]*' "$S/systemd-run.log" | sort -u | wc -l)" -eq 2
+token=$(sed -n 's/^token=//p' /var/lib/vnetctl/revert/lan)
+check "two takeovers, two StartTransientUnit calls" test "$(sd_calls | grep -c '"unit": *"vnetctl-revert-lan-')" -eq 2
+check "of two names" test "$(sd_calls | jq -r .unit | sort -u | wc -l)" -eq 2
+check "the second is this takeover's" test "$(sd_calls | tail -n 1 | jq -r .unit)" = "vnetctl-revert-lan-$token.timer"
+check "systemd armed it: no detached timer" sh -c '! pgrep -x vnetctl-revert'
 check "the second timer gives the uplink back" wait_given_back 25
-unset VNET_SYSTEMD_RUN
-rm -rf /run/systemd
+for i in $(seq 50); do grep -q "\"ran\": *\"vnetctl-revert-lan-$token.service\"" "$VNET_SD_LOG" && break; sleep 0.2; done
+check "through systemd's service, which ended well" \
+	sh -c "jq -e 'select(.ran == \"vnetctl-revert-lan-$token.service\") | .status == 0' '$VNET_SD_LOG'"
+for i in $(seq 50); do virsh -q net-info lan >/dev/null 2>&1 || break; sleep 0.2; done
+
+# systemd answers no (refuses, or its job fails): the takeover is refused
+# before anything moves, with systemd's reason, and the host is as before.
+snapshot_host "$S/before.3"
+for how in refuse fail-job; do
+	echo "$how" >"$VNET_SD_MODE"
+	rc=0
+	out=$("$VNETCTL" create lan --mode bridged --bridge br-lan --uplink out-lan --confirm-timeout 10 2>&1) || rc=$?
+	check "$how: refused (exit 1)" test "$rc" -eq 1
+	case $how in
+	refuse) check "$how: the message gives systemd's answer" \
+		grep -q 'systemd refused to arm the revert timer vnetctl-revert-lan-[0-9a-f]*\.timer: Unit .* already loaded' <<<"$out" ;;
+	fail-job) check "$how: the message gives the job's result" \
+		grep -q 'systemd could not start the revert timer vnetctl-revert-lan-[0-9a-f]*\.timer: its job ended as "failed"' <<<"$out" ;;
+	esac
+	check "$how: the uplink never moved" sh -c "! test -e /sys/class/net/out-lan/master"
+	check "$how: no revert record is left" test ! -e /var/lib/vnetctl/revert/lan
+	check "$how: and no detached timer" sh -c '! pgrep -x vnetctl-revert'
+	snapshot_host "$S/after.3.$how"
+	expect_same_snapshot "$S/before.3" "$S/after.3.$how" || true
+done
+
+# systemd does not answer, then the bus does not: each wait is bounded
+# (VNET_REVERT_CALL_TIMEOUT_MS, VNET_REVERT_BUS_TIMEOUT_MS) and the detached
+# timer is armed instead, so the takeover goes on with a revert.
+echo hang >"$VNET_SD_MODE"
+t0=$SECONDS
+vnetctl -q create lan --mode bridged --bridge br-lan --uplink out-lan --confirm-timeout 30
+check "a hung systemd: the create ends within its 10 s wait and a few more" test $((SECONDS - t0)) -le 20
+check "the call reached systemd" test "$(sd_calls | tail -n 1 | jq -r .unit)" = \
+	"vnetctl-revert-lan-$(sed -n 's/^token=//p' /var/lib/vnetctl/revert/lan).timer"
+check "taken over" taken
+check "with the detached timer armed instead" pgrep -x vnetctl-revert
+check "revert by hand" vnetctl -q revert lan
+check "given back" sh -c "! test -e /sys/class/net/out-lan/master"
+pkill -9 -x vnetctl-revert || :
+echo ok >"$VNET_SD_MODE"
+start_hung_bus "$S/hung-bus"
+calls=$(sd_calls | wc -l)
+t0=$SECONDS
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$S/hung-bus vnetctl -q create lan --mode bridged --bridge br-lan \
+	--uplink out-lan --confirm-timeout 10
+check "a hung bus: the create ends within its 5 s wait and a few more" test $((SECONDS - t0)) -le 15
+check "systemd was never called" test "$(sd_calls | wc -l)" -eq "$calls"
+check "taken over" taken
+check "with the detached timer armed instead" pgrep -x vnetctl-revert
+check "which gives the uplink back by the deadline" wait_given_back 25
+for i in $(seq 50); do virsh -q net-info lan >/dev/null 2>&1 || break; sleep 0.2; done
+stop_fake_systemd
 
 # --- 4. sudo, no SSH_CONNECTION, an sshd session through the uplink
 ip route del default via 192.0.2.10 dev out-lan

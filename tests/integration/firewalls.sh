@@ -19,11 +19,12 @@
 #
 #   start_dockerd        dockerd (iptables-nft, --iptables=true), no container;
 #                        waits until `docker info` answers
+#   start_system_bus     the sandbox's own system D-Bus (dbus-daemon --system)
 #   start_firewalld      a private system D-Bus, then firewalld (nftables
 #                        backend, default zone); waits for `firewall-cmd --state`
 #   enable_ufw           `ufw --force enable` with the package's defaults
 #   add_hardened_filter  a table inet filter whose forward chain drops
-#   stop_dockerd, stop_firewalld, disable_ufw
+#   stop_dockerd, stop_firewalld, stop_system_bus, disable_ufw
 #                        stop it again (the rules a daemon leaves stay:
 #                        `nft flush ruleset` clears them)
 #
@@ -114,26 +115,39 @@ stop_dockerd() {
 	VNET_FW_DOCKERD_PID=
 }
 
-# start_firewalld: a private system bus, then firewalld on it.
-start_firewalld() {
-	local log=$VNET_SCRATCH/logs/firewalld.log dbus_pid
-	command -v firewalld >/dev/null && command -v firewall-cmd >/dev/null ||
-		{ VNET_FW_WHY="firewalld is not installed (tools/install-deps)"; return 1; }
+# start_system_bus: the sandbox's own system D-Bus (once), dbus-daemon
+# --system with Debian's policy, in /run/dbus on the sandbox's own /run,
+# where GDBus looks for the system bus.
+start_system_bus() {
+	[ -z "$VNET_FW_DBUS_PID" ] || return 0
 	command -v dbus-daemon >/dev/null ||
 		{ VNET_FW_WHY="dbus-daemon is not installed (tools/install-deps)"; return 1; }
-	# firewalld keeps its permanent configuration in /etc/firewalld (a
-	# copy here) and logs to the console (our log), not /var/log; the bus
-	# lives in /run/dbus, on the sandbox's own /run.
-	_fw_private_dir /etc/firewalld
 	mkdir -p /run/dbus
 	bg_ns - dbus-daemon --system --nofork --nopidfile
-	dbus_pid=$VNET_BG_PID
 	ln -sf "$VNET_SCRATCH/logs/bg.${#_vnet_bg_pids[@]}.log" "$VNET_SCRATCH/logs/dbus.log"
-	_fw_wait 10 "$dbus_pid" test -S /run/dbus/system_bus_socket ||
+	_fw_wait 10 "$VNET_BG_PID" test -S /run/dbus/system_bus_socket ||
 		{ _fw_fail "$VNET_SCRATCH/logs/dbus.log" "the sandbox's dbus-daemon did not start"; return 1; }
+	VNET_FW_DBUS_PID=$VNET_BG_PID
+}
+
+# stop_system_bus: the sandbox's system D-Bus ends, its socket goes.
+stop_system_bus() {
+	[ -z "$VNET_FW_DBUS_PID" ] || _vnet_kill_wait "$VNET_FW_DBUS_PID"
+	rm -f /run/dbus/system_bus_socket
+	VNET_FW_DBUS_PID=
+}
+
+# start_firewalld: a private system bus, then firewalld on it.
+start_firewalld() {
+	local log=$VNET_SCRATCH/logs/firewalld.log
+	command -v firewalld >/dev/null && command -v firewall-cmd >/dev/null ||
+		{ VNET_FW_WHY="firewalld is not installed (tools/install-deps)"; return 1; }
+	# firewalld keeps its permanent configuration in /etc/firewalld (a
+	# copy here) and logs to the console (our log), not /var/log.
+	_fw_private_dir /etc/firewalld
+	start_system_bus || return 1
 	bg_ns - env -u G_DEBUG firewalld --nofork --nopid --log-target console
 	VNET_FW_FIREWALLD_PID=$VNET_BG_PID
-	VNET_FW_DBUS_PID=$dbus_pid
 	ln -sf "$VNET_SCRATCH/logs/bg.${#_vnet_bg_pids[@]}.log" "$log"
 	_fw_wait 60 "$VNET_BG_PID" firewall-cmd --state ||
 		{ _fw_fail "$log" "firewalld did not answer within 60 s"; return 1; }
@@ -143,9 +157,8 @@ start_firewalld() {
 # stop_firewalld: firewalld (which removes its table: CleanupOnExit), then its bus.
 stop_firewalld() {
 	[ -z "$VNET_FW_FIREWALLD_PID" ] || _vnet_kill_wait "$VNET_FW_FIREWALLD_PID"
-	[ -z "$VNET_FW_DBUS_PID" ] || _vnet_kill_wait "$VNET_FW_DBUS_PID"
-	rm -f /run/dbus/system_bus_socket
-	VNET_FW_FIREWALLD_PID= VNET_FW_DBUS_PID=
+	VNET_FW_FIREWALLD_PID=
+	stop_system_bus
 }
 
 # enable_ufw: ufw enabled with the package's defaults (input and forward drop).
