@@ -52,7 +52,7 @@ vnet_revert_record *vnet_revert_load(const char *name, GError **error);
  * Write the record of a takeover and arm its timer.  Fails when the record
  * cannot be written, or systemd answers that it will not start the timer
  * (refused, or its job failed: something is wrong that an admin should see
- * before an uplink moves).
+ * before an uplink moves); the record is gone again then.
  */
 bool vnet_revert_arm(const char *name, const char *data, GError **error);
 
