@@ -119,7 +119,7 @@ static void test_delay_at_least_a_second(void **state)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(delays); i++) {
 		g_autoptr(GVariant) args = vnet_revert_unit_args(&r, delays[i], argv_lan);
-		g_autoptr(GVariant) tp = NULL, tm = NULL;
+		g_autoptr(GVariant) tp = NULL;
 		g_autoptr(GHashTable) timer = NULL;
 		guint64 usec = 0;
 
