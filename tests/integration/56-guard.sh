@@ -55,7 +55,7 @@ for mode in off on strict; do
 	diag "da $amac $aip, db $bmac $bip"
 	check "both got reservations" test -n "$aip" -a -n "$bip"
 	if [ "$mode" = off ]; then
-		check "unguarded: attach binds nothing" sh -c "! nft list set bridge vnetctl bound4 | grep -q '$bip'"
+		check "unguarded: attach binds nothing" sh -c "! nft list set bridge vnetctl bound4 | grep -qwF '$bip'"
 	else
 		# no port yet (no domain runs): the binding comes with attach itself
 		check "attach bound B's reservation to B's MAC at once" \
@@ -193,8 +193,10 @@ for mode in off on strict; do
 
 	check "detach $net da" vnetctl -q detach "$net" da
 	check "detach $net db" vnetctl -q detach "$net" db
-	check "detach unbound B's address" sh -c "! nft list set bridge vnetctl bound4 | grep -q '$bip'"
-	check "and no longer reserves it" sh -c "! nft list set bridge vnetctl reserved4 | grep -q '$bip'"
+	check "detach unbound B's address" sh -c "! nft list set bridge vnetctl bound4 | grep -qwF '$bip'" ||
+		diag "$(nft list set bridge vnetctl bound4)" "$(tail -n 12 /run/vnet-sandbox/hook.log)" \
+			"$(cat /var/lib/libvirt/dnsmasq/*.status 2>/dev/null)"
+	check "and no longer reserves it" sh -c "! nft list set bridge vnetctl reserved4 | grep -qwF '$bip'"
 	check "delete $net" vnetctl -q delete "$net"
 	check "no element of $net is left in table bridge vnetctl" \
 		sh -c "! nft list table bridge vnetctl 2>/dev/null | grep -q 'comment \"$net\"'"
