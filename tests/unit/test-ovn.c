@@ -65,35 +65,11 @@ static char *dump(const json_t *j)
 	return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 }
 
-static vnet_host *empty_host(void)
-{
-	vnet_host *host = g_new0(vnet_host, 1);
-
-	host->links = g_ptr_array_new();
-	host->addrs = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
-	host->routes = g_array_new(FALSE, FALSE, sizeof(vnet_host_addr));
-	host->networks = g_ptr_array_new();
-	host->intents = g_ptr_array_new();
-	host->listeners = g_array_new(FALSE, FALSE, sizeof(vnet_host_listener));
-	return host;
-}
-
-static void empty_host_free(vnet_host *host)
-{
-	g_ptr_array_unref(host->links);
-	g_array_unref(host->addrs);
-	g_array_unref(host->routes);
-	g_ptr_array_unref(host->networks);
-	g_ptr_array_unref(host->intents);
-	g_array_unref(host->listeners);
-	g_free(host);
-}
-
 /* NAT overlay network o1 on 10.77.0.0/24, router 198.51.100.10/24, gateway chA, with @fwds (NULL-terminated). */
 static vnet_intent *nat_overlay(const char *const *fwds)
 {
 	vnet_intent *in = vnet_intent_new("o1", VNET_MODE_OVERLAY, NULL);
-	vnet_host *host = empty_host();
+	vnet_host *host = vnet_host_new();
 	g_autoptr(GError) e = NULL;
 
 	assert_true(vnet_intent_set_ovn(in, "tcp:192.0.2.10:6641", NULL));
@@ -104,7 +80,7 @@ static vnet_intent *nat_overlay(const char *const *fwds)
 		assert_true(vnet_intent_add_forward(in, *fwds, NULL));
 	if (!vnet_intent_complete(in, host, &e) || !vnet_intent_validate(in, host, 0, &e))
 		fail_msg("%s", e->message);
-	empty_host_free(host);
+	vnet_host_free(host);
 	return in;
 }
 
@@ -168,7 +144,7 @@ static void test_nat_intent(void **state)
 	g_autoptr(vnet_intent) in = nat_overlay(fwd);
 	g_autofree char *xml = vnet_intent_to_xml(in);
 	g_autoptr(vnet_intent) back = vnet_intent_from_xml(xml, -1, NULL);
-	vnet_host *host = empty_host();
+	vnet_host *host = vnet_host_new();
 	static const struct {
 		const char *mode, *external, *nexthop, *gateway, *forward, *want;
 	} bad[] = {
@@ -220,7 +196,7 @@ static void test_nat_intent(void **state)
 		if (!strstr(e->message, bad[i].want))
 			fail_msg("case %zu: \"%s\" does not name %s", i, e->message, bad[i].want);
 	}
-	empty_host_free(host);
+	vnet_host_free(host);
 }
 
 static void test_add_router(void **state)
