@@ -215,7 +215,7 @@ _vnetctl()
 		;;
 	scan | doctor)
 		case $prev in
-		--range) ;;	# a value of the user's
+		--range | --vlan) ;;	# a value of the user's
 		*) [ "$n" -eq 0 ] && _vnetctl_reply "$(_vnetctl_networks)" ;;
 		esac
 		;;

@@ -615,6 +615,27 @@ bool vnet_scan_check_range(const char *range, GError **error);
  */
 vnet_scan *vnet_ctx_scan(vnet_ctx *ctx, const char *name, const char *range, vnet_scan_progress progress,
 			 void *user_data, GError **error);
+/**
+ * vnet_ctx_scan_vlan() - vnet_ctx_scan() on one VLAN of an Open vSwitch network
+ * @ctx: the context
+ * @name: the network
+ * @range: the IPv4 range to probe, needed when @vlan is not 0 (the host holds
+ *	no address on a VLAN that would tell its subnet)
+ * @vlan: a VLAN of the intent (vnet_intent_add_vlan()); 0 is vnet_ctx_scan()
+ * @progress: as for vnet_ctx_scan(), or NULL
+ * @user_data: passed to @progress
+ * @error: return location for a GError
+ *
+ * The probes are 802.1Q-tagged frames from the bridge's own port, and only
+ * answers on @vlan count; the static addresses recorded on @vlan are the
+ * reservations that answers are checked against.
+ *
+ * Return: the scan, or NULL on failure (VNET_ERROR_INVALID: a VLAN the
+ * network lacks, no @range, a bad @range).
+ */
+vnet_scan *vnet_ctx_scan_vlan(vnet_ctx *ctx, const char *name, const char *range, guint vlan,
+			      vnet_scan_progress progress, void *user_data, GError **error);
+
 /** vnet_scan_free() - free a scan's result, NULL is fine */
 void vnet_scan_free(vnet_scan *s);
 /** vnet_scan_get_bridge() - the bridge the probes went out on */

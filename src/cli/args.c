@@ -41,6 +41,17 @@ const cli_option cli_create_options[] = {
 	{ 0 },
 };
 
+bool cli_parse_vlan(const char *arg, guint *ret, GError **error)
+{
+	/* The library's own check, so the message is the one create gives. */
+	g_autoptr(vnet_intent) probe = vnet_intent_new(NULL, VNET_MODE_BRIDGED, NULL);
+
+	if (!vnet_intent_add_vlan(probe, arg, error))
+		return false;
+	*ret = vnet_intent_get_vlan(probe, 0);
+	return true;
+}
+
 void create_args_clear(create_args *a)
 {
 	g_clear_pointer(&a->intent, vnet_intent_free);

@@ -98,6 +98,8 @@ typedef struct create_args {
  * status after printing the error.
  */
 int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *ret);
+/* A --vlan ID of attach or scan, checked as create checks it: false with @error set. */
+bool cli_parse_vlan(const char *arg, guint *ret, GError **error);
 void create_args_clear(create_args *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(create_args, create_args_clear)
 

@@ -41,14 +41,10 @@ int cmd_attach(int argc, char **argv)
 		case OPT_MAC: mac = optarg; break;
 		case OPT_IP: ip = optarg; break;
 		case OPT_FORCE: flags |= VNET_ATTACH_FORCE; break;
-		case OPT_VLAN: {
-			/* The library's own check, so the message is the one create gives. */
-			g_autoptr(vnet_intent) probe = vnet_intent_new(NULL, VNET_MODE_BRIDGED, NULL);
-			if (!vnet_intent_add_vlan(probe, optarg, &error))
+		case OPT_VLAN:
+			if (!cli_parse_vlan(optarg, &vlan, &error))
 				return cli_fail(error);
-			vlan = vnet_intent_get_vlan(probe, 0);
 			break;
-		}
 		case ':':
 			return cli_usage("attach", _("The option \"%s\" needs a value."), argv[optind - 1]);
 		default:

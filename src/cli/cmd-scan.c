@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * scan NAME [--range CIDR] [--json]: who answers on a network's segment,
+ * scan NAME [--range CIDR] [--vlan ID] [--json]: who answers on a network's segment,
  * and the conflicts (vnet_ctx_scan()).  Exit 0 when nothing conflicts, 1
  * when something does or the scan failed, 2 when what to scan is wrong
  * (a malformed or too large range, one outside the subnet).
@@ -13,10 +13,11 @@
 
 #include "cli.h"
 
-enum { OPT_RANGE = 256, OPT_JSON };
+enum { OPT_RANGE = 256, OPT_JSON, OPT_VLAN };
 
 const cli_option cli_scan_options[] = {
 	{ "range", 0, OPT_RANGE, "CIDR", N_("the addresses to probe; default: the network's subnet") },
+	{ "vlan", 0, OPT_VLAN, "ID", N_("probe on VLAN ID of an Open vSwitch network (needs --range)") },
 	{ "json", 0, OPT_JSON, NULL, N_("print JSON") },
 	{ 0 },
 };
@@ -94,6 +95,7 @@ int cmd_scan(int argc, char **argv)
 	g_autoptr(vnet_scan) s = NULL;
 	g_autofree char *probed = NULL;
 	const char *range = NULL;
+	guint vlan = 0;
 	bool tty;
 	cli_out *o;
 	int opt;
@@ -103,6 +105,10 @@ int cmd_scan(int argc, char **argv)
 		switch (opt) {
 		case OPT_RANGE: range = optarg; break;
 		case OPT_JSON: cli.json = true; break;
+		case OPT_VLAN:
+			if (!cli_parse_vlan(optarg, &vlan, &error))
+				return cli_usage("scan", "%s", error->message);
+			break;
 		case ':':
 			return cli_usage("scan", _("The option \"%s\" needs a value."), argv[optind - 1]);
 		default:
@@ -116,7 +122,7 @@ int cmd_scan(int argc, char **argv)
 	if (!(ctx = cli_connect()))
 		return EXIT_REFUSED;
 	tty = !cli.quiet && isatty(STDERR_FILENO);
-	s = vnet_ctx_scan(ctx, argv[optind], range, tty ? show_progress : NULL, NULL, &error);
+	s = vnet_ctx_scan_vlan(ctx, argv[optind], range, vlan, tty ? show_progress : NULL, NULL, &error);
 	if (tty)
 		fputs("\r\033[K", stderr);
 	if (!s) {
@@ -130,6 +136,10 @@ int cmd_scan(int argc, char **argv)
 	out_string(o, "name", NULL, argv[optind]);
 	out_string(o, "bridge", _("bridge:"), vnet_scan_get_bridge(s));
 	out_string(o, "range", _("range:"), vnet_scan_get_range(s));
+	if (vlan) {
+		g_autofree char *v = g_strdup_printf("%u", vlan);
+		out_string(o, "vlan", _("VLAN:"), v);
+	}
 	out_string(o, "probed", _("probed:"), probed);
 	out_bool(o, "conflict", vnet_scan_get_n_conflicts(s) > 0);
 	list_answers(o, s);

@@ -616,7 +616,7 @@ static gint hit_cmp(gconstpointer a, gconstpointer b)
 	return vnet_addr_cmp(&x->addr, &y->addr);
 }
 
-GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cidr *subnet,
+GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cidr *subnet, guint16 vlan,
 		      vnet_sweep_progress progress, void *user_data, GError **error)
 {
 	g_autoptr(GHashTable) hits = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -636,7 +636,7 @@ GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cid
 		vnet_set_error(error, VNET_ERROR_INVALID, _("A scan takes an IPv4 range of a /16 or smaller."));
 		return NULL;
 	}
-	if (!probe_sock_open(&s, bridge, AF_INET, 0, &local)) {
+	if (!probe_sock_open(&s, bridge, AF_INET, vlan, &local)) {
 		if (!local)
 			vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 				    _("The bridge %s does not exist; start its network first."), bridge);

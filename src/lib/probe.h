@@ -119,12 +119,13 @@ typedef struct vnet_sweep_hit {
 void vnet_sweep_hit_free(vnet_sweep_hit *h);
 
 /*
- * ARP-probe every address vnet_sweep_count() counts on @bridge, at most
+ * ARP-probe every address vnet_sweep_count() counts on @bridge (on 802.1Q
+ * VLAN @vlan when it is not 0, as vnet_probe_address() does), at most
  * VNET_SWEEP_RATE a second, then wait a second for late answers.  Return
  * the addresses that were answered or used (vnet_sweep_hit *, sorted by
  * address), each with every MAC that claimed it.
  */
-GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cidr *subnet,
+GPtrArray *vnet_sweep(const char *bridge, const vnet_cidr *range, const vnet_cidr *subnet, guint16 vlan,
 		      vnet_sweep_progress progress, void *user_data, GError **error);
 
 #endif

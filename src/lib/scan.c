@@ -151,10 +151,14 @@ static GPtrArray *find_conflicts(const char *net, GPtrArray *hits, GHashTable *o
 	return out;
 }
 
-/* The guest MACs of every network of @in (MAC -> domain), and whose each address is. */
-static void read_guests(vnet_virt *virt, const vnet_intent *in, GHashTable *owners, GHashTable *guests)
+/*
+ * The guest MACs of every network of @in (MAC -> domain), and whose each
+ * address is on VLAN @vlan (0: untagged), where DHCP reserves none.
+ */
+static void read_guests(vnet_virt *virt, const vnet_intent *in, guint vlan, GHashTable *owners,
+			GHashTable *guests)
 {
-	for (guint i = 0; i < vnet_intent_n_networks(in); i++) {
+	for (guint i = 0; i < vnet_intent_n_networks(in) && !vlan; i++) {
 		g_autofree char *net = vnet_intent_network_name(in, i);
 		bool active = vnet_virt_network_active(virt, net);
 		g_autofree char *xml = vnet_virt_network_xml(virt, net, !active, NULL);
@@ -181,7 +185,8 @@ static void read_guests(vnet_virt *virt, const vnet_intent *in, GHashTable *owne
 	for (guint i = 0; i < in->statics->len; i++) {
 		const vnet_static_addr *st = in->statics->pdata[i];
 		g_hash_table_replace(guests, g_strdup(st->mac), g_strdup(st->domain));
-		add_owner(owners, st->s_addr, st->mac, st->domain);
+		if (st->vlan == vlan)
+			add_owner(owners, st->s_addr, st->mac, st->domain);
 	}
 }
 
@@ -226,6 +231,36 @@ static bool pick_segment(const vnet_intent *in, const char *range_s, const char 
 vnet_scan *vnet_ctx_scan(vnet_ctx *ctx, const char *name, const char *range, vnet_scan_progress progress,
 			 void *user_data, GError **error)
 {
+	return vnet_ctx_scan_vlan(ctx, name, range, 0, progress, user_data, error);
+}
+
+/* @vlan of @in, on its Open vSwitch bridge: the bridge, and the range asked for (a VLAN's subnet is not the host's). */
+static bool pick_vlan(const vnet_intent *in, const char *range_s, guint vlan, const char **ret_bridge,
+		      vnet_cidr *ret_range, GError **error)
+{
+	bool known = false;
+
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++)
+		known = known || vnet_intent_get_vlan(in, i) == vlan;
+	if (in->vswitch != VNET_SWITCH_OVS || !known) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" has no VLAN %u to scan; scan one of its --vlan IDs, or leave --vlan out."),
+			    in->name, vlan);
+		return false;
+	}
+	if (!range_s) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Scanning VLAN %u of network \"%s\" needs --range: the host holds no address on that VLAN that would tell its subnet."),
+			    vlan, in->name);
+		return false;
+	}
+	*ret_bridge = in->bridge;
+	return vnet_sweep_range(range_s, NULL, in->bridge, ret_range, error);
+}
+
+vnet_scan *vnet_ctx_scan_vlan(vnet_ctx *ctx, const char *name, const char *range, guint vlan,
+			      vnet_scan_progress progress, void *user_data, GError **error)
+{
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(vnet_scan) s = NULL;
 	g_autoptr(GHashTable) owners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)owner_free);
@@ -242,13 +277,15 @@ vnet_scan *vnet_ctx_scan(vnet_ctx *ctx, const char *name, const char *range, vne
 			    name, vnet_virt_uri(vnet_ctx_virt(ctx)));
 		return NULL;
 	}
-	if (!pick_segment(in, range, &bridge, &r, &subnet, &has_subnet, error))
+	if (vlan ? !pick_vlan(in, range, vlan, &bridge, &r, error)
+		 : !pick_segment(in, range, &bridge, &r, &subnet, &has_subnet, error))
 		return NULL;
 	s = g_new0(vnet_scan, 1);
 	s->bridge = g_strdup(bridge);
 	s->range = vnet_cidr_format(&r);
 	s->probed = vnet_sweep_count(&r, has_subnet ? &subnet : NULL);
-	if (!(s->answers = vnet_sweep(bridge, &r, has_subnet ? &subnet : NULL, progress, user_data, error)))
+	if (!(s->answers = vnet_sweep(bridge, &r, has_subnet ? &subnet : NULL, (guint16)vlan, progress, user_data,
+				      error)))
 		return NULL;
 	s->answer_strs = g_ptr_array_new_with_free_func(g_free);
 	s->answer_macs = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
@@ -261,7 +298,7 @@ vnet_scan *vnet_ctx_scan(vnet_ctx *ctx, const char *name, const char *range, vne
 		g_ptr_array_add(s->answer_strs, vnet_addr_format(&h->addr));
 		g_ptr_array_add(s->answer_macs, m);
 	}
-	read_guests(vnet_ctx_virt(ctx), in, owners, guests);
+	read_guests(vnet_ctx_virt(ctx), in, vlan, owners, guests);
 	s->conflicts = find_conflicts(name, s->answers, owners, guests);
 	return g_steal_pointer(&s);
 }

@@ -216,7 +216,31 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	check "one address on two VLANs: vm3 on VLAN 10" vnetctl -q attach v vm3 --vlan 10 --ip 10.9.0.55
 	check "and vm4 on VLAN 20" vnetctl -q attach v vm4 --vlan 20 --ip 10.9.0.55
 	expect_refused "an address recorded on that VLAN already" "vm4" attach v vm5 --vlan 20 --ip 10.9.0.55
-	for d in vm2 vm3 vm4; do check "detach v $d" vnetctl -q detach v "$d"; done
+
+	# ---- scan per VLAN: tagged probes, answers of that VLAN alone, its static addresses ----
+	check "attach v vm5 --vlan 10 --ip 10.9.0.10 --force (VLAN 10's host holds it)" \
+		vnetctl -q attach v vm5 --vlan 10 --ip 10.9.0.10 --force
+	vm5mac=$(nic_mac vm5 v) lan20mac=$(link_mac lan20 eth0)
+	rc=0
+	out=$("$VNETCTL" --json scan v --vlan 10 --range 10.9.0.0/28) || rc=$?
+	check "scan --vlan 10 exits 1: a conflict" test "$rc" -eq 1
+	check "it heard VLAN 10's host answer for 10.9.0.10" \
+		jq -e --arg m "$lan10mac" '.answers[] | select(.address == "10.9.0.10") | .macs | index($m) != null' <<<"$out"
+	check "and names that foreign MAC answering for vm5's static address" \
+		jq -e --arg m "$vm5mac" '.conflicts[] | select(.kind == "foreign" and .address == "10.9.0.10" and .owner_mac == $m)' <<<"$out"
+	rc=0
+	out=$("$VNETCTL" --json scan v --vlan 20 --range 10.9.0.16/28) || rc=$?
+	check "scan --vlan 20 exits 0: vm5's address is VLAN 10's" test "$rc" -eq 0
+	check "it heard VLAN 20's host, and only it" \
+		jq -e --arg m "$lan20mac" '[.answers[] | .address] == ["10.9.0.20"] and (.answers[0].macs | index($m) != null)' <<<"$out"
+	rc=0
+	out=$("$VNETCTL" --json scan v --range 10.9.0.0/27) || rc=$?
+	check "an untagged scan hears neither VLAN's host" jq -e '.answers | map(.address) | index("10.9.0.10") == null and index("10.9.0.20") == null' <<<"$out"
+	rc=0; "$VNETCTL" scan v --vlan 10 >/dev/null 2>"$VNET_SCRATCH/err" || rc=$?
+	check "scan --vlan without --range is a usage error naming --range" sh -c "[ $rc -eq 2 ] && grep -q -- --range '$VNET_SCRATCH/err'"
+	rc=0; "$VNETCTL" scan v --vlan 30 --range 10.9.0.0/28 >/dev/null 2>"$VNET_SCRATCH/err" || rc=$?
+	check "scan of a VLAN the network lacks is a usage error naming it" sh -c "[ $rc -eq 2 ] && grep -q 'VLAN 30' '$VNET_SCRATCH/err'"
+	for d in vm2 vm3 vm4 vm5; do check "detach v $d" vnetctl -q detach v "$d"; done
 	check "detach dropped the static addresses" sh -c "! '$VNETCTL' show v | grep -q 'static address'"
 else
 	diag "no qemu-system-x86_64: attach --vlan against libvirt not checked"

@@ -370,7 +370,7 @@ static void test_sweep_without_bridge(void **state)
 
 	(void)state;
 	/* No such bridge: a sweep is an error, a probe finds nobody. */
-	assert_null(vnet_sweep("vnet-nosuch0", &r, NULL, NULL, NULL, &error));
+	assert_null(vnet_sweep("vnet-nosuch0", &r, NULL, 0, NULL, NULL, &error));
 	assert_error(error, VNET_ERROR_NOT_FOUND, "vnet-nosuch0");
 	macs = vnet_probe_address("vnet-nosuch0", &a, NULL, NULL, NULL);
 	assert_non_null(macs);
