@@ -26,6 +26,7 @@
 #include "firewalld.h"
 #include "nft.h"
 #include "ovn.h"
+#include "ovsdb.h"
 #include "planner.h"
 #include "util.h"
 #include "virt.h"
@@ -165,6 +166,7 @@ void vnet_doctor_facts_free(vnet_doctor_facts *f)
 		return;
 	vnet_ovn_status_free(f->ovn);
 	g_free(f->ovn_error);
+	g_free(f->ovs_error);
 	/* The forwards and guests borrow from the targets and guests: first. */
 	CLEAR_ARRAY(f->forwards);
 	CLEAR_ARRAY(f->dguests);
@@ -321,10 +323,47 @@ static void check_port(judge *j, const vnet_link_info *br, const vnet_link_info 
 		    g_strdup_printf("ip link set %s mtu %u", port->name, br->mtu));
 }
 
+/*
+ * An Open vSwitch bridge's ports have no master in the kernel (under the
+ * userspace datapath) and no STP: what OVSDB says of them is written into
+ * the links as a Linux bridge's ports would have it, so every check of the
+ * link layer reads them alike.
+ */
+static bool ovs_ports(vnet_doctor_facts *f, GError **error)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
+	g_autoptr(GPtrArray) bridges = NULL;
+	const vnet_ovs_bridge *b;
+
+	if (!db || !vnet_ovs_read(db, &bridges, error))
+		return false;
+	if (!(b = vnet_ovs_find_bridge(bridges, f->in->bridge)))
+		return true;	/* the bridge-up check says so */
+	for (guint i = 0; i < b->ports->len; i++) {
+		const vnet_ovs_port *p = b->ports->pdata[i];
+		for (guint k = 0; k < f->links->len; k++) {
+			vnet_link_info *l = f->links->pdata[k];
+			if (g_strcmp0(l->name, p->name) != 0 || g_strcmp0(l->name, b->name) == 0)
+				continue;
+			g_free(l->master);
+			l->master = g_strdup(b->name);
+			l->stp_state = l->up ? BR_STATE_FORWARDING : BR_STATE_DISABLED;
+		}
+	}
+	return true;
+}
+
 static bool bridge_up(judge *j, const char *br_name, const char *net)
 {
 	const vnet_link_info *br = find_link(j->f, br_name);
 
+	if (j->f->ovs_error) {
+		put(j, VNET_DOCTOR_LINK, "ovsdb", NULL, NULL, false,
+		    g_strdup_printf(_("The Open vSwitch database does not answer, so the ports of bridge %s cannot be read: %s"),
+				    br_name, j->f->ovs_error),
+		    g_strdup("systemctl start openvswitch-switch"));
+		return false;
+	}
 	if (!br) {
 		put(j, VNET_DOCTOR_LINK, "bridge-up", NULL, NULL, false,
 		    g_strdup_printf(_("The bridge %s does not exist."), br_name),
@@ -1619,6 +1658,10 @@ vnet_doctor_facts *vnet_doctor_gather(vnet_ctx *ctx, const vnet_intent *in, bool
 		f->links = g_steal_pointer(&links);
 	} else {
 		f->links_error = error_text(local);
+		g_clear_error(&local);
+	}
+	if (in->vswitch == VNET_SWITCH_OVS && !ovs_ports(f, &local)) {
+		f->ovs_error = error_text(local);
 		g_clear_error(&local);
 	}
 	if (!vnet_link_read_host(f->host, &local)) {

@@ -79,6 +79,8 @@ typedef struct vnet_doctor_facts {
 	/* An overlay network: what OVN has of it (its kernel side is ovn-controller's), or why NB did not answer. */
 	vnet_ovn_status *ovn;
 	char *ovn_error;
+	/* An Open vSwitch bridge: why OVSDB did not answer (its ports are in links, see doctor.c), or NULL. */
+	char *ovs_error;
 } vnet_doctor_facts;
 
 /* Empty facts of @in (borrowed: it outlives them), every array allocated and empty. */

@@ -152,6 +152,18 @@ for pg in vlan10 vlan20 trunk; do
 done
 expect_http - http://192.0.2.10/ "native LAN"
 check "show names the switch and the VLANs" sh -c "'$VNETCTL' --json show v | jq -e '.switch == \"ovs\" and .vlans == [\"10\", \"20\"]' >/dev/null"
+# doctor reads an OVS bridge's ports from OVSDB (the kernel knows no master of them)
+rc=0; "$VNETCTL" --json doctor v >"$VNET_SCRATCH/doctor.json" || rc=$?
+check "doctor passes on the OVS network" test "$rc" -eq 0 || diag "$(jq -c '.checks[] | select(.ok == false)' "$VNET_SCRATCH/doctor.json")"
+check "doctor sees the uplink as a port of ovsbr0" \
+	jq -e '.checks[] | select(.check == "uplink" and .ok)' "$VNET_SCRATCH/doctor.json"
+ovs-vsctl --timeout=10 del-port ovsbr0 up0
+rc=0; "$VNETCTL" --json doctor v >"$VNET_SCRATCH/doctor.json" || rc=$?
+check "with the uplink out of ovsbr0, doctor fails naming it" sh -c \
+	"[ $rc -eq 1 ] && jq -e '.checks[] | select(.check == \"uplink\" and .ok == false)' '$VNET_SCRATCH/doctor.json' >/dev/null"
+ovs-vsctl --timeout=10 add-port ovsbr0 up0
+check "back in, doctor passes again" "$VNETCTL" -q doctor v
+expect_http - http://192.0.2.10/ "native LAN"
 
 # ---- guests as libvirt plugs them: a port with the portgroup's tag and the iface-id ----
 plug g10a ovsbr0 vp-g10a 10.9.0.101/24 tag=10 -- set Interface vp-g10a external_ids:iface-id=g10a
