@@ -17,7 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
-require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ethtool curl socat ip
+require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ethtool curl socat ip xmllint
 schema=/usr/share/openvswitch/vswitch.ovsschema
 [ -r "$schema" ] || skip "no OVS schema at $schema"
 
@@ -165,6 +165,18 @@ ovs-vsctl --timeout=10 add-port ovsbr0 up0
 check "back in, doctor passes again" "$VNETCTL" -q doctor v
 expect_http - http://192.0.2.10/ "native LAN"
 
+# ---- a VLAN added to the running network: its portgroup, the bridge and the uplink stay ----
+virsh net-dumpxml --inactive v | xmllint --xpath '//*[local-name()="intent"]' - >"$VNET_SCRATCH/v.xml"
+sed -i -E 's|(<([a-z]+:)?vlan id=.20./>)|\1<\2vlan id="30"/>|' "$VNET_SCRATCH/v.xml"
+check "the intent file has VLAN 30" grep -q 'vlan id="30"' "$VNET_SCRATCH/v.xml" || diag "$(cat "$VNET_SCRATCH/v.xml")"
+check "apply -f adds VLAN 30 to the running network" vnetctl -q apply -f "$VNET_SCRATCH/v.xml"
+check "the running network has portgroup vlan30" sh -c "virsh net-dumpxml v | grep -q \"<portgroup name='vlan30'>\""
+check "the trunk portgroup carries VLAN 30 too" sh -c \
+	"virsh net-dumpxml v | xmllint --xpath '//portgroup[@name=\"trunk\"]//tag[@id=\"30\"]' - >/dev/null"
+check "OVS still has ovsbr0 with the uplink" sh -c "ovs-vsctl list-ports ovsbr0 | grep -qx up0"
+check "the host's address stayed on the bridge" sh -c "ip -o -4 addr show dev ovsbr0 | grep -q 192.0.2.1/24"
+expect_http - http://192.0.2.10/ "native LAN"
+
 # ---- guests as libvirt plugs them: a port with the portgroup's tag and the iface-id ----
 plug g10a ovsbr0 vp-g10a 10.9.0.101/24 tag=10 -- set Interface vp-g10a external_ids:iface-id=g10a
 plug g10b ovsbr0 vp-g10b 10.9.0.102/24 tag=10 -- set Interface vp-g10b external_ids:iface-id=g10b
@@ -198,7 +210,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
 		</domain>
 	EOF
 	virsh -q define "$VNET_SCRATCH/vm1.xml" >/dev/null
-	expect_refused "attach --vlan of a VLAN the network lacks" "VLAN 30" attach v vm1 --vlan 30
+	expect_refused "attach --vlan of a VLAN the network lacks" "VLAN 40" attach v vm1 --vlan 40
 	check "attach v vm1 --vlan 10" vnetctl -q attach v vm1 --vlan 10
 	check "the NIC is in portgroup vlan10" sh -c "virsh dumpxml --inactive vm1 | grep -q \"portgroup='vlan10'\""
 	check "start vm1 (diskless)" virsh -q start vm1
@@ -250,8 +262,8 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	check "an untagged scan hears neither VLAN's host" jq -e '.answers | map(.address) | index("10.9.0.10") == null and index("10.9.0.20") == null' <<<"$out"
 	rc=0; "$VNETCTL" scan v --vlan 10 >/dev/null 2>"$VNET_SCRATCH/err" || rc=$?
 	check "scan --vlan without --range is a usage error naming --range" sh -c "[ $rc -eq 2 ] && grep -q -- --range '$VNET_SCRATCH/err'"
-	rc=0; "$VNETCTL" scan v --vlan 30 --range 10.9.0.0/28 >/dev/null 2>"$VNET_SCRATCH/err" || rc=$?
-	check "scan of a VLAN the network lacks is a usage error naming it" sh -c "[ $rc -eq 2 ] && grep -q 'VLAN 30' '$VNET_SCRATCH/err'"
+	rc=0; "$VNETCTL" scan v --vlan 40 --range 10.9.0.0/28 >/dev/null 2>"$VNET_SCRATCH/err" || rc=$?
+	check "scan of a VLAN the network lacks is a usage error naming it" sh -c "[ $rc -eq 2 ] && grep -q 'VLAN 40' '$VNET_SCRATCH/err'"
 	for d in vm2 vm3 vm4 vm5; do check "detach v $d" vnetctl -q detach v "$d"; done
 	check "detach dropped the static addresses" sh -c "! '$VNETCTL' show v | grep -q 'static address'"
 else
