@@ -335,15 +335,19 @@ static bool prepare_lan(vnet_ctx *ctx, vnet_intent *in, const vnet_host *host, G
 
 	if (!br || !ctx->local)
 		return true;
+	bool port_kept = false;
+
 	in->bridge_created = !vnet_host_find_link(host, br);
 	if (in->vswitch == VNET_SWITCH_OVS &&
-	    !vnet_ovs_bridge_missing(br, !in->bridge_created, &in->bridge_created, error))
+	    !vnet_ovs_bridge_missing(br, !in->bridge_created, in->uplink, &in->bridge_created, &port_kept, error))
 		return false;
 	if (!in->uplink)
 		return true;
 	vnet_uplink_state_free(in->uplink_saved);
 	if (!(in->uplink_saved = vnet_link_save(in->uplink, error)))
 		return false;
+	/* The admin's port of the admin's bridge: delete leaves it so. */
+	in->uplink_saved->ovs_port_kept = port_kept;
 	in->confirm_deadline = 0;
 	for (guint i = 0; i < host->routes->len; i++) {
 		const vnet_host_addr *r = &g_array_index(host->routes, vnet_host_addr, i);

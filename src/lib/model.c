@@ -248,6 +248,7 @@ vnet_uplink_state *vnet_uplink_state_copy(const vnet_uplink_state *s)
 
 	c->mac = g_strdup(s->mac);
 	c->up = s->up;
+	c->ovs_port_kept = s->ovs_port_kept;
 	for (guint i = 0; i < s->addrs->len; i++) {
 		const vnet_saved_addr *a = s->addrs->pdata[i];
 		vnet_saved_addr *n = g_new0(vnet_saved_addr, 1);

@@ -89,6 +89,7 @@ typedef struct vnet_uplink_state {
 	bool up;
 	GPtrArray *addrs;	/* vnet_saved_addr * */
 	GPtrArray *routes;	/* vnet_saved_route * */
+	bool ovs_port_kept;	/* it was a port of the Open vSwitch bridge already, and stays one */
 } vnet_uplink_state;
 
 vnet_uplink_state *vnet_uplink_state_new(void);

@@ -652,7 +652,8 @@ static bool transact_applied(vnet_ovsdb *db, json_t *ops, const char *what, GErr
 	return false;
 }
 
-bool vnet_ovs_bridge_missing(const char *name, bool link_exists, bool *ret_missing, GError **error)
+bool vnet_ovs_bridge_missing(const char *name, bool link_exists, const char *port, bool *ret_missing,
+			     bool *ret_has_port, GError **error)
 {
 	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
 	g_autoptr(GPtrArray) bridges = NULL;
@@ -668,6 +669,8 @@ bool vnet_ovs_bridge_missing(const char *name, bool link_exists, bool *ret_missi
 		return false;
 	}
 	*ret_missing = missing;
+	if (ret_has_port)
+		*ret_has_port = port && vnet_ovs_find_port(vnet_ovs_find_bridge(bridges, name), port);
 	return true;
 }
 

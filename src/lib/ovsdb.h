@@ -160,7 +160,9 @@ bool vnet_ovs_del_port(vnet_ovsdb *db, const char *bridge, const char *port, GEr
 /*
  * Whether Open vSwitch lacks a bridge @name (@ret_missing), for a create;
  * an interface of that name (@link_exists) that is no OVS bridge is refused.
+ * @ret_has_port (if not NULL): whether @port is a port of that bridge already.
  */
-bool vnet_ovs_bridge_missing(const char *name, bool link_exists, bool *ret_missing, GError **error);
+bool vnet_ovs_bridge_missing(const char *name, bool link_exists, const char *port, bool *ret_missing,
+			     bool *ret_has_port, GError **error);
 
 #endif

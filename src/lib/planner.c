@@ -143,7 +143,7 @@ static void lan_up(GPtrArray *plan, const vnet_intent *in)
 		/* The uplink's MAC: the LAN's DHCP server and switches see the same host. */
 		s->xml = g_strdup(in->uplink_saved ? in->uplink_saved->mac : NULL);
 	}
-	if (in->uplink && in->uplink_saved && ovs) {
+	if (in->uplink && in->uplink_saved && ovs && !in->uplink_saved->ovs_port_kept) {
 		/* The port first, so that the takeover only moves the addresses onto the bridge's own. */
 		s = add(plan, VNET_STEP_OVS_PORT, NULL);
 		s->bridge = g_strdup(br);
@@ -170,7 +170,7 @@ static void lan_down(GPtrArray *plan, const vnet_intent *in)
 		s->bridge = g_strdup(br);
 		s->new = vnet_intent_copy(in);
 	}
-	if (in->uplink && in->uplink_saved && ovs) {
+	if (in->uplink && in->uplink_saved && ovs && !in->uplink_saved->ovs_port_kept) {
 		s = add(plan, VNET_STEP_OVS_PORT, NULL);
 		s->bridge = g_strdup(br);
 		s->domain = g_strdup(in->uplink);

@@ -257,6 +257,8 @@ static void write_state(xw *w, const vnet_intent *in)
 		xw_begin(w, true, "uplink");
 		xw_attr(w, "mac", u->mac);
 		xw_attr(w, "up", u->up ? "yes" : "no");
+		if (u->ovs_port_kept)
+			xw_attr(w, "ovs-port", "kept");
 		for (guint i = 0; i < u->addrs->len; i++) {
 			const vnet_saved_addr *a = u->addrs->pdata[i];
 			xw_begin(w, true, "address");
@@ -760,12 +762,15 @@ static bool valid_mac(const char *s)
 
 static bool read_saved_uplink(vnet_intent *in, const xmlNode *n, GError **error)
 {
-	static const char *const attrs[] = { "mac", "up", NULL };
+	static const char *const attrs[] = { "mac", "up", "ovs-port", NULL };
 	g_autoptr(vnet_uplink_state) u = vnet_uplink_state_new();
-	g_autofree char *mac = get_prop(n, "mac");
+	g_autofree char *mac = get_prop(n, "mac"), *port = get_prop(n, "ovs-port");
 
 	if (!check_attrs(n, attrs, error) || !get_bool_prop(n, "up", &u->up, error))
 		return false;
+	if (port && !g_str_equal(port, "kept"))
+		return bad_state("ovs-port", port, error);
+	u->ovs_port_kept = port != NULL;
 	if (!valid_mac(mac))
 		return bad_state("mac", mac, error);
 	u->mac = g_ascii_strdown(mac, -1);

@@ -279,3 +279,17 @@ check "the interface ovsbr0 is gone" sh -c "! ip link show ovsbr0 >/dev/null 2>&
 check "the uplink has its address back" diff -u "$VNET_SCRATCH/addrs.before" \
 	<(ip -o addr show dev up0 scope global | awk '{print $3, $4}' | sort)
 expect_http - http://192.0.2.10/ "native LAN"
+
+# ---- joining an OVS bridge the admin made, the uplink a port of it already: delete leaves it so ----
+ovs-vsctl --timeout=10 add-br ex0 -- set Bridge ex0 datapath_type=netdev -- add-port ex0 up0
+ovs-vsctl list-br >"$VNET_SCRATCH/br.ex0"
+check "create w on the existing OVS bridge ex0" vnetctl -q create w --mode bridged --switch ovs \
+	--bridge ex0 --uplink up0 --vlan 10 --no-confirm
+check "the host's address moved onto ex0" sh -c "ip -o -4 addr show dev ex0 | grep -q 192.0.2.1/24"
+expect_http - http://192.0.2.10/ "native LAN"
+check "delete w" vnetctl -q delete w
+check "ex0 is the admin's: it stays" diff -u "$VNET_SCRATCH/br.ex0" <(ovs-vsctl list-br)
+check "with the uplink still its port" sh -c "ovs-vsctl list-ports ex0 | grep -qx up0"
+check "and the address back on the uplink" diff -u "$VNET_SCRATCH/addrs.before" \
+	<(ip -o addr show dev up0 scope global | awk '{print $3, $4}' | sort)
+expect_http - http://192.0.2.10/ "native LAN"

@@ -423,6 +423,28 @@ static void test_state_route_table(void **state)
 	r1 = back->uplink_saved->routes->pdata[1];
 	assert_int_equal(r0->table, 254);
 	assert_int_equal(r1->table, 100);
+	assert_false(back->uplink_saved->ovs_port_kept);
+	assert_null(strstr(out, "ovs-port"));
+}
+
+/* An uplink that was a port of the admin's Open vSwitch bridge already stays one: recorded. */
+static void test_state_ovs_port_kept(void **state)
+{
+	static const char xml[] = "<intent xmlns='http://vnetctl.org/xmlns/intent/1' mode='bridged' switch='ovs'>"
+		"<bridge name='ex0'/><uplink name='eth0'/>"
+		"<state><uplink mac='52:54:00:00:00:01' up='yes' ovs-port='kept'/></state></intent>";
+	g_autoptr(vnet_intent) in = NULL, back = NULL, copy = NULL;
+	g_autofree char *out = NULL;
+
+	(void)state;
+	assert_ok((in = vnet_intent_from_xml(xml, -1, &err_)) != NULL);
+	assert_true(in->uplink_saved->ovs_port_kept);
+	out = vnet_intent_to_xml(in);
+	assert_non_null(strstr(out, "ovs-port=\"kept\""));
+	assert_ok((back = vnet_intent_from_xml(out, -1, &err_)) != NULL);
+	assert_true(back->uplink_saved->ovs_port_kept);
+	copy = vnet_intent_copy(back);
+	assert_true(copy->uplink_saved->ovs_port_kept);
 }
 
 static void test_equal(void **state)
@@ -694,6 +716,8 @@ static const bad_xml bad_xmls[] = {
 	  "table \"4294967296\"" },
 	{ "state: unknown child", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'>"
 	  "<script/></uplink></state></intent>", VNET_ERROR_INVALID, "script" },
+	{ "state: ovs-port other than kept", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01' up='yes' "
+	  "ovs-port='yes'/></state></intent>", VNET_ERROR_INVALID, "yes" },
 	{ "state: two uplinks", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'/>"
 	  "<uplink mac='52:54:00:00:00:02'/></state></intent>", VNET_ERROR_INVALID, "uplink" },
 };
@@ -1141,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_every_mode),
 		cmocka_unit_test(test_round_trip_minimal),
 		cmocka_unit_test(test_state_route_table),
+		cmocka_unit_test(test_state_ovs_port_kept),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_from_network_xml),
 		cmocka_unit_test(test_from_network_xml_by_hand),
