@@ -431,6 +431,11 @@ static bool statics_step(vnet_ctx *ctx, GPtrArray *steps, const vnet_intent *old
 	/* What root's vnetctl changes is root's, as at create: the hook trusts it so. */
 	if (!vnet_hook_approve(new, error))
 		return false;
+	/* On Open vSwitch the guard is the bridge's flows, not our table's elements. */
+	if (active && old->vswitch == VNET_SWITCH_OVS) {
+		vnet_planner_ovs_guard(steps, old, new);
+		return true;
+	}
 	if (!active ||
 	    (vnet_intent_get_guard(old, false) == VNET_GUARD_OFF && vnet_intent_get_guard(old, true) == VNET_GUARD_OFF))
 		return true;

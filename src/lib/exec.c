@@ -15,6 +15,7 @@
 #include "netxml.h"
 #include "nft.h"
 #include "ovsdb.h"
+#include "openflow.h"
 #include "ovn.h"
 #include "revert.h"
 #include "virt.h"
@@ -204,6 +205,43 @@ static bool ovs_bridge(const char *bridge, const char *mac, bool create, GError 
 	return !vnet_link_exists(bridge) || vnet_link_set_up(bridge, true, error);
 }
 
+/* The host's own addresses on @bridge (not link-local), which no guest may claim. */
+static GArray *bridge_addrs(const char *bridge, GError **error)
+{
+	g_autoptr(vnet_host) h = vnet_host_new();
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(vnet_addr));
+
+	if (!vnet_link_read_host(h, error)) {
+		g_array_unref(out);
+		return NULL;
+	}
+	for (guint i = 0; i < h->addrs->len; i++) {
+		const vnet_host_addr *a = &g_array_index(h->addrs, vnet_host_addr, i);
+		if (g_strcmp0(a->ifname, bridge) != 0 ||
+		    (a->cidr.addr.family == AF_INET6 && a->cidr.addr.b[0] == 0xfe && (a->cidr.addr.b[1] & 0xc0) == 0x80))
+			continue;
+		g_array_append_val(out, a->cidr.addr);
+	}
+	return out;
+}
+
+/* The guard's flows of @s->new on its OVS bridge, from the ports and addresses there now. */
+static bool ovs_guard(const vnet_step *s, GError **error)
+{
+	guint64 cookie = vnet_of_cookie(s->name);
+	g_autoptr(vnet_ovsdb) db = NULL;
+	g_autoptr(GPtrArray) bridges = NULL, flows = NULL;
+	g_autoptr(GArray) addrs = NULL;
+
+	if (!s->new)
+		return !vnet_of_available(s->bridge) || vnet_of_replace(s->bridge, cookie, NULL, error);
+	if (!(db = vnet_ovsdb_connect(NULL, error)) || !vnet_ovs_read(db, &bridges, error) ||
+	    !(addrs = bridge_addrs(s->bridge, error)))
+		return false;
+	flows = vnet_of_guard_flows(s->new, vnet_ovs_find_bridge(bridges, s->bridge), addrs);
+	return vnet_of_replace(s->bridge, cookie, flows, error);
+}
+
 /* Whether @port is a port of OVS bridge @bridge now; -1 when the database cannot tell. */
 static int ovs_has_port(vnet_ovsdb *db, const char *bridge, const char *port)
 {
@@ -286,6 +324,14 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 		return true;
 	case VNET_STEP_ZONE:
 		return prepare_zone(s, error);
+	case VNET_STEP_OVS_GUARD:
+		g_clear_pointer(&s->undo, g_free);
+		/* A bridge not there yet (made by an earlier step) has no flows to keep. */
+		if (!vnet_of_available(s->bridge)) {
+			s->undo = g_strdup("");
+			return true;
+		}
+		return vnet_of_save(s->bridge, vnet_of_cookie(s->name), &s->undo, error);
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 	case VNET_STEP_OVN_LB:
@@ -413,6 +459,8 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 		return ovs_bridge(s->bridge, s->xml, false, error);
 	case VNET_STEP_OVS_PORT:
 		return ovs_port(s->bridge, s->domain, s->on, error);
+	case VNET_STEP_OVS_GUARD:
+		return ovs_guard(s, error);
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 	case VNET_STEP_OVN_LB:
@@ -593,6 +641,10 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		return ovs_bridge_back(s->bridge, s->xml, error);
 	case VNET_STEP_OVS_PORT:
 		return ovs_port(s->bridge, s->domain, !s->on, error);
+	case VNET_STEP_OVS_GUARD:
+		/* A bridge gone takes its flows with it. */
+		return !vnet_of_available(s->bridge) ||
+		       vnet_of_restore(s->bridge, vnet_of_cookie(s->name), s->undo, error);
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 	case VNET_STEP_OVN_LB:
@@ -636,6 +688,7 @@ static bool exec_partial(const vnet_step *s)
 	return s->kind == VNET_STEP_START || s->kind == VNET_STEP_TAKEOVER ||
 	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE ||
 	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT ||
+	       s->kind == VNET_STEP_OVS_GUARD ||
 	       s->kind == VNET_STEP_OVN_SWITCH || s->kind == VNET_STEP_OVN_PORT ||
 	       s->kind == VNET_STEP_OVN_LB;	/* a reply lost after the commit */
 }

@@ -132,7 +132,7 @@ bool vnet_ovsdb_check_result(const char *db_name, const json_t *result, size_t n
 
 /* ---- the connection ---- */
 
-static const char *socket_path(const char *path)
+const char *vnet_ovsdb_socket_path(const char *path)
 {
 	const char *env = g_getenv(VNET_OVSDB_ENV);
 
@@ -144,7 +144,7 @@ static const char *socket_path(const char *path)
 vnet_ovsdb *vnet_ovsdb_connect(const char *path, GError **error)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *p = socket_path(path);
+	const char *p = vnet_ovsdb_socket_path(path);
 	int fd, e;
 
 	if (strlen(p) >= sizeof(sun.sun_path)) {
@@ -527,10 +527,17 @@ static vnet_ovs_port *port_from_rows(const json_t *port, const json_t *ifaces)
 		if (v >= 0)
 			g_array_append_val(p->trunks, v16);
 	}
-	for (size_t i = 0; i < vnet_ovsdb_set_size(ifs) && !p->iface_id; i++) {
+	p->ofport = -1;
+	for (size_t i = 0; i < vnet_ovsdb_set_size(ifs); i++) {
 		const json_t *ir = row_by_uuid(ifaces, vnet_ovsdb_uuid(vnet_ovsdb_set_get(ifs, i)));
 		const char *id = json_string_value(vnet_ovsdb_map_get(json_object_get(ir, "external_ids"), "iface-id"));
-		p->iface_id = g_strdup(id);
+		const json_t *of = json_object_get(ir, "ofport");
+		json_int_t n = vnet_ovsdb_set_size(of) == 1 ? json_integer_value(vnet_ovsdb_set_get(of, 0)) : -1;
+		if (!p->iface_id)
+			p->iface_id = g_strdup(id);
+		/* OVS's -1 is a failed interface; one port, one interface for a guest's */
+		if (p->ofport < 0 && n > 0 && n < 0xff00)
+			p->ofport = (int)n;
 	}
 	return p;
 }
@@ -569,7 +576,7 @@ bool vnet_ovs_read(vnet_ovsdb *db, GPtrArray **ret_bridges, GError **error)
 
 	json_array_append_new(ops, vnet_ovsdb_select("Bridge", NULL, "_uuid name ports datapath_type"));
 	json_array_append_new(ops, vnet_ovsdb_select("Port", NULL, "_uuid name tag trunks interfaces"));
-	json_array_append_new(ops, vnet_ovsdb_select("Interface", NULL, "_uuid name external_ids"));
+	json_array_append_new(ops, vnet_ovsdb_select("Interface", NULL, "_uuid name external_ids ofport"));
 	if (!(res = vnet_ovsdb_transact(db, ops, error)))
 		return false;
 	*ret_bridges = vnet_ovs_parse_bridges(res);

@@ -36,6 +36,9 @@ void vnet_ovsdb_free(vnet_ovsdb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovsdb, vnet_ovsdb_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 
+/* The socket @path (NULL as above) names: ovs-vswitchd's management sockets are beside it. */
+const char *vnet_ovsdb_socket_path(const char *path);
+
 /* Whether an Open vSwitch database answers on @path (NULL as above). */
 bool vnet_ovsdb_available(const char *path);
 
@@ -95,6 +98,7 @@ const json_t *vnet_ovsdb_rows(const json_t *result, size_t i);
 typedef struct vnet_ovs_port {
 	char *name;
 	int tag;		/* the access VLAN, or -1 */
+	int ofport;		/* its interface's OpenFlow port number, or -1 (none yet, or failed) */
 	GArray *trunks;		/* guint16: the VLANs of a trunk port (empty: all) */
 	char *iface_id;		/* external_ids:iface-id of its interface, or NULL */
 } vnet_ovs_port;

@@ -155,6 +155,24 @@ static void lan_up(GPtrArray *plan, const vnet_intent *in)
 		s->bridge = g_strdup(br);
 		s->new = vnet_intent_copy(in);
 	}
+	/* After the takeover: the host's address on the bridge is one the guard protects. */
+	if (ovs)
+		vnet_planner_ovs_guard(plan, in, in);
+}
+
+void vnet_planner_ovs_guard(GPtrArray *plan, const vnet_intent *in, const vnet_intent *want)
+{
+	const char *br = vnet_planner_lan_bridge(in);
+	vnet_step *s;
+
+	if (!br || in->vswitch != VNET_SWITCH_OVS)
+		return;
+	if (want && vnet_intent_get_guard(want, true) == VNET_GUARD_OFF &&
+	    vnet_intent_get_guard(in, true) == VNET_GUARD_OFF)
+		return;
+	s = add(plan, VNET_STEP_OVS_GUARD, in->name);
+	s->bridge = g_strdup(br);
+	s->new = want && vnet_intent_get_guard(want, true) != VNET_GUARD_OFF ? vnet_intent_copy(want) : NULL;
 }
 
 static void lan_down(GPtrArray *plan, const vnet_intent *in)
@@ -165,6 +183,8 @@ static void lan_down(GPtrArray *plan, const vnet_intent *in)
 
 	if (!br)
 		return;
+	if (ovs)
+		vnet_planner_ovs_guard(plan, in, NULL);
 	if (in->uplink && in->uplink_saved) {
 		s = add(plan, VNET_STEP_GIVEBACK, NULL);
 		s->bridge = g_strdup(br);
@@ -449,6 +469,10 @@ static char *describe(const vnet_step *s)
 		return g_strdup_printf(_("create Open vSwitch bridge %s"), s->bridge);
 	case VNET_STEP_OVS_BRIDGE_DELETE:
 		return g_strdup_printf(_("delete Open vSwitch bridge %s"), s->bridge);
+	case VNET_STEP_OVS_GUARD:
+		return g_strdup_printf(s->new ? _("write the guard's OpenFlow flows of network \"%s\" on Open vSwitch bridge %s")
+					      : _("remove the guard's OpenFlow flows of network \"%s\" from Open vSwitch bridge %s"),
+				       s->name, s->bridge);
 	case VNET_STEP_OVS_PORT:
 		return g_strdup_printf(s->on ? _("add uplink %s as a trunk port of Open vSwitch bridge %s")
 					     : _("remove uplink %s from Open vSwitch bridge %s"), s->domain, s->bridge);

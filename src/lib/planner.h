@@ -54,6 +54,11 @@ bool vnet_planner_elements_differ(const vnet_intent *a, const vnet_intent *b);
 
 /* The bridge guests share with the LAN (bridged, hybrid), or NULL. */
 const char *vnet_planner_lan_bridge(const vnet_intent *in);
+/*
+ * The guard's flows on @in's Open vSwitch bridge made @want's (NULL: none),
+ * when either guards it: after every change of its statics or ports.
+ */
+void vnet_planner_ovs_guard(GPtrArray *plan, const vnet_intent *in, const vnet_intent *want);
 
 /* One numbered line (or block, for nftables) per step, for `plan`. */
 char *vnet_planner_describe(GPtrArray *plan);

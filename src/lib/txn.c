@@ -37,6 +37,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_OVS_BRIDGE_CREATE] = "ovs-bridge-create",
 	[VNET_STEP_OVS_BRIDGE_DELETE] = "ovs-bridge-delete",
 	[VNET_STEP_OVS_PORT] = "ovs-port",
+	[VNET_STEP_OVS_GUARD] = "ovs-guard",
 	[VNET_STEP_OVN_SWITCH] = "ovn-switch",
 	[VNET_STEP_OVN_PORT] = "ovn-port",
 	[VNET_STEP_OVN_LB] = "ovn-lb",

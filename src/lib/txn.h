@@ -50,6 +50,8 @@ typedef enum vnet_step_kind {
 	VNET_STEP_OVS_BRIDGE_CREATE, /* bridge, xml = MAC or NULL: an Open vSwitch bridge (ovsdb.h) */
 	VNET_STEP_OVS_BRIDGE_DELETE, /* bridge, xml = MAC or NULL */
 	VNET_STEP_OVS_PORT,	/* bridge, domain = the uplink, on = add as a trunk port, off = remove */
+	VNET_STEP_OVS_GUARD,	/* name = the network (its cookie), bridge, new = the intent (NULL: no flows);
+				 * undo = the network's flows before (openflow.h) */
 	VNET_STEP_OVN_SWITCH,	/* name, new = the overlay intent, on = create; xml = its ports (ovn.h) */
 	VNET_STEP_OVN_PORT,	/* name, new = the overlay intent, xml = the port, on = add, off = remove */
 	VNET_STEP_OVN_LB,	/* name, new = the NAT overlay intent, prev_xml = the forwards before, one a line:

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "validate.h"
+#include "netlink.h"
+#include "openflow.h"
 #include "ovn.h"
 #include "util.h"
 
@@ -743,11 +745,17 @@ static bool check_switch_self(const vnet_intent *in, GError **error)
 			    in->name);
 		return false;
 	}
-	/* Open vSwitch forwards frames outside the Linux bridge's netfilter hooks. */
-	if (in->vswitch == VNET_SWITCH_OVS && vnet_intent_get_guard(in, true) != VNET_GUARD_OFF) {
+	/*
+	 * Open vSwitch forwards frames outside the Linux bridge's netfilter
+	 * hooks: there the guard is OpenFlow flows, written on the bridge's
+	 * management socket (one of ours gets it when ovs-vswitchd makes it).
+	 */
+	if (in->vswitch == VNET_SWITCH_OVS && vnet_intent_get_guard(in, true) != VNET_GUARD_OFF &&
+	    in->bridge && !in->bridge_created && vnet_link_exists(in->bridge) && !vnet_of_available(in->bridge)) {
+		g_autofree char *sock = vnet_of_mgmt_path(in->bridge);
 		vnet_set_error(error, VNET_ERROR_INVALID,
-			    _("Network \"%s\" has an Open vSwitch bridge, whose frames the guard (table bridge vnetctl, for Linux bridges) never sees; leave --guard out or give --guard off."),
-			    in->name);
+			    _("Network \"%s\" guards Open vSwitch bridge %s through OpenFlow, but the bridge has no management socket %s; leave --guard out, give --guard off, or let ovs-vswitchd listen there."),
+			    in->name, in->bridge, sock);
 		return false;
 	}
 	if (in->vlan_trunk && !vnet_intent_get_n_vlans(in)) {

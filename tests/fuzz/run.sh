@@ -26,7 +26,7 @@ srcdir=$(cd "${1:-$here/../..}" && pwd)
 seconds=${FUZZ_SECONDS:-60}
 builddir=${FUZZ_BUILDDIR:-${TMPDIR:-/tmp}/vnet-fuzz-build}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-targets="forward intent-xml args libvirt-xml json frame ovsdb ovn"
+targets="forward intent-xml args libvirt-xml json frame ovsdb ovn openflow"
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 

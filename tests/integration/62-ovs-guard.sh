@@ -1,0 +1,147 @@
+#!/bin/bash
+# 62-ovs-guard: `--guard strict` on a `--mode bridged --switch ovs` network:
+# the guard as OpenFlow flows on the OVS bridge (Open vSwitch's frames never
+# pass table bridge vnetctl).  A LAN switch (a second OVS bridge) has a
+# VLAN 10 client behind the uplink; guests are access ports tag=10 of the
+# network's bridge carrying the MACs that `attach --vlan 10 --ip` recorded.
+# With the flows deleted, a rogue DHCP server in guest 1 reaches the LAN
+# client; with them, it does not, and the drops are counted.  Guest 1's
+# gratuitous ARP for guest 2's address leaves the client's neighbour entry
+# alone; under strict, guest 1 gets nothing through from an address not its
+# own.  Delete leaves no flow of vnetctl's.  The offload and IPv6
+# workarounds live here, not in vnetctl.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+. "$(dirname "$0")/vnet.sh"
+require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ovs-ofctl ethtool ip busybox python3
+schema=/usr/share/openvswitch/vswitch.ovsschema
+[ -r "$schema" ] || skip "no OVS schema at $schema"
+
+install_hook
+sandbox_start_libvirtd
+
+# ---- the sandbox's Open vSwitch (/run is the sandbox's tmpfs), as 60-ovs-vlan ----
+export OVS_RUNDIR=/run/openvswitch OVS_DBDIR=/run/openvswitch OVS_LOGDIR=$VNET_SCRATCH/logs
+mkdir -p "$OVS_RUNDIR"
+ovsdb-tool create "$OVS_RUNDIR/conf.db" "$schema"
+bg_ns - ovsdb-server "$OVS_RUNDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
+	--pidfile="$OVS_RUNDIR/ovsdb-server.pid" --unixctl="$OVS_RUNDIR/ovsdb-server.ctl"
+for _ in $(seq 50); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
+ovs-vsctl --no-wait init
+bg_ns - ovs-vswitchd unix:"$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
+	--unixctl="$OVS_RUNDIR/ovs-vswitchd.ctl"
+check "ovs-vswitchd answers" timeout 10 ovs-vsctl --timeout=10 show
+
+quiet_veth() { # DEV [NS]
+	in_ns "${2:--}" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null || :
+	in_ns "${2:--}" ethtool -K "$1" tx off >/dev/null 2>&1 || :
+}
+plug() { # NS BRIDGE PORT OVS-ARGS...: namespace NS with eth0 (no address), its peer PORT an OVS port
+	local ns=$1 br=$2 port=$3
+	shift 3
+	[ -e "/run/netns/$ns" ] || add_host "$ns"
+	ip link add "$port" type veth peer name eth0 netns "$ns"
+	quiet_veth "$port"
+	quiet_veth eth0 "$ns"
+	ip link set "$port" up
+	ip -n "$ns" link set eth0 up
+	ovs-vsctl --timeout=10 add-port "$br" "$port" "$@"
+}
+neigh_mac() { # NS ADDR
+	ip -n "$1" neigh show "$2" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
+}
+# The packets the guard's drop flows (no actions) counted on OVS port PORT of ovsbr0.
+of_drops() { # PORT
+	local n
+	n=$(ovs-vsctl get Interface "$1" ofport)
+	ovs-ofctl -O OpenFlow13 dump-flows ovsbr0 "in_port=$n" | grep 'actions=drop' |
+		sed -n 's/.*n_packets=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+n_flows() { ovs-ofctl -O OpenFlow13 dump-flows ovsbr0 | grep -c 'cookie=0x766e6574' || true; }
+
+# ---- the LAN: a switch whose VLAN 10 access port has the client; up0 is its trunk ----
+ovs-vsctl --timeout=10 add-br lansw -- set Bridge lansw datapath_type=netdev
+ip link add up0 type veth peer name lanup
+quiet_veth up0; quiet_veth lanup
+ip link set up0 up; ip link set lanup up
+ovs-vsctl --timeout=10 add-port lansw lanup
+ip addr add 192.0.2.1/24 dev up0
+plug client lansw clientp tag=10
+ip -n client addr add 10.9.0.10/24 dev eth0
+
+check "create v --guard strict on Open vSwitch" vnetctl -q create v --mode bridged --switch ovs --bridge ovsbr0 \
+	--uplink up0 --vlan 10 --guard strict --no-confirm
+check "ovs-vswitchd made the management socket" test -S "$OVS_RUNDIR/ovsbr0.mgmt"
+check "the guard wrote flows for no guest port yet: none" test "$(n_flows)" -eq 0
+
+# ---- guests: access ports tag=10, then the addresses attach records, then their MACs ----
+plug g1 ovsbr0 vp-g1 tag=10
+plug g2 ovsbr0 vp-g2 tag=10
+define_domain d1
+define_domain d2
+check "attach v d1 --vlan 10 --ip 10.9.0.101" vnetctl -q attach v d1 --vlan 10 --ip 10.9.0.101
+m1=$(nic_mac d1 v)
+ip -n g1 link set eth0 down; ip -n g1 link set eth0 address "$m1"; ip -n g1 link set eth0 up
+ip -n g1 addr add 10.9.0.101/24 dev eth0
+check "the guard's flows are on ovsbr0, with the network's cookie" test "$(n_flows)" -gt 0
+check "g1 reaches the LAN client from its own address" in_ns g1 busybox ping -c 1 -W 2 10.9.0.10
+
+# ---- rogue DHCP: first with the flows deleted (the attack works), then guarded ----
+cat >"$VNET_SCRATCH/udhcpd.conf" <<-EOF
+	start 10.9.0.200
+	end 10.9.0.210
+	interface eth0
+	lease_file $VNET_SCRATCH/udhcpd.leases
+	option router 10.9.0.101
+	option subnet 255.255.255.0
+EOF
+: >"$VNET_SCRATCH/udhcpd.leases"
+in_ns g1 busybox udhcpd -f -a 50 "$VNET_SCRATCH/udhcpd.conf" >"$VNET_SCRATCH/udhcpd.log" 2>&1 &
+udhcpd_pid=$!
+sleep 0.5
+ovs-ofctl -O OpenFlow13 del-flows ovsbr0 "cookie=$(printf '0x766e6574%08x' 0)/0xffffffff00000000"
+check "the flows deleted" test "$(n_flows)" -eq 0
+src=$(dhcp_sources client)
+diag "unguarded: DHCP replies heard from: $src"
+check "unguarded: the rogue server in g1 reaches the LAN client" grep -qwF 10.9.0.101 <<<"$src"
+
+check "attach v d2 --vlan 10 --ip 10.9.0.102 (the guard's flows written again)" \
+	vnetctl -q attach v d2 --vlan 10 --ip 10.9.0.102
+m2=$(nic_mac d2 v)
+ip -n g2 link set eth0 down; ip -n g2 link set eth0 address "$m2"; ip -n g2 link set eth0 up
+ip -n g2 addr add 10.9.0.102/24 dev eth0
+check "the flows are back" test "$(n_flows)" -gt 0
+before=$(of_drops vp-g1)
+src=$(dhcp_sources client)
+diag "guarded: DHCP replies heard from: $src"
+check_not "guarded: no reply of the rogue server reaches the client" grep -qwF 10.9.0.101 <<<"$src"
+after=$(of_drops vp-g1)
+check "g1's DHCP replies were dropped and counted ($before -> $after)" test "$after" -gt "$before"
+kill "$udhcpd_pid" 2>/dev/null || true
+wait "$udhcpd_pid" 2>/dev/null || true
+
+# ---- gratuitous ARP for g2's address ----
+check "the client reaches g2" in_ns client busybox ping -c 1 -W 2 10.9.0.102
+sleep 1.2	# past the neighbour table's locktime
+before=$(of_drops vp-g1)
+garp g1 eth0 10.9.0.102 3
+sleep 0.3
+after=$(of_drops vp-g1)
+check "the client still sees g2's address at g2's MAC" test "$(neigh_mac client 10.9.0.102)" = "$m2"
+check "g1's 3 ARP packets were dropped and counted ($before -> $after)" test $((after - before)) -ge 3
+
+# ---- strict: g1 gets nothing through from an address not its own ----
+ip -n g1 addr add 10.9.0.150/24 dev eth0
+ip -n g1 neigh flush dev eth0
+before=$(of_drops vp-g1)
+check_not "strict: nothing from g1's unbound address" in_ns g1 busybox ping -c 2 -W 1 -I 10.9.0.150 10.9.0.10
+after=$(of_drops vp-g1)
+check "strict: those packets were dropped and counted" test $((after - before)) -ge 2
+check "g1 still reaches the client from its own address" in_ns g1 busybox ping -c 1 -W 2 -I 10.9.0.101 10.9.0.10
+
+# ---- detach and delete take the flows away ----
+check "detach v d1" vnetctl -q detach v d1
+check "detach v d2" vnetctl -q detach v d2
+check "delete v" vnetctl -q delete v
+check "no OVS bridge ovsbr0 left" sh -c "! ovs-vsctl br-exists ovsbr0"
