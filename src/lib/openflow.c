@@ -305,7 +305,7 @@ bool vnet_of_parse_flow_stats(const guint8 *msg, size_t len, GPtrArray *stats, b
 			return bad_reply(error);
 		s = g_new0(vnet_of_stat, 1);
 		g_ptr_array_add(got, s);
-		s->priority = get16(e + 16);
+		s->priority = get16(e + 12);
 		s->cookie = get64(e + 24);
 		s->packets = get64(e + 32);
 		s->bytes = get64(e + 40);

@@ -198,8 +198,6 @@ bad 2 '--guard "1"' xml $N --mode nat --subnet $S --guard 1
 bad 2 '--guard "strict,on"' plan $N --mode nat --subnet $S --guard strict,on
 bad 2 '--guard "yes"' xml $N --mode isolated --subnet $S --guard yes
 # the guard sees only Linux bridges' frames: refused on Open vSwitch, not silently void
-bad 1 'Open vSwitch bridge, whose frames the guard' xml $N --mode bridged --switch ovs --bridge vnetctl-tbr0 --guard on
-bad 1 'leave --guard out or give --guard off' xml $N --mode bridged --switch ovs --bridge vnetctl-tbr0 --guard strict
 
 # ---- attach and detach: checked before connecting to libvirt ----
 bad 2 "attach NAME DOMAIN" attach $N
