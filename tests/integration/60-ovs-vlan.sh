@@ -17,46 +17,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
+. "$(dirname "$0")/ovs.sh"
 require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ethtool curl socat ip xmllint
-schema=/usr/share/openvswitch/vswitch.ovsschema
-[ -r "$schema" ] || skip "no OVS schema at $schema"
-
 install_hook
 sandbox_start_libvirtd
-
-# ---- the sandbox's Open vSwitch (/run is the sandbox's tmpfs) ----
-export OVS_RUNDIR=/run/openvswitch OVS_DBDIR=/run/openvswitch OVS_LOGDIR=$VNET_SCRATCH/logs
-mkdir -p "$OVS_RUNDIR"
-ovsdb-tool create "$OVS_RUNDIR/conf.db" "$schema"
-bg_ns - ovsdb-server "$OVS_RUNDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
-	--pidfile="$OVS_RUNDIR/ovsdb-server.pid" --unixctl="$OVS_RUNDIR/ovsdb-server.ctl"
-for _ in $(seq 50); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
-ovs-vsctl --no-wait init
-bg_ns - ovs-vswitchd unix:"$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
-	--unixctl="$OVS_RUNDIR/ovs-vswitchd.ctl"
-check "ovs-vswitchd answers" timeout 10 ovs-vsctl --timeout=10 show
+start_ovs
 # vnetctl's default socket is /var/run/openvswitch/db.sock: the sandbox's, through /run.
 check "the sandbox's OVSDB is at vnetctl's default path" test -S /var/run/openvswitch/db.sock
-
-# no router solicitations leaving untagged from OVS-owned veths; no TSO the userspace datapath would drop
-quiet_veth() { # DEV [NS]
-	in_ns "${2:--}" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null || :
-	in_ns "${2:--}" ethtool -K "$1" tx off >/dev/null 2>&1 || :
-}
-
-# plug NS BRIDGE PORT ADDR OVS-ARGS...: namespace NS with eth0 at ADDR, its peer PORT an OVS port.
-plug() {
-	local ns=$1 br=$2 port=$3 addr=$4
-	shift 4
-	[ -e "/run/netns/$ns" ] || add_host "$ns"
-	ip link add "$port" type veth peer name eth0 netns "$ns"
-	quiet_veth "$port"
-	quiet_veth eth0 "$ns"
-	ip link set "$port" up
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" addr add "$addr" dev eth0
-	ovs-vsctl --timeout=10 add-port "$br" "$port" "$@"
-}
 
 # ---- the LAN: a switch with access ports; the uplink up0 is its trunk ----
 ovs-vsctl --timeout=10 add-br lansw -- set Bridge lansw datapath_type=netdev

@@ -14,40 +14,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 . "$(dirname "$0")/vnet.sh"
+. "$(dirname "$0")/ovs.sh"
 require_cmd virsh libvirtd ovsdb-server ovs-vswitchd ovsdb-tool ovs-vsctl ovs-ofctl ethtool ip busybox python3
-schema=/usr/share/openvswitch/vswitch.ovsschema
-[ -r "$schema" ] || skip "no OVS schema at $schema"
-
 install_hook
 sandbox_start_libvirtd
+start_ovs
 
-# ---- the sandbox's Open vSwitch (/run is the sandbox's tmpfs), as 60-ovs-vlan ----
-export OVS_RUNDIR=/run/openvswitch OVS_DBDIR=/run/openvswitch OVS_LOGDIR=$VNET_SCRATCH/logs
-mkdir -p "$OVS_RUNDIR"
-ovsdb-tool create "$OVS_RUNDIR/conf.db" "$schema"
-bg_ns - ovsdb-server "$OVS_RUNDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
-	--pidfile="$OVS_RUNDIR/ovsdb-server.pid" --unixctl="$OVS_RUNDIR/ovsdb-server.ctl"
-for _ in $(seq 50); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
-ovs-vsctl --no-wait init
-bg_ns - ovs-vswitchd unix:"$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
-	--unixctl="$OVS_RUNDIR/ovs-vswitchd.ctl"
-check "ovs-vswitchd answers" timeout 10 ovs-vsctl --timeout=10 show
-
-quiet_veth() { # DEV [NS]
-	in_ns "${2:--}" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null || :
-	in_ns "${2:--}" ethtool -K "$1" tx off >/dev/null 2>&1 || :
-}
-plug() { # NS BRIDGE PORT OVS-ARGS...: namespace NS with eth0 (no address), its peer PORT an OVS port
-	local ns=$1 br=$2 port=$3
-	shift 3
-	[ -e "/run/netns/$ns" ] || add_host "$ns"
-	ip link add "$port" type veth peer name eth0 netns "$ns"
-	quiet_veth "$port"
-	quiet_veth eth0 "$ns"
-	ip link set "$port" up
-	ip -n "$ns" link set eth0 up
-	ovs-vsctl --timeout=10 add-port "$br" "$port" "$@"
-}
 neigh_mac() { # NS ADDR
 	ip -n "$1" neigh show "$2" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
 }
@@ -67,7 +39,7 @@ quiet_veth up0; quiet_veth lanup
 ip link set up0 up; ip link set lanup up
 ovs-vsctl --timeout=10 add-port lansw lanup
 ip addr add 192.0.2.1/24 dev up0
-plug client lansw clientp tag=10
+plug client lansw clientp - tag=10
 ip -n client addr add 10.9.0.10/24 dev eth0
 
 check "create v --guard strict on Open vSwitch" vnetctl -q create v --mode bridged --switch ovs --bridge ovsbr0 \
@@ -76,8 +48,8 @@ check "ovs-vswitchd made the management socket" test -S "$OVS_RUNDIR/ovsbr0.mgmt
 check "the guard wrote flows for no guest port yet: none" test "$(n_flows)" -eq 0
 
 # ---- guests: access ports tag=10, then the addresses attach records, then their MACs ----
-plug g1 ovsbr0 vp-g1 tag=10
-plug g2 ovsbr0 vp-g2 tag=10
+plug g1 ovsbr0 vp-g1 - tag=10
+plug g2 ovsbr0 vp-g2 - tag=10
 define_domain d1
 define_domain d2
 check "attach v d1 --vlan 10 --ip 10.9.0.101" vnetctl -q attach v d1 --vlan 10 --ip 10.9.0.101
