@@ -351,6 +351,7 @@ static void keep_live(const char *network, const char *xml)
 /* The elements of running network @network pointed at its guests as they are now. */
 static bool repoint(const char *network, vnet_nft *nft, bool ports, GError **error)
 {
+	g_autoptr(GError) hairpin = NULL;
 	g_autofree char *path = live_path(network), *xml = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(vnet_netxml) facts = NULL;
@@ -366,10 +367,13 @@ static bool repoint(const char *network, vnet_nft *nft, bool ports, GError **err
 	vnet_netxml_drop_metadata(xml);	/* the rest reads no intent: parse no forwards */
 	if (!(facts = vnet_netxml_parse(xml, error)))
 		return false;
-	/* A port that came without a hook reaches its own forwards too. */
-	if (ports && vnet_mode_has_forwards(in->mode) && vnet_link_exists(in->bridge) &&
-	    !vnet_bridge_set_hairpin_all(in->bridge, error))
-		return false;
+	/*
+	 * A port that came without a hook reaches its own forwards too; a
+	 * failure there (a link that changes meanwhile) is said, but holds up
+	 * neither the guard nor the forwards.
+	 */
+	if (ports && vnet_mode_has_forwards(in->mode) && vnet_link_exists(in->bridge))
+		vnet_bridge_set_hairpin_all(in->bridge, &hairpin);
 	guests = vnet_guests_read(in->bridge, xml, NULL);
 	targets = vnet_guests_targets(in, guests);
 	/* Exact: only the elements whose target moved change, in one transaction. */
@@ -378,7 +382,13 @@ static bool repoint(const char *network, vnet_nft *nft, bool ports, GError **err
 	((vnet_step *)plan->pdata[0])->old_guests = g_hash_table_ref(targets);
 	((vnet_step *)plan->pdata[0])->new_guests = g_hash_table_ref(targets);
 	((vnet_step *)plan->pdata[0])->exact = true;
-	return vnet_txn_run(&t, plan, error);
+	if (!vnet_txn_run(&t, plan, error))
+		return false;
+	if (hairpin) {
+		g_propagate_error(error, g_steal_pointer(&hairpin));
+		return false;
+	}
+	return true;
 }
 
 static bool repoint_all(bool ports, GError **error)
