@@ -24,6 +24,7 @@
 #include "validate.h"
 #include "virt.h"
 #include "util.h"
+#include "xml.h"
 
 struct vnet_ctx {
 	vnet_virt *virt;
@@ -476,6 +477,46 @@ static void repair_lost_table(vnet_ctx *ctx, GPtrArray *plan, const char *changi
  * runs it for a running network only when it starts: a changed forward
  * would wait, unseen, for the next restart.  Say so instead.
  */
+/*
+ * A portgroup goes with its VLAN (or the trunk): refused while a domain's
+ * NIC is in it, as libvirt would start that domain no more.
+ */
+static bool check_portgroups_unused(vnet_ctx *ctx, const vnet_intent *old, const vnet_intent *want,
+				    GError **error)
+{
+	guint i = old->mode == VNET_MODE_HYBRID ? 1 : 0;
+	g_autofree char *net = vnet_intent_network_name(old, i);
+
+	if (!ctx->virt || old->vswitch != VNET_SWITCH_OVS)
+		return true;
+	for (guint k = 0; k <= vnet_intent_get_n_vlans(old); k++) {
+		bool trunk = k == vnet_intent_get_n_vlans(old);
+		guint vlan = trunk ? 0 : vnet_intent_get_vlan(old, k);
+		g_autofree char *pg = trunk ? g_strdup(VNET_TRUNK_PORTGROUP) : vnet_vlan_portgroup(vlan);
+		g_autofree char *was = vnet_intent_portgroup_xml(old, pg), *is = vnet_intent_portgroup_xml(want, pg);
+		g_autoptr(GPtrArray) users = NULL;
+		g_autofree char *who = NULL;
+		if (!was || is)
+			continue;
+		if (!(users = vnet_virt_portgroup_users(ctx->virt, net, pg, error)))
+			return false;
+		if (!users->len)
+			continue;
+		g_ptr_array_add(users, NULL);
+		who = g_strjoinv(", ", (char **)users->pdata);
+		if (trunk)
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("The trunk portgroup of network \"%s\" has interfaces of these domains: %s. Detach them first (vnetctl detach %s DOMAIN), then apply the change again."),
+				       old->name, who, old->name);
+		else
+			vnet_set_error(error, VNET_ERROR_CONFLICT,
+				       _("VLAN %u of network \"%s\" has interfaces of these domains: %s. Detach them first (vnetctl detach %s DOMAIN), then apply the change again."),
+				       vlan, old->name, who, old->name);
+		return false;
+	}
+	return true;
+}
+
 static bool check_remote_change(vnet_ctx *ctx, const vnet_intent *old, const vnet_intent *new,
 				bool active, GError **error)
 {
@@ -569,6 +610,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if (ctx->virt)
 		read_state(ctx, old ? old : want, &pi, old && vnet_planner_needs_restart(old, want));
 	if (old && !dry && !check_remote_change(ctx, old, want, pi.net[0].active, error))
+		goto out;
+	if (old && !check_portgroups_unused(ctx, old, want, error))
 		goto out;
 	pi.old = old;
 	pi.want = want;

@@ -349,6 +349,28 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 
 /* ---- run ---- */
 
+/*
+ * The running network's portgroup @s->domain made @want (NULL: gone).  It
+ * looks first, so that a step repeated after a crash, or undone half-way,
+ * changes nothing twice; libvirt deletes a portgroup by its name alone.
+ */
+static bool portgroup_set(vnet_exec *x, const vnet_step *s, const char *want, GError **error)
+{
+	g_autofree char *live = NULL, *bare = NULL;
+
+	if (!vnet_virt_network_active(x->virt, s->name))
+		return true;	/* a network that stopped starts from its definition */
+	if (!(live = vnet_virt_network_xml(x->virt, s->name, false, error)))
+		return false;
+	bare = g_markup_printf_escaped("<portgroup name='%s'/>", s->domain);
+	if (vnet_netxml_has_portgroup(live, s->domain) &&
+	    !vnet_virt_update(x->virt, s->name, false, VIR_NETWORK_SECTION_PORTGROUP, -1, bare,
+			      VIR_NETWORK_UPDATE_AFFECT_LIVE, error))
+		return false;
+	return !want || vnet_virt_update(x->virt, s->name, true, VIR_NETWORK_SECTION_PORTGROUP, -1, want,
+					 VIR_NETWORK_UPDATE_AFFECT_LIVE, error);
+}
+
 static bool port_hairpin(vnet_exec *x, const char *domain, const char *mac, GError **error)
 {
 	g_autofree char *xml = vnet_virt_domain_xml(x->virt, domain, false, error);
@@ -477,6 +499,8 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 					VIR_NETWORK_UPDATE_AFFECT_LIVE, error);
 	case VNET_STEP_NIC:
 		return vnet_virt_domain_device(x->virt, s->domain, s->on, s->xml, s->flags, error);
+	case VNET_STEP_PORTGROUP:
+		return portgroup_set(x, s, s->xml, error);
 	case VNET_STEP_PORT_HAIRPIN:
 		/* The qemu hook names the tap itself: it may not ask libvirtd. */
 		if (!s->domain)
@@ -585,6 +609,7 @@ static bool needs_virt(vnet_step_kind kind)
 	case VNET_STEP_DHCP_HOST:
 	case VNET_STEP_DHCP_RANGE:
 	case VNET_STEP_NIC:
+	case VNET_STEP_PORTGROUP:
 		return true;
 	default:
 		return false;
@@ -656,6 +681,8 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 		return undo_dhcp_host(x, s, error);
 	case VNET_STEP_DHCP_RANGE:
 		return undo_dhcp_range(x, s, error);
+	case VNET_STEP_PORTGROUP:
+		return portgroup_set(x, s, s->prev_xml, error);
 	case VNET_STEP_NIC:
 		return undo_nic(x, s, error);
 	case VNET_STEP_HAIRPIN:
@@ -687,6 +714,7 @@ static bool exec_partial(const vnet_step *s)
 	/* An OVS change may be committed and then not applied by ovs-vswitchd in time. */
 	return s->kind == VNET_STEP_START || s->kind == VNET_STEP_TAKEOVER ||
 	       s->kind == VNET_STEP_GIVEBACK || s->kind == VNET_STEP_DHCP_RANGE ||
+	       s->kind == VNET_STEP_PORTGROUP ||
 	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT ||
 	       s->kind == VNET_STEP_OVS_GUARD ||
 	       s->kind == VNET_STEP_OVN_SWITCH || s->kind == VNET_STEP_OVN_PORT ||

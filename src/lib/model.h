@@ -131,6 +131,8 @@ char *vnet_vlan_portgroup(guint vlan);
 bool vnet_intent_has_vlan(const vnet_intent *in, guint vlan);
 /* Whether both have the same switch, VLANs and trunk (vnet_intent_equal's part). */
 bool vnet_intent_vlans_equal(const vnet_intent *a, const vnet_intent *b);
+/* @dst's VLANs and trunk made @src's. */
+void vnet_intent_copy_vlans(vnet_intent *dst, const vnet_intent *src);
 
 struct vnet_intent {
 	char *name;

@@ -132,6 +132,7 @@ void vnet_nic_free(vnet_nic *n)
 	g_free(n->bridge);
 	g_free(n->target);
 	g_free(n->model);
+	g_free(n->portgroup);
 	g_free(n);
 }
 
@@ -217,6 +218,7 @@ GPtrArray *vnet_netxml_domain_nics(const char *xml)
 		c->bridge = child_prop(n, "source", "bridge");
 		c->target = child_prop(n, "target", "dev");
 		c->model = child_prop(n, "model", "type");
+		c->portgroup = child_prop(n, "source", "portgroup");
 		g_ptr_array_add(out, c);
 	}
 	return out;
@@ -414,6 +416,19 @@ char *vnet_netxml_dhcp_range(const char *xml)
 char *vnet_netxml_dhcp6_range(const char *xml)
 {
 	return range_of(xml, AF_INET6);
+}
+
+bool vnet_netxml_has_portgroup(const char *xml, const char *name)
+{
+	g_autoptr(xmlDoc) doc = read_doc(xml);
+	xmlNode *net = doc ? network_elem(xmlDocGetRootElement(doc)) : NULL;
+
+	for (xmlNode *n = net ? net->children : NULL; n; n = n->next) {
+		g_autofree char *pg = is_elem(n, "portgroup") ? prop(n, "name") : NULL;
+		if (g_strcmp0(pg, name) == 0)
+			return true;
+	}
+	return false;
 }
 
 bool vnet_netxml_port(const char *xml, char **ret_mac, char **ret_domain)

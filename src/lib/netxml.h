@@ -31,6 +31,7 @@ typedef struct vnet_nic {
 	char *bridge;		/* <source bridge> (live XML), or NULL */
 	char *target;		/* <target dev> (live XML), or NULL */
 	char *model;		/* <model type>, or NULL */
+	char *portgroup;	/* <source portgroup>, or NULL */
 	bool config, live;	/* in the persistent definition, in the running domain */
 } vnet_nic;
 /* A DHCP host entry of a network's IPv4 (or IPv6: no MAC) <ip>. */
@@ -43,6 +44,8 @@ void vnet_nic_free(vnet_nic *n);
 void vnet_dhcp_host_free(vnet_dhcp_host *h);
 /* The domain's NICs (vnet_nic *); NULL if @xml is not a domain. */
 GPtrArray *vnet_netxml_domain_nics(const char *xml);
+/* Whether the network document has a <portgroup name='@name'>. */
+bool vnet_netxml_has_portgroup(const char *xml, const char *name);
 /* The DHCP host entries (vnet_dhcp_host *) of the network's IPv4 <ip>; NULL if not a network. */
 GPtrArray *vnet_netxml_hosts(const char *xml);
 /* Those of its IPv6 <ip>: libvirt takes no MAC there, only name (or id) and ip. */

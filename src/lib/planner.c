@@ -6,6 +6,7 @@
 #include "planner.h"
 #include "netxml.h"
 #include "nft.h"
+#include "xml.h"
 #include "ovn.h"
 #include "util.h"
 
@@ -45,6 +46,9 @@ static vnet_intent *without_live_fields(const vnet_intent *in, const vnet_intent
 	/* host ports are elements of our table only */
 	g_array_unref(c->host_ports);
 	c->host_ports = g_array_copy(ref->host_ports);
+	/* libvirt changes a running network's portgroups (virNetworkUpdate); a guest keeps its port */
+	if (c->vswitch == VNET_SWITCH_OVS && ref->vswitch == VNET_SWITCH_OVS)
+		vnet_intent_copy_vlans(c, ref);
 	if (c->dhcp && ref->dhcp) {
 		c->has_range = ref->has_range;
 		c->dhcp_start = ref->dhcp_start;
@@ -297,17 +301,28 @@ static void plan_remove(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 		add(plan, VNET_STEP_TABLE_DROP, NULL);
 }
 
-/* Stop, start, plug the running guests' taps back in, then the host side. */
-static void plan_restart(GPtrArray *plan, const vnet_plan_input *in)
+/*
+ * The running networks stopped before their new definitions (@defines),
+ * then started, their running guests' taps plugged back in, then the host
+ * side.  Stopped first, so that the undo (in reverse) defines the old XML
+ * back before it starts the network again: a failed restart runs the old
+ * definition, not the new one.
+ */
+static void plan_restart(GPtrArray *plan, const vnet_plan_input *in, void (*defines)(GPtrArray *, const vnet_plan_input *))
 {
 	const vnet_intent *old = in->old, *want = in->want;
 
 	for (guint i = 0; i < vnet_intent_n_networks(want) && i < 2; i++) {
 		g_autofree char *name = vnet_intent_network_name(want, i);
+		if (in->net[i].active)
+			add(plan, VNET_STEP_STOP, name);
+	}
+	defines(plan, in);
+	for (guint i = 0; i < vnet_intent_n_networks(want) && i < 2; i++) {
+		g_autofree char *name = vnet_intent_network_name(want, i);
 		vnet_step *s;
 		if (!in->net[i].active)
 			continue;
-		add(plan, VNET_STEP_STOP, name);
 		start_step(plan, want, i);
 		if (in->local && in->net[i].taps && in->net[i].taps->len) {
 			s = add(plan, VNET_STEP_REPLUG, name);
@@ -320,11 +335,42 @@ static void plan_restart(GPtrArray *plan, const vnet_plan_input *in)
 		host_side_up(plan, in, old, want, true);
 }
 
-static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
+/*
+ * The portgroups of running libvirt network @i (the one on the Open vSwitch
+ * bridge) from @old's to @want's, one step for each that differs.
+ */
+static void portgroup_steps(GPtrArray *plan, const vnet_intent *old, const vnet_intent *want, guint i)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *name = vnet_intent_network_name(want, i);
+
+	if (old->vswitch != VNET_SWITCH_OVS || want->vswitch != VNET_SWITCH_OVS || vnet_intent_vlans_equal(old, want))
+		return;
+	for (guint k = 0; k < vnet_intent_get_n_vlans(old); k++)
+		if (!vnet_intent_has_vlan(want, vnet_intent_get_vlan(old, k)))
+			g_ptr_array_add(names, vnet_vlan_portgroup(vnet_intent_get_vlan(old, k)));
+	for (guint k = 0; k < vnet_intent_get_n_vlans(want); k++)
+		if (!vnet_intent_has_vlan(old, vnet_intent_get_vlan(want, k)))
+			g_ptr_array_add(names, vnet_vlan_portgroup(vnet_intent_get_vlan(want, k)));
+	g_ptr_array_add(names, g_strdup(VNET_TRUNK_PORTGROUP));
+	for (guint k = 0; k < names->len; k++) {
+		g_autofree char *was = vnet_intent_portgroup_xml(old, names->pdata[k]);
+		g_autofree char *is = vnet_intent_portgroup_xml(want, names->pdata[k]);
+		vnet_step *s;
+		if (g_strcmp0(was, is) == 0)
+			continue;
+		s = add(plan, VNET_STEP_PORTGROUP, name);
+		s->domain = g_strdup(names->pdata[k]);
+		s->xml = g_steal_pointer(&is);
+		s->prev_xml = g_steal_pointer(&was);
+	}
+}
+
+/* The new definitions of an update, and its autostart. */
+static void update_defines(GPtrArray *plan, const vnet_plan_input *in)
 {
 	const vnet_intent *old = in->old, *want = in->want;
 	guint n = vnet_intent_n_networks(want);
-	bool restart = vnet_planner_needs_restart(old, want);
 
 	for (guint i = 0; i < n && i < 2; i++)
 		define_step(plan, want, i, in->net[i].xml);
@@ -334,10 +380,22 @@ static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
 			add(plan, VNET_STEP_AUTOSTART, name)->on = want->autostart;
 		}
 	}
-	if (restart) {
-		plan_restart(plan, in);
+}
+
+static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
+{
+	const vnet_intent *old = in->old, *want = in->want;
+	guint n = vnet_intent_n_networks(want);
+
+	if (vnet_planner_needs_restart(old, want)) {
+		plan_restart(plan, in, update_defines);
 		return;
 	}
+	update_defines(plan, in);
+	for (guint i = 0; i < n && i < 2; i++)
+		if (in->net[i].active && vnet_planner_lan_bridge(want) &&
+		    (i == 1 || want->mode != VNET_MODE_HYBRID))
+			portgroup_steps(plan, old, want, i);
 	if (in->net[0].active && range_differs(old, want) && old->has_range && want->has_range) {
 		g_autofree char *name = vnet_intent_network_name(want, 0);
 		g_autofree char *s_old = vnet_addr_format(&old->dhcp_start), *e_old = vnet_addr_format(&old->dhcp_end);
@@ -487,6 +545,12 @@ static char *describe(const vnet_step *s)
 	case VNET_STEP_OVN_LB:
 		return g_strdup_printf(_("set the load balancers (forwards) of OVN logical router %s, one transaction"),
 				       s->name);
+	case VNET_STEP_PORTGROUP:
+		if (!s->prev_xml)
+			return g_strdup_printf(_("add portgroup %s to running libvirt network %s"), s->domain, s->name);
+		if (!s->xml)
+			return g_strdup_printf(_("remove portgroup %s from running libvirt network %s"), s->domain, s->name);
+		return g_strdup_printf(_("change the VLANs of portgroup %s of running libvirt network %s"), s->domain, s->name);
 	case VNET_STEP_N_KINDS:
 		break;
 	}
@@ -496,17 +560,16 @@ static char *describe(const vnet_step *s)
 char *vnet_planner_describe(GPtrArray *plan)
 {
 	GString *out = g_string_new(NULL);
-	bool restart = false;
+	bool stops = false, starts = false;
 
 	for (guint i = 0; i < plan->len; i++) {
 		const vnet_step *s = plan->pdata[i];
 		g_autofree char *d = describe(s);
 		g_string_append_printf(out, "%u. %s%s", i + 1, d, g_str_has_suffix(d, "\n") ? "" : "\n");
-		if (s->kind == VNET_STEP_STOP && i + 1 < plan->len &&
-		    ((vnet_step *)plan->pdata[i + 1])->kind == VNET_STEP_START)
-			restart = true;
+		stops |= s->kind == VNET_STEP_STOP;
+		starts |= s->kind == VNET_STEP_START;
 	}
-	if (restart)
+	if (stops && starts)
 		g_string_append(out, _("This restarts the network: its guests lose connectivity for a moment.\n"));
 	return g_string_free(out, FALSE);
 }

@@ -274,7 +274,14 @@ static sd_arm arm_systemd(char **argv, const vnet_revert_record *r, GError **err
 	return out;
 }
 
-/* Double fork and setsid: no terminal, no parent shell, no caller to take it down. */
+/*
+ * Double fork and setsid: no terminal, no parent shell, no caller to take it down.
+ * The child runs vnetctl itself again rather than the revert in place: it is
+ * the fork of a process whose GDBus and libvirt threads may hold locks that
+ * nobody in the child would ever release, so until exec it does only what is
+ * async-signal-safe (sleep, clock reads, descriptors), and a fresh vnetctl
+ * opens its own connections at the deadline.
+ */
 static bool arm_detached(char **argv, gint64 deadline, GError **error)
 {
 	pid_t pid = fork();

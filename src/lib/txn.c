@@ -41,6 +41,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_OVN_SWITCH] = "ovn-switch",
 	[VNET_STEP_OVN_PORT] = "ovn-port",
 	[VNET_STEP_OVN_LB] = "ovn-lb",
+	[VNET_STEP_PORTGROUP] = "portgroup",
 };
 
 const char *vnet_step_kind_name(vnet_step_kind kind)
@@ -133,6 +134,7 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_UNDEFINE:
 	case VNET_STEP_DHCP_RANGE:
 	case VNET_STEP_ZONE:
+	case VNET_STEP_PORTGROUP:
 		set_opt(kf, g, "prev-xml", s->prev_xml);
 		/* fall through */
 	case VNET_STEP_BRIDGE_CREATE:

@@ -567,22 +567,20 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 	return true;
 }
 
-GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error)
-{
-	g_autoptr(GHashTable) out = NULL;
-	GHashTable *held = v->held_nics ? g_hash_table_lookup(v->held_nics, network) : NULL;
-	virDomainPtr *doms = NULL;
-	int n;
+typedef void (*nic_fn)(const char *domain, bool active, const vnet_nic *nic, void *data);
 
-	if (held)
-		return g_hash_table_ref(held);
-	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	n = virConnectListAllDomains(v->conn, &doms, 0);
+/* @fn for each NIC on @network of the domains virConnectListAllDomains(@list_flags) gives. */
+static bool each_nic(vnet_virt *v, unsigned list_flags, const char *network, nic_fn fn, void *data,
+		     GError **error)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(v->conn, &doms, list_flags);
+
 	if (n < 0) {
 		g_autofree char *why = vnet_virt_last_error();
 
 		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), why);
-		return NULL;
+		return false;
 	}
 	for (int i = 0; i < n; i++) {
 		bool active = virDomainIsActive(doms[i]) == 1;
@@ -590,45 +588,78 @@ GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **e
 		g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
 		for (guint k = 0; nics && k < nics->len; k++) {
 			const vnet_nic *c = nics->pdata[k];
-			if (!c->mac || g_strcmp0(c->network, network) != 0)
-				continue;
-			/* A running domain's NIC wins over a stopped one's of the same MAC. */
-			if (active || !g_hash_table_contains(out, c->mac))
-				g_hash_table_replace(out, g_strdup(c->mac),
-						     active ? g_strdup(virDomainGetName(doms[i]))
-							    : g_strconcat("!", virDomainGetName(doms[i]), NULL));
+			if (g_strcmp0(c->network, network) == 0)
+				fn(virDomainGetName(doms[i]), active, c, data);
 		}
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	return true;
+}
+
+static void add_nic(const char *domain, bool active, const vnet_nic *c, void *data)
+{
+	GHashTable *out = data;
+
+	/* A running domain's NIC wins over a stopped one's of the same MAC. */
+	if (c->mac && (active || !g_hash_table_contains(out, c->mac)))
+		g_hash_table_replace(out, g_strdup(c->mac),
+				     active ? g_strdup(domain) : g_strconcat("!", domain, NULL));
+}
+
+GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error)
+{
+	g_autoptr(GHashTable) out = NULL;
+	GHashTable *held = v->held_nics ? g_hash_table_lookup(v->held_nics, network) : NULL;
+
+	if (held)
+		return g_hash_table_ref(held);
+	out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (!each_nic(v, 0, network, add_nic, out, error))
+		return NULL;
 	if (v->held_nics)
 		g_hash_table_replace(v->held_nics, g_strdup(network), g_hash_table_ref(out));
 	return g_steal_pointer(&out);
 }
 
+static void add_tap(const char *domain, bool active, const vnet_nic *c, void *data)
+{
+	(void)domain;
+	(void)active;
+	if (c->target && vnet_name_is_valid(c->target, VNET_IFNAME_MAX))
+		g_ptr_array_add(data, g_strdup(c->target));
+}
+
 GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error)
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
-	if (n < 0) {
-		g_autofree char *why = vnet_virt_last_error();
-
-		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot list the libvirt domains: %s."), why);
+	if (!each_nic(v, VIR_CONNECT_LIST_DOMAINS_ACTIVE, network, add_tap, out, error))
 		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		g_autofree char *xml = virDomainGetXMLDesc(doms[i], 0);
-		g_autoptr(GPtrArray) nics = xml ? vnet_netxml_domain_nics(xml) : NULL;
-		for (guint k = 0; nics && k < nics->len; k++) {
-			const vnet_nic *c = nics->pdata[k];
-			if (c->target && g_strcmp0(c->network, network) == 0 &&
-			    vnet_name_is_valid(c->target, VNET_IFNAME_MAX))
-				g_ptr_array_add(out, g_strdup(c->target));
-		}
-		virDomainFree(doms[i]);
-	}
-	free(doms);
+	return g_steal_pointer(&out);
+}
+
+typedef struct pg_users {
+	const char *portgroup;
+	GPtrArray *out;
+} pg_users;
+
+static void add_pg_user(const char *domain, bool active, const vnet_nic *c, void *data)
+{
+	pg_users *u = data;
+
+	(void)active;
+	if (g_strcmp0(c->portgroup, u->portgroup) == 0 &&
+	    !g_ptr_array_find_with_equal_func(u->out, domain, g_str_equal, NULL))
+		g_ptr_array_add(u->out, g_strdup(domain));
+}
+
+GPtrArray *vnet_virt_portgroup_users(vnet_virt *v, const char *network, const char *portgroup, GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	pg_users u = { portgroup, out };
+
+	if (!each_nic(v, 0, network, add_pg_user, &u, error))
+		return NULL;
 	return g_steal_pointer(&out);
 }

@@ -71,5 +71,7 @@ bool vnet_virt_domain_device(vnet_virt *v, const char *domain, bool attach, cons
 GHashTable *vnet_virt_network_nics(vnet_virt *v, const char *network, GError **error);
 /* The taps of running domains' NICs on @network, to plug back after a restart. */
 GPtrArray *vnet_virt_network_taps(vnet_virt *v, const char *network, GError **error);
+/* The domains (running or not) with a NIC in portgroup @portgroup of @network. */
+GPtrArray *vnet_virt_portgroup_users(vnet_virt *v, const char *network, const char *portgroup, GError **error);
 
 #endif

@@ -102,6 +102,14 @@ bool vnet_intent_get_vlan_trunk(const vnet_intent *intent)
 	return intent->vlan_trunk;
 }
 
+void vnet_intent_copy_vlans(vnet_intent *dst, const vnet_intent *src)
+{
+	if (dst->vlans)
+		g_array_unref(dst->vlans);
+	dst->vlans = src->vlans ? g_array_copy(src->vlans) : NULL;
+	dst->vlan_trunk = src->vlan_trunk;
+}
+
 bool vnet_intent_vlans_equal(const vnet_intent *a, const vnet_intent *b)
 {
 	guint n = vnet_intent_get_n_vlans(a);

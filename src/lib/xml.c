@@ -353,13 +353,19 @@ typedef struct doc_job {
 	const vnet_intent *in;
 	bool with_state;
 	guint network;		/* the network's index, or G_MAXUINT: the intent alone */
+	const char *portgroup;	/* or only this portgroup of its network */
 } doc_job;
 
 static void write_network(xw *w, const vnet_intent *in, guint i);
 
+static void write_portgroup(xw *w, const vnet_intent *in, guint vlan);
+
 static void write_job(xw *w, const doc_job *job)
 {
-	if (job->network == G_MAXUINT)
+	if (job->portgroup)
+		write_portgroup(w, job->in, g_str_equal(job->portgroup, VNET_TRUNK_PORTGROUP) ? 0
+			: (guint)g_ascii_strtoull(job->portgroup + strlen("vlan"), NULL, 10));
+	else if (job->network == G_MAXUINT)
 		write_intent(w, job->in, job->with_state);
 	else
 		write_network(w, job->in, job->network);
@@ -390,14 +396,14 @@ static char *write_doc(const doc_job *job)
 
 char *vnet_intent_to_xml(const vnet_intent *intent)
 {
-	doc_job job = { intent, true, G_MAXUINT };
+	doc_job job = { intent, true, G_MAXUINT, NULL };
 
 	return write_doc(&job);
 }
 
 char *vnet_intent_to_xml_without_state(const vnet_intent *intent)
 {
-	doc_job job = { intent, false, G_MAXUINT };
+	doc_job job = { intent, false, G_MAXUINT, NULL };
 
 	return write_doc(&job);
 }
@@ -455,36 +461,37 @@ static void own_bridge_network(xw *w, const vnet_intent *in)
 	}
 }
 
+/* Portgroup vlanID of @vlan, or the trunk portgroup with every VLAN of @in (@vlan 0). */
+static void write_portgroup(xw *w, const vnet_intent *in, guint vlan)
+{
+	g_autofree char *pg = vlan ? vnet_vlan_portgroup(vlan) : NULL;
+
+	xw_begin(w, false, "portgroup");
+	xw_attr(w, "name", vlan ? pg : VNET_TRUNK_PORTGROUP);
+	xw_begin(w, false, "vlan");
+	if (!vlan)
+		xw_attr(w, "trunk", "yes");
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++) {
+		if (vlan && vnet_intent_get_vlan(in, i) != vlan)
+			continue;
+		xw_begin(w, false, "tag");
+		xw_uint_attr(w, "id", vnet_intent_get_vlan(in, i));
+		xw_end(w);
+	}
+	xw_end(w);
+	xw_end(w);
+}
+
 /* An Open vSwitch bridge: libvirt makes each guest's port itself, tagged by its portgroup. */
 static void ovs_portgroups(xw *w, const vnet_intent *in)
 {
 	xw_begin(w, false, "virtualport");
 	xw_attr(w, "type", "openvswitch");
 	xw_end(w);
-	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++) {
-		g_autofree char *pg = vnet_vlan_portgroup(vnet_intent_get_vlan(in, i));
-		xw_begin(w, false, "portgroup");
-		xw_attr(w, "name", pg);
-		xw_begin(w, false, "vlan");
-		xw_begin(w, false, "tag");
-		xw_uint_attr(w, "id", vnet_intent_get_vlan(in, i));
-		xw_end(w);
-		xw_end(w);
-		xw_end(w);
-	}
-	if (!in->vlan_trunk || !vnet_intent_get_n_vlans(in))
-		return;
-	xw_begin(w, false, "portgroup");
-	xw_attr(w, "name", VNET_TRUNK_PORTGROUP);
-	xw_begin(w, false, "vlan");
-	xw_attr(w, "trunk", "yes");
-	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++) {
-		xw_begin(w, false, "tag");
-		xw_uint_attr(w, "id", vnet_intent_get_vlan(in, i));
-		xw_end(w);
-	}
-	xw_end(w);
-	xw_end(w);
+	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++)
+		write_portgroup(w, in, vnet_intent_get_vlan(in, i));
+	if (in->vlan_trunk && vnet_intent_get_n_vlans(in))
+		write_portgroup(w, in, 0);
 }
 
 static void lan_bridge_network(xw *w, const vnet_intent *in, const char *bridge)
@@ -535,7 +542,7 @@ static void write_network(xw *w, const vnet_intent *in, guint i)
 
 char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 {
-	doc_job job = { in, true, i };
+	doc_job job = { in, true, i, NULL };
 
 	if (!in->name || !in->bridge || i >= vnet_intent_n_networks(in) ||
 	    (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
@@ -544,6 +551,30 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 		return NULL;
 	}
 	return write_doc(&job);
+}
+
+char *vnet_intent_portgroup_xml(const vnet_intent *in, const char *portgroup)
+{
+	doc_job job = { in, false, 0, portgroup };
+	g_autofree char *doc = NULL;
+	const char *body;
+
+	if (in->vswitch != VNET_SWITCH_OVS)
+		return NULL;
+	if (g_str_equal(portgroup, VNET_TRUNK_PORTGROUP)) {
+		if (!in->vlan_trunk || !vnet_intent_get_n_vlans(in))
+			return NULL;
+	} else if (!g_str_has_prefix(portgroup, "vlan") ||
+		   !vnet_intent_has_vlan(in, (guint)g_ascii_strtoull(portgroup + strlen("vlan"), NULL, 10))) {
+		return NULL;
+	}
+	doc = write_doc(&job);
+	/* virNetworkUpdate() takes the element, not a document */
+	body = strstr(doc, "?>");
+	body = body ? body + 2 : doc;
+	while (*body == '\n')
+		body++;
+	return g_strchomp(g_strdup(body));
 }
 
 /* ---- reading ---- */

@@ -18,6 +18,13 @@
 char *vnet_intent_to_xml_without_state(const vnet_intent *intent);
 
 /*
+ * The <portgroup> element @portgroup ("vlan10", "trunk") of @in's network,
+ * as vnet_intent_network_xml() writes it, for virNetworkUpdate(); NULL when
+ * @in has no such portgroup.
+ */
+char *vnet_intent_portgroup_xml(const vnet_intent *in, const char *portgroup);
+
+/*
  * For tests: write every document through libxml2's tree, the way the
  * string end must match byte for byte.
  */

@@ -61,6 +61,12 @@ check "restore puts the lost element back" vnetctl -q restore
 check "all $n elements again" test "$(nft_count_elements)" -eq "$n"
 check "no journal is left" test ! -e /var/lib/vnetctl/journal
 
+# --- a change that restarts the network (DHCP off), failing at each step: the old one runs again
+sed -e 's/dhcp="yes"/dhcp="no"/' "$S/web.xml" >"$S/web-nodhcp.xml"
+check "the intent file turns DHCP off" grep -q 'dhcp="no"' "$S/web-nodhcp.xml"
+fail_each_apply web "$S/web-nodhcp.xml" "$S/web.xml"
+check "and all $n elements are there" test "$(nft_count_elements)" -eq "$n"
+
 # --- 2. live changes keep the bridge, the guest's port and reservations
 add_guest g1 vn-web 10.77.0.10/24 10.77.0.1
 port=$(ls /sys/class/net/vn-web/brif/)

@@ -132,11 +132,26 @@ ovs-vsctl --timeout=10 add-port ovsbr0 up0
 check "back in, doctor passes again" "$VNETCTL" -q doctor v
 expect_http - http://192.0.2.10/ "native LAN"
 
-# ---- a VLAN added to the running network: its portgroup, the bridge and the uplink stay ----
-virsh net-dumpxml --inactive v | xmllint --xpath '//*[local-name()="intent"]' - >"$VNET_SCRATCH/v.xml"
-sed -i -E 's|(<([a-z]+:)?vlan id=.20./>)|\1<\2vlan id="30"/>|' "$VNET_SCRATCH/v.xml"
+# ---- a VLAN added to the running network, live: its portgroup, no restart; the bridge and the uplink stay ----
+virsh net-dumpxml --inactive v | xmllint --xpath '//*[local-name()="intent"]' - >"$VNET_SCRATCH/v20.xml"
+sed -E 's|(<([a-z]+:)?vlan id=.20./>)|\1<\2vlan id="30"/>|' "$VNET_SCRATCH/v20.xml" >"$VNET_SCRATCH/v.xml"
 check "the intent file has VLAN 30" grep -q 'vlan id="30"' "$VNET_SCRATCH/v.xml" || diag "$(cat "$VNET_SCRATCH/v.xml")"
-check "apply -f adds VLAN 30 to the running network" vnetctl -q apply -f "$VNET_SCRATCH/v.xml"
+# lifecycle_quiet WHAT CMD...: CMD neither stops nor starts libvirt network v (virsh net-event as the observer)
+lifecycle_quiet() {
+	local what=$1 pid
+	shift
+	virsh net-event v --event lifecycle --loop >"$VNET_SCRATCH/events" 2>&1 &
+	pid=$!
+	sleep 0.5
+	check "$what" "$@"
+	sleep 0.5
+	kill "$pid" 2>/dev/null || :
+	wait "$pid" 2>/dev/null || :
+	check "$what: libvirt network v neither stopped nor started" sh -c \
+		"! grep -E 'Stopped|Started' '$VNET_SCRATCH/events'" || diag "$(cat "$VNET_SCRATCH/events")"
+}
+fail_each_apply v "$VNET_SCRATCH/v.xml" "$VNET_SCRATCH/v20.xml"
+lifecycle_quiet "apply -f adds VLAN 30 to the running network" vnetctl -q apply -f "$VNET_SCRATCH/v.xml"
 check "the running network has portgroup vlan30" sh -c "virsh net-dumpxml v | grep -q \"<portgroup name='vlan30'>\""
 check "the trunk portgroup carries VLAN 30 too" sh -c \
 	"virsh net-dumpxml v | xmllint --xpath '//portgroup[@name=\"trunk\"]//tag[@id=\"30\"]' - >/dev/null"
@@ -236,6 +251,22 @@ if command -v qemu-system-x86_64 >/dev/null; then
 else
 	diag "no qemu-system-x86_64: attach --vlan against libvirt not checked"
 fi
+
+# ---- a VLAN removed from the running network, live; refused while a domain's NIC is in it ----
+if command -v qemu-system-x86_64 >/dev/null; then
+	define_domain pgd
+	echo "<interface type='network'><source network='v' portgroup='vlan30'/></interface>" >"$VNET_SCRATCH/pgnic.xml"
+	virsh -q attach-device pgd "$VNET_SCRATCH/pgnic.xml" --config >/dev/null
+	check "domain pgd has a NIC in portgroup vlan30" sh -c "virsh dumpxml --inactive pgd | grep -q \"portgroup='vlan30'\""
+	refused "removing VLAN 30 with pgd's NIC in it" "pgd" apply -f "$VNET_SCRATCH/v20.xml"
+	virsh -q undefine pgd >/dev/null
+fi
+lifecycle_quiet "apply -f removes VLAN 30 from the running network" vnetctl -q apply -f "$VNET_SCRATCH/v20.xml"
+check "the running network has no portgroup vlan30" sh -c "! virsh net-dumpxml v | grep -q \"portgroup name='vlan30'\""
+check "nor its definition" sh -c "! virsh net-dumpxml --inactive v | grep -q \"portgroup name='vlan30'\""
+check "the trunk portgroup no longer carries VLAN 30" sh -c \
+	"! virsh net-dumpxml v | xmllint --xpath '//portgroup[@name=\"trunk\"]//tag[@id=\"30\"]' - >/dev/null 2>&1"
+check "VLANs 10 and 20 stay" sh -c "virsh net-dumpxml v | grep -q \"portgroup name='vlan10'\" && virsh net-dumpxml v | grep -q \"portgroup name='vlan20'\""
 
 # ---- delete: no OVS bridge, no port, the uplink's address back ----
 check "delete v" vnetctl delete v

@@ -292,3 +292,24 @@ print(" ".join(sorted(seen)))
 	# the server the lease came from, and what was heard broadcast
 	echo "$(cat "$VNET_SCRATCH/servers") $(cat "$VNET_SCRATCH/sources")"
 }
+
+# fail_each_apply NET FILE BACK: `apply -f FILE` with a failure injected at
+# each of its steps in turn (until one runs to the end, which BACK then
+# undoes): after each, libvirt network NET, running and defined, is as it
+# was; a restart that fails runs the old definition again, not the new one.
+fail_each_apply() {
+	local net=$1 file=$2 back=$3 n rc
+	{ virsh net-dumpxml "$net"; virsh net-dumpxml --inactive "$net"; } >"$VNET_SCRATCH/apply.before"
+	for n in $(seq 1 20); do
+		rc=0
+		VNET_TEST_FAIL_STEP=$n "$VNETCTL" -q apply -f "$file" 2>/dev/null || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			check "apply -f $file ran to the end at $((n - 1)) steps" test "$n" -gt 1
+			vnetctl -q apply -f "$back"
+			return 0
+		fi
+		check "apply failing at step $n: network $net, running and defined, is as it was" \
+			diff -u "$VNET_SCRATCH/apply.before" <(virsh net-dumpxml "$net"; virsh net-dumpxml --inactive "$net")
+	done
+	fail "apply -f $file: more than 20 steps"
+}

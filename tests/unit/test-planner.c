@@ -192,7 +192,8 @@ static void test_subnet_change_restarts_and_replugs(void **state)
 	assert_true(vnet_planner_needs_restart(f.old, f.want));
 	plan = vnet_planner_plan(&f.in);
 	text = vnet_planner_describe(plan);
-	expect_plan(&f, "define stop start replug nft! localnet hairpin");
+	/* stopped before the define: undone in reverse, the old XML is back before the start */
+	expect_plan(&f, "stop define start replug nft! localnet hairpin");
 	assert_non_null(strstr(text, "restarts the network"));
 	assert_non_null(strstr(text, "vnet0 vnet1"));
 	teardown(&f);
@@ -207,6 +208,70 @@ static void test_no_restart_for_live_fields(void **state)
 	assert_false(vnet_planner_needs_restart(a, b));
 	vnet_intent_set_dhcp(b, false);
 	assert_true(vnet_planner_needs_restart(a, b));
+}
+
+static vnet_intent *ovs(const char *const *vlans, bool trunk)
+{
+	vnet_intent *in = vnet_intent_new("v", VNET_MODE_BRIDGED, NULL);
+
+	assert_ok(vnet_intent_set_bridge(in, "ovsbr0", &err_));
+	vnet_intent_set_switch(in, VNET_SWITCH_OVS);
+	for (; *vlans; vlans++)
+		assert_ok(vnet_intent_add_vlan(in, *vlans, &err_));
+	vnet_intent_set_vlan_trunk(in, trunk);
+	return in;
+}
+
+/* The step of portgroup @pg in @plan, or NULL. */
+static const vnet_step *portgroup_step(GPtrArray *plan, const char *pg)
+{
+	for (guint i = 0; i < plan->len; i++) {
+		const vnet_step *s = plan->pdata[i];
+		if (s->kind == VNET_STEP_PORTGROUP && g_strcmp0(s->domain, pg) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static void test_vlans_change_live(void **state)
+{
+	static const char *const v1020[] = { "10", "20", NULL }, *const v1030[] = { "10", "30", NULL };
+	fixture f;
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autofree char *text = NULL;
+	const vnet_step *s;
+
+	setup_running(&f, ovs(v1020, true), ovs(v1030, true));
+	assert_false(vnet_planner_needs_restart(f.old, f.want));
+	/* VLAN 20's portgroup goes, 30's comes, the trunk's tags change; 10's stays as it is */
+	expect_plan(&f, "define portgroup portgroup portgroup");
+	plan = vnet_planner_plan(&f.in);
+	assert_null(portgroup_step(plan, "vlan10"));
+	s = portgroup_step(plan, "vlan20");
+	assert_non_null(s);
+	assert_null(s->xml);
+	assert_non_null(strstr(s->prev_xml, "<tag id=\"20\"/>"));
+	s = portgroup_step(plan, "vlan30");
+	assert_non_null(s);
+	assert_null(s->prev_xml);
+	assert_non_null(strstr(s->xml, "<portgroup name=\"vlan30\">"));
+	assert_null(strstr(s->xml, "<?xml"));
+	s = portgroup_step(plan, "trunk");
+	assert_non_null(s);
+	assert_non_null(strstr(s->prev_xml, "<tag id=\"20\"/>"));
+	assert_non_null(strstr(s->xml, "<tag id=\"30\"/>"));
+	assert_null(strstr(s->xml, "<tag id=\"20\"/>"));
+	text = vnet_planner_describe(plan);
+	assert_null(strstr(text, "restarts the network"));
+	/* a stopped network gets them from its definition */
+	f.in.net[0].active = false;
+	expect_plan(&f, "define");
+	/* the trunk dropped: its portgroup alone goes */
+	vnet_intent_free(f.want);
+	f.in.want = f.want = ovs(v1020, false);
+	f.in.net[0].active = true;
+	expect_plan(&f, "define portgroup");
+	teardown(&f);
 }
 
 static void test_remove(void **state)
@@ -259,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_dhcp_range_is_live),
 		cmocka_unit_test(test_subnet_change_restarts_and_replugs),
 		cmocka_unit_test(test_no_restart_for_live_fields),
+		cmocka_unit_test(test_vlans_change_live),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_redefine_carries_reservations),
 	};
