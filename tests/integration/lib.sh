@@ -655,6 +655,11 @@ snapshot_host() {
 			for n in $(virsh -q net-list --all --name | sort); do
 				echo "--- $n ($(virsh -q net-info "$n" | awk '/^Active:/ {print "active " $2} /^Autostart:/ {print "autostart " $2}' | paste -sd' '))"
 				virsh -q net-dumpxml --inactive "$n"
+				# the running network too: a rollback must give back what runs, not only its definition
+				if virsh -q net-info "$n" | grep -q '^Active: *yes'; then
+					echo "--- $n, running"
+					virsh -q net-dumpxml "$n" | sed -E "s/ connections='[0-9]+'//"
+				fi
 			done
 		else
 			echo "(libvirtd not running)"
