@@ -508,9 +508,12 @@ bool vnet_ctx_trace(vnet_ctx *ctx, const char *name, const char *spec, guint sec
 /**
  * enum vnet_attach_flags - how vnet_ctx_attach_full() works
  * @VNET_ATTACH_FORCE: skip the probe for a machine that holds the address already
+ * @VNET_ATTACH_TRUNK: vnet_ctx_attach_vlan() with @vlan 0: the NIC in the
+ *	network's trunk portgroup, whose OVS port carries every VLAN of it
  */
 typedef enum vnet_attach_flags {
 	VNET_ATTACH_FORCE = 1 << 0,
+	VNET_ATTACH_TRUNK = 1 << 1,
 } vnet_attach_flags;
 
 /**

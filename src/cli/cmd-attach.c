@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * attach NAME DOMAIN [--mac MAC] [--ip ADDR] [--force] [--vlan ID], detach NAME DOMAIN:
+ * attach NAME DOMAIN [--mac MAC] [--ip ADDR] [--force] [--vlan ID | --trunk], detach NAME DOMAIN:
  * a libvirt domain's NICs on a managed network, with the DHCP reservation
  * (or the recorded static address) of its address, probed for a machine
  * that holds it already unless --force.  The arguments are checked before
@@ -14,13 +14,14 @@
 
 #include "cli.h"
 
-enum { OPT_MAC = 256, OPT_IP, OPT_FORCE, OPT_VLAN };
+enum { OPT_MAC = 256, OPT_IP, OPT_FORCE, OPT_VLAN, OPT_TRUNK };
 
 const cli_option cli_attach_options[] = {
 	{ "mac", 0, OPT_MAC, "MAC", N_("the NIC's MAC address; default: a free random one") },
 	{ "ip", 0, OPT_IP, "ADDR", N_("an IPv4 address to reserve for the guest") },
 	{ "force", 0, OPT_FORCE, NULL, N_("skip the probe for the address") },
 	{ "vlan", 0, OPT_VLAN, "ID", N_("the NIC in the portgroup of VLAN ID (--switch ovs)") },
+	{ "trunk", 0, OPT_TRUNK, NULL, N_("the NIC in the trunk portgroup, every VLAN tagged (--switch ovs --trunk)") },
 	{ 0 },
 };
 
@@ -41,6 +42,7 @@ int cmd_attach(int argc, char **argv)
 		case OPT_MAC: mac = optarg; break;
 		case OPT_IP: ip = optarg; break;
 		case OPT_FORCE: flags |= VNET_ATTACH_FORCE; break;
+		case OPT_TRUNK: flags |= VNET_ATTACH_TRUNK; break;
 		case OPT_VLAN:
 			if (!cli_parse_vlan(optarg, &vlan, &error))
 				return cli_fail(error);

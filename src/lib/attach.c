@@ -296,11 +296,11 @@ static char *host_xml(const char *mac, const char *name, const char *ip)
 	return g_string_free(s, FALSE);
 }
 
-/* @vlan: the NIC in the network's portgroup of that VLAN (Open vSwitch), or 0. */
-static char *nic_xml(const char *net, const char *mac, const char *model, guint vlan)
+/* @portgroup: the NIC in that portgroup of the network (Open vSwitch: a VLAN's, the trunk), or NULL. */
+static char *nic_xml(const char *net, const char *mac, const char *model, const char *portgroup)
 {
-	g_autofree char *src = vlan ? g_markup_printf_escaped("<source network='%s' portgroup='vlan%u'/>", net, vlan)
-				    : g_markup_printf_escaped("<source network='%s'/>", net);
+	g_autofree char *src = portgroup ? g_markup_printf_escaped("<source network='%s' portgroup='%s'/>", net, portgroup)
+					 : g_markup_printf_escaped("<source network='%s'/>", net);
 	g_autofree char *rest = g_markup_printf_escaped("<mac address='%s'/><model type='%s'/>", mac,
 							model ? model : "virtio");
 
@@ -814,7 +814,7 @@ static bool attach_overlay(vnet_ctx *ctx, const vnet_intent *in, virDomainPtr do
 		return false;
 	o = vnet_step_new(steps, VNET_STEP_NIC, net);
 	o->domain = g_strdup(domain);
-	pre = nic_xml(net, mac, "virtio", 0);
+	pre = nic_xml(net, mac, "virtio", NULL);
 	/* libvirt plugs the NIC into br-int with external_ids:iface-id = interfaceid: OVN's port. */
 	o->xml = g_strdup_printf("%.*s<virtualport type='openvswitch'><parameters interfaceid='%s'/></virtualport></interface>",
 				 (int)(strlen(pre) - strlen("</interface>")), pre, id);
@@ -849,8 +849,29 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 	int static_net = -1;
 	vnet_addr want;
 
+	g_autofree char *portgroup = vlan ? vnet_vlan_portgroup(vlan) : NULL;
+	bool trunk = attach_flags & VNET_ATTACH_TRUNK;
+
 	if (!(in = vnet_ctx_get(ctx, name, NULL, error)) || !(dom = lookup_domain(conn, domain, error)))
 		return false;
+	if (trunk && vlan) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("A NIC is in one portgroup: give either the VLAN or the trunk, not both."));
+		return false;
+	}
+	if (trunk && (in->vswitch != VNET_SWITCH_OVS || !in->vlan_trunk)) {
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("Network \"%s\" has no trunk portgroup; create it with --switch ovs --vlan ID --trunk."),
+			       name);
+		return false;
+	}
+	if (trunk && ip_arg) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("A NIC on the trunk carries several VLANs, so vnetctl records no address for it: attach it without an address."));
+		return false;
+	}
+	if (trunk)
+		portgroup = g_strdup(VNET_TRUNK_PORTGROUP);
 	if (in->mode == VNET_MODE_OVERLAY && !vlan)
 		return attach_overlay(ctx, in, dom, domain, mac_arg, ip_arg, what, error);
 	if (vlan && !vnet_intent_has_vlan(in, vlan)) {
@@ -1060,7 +1081,7 @@ static bool attach_locked(vnet_ctx *ctx, const char *name, const char *domain, c
 			continue;
 		o = vnet_step_new(steps, VNET_STEP_NIC, net);
 		o->domain = g_strdup(domain);
-		o->xml = nic_xml(net, *macs[i], "virtio", i == 0 ? vlan : 0);
+		o->xml = nic_xml(net, *macs[i], "virtio", i == 0 ? portgroup : NULL);
 		o->flags = dom_flags;
 		o->on = true;
 	}
@@ -1240,7 +1261,7 @@ static bool detach_locked(vnet_ctx *ctx, const char *name, const char *domain, G
 		 */
 		o = vnet_step_new(steps, VNET_STEP_NIC, c->network);
 		o->domain = g_strdup(domain);
-		o->xml = nic_xml(c->network, c->mac, c->model, 0);
+		o->xml = nic_xml(c->network, c->mac, c->model, c->portgroup);
 		o->flags = flags;
 	}
 	/* An overlay NIC's logical port goes after the NIC: the guest is unplugged first. */

@@ -206,6 +206,19 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	check "libvirt removed its port" sh -c "! ovs-vsctl list-ports ovsbr0 | grep -qx '$tap'"
 	check "detach v vm1" vnetctl -q detach v vm1
 
+	# ---- attach --trunk: the NIC in the trunk portgroup; libvirt's port carries every VLAN ----
+	refused "attach --trunk with --vlan" "not both" attach v vm1 --trunk --vlan 10
+	refused "attach --trunk with an address" "without an address" attach v vm1 --trunk --ip 10.9.0.77
+	check "attach v vm1 --trunk" vnetctl -q attach v vm1 --trunk
+	check "the NIC is in portgroup trunk" sh -c "virsh dumpxml --inactive vm1 | grep -q \"portgroup='trunk'\""
+	check "start vm1 on the trunk" virsh -q start vm1
+	tap=$(virsh domiflist vm1 | awk '$3 == "v" {print $1}')
+	check "libvirt's trunk port $tap is untagged" test "$(ovs-vsctl get Port "$tap" tag)" = "[]"
+	check "and carries VLANs 10, 20 and 30" test "$(ovs-vsctl get Port "$tap" trunks)" = "[10, 20, 30]"
+	check "destroy vm1" virsh -q destroy vm1
+	check "detach v vm1 (trunk)" vnetctl -q detach v vm1
+	check "the trunk NIC is gone" sh -c "! virsh dumpxml --inactive vm1 | grep -q \"portgroup='trunk'\""
+
 	# ---- a static address per VLAN: probed on that VLAN alone, recorded with it ----
 	for d in vm2 vm3 vm4 vm5; do define_domain "$d"; done
 	lan10mac=$(link_mac lan10 eth0)
