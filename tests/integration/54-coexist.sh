@@ -7,7 +7,7 @@
 # shape iptables-nft reads, and says so; outside->forward, guest->outside
 # and hairpin work, also after a dockerd restart, and after Docker made its
 # chains anew (a reboot: nft flush ruleset, dockerd again) once `vnetctl
-# restore` ran, as vnetctl-restore@docker.service runs it; delete of the last
+# restore` ran, as vnetctl-restore-docker.service runs it; delete of the last
 # network takes the rule away.  Under coexist = warn nothing of Docker's is
 # touched and the warning's command fixes it; under strict create refuses
 # and changes nothing.  Beside firewalld and Docker, a create killed (gdb)
