@@ -710,10 +710,19 @@ static bool is_bridge(struct rtnl_link *link)
 static struct rtnl_link *get_bridge(struct nl_sock *sk, const char *name, GError **error)
 {
 	struct rtnl_link *link = NULL;
+	int err = rtnl_link_get_kernel(sk, 0, name, &link);
 
-	if (rtnl_link_get_kernel(sk, 0, name, &link) < 0) {
+	/* An interrupted or lost reply is no missing bridge: asked once more, then told as it is. */
+	if (err == -NLE_DUMP_INTR || err == -NLE_AGAIN || err == -NLE_INTR || err == -NLE_NOMEM)
+		err = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
 		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
 			    _("The bridge %s does not exist; start its network first."), name);
+		return NULL;
+	}
+	if (err < 0) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			    _("The kernel did not say what bridge %s is: %s. Run the command again."), name, nl_geterror(err));
 		return NULL;
 	}
 	if (!is_bridge(link)) {
