@@ -301,14 +301,30 @@ static void plan_remove(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 		add(plan, VNET_STEP_TABLE_DROP, NULL);
 }
 
+/* The new definitions of an update, and its autostart. */
+static void update_defines(GPtrArray *plan, const vnet_plan_input *in)
+{
+	const vnet_intent *old = in->old, *want = in->want;
+	guint n = vnet_intent_n_networks(want);
+
+	for (guint i = 0; i < n && i < 2; i++)
+		define_step(plan, want, i, in->net[i].xml);
+	if (old->autostart != want->autostart) {
+		for (guint i = 0; i < n; i++) {
+			g_autofree char *name = vnet_intent_network_name(want, i);
+			add(plan, VNET_STEP_AUTOSTART, name)->on = want->autostart;
+		}
+	}
+}
+
 /*
- * The running networks stopped before their new definitions (@defines),
+ * The running networks stopped before their new definitions,
  * then started, their running guests' taps plugged back in, then the host
  * side.  Stopped first, so that the undo (in reverse) defines the old XML
  * back before it starts the network again: a failed restart runs the old
  * definition, not the new one.
  */
-static void plan_restart(GPtrArray *plan, const vnet_plan_input *in, void (*defines)(GPtrArray *, const vnet_plan_input *))
+static void plan_restart(GPtrArray *plan, const vnet_plan_input *in)
 {
 	const vnet_intent *old = in->old, *want = in->want;
 
@@ -317,7 +333,7 @@ static void plan_restart(GPtrArray *plan, const vnet_plan_input *in, void (*defi
 		if (in->net[i].active)
 			add(plan, VNET_STEP_STOP, name);
 	}
-	defines(plan, in);
+	update_defines(plan, in);
 	for (guint i = 0; i < vnet_intent_n_networks(want) && i < 2; i++) {
 		g_autofree char *name = vnet_intent_network_name(want, i);
 		vnet_step *s;
@@ -366,29 +382,13 @@ static void portgroup_steps(GPtrArray *plan, const vnet_intent *old, const vnet_
 	}
 }
 
-/* The new definitions of an update, and its autostart. */
-static void update_defines(GPtrArray *plan, const vnet_plan_input *in)
-{
-	const vnet_intent *old = in->old, *want = in->want;
-	guint n = vnet_intent_n_networks(want);
-
-	for (guint i = 0; i < n && i < 2; i++)
-		define_step(plan, want, i, in->net[i].xml);
-	if (old->autostart != want->autostart) {
-		for (guint i = 0; i < n; i++) {
-			g_autofree char *name = vnet_intent_network_name(want, i);
-			add(plan, VNET_STEP_AUTOSTART, name)->on = want->autostart;
-		}
-	}
-}
-
 static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
 {
 	const vnet_intent *old = in->old, *want = in->want;
 	guint n = vnet_intent_n_networks(want);
 
 	if (vnet_planner_needs_restart(old, want)) {
-		plan_restart(plan, in, update_defines);
+		plan_restart(plan, in);
 		return;
 	}
 	update_defines(plan, in);
