@@ -1324,14 +1324,14 @@ static char *filled_record(guint32 gen, const char *digest)
 /* A digest of the elements (in order; another order only costs a read). */
 static char *elems_digest(const elem_list *l)
 {
-	g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+	vnet_sha256 *c = vnet_sha256_new();
 
 	for (guint i = 0; i < l->items->len; i++) {
 		const char *line = ((elem *)l->items->pdata[i])->line;
-		g_checksum_update(c, (const guchar *)line, strlen(line));
-		g_checksum_update(c, (const guchar *)"\n", 1);
+		vnet_sha256_update(c, line, strlen(line));
+		vnet_sha256_update(c, "\n", 1);
 	}
-	return g_strdup(g_checksum_get_string(c));
+	return vnet_sha256_finish(c);
 }
 
 /* Whether the kernel holds @owner's elements exactly as @digest says, with no commit since. */
@@ -1429,7 +1429,7 @@ static char *table_record(guint32 gen)
 	g_autofree char *ns = netns_id();
 
 	if (!digest)
-		digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, table_commands, -1);
+		digest = vnet_sha256_string(table_commands);
 	return ns ? g_strdup_printf("%s %u %s\n", ns, gen, digest) : NULL;
 }
 
