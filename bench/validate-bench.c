@@ -22,9 +22,10 @@
  *
  * The baseline is the library's clash checks as they were before the index
  * (the loops of check_forwards_self and check_forwards_against in
- * src/lib/validate.c at commit dd510bf), copied here: each forward against
- * every earlier one, every forward of the other networks and every
- * listener.  It is timed alone, while the library's figure is the whole
+ * src/lib/validate.c at commit dd510bf), copied here, with the IPv6 side
+ * that a dual-stack network publishes for a forward without a host address
+ * (issue 15, as validate.c's published()): each side against every earlier
+ * one, every side of the other networks and every listener.  It is timed alone, while the library's figure is the whole
  * vnet_intent_validate() (each forward's own checks, names, subnets,
  * bridges), so the ratio understates the gain.
  */
@@ -51,16 +52,47 @@ static bool is_self(const vnet_intent *intent, const vnet_intent *other)
 }
 
 /* The pairwise part of the old check_forwards_self(); the checks of each forward alone are left out. */
+/*
+ * A forward as it is published (validate.c's published()): itself and, for
+ * one without a host address to the default guest of a dual-stack network
+ * (vnet_forward_is_dual()), its IPv6 side, which claims the same ports on
+ * every IPv6 address.  Clashes are between sides, named by their forwards.
+ */
+static GPtrArray *old_sides(const vnet_intent *in, GPtrArray *origins, GPtrArray *clones)
+{
+	GPtrArray *a = g_ptr_array_new();
+
+	for (guint i = 0; i < in->forwards->len; i++) {
+		vnet_forward *f = in->forwards->pdata[i];
+
+		g_ptr_array_add(a, f);
+		g_ptr_array_add(origins, f);
+		if (vnet_forward_is_dual(in, f)) {
+			vnet_forward *v6 = vnet_forward_copy(f);
+			v6->family = AF_INET6;
+			g_ptr_array_add(clones, v6);
+			g_ptr_array_add(a, v6);
+			g_ptr_array_add(origins, f);
+		}
+	}
+	return a;
+}
+
+/* The pairwise part of the old check_forwards_self(); the checks of each forward alone are left out. */
 static bool old_check_forwards_self(const vnet_intent *in, GError **error)
 {
-	for (guint i = 0; i < in->forwards->len; i++) {
-		const vnet_forward *f = in->forwards->pdata[i];
-		g_autofree char *spec = vnet_forward_format(f);
+	g_autoptr(GPtrArray) clones = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	g_autoptr(GPtrArray) origins = g_ptr_array_new();
+	g_autoptr(GPtrArray) sides = old_sides(in, origins, clones);
+
+	for (guint i = 0; i < sides->len; i++) {
+		const vnet_forward *f = sides->pdata[i];
+		g_autofree char *spec = vnet_forward_format(origins->pdata[i]);
 
 		for (guint j = 0; j < i; j++) {
-			const vnet_forward *o = in->forwards->pdata[j];
+			const vnet_forward *o = sides->pdata[j];
 			if (vnet_forward_clashes(f, o)) {
-				g_autofree char *os = vnet_forward_format(o);
+				g_autofree char *os = vnet_forward_format(origins->pdata[j]);
 				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 					    spec, os, in->name);
@@ -74,18 +106,24 @@ static bool old_check_forwards_self(const vnet_intent *in, GError **error)
 static bool old_check_forwards_against(const vnet_intent *in, const vnet_host *host,
 				       unsigned flags, GError **error)
 {
-	for (guint i = 0; i < in->forwards->len; i++) {
-		const vnet_forward *f = in->forwards->pdata[i];
-		g_autofree char *spec = vnet_forward_format(f);
+	g_autoptr(GPtrArray) clones = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+	g_autoptr(GPtrArray) origins = g_ptr_array_new();
+	g_autoptr(GPtrArray) sides = old_sides(in, origins, clones);
+
+	for (guint i = 0; i < sides->len; i++) {
+		const vnet_forward *f = sides->pdata[i];
+		g_autofree char *spec = vnet_forward_format(origins->pdata[i]);
 
 		for (guint j = 0; j < host->intents->len; j++) {
 			const vnet_intent *o = host->intents->pdata[j];
-			if (is_self(in, o))
+			if (is_self(in, o) || o->mode == VNET_MODE_OVERLAY)
 				continue;
-			for (guint k = 0; k < o->forwards->len; k++) {
-				const vnet_forward *of = o->forwards->pdata[k];
+			g_autoptr(GPtrArray) oorigins = g_ptr_array_new();
+			g_autoptr(GPtrArray) osides = old_sides(o, oorigins, clones);
+			for (guint k = 0; k < osides->len; k++) {
+				const vnet_forward *of = osides->pdata[k];
 				if (vnet_forward_clashes(f, of)) {
-					g_autofree char *os = vnet_forward_format(of);
+					g_autofree char *os = vnet_forward_format(oorigins->pdata[k]);
 					vnet_set_error(error, VNET_ERROR_CONFLICT,
 						    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
 						    spec, os, o->name);

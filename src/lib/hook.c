@@ -42,7 +42,7 @@ static char *intent_digest(const vnet_intent *in)
 {
 	g_autofree char *xml = vnet_intent_to_xml_without_state(in);
 
-	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, xml, -1);
+	return vnet_sha256_string(xml);
 }
 
 bool vnet_hook_approve(const vnet_intent *in, GError **error)

@@ -14,12 +14,17 @@
  * exact step for the same elements (create, after the network hook's
  * "started" filled them) finds the generation unchanged, so nothing was
  * committed since, and reads nothing.
+ *
+ * The table's own commands (chains flushed and filled again) go with every
+ * change unless a record says the ruleset's generation is still the one
+ * right after a commit that left the table as they make it (see table_*).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -1319,14 +1324,14 @@ static char *filled_record(guint32 gen, const char *digest)
 /* A digest of the elements (in order; another order only costs a read). */
 static char *elems_digest(const elem_list *l)
 {
-	g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+	vnet_sha256 *c = vnet_sha256_new();
 
 	for (guint i = 0; i < l->items->len; i++) {
 		const char *line = ((elem *)l->items->pdata[i])->line;
-		g_checksum_update(c, (const guchar *)line, strlen(line));
-		g_checksum_update(c, (const guchar *)"\n", 1);
+		vnet_sha256_update(c, line, strlen(line));
+		vnet_sha256_update(c, "\n", 1);
 	}
-	return g_strdup(g_checksum_get_string(c));
+	return vnet_sha256_finish(c);
 }
 
 /* Whether the kernel holds @owner's elements exactly as @digest says, with no commit since. */
@@ -1369,6 +1374,94 @@ static void filled_keep(vnet_nft *nft, const char *cmds)
 		g_file_set_contents_full(path, record, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
 out:
 	filled_forget(nft);
+}
+
+/* ------------------------------------------------ the table's own commands */
+
+/*
+ * Sending table_commands with every change puts back a chain, rule or set
+ * that someone deleted, but it is not free: the kernel walks every element
+ * of a map when a rule that refers to it is added (nf_tables_bind_set), so
+ * the eight DNAT rules walk the forward maps eight times per command, and
+ * libnftables parses some fifty rules.  The table can only differ from what
+ * the commands make after a commit, anyone's, and every commit moves the
+ * ruleset's generation.  So after a commit that left the table as the
+ * commands make it (they were in it, or it was the only commit since such a
+ * generation), the generation is recorded, with the network namespace and a
+ * digest of the commands (another vnetctl's commands are other commands);
+ * the next change that finds the same generation leaves them out.  A rule
+ * deleted by hand moves the generation, and the commands go again.
+ */
+static char *table_record_path(void)
+{
+	const char *dir = g_getenv("VNET_RUN_DIR");
+
+	/* '@' is in no network name: filled_path() never names this file */
+	return g_strdup_printf("%s/nft/@table", dir ? dir : "/run/vnetctl");
+}
+
+/*
+ * The network namespace: its inode, and its cookie where the kernel has
+ * one (never reused, where an inode may be by a namespace made later).
+ */
+static char *netns_id(void)
+{
+	struct stat st;
+	guint64 cookie = 0;
+
+	if (stat("/proc/self/ns/net", &st) != 0)
+		return NULL;
+#ifdef SO_NETNS_COOKIE
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(cookie);
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0)
+			cookie = 0;
+		close(fd);
+	}
+#endif
+	return g_strdup_printf("%ju.%" G_GUINT64_FORMAT, (uintmax_t)st.st_ino, cookie);
+}
+
+static char *table_record(guint32 gen)
+{
+	static char *digest;
+	g_autofree char *ns = netns_id();
+
+	if (!digest)
+		digest = vnet_sha256_string(table_commands);
+	return ns ? g_strdup_printf("%s %u %s\n", ns, gen, digest) : NULL;
+}
+
+/* Whether the table is as table_commands make it at generation @gen (-1: unknown, so no). */
+static bool table_as_made(gint64 gen)
+{
+	g_autofree char *path = table_record_path(), *text = NULL, *want = NULL;
+
+	if (gen < 0 || !g_file_get_contents(path, &text, NULL, NULL))
+		return false;
+	want = table_record((guint32)gen);
+	return want && g_str_equal(text, want);
+}
+
+/*
+ * After one successful commit that left the table as table_commands make it,
+ * begun at generation @before: record the generation after it, if nobody
+ * else committed since @before.
+ */
+static void table_keep(gint64 before)
+{
+	g_autofree char *path = table_record_path(), *dir = NULL, *record = NULL;
+	gint64 gen = ruleset_generation();
+
+	if (before < 0 || gen < 0 || (guint32)gen != (guint32)before + 1) {
+		g_unlink(path);
+		return;
+	}
+	dir = g_path_get_dirname(path);
+	record = table_record((guint32)gen);
+	if (record && g_mkdir_with_parents(dir, 0700) == 0)
+		g_file_set_contents_full(path, record, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL);
 }
 
 /* @old and @new narrowed to the forwards that differ, when nothing else does. */
@@ -1530,6 +1623,9 @@ bool vnet_nft_check_ours(vnet_nft *nft, GError **error)
 bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
 {
 	g_autoptr(GString) run = g_string_new(NULL);
+	g_autofree char *path = NULL;
+	gint64 gen;
+	bool made;
 
 	if (!cmds || !*cmds) {
 		filled_keep(nft, cmds);
@@ -1541,15 +1637,24 @@ bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error)
 	}
 	/*
 	 * The table's commands are idempotent (chains flushed, then filled):
-	 * sent with every change, they put back a chain, rule or set that
-	 * someone deleted, in the same transaction.
+	 * sent with a change, they put back a chain, rule or set that someone
+	 * deleted, in the same transaction.  They are left out while nothing
+	 * has been committed since the table was last as they make it.
 	 */
-	g_string_append(run, table_commands);
+	gen = ruleset_generation();
+	made = table_as_made(gen);
+	if (!made)
+		g_string_append(run, table_commands);
 	g_string_append(run, cmds);
-	if (!run_commands(nft, run->str, error)) {
-		filled_forget(nft);
-		return false;
+	if (!run_commands(nft, run->str, made ? NULL : error)) {
+		/* a commit came between the generation and ours: with them, then */
+		if (!made || !run_commands(nft, (g_string_prepend(run, table_commands))->str, error)) {
+			g_unlink(path = table_record_path());
+			filled_forget(nft);
+			return false;
+		}
 	}
+	table_keep(gen);
 	filled_keep(nft, cmds);
 	return true;
 }

@@ -146,7 +146,12 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 		      const vnet_intent *new, GHashTable *new_guests, bool exact,
 		      char **ret_do, char **ret_undo, char **ret_gone, bool *ret_table_missing,
 		      GError **error);
-/* Run commands vnet_nft_prepare() made, as one transaction, creating the table if needed. */
+/*
+ * Run commands vnet_nft_prepare() made (element changes only), as one
+ * transaction, with the table's own commands first unless nothing was
+ * committed since the table was last as they make it (nft.c, table_*):
+ * a chain, rule or set someone deleted comes back with the next change.
+ */
 bool vnet_nft_run(vnet_nft *nft, const char *cmds, GError **error);
 /* Whether our table holds no element at all (false if it cannot be read). */
 bool vnet_nft_table_empty(vnet_nft *nft);

