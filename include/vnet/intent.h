@@ -372,11 +372,29 @@ const char *vnet_intent_get_ovn_nexthop(const vnet_intent *intent);
  *	(the local Open vSwitch's external_ids:system-id, read when applied)
  * @error: return location for a GError
  *
+ * It replaces every gateway chassis named before.
+ *
  * Return: true on success; false for a name OVN could not have.
  */
 bool vnet_intent_set_ovn_gateway(vnet_intent *intent, const char *chassis, GError **error);
-/** vnet_intent_get_ovn_gateway() - the gateway chassis, or NULL */
+/**
+ * vnet_intent_add_ovn_gateway() - one more gateway chassis, standing by
+ * @intent: the intent
+ * @chassis: an OVN chassis name (its system-id)
+ * @error: return location for a GError
+ *
+ * The chassis are in priority order: the first carries the router's
+ * external port, and OVN moves it to the next that runs when it fails
+ * (a high-availability gateway, with BFD between the chassis).
+ *
+ * Return: true on success; false for a malformed name, one named already,
+ * or more than eight.
+ */
+bool vnet_intent_add_ovn_gateway(vnet_intent *intent, const char *chassis, GError **error);
+/** vnet_intent_get_ovn_gateway() - the first (active) gateway chassis, or NULL */
 const char *vnet_intent_get_ovn_gateway(const vnet_intent *intent);
+/** vnet_intent_get_ovn_gateways() - every gateway chassis in priority order, NULL-terminated; NULL for none */
+const char *const *vnet_intent_get_ovn_gateways(const vnet_intent *intent);
 /** vnet_intent_get_n_host_ports() - how many host ports the intent names */
 guint vnet_intent_get_n_host_ports(const vnet_intent *intent);
 /**

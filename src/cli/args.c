@@ -36,7 +36,7 @@ const cli_option cli_create_options[] = {
 	{ "ovn", 0, OPT_OVN, "REMOTE", N_("overlay: the OVN northbound database, tcp:HOST:PORT or unix:PATH") },
 	{ "ovn-external", 0, OPT_OVN_EXTERNAL, "ADDR/PREFIX", N_("overlay: NAT through an OVN router with this external address") },
 	{ "ovn-nexthop", 0, OPT_OVN_NEXTHOP, "ADDR", N_("overlay NAT: the router's next hop (default: the external network's first address)") },
-	{ "ovn-gateway", 0, OPT_OVN_GATEWAY, "CHASSIS", N_("overlay NAT: the gateway chassis (default: this host's system-id)") },
+	{ "ovn-gateway", 0, OPT_OVN_GATEWAY, "CHASSIS", N_("overlay NAT: a gateway chassis; repeat it for standbys, in priority order (default: this host's system-id)") },
 	{ "guard", 0, OPT_GUARD, "on|off|strict", N_("guest port security; default: on for nat and isolated, off for a LAN") },
 	{ 0 },
 };
@@ -81,10 +81,11 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	g_autoptr(GPtrArray) forwards = g_ptr_array_new();
 	g_autoptr(GPtrArray) host_ports = g_ptr_array_new();
 	g_autoptr(GPtrArray) vlans = g_ptr_array_new();
+	g_autoptr(GPtrArray) gateways = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	const char *mode_s = NULL, *subnet = NULL, *subnet6 = NULL, *uplink = NULL, *bridge = NULL;
-	const char *name = NULL, *switch_s = NULL, *ovn = NULL, *ovn_ext = NULL, *ovn_hop = NULL, *ovn_gw = NULL;
+	const char *name = NULL, *switch_s = NULL, *ovn = NULL, *ovn_ext = NULL, *ovn_hop = NULL;
 	bool no_dhcp = false, no_autostart = false, force = false, trunk = false;
 	vnet_switch sw = VNET_SWITCH_LINUX;
 	vnet_guard guard = VNET_GUARD_DEFAULT;
@@ -107,7 +108,7 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 		case OPT_OVN: ovn = optarg; break;
 		case OPT_OVN_EXTERNAL: ovn_ext = optarg; break;
 		case OPT_OVN_NEXTHOP: ovn_hop = optarg; break;
-		case OPT_OVN_GATEWAY: ovn_gw = optarg; break;
+		case OPT_OVN_GATEWAY: g_ptr_array_add(gateways, optarg); break;
 		case OPT_BRIDGE: bridge = optarg; break;
 		case OPT_NO_DHCP: no_dhcp = true; break;
 		case OPT_NO_AUTOSTART: no_autostart = true; break;
@@ -158,9 +159,11 @@ int cli_parse_create_args(const char *cmd, int argc, char **argv, create_args *r
 	    (switch_s && !vnet_switch_from_string(switch_s, &sw, &error)) ||
 	    (ovn && !vnet_intent_set_ovn(in, ovn, &error)) ||
 	    (ovn_ext && !vnet_intent_set_ovn_external(in, ovn_ext, &error)) ||
-	    (ovn_hop && !vnet_intent_set_ovn_nexthop(in, ovn_hop, &error)) ||
-	    (ovn_gw && !vnet_intent_set_ovn_gateway(in, ovn_gw, &error)))
+	    (ovn_hop && !vnet_intent_set_ovn_nexthop(in, ovn_hop, &error)))
 		return cli_fail(error);
+	for (guint i = 0; i < gateways->len; i++)
+		if (!vnet_intent_add_ovn_gateway(in, gateways->pdata[i], &error))
+			return cli_fail(error);
 	vnet_intent_set_switch(in, sw);
 	vnet_intent_set_vlan_trunk(in, trunk);
 	for (guint i = 0; i < vlans->len; i++)

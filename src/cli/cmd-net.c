@@ -254,6 +254,7 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) hports = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) vlans = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) gateways = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++)
 		g_ptr_array_add(fwd, vnet_intent_get_forward(in, i));
@@ -270,7 +271,10 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	out_string(o, "ovn", _("OVN northbound:"), vnet_intent_get_ovn(in));
 	out_string(o, "ovn_external", _("OVN router external address:"), vnet_intent_get_ovn_external(in));
 	out_string(o, "ovn_nexthop", _("OVN router next hop:"), vnet_intent_get_ovn_nexthop(in));
-	out_string(o, "ovn_gateway", _("OVN gateway chassis:"), vnet_intent_get_ovn_gateway(in));
+	for (const char *const *gw = vnet_intent_get_ovn_gateways(in); gw && *gw; gw++)
+		g_ptr_array_add(gateways, g_strdup(*gw));
+	if (gateways->len)
+		out_strv(o, "ovn_gateways", _("OVN gateway chassis:"), gateways);
 	if (vnet_intent_get_switch(in) != VNET_SWITCH_LINUX) {
 		out_string(o, "switch", _("switch:"), vnet_switch_to_string(vnet_intent_get_switch(in)));
 		out_strv(o, "vlans", _("VLAN:"), vlans);

@@ -602,6 +602,9 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 	if (want->mode == VNET_MODE_OVERLAY && (!old || !vnet_ovn_same_switch(old, want)) &&
 	    !vnet_ovn_check_create(want, error))
 		goto out;
+	if (want->mode == VNET_MODE_OVERLAY && old && vnet_ovn_same_switch(old, want) &&
+	    !vnet_strv_equal0(old->ovn_gateways, want->ovn_gateways) && !vnet_ovn_check_gateways(want, error))
+		goto out;
 	g_ptr_array_add(wants, want);
 	if (ctx->local && (!vnet_foreign_read(&fw, wants, false, error) || !vnet_foreign_check(&fw, want, error)))
 		goto out;

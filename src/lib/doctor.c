@@ -1150,14 +1150,23 @@ static void app(judge *j, const vnet_doctor_forward *d)
 				     : _("The guest itself does not answer: see the guest-connect check.")));
 }
 
+/* Whether chassis @name runs ovn-controller: OVN's SB database has it. */
+static bool chassis_known(const vnet_ovn_status *st, const char *name)
+{
+	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++)
+		if (g_strcmp0(vnet_ovn_status_get_chassis(st, i, NULL), name) == 0)
+			return true;
+	return false;
+}
+
 /* An overlay network, from what OVN has of it. */
 static void judge_ovn(judge *j)
 {
 	const vnet_doctor_facts *f = j->f;
 	const vnet_intent *in = f->in;
 	const vnet_ovn_status *st = f->ovn;
-	const char *gw = vnet_intent_get_ovn_gateway(in);
-	bool gw_seen = false;
+	const char *const *gws = vnet_intent_get_ovn_gateways(in);
+	const char *running = NULL;
 
 	if (!st) {
 		put(j, VNET_DOCTOR_LINK, "ovn-nb", NULL, NULL, false,
@@ -1190,19 +1199,29 @@ static void judge_ovn(judge *j)
 		    g_strdup(_("systemctl start ovn-controller")));
 	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
 		const char *encaps, *name = vnet_ovn_status_get_chassis(st, i, &encaps);
-		gw_seen = gw_seen || g_strcmp0(name, gw) == 0;
 		put(j, VNET_DOCTOR_LINK, "ovn-tunnel", name, NULL, encaps != NULL,
 		    encaps ? g_strdup_printf(_("Chassis %s has the tunnel endpoint %s."), name, encaps)
 			   : g_strdup_printf(_("Chassis %s has no tunnel endpoint: the other chassis cannot reach its guests."), name),
 		    g_strdup(_("On that chassis: ovs-vsctl set Open_vSwitch . external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=ITS_ADDRESS")));
 	}
-	if (gw)
-		put(j, VNET_DOCTOR_L3, "ovn-gateway", NULL, NULL, gw_seen,
-		    gw_seen ? g_strdup_printf(_("The gateway chassis %s of network %s runs ovn-controller."), gw, in->name)
-			    : g_strdup_printf(_("The gateway chassis %s of network %s is not in OVN's southbound database: its ovn-controller is not running, so the network's NAT and forwards are down."),
-					      gw, in->name),
+	for (guint k = 0; gws && gws[k]; k++)
+		if (!running && chassis_known(st, gws[k]))
+			running = gws[k];
+	for (guint k = 0; gws && gws[k]; k++) {
+		bool seen = chassis_known(st, gws[k]);
+		char *what;
+		if (seen)
+			what = g_strdup_printf(_("The gateway chassis %s of network %s runs ovn-controller."), gws[k], in->name);
+		else if (running)
+			what = g_strdup_printf(_("The gateway chassis %s of network %s is not in OVN's southbound database: its ovn-controller is not running, so the network's NAT has one standby less and runs on chassis %s."),
+					       gws[k], in->name, running);
+		else
+			what = g_strdup_printf(_("The gateway chassis %s of network %s is not in OVN's southbound database: its ovn-controller is not running, so the network's NAT and forwards are down."),
+					       gws[k], in->name);
+		put(j, VNET_DOCTOR_L3, "ovn-gateway", gws[k], NULL, seen, what,
 		    g_strdup_printf(_("On chassis %s: systemctl start ovn-controller; or move the gateway with \"vnetctl apply\" and another --ovn-gateway."),
-				    gw));
+				    gws[k]));
+	}
 	for (guint i = 0; i < vnet_ovn_status_get_n_ports(st); i++) {
 		const char *dom, *port = vnet_ovn_status_get_port(st, i, &dom, NULL, NULL);
 		const char *chassis = vnet_ovn_status_get_port_chassis(st, i);

@@ -335,6 +335,7 @@ static bool exec_prepare(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 	case VNET_STEP_OVN_LB:
+	case VNET_STEP_OVN_GATEWAY:
 		return vnet_ovn_step_prepare(s, error);
 	case VNET_STEP_NFT:
 		g_clear_pointer(&s->xml, g_free);
@@ -486,6 +487,7 @@ static bool exec_run(void *backend, vnet_step *s, GError **error)
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 	case VNET_STEP_OVN_LB:
+	case VNET_STEP_OVN_GATEWAY:
 		return vnet_ovn_step_run(s, s->on, error);
 	case VNET_STEP_TABLE_DROP:
 		return !s->on || vnet_nft_delete_table(x->nft, error);
@@ -673,6 +675,7 @@ static bool exec_undo(void *backend, const vnet_step *s, GError **error)
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
 	case VNET_STEP_OVN_LB:
+	case VNET_STEP_OVN_GATEWAY:
 		/* Both ways check what NB has first: an undo repeated after a crash changes nothing twice. */
 		return vnet_ovn_step_run(s, !s->on, error);
 	case VNET_STEP_TABLE_DROP:
@@ -718,7 +721,7 @@ static bool exec_partial(const vnet_step *s)
 	       s->kind == VNET_STEP_OVS_BRIDGE_CREATE || s->kind == VNET_STEP_OVS_PORT ||
 	       s->kind == VNET_STEP_OVS_GUARD ||
 	       s->kind == VNET_STEP_OVN_SWITCH || s->kind == VNET_STEP_OVN_PORT ||
-	       s->kind == VNET_STEP_OVN_LB;	/* a reply lost after the commit */
+	       s->kind == VNET_STEP_OVN_LB || s->kind == VNET_STEP_OVN_GATEWAY;	/* a reply lost after the commit */
 }
 
 const vnet_txn_ops vnet_exec_ops = {

@@ -203,7 +203,7 @@ void vnet_intent_free(vnet_intent *intent)
 	g_free(intent->ovn);
 	g_free(intent->ovn_external);
 	g_free(intent->ovn_nexthop);
-	g_free(intent->ovn_gateway);
+	g_strfreev(intent->ovn_gateways);
 	g_ptr_array_unref(intent->forwards);
 	g_clear_pointer(&intent->fwd_index, g_hash_table_unref);
 	vnet_uplink_state_free(intent->uplink_saved);
@@ -311,7 +311,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->ovn = g_strdup(intent->ovn);
 	c->ovn_external = g_strdup(intent->ovn_external);
 	c->ovn_nexthop = g_strdup(intent->ovn_nexthop);
-	c->ovn_gateway = g_strdup(intent->ovn_gateway);
+	c->ovn_gateways = g_strdupv(intent->ovn_gateways);
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
 	c->fwd_index = NULL;
 	c->fwd_index_len = 0;
@@ -394,7 +394,7 @@ bool vnet_intent_equal(const vnet_intent *a, const vnet_intent *b)
 	if (g_strcmp0(a->name, b->name) || a->mode != b->mode || g_strcmp0(a->bridge, b->bridge) ||
 	    g_strcmp0(a->lan_bridge, b->lan_bridge) || g_strcmp0(a->uplink, b->uplink) || g_strcmp0(a->ovn, b->ovn) ||
 	    g_strcmp0(a->ovn_external, b->ovn_external) || g_strcmp0(a->ovn_nexthop, b->ovn_nexthop) ||
-	    g_strcmp0(a->ovn_gateway, b->ovn_gateway) ||
+	    !vnet_strv_equal0(a->ovn_gateways, b->ovn_gateways) ||
 	    a->dhcp != b->dhcp || a->autostart != b->autostart || a->guard != b->guard ||
 	    !opt_cidr_equal(a->has_subnet4, &a->subnet4, b->has_subnet4, &b->subnet4) ||
 	    !opt_cidr_equal(a->has_subnet6, &a->subnet6, b->has_subnet6, &b->subnet6) ||

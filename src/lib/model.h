@@ -157,9 +157,13 @@ struct vnet_intent {
 	/*
 	 * An overlay network with a router to the outside (NAT): the router's
 	 * address with its prefix on the external network ("198.51.100.10/24"),
-	 * the next hop there, and the gateway chassis; all canonical, or NULL.
+	 * the next hop there; both canonical, or NULL.  The gateway chassis in
+	 * priority order, the first active and the others standing by (OVN
+	 * moves the router's external port to the next when one fails), or
+	 * NULL for none named yet.
 	 */
-	char *ovn_external, *ovn_nexthop, *ovn_gateway;
+	char *ovn_external, *ovn_nexthop;
+	char **ovn_gateways;
 	/*
 	 * What vnetctl did to the host, kept in <metadata> next to the intent so
 	 * that delete can undo it exactly; not part of the intent's identity

@@ -207,22 +207,56 @@ const char *vnet_intent_get_ovn_nexthop(const vnet_intent *intent)
 	return intent->ovn_nexthop;
 }
 
+static bool check_chassis_name(const char *chassis, GError **error)
+{
+	if (vnet_name_is_valid(chassis, 64))
+		return true;
+	vnet_set_error(error, VNET_ERROR_INVALID,
+		       _("\"%s\" is not an OVN chassis name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit (the chassis' system-id)."),
+		       chassis);
+	return false;
+}
+
 bool vnet_intent_set_ovn_gateway(vnet_intent *intent, const char *chassis, GError **error)
 {
-	if (chassis && !vnet_name_is_valid(chassis, 64)) {
+	if (chassis && !check_chassis_name(chassis, error))
+		return false;
+	g_clear_pointer(&intent->ovn_gateways, g_strfreev);
+	return !chassis || vnet_intent_add_ovn_gateway(intent, chassis, error);
+}
+
+bool vnet_intent_add_ovn_gateway(vnet_intent *intent, const char *chassis, GError **error)
+{
+	guint n = intent->ovn_gateways ? g_strv_length(intent->ovn_gateways) : 0;
+
+	if (!check_chassis_name(chassis, error))
+		return false;
+	if (n && g_strv_contains((const char *const *)intent->ovn_gateways, chassis)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
-			       _("\"%s\" is not an OVN chassis name: use at most 64 letters, digits, \"_\", \".\" or \"-\", starting with a letter or digit (the chassis' system-id)."),
+			       _("The gateway chassis \"%s\" is named twice; name each chassis once, in the order OVN should try them."),
 			       chassis);
 		return false;
 	}
-	g_free(intent->ovn_gateway);
-	intent->ovn_gateway = g_strdup(chassis);
+	if (n >= VNET_OVN_MAX_GATEWAYS) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("An overlay network has at most %u gateway chassis; \"%s\" is one too many."),
+			       VNET_OVN_MAX_GATEWAYS, chassis);
+		return false;
+	}
+	intent->ovn_gateways = g_renew(char *, intent->ovn_gateways, n + 2);
+	intent->ovn_gateways[n] = g_strdup(chassis);
+	intent->ovn_gateways[n + 1] = NULL;
 	return true;
 }
 
 const char *vnet_intent_get_ovn_gateway(const vnet_intent *intent)
 {
-	return intent->ovn_gateway;
+	return intent->ovn_gateways ? intent->ovn_gateways[0] : NULL;
+}
+
+const char *const *vnet_intent_get_ovn_gateways(const vnet_intent *intent)
+{
+	return (const char *const *)intent->ovn_gateways;
 }
 
 /* ---- NAT: checks without I/O ---- */
@@ -232,7 +266,7 @@ bool vnet_ovn_same_switch(const vnet_intent *a, const vnet_intent *b)
 	return a->mode == VNET_MODE_OVERLAY && b->mode == VNET_MODE_OVERLAY && !g_strcmp0(a->ovn, b->ovn) &&
 	       a->dhcp == b->dhcp && a->subnet4.prefix == b->subnet4.prefix &&
 	       vnet_addr_equal(&a->subnet4.addr, &b->subnet4.addr) && !g_strcmp0(a->ovn_external, b->ovn_external) &&
-	       !g_strcmp0(a->ovn_nexthop, b->ovn_nexthop) && !g_strcmp0(a->ovn_gateway, b->ovn_gateway);
+	       !g_strcmp0(a->ovn_nexthop, b->ovn_nexthop);
 }
 
 static void external_of(const vnet_intent *in, vnet_cidr *ret_net, vnet_addr *ret_addr)
@@ -261,13 +295,13 @@ bool vnet_ovn_check_nat(const vnet_intent *in, GError **error)
 	vnet_cidr net;
 	vnet_addr addr, hop;
 
-	if (in->mode != VNET_MODE_OVERLAY && (in->ovn_external || in->ovn_nexthop || in->ovn_gateway)) {
+	if (in->mode != VNET_MODE_OVERLAY && (in->ovn_external || in->ovn_nexthop || in->ovn_gateways)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			       _("Network \"%s\" names an OVN router (--ovn-external, --ovn-nexthop or --ovn-gateway), which only an overlay network (--mode overlay) has."),
 			       in->name);
 		return false;
 	}
-	if (!in->ovn_external && (in->ovn_nexthop || in->ovn_gateway)) {
+	if (!in->ovn_external && (in->ovn_nexthop || in->ovn_gateways)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			       _("Overlay network \"%s\" has a next hop or gateway chassis but no router to the outside; give the router its external address with --ovn-external."),
 			       in->name);
@@ -439,11 +473,17 @@ static json_t *wait_no_row(const char *table, const char *name)
 }
 
 /* A Logical_Switch_Port of type router that patches switch and router port @lrp. */
-static json_t *router_lsp(const char *net, const char *name, const char *lrp, const char *uuid_name)
+/*
+ * On the external switch, nat-addresses=router makes the chassis that
+ * takes the external port over announce its addresses (gratuitous ARP),
+ * so the LAN's switches and neighbours follow a gateway failover at once.
+ */
+static json_t *router_lsp(const char *net, const char *name, const char *lrp, const char *uuid_name, bool external)
 {
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table", "Logical_Switch_Port",
 			 "row", "name", name, "type", "router", "addresses", "router", "options",
-			 map_of("router-port", lrp, NULL), "external_ids", mark(net), "uuid-name", uuid_name);
+			 map_of("router-port", lrp, "nat-addresses", external ? "router" : NULL, NULL), "external_ids",
+			 mark(net), "uuid-name", uuid_name);
 }
 
 char *vnet_ovn_name(const char *net, vnet_ovn_row row)
@@ -521,6 +561,28 @@ static void add_lbs(json_t *ops, const vnet_intent *in, const GPtrArray *forward
 }
 
 /*
+ * One Gateway_Chassis row per gateway chassis of @in, inserted by @ops,
+ * the first with the highest priority; the set of their named uuids.
+ */
+static json_t *gateway_rows(json_t *ops, const vnet_intent *in)
+{
+	g_autofree char *ext_lrp = vnet_ovn_name(in->name, VNET_OVN_ROW_EXT_LRP);
+	guint n = in->ovn_gateways ? g_strv_length(in->ovn_gateways) : 0;
+	json_t *refs = json_array();
+
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *row = g_strdup_printf("%s-%s", ext_lrp, in->ovn_gateways[i]);
+		g_autofree char *un = g_strdup_printf("gc%u", i);
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:i, s:o}, s:s}", "op", "insert", "table",
+						     "Gateway_Chassis", "row", "name", row, "chassis_name",
+						     in->ovn_gateways[i], "priority", (int)(n - i), "external_ids",
+						     mark(in->name), "uuid-name", un));
+		json_array_append_new(refs, named(un));
+	}
+	return json_pack("[s, o]", "set", refs);
+}
+
+/*
  * The router of NAT overlay network @in, appended to @ops: its port on the
  * switch (its router-type port's named uuid goes to @switch_refs), its
  * external port on a switch of its own with a localnet port, that port's
@@ -535,7 +597,6 @@ static void add_router(json_t *ops, const vnet_intent *in, const GPtrArray *port
 	g_autofree char *ext_lrp = vnet_ovn_name(in->name, VNET_OVN_ROW_EXT_LRP);
 	g_autofree char *lsp = g_strdup_printf("%s-lrp", in->name), *ext_lsp = g_strdup_printf("%s-lrp", ext_ls);
 	g_autofree char *ln = g_strdup_printf("%s-ln", in->name);
-	g_autofree char *gc = g_strdup_printf("%s-%s", ext_lrp, in->ovn_gateway);
 	g_autofree char *ext_key = g_strdup_printf("%s/external", in->name);
 	g_autofree char *gw = server_ip(in), *gw_net = g_strdup_printf("%s/%u", gw, in->subnet4.prefix);
 	g_autofree char *mac = server_mac(in->name), *ext_mac = server_mac(ext_key);
@@ -551,12 +612,9 @@ static void add_router(json_t *ops, const vnet_intent *in, const GPtrArray *port
 	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o}, s:s}", "op", "insert", "table",
 					     "Logical_Router_Port", "row", "name", lrp, "mac", mac, "networks", gw_net,
 					     "external_ids", mark(in->name), "uuid-name", "lrp"));
-	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:i, s:o}, s:s}", "op", "insert", "table",
-					     "Gateway_Chassis", "row", "name", gc, "chassis_name", in->ovn_gateway,
-					     "priority", 1, "external_ids", mark(in->name), "uuid-name", "gc"));
 	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table",
 					     "Logical_Router_Port", "row", "name", ext_lrp, "mac", ext_mac, "networks",
-					     in->ovn_external, "gateway_chassis", named("gc"), "external_ids",
+					     in->ovn_external, "gateway_chassis", gateway_rows(ops, in), "external_ids",
 					     mark(in->name), "uuid-name", "ext_lrp"));
 	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:s}", "op", "insert", "table",
 					     "Logical_Router_Static_Route", "row", "ip_prefix", "0.0.0.0/0", "nexthop",
@@ -570,9 +628,9 @@ static void add_router(json_t *ops, const vnet_intent *in, const GPtrArray *port
 					     named("lrp"), named("ext_lrp"), "static_routes", named("route"), "nat",
 					     named("snat"), "load_balancer", "set", lbs, "external_ids", mark(in->name)));
 	/* The external side: a localnet port onto the physical network the gateway chassis maps. */
-	json_array_append_new(ops, router_lsp(in->name, lsp, lrp, "lsp_lrp"));
+	json_array_append_new(ops, router_lsp(in->name, lsp, lrp, "lsp_lrp", false));
 	json_array_append_new(switch_refs, named("lsp_lrp"));
-	json_array_append_new(ops, router_lsp(in->name, ext_lsp, ext_lrp, "ext_lsp"));
+	json_array_append_new(ops, router_lsp(in->name, ext_lsp, ext_lrp, "ext_lsp", true));
 	json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o}, s:s}", "op", "insert", "table",
 					     "Logical_Switch_Port", "row", "name", ln, "type", "localnet", "addresses",
 					     "unknown", "options", map_of("network_name", VNET_OVN_PHYSNET, NULL),
@@ -989,14 +1047,16 @@ bool vnet_ovn_local_chassis(char **ret_name, GError **error)
 
 bool vnet_ovn_complete_gateway(vnet_intent *in, const vnet_intent *old, GError **error)
 {
-	if (in->mode != VNET_MODE_OVERLAY || !in->ovn_external || in->ovn_gateway)
+	g_autofree char *local = NULL;
+
+	if (in->mode != VNET_MODE_OVERLAY || !in->ovn_external || in->ovn_gateways)
 		return true;
 	/* An apply of the same intent keeps the chassis the create chose, wherever it runs. */
-	if (old && old->ovn_gateway) {
-		in->ovn_gateway = g_strdup(old->ovn_gateway);
+	if (old && old->ovn_gateways) {
+		in->ovn_gateways = g_strdupv(old->ovn_gateways);
 		return true;
 	}
-	return vnet_ovn_local_chassis(&in->ovn_gateway, error);
+	return vnet_ovn_local_chassis(&local, error) && vnet_intent_add_ovn_gateway(in, local, error);
 }
 
 /* Whether OVN has rows named as @in's router and external switch that vnetctl did not make. */
@@ -1026,21 +1086,33 @@ static bool check_router_free(vnet_ovsdb *db, const vnet_intent *in, GError **er
 	return true;
 }
 
-/* Whether the SB database, if it answers, knows chassis @name. */
-static bool check_gateway_known(const char *nb, const char *name, GError **error)
+/* Whether the SB database, if it answers, knows each gateway chassis of @in. */
+bool vnet_ovn_check_gateways(const vnet_intent *in, GError **error)
 {
-	g_autofree char *sb = vnet_ovn_sb_remote(nb);
+	g_autofree char *sb = vnet_ovn_sb_remote(in->ovn);
 	g_autoptr(vnet_ovsdb) db = sb ? vnet_ovn_connect(sb, VNET_OVN_SB, NULL) : NULL;
-	json_t *q = json_pack("[o]", vnet_ovsdb_select("Chassis", json_pack("[[s, s, s]]", "name", "==", name), "name"));
+	json_t *q = json_pack("[o]", vnet_ovsdb_select("Chassis", NULL, "name"));
 	g_autoptr(json_t) r = db ? vnet_ovsdb_transact(db, q, NULL) : (json_decref(q), NULL);
+	g_autoptr(GHashTable) known = g_hash_table_new(g_str_hash, g_str_equal);
+	const json_t *rows = r ? vnet_ovsdb_rows(r, 0) : NULL;
+	size_t i;
+	json_t *row;
 
 	/* Without SB the chassis cannot be checked; NB alone is enough to make the router. */
-	if (!r || json_array_size(vnet_ovsdb_rows(r, 0)))
+	if (!rows || !in->ovn_gateways)
 		return true;
-	vnet_set_error(error, VNET_ERROR_NOT_FOUND,
-		       _("OVN's southbound database has no chassis \"%s\" to be the gateway of the network; name a chassis that runs ovn-controller (ovn-sbctl show lists them) with --ovn-gateway."),
-		       name);
-	return false;
+	json_array_foreach(rows, i, row)
+		if (json_string_value(json_object_get(row, "name")))
+			g_hash_table_add(known, (gpointer)json_string_value(json_object_get(row, "name")));
+	for (guint k = 0; in->ovn_gateways[k]; k++) {
+		if (g_hash_table_contains(known, in->ovn_gateways[k]))
+			continue;
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN's southbound database has no chassis \"%s\" to be the gateway of the network; name a chassis that runs ovn-controller (ovn-sbctl show lists them) with --ovn-gateway."),
+			       in->ovn_gateways[k]);
+		return false;
+	}
+	return true;
 }
 
 vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GError **error)
@@ -1088,7 +1160,7 @@ bool vnet_ovn_check_create(const vnet_intent *in, GError **error)
 		return false;
 	if (in->ovn_external) {
 		g_autoptr(vnet_ovsdb) db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error);
-		if (!db || !check_router_free(db, in, error) || !check_gateway_known(in->ovn, in->ovn_gateway, error))
+		if (!db || !check_router_free(db, in, error) || !vnet_ovn_check_gateways(in, error))
 			return false;
 	}
 	if (sw && !sw->ours) {
@@ -1368,6 +1440,52 @@ static bool lb_change(const vnet_intent *in, const char *prev, bool on, GError *
 	return transact(db, vnet_ovn_ops_set_lbs(in, on ? in->forwards : before, sw->ports), error);
 }
 
+json_t *vnet_ovn_ops_set_gateways(const vnet_intent *in)
+{
+	g_autofree char *ext_lrp = vnet_ovn_name(in->name, VNET_OVN_ROW_EXT_LRP);
+	json_t *ops = json_array(), *where = json_pack("[[s, s, s], [s, s, o]]", "name", "==", ext_lrp, "external_ids",
+						      "includes", mark(in->name));
+
+	json_array_append_new(ops, comment("set the gateway chassis of logical router port", ext_lrp));
+	/* The port is network @in's: another's gateway must not move. */
+	json_array_append_new(ops, json_pack("{s:s, s:i, s:s, s:O, s:[s], s:s, s:[]}", "op", "wait", "timeout", 0,
+					     "table", "Logical_Router_Port", "where", where, "columns", "name",
+					     "until", "!=", "rows"));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table", "Gateway_Chassis", "where",
+					     where_ours(in->name)));
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:{s:o}}", "op", "update", "table",
+					     "Logical_Router_Port", "where", where, "row", "gateway_chassis",
+					     gateway_rows(ops, in)));
+	return ops;
+}
+
+/* The gateway chassis of the step: @in's, or on undo those before it (@prev, space-separated). */
+static bool gateway_change(const vnet_intent *in, const char *prev, bool on, GError **error)
+{
+	g_autoptr(vnet_intent) before = vnet_intent_copy(in);
+	g_auto(GStrv) names = g_strsplit(prev ? prev : "", " ", -1);
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+	g_autoptr(vnet_ovsdb) db = NULL;
+
+	g_clear_pointer(&before->ovn_gateways, g_strfreev);
+	for (guint i = 0; !on && names[i]; i++)
+		if (*names[i] && !vnet_intent_add_ovn_gateway(before, names[i], error))
+			return false;
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return false;
+	if (!sw || !sw->ours) {
+		if (!on)
+			return true;	/* the switch went, and the router with it */
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
+			       in->name);
+		return false;
+	}
+	if (!(db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
+		return false;
+	return transact(db, vnet_ovn_ops_set_gateways(on ? in : before), error);
+}
+
 bool vnet_ovn_step_run(const vnet_step *s, bool on, GError **error)
 {
 	if (!s->new || !s->new->ovn) {
@@ -1378,5 +1496,7 @@ bool vnet_ovn_step_run(const vnet_step *s, bool on, GError **error)
 		return switch_change(s->new, s->xml, on, error);
 	if (s->kind == VNET_STEP_OVN_LB)
 		return lb_change(s->new, s->prev_xml, on, error);
+	if (s->kind == VNET_STEP_OVN_GATEWAY)
+		return gateway_change(s->new, s->prev_xml, on, error);
 	return port_change(s->new, s->xml, on, error);
 }

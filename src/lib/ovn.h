@@ -46,8 +46,14 @@ char *vnet_ovn_name(const char *net, vnet_ovn_row row);
 
 /* ---- NAT (--ovn-external), without I/O ---- */
 
-/* Whether two overlay intents want the same rows in NB but for their forwards (else the switch is made anew). */
+/*
+ * Whether two overlay intents want the same rows in NB but for their
+ * forwards and gateway chassis (else the switch is made anew); those two
+ * change in place.
+ */
 bool vnet_ovn_same_switch(const vnet_intent *a, const vnet_intent *b);
+/* OVN's HA chassis groups take any number; a handful is what a site runs. */
+#define VNET_OVN_MAX_GATEWAYS 8
 /* Fill in the default next hop: the external network's first host address. */
 void vnet_ovn_complete_nexthop(vnet_intent *in);
 /* Whether @in's router settings fit together (any mode: only an overlay network may have them). */
@@ -60,6 +66,12 @@ bool vnet_ovn_check_forward(const vnet_intent *in, const vnet_forward *f, GError
  * wait that the router is ours, then the old rows out and the new in.
  */
 json_t *vnet_ovn_ops_set_lbs(const vnet_intent *in, const GPtrArray *forwards, const GPtrArray *ports);
+/*
+ * Setting the gateway chassis of @in's router's external port to @in's,
+ * in priority order: a wait that the port is ours, then its rows out and
+ * the new in.
+ */
+json_t *vnet_ovn_ops_set_gateways(const vnet_intent *in);
 
 /*
  * Whether @remote is one vnetctl can use: "tcp:HOST:PORT" (HOST an IPv4
@@ -166,6 +178,8 @@ bool vnet_ovn_complete_gateway(vnet_intent *in, const vnet_intent *old, GError *
  * switch of its names that is not ours, and a gateway chassis that SB knows.
  */
 bool vnet_ovn_check_create(const vnet_intent *in, GError **error);
+/* Whether OVN's SB database, when it answers, knows every gateway chassis of @in (a move checks this alone). */
+bool vnet_ovn_check_gateways(const vnet_intent *in, GError **error);
 
 /*
  * The steps of attaching @domain to overlay network @in: an address

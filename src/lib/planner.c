@@ -49,6 +49,11 @@ static vnet_intent *without_live_fields(const vnet_intent *in, const vnet_intent
 	/* libvirt changes a running network's portgroups (virNetworkUpdate); a guest keeps its port */
 	if (c->vswitch == VNET_SWITCH_OVS && ref->vswitch == VNET_SWITCH_OVS)
 		vnet_intent_copy_vlans(c, ref);
+	/* an overlay network's gateway chassis are OVN's rows, changed in place (VNET_STEP_OVN_GATEWAY) */
+	if (c->mode == VNET_MODE_OVERLAY && ref->mode == VNET_MODE_OVERLAY) {
+		g_strfreev(c->ovn_gateways);
+		c->ovn_gateways = g_strdupv(ref->ovn_gateways);
+	}
 	if (c->dhcp && ref->dhcp) {
 		c->has_range = ref->has_range;
 		c->dhcp_start = ref->dhcp_start;
@@ -425,6 +430,13 @@ static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
 		s->prev_xml = g_string_free(prev, FALSE);
 		s->on = true;
 	}
+	/* A gateway moved or one more standing by: the router's external port changes in place. */
+	if (want->mode == VNET_MODE_OVERLAY && want->ovn_external && !vnet_strv_equal0(old->ovn_gateways, want->ovn_gateways)) {
+		vnet_step *s = add(plan, VNET_STEP_OVN_GATEWAY, want->name);
+		s->new = vnet_intent_copy(want);
+		s->prev_xml = old->ovn_gateways ? g_strjoinv(" ", old->ovn_gateways) : NULL;
+		s->on = true;
+	}
 }
 
 /* The same intent again: start what is down, put back what the kernel lost. */
@@ -545,6 +557,12 @@ static char *describe(const vnet_step *s)
 	case VNET_STEP_OVN_LB:
 		return g_strdup_printf(_("set the load balancers (forwards) of OVN logical router %s, one transaction"),
 				       s->name);
+	case VNET_STEP_OVN_GATEWAY: {
+		g_autofree char *list = s->new && s->new->ovn_gateways ? g_strjoinv(", ", s->new->ovn_gateways)
+								       : g_strdup("-");
+		return g_strdup_printf(_("make %s the gateway chassis of OVN logical router %s, in that order, one transaction"),
+				       list, s->name);
+	}
 	case VNET_STEP_PORTGROUP:
 		if (!s->prev_xml)
 			return g_strdup_printf(_("add portgroup %s to running libvirt network %s"), s->domain, s->name);

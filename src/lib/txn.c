@@ -41,6 +41,7 @@ static const char *const kind_names[VNET_STEP_N_KINDS] = {
 	[VNET_STEP_OVN_SWITCH] = "ovn-switch",
 	[VNET_STEP_OVN_PORT] = "ovn-port",
 	[VNET_STEP_OVN_LB] = "ovn-lb",
+	[VNET_STEP_OVN_GATEWAY] = "ovn-gateway",
 	[VNET_STEP_PORTGROUP] = "portgroup",
 };
 
@@ -148,6 +149,7 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 		set_opt(kf, g, "xml", s->xml);
 		break;
 	case VNET_STEP_OVN_LB:
+	case VNET_STEP_OVN_GATEWAY:
 		set_opt(kf, g, "prev-xml", s->prev_xml);
 		/* fall through */
 	case VNET_STEP_OVN_SWITCH:

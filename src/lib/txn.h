@@ -56,6 +56,9 @@ typedef enum vnet_step_kind {
 	VNET_STEP_OVN_PORT,	/* name, new = the overlay intent, xml = the port, on = add, off = remove */
 	VNET_STEP_OVN_LB,	/* name, new = the NAT overlay intent, prev_xml = the forwards before, one a line:
 				 * its router's load balancers made those of new's forwards (undo: prev_xml's) */
+	VNET_STEP_OVN_GATEWAY,	/* name, new = the NAT overlay intent, prev_xml = its gateway chassis before,
+				 * space-separated: its router's external port's gateway chassis made new's
+				 * (undo: prev_xml's) */
 	VNET_STEP_PORTGROUP,	/* name, domain = the portgroup, xml = it as it becomes, prev_xml = as it was
 				 * (either NULL: none); the running network's only, as the define has the rest */
 	VNET_STEP_N_KINDS

@@ -114,6 +114,13 @@ bool vnet_name_is_valid(const char *s, size_t max)
 	return true;
 }
 
+bool vnet_strv_equal0(char **a, char **b)
+{
+	if (!a || !b)
+		return a == b;
+	return g_strv_equal((const char *const *)a, (const char *const *)b);
+}
+
 bool vnet_mac_is_valid(const char *mac)
 {
 	if (!mac || strlen(mac) != 17)

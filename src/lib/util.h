@@ -28,6 +28,8 @@ bool vnet_name_is_valid(const char *s, size_t max);
 bool vnet_check_network_name(const char *s, GError **error);
 /* A MAC in canonical form: lower case hex digit pairs and colons, safe in a file name or an nft element. */
 bool vnet_mac_is_valid(const char *mac);
+/* Whether two NULL-terminated string vectors, either NULL, hold the same strings in the same order. */
+bool vnet_strv_equal0(char **a, char **b);
 bool vnet_check_ifname(const char *s, GError **error);
 bool vnet_check_domain_name(const char *s, GError **error);
 

@@ -301,8 +301,11 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_attr(w, "ovn-external", in->ovn_external);
 	if (in->ovn_nexthop)
 		xw_attr(w, "ovn-nexthop", in->ovn_nexthop);
-	if (in->ovn_gateway)
-		xw_attr(w, "ovn-gateway", in->ovn_gateway);
+	if (in->ovn_gateways) {
+		/* A list in priority order, as XML Schema's list types: chassis names have no spaces. */
+		g_autofree char *gws = g_strjoinv(" ", in->ovn_gateways);
+		xw_attr(w, "ovn-gateway", gws);
+	}
 	/* Unset is the mode's default, so an intent written before the guard reads the same. */
 	if (in->guard != VNET_GUARD_DEFAULT)
 		xw_attr(w, "guard", vnet_guard_to_string(in->guard));
@@ -925,6 +928,23 @@ static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPt
 	return true;
 }
 
+/* ovn-gateway: chassis names in priority order, separated by white space. */
+static bool read_gateways(vnet_intent *in, const char *value, GError **error)
+{
+	g_auto(GStrv) names = g_strsplit_set(value, " \t\r\n", -1);
+	guint n = 0;
+
+	for (guint i = 0; names[i]; i++) {
+		if (!*names[i])
+			continue;
+		n++;
+		if (!vnet_intent_add_ovn_gateway(in, names[i], error))
+			return false;
+	}
+	/* Nothing but white space: refused as the name it is not. */
+	return n || vnet_intent_add_ovn_gateway(in, value, error);
+}
+
 /*
  * The intent in @root.  @fast, if not NULL, holds the text of the forwards
  * that are @root's children, read aside while parsing (fwd_sax): each other
@@ -961,7 +981,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GErro
 	    (ovn && !vnet_intent_set_ovn(in, ovn, error)) ||
 	    (ovn_ext && !vnet_intent_set_ovn_external(in, ovn_ext, error)) ||
 	    (ovn_hop && !vnet_intent_set_ovn_nexthop(in, ovn_hop, error)) ||
-	    (ovn_gw && !vnet_intent_set_ovn_gateway(in, ovn_gw, error)))
+	    (ovn_gw && !read_gateways(in, ovn_gw, error)))
 		return NULL;
 	if (guard_s && !vnet_guard_from_string(guard_s, &in->guard, error))
 		return NULL;

@@ -195,7 +195,7 @@ check "the forward is a load balancer VIP on the router" \
 	sh -c "ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock lr-lb-list o2 | grep -q '198.51.100.10:8080 *10.78.0.2:80'"
 check "the DHCP options give the router" sh -c \
 	"ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock get DHCP_Options \$(ovn-nbctl --db=unix:$OVN_CENTRAL/nb.sock --bare --columns=_uuid find DHCP_Options external_ids:vnetctl-network=o2) options:router | grep -q 10.78.0.1"
-check "show --json says the router" sh -c "'$VNETCTL' --json show o2 | jq -e '.ovn_external == \"198.51.100.10/24\" and .ovn_gateway == \"chA\" and .ovn_nexthop == \"198.51.100.1\"' >/dev/null"
+check "show --json says the router" sh -c "'$VNETCTL' --json show o2 | jq -e '.ovn_external == \"198.51.100.10/24\" and .ovn_gateways == [\"chA\"] and .ovn_nexthop == \"198.51.100.1\"' >/dev/null"
 
 # a guest on chB, the other chassis: out through the SNAT, in through the forward
 define_domain vmD

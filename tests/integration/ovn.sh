@@ -101,6 +101,50 @@ ovn_external() {
 	chvsctl "$ch" add-port br-ex x-ext -- set Open_vSwitch . external_ids:ovn-bridge-mappings=external:br-ex
 }
 
+# ovn_external_lan NS ADDR/PREFIX CHASSIS...: the physical network "external"
+# shared by several gateway chassis, as a LAN switch joins them: a Linux
+# bridge "extlan" in the sandbox root with namespace NS (the outside, at
+# ADDR) and, from each CHASSIS, its OVS bridge br-ex
+# (ovn-bridge-mappings=external:br-ex) through a veth.
+ovn_external_lan() {
+	local ns=$1 addr=$2 ch
+	shift 2
+	ip link add extlan type bridge
+	ip link set extlan up
+	add_host "$ns"
+	ip link add "x-$ns" type veth peer name eth0 netns "$ns"
+	ip link set "x-$ns" master extlan up
+	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+	ip -n "$ns" addr add "$addr" dev eth0
+	ip -n "$ns" link set eth0 up
+	for ch in "$@"; do
+		chvsctl "$ch" add-br br-ex -- set Bridge br-ex datapath_type=netdev
+		ip link add "x-$ch" type veth peer name x-ext netns "$ch"
+		ip link set "x-$ch" master extlan up
+		ethtool -K "x-$ch" tx off >/dev/null
+		ip netns exec "$ch" ethtool -K x-ext tx off >/dev/null
+		ip netns exec "$ch" sysctl -qw net.ipv6.conf.x-ext.disable_ipv6=1
+		ip netns exec "$ch" ip link set x-ext up
+		chvsctl "$ch" add-port br-ex x-ext -- set Open_vSwitch . external_ids:ovn-bridge-mappings=external:br-ex
+	done
+}
+
+# ovn_crash CHASSIS: its ovn-controller and ovs-vswitchd killed (SIGKILL), as
+# a host that loses power: SB keeps its chassis, only BFD sees it gone.
+ovn_crash() {
+	local run=$VNET_SCRATCH/$1 p pid
+	for p in ovn-controller ovs-vswitchd; do
+		pid=$(cat "$run/$p.pid")
+		kill -9 "$pid"
+		for _ in $(seq 50); do
+			# gone, or a zombie nobody reaped yet
+			kill -0 "$pid" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+			sleep 0.1
+		done
+	done
+}
+
 # ovn_restart CHASSIS: stop its ovn-controller and ovs-vswitchd and start them again.
 ovn_restart() {
 	local ch=$1 run=$VNET_SCRATCH/$1 p

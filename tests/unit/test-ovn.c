@@ -174,7 +174,8 @@ static void test_nat_intent(void **state)
 	assert_string_equal(vnet_intent_get_default_guest(back), "10.77.0.2");
 	assert_true(vnet_ovn_same_switch(in, back));
 	assert_true(vnet_intent_set_ovn_gateway(back, "chB", NULL));
-	assert_false(vnet_ovn_same_switch(in, back));
+	/* another gateway moves the router's port; the switch stays */
+	assert_true(vnet_ovn_same_switch(in, back));
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(GError) e = NULL;
 		g_autoptr(vnet_intent) b = NULL;
@@ -236,7 +237,10 @@ static void test_add_router(void **state)
 	assert_null(strstr(lr, "gateway_chassis"));
 	{
 		g_autofree char *ext_lrp = row_named(ops, "Logical_Router_Port", "lrp-o1-ext");
-		assert_non_null(strstr(ext_lrp, "\"gateway_chassis\":[\"named-uuid\",\"gc\"]"));
+		g_autofree char *ext_lsp = row_named(ops, "Logical_Switch_Port", "o1-ext-lrp");
+		assert_non_null(strstr(ext_lrp, "\"gateway_chassis\":[\"set\",[[\"named-uuid\",\"gc0\"]]]"));
+		/* the chassis that takes the port announces its addresses */
+		assert_non_null(strstr(ext_lsp, "[\"nat-addresses\",\"router\"]"));
 		assert_non_null(strstr(ext_lrp, "\"networks\":\"198.51.100.10/24\""));
 	}
 	assert_non_null(strstr(lr, "\"load_balancer\":[\"set\",[[\"named-uuid\",\"lb_tcp\"],[\"named-uuid\",\"lb_udp\"]]]"));
@@ -247,6 +251,109 @@ static void test_add_router(void **state)
 	assert_non_null(strstr(dhcp, "[\"router\",\"10.77.0.1\"]"));
 	/* every row vnetctl makes carries the mark */
 	assert_non_null(strstr(ext, "vnetctl-network"));
+}
+
+/* Gateway chassis in priority order: the API, the intent XML and NB's rows. */
+static void test_gateways(void **state)
+{
+	static const char *const bad_xml[] = {
+		"chA chA", "chA chB chA", " ", "\t", "chA ch;B", "chA -chB",
+		"c1 c2 c3 c4 c5 c6 c7 c8 c9",
+	};
+	static const char *const fwd[] = { NULL };
+	g_autoptr(vnet_intent) in = nat_overlay(fwd);
+	g_autoptr(vnet_intent) one = vnet_intent_copy(in);
+	g_autofree char *xml = NULL, *gc0 = NULL, *gc1 = NULL, *ext_lrp = NULL, *upd = NULL, *del = NULL, *w = NULL;
+	g_autoptr(vnet_intent) back = NULL;
+	g_autoptr(json_t) ops = NULL, set = NULL;
+	g_autoptr(GError) e = NULL;
+	const char *const *gws;
+
+	assert_true(vnet_intent_add_ovn_gateway(in, "chB", NULL));
+	assert_false(vnet_intent_add_ovn_gateway(in, "chA", &e));
+	assert_non_null(strstr(e->message, "\"chA\" is named twice"));
+	g_clear_error(&e);
+	assert_false(vnet_intent_add_ovn_gateway(in, "ch B", &e));
+	g_clear_error(&e);
+	gws = vnet_intent_get_ovn_gateways(in);
+	assert_string_equal(gws[0], "chA");
+	assert_string_equal(gws[1], "chB");
+	assert_null(gws[2]);
+	assert_string_equal(vnet_intent_get_ovn_gateway(in), "chA");
+	/* the refusals changed nothing; a change of gateways keeps the switch, not the intent */
+	assert_true(vnet_ovn_same_switch(in, one));
+	assert_false(vnet_intent_equal(in, one));
+	for (int i = 2; i <= VNET_OVN_MAX_GATEWAYS; i++) {
+		g_autofree char *n = g_strdup_printf("ch%d", i);
+		assert_true(vnet_intent_add_ovn_gateway(one, n, NULL));
+	}
+	assert_false(vnet_intent_add_ovn_gateway(one, "chZ", &e));
+	assert_non_null(strstr(e->message, "\"chZ\" is one too many"));
+	g_clear_error(&e);
+	/* set replaces the list */
+	assert_true(vnet_intent_set_ovn_gateway(one, "chB", NULL));
+	assert_null(vnet_intent_get_ovn_gateways(one)[1]);
+
+	xml = vnet_intent_to_xml(in);
+	assert_non_null(strstr(xml, "ovn-gateway=\"chA chB\""));
+	back = vnet_intent_from_xml(xml, -1, NULL);
+	assert_non_null(back);
+	assert_true(vnet_intent_equal(in, back));
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_xml); i++) {
+		g_autofree char *attr = g_markup_printf_escaped("ovn-gateway=\"%s\"", bad_xml[i]);
+		g_autofree char *bad = NULL;
+		g_auto(GStrv) parts = g_strsplit(xml, "ovn-gateway=\"chA chB\"", 2);
+		g_autoptr(vnet_intent) b = NULL;
+		bad = g_strjoin(attr, parts[0], parts[1], NULL);
+		if ((b = vnet_intent_from_xml(bad, -1, &e)))
+			fail_msg("gateway list \"%s\" accepted", bad_xml[i]);
+		assert_non_null(strstr(e->message, "chassis"));
+		g_clear_error(&e);
+	}
+	{
+		/* any white space between the names */
+		g_auto(GStrv) parts = g_strsplit(xml, "ovn-gateway=\"chA chB\"", 2);
+		g_autofree char *tabbed = g_strjoin("ovn-gateway=\"  chA&#9;chB \"", parts[0], parts[1], NULL);
+		g_autoptr(vnet_intent) t = vnet_intent_from_xml(tabbed, -1, &e);
+		assert_non_null(t);
+		assert_true(vnet_intent_equal(in, t));
+	}
+
+	/* the router: one row per chassis, the first the highest priority */
+	ops = vnet_ovn_ops_add_switch(in, NULL);
+	gc0 = dump(op(ops, "insert", "Gateway_Chassis", 0));
+	gc1 = dump(op(ops, "insert", "Gateway_Chassis", 1));
+	assert_non_null(strstr(gc0, "\"chassis_name\":\"chA\""));
+	assert_non_null(strstr(gc0, "\"name\":\"lrp-o1-ext-chA\",\"priority\":2}"));
+	assert_non_null(strstr(gc0, "\"uuid-name\":\"gc0\""));
+	assert_non_null(strstr(gc1, "\"name\":\"lrp-o1-ext-chB\",\"priority\":1}"));
+	ext_lrp = row_named(ops, "Logical_Router_Port", "lrp-o1-ext");
+	assert_non_null(strstr(ext_lrp, "\"gateway_chassis\":[\"set\",[[\"named-uuid\",\"gc0\"],[\"named-uuid\",\"gc1\"]]]"));
+
+	/* a move: the port must be ours; only our rows go; the port takes the new ones */
+	set = vnet_ovn_ops_set_gateways(in);
+	w = dump(op(set, "wait", "Logical_Router_Port", 0));
+	assert_non_null(strstr(w, "[\"name\",\"==\",\"lrp-o1-ext\"],[\"external_ids\",\"includes\",[\"map\",[[\"vnetctl-network\",\"o1\"]]]]"));
+	assert_non_null(strstr(w, "\"until\":\"!=\""));
+	del = dump(op(set, "delete", "Gateway_Chassis", 0));
+	assert_string_equal(del, "{\"op\":\"delete\",\"table\":\"Gateway_Chassis\",\"where\":[[\"external_ids\",\"includes\",[\"map\",[[\"vnetctl-network\",\"o1\"]]]]]}");
+	assert_non_null(op(set, "insert", "Gateway_Chassis", 1));
+	assert_null(op(set, "insert", "Gateway_Chassis", 2));
+	upd = dump(op(set, "update", "Logical_Router_Port", 0));
+	assert_non_null(strstr(upd, "\"row\":{\"gateway_chassis\":[\"set\",[[\"named-uuid\",\"gc0\"],[\"named-uuid\",\"gc1\"]]]}"));
+	/* the update comes after the rows it names */
+	{
+		size_t i, at_upd = 0, at_ins = 0;
+		json_t *o;
+		json_array_foreach(set, i, o) {
+			const char *k = json_string_value(json_object_get(o, "op"));
+			if (g_strcmp0(k, "update") == 0)
+				at_upd = i;
+			else if (g_strcmp0(k, "insert") == 0)
+				at_ins = i;
+		}
+		assert_true(at_ins < at_upd);
+	}
 }
 
 static void test_set_lbs(void **state)
@@ -526,7 +633,7 @@ static void test_status_doctor(void **state)
 				  "ovn-switch ok -\n"
 				  "ovn-tunnel ok chA\n"
 				  "ovn-tunnel FAIL chB\n"
-				  "ovn-gateway ok -\n"
+				  "ovn-gateway ok chA\n"
 				  "ovn-port ok vmA\n"
 				  "ovn-port FAIL p2\n");
 	/* NB does not answer: that alone, named */
@@ -542,6 +649,40 @@ static void test_status_doctor(void **state)
 	t_nosb = checks_text(c_nosb);
 	assert_string_equal(t_nosb, "network-active FAIL -\novn-nb ok -\novn-switch ok -\novn-sb FAIL -\n");
 	assert_string_equal(vnet_ovn_status_get_sb_error(nosb->ovn), "no SB");
+
+	/* HA gateways: a standby down is named with where the NAT runs; all down, the NAT is down */
+	{
+		static const struct {
+			const char *gws[3], *want, *what;
+		} cases[] = {
+			{ { "chZ", "chB", NULL }, "ovn-gateway FAIL chZ\novn-gateway ok chB\n", "runs on chassis chB" },
+			{ { "chA", "chZ", NULL }, "ovn-gateway ok chA\novn-gateway FAIL chZ\n", "runs on chassis chA" },
+			{ { "chY", "chZ", NULL }, "ovn-gateway FAIL chY\novn-gateway FAIL chZ\n", "NAT and forwards are down" },
+		};
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(vnet_intent) ha = nat_overlay(NULL);
+			g_autoptr(vnet_doctor_facts) hf = NULL;
+			g_autoptr(GPtrArray) hc = NULL;
+			g_autofree char *ht = NULL;
+			const char *what = NULL;
+			assert_true(vnet_intent_set_ovn_gateway(ha, cases[i].gws[0], NULL));
+			assert_true(vnet_intent_add_ovn_gateway(ha, cases[i].gws[1], NULL));
+			hf = vnet_doctor_facts_new(ha);
+			hf->active = true;
+			hf->ovn = vnet_ovn_status_new("o1", vnet_ovn_parse_switch(nb, "o1", NULL), sb, NULL);
+			hc = vnet_doctor_judge(hf);
+			ht = checks_text(hc);
+			if (!strstr(ht, cases[i].want))
+				fail_msg("case %zu: checks\n%s\nlack\n%s", i, ht, cases[i].want);
+			for (guint k = 0; k < hc->len; k++)
+				if (!vnet_doctor_check_get_ok(hc->pdata[k]) &&
+				    g_strcmp0(vnet_doctor_check_get_id(hc->pdata[k]), "ovn-gateway") == 0)
+					what = vnet_doctor_check_get_what(hc->pdata[k]);
+			assert_non_null(what);
+			if (!strstr(what, cases[i].what))
+				fail_msg("case %zu: \"%s\" does not say \"%s\"", i, what, cases[i].what);
+		}
+	}
 }
 
 static void test_db_names(void **state)
@@ -670,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_nat_values),
 		cmocka_unit_test(test_nat_intent),
 		cmocka_unit_test(test_add_router),
+		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_set_lbs),
 		cmocka_unit_test(test_status_doctor),
 		cmocka_unit_test(test_db_names),

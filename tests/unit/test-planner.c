@@ -32,6 +32,20 @@ static vnet_intent *nat(const char *fwd)
 	return in;
 }
 
+/* NAT overlay network o1 with its router, gateway chassis chA. */
+static vnet_intent *overlay(void)
+{
+	g_autoptr(vnet_host) host = vnet_host_new();
+	vnet_intent *in = vnet_intent_new("o1", VNET_MODE_OVERLAY, NULL);
+
+	assert_ok(vnet_intent_set_ovn(in, "tcp:192.0.2.10:6641", &err_));
+	assert_ok(vnet_intent_set_subnet(in, "10.77.0.0/24", &err_));
+	assert_ok(vnet_intent_set_ovn_external(in, "198.51.100.10/24", &err_));
+	assert_ok(vnet_intent_set_ovn_gateway(in, "chA", &err_));
+	assert_ok(vnet_intent_complete(in, host, &err_));
+	return in;
+}
+
 /* The kinds of @plan, space-separated, NFT marked exact ("nft!") or not. */
 static char *kinds(GPtrArray *plan)
 {
@@ -274,6 +288,30 @@ static void test_vlans_change_live(void **state)
 	teardown(&f);
 }
 
+/* Another gateway chassis, or one more standing by: the router's port in place, the switch kept. */
+static void test_gateway_moves_in_place(void **state)
+{
+	fixture f;
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autofree char *text = NULL;
+	const vnet_step *s;
+
+	setup_running(&f, overlay(), overlay());
+	assert_ok(vnet_intent_add_ovn_gateway(f.want, "chB", &err_));
+	expect_plan(&f, "define ovn-gateway");
+	plan = vnet_planner_plan(&f.in);
+	s = plan->pdata[1];
+	assert_string_equal(s->prev_xml, "chA");
+	assert_true(s->on);
+	text = vnet_planner_describe(plan);
+	assert_non_null(strstr(text, "make chA, chB the gateway chassis of OVN logical router o1"));
+	assert_null(strstr(text, "restart"));
+	/* the same gateways: nothing for OVN */
+	assert_ok(vnet_intent_set_ovn_gateway(f.want, "chA", &err_));
+	expect_plan(&f, "");
+	teardown(&f);
+}
+
 static void test_remove(void **state)
 {
 	fixture f;
@@ -325,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_subnet_change_restarts_and_replugs),
 		cmocka_unit_test(test_no_restart_for_live_fields),
 		cmocka_unit_test(test_vlans_change_live),
+		cmocka_unit_test(test_gateway_moves_in_place),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_redefine_carries_reservations),
 	};
