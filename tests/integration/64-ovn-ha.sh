@@ -138,9 +138,20 @@ for n in $(seq 1 12); do
 		check "the move back ran to its end with fewer than $n transactions" test "$n" -gt 1
 		break
 	fi
-	check "list after the kill at transaction $n" vnetctl -q list
-	check "after the kill at transaction $n and a list, NB is as it was" diff -u "$VNET_SCRATCH/nb.ba" <(nb_state)
+	check "after the kill at transaction $n, the next command rolls it back" vnetctl -q restore
+	check "after the kill at transaction $n and a restore, NB is as it was" diff -u "$VNET_SCRATCH/nb.ba" <(nb_state)
 done
+# killed after the move was committed, before the journal went: the next command moves it back
+# (the loop's last run moved it: chB first again to start from)
+check "apply -f ba.xml again" vnetctl -q apply -f "$VNET_SCRATCH/ba.xml"
+# (remove_journal is inlined: the line of its call when every step ran)
+done_line=$(awk '/if \(i == plan->len\) \{/ {print NR + 1; exit}' "$top_srcdir/src/lib/txn.c")
+check "apply -f ab.xml stopped after its last step" kill_at "txn.c:$done_line" 1 -q apply -f "$VNET_SCRATCH/ab.xml"
+check "the kill left a journal" test -e /var/lib/vnetctl/journal
+check "NB has the move committed" test "$(gateways)" = "$(printf 'lrp-o2-ext-chA chA 2\nlrp-o2-ext-chB chB 1')"
+check "the next command rolls the committed move back" vnetctl -q restore
+check "no journal is left" test ! -e /var/lib/vnetctl/journal
+check "after the rollback NB is as before the move back" diff -u "$VNET_SCRATCH/nb.ba" <(nb_state)
 check "apply -f ab.xml: chA first again" vnetctl -q apply -f "$VNET_SCRATCH/ab.xml"
 check "NB is as before the first move" diff -u "$VNET_SCRATCH/nb.ab" <(nb_state)
 
