@@ -826,7 +826,10 @@ const char *vnet_guest_get_address6(const vnet_guest *g);
  * Reads the network's OVN northbound database (the logical switch and the
  * ports vnetctl made, each with ovn-northd's "up") and, when it answers,
  * the southbound one (the chassis each port is bound to, every chassis and
- * its tunnel endpoints); changes nothing.
+ * its tunnel endpoints, and how far each chassis' ovn-controller has
+ * followed: its Chassis_Private nb_cfg against SB_Global's); changes
+ * nothing, so a chassis that died since OVN's last change still looks
+ * current (vnetctl doctor makes a change to find it).
  *
  * Return: the status to free with vnet_ovn_status_free(), or NULL when the
  * network is unknown, not an overlay network (VNET_ERROR_INVALID), or its

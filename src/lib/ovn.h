@@ -5,7 +5,8 @@
  * or unix:PATH): the network's Logical_Switch with its subnet and
  * DHCP_Options, one Logical_Switch_Port per guest NIC (named by the NIC's
  * interfaceid), their removal, and what show reads back (a port's up flag
- * from NB, the chassis it is bound to from SB).  Every change is one
+ * from NB, the chassis it is bound to from SB, how far each chassis
+ * follows NB by its nb_cfg, which doctor alone bumps).  Every change is one
  * transaction guarded by "wait" operations, and every row vnetctl makes
  * carries external_ids:vnetctl-network, the only rows it ever deletes.
  * The transaction steps of txn.h call the vnet_ovn_step_*() functions here.
