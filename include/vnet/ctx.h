@@ -826,7 +826,10 @@ const char *vnet_guest_get_address6(const vnet_guest *g);
  * Reads the network's OVN northbound database (the logical switch and the
  * ports vnetctl made, each with ovn-northd's "up") and, when it answers,
  * the southbound one (the chassis each port is bound to, every chassis and
- * its tunnel endpoints); changes nothing.
+ * its tunnel endpoints, and how far each chassis' ovn-controller has
+ * followed: its Chassis_Private nb_cfg against SB_Global's); changes
+ * nothing, so a chassis that died since OVN's last change still looks
+ * current (vnetctl doctor makes a change to find it).
  *
  * Return: the status to free with vnet_ovn_status_free(), or NULL when the
  * network is unknown, not an overlay network (VNET_ERROR_INVALID), or its
@@ -856,8 +859,29 @@ guint vnet_ovn_status_get_n_ports(const vnet_ovn_status *st);
  */
 const char *vnet_ovn_status_get_port(const vnet_ovn_status *st, guint i, const char **ret_domain,
 				     const char **ret_mac, const char **ret_address);
-/** vnet_ovn_status_get_port_up() - 1 when OVN has the port up, 0 down, -1 not known */
+/**
+ * vnet_ovn_status_get_port_up() - 1 when OVN has the port up, 0 down, -1 not known
+ * @st: the status
+ * @i: index below vnet_ovn_status_get_n_ports()
+ *
+ * Not known also when the port's chassis is behind (see
+ * vnet_ovn_status_get_port_stale()): a killed ovn-controller leaves the port
+ * "up" in OVN's databases.
+ *
+ * Return: 1, 0 or -1.
+ */
 int vnet_ovn_status_get_port_up(const vnet_ovn_status *st, guint i);
+/**
+ * vnet_ovn_status_get_port_stale() - whether the port's chassis stopped following OVN
+ * @st: the status
+ * @i: index below vnet_ovn_status_get_n_ports()
+ *
+ * Return: true when the chassis the port is bound to has applied less of
+ * OVN's changes than the southbound database has (its Chassis_Private
+ * nb_cfg is below SB_Global's): its ovn-controller is not running or
+ * hangs, so the port's state is not known.
+ */
+bool vnet_ovn_status_get_port_stale(const vnet_ovn_status *st, guint i);
 /** vnet_ovn_status_get_port_chassis() - the chassis the port is bound to, or NULL: none (or SB not read) */
 const char *vnet_ovn_status_get_port_chassis(const vnet_ovn_status *st, guint i);
 /** vnet_ovn_status_get_n_chassis() - how many chassis SB has */
@@ -872,6 +896,17 @@ guint vnet_ovn_status_get_n_chassis(const vnet_ovn_status *st);
  * Return: its name (system-id), or NULL when @i is out of range.
  */
 const char *vnet_ovn_status_get_chassis(const vnet_ovn_status *st, guint i, const char **ret_encaps);
+/**
+ * vnet_ovn_status_get_chassis_behind() - whether a chassis follows OVN
+ * @st: the status
+ * @i: index below vnet_ovn_status_get_n_chassis()
+ *
+ * Return: 1 when its ovn-controller has applied less of OVN's changes
+ * than the southbound database has (not running, or hanging), 0 when it
+ * has them all, -1 when that is not known (no Chassis_Private row, or
+ * @i out of range).
+ */
+int vnet_ovn_status_get_chassis_behind(const vnet_ovn_status *st, guint i);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovn_status, vnet_ovn_status_free)
 
 #ifdef __cplusplus

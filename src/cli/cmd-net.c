@@ -208,6 +208,7 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 		const char *dom, *mac, *addr, *name = vnet_ovn_status_get_port(st, i, &dom, &mac, &addr);
 		const char *chassis = vnet_ovn_status_get_port_chassis(st, i);
 		int up = vnet_ovn_status_get_port_up(st, i);
+		bool stale = vnet_ovn_status_get_port_stale(st, i);
 		const char *state = up > 0 ? "up" : up == 0 ? "down" : "unknown";
 		if (cli.json) {
 			out_item_begin(o);
@@ -218,6 +219,11 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 			out_string(o, "state", NULL, state);
 			out_string(o, "chassis", NULL, chassis);
 			out_item_end(o);
+			continue;
+		}
+		if (stale) {
+			g_ptr_array_add(plines, g_strdup_printf(_("%s %s (domain %s, logical port %s): unknown, chassis %s has not applied OVN's latest change (is its ovn-controller running?)"),
+								mac, addr, dom ? dom : "-", name, chassis));
 			continue;
 		}
 		g_ptr_array_add(plines, g_strdup_printf(_("%s %s (domain %s, logical port %s): %s, chassis %s"), mac, addr,
@@ -231,15 +237,21 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 	}
 	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
 		const char *encaps, *name = vnet_ovn_status_get_chassis(st, i, &encaps);
+		int behind = vnet_ovn_status_get_chassis_behind(st, i);
 		if (cli.json) {
 			out_item_begin(o);
 			out_string(o, "name", NULL, name);
 			out_string(o, "tunnels", NULL, encaps);
+			out_string(o, "state", NULL, behind > 0 ? "behind" : behind == 0 ? "current" : "unknown");
 			out_item_end(o);
 			continue;
 		}
-		g_ptr_array_add(clines, encaps ? g_strdup_printf(_("%s, tunnel endpoint %s"), name, encaps)
-					       : g_strdup_printf(_("%s, no tunnel endpoint"), name));
+		if (behind > 0)
+			g_ptr_array_add(clines, g_strdup_printf(_("%s, tunnel endpoint %s, behind: its ovn-controller has not applied OVN's latest change"),
+								name, encaps ? encaps : "-"));
+		else
+			g_ptr_array_add(clines, encaps ? g_strdup_printf(_("%s, tunnel endpoint %s"), name, encaps)
+						       : g_strdup_printf(_("%s, no tunnel endpoint"), name));
 	}
 	if (cli.json) {
 		out_list_end(o);

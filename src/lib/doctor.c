@@ -1159,6 +1159,59 @@ static bool chassis_known(const vnet_ovn_status *st, const char *name)
 	return false;
 }
 
+/*
+ * Whether ovn-northd and the ovn-controllers of the chassis that matter
+ * (those of the network's ports and its gateway) followed doctor's bump
+ * of NB's nb_cfg: a dead one leaves SB as it was, ports "up" included.
+ */
+static void judge_ovn_follow(judge *j)
+{
+	const vnet_doctor_facts *f = j->f;
+	const vnet_intent *in = f->in;
+	const vnet_ovn_status *st = f->ovn;
+	const char *const *gws = vnet_intent_get_ovn_gateways(in);
+
+	if (st->follow_error) {
+		put(j, VNET_DOCTOR_LINK, "ovn-northd", NULL, NULL, false,
+		    g_strdup_printf(_("Doctor could not check whether ovn-northd and the chassis follow OVN's northbound database: %s"),
+				    st->follow_error),
+		    g_strdup(_("Doctor changes NB_Global's nb_cfg as \"ovn-nbctl --wait=hv sync\" does: let this host write the northbound database, and use OVN 20.06 or later (its southbound database has Chassis_Private).")));
+		return;
+	}
+	if (st->northd >= 0)
+		put(j, VNET_DOCTOR_LINK, "ovn-northd", NULL, NULL, st->northd == 1,
+		    st->northd == 1
+			    ? g_strdup(_("ovn-northd passes the northbound database's changes on to the southbound one."))
+			    : g_strdup_printf(_("ovn-northd did not pass a change of the northbound database on to the southbound one within %d seconds: it is not running or hangs, so no change of network %s reaches the chassis."),
+					      VNET_OVN_FOLLOW_SECONDS, in->name),
+		    g_strdup(_("On the central host: systemctl start ovn-northd")));
+	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
+		const char *name = vnet_ovn_status_get_chassis(st, i, NULL);
+		const vnet_ovn_chassis *c = st->chassis->pdata[i];
+		g_autoptr(GPtrArray) on = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *guests = NULL;
+		int behind = vnet_ovn_chassis_behind(st, name);
+		for (guint k = 0; k < vnet_ovn_status_get_n_ports(st); k++) {
+			const char *dom, *port = vnet_ovn_status_get_port(st, k, &dom, NULL, NULL);
+			if (g_strcmp0(vnet_ovn_status_get_port_chassis(st, k), name) == 0)
+				g_ptr_array_add(on, g_strdup(dom ? dom : port));
+		}
+		/* only the chassis of this network matter, and only when SB says how far they are */
+		if ((!on->len && !(gws && g_strv_contains(gws, name))) || behind < 0)
+			continue;
+		g_ptr_array_add(on, NULL);
+		guests = g_strjoinv(", ", (char **)on->pdata);
+		put(j, VNET_DOCTOR_LINK, "ovn-controller", name, NULL, !behind,
+		    !behind ? g_strdup_printf(_("The ovn-controller of chassis %s follows OVN's changes."), name)
+		    : on->len > 1
+			    ? g_strdup_printf(_("The ovn-controller of chassis %s has not applied OVN's latest change (it is at nb_cfg %lld, OVN at %lld): it is not running or hangs, so what OVN changes no longer reaches the guests on it (%s), though OVN still shows their ports as they were."),
+					      name, (long long)c->nb_cfg, (long long)st->want, guests)
+			    : g_strdup_printf(_("The ovn-controller of chassis %s has not applied OVN's latest change (it is at nb_cfg %lld, OVN at %lld): it is not running or hangs, so what OVN changes no longer reaches it."),
+					      name, (long long)c->nb_cfg, (long long)st->want),
+		    g_strdup_printf(_("On chassis %s: systemctl restart ovn-controller"), name));
+	}
+}
+
 /* An overlay network, from what OVN has of it. */
 static void judge_ovn(judge *j)
 {
@@ -1204,12 +1257,20 @@ static void judge_ovn(judge *j)
 			   : g_strdup_printf(_("Chassis %s has no tunnel endpoint: the other chassis cannot reach its guests."), name),
 		    g_strdup(_("On that chassis: ovs-vsctl set Open_vSwitch . external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=ITS_ADDRESS")));
 	}
+	judge_ovn_follow(j);
 	for (guint k = 0; gws && gws[k]; k++)
-		if (!running && chassis_known(st, gws[k]))
+		if (!running && chassis_known(st, gws[k]) && vnet_ovn_chassis_behind(st, gws[k]) != 1)
 			running = gws[k];
 	for (guint k = 0; gws && gws[k]; k++) {
 		bool seen = chassis_known(st, gws[k]);
 		char *what;
+		if (seen && vnet_ovn_chassis_behind(st, gws[k]) == 1) {
+			put(j, VNET_DOCTOR_L3, "ovn-gateway", gws[k], NULL, false,
+			    g_strdup_printf(_("The gateway chassis %s of network %s does not follow OVN: its ovn-controller is not running or hangs, so the network's NAT and forwards may be down."),
+					    gws[k], in->name),
+			    g_strdup_printf(_("On chassis %s: systemctl restart ovn-controller"), gws[k]));
+			continue;
+		}
 		if (seen)
 			what = g_strdup_printf(_("The gateway chassis %s of network %s runs ovn-controller."), gws[k], in->name);
 		else if (running)
@@ -1228,6 +1289,13 @@ static void judge_ovn(judge *j)
 		const char *who = dom ? dom : port;
 		bool up = vnet_ovn_status_get_port_up(st, i) > 0;
 		char *what;
+		if (vnet_ovn_status_get_port_stale(st, i)) {
+			put(j, VNET_DOCTOR_L2, "ovn-port", who, NULL, false,
+			    g_strdup_printf(_("The logical port %s of %s is bound to chassis %s, whose ovn-controller does not follow OVN: OVN still says the port is as it was, but whether its guest is connected is not known."),
+					    port, who, chassis),
+			    g_strdup_printf(_("On chassis %s: systemctl restart ovn-controller"), chassis));
+			continue;
+		}
 		if (chassis && up)
 			what = g_strdup_printf(_("The logical port %s of %s is up on chassis %s."), port, who, chassis);
 		else if (chassis)
@@ -1650,6 +1718,20 @@ static void read_dnsmasq(vnet_doctor_facts *f, const char *net)
 	f->dnsmasq_alive = g_file_get_contents(comm_path, &comm, NULL, NULL) && g_str_equal(g_strstrip(comm), "dnsmasq");
 }
 
+/* Whether OVN follows NB, on the chassis that matter to @in: those of its ports and its gateway. */
+static void ovn_follow(vnet_ovn_status *st, const vnet_intent *in)
+{
+	g_autoptr(GPtrArray) watch = g_ptr_array_new();
+
+	for (guint i = 0; i < vnet_ovn_status_get_n_ports(st); i++)
+		if (vnet_ovn_status_get_port_chassis(st, i))
+			g_ptr_array_add(watch, (gpointer)vnet_ovn_status_get_port_chassis(st, i));
+	if (vnet_intent_get_ovn_gateway(in))
+		g_ptr_array_add(watch, (gpointer)vnet_intent_get_ovn_gateway(in));
+	g_ptr_array_add(watch, NULL);
+	vnet_ovn_follow(st, in->ovn, (const char *const *)watch->pdata);
+}
+
 vnet_doctor_facts *vnet_doctor_gather(vnet_ctx *ctx, const vnet_intent *in, bool active, GError **error)
 {
 	g_autoptr(vnet_doctor_facts) f = vnet_doctor_facts_new(in);
@@ -1668,6 +1750,8 @@ vnet_doctor_facts *vnet_doctor_gather(vnet_ctx *ctx, const vnet_intent *in, bool
 	if (in->mode == VNET_MODE_OVERLAY) {
 		if (!(f->ovn = vnet_ovn_read_status(in->ovn, in->name, &local)))
 			f->ovn_error = error_text(local);
+		else
+			ovn_follow(f->ovn, in);
 		return g_steal_pointer(&f);
 	}
 	if (!active)

@@ -764,7 +764,49 @@ json_t *vnet_ovn_ops_bindings(void)
 	return ops;
 }
 
+json_t *vnet_ovn_ops_live(void)
+{
+	json_t *ops = json_array();
+
+	json_array_append_new(ops, vnet_ovsdb_select("SB_Global", NULL, "nb_cfg"));
+	json_array_append_new(ops, vnet_ovsdb_select("Chassis_Private", NULL, "name nb_cfg"));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_bump(void)
+{
+	json_t *ops = json_array();
+
+	/* A mutate, not a write of the value read: two doctors at once each get their own step. */
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:[], s:[[s, s, i]]}", "op", "mutate", "table", "NB_Global",
+					     "where", "mutations", "nb_cfg", "+=", 1));
+	json_array_append_new(ops, vnet_ovsdb_select("NB_Global", NULL, "nb_cfg"));
+	json_array_append_new(ops, comment("doctor: does OVN follow", "nb_cfg"));
+	return ops;
+}
+
+json_t *vnet_ovn_ops_sb_cfg(void)
+{
+	return json_pack("[o]", vnet_ovsdb_select("NB_Global", NULL, "sb_cfg"));
+}
+
 /* ---- reading ---- */
+
+/* An integer column's value that is a sequence number (0 or more), else -1. */
+static gint64 cfg_of(const json_t *row, const char *col)
+{
+	const json_t *v = json_object_get(row, col);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? (gint64)json_integer_value(v) : -1;
+}
+
+gint64 vnet_ovn_parse_cfg(const json_t *result, size_t op, const char *column)
+{
+	const json_t *rows = vnet_ovsdb_rows(result, op);
+
+	/* NB_Global has one row; with none, or more, there is no one value to follow */
+	return json_array_size(rows) == 1 ? cfg_of(json_array_get(rows, 0), column) : -1;
+}
 
 static const char *str_of(const json_t *row, const char *col)
 {
@@ -889,15 +931,51 @@ GPtrArray *vnet_ovn_parse_chassis(const json_t *result)
 		ch = g_new0(vnet_ovn_chassis, 1);
 		ch->name = g_strdup(str_of(c, "name"));
 		ch->encaps = eps->len > 1 ? g_strjoinv(", ", (char **)eps->pdata) : NULL;
+		ch->nb_cfg = -1;
 		g_ptr_array_add(out, ch);
 	}
 	g_ptr_array_sort(out, chassis_cmp);
 	return out;
 }
 
+static vnet_ovn_chassis *find_chassis(const vnet_ovn_status *st, const char *name)
+{
+	for (guint i = 0; name && i < st->chassis->len; i++)
+		if (g_strcmp0(((vnet_ovn_chassis *)st->chassis->pdata[i])->name, name) == 0)
+			return st->chassis->pdata[i];
+	return NULL;
+}
+
+void vnet_ovn_parse_live(vnet_ovn_status *st, const json_t *result)
+{
+	const json_t *privs = result ? vnet_ovsdb_rows(result, 1) : NULL, *r;
+	size_t i;
+
+	st->want = result ? vnet_ovn_parse_cfg(result, 0, "nb_cfg") : -1;
+	for (guint k = 0; k < st->chassis->len; k++)
+		((vnet_ovn_chassis *)st->chassis->pdata[k])->nb_cfg = -1;
+	json_array_foreach(privs, i, r) {
+		vnet_ovn_chassis *c = find_chassis(st, str_of(r, "name"));
+		if (c)
+			c->nb_cfg = cfg_of(r, "nb_cfg");
+	}
+}
+
+int vnet_ovn_chassis_behind(const vnet_ovn_status *st, const char *name)
+{
+	const vnet_ovn_chassis *c = find_chassis(st, name);
+
+	if (!c || c->nb_cfg < 0 || st->want < 0)
+		return -1;
+	return c->nb_cfg < st->want;
+}
+
 vnet_ovn_status *vnet_ovn_status_new(const char *name, vnet_ovn_switch *sw, const json_t *sb, const char *sb_error)
 {
 	vnet_ovn_status *st = g_new0(vnet_ovn_status, 1);
+
+	st->want = -1;
+	st->northd = -1;
 
 	st->name = g_strdup(name);
 	st->sw = sw;
@@ -917,6 +995,7 @@ void vnet_ovn_status_free(vnet_ovn_status *st)
 	vnet_ovn_switch_free(st->sw);
 	g_free(st->sb_error);
 	g_free(st->sb_remote);
+	g_free(st->follow_error);
 	g_ptr_array_unref(st->chassis);
 	g_free(st);
 }
@@ -951,11 +1030,26 @@ const char *vnet_ovn_status_get_port(const vnet_ovn_status *st, guint i, const c
 	return p ? p->name : NULL;
 }
 
+bool vnet_ovn_status_get_port_stale(const vnet_ovn_status *st, guint i)
+{
+	const vnet_ovn_port *p = status_port(st, i);
+
+	return p && p->chassis && vnet_ovn_chassis_behind(st, p->chassis) == 1;
+}
+
 int vnet_ovn_status_get_port_up(const vnet_ovn_status *st, guint i)
 {
 	const vnet_ovn_port *p = status_port(st, i);
 
-	return p ? p->up : -1;
+	/* "up" on a chassis that stopped following OVN is what it was when it stopped, not what it is */
+	return p && !vnet_ovn_status_get_port_stale(st, i) ? p->up : -1;
+}
+
+int vnet_ovn_status_get_chassis_behind(const vnet_ovn_status *st, guint i)
+{
+	const vnet_ovn_chassis *c = status_chassis(st, i);
+
+	return c ? vnet_ovn_chassis_behind(st, c->name) : -1;
 }
 
 const char *vnet_ovn_status_get_port_chassis(const vnet_ovn_status *st, guint i)
@@ -1120,7 +1214,7 @@ vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GErr
 	g_autoptr(vnet_ovn_switch) sw = NULL;
 	g_autofree char *sb = NULL;
 	g_autoptr(vnet_ovsdb) sdb = NULL;
-	g_autoptr(json_t) b = NULL;
+	g_autoptr(json_t) b = NULL, live = NULL;
 	g_autoptr(GError) e = NULL;
 	vnet_ovn_status *st;
 
@@ -1128,12 +1222,83 @@ vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GErr
 		return NULL;
 	if ((sb = vnet_ovn_sb_remote(remote)) && (sdb = vnet_ovn_connect(sb, VNET_OVN_SB, &e)))
 		b = vnet_ovsdb_transact(sdb, vnet_ovn_ops_bindings(), &e);
+	/* Read-only, as show must be: how far each chassis follows, without a change to follow. */
+	if (b)
+		live = vnet_ovsdb_transact(sdb, vnet_ovn_ops_live(), NULL);
 	if (!sb)
 		g_set_error_literal(&e, VNET_ERROR, VNET_ERROR_NOT_FOUND,
 				    _("The OVN southbound database is not known: the northbound remote is no tcp: remote, and $VNET_OVN_SB names none."));
 	st = vnet_ovn_status_new(name, g_steal_pointer(&sw), b, e ? e->message : NULL);
+	vnet_ovn_parse_live(st, live);
 	st->sb_remote = g_steal_pointer(&sb);
 	return st;
+}
+
+/*
+ * vnet_ovn_follow() with errors.  The wait polls rather than holding an
+ * OVSDB "wait" on the server: each select is answered at once, well inside
+ * ovsdb.c's 10 s reply timeout, and the 3 s bound is ours.
+ */
+static bool follow(vnet_ovn_status *st, const char *remote, const char *sb, const char *const *watch, GError **error)
+{
+	g_autoptr(vnet_ovsdb) ndb = vnet_ovn_connect(remote, VNET_OVN_NB, error);
+	g_autoptr(vnet_ovsdb) sdb = ndb ? vnet_ovn_connect(sb, VNET_OVN_SB, error) : NULL;
+	g_autoptr(json_t) r = sdb ? vnet_ovsdb_transact(ndb, vnet_ovn_ops_bump(), error) : NULL;
+	gint64 target, deadline = g_get_monotonic_time() + VNET_OVN_FOLLOW_SECONDS * G_USEC_PER_SEC;
+	bool northd = false;
+
+	if (!r)
+		return false;
+	if ((target = vnet_ovn_parse_cfg(r, 1, "nb_cfg")) < 0) {
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN's northbound database has no NB_Global row, so no change of it reaches ovn-northd or the chassis; run \"ovn-nbctl init\" on the central host."));
+		return false;
+	}
+	for (;;) {
+		g_autoptr(json_t) live = NULL;
+		bool done;
+		if (!northd) {
+			g_autoptr(json_t) c = vnet_ovsdb_transact(ndb, vnet_ovn_ops_sb_cfg(), error);
+			if (!c)
+				return false;
+			northd = vnet_ovn_parse_cfg(c, 0, "sb_cfg") >= target;
+		}
+		if (!(live = vnet_ovsdb_transact(sdb, vnet_ovn_ops_live(), error)))
+			return false;
+		vnet_ovn_parse_live(st, live);
+		done = northd;
+		for (guint i = 0; done && watch && watch[i]; i++) {
+			const vnet_ovn_chassis *c = find_chassis(st, watch[i]);
+			/* a chassis whose nb_cfg is not known cannot be waited for */
+			done = !c || c->nb_cfg < 0 || c->nb_cfg >= target;
+		}
+		if (done || g_get_monotonic_time() >= deadline)
+			break;
+		g_usleep(50 * 1000);
+	}
+	st->northd = northd;
+	/*
+	 * Once ovn-northd passed the bump on, a live chassis has it; SB_Global
+	 * may be further on already (another bump), which a chassis may not
+	 * have reached yet without being dead.  Else SB is as it was, and the
+	 * chassis are judged by what it had.
+	 */
+	if (northd)
+		st->want = target;
+	return true;
+}
+
+void vnet_ovn_follow(vnet_ovn_status *st, const char *remote, const char *const *watch)
+{
+	g_autoptr(GError) e = NULL;
+
+	/* Without SB there is nothing to follow with: doctor says SB is missing already. */
+	if (!st->sb || !st->sb_remote)
+		return;
+	if (!follow(st, remote, st->sb_remote, watch, &e)) {
+		g_free(st->follow_error);
+		st->follow_error = g_strdup(e->message);
+	}
 }
 
 vnet_ovn_status *vnet_ctx_ovn_status(vnet_ctx *ctx, const char *name, GError **error)

@@ -5,7 +5,8 @@
  * or unix:PATH): the network's Logical_Switch with its subnet and
  * DHCP_Options, one Logical_Switch_Port per guest NIC (named by the NIC's
  * interfaceid), their removal, and what show reads back (a port's up flag
- * from NB, the chassis it is bound to from SB).  Every change is one
+ * from NB, the chassis it is bound to from SB, how far each chassis
+ * follows NB by its nb_cfg, which doctor alone bumps).  Every change is one
  * transaction guarded by "wait" operations, and every row vnetctl makes
  * carries external_ids:vnetctl-network, the only rows it ever deletes.
  * The transaction steps of txn.h call the vnet_ovn_step_*() functions here.
@@ -105,6 +106,7 @@ typedef struct vnet_ovn_switch {
 typedef struct vnet_ovn_chassis {
 	char *name;
 	char *encaps;		/* its tunnel endpoints, "geneve 192.0.2.11" (comma-separated), or NULL: none */
+	gint64 nb_cfg;		/* its Chassis_Private.nb_cfg: the last change its ovn-controller applied; -1 not known */
 } vnet_ovn_chassis;
 
 /* What show and doctor read of an overlay network (<vnet/ctx.h>'s vnet_ovn_status). */
@@ -115,6 +117,19 @@ struct vnet_ovn_status {
 	char *sb_error;		/* else why not */
 	char *sb_remote;	/* where SB was looked for, or NULL: nowhere known */
 	GPtrArray *chassis;	/* vnet_ovn_chassis *, by name */
+	/*
+	 * How far OVN follows NB.  A killed ovn-controller leaves its chassis'
+	 * bindings (and NB's "up") as they were, so they alone cannot tell a
+	 * live chassis from a dead one; the nb_cfg each ovn-controller copies
+	 * to its Chassis_Private row once it applied a change can (as
+	 * ovn-nbctl --wait=hv waits for it).  @want is the nb_cfg every live
+	 * chassis has: SB_Global's as it is (show), or the one doctor's bump
+	 * set once ovn-northd passed it on; -1 not known (no SB, no
+	 * Chassis_Private).  A chassis with a known nb_cfg below it is behind.
+	 */
+	gint64 want;
+	int northd;		/* doctor's bump: 1 ovn-northd passed it to SB in time, 0 it did not, -1 no bump */
+	char *follow_error;	/* why doctor's bump could not be made or read, or NULL */
 };
 
 void vnet_ovn_port_free(vnet_ovn_port *p);
@@ -154,6 +169,25 @@ GPtrArray *vnet_ovn_parse_chassis(const json_t *result);
 /* @sb: the SB reply, or NULL when SB did not answer (@sb_error why). */
 vnet_ovn_status *vnet_ovn_status_new(const char *name, vnet_ovn_switch *sw, const json_t *sb, const char *sb_error);
 
+/*
+ * The SB transaction that reads how far the chassis follow NB: SB_Global's
+ * nb_cfg and each Chassis_Private's.  It is a transaction of its own, so
+ * that an SB without Chassis_Private (before OVN 20.06) still answers the
+ * bindings.
+ */
+json_t *vnet_ovn_ops_live(void);
+/* Fill in @st's want and each chassis' nb_cfg from an SB reply to vnet_ovn_ops_live() (NULL: not known). */
+void vnet_ovn_parse_live(vnet_ovn_status *st, const json_t *result);
+/* The NB transaction of doctor's bump: NB_Global's nb_cfg += 1, then read back. */
+json_t *vnet_ovn_ops_bump(void);
+/* The nb_cfg (NB reply to vnet_ovn_ops_bump()) or sb_cfg (reply to vnet_ovn_ops_sb_cfg()) in @result, or -1. */
+gint64 vnet_ovn_parse_cfg(const json_t *result, size_t op, const char *column);
+json_t *vnet_ovn_ops_sb_cfg(void);
+/* Whether chassis @name's ovn-controller is behind @st's want: 1 behind, 0 not, -1 not known. */
+int vnet_ovn_chassis_behind(const vnet_ovn_status *st, const char *name);
+/* How many seconds doctor waits for ovn-northd and the chassis to follow its bump. */
+#define VNET_OVN_FOLLOW_SECONDS 3
+
 /* A port's record in a step ("NAME MAC IP DOMAIN" a line) and back. */
 char *vnet_ovn_ports_format(const GPtrArray *ports);
 GPtrArray *vnet_ovn_ports_parse(const char *text);
@@ -162,6 +196,16 @@ GPtrArray *vnet_ovn_ports_parse(const char *text);
 
 /* Network @name of NB @remote with its ports' bindings and the chassis; SB is optional. */
 vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GError **error);
+
+/*
+ * Doctor's check that OVN follows NB (it changes NB, so only doctor does
+ * it): bump NB_Global's nb_cfg in one transaction, then wait up to
+ * VNET_OVN_FOLLOW_SECONDS for ovn-northd (NB_Global.sb_cfg) and for the
+ * ovn-controllers of chassis @watch (NULL-terminated) to reach it, and
+ * record in @st what they reached.  Never fails: what could not be done
+ * is @st's follow_error.
+ */
+void vnet_ovn_follow(vnet_ovn_status *st, const char *remote, const char *const *watch);
 
 /* Network @name's switch as NB has it (*@ret_sw NULL when there is none). */
 bool vnet_ovn_read(const char *remote, const char *name, bool with_chassis, vnet_ovn_switch **ret_sw,

@@ -91,6 +91,10 @@ ovn_crash chA
 check "chB binds the external port once BFD sees chA gone" wait_for 30 gateway_is chB
 expect_http out http://198.51.100.10:8080/ "guest nC on chC" 30
 expect_http nC http://198.51.100.1/ "the outside" 20
+"$VNETCTL" doctor o2 >"$VNET_SCRATCH/doctor.crash" 2>&1 && rc=0 || rc=$?
+check "with chA crashed, doctor o2 exits 1" test "$rc" -eq 1
+check "doctor says gateway chA does not follow OVN (SB still lists it)" \
+	grep -q "gateway chassis chA of network o2 does not follow OVN" "$VNET_SCRATCH/doctor.crash"
 
 # ---- chA back: it takes the port back (the higher priority) ----
 ovn_vswitchd_start chA

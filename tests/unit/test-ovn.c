@@ -6,7 +6,10 @@
  * back (switches, ports, foreign rows, bindings), the ports' record in a
  * step, and a table of bad --ovn remotes and bad overlay intents; a NAT
  * network's router (SNAT, gateway chassis, route, localnet port) and its
- * forwards as load balancers, with tables of bad router settings.
+ * forwards as load balancers, with tables of bad router settings; how far
+ * each chassis follows NB (SB_Global's and Chassis_Private's nb_cfg, bad
+ * and missing columns included) and what show's getters and doctor make
+ * of a chassis, its gateway or ovn-northd left behind.
  */
 #include "config.h"
 
@@ -685,6 +688,220 @@ static void test_status_doctor(void **state)
 	}
 }
 
+/* An SB reply to vnet_ovn_ops_bindings(): p1 on chA, p2 on chB, both with a tunnel. */
+static const char sb_bound[] =
+	"[{\"rows\":[{\"logical_port\":\"p1\",\"chassis\":[\"uuid\",\"c1\"]},{\"logical_port\":\"p2\",\"chassis\":[\"uuid\",\"c2\"]}]},"
+	"{\"rows\":[{\"_uuid\":[\"uuid\",\"c1\"],\"name\":\"chA\",\"encaps\":[\"uuid\",\"e1\"]},"
+	"{\"_uuid\":[\"uuid\",\"c2\"],\"name\":\"chB\",\"encaps\":[\"uuid\",\"e2\"]}]},"
+	"{\"rows\":[{\"_uuid\":[\"uuid\",\"e1\"],\"type\":\"geneve\",\"ip\":\"172.31.0.11\"},"
+	"{\"_uuid\":[\"uuid\",\"e2\"],\"type\":\"geneve\",\"ip\":\"172.31.0.12\"}]}]";
+
+/* A status of nat_overlay()'s o1 from read_reply and sb_bound, with an SB reply to vnet_ovn_ops_live() of @live. */
+static vnet_ovn_status *bound_status(const char *live)
+{
+	g_autoptr(json_t) nb = json_loads(read_reply, 0, NULL);
+	g_autoptr(json_t) sb = json_loads(sb_bound, 0, NULL);
+	g_autoptr(json_t) l = live ? json_loads(live, 0, NULL) : NULL;
+	vnet_ovn_status *st;
+
+	assert_non_null(sb);
+	assert_true(!live || l);
+	st = vnet_ovn_status_new("o1", vnet_ovn_parse_switch(nb, "o1", NULL), sb, NULL);
+	vnet_ovn_parse_live(st, l);
+	return st;
+}
+
+static void test_live_ops(void **state)
+{
+	g_autoptr(json_t) live = vnet_ovn_ops_live();
+	g_autoptr(json_t) bump = vnet_ovn_ops_bump();
+	g_autoptr(json_t) sbcfg = vnet_ovn_ops_sb_cfg();
+	g_autofree char *l = dump(live), *m = dump(op(bump, "mutate", NULL, 0)), *r = dump(op(bump, "select", NULL, 0));
+	g_autofree char *c = dump(sbcfg);
+
+	assert_string_equal(l, "[{\"columns\":[\"nb_cfg\"],\"op\":\"select\",\"table\":\"SB_Global\",\"where\":[]},"
+			       "{\"columns\":[\"name\",\"nb_cfg\"],\"op\":\"select\",\"table\":\"Chassis_Private\",\"where\":[]}]");
+	/* one step up of the one row, whatever it was: the read-back is in the same transaction */
+	assert_string_equal(m, "{\"mutations\":[[\"nb_cfg\",\"+=\",1]],\"op\":\"mutate\",\"table\":\"NB_Global\",\"where\":[]}");
+	assert_string_equal(r, "{\"columns\":[\"nb_cfg\"],\"op\":\"select\",\"table\":\"NB_Global\",\"where\":[]}");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(bump, 1), "op")), "select");
+	assert_string_equal(c, "[{\"columns\":[\"sb_cfg\"],\"op\":\"select\",\"table\":\"NB_Global\",\"where\":[]}]");
+}
+
+static void test_parse_cfg(void **state)
+{
+	static const struct {
+		const char *reply;
+		gint64 want;
+	} cases[] = {
+		{ "[{\"count\":1},{\"rows\":[{\"nb_cfg\":5}]},{}]", 5 },
+		{ "[{\"count\":1},{\"rows\":[{\"nb_cfg\":0}]},{}]", 0 },
+		/* no NB_Global row (ovn-nbctl init never ran), or two: no one value */
+		{ "[{\"count\":0},{\"rows\":[]},{}]", -1 },
+		{ "[{\"count\":2},{\"rows\":[{\"nb_cfg\":5},{\"nb_cfg\":6}]},{}]", -1 },
+		/* a missing column, a wrong type, a negative sequence number, no rows at all */
+		{ "[{\"count\":1},{\"rows\":[{}]},{}]", -1 },
+		{ "[{\"count\":1},{\"rows\":[{\"nb_cfg\":\"5\"}]},{}]", -1 },
+		{ "[{\"count\":1},{\"rows\":[{\"nb_cfg\":-3}]},{}]", -1 },
+		{ "[{\"count\":1},{\"rows\":[{\"nb_cfg\":5.5}]},{}]", -1 },
+		{ "[{\"count\":1}]", -1 },
+		{ "[{\"count\":1},{\"rows\":{\"nb_cfg\":5}}]", -1 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(json_t) r = json_loads(cases[i].reply, 0, NULL);
+		assert_non_null(r);
+		if (vnet_ovn_parse_cfg(r, 1, "nb_cfg") != cases[i].want)
+			fail_msg("%s: %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT, cases[i].reply,
+				 vnet_ovn_parse_cfg(r, 1, "nb_cfg"), cases[i].want);
+	}
+	assert_int_equal(vnet_ovn_parse_cfg(NULL, 0, "sb_cfg"), -1);
+}
+
+static void test_parse_live(void **state)
+{
+	/* chA has SB_Global's 7, chB is at 6: its ovn-controller stopped; chZ is no chassis of SB's */
+	g_autoptr(vnet_ovn_status) st = bound_status(
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":7},{\"name\":\"chB\",\"nb_cfg\":6},"
+		"{\"name\":\"chZ\",\"nb_cfg\":1}]}]");
+	static const char *const unknown[] = {
+		/* Chassis_Private as OVN before 20.06 had it: none */
+		NULL,
+		/* SB_Global without nb_cfg, or with no row */
+		"[{\"rows\":[{}]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":7},{\"name\":\"chB\",\"nb_cfg\":6}]}]",
+		"[{\"rows\":[]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":7},{\"name\":\"chB\",\"nb_cfg\":6}]}]",
+		/* chassis rows without nb_cfg, with a string, with no name, none at all */
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[{\"name\":\"chA\"},{\"name\":\"chB\",\"nb_cfg\":\"6\"}]}]",
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[{\"nb_cfg\":6},{\"name\":null,\"nb_cfg\":6}]}]",
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[]}]",
+		"[{\"rows\":[{\"nb_cfg\":7}]}]",
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":{\"name\":\"chB\",\"nb_cfg\":6}}]",
+	};
+
+	assert_int_equal(st->want, 7);
+	assert_int_equal(vnet_ovn_chassis_behind(st, "chA"), 0);
+	assert_int_equal(vnet_ovn_chassis_behind(st, "chB"), 1);
+	assert_int_equal(vnet_ovn_chassis_behind(st, "chZ"), -1);
+	assert_int_equal(vnet_ovn_chassis_behind(st, NULL), -1);
+	/* the getters: p2 on chB is stale, so its "up" (none in NB here) is not known either way */
+	assert_false(vnet_ovn_status_get_port_stale(st, 0));
+	assert_int_equal(vnet_ovn_status_get_port_up(st, 0), 1);
+	assert_true(vnet_ovn_status_get_port_stale(st, 1));
+	assert_int_equal(vnet_ovn_status_get_port_up(st, 1), -1);
+	assert_false(vnet_ovn_status_get_port_stale(st, 2));
+	assert_int_equal(vnet_ovn_status_get_chassis_behind(st, 0), 0);
+	assert_int_equal(vnet_ovn_status_get_chassis_behind(st, 1), 1);
+	assert_int_equal(vnet_ovn_status_get_chassis_behind(st, 2), -1);
+	/* p1 on chA stale too once chA falls behind a later SB_Global: "up" from NB is then not believed */
+	vnet_ovn_parse_live(st, NULL);
+	assert_int_equal(st->want, -1);
+	assert_int_equal(vnet_ovn_status_get_port_up(st, 0), 1);
+	{
+		g_autoptr(json_t) l = json_loads("[{\"rows\":[{\"nb_cfg\":8}]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":7},"
+						 "{\"name\":\"chB\",\"nb_cfg\":8}]}]", 0, NULL);
+		vnet_ovn_parse_live(st, l);
+		assert_true(vnet_ovn_status_get_port_stale(st, 0));
+		assert_int_equal(vnet_ovn_status_get_port_up(st, 0), -1);
+		assert_false(vnet_ovn_status_get_port_stale(st, 1));
+	}
+	/* what does not say how far a chassis is makes it not known, never behind */
+	for (size_t i = 0; i < G_N_ELEMENTS(unknown); i++) {
+		g_autoptr(vnet_ovn_status) u = bound_status(unknown[i]);
+		for (guint k = 0; k < vnet_ovn_status_get_n_chassis(u); k++)
+			if (vnet_ovn_status_get_chassis_behind(u, k) != -1)
+				fail_msg("case %zu: chassis %u is %d", i, k, vnet_ovn_status_get_chassis_behind(u, k));
+		assert_false(vnet_ovn_status_get_port_stale(u, 1));
+		assert_int_equal(vnet_ovn_status_get_port_up(u, 0), 1);
+	}
+}
+
+static void test_doctor_stale(void **state)
+{
+	g_autoptr(vnet_intent) in = nat_overlay(NULL);
+	static const char behind[] =
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":7},{\"name\":\"chB\",\"nb_cfg\":6}]}]";
+	static const char gw_behind[] =
+		"[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":6},{\"name\":\"chB\",\"nb_cfg\":7}]}]";
+	g_autoptr(vnet_doctor_facts) f = vnet_doctor_facts_new(in), g = vnet_doctor_facts_new(in);
+	g_autoptr(vnet_doctor_facts) n = vnet_doctor_facts_new(in), e = vnet_doctor_facts_new(in);
+	g_autoptr(GPtrArray) cf = NULL, cg = NULL, cn = NULL, ce = NULL;
+	g_autofree char *tf = NULL, *tg = NULL, *tn = NULL, *te = NULL;
+	const char *what = NULL;
+
+	/* doctor's bump went through ovn-northd; chB's ovn-controller did not follow */
+	f->active = true;
+	f->ovn = bound_status(behind);
+	f->ovn->northd = 1;
+	cf = vnet_doctor_judge(f);
+	tf = checks_text(cf);
+	assert_string_equal(tf, "network-active ok -\n"
+				"ovn-nb ok -\n"
+				"ovn-switch ok -\n"
+				"ovn-tunnel ok chA\n"
+				"ovn-tunnel ok chB\n"
+				"ovn-northd ok -\n"
+				"ovn-controller ok chA\n"
+				"ovn-controller FAIL chB\n"
+				"ovn-gateway ok chA\n"
+				"ovn-port ok vmA\n"
+				"ovn-port FAIL p2\n");
+	/* the chassis' check names it, how far it is, and what is on it; the fix is for that chassis */
+	for (guint i = 0; i < cf->len; i++)
+		if (g_strcmp0(vnet_doctor_check_get_id(cf->pdata[i]), "ovn-controller") == 0 &&
+		    !vnet_doctor_check_get_ok(cf->pdata[i])) {
+			what = vnet_doctor_check_get_what(cf->pdata[i]);
+			assert_non_null(strstr(what, "chassis chB"));
+			assert_non_null(strstr(what, "nb_cfg 6, OVN at 7"));
+			assert_non_null(strstr(what, "(p2)"));
+			assert_string_equal(vnet_doctor_check_get_fix(cf->pdata[i]),
+					    "On chassis chB: systemctl restart ovn-controller");
+		}
+	assert_non_null(what);
+	assert_non_null(strstr(vnet_doctor_check_get_what(cf->pdata[cf->len - 1]), "does not follow OVN"));
+	/* the gateway chassis behind: the NAT is in doubt, and its chassis is checked though no port is on it */
+	g->active = true;
+	g->ovn = bound_status(gw_behind);
+	cg = vnet_doctor_judge(g);
+	tg = checks_text(cg);
+	assert_string_equal(tg, "network-active ok -\n"
+				"ovn-nb ok -\n"
+				"ovn-switch ok -\n"
+				"ovn-tunnel ok chA\n"
+				"ovn-tunnel ok chB\n"
+				"ovn-controller FAIL chA\n"
+				"ovn-controller ok chB\n"
+				"ovn-gateway FAIL chA\n"
+				"ovn-port FAIL vmA\n"
+				"ovn-port FAIL p2\n");
+	/* vmA for its chassis; p2, whose chassis follows, because NB has it not up yet */
+	assert_non_null(strstr(vnet_doctor_check_get_what(cg->pdata[cg->len - 2]), "does not follow OVN"));
+	assert_non_null(strstr(vnet_doctor_check_get_what(cg->pdata[cg->len - 1]), "not up"));
+	/* ovn-northd did not pass the bump on: it is named, and the chassis are judged by SB as it was */
+	n->active = true;
+	n->ovn = bound_status("[{\"rows\":[{\"nb_cfg\":7}]},{\"rows\":[{\"name\":\"chA\",\"nb_cfg\":7},{\"name\":\"chB\",\"nb_cfg\":7}]}]");
+	n->ovn->northd = 0;
+	cn = vnet_doctor_judge(n);
+	tn = checks_text(cn);
+	assert_non_null(strstr(tn, "ovn-northd FAIL -\novn-controller ok chA\novn-controller ok chB\n"));
+	for (guint i = 0; i < cn->len; i++)
+		if (g_strcmp0(vnet_doctor_check_get_id(cn->pdata[i]), "ovn-northd") == 0) {
+			assert_non_null(strstr(vnet_doctor_check_get_what(cn->pdata[i]), "within 3 seconds"));
+			assert_string_equal(vnet_doctor_check_get_fix(cn->pdata[i]),
+					    "On the central host: systemctl start ovn-northd");
+		}
+	/* the bump could not be made: said, with why, and nothing is judged on it */
+	e->active = true;
+	e->ovn = bound_status(NULL);
+	e->ovn->follow_error = g_strdup("no NB_Global row");
+	ce = vnet_doctor_judge(e);
+	te = checks_text(ce);
+	assert_non_null(strstr(te, "ovn-tunnel ok chB\novn-northd FAIL -\novn-gateway ok chA\n"));
+	assert_null(strstr(te, "ovn-controller"));
+	for (guint i = 0; i < ce->len; i++)
+		if (g_strcmp0(vnet_doctor_check_get_id(ce->pdata[i]), "ovn-northd") == 0)
+			assert_non_null(strstr(vnet_doctor_check_get_what(ce->pdata[i]), "no NB_Global row"));
+}
+
 static void test_db_names(void **state)
 {
 	static const char err[] = "{\"id\":1,\"result\":null,\"error\":{\"error\":\"unknown database\",\"details\":\"x\"}}";
@@ -814,6 +1031,10 @@ int main(void)
 		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_set_lbs),
 		cmocka_unit_test(test_status_doctor),
+		cmocka_unit_test(test_live_ops),
+		cmocka_unit_test(test_parse_cfg),
+		cmocka_unit_test(test_parse_live),
+		cmocka_unit_test(test_doctor_stale),
 		cmocka_unit_test(test_db_names),
 	};
 
