@@ -123,8 +123,18 @@ static void flow_oxms(GByteArray *o, const vnet_of_flow *f)
 		oxm(o, OXM_IP_PROTO, &f->ip_proto, 1);
 	if (f->eth_type == ETH_IP && f->has_src4)
 		oxm(o, OXM_IPV4_SRC, f->src4, 4);
-	if (f->eth_type == ETH_IP6 && f->has_src6)
+	if (f->eth_type == ETH_IP6 && f->has_src6 && f->src6_plen > 0 && f->src6_plen < 128) {
+		guint8 vm[32] = { 0 };
+		for (guint i = 0; i < f->src6_plen; i++)
+			vm[16 + i / 8] |= (guint8)(0x80 >> (i % 8));
+		for (guint i = 0; i < 16; i++)
+			vm[i] = f->src6[i] & vm[16 + i];
+		/* OXM's has-mask bit: the value, then the mask */
+		put32(o, (guint32)OFPXMC_OPENFLOW_BASIC << 16 | (guint32)OXM_IPV6_SRC << 9 | 1u << 8 | 32);
+		g_byte_array_append(o, vm, 32);
+	} else if (f->eth_type == ETH_IP6 && f->has_src6) {
 		oxm(o, OXM_IPV6_SRC, f->src6, 16);
+	}
 	if (f->ip_proto == 17 && f->udp_src)
 		oxm16(o, OXM_UDP_SRC, f->udp_src);
 	if (f->ip_proto == 17 && f->udp_dst)
@@ -404,6 +414,28 @@ static void strict_flows(GPtrArray *flows, guint32 port, const char *mac)
 	}
 }
 
+/*
+ * Strict for a MAC with an IPv6 address bound: besides its own (the owner
+ * flows), only :: (duplicate address detection) and link-local fe80::/10
+ * (neighbour and router discovery), as the Linux guard's strict6.
+ */
+static void strict_flows6(GPtrArray *flows, guint32 port, const char *mac)
+{
+	vnet_of_flow *f = flow_new(flows, PRIO_UNSPEC, port, ETH_IP6);
+
+	f->normal = true;
+	f->has_src6 = true;	/* :: */
+	set_mac(f, mac);
+	f = flow_new(flows, PRIO_UNSPEC, port, ETH_IP6);
+	f->normal = true;
+	f->has_src6 = true;
+	f->src6[0] = 0xfe;
+	f->src6[1] = 0x80;
+	f->src6_plen = 10;
+	set_mac(f, mac);
+	set_mac(flow_new(flows, PRIO_STRICT, port, ETH_IP6), mac);
+}
+
 GPtrArray *vnet_of_guard_flows(const vnet_intent *in, const vnet_ovs_bridge *b, const GArray *host_addrs)
 {
 	GPtrArray *flows = g_ptr_array_new_with_free_func(g_free);
@@ -416,6 +448,7 @@ GPtrArray *vnet_of_guard_flows(const vnet_intent *in, const vnet_ovs_bridge *b, 
 		guint32 port = p->ofport > 0 ? (guint32)p->ofport : 0;
 		guint16 vlan = p->tag > 0 ? (guint16)p->tag : 0;
 		g_autoptr(GHashTable) strict = g_hash_table_new(g_str_hash, g_str_equal);
+		g_autoptr(GHashTable) strict6 = g_hash_table_new(g_str_hash, g_str_equal);
 		vnet_of_flow *f;
 		if (!port || g_strcmp0(p->name, b->name) == 0 || g_strcmp0(p->name, in->uplink) == 0)
 			continue;
@@ -441,6 +474,11 @@ GPtrArray *vnet_of_guard_flows(const vnet_intent *in, const vnet_ovs_bridge *b, 
 			    !g_hash_table_contains(strict, st->mac)) {
 				g_hash_table_add(strict, st->mac);
 				strict_flows(flows, port, st->mac);
+			}
+			if (g == VNET_GUARD_STRICT && st->addr.family == AF_INET6 &&
+			    !g_hash_table_contains(strict6, st->mac)) {
+				g_hash_table_add(strict6, st->mac);
+				strict_flows6(flows, port, st->mac);
 			}
 		}
 	}

@@ -47,6 +47,7 @@ typedef struct vnet_of_flow {
 	guint8 src4[4];
 	bool has_src6;
 	guint8 src6[16];
+	guint8 src6_plen;	/* with has_src6: a prefix of that many bits; 0: the whole address */
 	bool normal;		/* else drop */
 } vnet_of_flow;
 

@@ -114,7 +114,29 @@ after=$(of_drops vp-g1)
 check "strict: those packets were dropped and counted" test $((after - before)) -ge 2
 check "g1 still reaches the client from its own address" in_ns g1 busybox ping -c 1 -W 2 -I 10.9.0.101 10.9.0.10
 
+# ---- strict, IPv6: g3's bound address and link-local get through, nothing else ----
+plug g3 ovsbr0 vp-g3 - tag=10
+define_domain d3
+check "attach v d3 --vlan 10 --ip 2001:db8:9::103" vnetctl -q attach v d3 --vlan 10 --ip 2001:db8:9::103
+m3=$(nic_mac d3 v)
+ip -n g3 link set eth0 down; ip -n g3 link set eth0 address "$m3"
+for ns in g3 client; do in_ns "$ns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0; done
+ip -n g3 link set eth0 up
+ip -n g3 addr add 2001:db8:9::103/64 dev eth0 nodad
+ip -n g3 addr add 2001:db8:9::150/64 dev eth0 nodad
+ip -n client addr add 2001:db8:9::10/64 dev eth0 nodad
+check "strict: g3 reaches the client from its own IPv6 address (neighbour discovery through)" \
+	wait_for 10 in_ns g3 busybox ping6 -c 1 -W 1 -I 2001:db8:9::103 2001:db8:9::10
+ip -n g3 neigh flush dev eth0
+before=$(of_drops vp-g3)
+check_not "strict: nothing from g3's unbound IPv6 address" in_ns g3 busybox ping6 -c 2 -W 1 -I 2001:db8:9::150 2001:db8:9::10
+sleep 1.5
+after=$(of_drops vp-g3)
+check "strict: those IPv6 packets were dropped and counted ($before -> $after)" test $((after - before)) -ge 2
+check "g3 still reaches the client from its own IPv6 address" in_ns g3 busybox ping6 -c 1 -W 2 -I 2001:db8:9::103 2001:db8:9::10
+
 # ---- detach and delete take the flows away ----
+check "detach v d3" vnetctl -q detach v d3
 check "detach v d1" vnetctl -q detach v d1
 check "detach v d2" vnetctl -q detach v d2
 check "delete v" vnetctl -q delete v

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "model.h"
 #include "openflow.h"
+#include "ovsdb.h"
 
 static char *hexof(const GByteArray *b)
 {
@@ -52,6 +54,82 @@ static void test_encode(void **state)
 			       "0004001800000000" "00000010fffffffa" "0000000000000000");
 	assert_int_equal(vnet_of_cookie("v") >> 32, 0x766e6574);
 	assert_true(vnet_of_cookie("v") != vnet_of_cookie("w"));
+}
+
+/* The flows of @in's guard on a bridge with guest port vp1 (ofport 7, VLAN 10) and its uplink. */
+static GPtrArray *guard_of(vnet_intent *in)
+{
+	g_autoptr(vnet_ovs_bridge) b = g_new0(vnet_ovs_bridge, 1);
+	vnet_ovs_port *p = g_new0(vnet_ovs_port, 1), *u = g_new0(vnet_ovs_port, 1);
+
+	b->name = g_strdup("ovsbr0");
+	b->datapath_type = g_strdup("netdev");
+	b->ports = g_ptr_array_new();
+	p->name = g_strdup("vp1");
+	p->tag = 10;
+	p->ofport = 7;
+	p->trunks = g_array_new(FALSE, FALSE, sizeof(guint16));
+	u->name = g_strdup("up0");
+	u->tag = -1;
+	u->ofport = 1;
+	u->trunks = g_array_new(FALSE, FALSE, sizeof(guint16));
+	g_ptr_array_add(b->ports, p);
+	g_ptr_array_add(b->ports, u);
+	return vnet_of_guard_flows(in, b, NULL);
+}
+
+/* Flows of @flows with priority @prio and MAC 52:54:00:00:00:01, as "ETHTYPE SRC/PLEN action" lines. */
+static char *flows_at(const GPtrArray *flows, guint16 prio)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < flows->len; i++) {
+		const vnet_of_flow *f = flows->pdata[i];
+		char a[64] = "-";
+		if (f->priority != prio || !f->has_eth_src || f->eth_src[5] != 1)
+			continue;
+		g_assert(f->in_port == 7);
+		if (f->has_src6)
+			g_snprintf(a, sizeof(a), "%02x%02x/%u", f->src6[0], f->src6[1], f->src6_plen ? f->src6_plen : 128);
+		g_string_append_printf(s, "%04x %s %s\n", f->eth_type, a, f->normal ? "normal" : "drop");
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* Strict with an IPv6 address bound: :: and fe80::/10 pass, else only its own; IPv4 strict untouched. */
+static void test_strict6(void **state)
+{
+	g_autoptr(vnet_intent) in = vnet_intent_new("v", VNET_MODE_BRIDGED, NULL);
+	g_autoptr(GPtrArray) flows = NULL, on = NULL;
+	g_autoptr(GByteArray) b = g_byte_array_new();
+	g_autofree char *unspec = NULL, *strict = NULL, *owner = NULL, *h = NULL, *none = NULL;
+	vnet_addr a6;
+	vnet_of_flow ll = { .priority = 10100, .eth_type = 0x86dd, .has_src6 = true, .src6 = { 0xfe, 0x80, 1 },
+			    .src6_plen = 10, .icmp6_type = -1, .normal = true };
+
+	(void)state;
+	assert_true(vnet_addr_parse("2001:db8:9::101", &a6, NULL));
+	vnet_intent_set_guard(in, VNET_GUARD_STRICT);
+	g_ptr_array_add(in->statics, vnet_static_addr_new("52:54:00:00:00:01", "d1", &a6));
+	((vnet_static_addr *)in->statics->pdata[0])->vlan = 10;
+	flows = guard_of(in);
+	unspec = flows_at(flows, 10100);
+	strict = flows_at(flows, 10000);
+	owner = flows_at(flows, 20100);
+	assert_string_equal(unspec, "86dd 0000/128 normal\n86dd fe80/10 normal\n");
+	assert_string_equal(strict, "86dd - drop\n");
+	assert_string_equal(owner, "86dd 2001/128 normal\n");
+	/* no IPv4 strict for a MAC with IPv6 alone */
+	assert_null(strstr(strict, "0800"));
+	/* on: the owner's flows, no strict ones */
+	vnet_intent_set_guard(in, VNET_GUARD_ON);
+	on = guard_of(in);
+	none = flows_at(on, 10000);
+	assert_string_equal(none, "");
+	/* the mask goes on the wire as OXM's value-then-mask, the value cut to the prefix */
+	vnet_of_encode_add(b, 3, 1, &ll);
+	h = hexof(b);
+	assert_non_null(strstr(h, "80000a0286dd" "80003520" "fe800000000000000000000000000000" "ffc00000000000000000000000000000"));
 }
 
 static GByteArray *reply(guint16 flags, const char *entries_hex)
@@ -135,6 +213,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_strict6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
