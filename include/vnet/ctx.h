@@ -897,6 +897,27 @@ guint vnet_ovn_status_get_n_chassis(const vnet_ovn_status *st);
  */
 const char *vnet_ovn_status_get_chassis(const vnet_ovn_status *st, guint i, const char **ret_encaps);
 /**
+ * vnet_ovn_status_get_local_chassis() - this host's chassis
+ *
+ * Return: the chassis name of this host's Open vSwitch when the southbound
+ * database lists it, else NULL (no local Open vSwitch, or not a chassis).
+ */
+const char *vnet_ovn_status_get_local_chassis(const vnet_ovn_status *st);
+/**
+ * vnet_ovn_status_get_chassis_tunnel() - the tunnel from this host to a chassis
+ * @st: the status
+ * @i: index below vnet_ovn_status_get_n_chassis()
+ * @ret_iface: if not NULL, the tunnel's interface on this host, or NULL
+ * @ret_bfd: if not NULL, its BFD state ("up", "down", ...), or NULL when
+ *	BFD is not on for it (ovn-controller runs BFD towards gateway chassis)
+ *
+ * Return: 1 when this host's Open vSwitch has a tunnel to the chassis'
+ * encapsulation address, 0 when it has none, -1 when not known (this host
+ * is no chassis, or @i is this host's own).
+ */
+int vnet_ovn_status_get_chassis_tunnel(const vnet_ovn_status *st, guint i, const char **ret_iface,
+				       const char **ret_bfd);
+/**
  * vnet_ovn_status_get_chassis_behind() - whether a chassis follows OVN
  * @st: the status
  * @i: index below vnet_ovn_status_get_n_chassis()

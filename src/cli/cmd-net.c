@@ -194,6 +194,7 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 	g_autoptr(vnet_ovn_status) st = NULL;
 	g_autoptr(GPtrArray) plines = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) clines = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) tlines = g_ptr_array_new_with_free_func(g_free);
 
 	if (vnet_intent_get_mode(in) != VNET_MODE_OVERLAY)
 		return;
@@ -236,16 +237,27 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 		out_list_begin(o, "ovn_chassis");
 	}
 	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
-		const char *encaps, *name = vnet_ovn_status_get_chassis(st, i, &encaps);
+		const char *encaps, *name = vnet_ovn_status_get_chassis(st, i, &encaps), *iface, *bfd;
 		int behind = vnet_ovn_status_get_chassis_behind(st, i);
+		int tunnel = vnet_ovn_status_get_chassis_tunnel(st, i, &iface, &bfd);
+		/* From this host: "up"/"down" by BFD, "present" without BFD, "none"; unknown: left out. */
+		const char *here = tunnel < 0 ? NULL : tunnel == 0 ? "none" : bfd ? bfd : "present";
 		if (cli.json) {
 			out_item_begin(o);
 			out_string(o, "name", NULL, name);
 			out_string(o, "tunnels", NULL, encaps);
 			out_string(o, "state", NULL, behind > 0 ? "behind" : behind == 0 ? "current" : "unknown");
+			out_string(o, "tunnel_from_here", NULL, here);
+			out_string(o, "tunnel_interface", NULL, iface);
 			out_item_end(o);
 			continue;
 		}
+		if (tunnel == 0)
+			g_ptr_array_add(tlines, g_strdup_printf(_("to %s: none"), name));
+		else if (tunnel > 0 && bfd)
+			g_ptr_array_add(tlines, g_strdup_printf(_("to %s: %s, BFD %s"), name, iface, bfd));
+		else if (tunnel > 0)
+			g_ptr_array_add(tlines, g_strdup_printf(_("to %s: %s"), name, iface));
 		if (behind > 0)
 			g_ptr_array_add(clines, g_strdup_printf(_("%s, tunnel endpoint %s, behind: its ovn-controller has not applied OVN's latest change"),
 								name, encaps ? encaps : "-"));
@@ -259,6 +271,7 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 	}
 	out_strv(o, "ovn_ports", _("logical port:"), plines);
 	out_strv(o, "ovn_chassis", _("chassis:"), clines);
+	out_strv(o, "ovn_tunnels", _("tunnel from this host:"), tlines);
 }
 
 static void print_intent(cli_out *o, const vnet_intent *in, bool active)

@@ -1212,6 +1212,37 @@ static void judge_ovn_follow(judge *j)
 	}
 }
 
+/* The tunnels of this host's Open vSwitch to the other chassis, when this host is one. */
+static void judge_tunnels_here(judge *j)
+{
+	const vnet_ovn_status *st = j->f->ovn;
+	const char *local = vnet_ovn_status_get_local_chassis(st);
+
+	for (guint i = 0; local && i < vnet_ovn_status_get_n_chassis(st); i++) {
+		const char *iface, *bfd, *name = vnet_ovn_status_get_chassis(st, i, NULL);
+		int t = vnet_ovn_status_get_chassis_tunnel(st, i, &iface, &bfd);
+		if (t < 0)
+			continue;
+		if (t == 0)
+			put(j, VNET_DOCTOR_LINK, "ovn-tunnel-here", name, NULL, false,
+			    g_strdup_printf(_("This host (chassis %s) has no tunnel to chassis %s, so guests here and there cannot reach each other."),
+					    local, name),
+			    g_strdup_printf(_("On this host: systemctl restart ovn-controller; and check that the ovn-encap-ip of chassis %s is reachable from here."),
+					    name));
+		else if (bfd && g_strcmp0(bfd, "up") != 0)
+			put(j, VNET_DOCTOR_LINK, "ovn-tunnel-here", name, NULL, false,
+			    g_strdup_printf(_("The tunnel %s from this host to chassis %s is %s by BFD: chassis %s does not answer on the underlay (its Open vSwitch is down, or the path between the hosts is)."),
+					    iface, name, bfd, name),
+			    g_strdup_printf(_("Check Open vSwitch on chassis %s (systemctl status openvswitch-switch) and the path to its ovn-encap-ip from here."),
+					    name));
+		else
+			put(j, VNET_DOCTOR_LINK, "ovn-tunnel-here", name, NULL, true,
+			    bfd ? g_strdup_printf(_("This host has the tunnel %s to chassis %s, BFD up."), iface, name)
+				: g_strdup_printf(_("This host has the tunnel %s to chassis %s."), iface, name),
+			    NULL);
+	}
+}
+
 /* An overlay network, from what OVN has of it. */
 static void judge_ovn(judge *j)
 {
@@ -1257,6 +1288,7 @@ static void judge_ovn(judge *j)
 			   : g_strdup_printf(_("Chassis %s has no tunnel endpoint: the other chassis cannot reach its guests."), name),
 		    g_strdup(_("On that chassis: ovs-vsctl set Open_vSwitch . external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=ITS_ADDRESS")));
 	}
+	judge_tunnels_here(j);
 	judge_ovn_follow(j);
 	for (guint k = 0; gws && gws[k]; k++)
 		if (!running && chassis_known(st, gws[k]) && vnet_ovn_chassis_behind(st, gws[k]) != 1)

@@ -902,6 +902,8 @@ static void chassis_free(vnet_ovn_chassis *c)
 {
 	g_free(c->name);
 	g_free(c->encaps);
+	g_free(c->tunnel_iface);
+	g_free(c->bfd);
 	g_free(c);
 }
 
@@ -932,6 +934,7 @@ GPtrArray *vnet_ovn_parse_chassis(const json_t *result)
 		ch->name = g_strdup(str_of(c, "name"));
 		ch->encaps = eps->len > 1 ? g_strjoinv(", ", (char **)eps->pdata) : NULL;
 		ch->nb_cfg = -1;
+		ch->tunnel = -1;
 		g_ptr_array_add(out, ch);
 	}
 	g_ptr_array_sort(out, chassis_cmp);
@@ -958,6 +961,58 @@ void vnet_ovn_parse_live(vnet_ovn_status *st, const json_t *result)
 		vnet_ovn_chassis *c = find_chassis(st, str_of(r, "name"));
 		if (c)
 			c->nb_cfg = cfg_of(r, "nb_cfg");
+	}
+}
+
+/* Whether @ip is one of @c's encapsulation addresses ("geneve 192.0.2.11, vxlan 192.0.2.12"). */
+static bool encap_has(const vnet_ovn_chassis *c, const char *ip)
+{
+	g_auto(GStrv) eps = c->encaps ? g_strsplit(c->encaps, ", ", -1) : NULL;
+
+	for (guint i = 0; eps && eps[i]; i++) {
+		const char *sp = strchr(eps[i], ' ');
+		if (sp && g_strcmp0(sp + 1, ip) == 0)
+			return true;
+	}
+	return false;
+}
+
+void vnet_ovn_parse_tunnels(vnet_ovn_status *st, const char *local, const json_t *result)
+{
+	const json_t *rows = vnet_ovsdb_rows(result, 0), *r;
+	size_t i;
+
+	/* What an earlier read said goes: an unreadable answer says nothing. */
+	g_clear_pointer(&st->local, g_free);
+	for (guint k = 0; k < st->chassis->len; k++) {
+		vnet_ovn_chassis *c = st->chassis->pdata[k];
+		c->tunnel = -1;
+		g_clear_pointer(&c->tunnel_iface, g_free);
+		g_clear_pointer(&c->bfd, g_free);
+	}
+	if (!local || !find_chassis(st, local) || !json_is_array(rows))
+		return;
+	st->local = g_strdup(local);
+	for (guint k = 0; k < st->chassis->len; k++) {
+		vnet_ovn_chassis *c = st->chassis->pdata[k];
+		c->tunnel = g_strcmp0(c->name, local) == 0 ? -1 : 0;
+	}
+	json_array_foreach(rows, i, r) {
+		const char *type = str_of(r, "type"), *name = str_of(r, "name");
+		const char *ip = json_string_value(vnet_ovsdb_map_get(json_object_get(r, "options"), "remote_ip"));
+		const char *on = json_string_value(vnet_ovsdb_map_get(json_object_get(r, "bfd"), "enable"));
+		const char *state = json_string_value(vnet_ovsdb_map_get(json_object_get(r, "bfd_status"), "state"));
+		if (!name || !ip || (g_strcmp0(type, "geneve") && g_strcmp0(type, "vxlan") && g_strcmp0(type, "stt")))
+			continue;
+		for (guint k = 0; k < st->chassis->len; k++) {
+			vnet_ovn_chassis *c = st->chassis->pdata[k];
+			if (c->tunnel != 0 || !encap_has(c, ip))
+				continue;
+			c->tunnel = 1;
+			c->tunnel_iface = g_strdup(name);
+			/* A state before BFD's first exchange is no verdict yet. */
+			c->bfd = g_strcmp0(on, "true") == 0 && state ? g_strdup(state) : NULL;
+		}
 	}
 }
 
@@ -996,6 +1051,7 @@ void vnet_ovn_status_free(vnet_ovn_status *st)
 	g_free(st->sb_error);
 	g_free(st->sb_remote);
 	g_free(st->follow_error);
+	g_free(st->local);
 	g_ptr_array_unref(st->chassis);
 	g_free(st);
 }
@@ -1057,6 +1113,23 @@ const char *vnet_ovn_status_get_port_chassis(const vnet_ovn_status *st, guint i)
 	const vnet_ovn_port *p = status_port(st, i);
 
 	return p ? p->chassis : NULL;
+}
+
+const char *vnet_ovn_status_get_local_chassis(const vnet_ovn_status *st)
+{
+	return st->local;
+}
+
+int vnet_ovn_status_get_chassis_tunnel(const vnet_ovn_status *st, guint i, const char **ret_iface,
+				       const char **ret_bfd)
+{
+	const vnet_ovn_chassis *c = status_chassis(st, i);
+
+	if (ret_iface)
+		*ret_iface = c ? c->tunnel_iface : NULL;
+	if (ret_bfd)
+		*ret_bfd = c ? c->bfd : NULL;
+	return c ? c->tunnel : -1;
 }
 
 const char *vnet_ovn_status_get_chassis(const vnet_ovn_status *st, guint i, const char **ret_encaps)
@@ -1209,6 +1282,22 @@ bool vnet_ovn_check_gateways(const vnet_intent *in, GError **error)
 	return true;
 }
 
+/* This host's tunnels, when its Open vSwitch answers and is a chassis; nothing otherwise. */
+static void read_local_tunnels(vnet_ovn_status *st)
+{
+	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, NULL);
+	json_t *q = json_pack("[o, o]", vnet_ovsdb_select("Interface", NULL, "name type options bfd bfd_status"),
+			      vnet_ovsdb_select("Open_vSwitch", NULL, "external_ids"));
+	g_autoptr(json_t) r = db ? vnet_ovsdb_transact(db, q, NULL) : (json_decref(q), NULL);
+	const char *id = r ? json_string_value(vnet_ovsdb_map_get(
+				     json_object_get(json_array_get(vnet_ovsdb_rows(r, 1), 0), "external_ids"),
+				     "system-id"))
+			   : NULL;
+
+	if (id)
+		vnet_ovn_parse_tunnels(st, id, r);
+}
+
 vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GError **error)
 {
 	g_autoptr(vnet_ovn_switch) sw = NULL;
@@ -1231,6 +1320,8 @@ vnet_ovn_status *vnet_ovn_read_status(const char *remote, const char *name, GErr
 	st = vnet_ovn_status_new(name, g_steal_pointer(&sw), b, e ? e->message : NULL);
 	vnet_ovn_parse_live(st, live);
 	st->sb_remote = g_steal_pointer(&sb);
+	if (b)
+		read_local_tunnels(st);
 	return st;
 }
 

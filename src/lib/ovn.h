@@ -107,6 +107,14 @@ typedef struct vnet_ovn_chassis {
 	char *name;
 	char *encaps;		/* its tunnel endpoints, "geneve 192.0.2.11" (comma-separated), or NULL: none */
 	gint64 nb_cfg;		/* its Chassis_Private.nb_cfg: the last change its ovn-controller applied; -1 not known */
+	/*
+	 * The tunnel from this host's Open vSwitch to it (when this host is
+	 * another chassis): -1 not known, 0 none, 1 there, with its interface
+	 * and its BFD state ("up", "down", ...; NULL: BFD not on for it, as
+	 * ovn-controller turns it on only towards gateway chassis).
+	 */
+	int tunnel;
+	char *tunnel_iface, *bfd;
 } vnet_ovn_chassis;
 
 /* What show and doctor read of an overlay network (<vnet/ctx.h>'s vnet_ovn_status). */
@@ -130,7 +138,16 @@ struct vnet_ovn_status {
 	gint64 want;
 	int northd;		/* doctor's bump: 1 ovn-northd passed it to SB in time, 0 it did not, -1 no bump */
 	char *follow_error;	/* why doctor's bump could not be made or read, or NULL */
+	char *local;		/* this host's chassis, when its Open vSwitch is one SB lists; else NULL */
 };
+
+/*
+ * The tunnels of this host's Open vSwitch (the result of one select of
+ * Interface: name, type, options, bfd, bfd_status) to the other chassis of
+ * @st, matched by remote_ip to their encapsulation addresses; @local is
+ * this host's chassis name (external_ids:system-id).
+ */
+void vnet_ovn_parse_tunnels(vnet_ovn_status *st, const char *local, const json_t *result);
 
 void vnet_ovn_port_free(vnet_ovn_port *p);
 void vnet_ovn_switch_free(vnet_ovn_switch *sw);

@@ -77,6 +77,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_status(st);
 	if (vnet_ovn_parse_cfg(res, 1, "nb_cfg") < -1 || vnet_ovn_parse_cfg(res, 0, "sb_cfg") < -1)
 		abort();
+	/* ... and as this host's Interface rows: its tunnels to the chassis */
+	for (guint i = 0; i < vnet_ovn_status_get_n_chassis(st); i++) {
+		const char *iface, *bfd;
+		vnet_ovn_parse_tunnels(st, vnet_ovn_status_get_chassis(st, i, NULL), res);
+		for (guint k = 0; k < vnet_ovn_status_get_n_chassis(st); k++) {
+			int t = vnet_ovn_status_get_chassis_tunnel(st, k, &iface, &bfd);
+			if (t < -1 || t > 1 || (t == 1) != (iface != NULL) || (bfd && !iface) ||
+			    (k == i && t != -1))
+				abort();
+		}
+	}
 	vnet_ovn_status_free(st);
 	/* SB did not answer: nothing but the ports. */
 	st = vnet_ovn_status_new("o1", vnet_ovn_parse_switch(res, "o1", NULL), NULL, "no SB");

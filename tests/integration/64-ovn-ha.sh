@@ -31,6 +31,8 @@ ovn_chassis chB 12
 ovn_chassis chC 13
 ovn_external_lan out 198.51.100.1/24 chA chB
 nb=tcp:127.0.0.1:6641
+chassis_listed() { [ "$(sbctl --bare --columns=name list Chassis | grep -c .)" -eq 3 ]; }
+check "SB lists the three chassis" wait_for 30 chassis_listed
 export VNET_OVN_SB=tcp:$OVN_UNDER.1:6642
 # no local Open vSwitch: every gateway is named
 export VNET_OVSDB_SOCKET=$VNET_SCRATCH/none.sock
@@ -85,6 +87,15 @@ start_http nC 80 "guest nC on chC"
 expect_http out http://198.51.100.10:8080/ "guest nC on chC" 30
 expect_http nC http://198.51.100.1/ "the outside" 20
 check "doctor o2 passes" vnetctl doctor o2
+# doctor and show on chC, a chassis: its tunnels to the gateways, watched by BFD
+here() { VNET_OVSDB_SOCKET="$VNET_SCRATCH/chC/db.sock" "$VNETCTL" "$@"; }
+bfd_up() { here --json show o2 | jq -e "[.ovn_chassis[] | select(.name == \"$1\") | .tunnel_from_here] == [\"up\"]" >/dev/null; }
+tunnels_up() { bfd_up chA && bfd_up chB; }
+tunnel_checks_ok() { here --json doctor o2 | jq -e '[.checks[] | select(.check == "ovn-tunnel-here" and .ok)] | length == 2' >/dev/null; }
+check "from chC, BFD says the tunnels to chA and chB are up" wait_for 20 tunnels_up
+check "from chC, doctor o2 checks both tunnels and they pass" tunnel_checks_ok
+show_says() { here show o2 | grep -q "$1"; }
+check "show on chC says its tunnel to chA in text" show_says 'tunnel from this host: *to chA: ovn-chA-0, BFD up'
 
 # ---- chA crashes: chB takes the port over ----
 ovn_crash chA
@@ -95,6 +106,10 @@ expect_http nC http://198.51.100.1/ "the outside" 20
 check "with chA crashed, doctor o2 exits 1" test "$rc" -eq 1
 check "doctor says gateway chA does not follow OVN (SB still lists it)" \
 	grep -q "gateway chassis chA of network o2 does not follow OVN" "$VNET_SCRATCH/doctor.crash"
+here doctor o2 >"$VNET_SCRATCH/doctor.here" 2>&1 || :
+check "from chC, doctor says the tunnel to chA is down by BFD" \
+	grep -q "tunnel ovn-chA-0 from this host to chassis chA is down by BFD" "$VNET_SCRATCH/doctor.here"
+check "from chC, the tunnel to chB is still up" grep -q "tunnel ovn-chB-0 to chassis chB, BFD up" "$VNET_SCRATCH/doctor.here"
 
 # ---- chA back: it takes the port back (the higher priority) ----
 ovn_vswitchd_start chA

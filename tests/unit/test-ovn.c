@@ -902,6 +902,80 @@ static void test_doctor_stale(void **state)
 			assert_non_null(strstr(vnet_doctor_check_get_what(ce->pdata[i]), "no NB_Global row"));
 }
 
+/* SB: three chassis chA, chB, chC at 172.31.0.11-13. */
+static const char sb_three[] =
+	"[{\"rows\":[]},"
+	"{\"rows\":[{\"_uuid\":[\"uuid\",\"c1\"],\"name\":\"chA\",\"encaps\":[\"uuid\",\"e1\"]},"
+	"{\"_uuid\":[\"uuid\",\"c2\"],\"name\":\"chB\",\"encaps\":[\"uuid\",\"e2\"]},"
+	"{\"_uuid\":[\"uuid\",\"c3\"],\"name\":\"chC\",\"encaps\":[\"set\",[[\"uuid\",\"e3\"],[\"uuid\",\"e4\"]]]}]},"
+	"{\"rows\":[{\"_uuid\":[\"uuid\",\"e1\"],\"type\":\"geneve\",\"ip\":\"172.31.0.11\"},"
+	"{\"_uuid\":[\"uuid\",\"e2\"],\"type\":\"geneve\",\"ip\":\"172.31.0.12\"},"
+	"{\"_uuid\":[\"uuid\",\"e3\"],\"type\":\"vxlan\",\"ip\":\"172.31.1.13\"},"
+	"{\"_uuid\":[\"uuid\",\"e4\"],\"type\":\"geneve\",\"ip\":\"172.31.0.13\"}]}]";
+
+/* This host's tunnels to the other chassis, from its Open vSwitch's Interface rows, good and bad. */
+static void test_tunnels_here(void **state)
+{
+	static const char ifaces[] =
+		"[{\"rows\":["
+		"{\"name\":\"ovn-chB-0\",\"type\":\"geneve\",\"options\":[\"map\",[[\"remote_ip\",\"172.31.0.12\"]]],"
+		" \"bfd\":[\"map\",[[\"enable\",\"true\"]]],\"bfd_status\":[\"map\",[[\"state\",\"down\"]]]},"
+		"{\"name\":\"ovn-chC-0\",\"type\":\"vxlan\",\"options\":[\"map\",[[\"remote_ip\",\"172.31.1.13\"]]],"
+		" \"bfd\":[\"map\",[]],\"bfd_status\":[\"map\",[]]},"
+		"{\"name\":\"br-int\",\"type\":\"internal\",\"options\":[\"map\",[]]},"
+		"{\"name\":\"x1\",\"type\":\"geneve\",\"options\":[\"map\",[[\"remote_ip\",\"172.31.0.99\"]]]},"
+		"{\"name\":\"x2\",\"type\":\"geneve\",\"options\":7},"
+		"{\"type\":\"geneve\",\"options\":[\"map\",[[\"remote_ip\",\"172.31.0.12\"]]]},"
+		"{\"name\":\"x3\",\"type\":\"geneve\",\"options\":[\"map\",[[\"remote_ip\",13]]]}"
+		"]}]";
+	static const char *const garbage[] = { "[]", "[{}]", "[{\"rows\":7}]", "[{\"rows\":[7, null, []]}]", "{}" };
+	g_autoptr(json_t) sb = json_loads(sb_three, 0, NULL), ifs = json_loads(ifaces, 0, NULL);
+	g_autoptr(json_t) nb = json_loads(read_reply, 0, NULL);
+	g_autoptr(vnet_intent) in = nat_overlay(NULL);
+	g_autoptr(vnet_doctor_facts) f = vnet_doctor_facts_new(in);
+	g_autoptr(GPtrArray) checks = NULL;
+	g_autofree char *text = NULL;
+	const char *iface, *bfd;
+
+	(void)state;
+	assert_non_null(sb);
+	assert_non_null(ifs);
+	f->active = true;
+	f->ovn = vnet_ovn_status_new("o1", vnet_ovn_parse_switch(nb, "o1", NULL), sb, NULL);
+	/* not a chassis SB knows: nothing is said of tunnels */
+	vnet_ovn_parse_tunnels(f->ovn, "chZ", ifs);
+	assert_null(vnet_ovn_status_get_local_chassis(f->ovn));
+	assert_int_equal(vnet_ovn_status_get_chassis_tunnel(f->ovn, 1, NULL, NULL), -1);
+	vnet_ovn_parse_tunnels(f->ovn, "chA", ifs);
+	assert_string_equal(vnet_ovn_status_get_local_chassis(f->ovn), "chA");
+	/* its own: not known; chB by geneve with BFD down; chC by its second (vxlan) endpoint, no BFD */
+	assert_int_equal(vnet_ovn_status_get_chassis_tunnel(f->ovn, 0, &iface, &bfd), -1);
+	assert_null(iface);
+	assert_int_equal(vnet_ovn_status_get_chassis_tunnel(f->ovn, 1, &iface, &bfd), 1);
+	assert_string_equal(iface, "ovn-chB-0");
+	assert_string_equal(bfd, "down");
+	assert_int_equal(vnet_ovn_status_get_chassis_tunnel(f->ovn, 2, &iface, &bfd), 1);
+	assert_string_equal(iface, "ovn-chC-0");
+	assert_null(bfd);
+	assert_int_equal(vnet_ovn_status_get_chassis_tunnel(f->ovn, 3, &iface, &bfd), -1);
+	checks = vnet_doctor_judge(f);
+	text = checks_text(checks);
+	if (!strstr(text, "ovn-tunnel-here FAIL chB\novn-tunnel-here ok chC\n"))
+		fail_msg("checks:\n%s", text);
+	/* garbage reads as no tunnel at all: each other chassis has none */
+	for (size_t i = 0; i < G_N_ELEMENTS(garbage); i++) {
+		g_autoptr(json_t) g = json_loads(garbage[i], 0, NULL);
+		g_autoptr(GPtrArray) gc = NULL;
+		g_autofree char *gt = NULL;
+		assert_non_null(g);
+		vnet_ovn_parse_tunnels(f->ovn, "chA", g);
+		assert_true(vnet_ovn_status_get_chassis_tunnel(f->ovn, 1, NULL, NULL) <= 0);
+		gc = vnet_doctor_judge(f);
+		gt = checks_text(gc);
+		assert_null(strstr(gt, "ovn-tunnel-here ok"));
+	}
+}
+
 static void test_db_names(void **state)
 {
 	static const char err[] = "{\"id\":1,\"result\":null,\"error\":{\"error\":\"unknown database\",\"details\":\"x\"}}";
@@ -1035,6 +1109,7 @@ int main(void)
 		cmocka_unit_test(test_parse_cfg),
 		cmocka_unit_test(test_parse_live),
 		cmocka_unit_test(test_doctor_stale),
+		cmocka_unit_test(test_tunnels_here),
 		cmocka_unit_test(test_db_names),
 	};
 
