@@ -964,6 +964,8 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 		guests = read_guests(ctx, in);
 		if (vnet_mode_has_own_bridge(in->mode))
 			vnet_planner_host_side(plan, NULL, in, guests, true);
+		/* The guard's flows whole: one deleted by hand, or a bridge reset, comes back. */
+		vnet_planner_ovs_guard(plan, in, in);
 		g_ptr_array_add(up, (gpointer)in);
 		count++;
 	}

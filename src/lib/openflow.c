@@ -257,10 +257,11 @@ void vnet_of_encode_bundle(GByteArray *out, guint32 xid, guint32 bundle_id, cons
 	vnet_of_encode_bundle_ctrl(out, xid, bundle_id, VNET_OF_BUNDLE_OPEN_REQUEST, flags);
 	for (guint off = 0; off + OF_HEADER <= msgs->len;) {
 		guint n = get16(msgs->data + off + 2);
+		if (n < OF_HEADER || n > msgs->len - off)
+			break;
 		vnet_of_encode_bundle_add(out, bundle_id, flags, msgs->data + off, n);
 		off += n;
 	}
-	vnet_of_encode_bundle_ctrl(out, xid + 1, bundle_id, VNET_OF_BUNDLE_COMMIT_REQUEST, flags);
 }
 
 /* ---- parsing ---- */
@@ -716,24 +717,14 @@ static of_conn *of_connect(const char *bridge, GError **error)
 }
 
 /*
- * The FLOW_MODs @mods as one atomic bundle: Open vSwitch applies them all
- * or, when it refuses one, none, and a connection lost before the commit
- * discards the bundle.  Between the delete and the adds no packet meets
- * the port unguarded.  An error is the first ERROR, the refused flow's
- * rather than the commit's.
+ * Read up to the reply of barrier @barrier_xid; the first ERROR is @error.
+ * With @commit_xid, the reply that commits bundle @bundle_id must come
+ * before it.
  */
-static bool send_bundle(of_conn *c, const GByteArray *mods, GError **error)
+static bool read_to_barrier(of_conn *c, guint32 barrier_xid, guint32 bundle_id, guint32 commit_xid, GError **error)
 {
-	g_autoptr(GByteArray) m = g_byte_array_new();
-	guint32 open_xid = ++c->xid, bundle_id = open_xid, barrier_xid;
-	bool opened = false, committed = false;
+	bool committed = false;
 
-	++c->xid;	/* the commit's */
-	vnet_of_encode_bundle(m, open_xid, bundle_id, mods);
-	barrier_xid = ++c->xid;
-	vnet_of_encode_barrier(m, barrier_xid);
-	if (!send_bytes(c, m, error))
-		return false;
 	for (;;) {
 		g_autoptr(GByteArray) r = NULL;
 		guint32 id;
@@ -742,22 +733,47 @@ static bool send_bundle(of_conn *c, const GByteArray *mods, GError **error)
 			return false;
 		if (r->data[1] == VNET_OF_BARRIER_REPLY && get32(r->data + 4) == barrier_xid)
 			break;
-		if (r->data[1] != VNET_OF_EXPERIMENTER || get32(r->data + 4) < open_xid || get32(r->data + 4) > open_xid + 1)
+		if (!commit_xid || r->data[1] != VNET_OF_EXPERIMENTER || get32(r->data + 4) != commit_xid)
 			continue;
 		if (!vnet_of_parse_bundle_reply(r->data, r->len, &id, &type, error))
 			return false;
-		if (id == bundle_id && type == VNET_OF_BUNDLE_OPEN_REPLY)
-			opened = true;
-		else if (id == bundle_id && type == VNET_OF_BUNDLE_COMMIT_REPLY)
-			committed = opened;
+		committed = id == bundle_id && type == VNET_OF_BUNDLE_COMMIT_REPLY;
 	}
-	if (!committed) {
+	if (commit_xid && !committed) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       _("Open vSwitch at %s did not confirm the commit of an atomic bundle of flows; does ovs-vswitchd support OpenFlow bundles?"),
 			       c->path);
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The FLOW_MODs @mods as one atomic bundle: Open vSwitch applies them all
+ * or none, and between the delete and the adds no packet meets the port
+ * unguarded.  Open vSwitch answers a message it refuses at once but keeps
+ * the rest of the bundle, which a commit would then apply: so the commit
+ * goes only after a barrier has shown every message taken.  A refusal, or
+ * a connection lost before the commit, discards the bundle (closing the
+ * connection does).  An error is the refused flow's.
+ */
+static bool send_bundle(of_conn *c, const GByteArray *mods, GError **error)
+{
+	g_autoptr(GByteArray) m = g_byte_array_new();
+	guint32 bundle_id = ++c->xid, barrier_xid, commit_xid;
+
+	vnet_of_encode_bundle(m, bundle_id, bundle_id, mods);
+	barrier_xid = ++c->xid;
+	vnet_of_encode_barrier(m, barrier_xid);
+	if (!send_bytes(c, m, error) || !read_to_barrier(c, barrier_xid, bundle_id, 0, error))
+		return false;
+	g_byte_array_set_size(m, 0);
+	commit_xid = ++c->xid;
+	vnet_of_encode_bundle_ctrl(m, commit_xid, bundle_id, VNET_OF_BUNDLE_COMMIT_REQUEST,
+				   VNET_OF_BUNDLE_ATOMIC | VNET_OF_BUNDLE_ORDERED);
+	barrier_xid = ++c->xid;
+	vnet_of_encode_barrier(m, barrier_xid);
+	return send_bytes(c, m, error) && read_to_barrier(c, barrier_xid, bundle_id, commit_xid, error);
 }
 
 #ifdef VNET_TEST_FAULTS

@@ -101,9 +101,9 @@ void vnet_of_encode_bundle_ctrl(GByteArray *out, guint32 xid, guint32 bundle_id,
  */
 void vnet_of_encode_bundle_add(GByteArray *out, guint32 bundle_id, guint16 flags, const guint8 *msg, size_t len);
 /*
- * Every message of @msgs (whole messages, one after another) wrapped in
- * bundle @bundle_id between its OPEN and COMMIT requests (xids @xid and
- * @xid + 1), atomic and ordered.
+ * The OPEN request (xid @xid) of bundle @bundle_id, atomic and ordered,
+ * and every message of @msgs (whole messages, one after another) added to
+ * it; the COMMIT (vnet_of_encode_bundle_ctrl) goes once they are taken.
  */
 void vnet_of_encode_bundle(GByteArray *out, guint32 xid, guint32 bundle_id, const GByteArray *msgs);
 
