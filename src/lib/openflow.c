@@ -447,6 +447,10 @@ char *vnet_of_error_text(const guint8 *msg, size_t len)
 		return g_strdup_printf(_("Open vSwitch refused an OpenFlow request (experimenter 0x%08x, code %u)."),
 				       exp, code);
 	}
+	/* Bundles are the only experimenter messages vnetctl sends. */
+	if (type == 1 && (code == 3 || code == 4))
+		return g_strdup_printf(_("Open vSwitch refused an OpenFlow request: %s (error type %u, code %u); this ovs-vswitchd does not know the ONF bundle extension that the guard needs to change its flows atomically; upgrade Open vSwitch or give --guard off."),
+				       error_name(type, code), type, code);
 	if ((name = error_name(type, code)))
 		return g_strdup_printf(_("Open vSwitch refused an OpenFlow request: %s (error type %u, code %u)."),
 				       name, type, code);

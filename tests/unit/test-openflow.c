@@ -217,6 +217,8 @@ static void test_error_text(void **state)
 		{ "0401000c00000005" "0004" "0009", "OFPBMC_BAD_PREREQ (error type 4, code 9)" },
 		{ "0401000c00000005" "0002" "0004", "OFPBAC_BAD_OUT_PORT" },
 		{ "0401000c00000005" "0005" "0002", "OFPFMFC_BAD_TABLE_ID" },
+		/* an ovs-vswitchd without the bundle extension */
+		{ "0401000c00000005" "0001" "0004", "OFPBRC_BAD_EXP_TYPE (error type 1, code 4); this ovs-vswitchd does not know" },
 		/* the bundle's commit after a refused message, as the ONF extension says it */
 		{ "0401001000000005" "ffff" "0909" "4f4e4600", "OFPBFC_MSG_FAILED (experimenter 0x4f4e4600, code 2313)" },
 		{ "0401001000000005" "ffff" "090c" "4f4e4600", "request (experimenter 0x4f4e4600, code 2316)" },
