@@ -782,16 +782,27 @@ static bool send_bundle(of_conn *c, const GByteArray *mods, GError **error)
 
 #ifdef VNET_TEST_FAULTS
 /*
- * VNET_TEST_OF_BAD_FLOW set: a last flow that Open vSwitch refuses (an
- * IPv4 source without its prerequisite eth_type), to show that the
- * replacement is all or nothing.
+ * VNET_TEST_OF_BAD_FLOW set: a last flow that Open vSwitch refuses, to
+ * show that the replacement is all or nothing.  "commit": refused only when
+ * the bundle commits (it overlaps the bridge's NORMAL flow and asks
+ * OFPFF_CHECK_OVERLAP); anything else: refused as it is added (an IPv4
+ * source without its prerequisite eth_type).
  */
 static void injected_bad_flow(GByteArray *mods, guint32 xid, guint64 cookie)
 {
 	static const guint8 src4[] = { 0x80, 0x00, OXM_IPV4_SRC << 1, 4, 10, 0, 0, 1 };
+	static const guint8 ip[] = { 0x80, 0x00, OXM_ETH_TYPE << 1, 2, 0x08, 0x00 };
+	const char *env = g_getenv("VNET_TEST_OF_BAD_FLOW");
+	guint at = mods->len;
 
-	if (g_getenv("VNET_TEST_OF_BAD_FLOW"))
+	if (!env)
+		return;
+	if (strcmp(env, "commit") != 0) {
 		vnet_of_encode_add_raw(mods, xid, cookie, 1, src4, sizeof(src4), NULL, 0);
+		return;
+	}
+	vnet_of_encode_add_raw(mods, xid, cookie, 0, ip, sizeof(ip), NULL, 0);
+	mods->data[at + 45] |= 2;	/* flags: OFPFF_CHECK_OVERLAP */
 }
 #endif
 

@@ -7,8 +7,10 @@
 # ovs-vswitchd leaves the old flows or the new ones, never a mix, and the
 # next command rolls it back without a journal left; a flow deleted by hand
 # comes back with `restore`; and a replacement that Open vSwitch refuses in
-# its last flow (VNET_TEST_OF_BAD_FLOW) changes no flow at all: without
-# the atomic bundle the delete and the adds before it would be applied.
+# its last flow (VNET_TEST_OF_BAD_FLOW), as the flow is added or only when
+# the bundle commits, changes no flow at all, seen before the undo runs:
+# without the atomic bundle the delete and the adds before it would be
+# applied.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -66,12 +68,24 @@ unset VNET_TEST_OF_BAD_FLOW
 check "the refused bundle left every old flow, and only those" diff -u "$VNET_SCRATCH/flows.one" <(flows)
 check "the next command rolls the attach back" vnetctl -q restore
 check "no journal is left" test ! -e "$journal"
-rc=0
-VNET_TEST_OF_BAD_FLOW=1 "$VNETCTL" -q "${attach2[@]}" 2>"$VNET_SCRATCH/err" || rc=$?
-diag "$(cat "$VNET_SCRATCH/err")"
-check "attach with a flow OVS refuses exits 1" test "$rc" -eq 1
-check "the error names OVS's error" grep -q 'OFPBMC_BAD_PREREQ' "$VNET_SCRATCH/err"
-check "after the refused attach, flows and definitions are as they were" diff -u "$VNET_SCRATCH/state.one" <(state)
+# Refused as it is added (a match without its prerequisite), and refused
+# only by the commit (a flow that overlaps the bridge's NORMAL flow and says
+# OFPFF_CHECK_OVERLAP), when the bundle has taken every other flow.
+for bad in add:OFPBMC_BAD_PREREQ commit:OFPFMFC_OVERLAP; do
+	mode=${bad%%:*}
+	if [ "$mode" = commit ]; then
+		VNET_TEST_OF_BAD_FLOW=$mode check "attach with a flow OVS refuses at commit, stopped before its undo" \
+			kill_at vnet_of_restore 1 -q "${attach2[@]}"
+		check "the refused commit left every old flow, and only those" diff -u "$VNET_SCRATCH/flows.one" <(flows)
+		check "the next command rolls the attach back" vnetctl -q restore
+	fi
+	rc=0
+	VNET_TEST_OF_BAD_FLOW=$mode "$VNETCTL" -q "${attach2[@]}" 2>"$VNET_SCRATCH/err" || rc=$?
+	diag "$(cat "$VNET_SCRATCH/err")"
+	check "attach with a flow OVS refuses ($mode) exits 1" test "$rc" -eq 1
+	check "the error names OVS's error ${bad#*:}" grep -q "${bad#*:}" "$VNET_SCRATCH/err"
+	check "after the refused attach ($mode), flows and definitions are as they were" diff -u "$VNET_SCRATCH/state.one" <(state)
+done
 
 # ---- a failure at each step of attach, then of detach ----
 for n in $(seq 1 20); do
