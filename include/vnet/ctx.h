@@ -765,7 +765,9 @@ void vnet_ctx_hold_reads(vnet_ctx *ctx, bool on);
  *
  * The kernel counts each frame the guard (see vnet_guard) drops by the
  * guest port it came in on and its source MAC; the counters go when the
- * last network is deleted.  Read from this host's kernel: empty when @ctx
+ * last network is deleted.  On an Open vSwitch bridge (--switch ovs) the
+ * counts are the packets of the guard's drop flows, by guest port alone,
+ * read over OpenFlow.  Read from this host's kernel: empty when @ctx
  * talks to a remote libvirt, when the network is not guarded, or when
  * nothing was dropped.
  *
@@ -773,7 +775,10 @@ void vnet_ctx_hold_reads(vnet_ctx *ctx, bool on);
  */
 typedef struct vnet_drops vnet_drops;
 GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error);
-/** vnet_drops_get_mac() - the source MAC of the dropped frames, lower case */
+/**
+ * vnet_drops_get_mac() - the source MAC of the dropped frames, lower case;
+ * NULL on an Open vSwitch bridge, whose guard flows count by port
+ */
 const char *vnet_drops_get_mac(const vnet_drops *d);
 /** vnet_drops_get_port() - the guest port (bridge port) they came in on */
 const char *vnet_drops_get_port(const vnet_drops *d);

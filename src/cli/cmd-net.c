@@ -491,10 +491,16 @@ int cmd_show(int argc, char **argv)
 			guint64 n = vnet_drops_get_packets(d);
 			g_autofree char *packets = g_strdup_printf("%" G_GUINT64_FORMAT, n);
 			g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT, vnet_drops_get_bytes(d));
-			g_ptr_array_add(dlines, g_strdup_printf(
-				g_dngettext(GETTEXT_PACKAGE, "%s on port %s: %s frame dropped (%s bytes)",
-					    "%s on port %s: %s frames dropped (%s bytes)", n == 1 ? 1 : 2),
-				vnet_drops_get_mac(d), vnet_drops_get_port(d), packets, bytes));
+			if (!vnet_drops_get_mac(d))	/* Open vSwitch's flows count by port */
+				g_ptr_array_add(dlines, g_strdup_printf(
+					g_dngettext(GETTEXT_PACKAGE, "port %s: %s frame dropped (%s bytes)",
+						    "port %s: %s frames dropped (%s bytes)", n == 1 ? 1 : 2),
+					vnet_drops_get_port(d), packets, bytes));
+			else
+				g_ptr_array_add(dlines, g_strdup_printf(
+					g_dngettext(GETTEXT_PACKAGE, "%s on port %s: %s frame dropped (%s bytes)",
+						    "%s on port %s: %s frames dropped (%s bytes)", n == 1 ? 1 : 2),
+					vnet_drops_get_mac(d), vnet_drops_get_port(d), packets, bytes));
 		}
 		out_strv(o, "targets", _("target:"), lines);
 		out_strv(o, "guests", _("guest:"), glines);

@@ -15,6 +15,7 @@
 #include "netlink.h"
 #include "netxml.h"
 #include "nft.h"
+#include "openflow.h"
 #include "ovsdb.h"
 #include "ovn.h"
 #include "planner.h"
@@ -860,15 +861,63 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
 }
 
+static gint compare_port(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(vnet_drops_get_port(*(vnet_drops *const *)a), vnet_drops_get_port(*(vnet_drops *const *)b));
+}
+
+/*
+ * The packets the guard's drop flows (those without instructions) on OVS
+ * bridge @in's LAN bridge counted, a vnet_drops per guest port that
+ * dropped any, in @ret.  Flows match the port, not always a MAC: no MAC.
+ */
+static bool ovs_guard_drops(const vnet_intent *in, GPtrArray *ret, GError **error)
+{
+	const char *br = vnet_planner_lan_bridge(in);
+	g_autoptr(vnet_ovsdb) db = NULL;
+	g_autoptr(GPtrArray) bridges = NULL, stats = NULL, mine = vnet_drops_array_new();
+	const vnet_ovs_bridge *b;
+
+	if (in->vswitch != VNET_SWITCH_OVS || !br || vnet_intent_get_guard(in, true) == VNET_GUARD_OFF ||
+	    !vnet_of_available(br))
+		return true;
+	if (!(db = vnet_ovsdb_connect(NULL, error)) || !vnet_ovs_read(db, &bridges, error) ||
+	    !(stats = vnet_of_read(br, vnet_of_cookie(in->name), error)))
+		return false;
+	b = vnet_ovs_find_bridge(bridges, br);
+	for (guint i = 0; b && i < b->ports->len; i++) {
+		const vnet_ovs_port *p = b->ports->pdata[i];
+		guint64 packets = 0, bytes = 0;
+		for (guint j = 0; p->ofport > 0 && j < stats->len; j++) {
+			const vnet_of_stat *st = stats->pdata[j];
+			if (st->drops && st->in_port == (guint32)p->ofport) {
+				packets += st->packets;
+				bytes += st->bytes;
+			}
+		}
+		if (packets)
+			vnet_drops_add(mine, p->name, NULL, packets, bytes);
+	}
+	g_ptr_array_sort(mine, compare_port);
+	g_ptr_array_set_free_func(mine, NULL);
+	for (guint i = 0; i < mine->len; i++)
+		g_ptr_array_add(ret, g_steal_pointer(&mine->pdata[i]));
+	return true;
+}
+
 GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error)
 {
 	g_autoptr(vnet_intent) in = get_shared(ctx, name, NULL, error);
+	g_autoptr(GPtrArray) drops = NULL;
 
 	if (!in)
 		return NULL;
 	if (!ctx->local)
-		return g_ptr_array_new();
-	return vnet_nft_guard_drops(ctx->nft, vnet_intent_get_name(in), error);
+		return vnet_drops_array_new();
+	if (!(drops = vnet_nft_guard_drops(ctx->nft, vnet_intent_get_name(in), error)) ||
+	    !ovs_guard_drops(in, drops, error))
+		return NULL;
+	return g_steal_pointer(&drops);
 }
 
 static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
@@ -964,6 +1013,8 @@ bool vnet_ctx_restore(vnet_ctx *ctx, guint *ret_count, GError **error)
 		guests = read_guests(ctx, in);
 		if (vnet_mode_has_own_bridge(in->mode))
 			vnet_planner_host_side(plan, NULL, in, guests, true);
+		/* The guard's flows whole: one deleted by hand, or a bridge reset, comes back. */
+		vnet_planner_ovs_guard(plan, in, in);
 		g_ptr_array_add(up, (gpointer)in);
 		count++;
 	}

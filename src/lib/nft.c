@@ -1843,6 +1843,22 @@ static void drops_free(vnet_drops *d)
 	g_free(d);
 }
 
+GPtrArray *vnet_drops_array_new(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)drops_free);
+}
+
+void vnet_drops_add(GPtrArray *drops, const char *port, const char *mac, guint64 packets, guint64 bytes)
+{
+	vnet_drops *d = g_new0(vnet_drops, 1);
+
+	d->port = g_strdup(port);
+	d->mac = g_strdup(mac);
+	d->packets = packets;
+	d->bytes = bytes;
+	g_ptr_array_add(drops, d);
+}
+
 const char *vnet_drops_get_port(const vnet_drops *d) { return d->port; }
 const char *vnet_drops_get_mac(const vnet_drops *d) { return d->mac; }
 guint64 vnet_drops_get_packets(const vnet_drops *d) { return d->packets; }

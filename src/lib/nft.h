@@ -206,5 +206,8 @@ bool vnet_nft_delete_table(vnet_nft *nft, GError **error);
  * empty when nothing was dropped or no port is guarded.
  */
 GPtrArray *vnet_nft_guard_drops(vnet_nft *nft, const char *owner, GError **error);
+/* An empty array of vnet_drops *, and one more in it (@mac NULL: from any source, as OVS's flows count them). */
+GPtrArray *vnet_drops_array_new(void);
+void vnet_drops_add(GPtrArray *drops, const char *port, const char *mac, guint64 packets, guint64 bytes);
 
 #endif

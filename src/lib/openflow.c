@@ -26,6 +26,7 @@
 #define OFPAT_OUTPUT 0
 #define OFPXMC_OPENFLOW_BASIC 0x8000
 #define OFPMT_OXM 1
+#define OFPET_EXPERIMENTER 0xffff
 
 enum { OXM_IN_PORT = 0, OXM_ETH_SRC = 4, OXM_ETH_TYPE = 5, OXM_IP_PROTO = 10, OXM_IPV4_SRC = 11,
        OXM_UDP_SRC = 15, OXM_UDP_DST = 16, OXM_ARP_SPA = 22, OXM_IPV6_SRC = 26, OXM_ICMPV6_TYPE = 29 };
@@ -230,6 +231,49 @@ void vnet_of_encode_flow_stats(GByteArray *out, guint32 xid, guint64 cookie)
 	end_msg(out, at);
 }
 
+static guint bundle_head(GByteArray *o, guint32 xid, guint32 exp_type, guint32 bundle_id)
+{
+	guint at = begin_msg(o, VNET_OF_EXPERIMENTER, xid);
+
+	put32(o, VNET_OF_ONF_EXPERIMENTER);
+	put32(o, exp_type);
+	put32(o, bundle_id);
+	return at;
+}
+
+void vnet_of_encode_bundle_ctrl(GByteArray *out, guint32 xid, guint32 bundle_id, guint16 type, guint16 flags)
+{
+	guint at = bundle_head(out, xid, VNET_OF_ONF_BUNDLE_CONTROL, bundle_id);
+
+	put16(out, type);
+	put16(out, flags);
+	end_msg(out, at);
+}
+
+void vnet_of_encode_bundle_add(GByteArray *out, guint32 bundle_id, guint16 flags, const guint8 *msg, size_t len)
+{
+	guint at = bundle_head(out, get32(msg + 4), VNET_OF_ONF_BUNDLE_ADD, bundle_id);
+
+	put16(out, 0);
+	put16(out, flags);
+	g_byte_array_append(out, msg, (guint)len);
+	end_msg(out, at);
+}
+
+void vnet_of_encode_bundle(GByteArray *out, guint32 xid, guint32 bundle_id, const GByteArray *msgs)
+{
+	const guint16 flags = VNET_OF_BUNDLE_ATOMIC | VNET_OF_BUNDLE_ORDERED;
+
+	vnet_of_encode_bundle_ctrl(out, xid, bundle_id, VNET_OF_BUNDLE_OPEN_REQUEST, flags);
+	for (guint off = 0; off + OF_HEADER <= msgs->len;) {
+		guint n = get16(msgs->data + off + 2);
+		if (n < OF_HEADER || n > msgs->len - off)
+			break;
+		vnet_of_encode_bundle_add(out, bundle_id, flags, msgs->data + off, n);
+		off += n;
+	}
+}
+
 /* ---- parsing ---- */
 
 bool vnet_of_frame(const guint8 *buf, size_t len, guint8 *ret_type, guint32 *ret_xid, size_t *ret_len,
@@ -332,12 +376,95 @@ bool vnet_of_parse_flow_stats(const guint8 *msg, size_t len, GPtrArray *stats, b
 	return true;
 }
 
+bool vnet_of_parse_bundle_reply(const guint8 *msg, size_t len, guint32 *ret_bundle_id, guint16 *ret_type,
+				GError **error)
+{
+	if (len < OF_HEADER + 16 || get16(msg + 2) != len || msg[1] != VNET_OF_EXPERIMENTER ||
+	    get32(msg + 8) != VNET_OF_ONF_EXPERIMENTER || get32(msg + 12) != VNET_OF_ONF_BUNDLE_CONTROL) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("Open vSwitch answered a request for an atomic bundle of flows with a malformed reply."));
+		return false;
+	}
+	*ret_bundle_id = get32(msg + 16);
+	*ret_type = get16(msg + 20);
+	return true;
+}
+
+/* Open vSwitch's names of the errors of OpenFlow 1.3 (by type, then code) and of the ONF bundle extension. */
+static const char *const err_bad_request[] = {
+	"OFPBRC_BAD_VERSION", "OFPBRC_BAD_TYPE", "OFPBRC_BAD_MULTIPART", "OFPBRC_BAD_EXPERIMENTER",
+	"OFPBRC_BAD_EXP_TYPE", "OFPBRC_EPERM", "OFPBRC_BAD_LEN", "OFPBRC_BUFFER_EMPTY", "OFPBRC_BUFFER_UNKNOWN",
+	"OFPBRC_BAD_TABLE_ID", "OFPBRC_IS_SLAVE", "OFPBRC_BAD_PORT", "OFPBRC_BAD_PACKET",
+	"OFPBRC_MULTIPART_BUFFER_OVERFLOW",
+};
+static const char *const err_bad_action[] = {
+	"OFPBAC_BAD_TYPE", "OFPBAC_BAD_LEN", "OFPBAC_BAD_EXPERIMENTER", "OFPBAC_BAD_EXP_TYPE",
+	"OFPBAC_BAD_OUT_PORT", "OFPBAC_BAD_ARGUMENT", "OFPBAC_EPERM", "OFPBAC_TOO_MANY", "OFPBAC_BAD_QUEUE",
+	"OFPBAC_BAD_OUT_GROUP", "OFPBAC_MATCH_INCONSISTENT", "OFPBAC_UNSUPPORTED_ORDER", "OFPBAC_BAD_TAG",
+	"OFPBAC_BAD_SET_TYPE", "OFPBAC_BAD_SET_LEN", "OFPBAC_BAD_SET_ARGUMENT",
+};
+static const char *const err_bad_instruction[] = {
+	"OFPBIC_UNKNOWN_INST", "OFPBIC_UNSUP_INST", "OFPBIC_BAD_TABLE_ID", "OFPBIC_UNSUP_METADATA",
+	"OFPBIC_UNSUP_METADATA_MASK", "OFPBIC_BAD_EXPERIMENTER", "OFPBIC_BAD_EXP_TYPE", "OFPBIC_BAD_LEN",
+	"OFPBIC_EPERM",
+};
+static const char *const err_bad_match[] = {
+	"OFPBMC_BAD_TYPE", "OFPBMC_BAD_LEN", "OFPBMC_BAD_TAG", "OFPBMC_BAD_DL_ADDR_MASK",
+	"OFPBMC_BAD_NW_ADDR_MASK", "OFPBMC_BAD_WILDCARDS", "OFPBMC_BAD_FIELD", "OFPBMC_BAD_VALUE",
+	"OFPBMC_BAD_MASK", "OFPBMC_BAD_PREREQ", "OFPBMC_DUP_FIELD", "OFPBMC_EPERM",
+};
+static const char *const err_flow_mod[] = {
+	"OFPFMFC_UNKNOWN", "OFPFMFC_TABLE_FULL", "OFPFMFC_BAD_TABLE_ID", "OFPFMFC_OVERLAP", "OFPFMFC_EPERM",
+	"OFPFMFC_BAD_TIMEOUT", "OFPFMFC_BAD_COMMAND", "OFPFMFC_BAD_FLAGS",
+};
+/* ONF 1.3 experimenter codes 2300..., OpenFlow 1.4's OFPET_BUNDLE_FAILED codes 0... */
+static const char *const err_bundle[] = {
+	"OFPBFC_UNKNOWN", "OFPBFC_EPERM", "OFPBFC_BAD_ID", "OFPBFC_BUNDLE_EXIST", "OFPBFC_BUNDLE_CLOSED",
+	"OFPBFC_OUT_OF_BUNDLES", "OFPBFC_BAD_TYPE", "OFPBFC_BAD_FLAGS", "OFPBFC_MSG_BAD_LEN",
+	"OFPBFC_MSG_BAD_XID", "OFPBFC_MSG_UNSUP", "OFPBFC_MSG_CONFLICT", "OFPBFC_MSG_TOO_MANY",
+	"OFPBFC_MSG_FAILED", "OFPBFC_TIMEOUT", "OFPBFC_BUNDLE_IN_PROGRESS",
+};
+
+#define NAME_OF(table, i) ((i) < G_N_ELEMENTS(table) ? (table)[i] : NULL)
+
+static const char *error_name(guint type, guint code)
+{
+	switch (type) {
+	case 1: return NAME_OF(err_bad_request, code);
+	case 2: return NAME_OF(err_bad_action, code);
+	case 3: return NAME_OF(err_bad_instruction, code);
+	case 4: return NAME_OF(err_bad_match, code);
+	case 5: return NAME_OF(err_flow_mod, code);
+	}
+	return NULL;
+}
+
 char *vnet_of_error_text(const guint8 *msg, size_t len)
 {
+	guint type, code;
+	const char *name;
+
 	if (len < OF_HEADER + 4)
 		return g_strdup(_("Open vSwitch refused an OpenFlow request without saying why."));
-	return g_strdup_printf(_("Open vSwitch refused an OpenFlow request (error type %u, code %u)."),
-			       get16(msg + 8), get16(msg + 10));
+	type = get16(msg + 8);
+	code = get16(msg + 10);
+	if (type == OFPET_EXPERIMENTER) {
+		guint32 exp = len >= OF_HEADER + 8 ? get32(msg + 12) : 0;
+		name = exp == VNET_OF_ONF_EXPERIMENTER && code >= 2300 ? NAME_OF(err_bundle, code - 2300u) : NULL;
+		if (name)
+			return g_strdup_printf(_("Open vSwitch refused an OpenFlow request: %s (experimenter 0x%08x, code %u)."),
+					       name, exp, code);
+		return g_strdup_printf(_("Open vSwitch refused an OpenFlow request (experimenter 0x%08x, code %u)."),
+				       exp, code);
+	}
+	/* Bundles are the only experimenter messages vnetctl sends. */
+	if (type == 1 && (code == 3 || code == 4))
+		return g_strdup_printf(_("Open vSwitch refused an OpenFlow request: %s (error type %u, code %u); this ovs-vswitchd does not know the ONF bundle extension that the guard needs to change its flows atomically; upgrade Open vSwitch or give --guard off."),
+				       error_name(type, code), type, code);
+	if ((name = error_name(type, code)))
+		return g_strdup_printf(_("Open vSwitch refused an OpenFlow request: %s (error type %u, code %u)."),
+				       name, type, code);
+	return g_strdup_printf(_("Open vSwitch refused an OpenFlow request (error type %u, code %u)."), type, code);
 }
 
 /* ---- the guard's flows ---- */
@@ -631,22 +758,91 @@ static of_conn *of_connect(const char *bridge, GError **error)
 	return g_steal_pointer(&c);
 }
 
-/* Send @m (its messages) and a barrier, then read up to the barrier's reply: errors are the first ERROR. */
-static bool send_confirmed(of_conn *c, GByteArray *m, GError **error)
+/*
+ * Read up to the reply of barrier @barrier_xid; the first ERROR is @error.
+ * With @commit_xid, the reply that commits bundle @bundle_id must come
+ * before it.
+ */
+static bool read_to_barrier(of_conn *c, guint32 barrier_xid, guint32 bundle_id, guint32 commit_xid, GError **error)
 {
-	guint32 xid = ++c->xid;
+	bool committed = false;
 
-	vnet_of_encode_barrier(m, xid);
-	if (!send_bytes(c, m, error))
-		return false;
 	for (;;) {
 		g_autoptr(GByteArray) r = NULL;
+		guint32 id;
+		guint16 type;
 		if (!recv_msg(c, &r, error))
 			return false;
-		if (r->data[1] == VNET_OF_BARRIER_REPLY && get32(r->data + 4) == xid)
-			return true;
+		if (r->data[1] == VNET_OF_BARRIER_REPLY && get32(r->data + 4) == barrier_xid)
+			break;
+		if (!commit_xid || r->data[1] != VNET_OF_EXPERIMENTER || get32(r->data + 4) != commit_xid)
+			continue;
+		if (!vnet_of_parse_bundle_reply(r->data, r->len, &id, &type, error))
+			return false;
+		committed = id == bundle_id && type == VNET_OF_BUNDLE_COMMIT_REPLY;
 	}
+	if (commit_xid && !committed) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("Open vSwitch at %s did not confirm the commit of an atomic bundle of flows; does ovs-vswitchd support OpenFlow bundles?"),
+			       c->path);
+		return false;
+	}
+	return true;
 }
+
+/*
+ * The FLOW_MODs @mods as one atomic bundle: Open vSwitch applies them all
+ * or none, and between the delete and the adds no packet meets the port
+ * unguarded.  Open vSwitch answers a message it refuses at once but keeps
+ * the rest of the bundle, which a commit would then apply: so the commit
+ * goes only after a barrier has shown every message taken.  A refusal, or
+ * a connection lost before the commit, discards the bundle (closing the
+ * connection does).  An error is the refused flow's.
+ */
+static bool send_bundle(of_conn *c, const GByteArray *mods, GError **error)
+{
+	g_autoptr(GByteArray) m = g_byte_array_new();
+	guint32 bundle_id = ++c->xid, barrier_xid, commit_xid;
+
+	vnet_of_encode_bundle(m, bundle_id, bundle_id, mods);
+	barrier_xid = ++c->xid;
+	vnet_of_encode_barrier(m, barrier_xid);
+	if (!send_bytes(c, m, error) || !read_to_barrier(c, barrier_xid, bundle_id, 0, error))
+		return false;
+	g_byte_array_set_size(m, 0);
+	commit_xid = ++c->xid;
+	vnet_of_encode_bundle_ctrl(m, commit_xid, bundle_id, VNET_OF_BUNDLE_COMMIT_REQUEST,
+				   VNET_OF_BUNDLE_ATOMIC | VNET_OF_BUNDLE_ORDERED);
+	barrier_xid = ++c->xid;
+	vnet_of_encode_barrier(m, barrier_xid);
+	return send_bytes(c, m, error) && read_to_barrier(c, barrier_xid, bundle_id, commit_xid, error);
+}
+
+#ifdef VNET_TEST_FAULTS
+/*
+ * VNET_TEST_OF_BAD_FLOW set: a last flow that Open vSwitch refuses, to
+ * show that the replacement is all or nothing.  "commit": refused only when
+ * the bundle commits (it overlaps the bridge's NORMAL flow and asks
+ * OFPFF_CHECK_OVERLAP); anything else: refused as it is added (an IPv4
+ * source without its prerequisite eth_type).
+ */
+static void injected_bad_flow(GByteArray *mods, guint32 xid, guint64 cookie)
+{
+	static const guint8 src4[] = { 0x80, 0x00, OXM_IPV4_SRC << 1, 4, 10, 0, 0, 1 };
+	static const guint8 ip[] = { 0x80, 0x00, OXM_ETH_TYPE << 1, 2, 0x08, 0x00 };
+	const char *env = g_getenv("VNET_TEST_OF_BAD_FLOW");
+	guint at = mods->len;
+
+	if (!env)
+		return;
+	if (strcmp(env, "commit") != 0) {
+		vnet_of_encode_add_raw(mods, xid, cookie, 1, src4, sizeof(src4), NULL, 0);
+		return;
+	}
+	vnet_of_encode_add_raw(mods, xid, cookie, 0, ip, sizeof(ip), NULL, 0);
+	mods->data[at + 45] |= 2;	/* flags: OFPFF_CHECK_OVERLAP */
+}
+#endif
 
 bool vnet_of_replace(const char *bridge, guint64 cookie, const GPtrArray *flows, GError **error)
 {
@@ -658,7 +854,10 @@ bool vnet_of_replace(const char *bridge, guint64 cookie, const GPtrArray *flows,
 	vnet_of_encode_delete(m, ++c->xid, cookie);
 	for (guint i = 0; flows && i < flows->len; i++)
 		vnet_of_encode_add(m, ++c->xid, cookie, flows->pdata[i]);
-	return send_confirmed(c, m, error);
+#ifdef VNET_TEST_FAULTS
+	injected_bad_flow(m, ++c->xid, cookie);
+#endif
+	return send_bundle(c, m, error);
 }
 
 static GPtrArray *read_stats(of_conn *c, guint64 cookie, GError **error)
@@ -752,5 +951,5 @@ bool vnet_of_restore(const char *bridge, guint64 cookie, const char *text, GErro
 		ins = unhex(f[2]);
 		vnet_of_encode_add_raw(m, ++c->xid, cookie, (guint16)prio, match->data, match->len, ins->data, ins->len);
 	}
-	return send_confirmed(c, m, error);
+	return send_bundle(c, m, error);
 }

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for what ovs-vswitchd sends on its OpenFlow management
  * socket (openflow.h): the framing, message after message, the FLOW
- * multipart replies' flows and an ERROR's text.  Never crash, hang or
+ * multipart replies' flows, the bundle replies and an ERROR's text.  Never crash, hang or
  * leak; every frame takes bytes or asks for more; an error is a printable
  * sentence; a parsed flow's match and instructions lie inside its message.
  */
@@ -40,6 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (type == VNET_OF_ERROR) {
 			g_autofree char *t = vnet_of_error_text(data + off, n);
 			if (!fuzz_printable(t))
+				abort();
+		}
+		{
+			g_autoptr(GError) be = NULL;
+			guint32 id = 0;
+			guint16 bt = 0;
+			if (!vnet_of_parse_bundle_reply(data + off, n, &id, &bt, &be) && (!be || !fuzz_printable(be->message)))
 				abort();
 		}
 		if (!vnet_of_parse_flow_stats(data + off, n, stats, &more, &e)) {

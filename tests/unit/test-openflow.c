@@ -2,7 +2,8 @@
 /*
  * openflow.h without a bridge: the bytes of HELLO, BARRIER, a delete by
  * cookie and an add of a guard flow (OXM fields in prerequisite order,
- * output:NORMAL), the framing, and FLOW multipart replies, good and bad.
+ * output:NORMAL), the ONF bundle messages around them, the framing, FLOW
+ * multipart and bundle replies, good and bad, and the text of ERRORs.
  */
 #include "config.h"
 
@@ -208,12 +209,122 @@ static void test_parse(void **state)
 	}
 }
 
+static void test_bundle_encode(void **state)
+{
+	g_autoptr(GByteArray) mods = g_byte_array_new();
+	g_autoptr(GByteArray) b = g_byte_array_new();
+	g_autofree char *c = NULL, *a = NULL, *w = NULL;
+
+	(void)state;
+	vnet_of_encode_bundle_ctrl(b, 9, 0x11223344, VNET_OF_BUNDLE_OPEN_REQUEST, VNET_OF_BUNDLE_ATOMIC | VNET_OF_BUNDLE_ORDERED);
+	c = hexof(b);
+	/* EXPERIMENTER, ONF, ONF_ET_BUNDLE_CONTROL (2300), id, OPEN_REQUEST, ATOMIC|ORDERED */
+	assert_string_equal(c, "0404001800000009" "4f4e4600" "000008fc" "11223344" "0000" "0003");
+	g_byte_array_set_size(b, 0);
+	vnet_of_encode_barrier(mods, 0x55);
+	vnet_of_encode_bundle_add(b, 7, 3, mods->data, mods->len);
+	a = hexof(b);
+	/* ONF_ET_BUNDLE_ADD_MESSAGE (2301), the inner message's xid outside too, pad, flags, the message */
+	assert_string_equal(a, "0404002000000055" "4f4e4600" "000008fd" "00000007" "0000" "0003" "0414000800000055");
+	g_byte_array_set_size(b, 0);
+	g_byte_array_set_size(mods, 0);
+	vnet_of_encode_delete(mods, 2, 0x766e657411223344ull);
+	vnet_of_encode_barrier(mods, 3);
+	vnet_of_encode_bundle(b, 20, 20, mods);
+	w = hexof(b);
+	assert_int_equal(b->len, 24 + (24 + 56) + (24 + 8));
+	/* open (xid 20), the delete (xid 2), the barrier (3) */
+	assert_true(g_str_has_prefix(w, "0404001800000014" "4f4e4600" "000008fc" "00000014" "0000" "0003"
+					"0404005000000002" "4f4e4600" "000008fd" "00000014" "0000" "0003" "040e0038"));
+	assert_true(g_str_has_suffix(w, "0404002000000003" "4f4e4600" "000008fd" "00000014" "0000" "0003"
+					"0414000800000003"));
+	/* a message whose length is below a header's or past the end ends the bundle there */
+	g_byte_array_set_size(b, 0);
+	mods->data[mods->len - 6] = 0x07;
+	vnet_of_encode_bundle(b, 20, 20, mods);
+	assert_int_equal(b->len, 24 + (24 + 56));
+}
+
+static GByteArray *bytes_of(const char *hex)
+{
+	GByteArray *b = g_byte_array_new();
+
+	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
+		guint8 v = (guint8)(g_ascii_xdigit_value(hex[i]) << 4 | g_ascii_xdigit_value(hex[i + 1]));
+		g_byte_array_append(b, &v, 1);
+	}
+	return b;
+}
+
+static void test_bundle_reply(void **state)
+{
+	g_autoptr(GByteArray) ok = bytes_of("0404001800000014" "4f4e4600" "000008fc" "00000014" "0005" "0003");
+	g_autoptr(GError) e = NULL;
+	guint32 id = 0;
+	guint16 type = 99;
+	static const char *const bad[] = {
+		"0404001700000014" "4f4e4600" "000008fc" "00000014" "00",		/* short */
+		"0404001800000014" "4f4e4600" "000008fc" "00000014" "0005",		/* length past the bytes */
+		"0404001800000014" "00002320" "000008fc" "00000014" "0005" "0003",	/* Nicira, not ONF */
+		"0404001800000014" "4f4e4600" "000008fd" "00000014" "0005" "0003",	/* an ADD_MESSAGE */
+		"0413001800000014" "4f4e4600" "000008fc" "00000014" "0005" "0003",	/* no EXPERIMENTER */
+		"0404001000000014" "4f4e4600" "000008fc" "00000014" "0005" "0003",	/* a length below its parts */
+	};
+
+	(void)state;
+	assert_true(vnet_of_parse_bundle_reply(ok->data, ok->len, &id, &type, &e));
+	assert_null(e);
+	assert_int_equal(id, 20);
+	assert_int_equal(type, VNET_OF_BUNDLE_COMMIT_REPLY);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GByteArray) b = bytes_of(bad[i]);
+		g_autoptr(GError) be = NULL;
+		guint32 bid = 5;
+		guint16 bt = 6;
+		assert_false(vnet_of_parse_bundle_reply(b->data, b->len, &bid, &bt, &be));
+		assert_non_null(be);
+		assert_int_equal(bid, 5);
+		assert_int_equal(bt, 6);
+	}
+}
+
+static void test_error_text(void **state)
+{
+	static const struct { const char *hex, *want; } cases[] = {
+		/* a flow without its match's prerequisite */
+		{ "0401000c00000005" "0004" "0009", "OFPBMC_BAD_PREREQ (error type 4, code 9)" },
+		{ "0401000c00000005" "0002" "0004", "OFPBAC_BAD_OUT_PORT" },
+		{ "0401000c00000005" "0005" "0002", "OFPFMFC_BAD_TABLE_ID" },
+		/* an ovs-vswitchd without the bundle extension */
+		{ "0401000c00000005" "0001" "0004", "OFPBRC_BAD_EXP_TYPE (error type 1, code 4); this ovs-vswitchd does not know" },
+		/* the bundle's commit after a refused message, as the ONF extension says it */
+		{ "0401001000000005" "ffff" "0909" "4f4e4600", "OFPBFC_MSG_FAILED (experimenter 0x4f4e4600, code 2313)" },
+		{ "0401001000000005" "ffff" "090c" "4f4e4600", "request (experimenter 0x4f4e4600, code 2316)" },
+		{ "0401001000000005" "ffff" "08fc" "00002320", "(experimenter 0x00002320, code 2300)" },
+		{ "0401000e00000005" "ffff" "08fc" "4f4e", "(experimenter 0x00000000, code 2300)" },
+		{ "0401000c00000005" "0004" "00ff", "(error type 4, code 255)" },
+		{ "0401000c00000005" "00ee" "0001", "(error type 238, code 1)" },
+		{ "0401000a00000005" "0004", "without saying why" },
+	};
+
+	(void)state;
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GByteArray) b = bytes_of(cases[i].hex);
+		g_autofree char *t = vnet_of_error_text(b->data, b->len);
+		if (!strstr(t, cases[i].want))
+			fail_msg("case %u: \"%s\" lacks \"%s\"", i, t, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_strict6),
+		cmocka_unit_test(test_bundle_encode),
+		cmocka_unit_test(test_bundle_reply),
+		cmocka_unit_test(test_error_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
