@@ -121,7 +121,9 @@ bool vnet_hook_ovs_changed(const char *const *bridges, GError **error);
 /*
  * vnet_ovs_watch: tells when a port joins or leaves an Open vSwitch bridge,
  * or gets its OpenFlow port number (an OVSDB "monitor" of the local
- * database's Bridge, Port and Interface tables), for `vnetctl watch`.
+ * database's Bridge, Port and Interface tables), and when ovs-vswitchd made
+ * a bridge's management socket anew (it restarted, and lost every flow,
+ * while no row changed), for `vnetctl watch`.
  */
 typedef struct vnet_ovs_watch vnet_ovs_watch;
 
@@ -137,7 +139,8 @@ vnet_ovs_watch *vnet_ovs_watch_new(GError **error);
  * vnet_ovs_watch_fd() - the file descriptor to poll for input
  * @w: the watch
  *
- * Return: the database connection's socket, owned by @w.
+ * Return: a descriptor that is readable when the database sent something
+ * or a management socket was made, owned by @w.
  */
 int vnet_ovs_watch_fd(const vnet_ovs_watch *w);
 

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -768,6 +770,13 @@ struct vnet_ovs_watch {
 	GHashTable *rows[G_N_ELEMENTS(watch_tables)];	/* uuid -> json_t row (its monitored columns) */
 	GHashTable *seen;		/* bridge -> its ports as of the last take_changed */
 	GByteArray *pending;		/* detached: what was fed and not framed yet */
+	/*
+	 * ovs-vswitchd restarted alone loses every flow and changes no row it
+	 * had: its management sockets made anew (BRIDGE.mgmt, beside the
+	 * database's) are what tells.
+	 */
+	int ino, ep;			/* inotify on that directory; epoll of both (the fd polled) */
+	GHashTable *remade;		/* bridges whose management socket was made since the last take */
 	bool first;
 };
 
@@ -784,6 +793,8 @@ static vnet_ovs_watch *watch_alloc(void)
 		w->rows[i] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
 	w->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	w->pending = g_byte_array_new();
+	w->remade = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	w->ino = w->ep = -1;
 	w->first = true;
 	return w;
 }
@@ -802,6 +813,11 @@ void vnet_ovs_watch_free(vnet_ovs_watch *w)
 		g_hash_table_unref(w->rows[i]);
 	g_hash_table_unref(w->seen);
 	g_byte_array_unref(w->pending);
+	g_hash_table_unref(w->remade);
+	if (w->ino >= 0)
+		close(w->ino);
+	if (w->ep >= 0)
+		close(w->ep);
 	g_free(w);
 }
 
@@ -897,12 +913,43 @@ char **vnet_ovs_watch_take_changed(vnet_ovs_watch *w)
 	while (g_hash_table_iter_next(&it, &k, &v))
 		if (!g_hash_table_contains(now, k))
 			g_ptr_array_add(changed, g_strdup(k));
+	g_hash_table_iter_init(&it, w->remade);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (g_hash_table_contains(now, k) && !g_ptr_array_find_with_equal_func(changed, k, g_str_equal, NULL))
+			g_ptr_array_add(changed, g_strdup(k));
+	g_hash_table_remove_all(w->remade);
 	g_hash_table_unref(w->seen);
 	w->seen = g_steal_pointer(&now);
 	w->first = false;
 	g_ptr_array_sort(changed, cmp_str_p);
 	g_ptr_array_add(changed, NULL);
 	return (char **)g_ptr_array_free(g_steal_pointer(&changed), FALSE);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Without inotify or epoll the watch still hears OVSDB: only a restart of ovs-vswitchd alone goes unseen. */
+static void watch_sockets(vnet_ovs_watch *w)
+{
+	g_autofree char *dir = g_path_get_dirname(vnet_ovsdb_socket_path(NULL));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->ino >= 0 && inotify_add_watch(w->ino, dir, IN_CREATE | IN_MOVED_TO) < 0)
+		close_fd(&w->ino);
+	if (w->ino < 0 || (w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return;
+	ev.data.fd = w->db->fd;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->db->fd, &ev) < 0)
+		close_fd(&w->ep);
+	ev.data.fd = w->ino;
+	if (w->ep >= 0 && epoll_ctl(w->ep, EPOLL_CTL_ADD, w->ino, &ev) < 0)
+		close_fd(&w->ep);
 }
 
 /* Every whole message in @w->db->in (or @in, detached). */
@@ -963,12 +1010,29 @@ vnet_ovs_watch *vnet_ovs_watch_new(GError **error)
 	/* The reply is every row as it is now: the start of the copy the updates change. */
 	if (!(initial = vnet_ovsdb_call(w->db, "monitor", params, error)) || !apply_updates(w, initial, error))
 		return NULL;
+	watch_sockets(w);
 	return g_steal_pointer(&w);
 }
 
 int vnet_ovs_watch_fd(const vnet_ovs_watch *w)
 {
-	return w->db ? w->db->fd : -1;
+	return w->ep >= 0 ? w->ep : w->db ? w->db->fd : -1;
+}
+
+/* The names of the management sockets made in the directory since the last read. */
+static void read_sockets(vnet_ovs_watch *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while (w->ino >= 0 && (n = read(w->ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (ev->len && g_str_has_suffix(ev->name, ".mgmt"))
+				g_hash_table_add(w->remade, g_strndup(ev->name, strlen(ev->name) - 5));
+			p += sizeof(*ev) + ev->len;
+		}
+	}
 }
 
 bool vnet_ovs_watch_changed(vnet_ovs_watch *w, char ***ret_bridges, GError **error)
@@ -986,6 +1050,7 @@ bool vnet_ovs_watch_changed(vnet_ovs_watch *w, char ***ret_bridges, GError **err
 	}
 	if (!watch_process(w, w->db->in, error))
 		return false;
+	read_sockets(w);
 	*ret_bridges = vnet_ovs_watch_take_changed(w);
 	return true;
 }

@@ -7,7 +7,8 @@
 # its rogue DHCP server no longer reaches the LAN client; removing it takes
 # its flows away.  Without the watch a new port stays unguarded and doctor
 # names it; the watch started again covers it.  Open vSwitch killed and
-# started again: the watch reconnects and the flows come back.
+# started again: the watch reconnects and the flows come back; ovs-vswitchd
+# alone killed and started again (no row of OVSDB changes): they come back.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -35,6 +36,17 @@ stop_watch() {
 	kill "$WATCH"
 	wait "$WATCH" 2>/dev/null || true
 }
+kill_daemon() { # NAME: as a crash would
+	local p
+	p=$(cat "$OVS_RUNDIR/$1.pid")
+	kill -KILL "$p"
+	wait "$p" 2>/dev/null || true
+}
+start_vswitchd() {
+	bg_ns - ovs-vswitchd unix:"$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
+		--unixctl="$OVS_RUNDIR/ovs-vswitchd.ctl"
+	timeout 10 ovs-vsctl --timeout=10 show >/dev/null
+}
 # The daemons of start_ovs again, on the database they left (as a restart of openvswitch-switch).
 restart_ovs() {
 	local d p _
@@ -47,9 +59,7 @@ restart_ovs() {
 	bg_ns - ovsdb-server "$OVS_RUNDIR/conf.db" --remote=punix:"$OVS_RUNDIR/db.sock" \
 		--pidfile="$OVS_RUNDIR/ovsdb-server.pid" --unixctl="$OVS_RUNDIR/ovsdb-server.ctl"
 	for _ in $(seq 50); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
-	bg_ns - ovs-vswitchd unix:"$OVS_RUNDIR/db.sock" --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
-		--unixctl="$OVS_RUNDIR/ovs-vswitchd.ctl"
-	timeout 10 ovs-vsctl --timeout=10 show >/dev/null
+	start_vswitchd
 }
 rogue_dhcp() { # NS ADDR: a DHCP server in NS that says ADDR is the router
 	cat >"$VNET_SCRATCH/udhcpd.$1.conf" <<-EOC
@@ -125,6 +135,12 @@ check "watch is still running" kill -0 "$WATCH"
 src=$(dhcp_sources client)
 diag "DHCP replies heard from: $src"
 check_not "after the restart, g4's rogue server is still kept from the client" grep -qwF 10.9.0.104 <<<"$src"
+
+# ---- ovs-vswitchd alone: no row of OVSDB changes, its management socket made anew tells ----
+kill_daemon ovs-vswitchd
+check "ovs-vswitchd started again alone" start_vswitchd
+check "watch writes vp-g4's flows again after ovs-vswitchd alone restarted" wait_for 10 guarded vp-g4
+check "watch is still running" kill -0 "$WATCH"
 
 stop_watch
 check "delete v" vnetctl -q delete v
