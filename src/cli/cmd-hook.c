@@ -106,16 +106,12 @@ static void ovs_read(ovs_side *o, bool connected_now)
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) changed = NULL;
 
-	if (!o->w || (!connected_now && !vnet_ovs_watch_changed(o->w, &changed, &error))) {
-		if (o->w) {
+	if (!vnet_ovs_watch_changed(o->w, &changed, &error)) {
+		/* A database that went away is said once; one that answered and failed at once, not at all. */
+		if (!connected_now)
 			g_printerr("vnetctl: %s\n", error->message);
-			g_clear_pointer(&o->w, vnet_ovs_watch_free);
-			o->connect_at = now_ms() + o->connect_backoff;
-		}
-		return;
-	}
-	if (connected_now && !vnet_ovs_watch_changed(o->w, &changed, &error)) {
 		g_clear_pointer(&o->w, vnet_ovs_watch_free);
+		o->connect_at = now_ms() + o->connect_backoff;
 		return;
 	}
 	if (changed && *changed) {
@@ -149,6 +145,12 @@ static void ovs_step(ovs_side *o, bool readable)
 		} else {
 			g_ptr_array_remove_index(o->pending, o->pending->len - 1);
 			g_printerr("vnetctl: %s\n", error->message);
+			/*
+			 * Not for ever: an ovs-vswitchd that comes back later makes its
+			 * management sockets anew, which brings the bridges back here.
+			 */
+			if (o->write_backoff >= OVS_BACKOFF_MAX_MS)
+				g_ptr_array_set_size(o->pending, 0);
 			o->write_at = now + o->write_backoff;
 			o->write_backoff = MIN(o->write_backoff * 2, OVS_BACKOFF_MAX_MS);
 		}
