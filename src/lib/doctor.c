@@ -26,6 +26,7 @@
 #include "firewalld.h"
 #include "nft.h"
 #include "ovn.h"
+#include "openflow.h"
 #include "ovsdb.h"
 #include "planner.h"
 #include "util.h"
@@ -167,6 +168,8 @@ void vnet_doctor_facts_free(vnet_doctor_facts *f)
 	vnet_ovn_status_free(f->ovn);
 	g_free(f->ovn_error);
 	g_free(f->ovs_error);
+	g_free(f->of_error);
+	CLEAR_ARRAY(f->ovs_unguarded);
 	/* The forwards and guests borrow from the targets and guests: first. */
 	CLEAR_ARRAY(f->forwards);
 	CLEAR_ARRAY(f->dguests);
@@ -329,6 +332,32 @@ static void check_port(judge *j, const vnet_link_info *br, const vnet_link_info 
  * the links as a Linux bridge's ports would have it, so every check of the
  * link layer reads them alike.
  */
+static char *error_text(GError *e);
+
+/* The guest ports of guarded OVS bridge @b that no flow of the guard's matches (what the watch missed). */
+static void ovs_guard_read(vnet_doctor_facts *f, const vnet_ovs_bridge *b)
+{
+	g_autoptr(GError) e = NULL;
+	g_autoptr(GPtrArray) stats = vnet_of_read(b->name, vnet_of_cookie(f->in->name), &e);
+
+	if (!stats) {
+		f->of_error = error_text(e);
+		return;
+	}
+	f->ovs_unguarded = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < b->ports->len; i++) {
+		const vnet_ovs_port *p = b->ports->pdata[i];
+		bool has = false;
+		/* The ports vnet_of_guard_flows() writes flows for: not the bridge's own, not the uplink. */
+		if (p->ofport <= 0 || g_strcmp0(p->name, b->name) == 0 || g_strcmp0(p->name, f->in->uplink) == 0)
+			continue;
+		for (guint k = 0; k < stats->len && !has; k++)
+			has = ((const vnet_of_stat *)stats->pdata[k])->in_port == (guint32)p->ofport;
+		if (!has)
+			g_ptr_array_add(f->ovs_unguarded, g_strdup(p->name));
+	}
+}
+
 static bool ovs_ports(vnet_doctor_facts *f, GError **error)
 {
 	g_autoptr(vnet_ovsdb) db = vnet_ovsdb_connect(NULL, error);
@@ -350,7 +379,39 @@ static bool ovs_ports(vnet_doctor_facts *f, GError **error)
 			l->stp_state = l->up ? BR_STATE_FORWARDING : BR_STATE_DISABLED;
 		}
 	}
+	if (vnet_intent_get_guard(f->in, true) != VNET_GUARD_OFF)
+		ovs_guard_read(f, b);
 	return true;
+}
+
+static void check_ovs_guard(judge *j, const char *br_name)
+{
+	const vnet_doctor_facts *f = j->f;
+	g_autofree char *ports = NULL;
+
+	if (f->of_error) {
+		put(j, VNET_DOCTOR_LINK, "ovs-guard", NULL, NULL, false,
+		    g_strdup_printf(_("The guard's flows on Open vSwitch bridge %s cannot be read: %s"), br_name, f->of_error),
+		    g_strdup("systemctl restart openvswitch-switch"));
+		return;
+	}
+	if (!f->ovs_unguarded)
+		return;
+	if (!f->ovs_unguarded->len) {
+		put(j, VNET_DOCTOR_LINK, "ovs-guard", NULL, NULL, true,
+		    g_strdup_printf(_("Every guest port of Open vSwitch bridge %s has the guard's flows."), br_name), NULL);
+		return;
+	}
+	for (guint i = 0; i < f->ovs_unguarded->len; i++) {
+		char *more = g_strjoin(", ", ports ? ports : f->ovs_unguarded->pdata[i],
+				       ports ? f->ovs_unguarded->pdata[i] : NULL, NULL);
+		g_free(ports);
+		ports = more;
+	}
+	put(j, VNET_DOCTOR_LINK, "ovs-guard", NULL, NULL, false,
+	    g_strdup_printf(_("The guest ports %s of Open vSwitch bridge %s have no guard flows: they joined after the last vnetctl command and no vnetctl watch wrote their flows, so they are unguarded."),
+			    ports, br_name),
+	    g_strdup(_("systemctl start vnetctl-watch (it guards ports as they join), or now: vnetctl restore")));
 }
 
 static bool bridge_up(judge *j, const char *br_name, const char *net)
@@ -426,6 +487,7 @@ static void link_network(judge *j, const char *br_name, bool own)
 	br = find_link(f, br_name);
 	if (!own)
 		check_uplink(j, br_name);
+	check_ovs_guard(j, br_name);
 	/* The ports no guest is known on: an uplink, a guest doctor cannot name. */
 	for (guint i = 0; i < f->links->len; i++) {
 		const vnet_link_info *p = f->links->pdata[i];

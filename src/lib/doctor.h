@@ -81,6 +81,13 @@ typedef struct vnet_doctor_facts {
 	char *ovn_error;
 	/* An Open vSwitch bridge: why OVSDB did not answer (its ports are in links, see doctor.c), or NULL. */
 	char *ovs_error;
+	/*
+	 * A guarded Open vSwitch network: the guest ports of its bridge with no
+	 * flow of the guard's (char *; NULL: not read), or why ovs-vswitchd did
+	 * not give the flows.
+	 */
+	GPtrArray *ovs_unguarded;
+	char *of_error;
 } vnet_doctor_facts;
 
 /* Empty facts of @in (borrowed: it outlives them), every array allocated and empty. */

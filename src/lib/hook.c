@@ -444,6 +444,56 @@ bool vnet_hook_ports_changed(GError **error)
 	return repoint_locked(true, error);
 }
 
+/* The guard's flows of running network @network, when it is a guarded OVS network on one of @bridges. */
+static bool reguard(const char *network, const char *const *bridges, GError **error)
+{
+	g_autofree char *path = live_path(network), *xml = NULL;
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(GPtrArray) plan = vnet_plan_new();
+	const char *br;
+	vnet_exec x = { .local = true };
+	vnet_txn t = { .ops = &vnet_exec_ops, .backend = &x, .what = "watch" };
+
+	if (!g_file_get_contents(path, &xml, NULL, NULL))
+		return true;	/* not running, or not ours */
+	if (!(in = live_intent(network, xml, error)))
+		return false;
+	br = vnet_planner_lan_bridge(in);
+	if (in->vswitch != VNET_SWITCH_OVS || vnet_intent_get_guard(in, true) == VNET_GUARD_OFF || !br ||
+	    !g_strv_contains(bridges, br))
+		return true;
+	/* The step restore and attach plan: the flows as the bridge's ports are now, undone as a whole. */
+	vnet_planner_ovs_guard(plan, in, in);
+	return vnet_txn_run(&t, plan, error);
+}
+
+bool vnet_hook_ovs_changed(const char *const *bridges, GError **error)
+{
+	g_autofree char *probe = live_path("x"), *dir = g_path_get_dirname(probe);
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	bool ok = true;
+	int fd;
+
+	if (!bridges || !*bridges || !(d = g_dir_open(dir, 0, NULL)))
+		return true;
+	if ((fd = vnet_lock_host(error)) < 0)
+		return false;
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *net = g_str_has_suffix(name, ".xml") ? g_strndup(name, strlen(name) - 4) : NULL;
+		g_autoptr(GError) e = NULL;
+		if (!net || !vnet_name_is_valid(net, VNET_NAME_MAX))
+			continue;
+		/* One network that cannot be guarded does not hold up the others. */
+		if (!reguard(net, bridges, &e) && ok) {
+			g_propagate_error(error, g_steal_pointer(&e));
+			ok = false;
+		}
+	}
+	close(fd);
+	return ok;
+}
+
 /* ---- the network hook ---- */
 
 /* A network we know without reading its definition: a record, or elements in our table. */

@@ -103,6 +103,69 @@ void vnet_port_watch_free(vnet_port_watch *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_port_watch, vnet_port_watch_free)
 
 /**
+ * vnet_hook_ovs_changed() - rewrite the guard's flows on Open vSwitch bridges whose ports changed
+ * @bridges: the OVS bridges (NULL-terminated) whose ports joined, left or got an ofport
+ * @error: return location for a GError
+ *
+ * A port libvirt adds to an OVS bridge (a domain started, a NIC plugged)
+ * comes with no hook of libvirt's, and under OVS's userspace datapath with
+ * no kernel bridge event either.  For every running network of vnetctl with
+ * --switch ovs and a guard whose bridge is among @bridges, this writes the
+ * guard's flows as the bridge is now, each network in one transaction of
+ * the step restore uses, under the host-wide lock.
+ *
+ * Return: true on success (some network failing is false, the others done).
+ */
+bool vnet_hook_ovs_changed(const char *const *bridges, GError **error);
+
+/*
+ * vnet_ovs_watch: tells when a port joins or leaves an Open vSwitch bridge,
+ * or gets its OpenFlow port number (an OVSDB "monitor" of the local
+ * database's Bridge, Port and Interface tables), and when ovs-vswitchd made
+ * a bridge's management socket anew (it restarted, and lost every flow,
+ * while no row changed), for `vnetctl watch`.
+ */
+typedef struct vnet_ovs_watch vnet_ovs_watch;
+
+/**
+ * vnet_ovs_watch_new() - monitor the local Open vSwitch database
+ * @error: return location for a GError
+ *
+ * Return: the watch, or NULL when no Open vSwitch database answers.
+ */
+vnet_ovs_watch *vnet_ovs_watch_new(GError **error);
+
+/**
+ * vnet_ovs_watch_fd() - the file descriptor to poll for input
+ * @w: the watch
+ *
+ * Return: a descriptor that is readable when the database sent something
+ * or a management socket was made, owned by @w.
+ */
+int vnet_ovs_watch_fd(const vnet_ovs_watch *w);
+
+/**
+ * vnet_ovs_watch_changed() - read what the database sent
+ * @w: the watch
+ * @ret_bridges: the bridges whose ports changed since the last call (every
+ *   bridge at the first), NULL-terminated, for g_strfreev()
+ * @error: return location for a GError
+ *
+ * Reads without blocking and answers the server's echoes.
+ *
+ * Return: false when the connection is lost or sent what cannot be read:
+ * free the watch and make a new one.
+ */
+bool vnet_ovs_watch_changed(vnet_ovs_watch *w, char ***ret_bridges, GError **error);
+
+/**
+ * vnet_ovs_watch_free() - stop monitoring
+ * @w: the watch, or NULL
+ */
+void vnet_ovs_watch_free(vnet_ovs_watch *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_ovs_watch, vnet_ovs_watch_free)
+
+/**
  * vnet_qemu_hook_run() - what the libvirt qemu hook does; never calls libvirtd
  * @domain: the domain's name as libvirt passes it
  * @op: "prepare", "start", "started", "stopped", ...

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -88,7 +90,14 @@ vnet_ovsdb_frame vnet_ovsdb_parse(const char *db_name, const char *buf, size_t l
 			*ret_msg = reply;
 			return VNET_OVSDB_ECHO;
 		}
-		return VNET_OVSDB_SKIP;	/* a notification: vnetctl monitors nothing */
+		if (g_str_equal(json_string_value(method), "update") && (!mid || json_is_null(mid))) {
+			const json_t *params = json_object_get(m, "params");
+			if (!json_is_array(params))
+				return VNET_OVSDB_BAD;
+			*ret_msg = json_incref((json_t *)params);
+			return VNET_OVSDB_UPDATE;
+		}
+		return VNET_OVSDB_SKIP;	/* a notification of nothing vnetctl monitors */
 	}
 	if (!json_is_integer(mid) || json_integer_value(mid) < 0 || (guint64)json_integer_value(mid) != id)
 		return mid ? VNET_OVSDB_SKIP : VNET_OVSDB_BAD;
@@ -279,6 +288,7 @@ json_t *vnet_ovsdb_call(vnet_ovsdb *db, const char *method, json_t *params, GErr
 				return NULL;
 			break;
 		}
+		case VNET_OVSDB_UPDATE:	/* a watch's connection makes no calls after its monitor */
 		case VNET_OVSDB_SKIP:
 			break;
 		case VNET_OVSDB_BAD:
@@ -747,4 +757,300 @@ bool vnet_ovs_del_port(vnet_ovsdb *db, const char *bridge, const char *port, GEr
 	}
 	/* A port of another bridge is not in this one's set: the mutation leaves it alone. */
 	return !br || !pu || transact_applied(db, vnet_ovs_ops_del_port(br, pu), port, error);
+}
+
+/* ---- the watch of bridge membership ---- */
+
+/* The tables and columns it follows: enough to tell which port of which bridge has which ofport. */
+static const char *const watch_tables[] = { "Bridge", "Port", "Interface" };
+#define WATCH_MONITOR_ID "vnetctl-watch"
+
+struct vnet_ovs_watch {
+	vnet_ovsdb *db;			/* NULL when detached */
+	GHashTable *rows[G_N_ELEMENTS(watch_tables)];	/* uuid -> json_t row (its monitored columns) */
+	GHashTable *seen;		/* bridge -> its ports as of the last take_changed */
+	GByteArray *pending;		/* detached: what was fed and not framed yet */
+	/*
+	 * ovs-vswitchd restarted alone loses every flow and changes no row it
+	 * had: its management sockets made anew (BRIDGE.mgmt, beside the
+	 * database's) are what tells.
+	 */
+	int ino, ep;			/* inotify on that directory; epoll of both (the fd polled) */
+	GHashTable *remade;		/* bridges whose management socket was made since the last take */
+	bool first;
+};
+
+static gint cmp_str_p(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static vnet_ovs_watch *watch_alloc(void)
+{
+	vnet_ovs_watch *w = g_new0(vnet_ovs_watch, 1);
+
+	for (guint i = 0; i < G_N_ELEMENTS(watch_tables); i++)
+		w->rows[i] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
+	w->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	w->pending = g_byte_array_new();
+	w->remade = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	w->ino = w->ep = -1;
+	w->first = true;
+	return w;
+}
+
+vnet_ovs_watch *vnet_ovs_watch_new_detached(void)
+{
+	return watch_alloc();
+}
+
+void vnet_ovs_watch_free(vnet_ovs_watch *w)
+{
+	if (!w)
+		return;
+	vnet_ovsdb_free(w->db);
+	for (guint i = 0; i < G_N_ELEMENTS(watch_tables); i++)
+		g_hash_table_unref(w->rows[i]);
+	g_hash_table_unref(w->seen);
+	g_byte_array_unref(w->pending);
+	g_hash_table_unref(w->remade);
+	if (w->ino >= 0)
+		close(w->ino);
+	if (w->ep >= 0)
+		close(w->ep);
+	g_free(w);
+}
+
+static bool bad_update(GError **error, const char *what)
+{
+	vnet_set_error(error, VNET_ERROR_FAILED,
+		       _("The Open vSwitch database sent a monitor update vnetctl cannot read (%s); the watch connects again."),
+		       what);
+	return false;
+}
+
+/* RFC 7047 4.1.6: {table: {uuid: {"old": row, "new": row}}}; a row without "new" is gone. */
+static bool apply_updates(vnet_ovs_watch *w, const json_t *updates, GError **error)
+{
+	const char *table, *uuid;
+	const json_t *rows, *ru;
+
+	if (!json_is_object(updates))
+		return bad_update(error, "table-updates is no object");
+	json_object_foreach((json_t *)updates, table, rows) {
+		GHashTable *copy = NULL;
+		for (guint i = 0; i < G_N_ELEMENTS(watch_tables); i++)
+			if (g_str_equal(table, watch_tables[i]))
+				copy = w->rows[i];
+		if (!json_is_object(rows))
+			return bad_update(error, "a table's updates are no object");
+		if (!copy)
+			continue;	/* a table it did not ask for */
+		json_object_foreach((json_t *)rows, uuid, ru) {
+			const json_t *nw = json_object_get(ru, "new"), *old = json_object_get(ru, "old");
+			if (!json_is_object(ru) || (nw && !json_is_object(nw)) || (old && !json_is_object(old)))
+				return bad_update(error, "a row update is no object");
+			if (!*uuid)
+				return bad_update(error, "a row without uuid");
+			if (nw)
+				g_hash_table_replace(copy, g_strdup(uuid), json_incref((json_t *)nw));
+			else
+				g_hash_table_remove(copy, uuid);
+		}
+	}
+	return true;
+}
+
+/* "port=ofport ..." of bridge row @br, the ports sorted: what a change of membership changes. */
+static char *bridge_ports(vnet_ovs_watch *w, const json_t *br)
+{
+	const json_t *ports = json_object_get(br, "ports");
+	g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < vnet_ovsdb_set_size(ports); i++) {
+		const char *pu = vnet_ovsdb_uuid(vnet_ovsdb_set_get(ports, i));
+		const json_t *port = pu ? g_hash_table_lookup(w->rows[1], pu) : NULL;
+		const json_t *ifaces = json_object_get(port, "interfaces");
+		const char *pname = json_string_value(json_object_get(port, "name"));
+		if (!pname)
+			continue;
+		for (size_t k = 0; k < vnet_ovsdb_set_size(ifaces); k++) {
+			const char *iu = vnet_ovsdb_uuid(vnet_ovsdb_set_get(ifaces, k));
+			const json_t *iface = iu ? g_hash_table_lookup(w->rows[2], iu) : NULL;
+			const json_t *of = vnet_ovsdb_set_get(json_object_get(iface, "ofport"), 0);
+			g_ptr_array_add(items, g_strdup_printf("%s/%s=%" JSON_INTEGER_FORMAT, pname,
+							       json_string_value(json_object_get(iface, "name")) ?: "?",
+							       json_is_integer(of) ? json_integer_value(of) : -1));
+		}
+		if (!vnet_ovsdb_set_size(ifaces))
+			g_ptr_array_add(items, g_strdup_printf("%s=-", pname));
+	}
+	g_ptr_array_sort(items, cmp_str_p);
+	for (guint i = 0; i < items->len; i++)
+		g_string_append_printf(s, "%s ", (const char *)items->pdata[i]);
+	return g_string_free(s, FALSE);
+}
+
+char **vnet_ovs_watch_take_changed(vnet_ovs_watch *w)
+{
+	g_autoptr(GHashTable) now = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) changed = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, w->rows[0]);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		if (name && !g_hash_table_contains(now, name))
+			g_hash_table_insert(now, g_strdup(name), bridge_ports(w, v));
+	}
+	g_hash_table_iter_init(&it, now);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (w->first || g_strcmp0(g_hash_table_lookup(w->seen, k), v) != 0)
+			g_ptr_array_add(changed, g_strdup(k));
+	g_hash_table_iter_init(&it, w->seen);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (!g_hash_table_contains(now, k))
+			g_ptr_array_add(changed, g_strdup(k));
+	g_hash_table_iter_init(&it, w->remade);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (g_hash_table_contains(now, k) && !g_ptr_array_find_with_equal_func(changed, k, g_str_equal, NULL))
+			g_ptr_array_add(changed, g_strdup(k));
+	g_hash_table_remove_all(w->remade);
+	g_hash_table_unref(w->seen);
+	w->seen = g_steal_pointer(&now);
+	w->first = false;
+	g_ptr_array_sort(changed, cmp_str_p);
+	g_ptr_array_add(changed, NULL);
+	return (char **)g_ptr_array_free(g_steal_pointer(&changed), FALSE);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Without inotify or epoll the watch still hears OVSDB: only a restart of ovs-vswitchd alone goes unseen. */
+static void watch_sockets(vnet_ovs_watch *w)
+{
+	g_autofree char *dir = g_path_get_dirname(vnet_ovsdb_socket_path(NULL));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->ino >= 0 && inotify_add_watch(w->ino, dir, IN_CREATE | IN_MOVED_TO) < 0)
+		close_fd(&w->ino);
+	if (w->ino < 0 || (w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return;
+	ev.data.fd = w->db->fd;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->db->fd, &ev) < 0)
+		close_fd(&w->ep);
+	ev.data.fd = w->ino;
+	if (w->ep >= 0 && epoll_ctl(w->ep, EPOLL_CTL_ADD, w->ino, &ev) < 0)
+		close_fd(&w->ep);
+}
+
+/* Every whole message in @w->db->in (or @in, detached). */
+static bool watch_process(vnet_ovs_watch *w, GByteArray *in, GError **error)
+{
+	for (;;) {
+		g_autoptr(json_t) msg = NULL;
+		g_autoptr(GError) e = NULL;
+		size_t used = 0;
+		vnet_ovsdb_frame f = vnet_ovsdb_parse(NULL, (const char *)in->data, in->len, 0, &used, &msg, &e);
+
+		if (used)
+			g_byte_array_remove_range(in, 0, (guint)used);
+		switch (f) {
+		case VNET_OVSDB_MORE:
+			return true;
+		case VNET_OVSDB_ECHO:
+			if (w->db) {
+				g_autofree char *text = json_dumps(msg, JSON_COMPACT);
+				if (!text || !send_all(w->db, text, error))
+					return false;
+			}
+			break;
+		case VNET_OVSDB_UPDATE:
+			if (json_array_size(msg) != 2)
+				return bad_update(error, "params are not [monitor, updates]");
+			if (!apply_updates(w, json_array_get(msg, 1), error))
+				return false;
+			break;
+		case VNET_OVSDB_REPLY:
+		case VNET_OVSDB_SKIP:
+			break;
+		case VNET_OVSDB_BAD:
+			return bad_update(error, "not JSON-RPC");
+		}
+	}
+}
+
+bool vnet_ovs_watch_feed(vnet_ovs_watch *w, const char *buf, size_t len, GError **error)
+{
+	GByteArray *in = w->db ? w->db->in : w->pending;
+
+	g_byte_array_append(in, (const guint8 *)buf, (guint)len);
+	return watch_process(w, in, error);
+}
+
+vnet_ovs_watch *vnet_ovs_watch_new(GError **error)
+{
+	g_autoptr(vnet_ovs_watch) w = watch_alloc();
+	g_autoptr(json_t) initial = NULL;
+	json_t *params;
+
+	if (!(w->db = vnet_ovsdb_connect(NULL, error)))
+		return NULL;
+	params = json_pack("[s, s, {s:{s:[s, s]}, s:{s:[s, s]}, s:{s:[s, s]}}]", DB_NAME, WATCH_MONITOR_ID,
+			   "Bridge", "columns", "name", "ports", "Port", "columns", "name", "interfaces",
+			   "Interface", "columns", "name", "ofport");
+	/* The reply is every row as it is now: the start of the copy the updates change. */
+	if (!(initial = vnet_ovsdb_call(w->db, "monitor", params, error)) || !apply_updates(w, initial, error))
+		return NULL;
+	watch_sockets(w);
+	return g_steal_pointer(&w);
+}
+
+int vnet_ovs_watch_fd(const vnet_ovs_watch *w)
+{
+	return w->ep >= 0 ? w->ep : w->db ? w->db->fd : -1;
+}
+
+/* The names of the management sockets made in the directory since the last read. */
+static void read_sockets(vnet_ovs_watch *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while (w->ino >= 0 && (n = read(w->ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (ev->len && g_str_has_suffix(ev->name, ".mgmt"))
+				g_hash_table_add(w->remade, g_strndup(ev->name, strlen(ev->name) - 5));
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+bool vnet_ovs_watch_changed(vnet_ovs_watch *w, char ***ret_bridges, GError **error)
+{
+	for (;;) {
+		char buf[16384];
+		ssize_t n = recv(w->db->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return io_failed(w->db, n == 0 ? ECONNRESET : errno, error);
+		g_byte_array_append(w->db->in, (const guint8 *)buf, (guint)n);
+	}
+	if (!watch_process(w, w->db->in, error))
+		return false;
+	read_sockets(w);
+	*ret_bridges = vnet_ovs_watch_take_changed(w);
+	return true;
 }

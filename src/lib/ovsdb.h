@@ -51,7 +51,8 @@ typedef enum vnet_ovsdb_frame {
 	VNET_OVSDB_MORE,	/* no whole message yet: read more */
 	VNET_OVSDB_REPLY,	/* the reply to the request of that id */
 	VNET_OVSDB_ECHO,	/* the server's keepalive: *ret_msg is the reply to send */
-	VNET_OVSDB_SKIP,	/* something else (a notification, another id): drop it */
+	VNET_OVSDB_UPDATE,	/* a monitor's "update" notification: *ret_msg is its params */
+	VNET_OVSDB_SKIP,	/* something else (another notification, another id): drop it */
 	VNET_OVSDB_BAD,		/* not JSON-RPC: the connection is unusable */
 } vnet_ovsdb_frame;
 
@@ -168,5 +169,25 @@ bool vnet_ovs_del_port(vnet_ovsdb *db, const char *bridge, const char *port, GEr
  */
 bool vnet_ovs_bridge_missing(const char *name, bool link_exists, const char *port, bool *ret_missing,
 			     bool *ret_has_port, GError **error);
+
+/* ---- the monitor of bridge membership (libvnet-private.h's vnet_ovs_watch) ---- */
+
+#include "libvnet-private.h"
+
+/* A watch with no connection, fed by hand (the unit tests and the fuzzer). */
+vnet_ovs_watch *vnet_ovs_watch_new_detached(void);
+/*
+ * Take @len bytes of what the server sent: every whole message is framed,
+ * echoes are answered, and "update" notifications change the watch's copy
+ * of the Bridge, Port and Interface rows.  Anything that is not a
+ * well-formed notification of those tables is false with @error: the copy
+ * can no longer be trusted, and the caller connects again.
+ */
+bool vnet_ovs_watch_feed(vnet_ovs_watch *w, const char *buf, size_t len, GError **error);
+/*
+ * The bridges (names, sorted) whose ports or their ofports differ from the
+ * last call's: every bridge at the first call.  Owned by the caller.
+ */
+char **vnet_ovs_watch_take_changed(vnet_ovs_watch *w);
 
 #endif

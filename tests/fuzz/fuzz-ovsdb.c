@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for what an OVSDB server sends (ovsdb.h): the framing of
  * the JSON-RPC stream, message after message, a transact result checked
- * for errors, and the bridges, ports, tags and iface-ids read out of it.
+ * for errors, and the bridges, ports, tags and iface-ids read out of it;
+ * and the same stream as `vnetctl watch`'s monitor updates.
  * Never crash, hang or leak; every frame takes bytes or asks for more; an
  * error is a printable sentence.
  */
@@ -53,6 +54,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						abort();
 				}
 			}
+		}
+	}
+	/* The same bytes as the watch's monitor stream: its copy of the tables and what changed. */
+	{
+		g_autoptr(vnet_ovs_watch) w = vnet_ovs_watch_new_detached();
+		g_autoptr(GError) e = NULL;
+		g_auto(GStrv) changed = NULL;
+		size_t half = size / 2;
+
+		if (vnet_ovs_watch_feed(w, buf, half, &e) && vnet_ovs_watch_feed(w, buf + half, size - half, &e)) {
+			changed = vnet_ovs_watch_take_changed(w);
+			if (!changed)
+				abort();
+		} else if (!e || !fuzz_printable(e->message)) {
+			abort();
 		}
 	}
 	return 0;

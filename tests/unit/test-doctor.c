@@ -198,6 +198,14 @@ static void test_healthy(void **state)
 
 static void break_bridge_down(vnet_doctor_facts *f) { get_link(f, "vn-web")->up = false; }
 static void break_bridge_gone(vnet_doctor_facts *f) { g_ptr_array_remove_index(f->links, 0); }
+/* Guarded OVS ports that joined after the last command, with no vnetctl watch to write their flows. */
+static void break_ovs_unguarded(vnet_doctor_facts *f)
+{
+	f->ovs_unguarded = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(f->ovs_unguarded, g_strdup("vp-g3"));
+	g_ptr_array_add(f->ovs_unguarded, g_strdup("vp-g4"));
+}
+static void break_ovs_flows_unread(vnet_doctor_facts *f) { f->of_error = g_strdup("Connection refused."); }
 static void break_stp_learning(vnet_doctor_facts *f) { get_link(f, "vg-g1-0")->stp_state = BR_STATE_LEARNING; }
 static void break_stp_blocking(vnet_doctor_facts *f) { get_link(f, "vg-g1-0")->stp_state = BR_STATE_BLOCKING; }
 static void break_port_down(vnet_doctor_facts *f)
@@ -326,6 +334,9 @@ typedef struct breakage {
 static const breakage breakages[] = {
 	{ "bridge down", break_bridge_down, { "link/bridge-up" }, "bridge vn-web is down", "ip link set vn-web up" },
 	{ "bridge gone", break_bridge_gone, { "link/bridge-up" }, "does not exist", "virsh net-start web" },
+	{ "OVS ports unguarded", break_ovs_unguarded, { "link/ovs-guard" }, "ports vp-g3, vp-g4 of Open vSwitch bridge vn-web have no guard flows",
+	  "systemctl start vnetctl-watch" },
+	{ "OVS flows unread", break_ovs_flows_unread, { "link/ovs-guard" }, "cannot be read: Connection refused.", "openvswitch-switch" },
 	{ "STP learning", break_stp_learning, { "link/port-forwarding" }, "STP state learning", "Wait" },
 	{ "STP blocking", break_stp_blocking, { "link/port-forwarding" }, "STP state blocking", "loop" },
 	{ "port down", break_port_down, { "link/port-forwarding" }, "is down", "ip link set vg-g1-0 up" },

@@ -49,7 +49,10 @@ static const frame_case frames[] = {
 	{ "{\"id\":1,\"result\":null,\"error\":{\"error\":\"unknown database\",\"details\":\"x\"}}", 1, VNET_OVSDB_REPLY, 0, NULL, true },
 	{ "{\"id\":1,\"result\":null,\"error\":\"unknown method\"}", 1, VNET_OVSDB_REPLY, 0, NULL, true },
 	{ "{\"method\":\"echo\",\"params\":[],\"id\":\"echo\"}", 1, VNET_OVSDB_ECHO, 0, "{\"result\":[],\"error\":null,\"id\":\"echo\"}", false },
-	{ "{\"method\":\"update\",\"params\":[null,{}],\"id\":null}", 1, VNET_OVSDB_SKIP, 0, NULL, false },
+	{ "{\"method\":\"update\",\"params\":[null,{}],\"id\":null}", 1, VNET_OVSDB_UPDATE, 0, "[null,{}]", false },
+	{ "{\"method\":\"update\",\"params\":[null,{}]}", 1, VNET_OVSDB_UPDATE, 0, "[null,{}]", false },
+	{ "{\"method\":\"locked\",\"params\":[],\"id\":null}", 1, VNET_OVSDB_SKIP, 0, NULL, false },
+	{ "{\"method\":\"update\",\"params\":{},\"id\":null}", 1, VNET_OVSDB_BAD, 0, NULL, false },
 	/* not JSON-RPC */
 	{ "[1,2]", 1, VNET_OVSDB_BAD, 0, NULL, false },
 	{ "\"id\"", 1, VNET_OVSDB_BAD, 0, NULL, false },
@@ -89,6 +92,107 @@ static void test_frames(void **state)
 		} else if (f == VNET_OVSDB_REPLY) {
 			assert_null(msg);
 		}
+	}
+}
+
+/* ---- the watch's monitor updates ---- */
+
+#define UPD(tables) "{\"method\":\"update\",\"params\":[\"vnetctl-watch\"," tables "],\"id\":null}"
+#define BR(u, name, ports) "\"" u "\":{\"new\":{\"name\":\"" name "\",\"ports\":" ports "}}"
+#define PORT(u, name, ifaces) "\"" u "\":{\"new\":{\"name\":\"" name "\",\"interfaces\":" ifaces "}}"
+#define IFACE(u, name, ofport) "\"" u "\":{\"new\":{\"name\":\"" name "\",\"ofport\":" ofport "}}"
+
+static char *changed_text(vnet_ovs_watch *w)
+{
+	g_auto(GStrv) c = vnet_ovs_watch_take_changed(w);
+
+	return g_strjoinv(",", c);
+}
+
+static void test_watch_updates(void **state)
+{
+	g_autoptr(vnet_ovs_watch) w = vnet_ovs_watch_new_detached();
+	g_autoptr(GError) e = NULL;
+	const char *initial = UPD("{\"Bridge\":{" BR("b1", "ovsbr0", "[\"uuid\",\"p1\"]") "},"
+				  "\"Port\":{" PORT("p1", "ovsbr0", "[\"uuid\",\"i1\"]") "},"
+				  "\"Interface\":{" IFACE("i1", "ovsbr0", "65534") "}}");
+	const char *add_port = UPD("{\"Bridge\":{" BR("b1", "ovsbr0", "[\"set\",[[\"uuid\",\"p1\"],[\"uuid\",\"p2\"]]]") "},"
+				   "\"Port\":{" PORT("p2", "vp-g3", "[\"uuid\",\"i2\"]") "},"
+				   "\"Interface\":{" IFACE("i2", "vp-g3", "[\"set\",[]]") "}}");
+	const char *ofport = UPD("{\"Interface\":{" IFACE("i2", "vp-g3", "3") "}}");
+	const char *same = UPD("{\"Interface\":{" IFACE("i2", "vp-g3", "3") "}}");
+	const char *other = UPD("{\"Bridge\":{" BR("b2", "lansw", "[\"set\",[]]") "}}");
+	const char *gone = UPD("{\"Port\":{\"p2\":{\"old\":{\"name\":\"vp-g3\"}}},"
+			       "\"Bridge\":{" BR("b1", "ovsbr0", "[\"uuid\",\"p1\"]") "}}");
+	g_autofree char *c0 = NULL, *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4 = NULL, *c5 = NULL, *c6 = NULL;
+	g_autofree char *both = g_strconcat(same, "{\"method\":\"echo\",\"params\":[],\"id\":\"echo\"}", NULL);
+
+	assert_true(vnet_ovs_watch_feed(w, initial, strlen(initial), &e));
+	c0 = changed_text(w);
+	assert_string_equal(c0, "ovsbr0");	/* every bridge at first */
+	c1 = changed_text(w);
+	assert_string_equal(c1, "");
+	/* a message split across reads */
+	assert_true(vnet_ovs_watch_feed(w, add_port, 10, &e));
+	assert_true(vnet_ovs_watch_feed(w, add_port + 10, strlen(add_port) - 10, &e));
+	c2 = changed_text(w);
+	assert_string_equal(c2, "ovsbr0");
+	assert_true(vnet_ovs_watch_feed(w, ofport, strlen(ofport), &e));
+	c3 = changed_text(w);
+	assert_string_equal(c3, "ovsbr0");	/* the port got its ofport: its flows can be written now */
+	assert_true(vnet_ovs_watch_feed(w, both, strlen(both), &e));
+	c4 = changed_text(w);
+	assert_string_equal(c4, "");	/* nothing that matters changed */
+	assert_true(vnet_ovs_watch_feed(w, other, strlen(other), &e));
+	c5 = changed_text(w);
+	assert_string_equal(c5, "lansw");
+	assert_true(vnet_ovs_watch_feed(w, gone, strlen(gone), &e));
+	c6 = changed_text(w);
+	assert_string_equal(c6, "ovsbr0");
+}
+
+static void test_watch_bad_updates(void **state)
+{
+	static const char *const bad[] = {
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\"],\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",[]],\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",{\"Port\":[]}],\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",{\"Port\":{\"p\":7}}],\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",{\"Port\":{\"p\":{\"new\":[1]}}}],\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",{\"Port\":{\"p\":{\"old\":\"x\"}}}],\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",{\"Port\":{\"\":{\"new\":{}}}}],\"id\":null}",
+		"{\"method\":\"update\",\"params\":\"x\",\"id\":null}",
+		"{\"method\":\"update\",\"params\":[\"vnetctl-watch\",{},{}],\"id\":null}",
+		"[\"update\"]",
+		"not json",
+	};
+	/* Odd but well-formed: rows of the wrong shapes are read as nothing, tables not asked for are left alone. */
+	static const char *const odd[] = {
+		UPD("{\"Mirror\":{\"m\":{\"new\":{}}}}"),
+		UPD("{\"Bridge\":{" BR("b", "x", "7") "}}"),
+		UPD("{\"Bridge\":{\"b\":{\"new\":{\"name\":7,\"ports\":[\"uuid\",\"nope\"]}}}}"),
+		UPD("{\"Port\":{" PORT("p", "x", "[\"set\",[7,[\"uuid\"]]]") "}}"),
+		UPD("{\"Interface\":{" IFACE("i", "x", "\"65534\"") "}}"),
+		UPD("{\"Bridge\":{\"b\":{}}}"),
+		"{\"id\":5,\"result\":{},\"error\":null}",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(vnet_ovs_watch) w = vnet_ovs_watch_new_detached();
+		g_autoptr(GError) e = NULL;
+		print_message("bad update %zu: %s\n", i, bad[i]);
+		assert_false(vnet_ovs_watch_feed(w, bad[i], strlen(bad[i]), &e));
+		assert_non_null(e);
+		assert_non_null(strstr(e->message, "connects again"));
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(odd); i++) {
+		g_autoptr(vnet_ovs_watch) w = vnet_ovs_watch_new_detached();
+		g_autoptr(GError) e = NULL;
+		g_auto(GStrv) c = NULL;
+		print_message("odd update %zu: %s\n", i, odd[i]);
+		assert_true(vnet_ovs_watch_feed(w, odd[i], strlen(odd[i]), &e));
+		c = vnet_ovs_watch_take_changed(w);
+		assert_non_null(c);
 	}
 }
 
@@ -298,6 +402,8 @@ int main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_results),
+		cmocka_unit_test(test_watch_updates),
+		cmocka_unit_test(test_watch_bad_updates),
 		cmocka_unit_test(test_add_bridge_ops),
 		cmocka_unit_test(test_port_ops),
 		cmocka_unit_test(test_datapath),
