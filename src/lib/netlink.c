@@ -867,6 +867,8 @@ typedef struct ct_match {
 	int family;
 	guint8 proto;
 	guint16 port, tport;		/* network byte order */
+	bool range;			/* fwdr*: host order @lo..@hi onto the same ports */
+	guint16 lo, hi;
 	bool has_addr;
 	vnet_addr addr, target;
 	GPtrArray *found;		/* struct nf_conntrack * */
@@ -879,6 +881,36 @@ static bool ct_addr_is(const struct nf_conntrack *ct, int family, int attr4, int
 	return nfct_attr_is_set(ct, attr6) > 0 && memcmp(nfct_get_attr(ct, attr6), a->b, 16) == 0;
 }
 
+/* "fwdr4 tcp . 9000-9010 : 10.0.0.2", "fwdr6_addr 2001:db8::1 . udp . 1-65535 : fd00::2" */
+static bool ct_parse_range(char **t, guint n, ct_match *m)
+{
+	g_auto(GStrv) lh = NULL;
+	guint k = 1;
+	vnet_proto proto;
+	guint64 lo, hi;
+
+	m->family = g_str_has_prefix(t[0], "fwdr6") ? AF_INET6 : AF_INET;
+	m->has_addr = g_str_has_suffix(t[0], "_addr");
+	m->range = true;
+	if (m->has_addr) {
+		if (n != 8 || !vnet_addr_parse(t[1], &m->addr, NULL) || strcmp(t[2], "."))
+			return false;
+		k = 3;
+	} else if (n != 6) {
+		return false;
+	}
+	lh = g_strsplit(t[k + 2], "-", 3);
+	if (!vnet_proto_from_string(t[k], &proto) || strcmp(t[k + 1], ".") || g_strv_length(lh) != 2 ||
+	    !g_ascii_string_to_unsigned(lh[0], 10, 1, 65535, &lo, NULL) ||
+	    !g_ascii_string_to_unsigned(lh[1], 10, lo, 65535, &hi, NULL) || strcmp(t[k + 3], ":") ||
+	    !vnet_addr_parse(t[k + 4], &m->target, NULL))
+		return false;
+	m->proto = proto == VNET_PROTO_TCP ? IPPROTO_TCP : proto == VNET_PROTO_UDP ? IPPROTO_UDP : IPPROTO_SCTP;
+	m->lo = (guint16)lo;
+	m->hi = (guint16)hi;
+	return m->target.family == m->family;
+}
+
 /* "fwd4 tcp . 8080 : 10.0.0.2 . 80", "fwd6_addr 2001:db8::1 . tcp . 22 : fd00::2 . 22" */
 static bool ct_parse(const char *line, ct_match *m)
 {
@@ -887,6 +919,8 @@ static bool ct_parse(const char *line, ct_match *m)
 	vnet_proto proto;
 	guint64 port, tport;
 
+	if (n && g_str_has_prefix(t[0], "fwdr"))
+		return ct_parse_range(t, n, m);
 	if (n < 8)
 		return false;
 	m->family = g_str_has_prefix(t[0], "fwd6") ? AF_INET6 : AF_INET;
@@ -915,6 +949,7 @@ static bool ct_parse(const char *line, ct_match *m)
 typedef struct ct_batch {
 	int family;
 	GHashTable *by_port;		/* (proto << 16 | port) -> GPtrArray of ct_match */
+	GPtrArray *ranges;		/* ct_match of ranges: few, each looked at */
 	GPtrArray *found;		/* struct nf_conntrack * */
 } ct_batch;
 
@@ -927,6 +962,18 @@ static int ct_collect_batch(enum nf_conntrack_msg_type type, struct nf_conntrack
 	for (guint i = 0; cands && i < cands->len; i++) {
 		ct_match *m = cands->pdata[i];
 		if (nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC) != m->tport ||
+		    !ct_addr_is(ct, m->family, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, &m->target) ||
+		    (m->has_addr && !ct_addr_is(ct, m->family, ATTR_IPV4_DST, ATTR_IPV6_DST, &m->addr)))
+			continue;
+		g_ptr_array_add(b->found, nfct_clone(ct));
+		return NFCT_CB_CONTINUE;
+	}
+	for (guint i = 0; i < b->ranges->len; i++) {
+		ct_match *m = b->ranges->pdata[i];
+		guint16 port = ntohs(nfct_get_attr_u16(ct, ATTR_PORT_DST));
+		/* the same port on both sides: what the range's DNAT did */
+		if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != m->proto || port < m->lo || port > m->hi ||
+		    nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC) != nfct_get_attr_u16(ct, ATTR_PORT_DST) ||
 		    !ct_addr_is(ct, m->family, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, &m->target) ||
 		    (m->has_addr && !ct_addr_is(ct, m->family, ATTR_IPV4_DST, ATTR_IPV6_DST, &m->addr)))
 			continue;
@@ -961,20 +1008,26 @@ bool vnet_conntrack_flush_forwards(const char *const *lines, GError **error)
 		int rc;
 
 		b.by_port = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+		b.ranges = g_ptr_array_new();
 		for (guint i = 0; i < ms->len; i++) {
 			ct_match *m = &g_array_index(ms, ct_match, i);
 			guint key = (guint)m->proto << 16 | m->port;
 			GPtrArray *c;
 			if (m->family != b.family)
 				continue;
+			if (m->range) {
+				g_ptr_array_add(b.ranges, m);
+				continue;
+			}
 			if (!(c = g_hash_table_lookup(b.by_port, GUINT_TO_POINTER(key)))) {
 				c = g_ptr_array_new();
 				g_hash_table_insert(b.by_port, GUINT_TO_POINTER(key), c);
 			}
 			g_ptr_array_add(c, m);
 		}
-		if (!g_hash_table_size(b.by_port)) {
+		if (!g_hash_table_size(b.by_port) && !b.ranges->len) {
 			g_hash_table_unref(b.by_port);
+			g_ptr_array_unref(b.ranges);
 			continue;
 		}
 		b.found = g_ptr_array_new_with_free_func((GDestroyNotify)nfct_destroy);
@@ -986,6 +1039,7 @@ bool vnet_conntrack_flush_forwards(const char *const *lines, GError **error)
 			nfct_query(h, NFCT_Q_DESTROY, b.found->pdata[i]);
 		g_ptr_array_unref(b.found);
 		g_hash_table_unref(b.by_port);
+		g_ptr_array_unref(b.ranges);
 		if (rc < 0 && ok) {
 			vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot read the conntrack table: %s."), g_strerror(errno));
 			ok = false;

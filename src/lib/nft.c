@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nft: the nftables backend (see nft.h).  The table is fixed text created
- * in one transaction together with an empty marker set, "layout2"; whether
+ * in one transaction together with an empty marker set, "layout3"; whether
  * the marker exists is the one cheap question asked before each change
  * (libnftables fetches only that set for it, whatever the size of the maps).
  * A change is a diff of two intents' elements sent as one transaction.  The
@@ -44,15 +44,17 @@
 #define T VNET_NFT_FAMILY " " VNET_NFT_TABLE
 
 /*
- * Created last in the transaction that creates layout 2, so its presence
+ * Created last in the transaction that creates layout 3, so its presence
  * means every chain, rule and set of that layout is in place.  A later
  * layout gets a new marker and its table commands remove the old one.
  * Layout 1 filtered in chain "forward" at priority filter, where the order
  * against Docker's FORWARD chain (the same priority) is the kernel's
- * whim; layout 2 filters in "forwarding", before it, and marks what it accepts.
+ * whim; layout 2 filters in "forwarding", before it, and marks what it
+ * accepts; layout 3 adds the range maps (fwdr4, ...).
  */
-#define LAYOUT_MARKER "layout2"
+#define LAYOUT_MARKER "layout3"
 #define OLD_LAYOUT_MARKER "layout1"
+#define OLD_LAYOUT2_MARKER "layout2"
 /* The same for table bridge vnetctl, created in the same transaction. */
 #define GUARD_MARKER "guard1"
 /* The kernel's counters of what the guard dropped: never elements of ours. */
@@ -68,6 +70,10 @@ enum {
 	SET_FWD4_ADDR,
 	SET_FWD6,
 	SET_FWD6_ADDR,
+	SET_FWDR4,
+	SET_FWDR4_ADDR,
+	SET_FWDR6,
+	SET_FWDR6_ADDR,
 	SET_ISO_DHCP,
 	SET_ISO_OPEN4,
 	SET_ISO_OPEN6,
@@ -99,6 +105,10 @@ static const struct set_def {
 	[SET_FWD4_ADDR] = { "fwd4_addr", 0, 0, 1, false },
 	[SET_FWD6] = { "fwd6", 0, 0, 0, false },
 	[SET_FWD6_ADDR] = { "fwd6_addr", 0, 0, 1, false },
+	[SET_FWDR4] = { "fwdr4", 0, 0, 0, false },
+	[SET_FWDR4_ADDR] = { "fwdr4_addr", 0, 0, 1, false },
+	[SET_FWDR6] = { "fwdr6", 0, 0, 0, false },
+	[SET_FWDR6_ADDR] = { "fwdr6_addr", 0, 0, 1, false },
 	[SET_ISO_DHCP] = { "iso_dhcp", 1, 0, 1, false },
 	[SET_ISO_OPEN4] = { "iso_open4", 1, 0, 2, false },
 	[SET_ISO_OPEN6] = { "iso_open6", 1, 0, 2, false },
@@ -130,7 +140,11 @@ static const char *set_table(guint set)
 	"add rule " T " " CHAIN " fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_addr\n" \
 	"add rule " T " " CHAIN " meta nfproto ipv4 fib daddr type local dnat ip to meta l4proto . th dport map @fwd4\n" \
 	"add rule " T " " CHAIN " fib daddr type local" V6 " dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_addr\n" \
-	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local" V6 " dnat ip6 to meta l4proto . th dport map @fwd6\n"
+	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local" V6 " dnat ip6 to meta l4proto . th dport map @fwd6\n" \
+	"add rule " T " " CHAIN " fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwdr4_addr\n" \
+	"add rule " T " " CHAIN " meta nfproto ipv4 fib daddr type local dnat ip to meta l4proto . th dport map @fwdr4\n" \
+	"add rule " T " " CHAIN " fib daddr type local" V6 " dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwdr6_addr\n" \
+	"add rule " T " " CHAIN " meta nfproto ipv6 fib daddr type local" V6 " dnat ip6 to meta l4proto . th dport map @fwdr6\n"
 
 #define MARK_ACCEPT "meta mark set meta mark or " G_STRINGIFY(VNET_NFT_MARK) " accept"
 
@@ -148,6 +162,16 @@ static const char table_commands[] =
 	"add map " T " fwd4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
 	"add map " T " fwd6 { type inet_proto . inet_service : ipv6_addr . inet_service; }\n"
 	"add map " T " fwd6_addr { type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+	/*
+	 * A range forward that keeps its ports (1-65535:1-65535) is one
+	 * interval element here, DNAT to the address alone: a concatenation
+	 * with an interval is a pipapo set, whose commits clone it, so it
+	 * holds these few elements and never a forward per port.
+	 */
+	"add map " T " fwdr4 { type inet_proto . inet_service : ipv4_addr; flags interval; }\n"
+	"add map " T " fwdr4_addr { type ipv4_addr . inet_proto . inet_service : ipv4_addr; flags interval; }\n"
+	"add map " T " fwdr6 { type inet_proto . inet_service : ipv6_addr; flags interval; }\n"
+	"add map " T " fwdr6_addr { type ipv6_addr . inet_proto . inet_service : ipv6_addr; flags interval; }\n"
 	/*
 	 * What guests of an isolated bridge may reach on the host: DHCP (to
 	 * any address: broadcast, multicast), DNS on their gateway, and the
@@ -174,6 +198,9 @@ static const char table_commands[] =
 	"delete chain " T " forward\n"
 	"add set " T " " OLD_LAYOUT_MARKER " { type mark; }\n"
 	"delete set " T " " OLD_LAYOUT_MARKER "\n"
+	/* layout 2 lacked the range maps: its marker goes, the maps are added above */
+	"add set " T " " OLD_LAYOUT2_MARKER " { type mark; }\n"
+	"delete set " T " " OLD_LAYOUT2_MARKER "\n"
 	/* so that running these commands again never duplicates a rule */
 	"flush chain " T " guard\n"
 	"flush chain " T " pre\n"
@@ -228,7 +255,7 @@ static const char table_commands[] =
 	"add rule " T " input iifname . ip6 daddr . meta l4proto . th dport @iso_open6 accept\n"
 	"add rule " T " input icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
 	"add rule " T " input reject with icmpx admin-prohibited\n"
-	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 2 is complete\"; }\n"
+	"add set " T " " LAYOUT_MARKER " { type mark; comment \"vnetctl table layout 3 is complete\"; }\n"
 	/*
 	 * Guest port security, in the bridge family: every frame a guest's
 	 * port brings into a bridge.  Keyed by port (guard_port: the ports of
@@ -523,6 +550,13 @@ static void add_family_elems(elem_list *l, const vnet_intent *in, const vnet_for
 		set = host ? SET_FWD6_ADDR : SET_FWD6;
 	else
 		set = host ? SET_FWD4_ADDR : SET_FWD4;
+	/* A range onto the same ports: one interval element, its ports kept (the fwdr maps). */
+	if (f->host_port_end > f->host_port && f->guest_port == f->host_port) {
+		g_autofree char *k = host ? g_strdup_printf("%s . %s . %u-%u", host, proto, f->host_port, f->host_port_end)
+					  : g_strdup_printf("%s . %u-%u", proto, f->host_port, f->host_port_end);
+		elem_list_add(l, set + (SET_FWDR4 - SET_FWD4), k, target, in->name);
+		return;
+	}
 	/* "HOST . PROTO . " / "PROTO . " and "TARGET . " once, then each port: no printf per element. */
 	if (host)
 		g_string_append_printf(key, "%s . ", host);
@@ -1563,7 +1597,7 @@ bool vnet_nft_prepare(vnet_nft *nft, const vnet_intent *old, GHashTable *old_gue
 		GString *g = g_string_new(NULL);
 		for (guint i = 0; i < del->len; i++) {
 			const elem *e = del->pdata[i];
-			if (e->set >= SET_FWD4 && e->set <= SET_FWD6_ADDR)
+			if (e->set >= SET_FWD4 && e->set <= SET_FWDR6_ADDR)
 				g_string_append_printf(g, "%s\n", e->line);
 		}
 		*ret_gone = g_string_free(g, FALSE);
@@ -1603,9 +1637,9 @@ static bool set_exists(vnet_nft *nft, const char *table, const char *set)
 
 bool vnet_nft_check_ours(vnet_nft *nft, GError **error)
 {
-	/* A table of layout 1 is ours too: the table commands bring it to layout 2. */
+	/* A table of layout 1 or 2 is ours too: the table commands bring it to layout 3. */
 	if (!set_exists(nft, T, LAYOUT_MARKER) && table_exists(nft, VNET_NFT_FAMILY) &&
-	    !set_exists(nft, T, OLD_LAYOUT_MARKER)) {
+	    !set_exists(nft, T, OLD_LAYOUT_MARKER) && !set_exists(nft, T, OLD_LAYOUT2_MARKER)) {
 		vnet_set_error(error, VNET_ERROR_CONFLICT,
 			       _("A table inet vnetctl exists that vnetctl did not make (it lacks vnetctl's marker set \"%s\"), and vnetctl never changes a table it did not make. Save it and move it aside (nft list table inet vnetctl > vnetctl-table.nft; nft delete table inet vnetctl), then run the command again."),
 			       LAYOUT_MARKER);

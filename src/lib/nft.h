@@ -21,9 +21,11 @@
  * strict_port), the gateway in reserved4/6, each reservation, lease and
  * static address in reserved4/6
  * and bound4/6 ADDR . MAC (and, under strict, strict4/6 MAC).
- * A port range maps port by port (8000-8010:80-90 is 11 elements): the maps
- * are hashes, whose updates cost O(1); interval maps would clone on every
- * commit.
+ * A port range onto other ports maps port by port (8000-8010:80-90 is 11
+ * elements): the maps are hashes, whose updates cost O(1); interval maps
+ * would clone on every commit.  A range onto the same ports is one interval
+ * element of fwdr4 PROTO . LO-HI : GUEST (fwdr4_addr, fwdr6, fwdr6_addr
+ * likewise), whose DNAT keeps the port: those maps hold ranges only.
  *
  * What the kernel needs besides the table (see brport.h): route_localnet on
  * each NAT bridge (so `curl localhost:PORT` reaches a forward) and hairpin

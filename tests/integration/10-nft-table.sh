@@ -84,8 +84,8 @@ check "creating the table twice leaves one copy of each rule" cmp "$VNET_SCRATCH
 check "the table has its rules" test "$(grep -c -E 'accept|drop|masquerade|dnat' "$VNET_SCRATCH/rules.1")" -ge 20
 
 # ---- elements, twice
-intent_xml "$A" a nat vna0 10.77.0.0/24 fd77::/64 8080:80 9000-9099:9000-9099/udp \
-	127.0.0.1:2222:22 '[::]:8080:[fd77::2]:80' 3306:db1:3306
+intent_xml "$A" a nat vna0 10.77.0.0/24 fd77::/64 8080:80 9000-9099:10000-10099/udp \
+	127.0.0.1:2222:22 '[::]:8080:[fd77::2]:80' 3306:db1:3306 7100-7102:7100-7102
 want=$(nft_tool -g db1=10.77.0.30 intent-elements "$A" | wc -l)
 check "add a" nft_tool -g db1=10.77.0.30 add "$A"
 check "a: $want elements" test "$(n_elements)" -eq "$want"
@@ -109,6 +109,7 @@ check_not "db1's old address is gone" has_element "fwd4 tcp . 3306 : 10.77.0.30 
 nft delete element inet vnetctl fwd4 '{ tcp . 8080 }'
 nft add element inet vnetctl fwd4 '{ tcp . 8080 : 10.77.0.99 . 80 }'
 nft delete element inet vnetctl fwd4 '{ udp . 9050 }'
+nft delete element inet vnetctl fwdr4 '{ tcp . 7100-7102 }'
 check "converge after drift" nft_tool -g db1=10.77.0.31 add "$A"
 nft_tool elements >"$VNET_SCRATCH/kernel"
 { nft_tool -g db1=10.77.0.31 intent-elements "$A"; nft_tool intent-elements "$B"; } | sort >"$VNET_SCRATCH/want"
@@ -136,8 +137,22 @@ check "layout 1's forward chain and marker are gone" \
 check "layout 2's rules are there" same_rules
 check "the elements of layout 1 stay" has_element "nat_if vna0"
 
+# ---- a table of layout 2 (an older vnetctl, without the range maps) is ours, and becomes layout 3
+for c in pre out; do nft flush chain inet vnetctl "$c"; done
+for m in fwdr4 fwdr4_addr fwdr6 fwdr6_addr; do nft delete map inet vnetctl "$m"; done
+nft delete set inet vnetctl layout3
+nft add set inet vnetctl layout2 '{ type mark; comment "vnetctl table layout 2 is complete"; }'
+intent_xml "$VNET_SCRATCH/rng.xml" rng nat vnrng 10.97.0.0/24 - 7100-7102:7100-7102
+check "add a range forward to a table of layout 2" nft_tool add "$VNET_SCRATCH/rng.xml"
+check "layout 2's marker is gone, layout 3's is there" \
+	sh -c "! nft list set inet vnetctl layout2 2>/dev/null && nft list set inet vnetctl layout3 >/dev/null"
+check "layout 3's rules are there" same_rules
+check "the range is one element of the range map" has_element "fwdr4 tcp . 7100-7102 : 10.97.0.2"
+check "nft-tool remove the range's network" nft_tool remove "$VNET_SCRATCH/rng.xml"
+check "the range map is empty again" sh -c "! nft list map inet vnetctl fwdr4 | grep -q 7100"
+
 # ---- the cost of adding one forward does not depend on what is there
-intent_xml "$VNET_SCRATCH/big.xml" big nat vnbig 10.99.0.0/24 - 20000-29999:20000-29999
+intent_xml "$VNET_SCRATCH/big.xml" big nat vnbig 10.99.0.0/24 - 20000-29999:30000-39999
 check "add 10,000 elements in one transaction" nft_tool add "$VNET_SCRATCH/big.xml"
 intent_xml "$VNET_SCRATCH/one.xml" one nat vnone 10.98.0.0/24 - 7000:80
 t=$(nft_tool -t add "$VNET_SCRATCH/one.xml" 2>&1 >/dev/null)

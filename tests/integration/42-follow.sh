@@ -26,7 +26,8 @@ sandbox_start_libvirtd
 S=$VNET_SCRATCH
 add_outside lan 192.0.2.1/24 192.0.2.2/24
 
-vnetctl -q create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80 --forward 8081:vmx:80
+vnetctl -q create web --mode nat --subnet 10.77.0.0/24 --forward 8080:80 --forward 8081:vmx:80 \
+	--forward 7100-7101:7100-7101
 bg_ns - "$VNETCTL" watch
 
 dhcp_guest g1 vn-web
@@ -47,6 +48,13 @@ ct_to() { # PORT ADDR: conntrack entries of connections to host port PORT that w
 	conntrack -L -p tcp --orig-port-dst "$1" --reply-src "$2" 2>/dev/null | grep -c . || :
 }
 check "the connections through 8080 went to g1 (conntrack)" test "$(ct_to 8080 "$ip1")" -gt 0
+# a range onto its own ports (one interval element): its connections end with it too
+start_http g1 7101 "g1 on 7101"
+expect_http lan http://192.0.2.1:7101/ "g1 on 7101" 5
+check "the connection through the range went to g1 (conntrack)" test "$(ct_to 7101 "$ip1")" -gt 0
+check "forward remove web 7100-7101:7100-7101" vnetctl -q forward remove web 7100-7101:7100-7101
+check "and its connections to g1 are gone from conntrack" test "$(ct_to 7101 "$ip1")" -eq 0
+expect_no_http lan http://192.0.2.1:7101/
 
 # A second guest: which one the default forward means is no longer clear.
 dhcp_guest g2 vn-web

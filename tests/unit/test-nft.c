@@ -127,7 +127,7 @@ static void test_nat_elements(void **state)
 		     "fwd6_addr 2001:db8::1 . udp . 8445 : fd77::2 . 443\n");
 }
 
-/* 8000-8010:80-90 maps port by port: 11 elements, 8000->80 ... 8010->90. */
+/* 8000-8010:80-90 maps port by port: 11 elements, 8000->80 ... 8010->90; 9000-9001:9000-9001 is one. */
 static void test_port_range(void **state)
 {
 	static const char *const fw[] = { "8000-8010:80-90/udp", "9000-9001:9000-9001", NULL };
@@ -151,10 +151,19 @@ static void test_port_range(void **state)
 			fail_msg("no element \"%s\"", want);
 	}
 	assert_non_null(strstr(cmds, "\tudp . 8000 comment \"t1\" : 10.77.0.2 . 80,\n"));
-	assert_non_null(strstr(cmds, "\tudp . 8010 comment \"t1\" : 10.77.0.2 . 90,\n"));
-	assert_non_null(strstr(cmds, "\ttcp . 9001 comment \"t1\" : 10.77.0.2 . 9001\n}\n"));
+	assert_non_null(strstr(cmds, "\tudp . 8010 comment \"t1\" : 10.77.0.2 . 90\n}\n"));
 	/* all forwards of a set in one command */
 	assert_int_equal(count_substr(cmds, "add element inet vnetctl fwd4 {"), 1);
+	/* onto the same ports: one interval element, DNAT to the address alone */
+	assert_non_null(strstr(cmds, "add element inet vnetctl fwdr4 { tcp . 9000-9001 comment \"t1\" : 10.77.0.2 }\n"));
+	{
+		guint r = 0;
+		for (guint i = 0; i < lines->len; i++)
+			r += g_str_has_prefix(lines->pdata[i], "fwdr4 ") ||
+			     (g_str_has_prefix(lines->pdata[i], "fwd4 tcp . 900"));
+		assert_int_equal(r, 1);
+		assert_true(g_ptr_array_find_with_equal_func(lines, "fwdr4 tcp . 9000-9001 : 10.77.0.2", g_str_equal, NULL));
+	}
 }
 
 static void test_named_guests(void **state)
@@ -333,11 +342,12 @@ static void test_table_commands(void **state)
 
 	assert_true(g_str_has_prefix(t, "add table inet vnetctl\n"));
 	/* the marker comes last: its presence means the rest is there */
-	assert_non_null(strstr(t, "add set inet vnetctl layout2 {"));
+	assert_non_null(strstr(t, "add set inet vnetctl layout3 {"));
 	/* layout 1's filter chain and marker go, each added first so that it may be absent */
 	assert_non_null(strstr(t, "add chain inet vnetctl forward { type filter hook forward priority filter; policy accept; }\n"
 				  "delete chain inet vnetctl forward\n"));
 	assert_non_null(strstr(t, "add set inet vnetctl layout1 { type mark; }\ndelete set inet vnetctl layout1\n"));
+	assert_non_null(strstr(t, "add set inet vnetctl layout2 { type mark; }\ndelete set inet vnetctl layout2\n"));
 	/* every accept of the forward filter marks, so that DOCKER-USER can accept by the mark */
 	for (char **l = lines; *l; l++)
 		if (g_str_has_prefix(*l, "add rule inet vnetctl forwarding ") && g_str_has_suffix(*l, " accept"))
@@ -353,7 +363,8 @@ static void test_table_commands(void **state)
 		bridge = strcmp(w[2], "bridge") == 0;
 		if (strcmp(w[0], "add") != 0 && strcmp(w[0], "flush") != 0 &&
 		    !(strcmp(w[0], "delete") == 0 && (g_str_equal(*l, "delete chain inet vnetctl forward") ||
-						      g_str_equal(*l, "delete set inet vnetctl layout1"))))
+						      g_str_equal(*l, "delete set inet vnetctl layout1") ||
+						      g_str_equal(*l, "delete set inet vnetctl layout2"))))
 			fail_msg("unexpected command: %s", *l);
 		if ((strcmp(w[2], "inet") != 0 && !bridge) || strcmp(w[3], "vnetctl") != 0)
 			fail_msg("a command outside tables inet and bridge vnetctl: %s", *l);
@@ -372,7 +383,7 @@ static void test_table_commands(void **state)
 	assert_int_equal(g_hash_table_size(flushed), 8);
 	/* the bridge table's marker last too, in the same transaction */
 	assert_non_null(strstr(t, "add set bridge vnetctl guard1 {"));
-	assert_true(strstr(t, "add set inet vnetctl layout2 {") < strstr(t, "add set bridge vnetctl guard1 {"));
+	assert_true(strstr(t, "add set inet vnetctl layout3 {") < strstr(t, "add set bridge vnetctl guard1 {"));
 	/* guest ports only: the first rule lets every other port's frames through */
 	assert_non_null(strstr(t, "add rule bridge vnetctl guard iifname != @guard_port accept\n"
 				  "add rule bridge vnetctl guard ether type ip udp sport 67 udp dport 68 goto dropped\n"));
