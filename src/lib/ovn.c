@@ -1668,6 +1668,32 @@ static bool port_change(const vnet_intent *in, const char *ports_text, bool on, 
 	}
 }
 
+/*
+ * NB for a change of NAT network @in's router, and its switch's ports if
+ * @ret_sw: 1 with @ret_db; 0 when the switch went (and the router with
+ * it) on an undo (!@on), nothing left to do; -1 with @error.
+ */
+static int router_nb(const vnet_intent *in, bool on, vnet_ovsdb **ret_db, vnet_ovn_switch **ret_sw, GError **error)
+{
+	g_autoptr(vnet_ovn_switch) sw = NULL;
+
+	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
+		return -1;
+	if (!sw || !sw->ours) {
+		if (!on)
+			return 0;
+		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
+			       in->name);
+		return -1;
+	}
+	if (!(*ret_db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
+		return -1;
+	if (ret_sw)
+		*ret_sw = g_steal_pointer(&sw);
+	return 1;
+}
+
 /* The forwards of the step: @in's, or on undo those before it (@prev, one spec a line). */
 static bool lb_change(const vnet_intent *in, const char *prev, bool on, GError **error)
 {
@@ -1675,24 +1701,15 @@ static bool lb_change(const vnet_intent *in, const char *prev, bool on, GError *
 	g_auto(GStrv) lines = g_strsplit(prev ? prev : "", "\n", -1);
 	g_autoptr(vnet_ovn_switch) sw = NULL;
 	g_autoptr(vnet_ovsdb) db = NULL;
+	int r;
 
 	for (guint i = 0; !on && lines[i]; i++) {
 		vnet_forward *f = *lines[i] ? vnet_forward_parse(lines[i], NULL) : NULL;
 		if (f)
 			g_ptr_array_add(before, f);
 	}
-	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
-		return false;
-	if (!sw || !sw->ours) {
-		if (!on)
-			return true;	/* the switch went, and the router with it */
-		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
-			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
-			       in->name);
-		return false;
-	}
-	if (!(db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
-		return false;
+	if ((r = router_nb(in, on, &db, &sw, error)) <= 0)
+		return r == 0;
 	return transact(db, vnet_ovn_ops_set_lbs(in, on ? in->forwards : before, sw->ports), error);
 }
 
@@ -1720,25 +1737,15 @@ static bool gateway_change(const vnet_intent *in, const char *prev, bool on, GEr
 {
 	g_autoptr(vnet_intent) before = vnet_intent_copy(in);
 	g_auto(GStrv) names = g_strsplit(prev ? prev : "", " ", -1);
-	g_autoptr(vnet_ovn_switch) sw = NULL;
 	g_autoptr(vnet_ovsdb) db = NULL;
+	int r;
 
 	g_clear_pointer(&before->ovn_gateways, g_strfreev);
 	for (guint i = 0; !on && names[i]; i++)
 		if (*names[i] && !vnet_intent_add_ovn_gateway(before, names[i], error))
 			return false;
-	if (!vnet_ovn_read(in->ovn, in->name, false, &sw, NULL, error))
-		return false;
-	if (!sw || !sw->ours) {
-		if (!on)
-			return true;	/* the switch went, and the router with it */
-		vnet_set_error(error, VNET_ERROR_NOT_FOUND,
-			       _("OVN has no logical switch of network \"%s\"; run \"vnetctl apply\" with its intent to make it again."),
-			       in->name);
-		return false;
-	}
-	if (!(db = vnet_ovn_connect(in->ovn, VNET_OVN_NB, error)))
-		return false;
+	if ((r = router_nb(in, on, &db, NULL, error)) <= 0)
+		return r == 0;
 	return transact(db, vnet_ovn_ops_set_gateways(on ? in : before), error);
 }
 
