@@ -57,6 +57,14 @@ static void test_encode(void **state)
 	assert_true(vnet_of_cookie("v") != vnet_of_cookie("w"));
 }
 
+static void port_free(vnet_ovs_port *p)
+{
+	g_free(p->name);
+	g_array_unref(p->trunks);
+	g_free(p->iface_id);
+	g_free(p);
+}
+
 /* The flows of @in's guard on a bridge with guest port vp1 (ofport 7, VLAN 10) and its uplink. */
 static GPtrArray *guard_of(vnet_intent *in)
 {
@@ -65,7 +73,7 @@ static GPtrArray *guard_of(vnet_intent *in)
 
 	b->name = g_strdup("ovsbr0");
 	b->datapath_type = g_strdup("netdev");
-	b->ports = g_ptr_array_new();
+	b->ports = g_ptr_array_new_with_free_func((GDestroyNotify)port_free);
 	p->name = g_strdup("vp1");
 	p->tag = 10;
 	p->ofport = 7;
