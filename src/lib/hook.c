@@ -391,30 +391,50 @@ static bool repoint(const char *network, vnet_nft *nft, bool ports, GError **err
 	return true;
 }
 
-static bool repoint_all(bool ports, GError **error)
+/*
+ * @fn on every running network of ours (each has a live copy), with @data;
+ * one network that fails does not hold up the others: the first error is
+ * the one said.
+ */
+static bool each_live(bool (*fn)(const char *network, gpointer data, GError **error), gpointer data,
+		      GError **error)
 {
 	g_autofree char *probe = live_path("x"), *dir = g_path_get_dirname(probe);
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	g_autoptr(vnet_nft) nft = NULL;
 	const char *name;
 	bool ok = true;
 
-	if (!d)
-		return true;
-	if (!(nft = vnet_nft_new(error)))
-		return false;
-	while ((name = g_dir_read_name(d))) {
+	while (d && (name = g_dir_read_name(d))) {
 		g_autofree char *net = g_str_has_suffix(name, ".xml") ? g_strndup(name, strlen(name) - 4) : NULL;
 		g_autoptr(GError) e = NULL;
 		if (!net || !vnet_name_is_valid(net, VNET_NAME_MAX))
 			continue;
-		/* One network that cannot be re-pointed does not hold up the others. */
-		if (!repoint(net, nft, ports, &e) && ok) {
+		if (!fn(net, data, &e) && ok) {
 			g_propagate_error(error, g_steal_pointer(&e));
 			ok = false;
 		}
 	}
 	return ok;
+}
+
+typedef struct repoint_job {
+	vnet_nft *nft;
+	bool ports;
+} repoint_job;
+
+static bool repoint_one(const char *network, gpointer data, GError **error)
+{
+	const repoint_job *j = data;
+
+	return repoint(network, j->nft, j->ports, error);
+}
+
+static bool repoint_all(bool ports, GError **error)
+{
+	g_autoptr(vnet_nft) nft = vnet_nft_new(error);
+	repoint_job j = { .nft = nft, .ports = ports };
+
+	return nft && each_live(repoint_one, &j, error);
 }
 
 /*
@@ -445,8 +465,9 @@ bool vnet_hook_ports_changed(GError **error)
 }
 
 /* The guard's flows of running network @network, when it is a guarded OVS network on one of @bridges. */
-static bool reguard(const char *network, const char *const *bridges, GError **error)
+static bool reguard(const char *network, gpointer data, GError **error)
 {
+	const char *const *bridges = data;
 	g_autofree char *path = live_path(network), *xml = NULL;
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) plan = vnet_plan_new();
@@ -469,27 +490,14 @@ static bool reguard(const char *network, const char *const *bridges, GError **er
 
 bool vnet_hook_ovs_changed(const char *const *bridges, GError **error)
 {
-	g_autofree char *probe = live_path("x"), *dir = g_path_get_dirname(probe);
-	g_autoptr(GDir) d = NULL;
-	const char *name;
-	bool ok = true;
 	int fd;
+	bool ok;
 
-	if (!bridges || !*bridges || !(d = g_dir_open(dir, 0, NULL)))
+	if (!bridges || !*bridges)
 		return true;
 	if ((fd = vnet_lock_host(error)) < 0)
 		return false;
-	while ((name = g_dir_read_name(d))) {
-		g_autofree char *net = g_str_has_suffix(name, ".xml") ? g_strndup(name, strlen(name) - 4) : NULL;
-		g_autoptr(GError) e = NULL;
-		if (!net || !vnet_name_is_valid(net, VNET_NAME_MAX))
-			continue;
-		/* One network that cannot be guarded does not hold up the others. */
-		if (!reguard(net, bridges, &e) && ok) {
-			g_propagate_error(error, g_steal_pointer(&e));
-			ok = false;
-		}
-	}
+	ok = each_live(reguard, (gpointer)bridges, error);
 	close(fd);
 	return ok;
 }
