@@ -86,3 +86,15 @@ snapshot_host "$VNET_SCRATCH/snap.after"
 expect_same_snapshot "$VNET_SCRATCH/snap.before" "$VNET_SCRATCH/snap.after"
 check "snapshot differs once the network exists" \
 	sh -c "! cmp -s '$VNET_SCRATCH/snap.empty' '$VNET_SCRATCH/snap.after'"
+
+# ---- the guard against running on the host: in the host's namespaces it refuses
+here_ns="$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt)"
+lib=$(dirname "$0")/lib.sh
+refuses() { # ENV...: sandbox_assert with that environment exits 1 saying it refuses
+	local out rc=0
+	out=$(env "$@" bash -c ". '$lib'; sandbox_assert; echo passed" 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] && grep -q "refusing to run" <<<"$out" && ! grep -q passed <<<"$out"
+}
+check "sandbox_assert passes here" sandbox_assert
+check "sandbox_assert refuses namespaces that are the host's" refuses VNET_HOST_NS="$here_ns"
+check "sandbox_assert refuses without VNET_HOST_NS" refuses -u VNET_HOST_NS

@@ -70,6 +70,7 @@ run_fixes() {
 nothing_after_flush() {
 	# Only ever the sandbox's ruleset (sandbox_enter re-ran this script in it).
 	[ "${VNET_SANDBOX:-}" = 1 ] || bail "nothing_after_flush outside the sandbox"
+	sandbox_assert	# the host's ruleset is never flushed, whatever the environment says
 	nft flush ruleset
 	check "$1: nothing is found after nft flush ruleset" \
 		sh -c "out=\$('$TOOL' findings) && [ -z \"\$out\" ] || { echo \"\$out\"; false; }"

@@ -105,6 +105,20 @@ require_cmd() {
 
 # ------------------------------------------------------------- the sandbox
 
+# sandbox_assert: bail unless this runs in a network and a mount namespace
+# other than those of the host that entered the sandbox (VNET_HOST_NS):
+# called before anything a test does to nftables, links or mounts, and again
+# right before what would hurt a host most (a flush of the ruleset).
+sandbox_assert() {
+	local net mnt
+	net=$(readlink /proc/self/ns/net)
+	mnt=$(readlink /proc/self/ns/mnt)
+	[ -n "${VNET_HOST_NS:-}" ] || bail "VNET_SANDBOX=1 without VNET_HOST_NS: not entered through sandbox_enter; refusing to run"
+	case " $VNET_HOST_NS " in
+	*" $net "* | *" $mnt "*) bail "still in the host's network or mount namespace ($net, $mnt); refusing to run" ;;
+	esac
+}
+
 # sandbox_enter "$@": re-exec the calling script inside the sandbox, then set
 # the sandbox up.  Skips (77) when not root or namespaces are unavailable.
 sandbox_enter() {
@@ -125,6 +139,9 @@ sandbox_enter() {
 		# the host's link names, so a test can prove it cannot see them
 		VNET_HOST_LINKS=$(ls /sys/class/net 2>/dev/null | paste -sd' ')
 		export VNET_HOST_LINKS
+		# the host's network and mount namespaces, which the sandbox must not be
+		VNET_HOST_NS="$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt)"
+		export VNET_HOST_NS
 		# setpriv --pdeathsig: the same if this shell is SIGKILLed.
 		local pdeath=()
 		setpriv --help 2>/dev/null | grep -q -- --pdeathsig && pdeath=(setpriv --pdeathsig KILL)
@@ -137,6 +154,7 @@ sandbox_enter() {
 		exit "$rc"
 	fi
 	[ "$$" -eq 1 ] || bail "VNET_SANDBOX=1 but not PID 1 of a new PID namespace; refusing to run"
+	sandbox_assert
 
 	# A GLib critical in vnetctl is a bug (a double unref once passed every
 	# test with only a line on stderr): make it abort.  The daemons the
