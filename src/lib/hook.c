@@ -74,12 +74,21 @@ void vnet_hook_forget(const char *name)
 static bool approved(const vnet_intent *in)
 {
 	g_autofree char *path = approval_path(in->name), *text = NULL, *digest = intent_digest(in);
+	g_autofree char *legacy = NULL, *old = NULL;
 	GStatBuf st;
 
 	/* A record anyone but root could have written is no record. */
-	if (g_stat(path, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+	if (g_stat(path, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022) ||
+	    !g_file_get_contents(path, &text, NULL, NULL))
 		return false;
-	return g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(g_strstrip(text), digest);
+	if (g_str_equal(g_strstrip(text), digest))
+		return true;
+	/* A record from before <forwards> hashed each forward as an element: still root's word. */
+	if (!in->forwards->len)
+		return false;
+	legacy = vnet_intent_to_xml_legacy(in);
+	old = vnet_sha256_string(legacy);
+	return g_str_equal(text, old);
 }
 
 /* ---- the policy for networks root's vnetctl did not make ---- */

@@ -90,6 +90,7 @@ static void xw_begin(xw *w, bool ours, const char *name)
 		else
 			w->root = n;
 		w->node = n;
+		w->depth++;	/* for the indentation inside <forwards> */
 		return;
 	}
 	g_assert(w->depth < G_N_ELEMENTS(w->open_elems));
@@ -137,6 +138,7 @@ static void xw_end(xw *w)
 {
 	if (!w->s) {
 		w->node = w->node->parent && w->node->parent->type == XML_ELEMENT_NODE ? w->node->parent : NULL;
+		w->depth--;
 		return;
 	}
 	w->depth--;
@@ -178,29 +180,68 @@ static void xw_text(xw *w, bool ours, const char *name, const char *text)
 }
 
 /*
- * <vnet:forward>SPEC</vnet:forward>, as xw_text() writes it; the string end
- * formats the spec in place (65,535 of them, on every write).
+ * <vnet:forward>SPEC</vnet:forward>, as xw_text() writes it: the form
+ * before <forwards>, written only for the digest an older approval record
+ * holds (vnet_intent_to_xml_legacy()).
  */
 static void xw_forward(xw *w, const vnet_forward *f)
 {
+	g_string_truncate(w->scratch, 0);
+	vnet_forward_append(w->scratch, f);
+	xw_text(w, true, "forward", w->scratch->str);
+}
+
+/* Text that libxml2 writes as it is in an element (not in an attribute): line ends too. */
+static bool plain_lines(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if ((*p < 0x20 && *p != '\n') || *p > 0x7e || *p == '<' || *p == '>' || *p == '&')
+			return false;
+	return true;
+}
+
+/* The specs of @forwards, each on a line of its own indented @depth levels, then the end tag's indentation. */
+static void append_forward_lines(GString *s, const GPtrArray *forwards, guint depth)
+{
+	for (guint i = 0; i < forwards->len; i++) {
+		g_string_append_c(s, '\n');
+		for (guint d = 0; d < depth; d++)
+			g_string_append_len(s, "  ", 2);
+		vnet_forward_append(s, forwards->pdata[i]);
+	}
+	g_string_append_c(s, '\n');
+	for (guint d = 0; d + 1 < depth; d++)
+		g_string_append_len(s, "  ", 2);
+}
+
+/*
+ * The forwards: one <vnet:forwards> whose text is their specs, a line each.
+ * One text node, not an element and its text per forward: libvirtd parses,
+ * keeps and formats the metadata as a tree on every define and every read,
+ * and so does every reader of the intent.  At 65,535 forwards, the
+ * elements made libvirtd's dumpxml + define of the network three times
+ * slower (bench/README, "Seventh pass").
+ */
+static void xw_forwards(xw *w, const GPtrArray *forwards)
+{
 	gsize at;
 
-	if (!w->s || !w->depth) {
+	if (!forwards->len)
+		return;
+	xw_begin(w, true, "forwards");
+	if (!w->s) {
 		g_string_truncate(w->scratch, 0);
-		vnet_forward_append(w->scratch, f);
-		xw_text(w, true, "forward", w->scratch->str);
+		append_forward_lines(w->scratch, forwards, w->depth);
+		xw_text_end(w, w->scratch->str);
 		return;
 	}
-	if (w->open)
-		g_string_append_c(w->s, '>');
-	g_string_append_c(w->s, '\n');
-	xw_indent(w);
-	g_string_append_len(w->s, "<vnet:forward>", 14);
+	g_string_append_c(w->s, '>');
 	at = w->s->len;
-	vnet_forward_append(w->s, f);
-	w->plain = w->plain && plain_text(w->s->str + at);
-	g_string_append_len(w->s, "</vnet:forward>", 15);
+	append_forward_lines(w->s, forwards, w->depth);
+	w->plain = w->plain && plain_lines(w->s->str + at);
 	w->open = false;
+	w->depth--;
+	g_string_append_len(w->s, "</vnet:forwards>", 16);
 }
 
 static void xw_addr_attr(xw *w, const char *name, bool has, const vnet_addr *a)
@@ -283,7 +324,7 @@ static void write_state(xw *w, const vnet_intent *in)
 	xw_end(w);
 }
 
-static void write_intent(xw *w, const vnet_intent *in, bool with_state)
+static void write_intent(xw *w, const vnet_intent *in, bool with_state, bool legacy)
 {
 	xw_begin(w, true, "intent");
 	xw_declare_ns(w);
@@ -327,8 +368,11 @@ static void write_intent(xw *w, const vnet_intent *in, bool with_state)
 		xw_addr_attr(w, "gateway", in->has_gateway6, &in->gateway6);
 		xw_end(w);
 	}
-	for (guint i = 0; i < in->forwards->len; i++)
-		xw_forward(w, in->forwards->pdata[i]);
+	if (legacy)
+		for (guint i = 0; i < in->forwards->len; i++)
+			xw_forward(w, in->forwards->pdata[i]);
+	else
+		xw_forwards(w, in->forwards);
 	for (guint i = 0; i < in->host_ports->len; i++) {
 		g_autofree char *hp = vnet_host_port_format(g_array_index(in->host_ports, guint32, i));
 		xw_text(w, true, "host-port", hp);
@@ -357,6 +401,7 @@ typedef struct doc_job {
 	bool with_state;
 	guint network;		/* the network's index, or G_MAXUINT: the intent alone */
 	const char *portgroup;	/* or only this portgroup of its network */
+	bool legacy;		/* the forwards as elements, as before <forwards> */
 } doc_job;
 
 static void write_network(xw *w, const vnet_intent *in, guint i);
@@ -369,7 +414,7 @@ static void write_job(xw *w, const doc_job *job)
 		write_portgroup(w, job->in, g_str_equal(job->portgroup, VNET_TRUNK_PORTGROUP) ? 0
 			: (guint)g_ascii_strtoull(job->portgroup + strlen("vlan"), NULL, 10));
 	else if (job->network == G_MAXUINT)
-		write_intent(w, job->in, job->with_state);
+		write_intent(w, job->in, job->with_state, job->legacy);
 	else
 		write_network(w, job->in, job->network);
 }
@@ -399,14 +444,21 @@ static char *write_doc(const doc_job *job)
 
 char *vnet_intent_to_xml(const vnet_intent *intent)
 {
-	doc_job job = { intent, true, G_MAXUINT, NULL };
+	doc_job job = { intent, true, G_MAXUINT, NULL, false };
 
 	return write_doc(&job);
 }
 
 char *vnet_intent_to_xml_without_state(const vnet_intent *intent)
 {
-	doc_job job = { intent, false, G_MAXUINT, NULL };
+	doc_job job = { intent, false, G_MAXUINT, NULL, false };
+
+	return write_doc(&job);
+}
+
+char *vnet_intent_to_xml_legacy(const vnet_intent *intent)
+{
+	doc_job job = { intent, false, G_MAXUINT, NULL, true };
 
 	return write_doc(&job);
 }
@@ -516,7 +568,7 @@ static void write_network(xw *w, const vnet_intent *in, guint i)
 	xw_begin(w, false, "network");
 	xw_text(w, false, "name", name);
 	xw_begin(w, false, "metadata");
-	write_intent(w, in, true);
+	write_intent(w, in, true, false);
 	xw_end(w);
 	switch (in->mode) {
 	case VNET_MODE_NAT:
@@ -545,7 +597,7 @@ static void write_network(xw *w, const vnet_intent *in, guint i)
 
 char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 {
-	doc_job job = { in, true, i, NULL };
+	doc_job job = { in, true, i, NULL, false };
 
 	if (!in->name || !in->bridge || i >= vnet_intent_n_networks(in) ||
 	    (in->mode == VNET_MODE_HYBRID && !in->lan_bridge)) {
@@ -558,7 +610,7 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 
 char *vnet_intent_portgroup_xml(const vnet_intent *in, const char *portgroup)
 {
-	doc_job job = { in, false, 0, portgroup };
+	doc_job job = { in, false, 0, portgroup, false };
 	g_autofree char *doc = NULL;
 	const char *body;
 
@@ -916,7 +968,8 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
  * The next of the forwards read aside (fast->pdata[*next], see fwd_sax), into
  * @in; its text stays in @specs for a refusal.
  */
-static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPtrArray *specs, GError **error)
+static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPtrArray *specs,
+			      GPtrArray *owned, GError **error)
 {
 	char *spec = g_strstrip(fast->pdata[*next]);
 	vnet_forward *f = vnet_forward_parse(spec, error);
@@ -924,7 +977,45 @@ static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPt
 	if (!f)
 		return false;
 	g_ptr_array_add(in->forwards, f);
-	g_ptr_array_add(specs, g_steal_pointer(&fast->pdata[(*next)++]));
+	g_ptr_array_add(specs, spec);
+	g_ptr_array_add(owned, g_steal_pointer(&fast->pdata[(*next)++]));
+	return true;
+}
+
+/*
+ * <forwards>: the specs in its text, separated by white space (one a line
+ * as written), into @in in order; @owned keeps the text @specs point into.
+ */
+static bool read_forwards(vnet_intent *in, const xmlNode *n, GPtrArray *specs, GPtrArray *owned, GError **error)
+{
+	char *text, *p;
+
+	/* Text as <forward>'s (comments and processing instructions are skipped), but no element. */
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE &&
+		    c->type != XML_COMMENT_NODE && c->type != XML_PI_NODE) {
+			vnet_set_error(error, VNET_ERROR_INVALID,
+				       _("The intent XML's <forwards> element holds an element; write its forwards as text, one a line."));
+			return false;
+		}
+	text = xml_take_string(xmlNodeGetContent(n));
+	g_ptr_array_add(owned, text);
+	for (p = text; *p;) {
+		char *spec;
+		vnet_forward *f;
+
+		p += strspn(p, " \t\r\n");
+		if (!*p)
+			break;
+		spec = p;
+		p += strcspn(p, " \t\r\n");
+		if (*p)
+			*p++ = '\0';
+		if (!(f = vnet_forward_parse(spec, error)))
+			return false;
+		g_ptr_array_add(in->forwards, f);
+		g_ptr_array_add(specs, spec);
+	}
 	return true;
 }
 
@@ -954,13 +1045,14 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GErro
 {
 	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn",
 					       "ovn-external", "ovn-nexthop", "ovn-gateway", NULL };
-	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state" };
+	static const char *const singles[] = { "bridge", "lan-bridge", "uplink", "ipv4", "ipv6", "state", "forwards" };
 	g_autofree char *name = get_prop(root, "name"), *mode_s = get_prop(root, "mode");
 	g_autofree char *switch_s = get_prop(root, "switch"), *guard_s = get_prop(root, "guard");
 	g_autofree char *ovn = get_prop(root, "ovn"), *ovn_ext = get_prop(root, "ovn-external");
 	g_autofree char *ovn_hop = get_prop(root, "ovn-nexthop"), *ovn_gw = get_prop(root, "ovn-gateway");
 	g_autoptr(vnet_intent) in = NULL;
-	g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);	/* the forwards as written, for a refusal */
+	g_autoptr(GPtrArray) specs = g_ptr_array_new();	/* the forwards as written, for a refusal */
+	g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);	/* the text @specs points into */
 	guint seen[G_N_ELEMENTS(singles)] = { 0 }, next = 0;
 	bool ok = true;
 	vnet_mode mode;
@@ -991,7 +1083,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GErro
 			continue;
 		/* The forwards read aside that came before this element, in order. */
 		while (ok && fast && n->_private && next + 1 < GPOINTER_TO_UINT(n->_private))
-			ok = take_fast_forward(in, fast, &next, specs, error);
+			ok = take_fast_forward(in, fast, &next, specs, owned, error);
 		if (!ok)
 			break;
 		if (!in_ns(n))
@@ -1023,13 +1115,17 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GErro
 			ok = read_vlan(in, n, error);
 		} else if (xmlStrEqual(n->name, X("forward"))) {
 			/* Parsed here, checked against the others all at once below. */
-			g_autofree char *spec = xml_take_string(xmlNodeGetContent(n));
-			vnet_forward *f = vnet_forward_parse(g_strstrip(spec), error);
+			char *spec = xml_take_string(xmlNodeGetContent(n));
+			vnet_forward *f;
+			g_ptr_array_add(owned, spec);
+			f = vnet_forward_parse(g_strstrip(spec), error);
 			ok = f != NULL;
 			if (f) {
 				g_ptr_array_add(in->forwards, f);
-				g_ptr_array_add(specs, g_steal_pointer(&spec));
+				g_ptr_array_add(specs, spec);
 			}
+		} else if (xmlStrEqual(n->name, X("forwards"))) {
+			ok = read_forwards(in, n, specs, owned, error);
 		} else
 			goto unknown;
 		if (!ok)
@@ -1043,7 +1139,7 @@ unknown:
 		return NULL;
 	}
 	while (ok && fast && next < fast->len)
-		ok = take_fast_forward(in, fast, &next, specs, error);
+		ok = take_fast_forward(in, fast, &next, specs, owned, error);
 	if (!ok) {
 		g_autoptr(GError) clash = NULL;
 		if (!forwards_distinct(in, specs, &clash)) {
@@ -1199,6 +1295,8 @@ static void sax_cdata(void *ctx, const xmlChar *value, int len)
 		sax_fallback(ctx);
 	else if (sax_state(ctx)->base.cdataBlock)
 		sax_state(ctx)->base.cdataBlock(ctx, value, len);
+	else	/* XML_PARSE_NOCDATA took libxml2's handler away: it is text, as libxml2 itself hands it over */
+		sax_state(ctx)->base.characters(ctx, value, len);
 }
 
 static void fwd_sax_clear(fwd_sax *st)

@@ -18,6 +18,12 @@
 char *vnet_intent_to_xml_without_state(const vnet_intent *intent);
 
 /*
+ * The same with each forward as a <forward> element of its own, as intents
+ * were written before <forwards>: what an approval record made then hashed.
+ */
+char *vnet_intent_to_xml_legacy(const vnet_intent *intent);
+
+/*
  * The <portgroup> element @portgroup ("vlan10", "trunk") of @in's network,
  * as vnet_intent_network_xml() writes it, for virNetworkUpdate(); NULL when
  * @in has no such portgroup.

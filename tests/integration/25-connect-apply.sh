@@ -26,7 +26,8 @@ start_http guest 81 "page 81"
 
 # The intent file, as vnetctl itself writes it, with the forwards changed.
 virsh net-dumpxml --inactive web | sed -n '/<vnet:intent/,/<\/vnet:intent>/p' >"$VNET_SCRATCH/web.xml"
-sed -i 's|<vnet:forward>8080:80/tcp</vnet:forward>|<vnet:forward>8081:81/tcp</vnet:forward>|' "$VNET_SCRATCH/web.xml"
+sed -i 's|^\( *\)8080:80/tcp$|\18081:81/tcp|' "$VNET_SCRATCH/web.xml"
+check "the intent file has the changed forward" grep -q '^ *8081:81/tcp$' "$VNET_SCRATCH/web.xml"
 bridge_before=$(ip -o link show vn-web | awk '{print $1}')
 check "apply -f converges" vnetctl apply -f "$VNET_SCRATCH/web.xml"
 expect_http lan http://192.0.2.1:8081/ "page 81"

@@ -55,7 +55,7 @@ check "the LAN reaches the host's sshd" test "$(ssh_banner)" = host-sshd
 intent=$(virsh net-dumpxml --inactive web | sed -n '/<vnet:intent/,/<\/vnet:intent>/p' |
 	sed -e 's/name="web"/name="evil"/' -e 's/vn-web/vn-evil/' \
 	    -e 's#subnet="10.77.0.0/24"#subnet="192.0.0.0/2"#' \
-	    -e 's#<vnet:forward>8080:80/tcp</vnet:forward>#<vnet:forward>22:198.51.100.2:22/tcp</vnet:forward>#')
+	    -e 's#^\( *\)8080:80/tcp$#\122:198.51.100.2:22/tcp#')
 cat >"$S/evil.xml" <<XML
 <network><name>evil</name><metadata>$intent</metadata><forward mode='open'/>
 <bridge name='vn-evil' stp='off'/><ip address='10.99.0.1' prefix='24'/></network>
@@ -143,7 +143,7 @@ expect_http lan http://192.0.2.1:8080/ "web's guest"
 expect_http lan http://192.0.2.1:9302/ "web's guest"
 
 # --- 4. a hook that fails takes back what it added
-upl=$(virsh net-dumpxml --inactive web | sed -e '/<uuid>/d' -e '/<mac /d' -e '/<vnet:forward>/d' \
+upl=$(virsh net-dumpxml --inactive web | sed -e '/<uuid>/d' -e '/<mac /d' -e '/<vnet:forwards>/,/<\/vnet:forwards>/d' \
 	-e 's/vn-web/out-lan/g' -e 's/<name>web</<name>upl</' -e 's/name="web"/name="upl"/' -e 's/10\.77\.0\./10.66.1./g')
 rc=0; printf '<hookData>%s</hookData>' "$upl" | "$VNETCTL" hook upl started begin - 2>"$S/err" || rc=$?
 check "a hook for a network whose bridge is the uplink fails" test "$rc" -ne 0
@@ -182,7 +182,7 @@ vnetctl -q delete other
 hand() { # NAME SUBNET3 FORWARD: a network defined by hand, like one of ours
 	virsh net-dumpxml --inactive web | sed -e '/<uuid>/d' -e '/<mac /d' -e "s/<name>web</<name>$1</" \
 		-e "s/name=\"web\"/name=\"$1\"/" -e "s/vn-web/vn-$1/g" -e "s/10\.77\.0\./$2./g" \
-		-e '/<vnet:forward>/d' -e "s#\\(<vnet:ipv4 [^>]*/>\\)#\\1<vnet:forward>$3</vnet:forward>#" >"$S/$1.xml"
+		-e '/<vnet:forwards>/,/<\/vnet:forwards>/d' -e "s#\\(<vnet:ipv4 [^>]*/>\\)#\\1<vnet:forward>$3</vnet:forward>#" >"$S/$1.xml"
 	virsh -q net-define "$S/$1.xml" >/dev/null
 }
 hand h1 10.71.0 2222:22/tcp
@@ -204,6 +204,29 @@ rm -f "$S/policy"
 for n in h1 h2 h3; do virsh -q net-destroy "$n" >/dev/null 2>&1 || :; virsh -q net-undefine "$n" >/dev/null; done
 check "root's vnetctl may publish port 80" vnetctl -q create priv --mode nat --subnet 10.74.0.0/24 --forward 80:80
 check "it is recorded as root's" test -e /var/lib/vnetctl/approved/priv
+# digest NAME FORM: the approval digest of NAME's intent rebuilt from its
+# definition, with its forwards as one <forwards> (new) or as an element
+# each, as intents were written before <forwards> (legacy)
+digest() {
+	virsh net-dumpxml --inactive "$1" | sed -n '/<vnet:intent/,/<\/vnet:intent>/p' | sed 's/^    //' |
+		awk -v form="$2" 'BEGIN {print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"}
+			form == "legacy" && /^  <vnet:forwards>$/ {inside = 1; next}
+			inside && /^  <\/vnet:forwards>$/ {inside = 0; next}
+			inside {sub(/^ +/, ""); print "  <vnet:forward>" $0 "</vnet:forward>"; next}
+			{print}' | sha256sum | cut -d' ' -f1
+}
+check "the digest rebuilt here is the record's" test "$(digest priv new)" = "$(tr -d '\n' </var/lib/vnetctl/approved/priv)"
+check "the legacy form differs" test "$(digest priv legacy)" != "$(digest priv new)"
+digest priv legacy >/var/lib/vnetctl/approved/priv
+check "a record from before <forwards> is still root's: it starts with port 80" \
+	sh -c "virsh -q net-destroy priv && virsh -q net-start priv"
+check "with its forward, from the legacy record" sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 80 comment \"priv\"'"
+echo 0000 >/var/lib/vnetctl/approved/priv
+virsh -q net-destroy priv
+check_not "a record of another intent is no record: port 80 refused" virsh -q net-start priv
+vnetctl -q forward add priv 8081:81
+check "a command records it again" test "$(digest priv new)" = "$(tr -d '\n' </var/lib/vnetctl/approved/priv)"
+check "and it starts with port 80 again" virsh -q net-start priv
 check "it starts again after a stop, by the hook alone" sh -c "virsh -q net-destroy priv && virsh -q net-start priv"
 check "with its forward" sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 80 comment \"priv\"'"
 check "delete" vnetctl -q delete priv

@@ -718,6 +718,20 @@ static const bad_xml bad_xmls[] = {
 	  "<script/></uplink></state></intent>", VNET_ERROR_INVALID, "script" },
 	{ "state: ovs-port other than kept", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01' up='yes' "
 	  "ovs-port='yes'/></state></intent>", VNET_ERROR_INVALID, "yes" },
+	{ "forwards: an element in it", "<intent " NS " mode='nat'><forwards>8080:80\n<forward>9090:90</forward></forwards></intent>",
+	  VNET_ERROR_INVALID, "<forwards> element holds an element" },
+	{ "forwards: twice", "<intent " NS " mode='nat'><forwards>8080:80</forwards><forwards>9090:90</forwards></intent>",
+	  VNET_ERROR_INVALID, "more than one <forwards>" },
+	{ "forwards: a bad spec", "<intent " NS " mode='nat'><forwards>\n  8080:80\n  80800:80\n</forwards></intent>",
+	  VNET_ERROR_INVALID, "80800:80" },
+	{ "forwards: a spec with a space in it", "<intent " NS " mode='nat'><forwards>8080 :80</forwards></intent>",
+	  VNET_ERROR_INVALID, "\"8080\"" },
+	{ "forwards: a clash inside", "<intent " NS " name='c' mode='nat'><forwards>8080:80 8080:81</forwards></intent>",
+	  VNET_ERROR_CONFLICT, "\"8080:81\"" },
+	{ "forwards: a clash with a <forward>", "<intent " NS " name='c' mode='nat'><forward>8080:80</forward>"
+	  "<forwards>9090:90 8080:81/tcp</forwards></intent>", VNET_ERROR_CONFLICT, "\"8080:81/tcp\"" },
+	{ "forwards: a clash before a bad spec", "<intent " NS " name='c' mode='nat'><forwards>80:80 80:81 bad</forwards></intent>",
+	  VNET_ERROR_CONFLICT, "\"80:81\"" },
 	{ "state: two uplinks", "<intent " NS " mode='bridged'><state><uplink mac='52:54:00:00:00:01'/>"
 	  "<uplink mac='52:54:00:00:00:02'/></state></intent>", VNET_ERROR_INVALID, "uplink" },
 };
@@ -819,12 +833,98 @@ static void test_many_forwards_from_xml(void **state)
 	assert_false(vnet_intent_add_forward(by_hand, "99-101:99-101", &error));
 	assert_string_equal(error->message, error2->message);
 
+	/* The same 65,535 as one <forwards>, as they are written now. */
+	{
+		g_autofree char *w = vnet_intent_to_xml(in);
+		g_autoptr(vnet_intent) again = NULL;
+
+		assert_non_null(strstr(w, "<vnet:forwards>"));
+		again = vnet_intent_from_xml(w, -1, &error);
+		if (!again)
+			fail_msg("65,535 forwards in <forwards>: %s", error->message);
+		assert_true(vnet_intent_equal(in, again));
+	}
+
 	/* A clash before a broken element is still the first error. */
 	g_clear_error(&error2);
 	assert_null(vnet_intent_from_xml("<vnet:intent xmlns:vnet=\"" VNET_XML_NS "\" name=\"d\" mode=\"nat\">"
 					 "<vnet:forward>80:80</vnet:forward><vnet:forward>80:81</vnet:forward>"
 					 "<vnet:forward>bad</vnet:forward></vnet:intent>", -1, &error2));
 	assert_error(error2, VNET_ERROR_CONFLICT, "\"80:81\"", "\"80:80/tcp\"");
+}
+
+/*
+ * <forwards>: the specs as text, in any white space, with comments between
+ * them, mixed with <forward> elements in document order; written back as one
+ * <forwards>, and in the form before it (the legacy writer) as elements.
+ */
+static void test_forwards_element(void **state)
+{
+	static const char *const forms[] = {
+		"<forwards>8080:80 9090:90</forwards>",
+		"<forwards>\n    8080:80\n\t9090:90/tcp\r\n  </forwards>",
+		"<forwards>8080:80<!-- web -->\n9090:90<?pi x?></forwards>",
+		"<forwards><![CDATA[8080:80]]>\n9090:90</forwards>",
+		"<forwards>&#56;080:80&#10;9090:90</forwards>",
+		"<forward>8080:80</forward><forwards>\n</forwards><forward>9090:90</forward>",
+		"<forwards>8080:80</forwards><forward>9090:90</forward><forwards/>",
+	};
+	g_autoptr(GError) error = NULL;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_autofree char *x = g_strdup_printf("<intent " NS " name='f' mode='nat'><bridge name='vn-f'/>%s</intent>",
+						     forms[i]);
+		g_autoptr(vnet_intent) in = NULL;
+		g_autofree char *f0 = NULL, *f1 = NULL;
+
+		print_message("forwards text: %s\n", forms[i]);
+		in = vnet_intent_from_xml(x, -1, &error);
+		if (!in && g_str_has_suffix(forms[i], "<forwards/>")) {
+			/* Two <forwards> are refused, even when the second is empty. */
+			assert_error(error, VNET_ERROR_INVALID, "more than one <forwards>");
+			g_clear_error(&error);
+			continue;
+		}
+		if (!in)
+			fail_msg("%s: %s", forms[i], error->message);
+		assert_int_equal(vnet_intent_get_n_forwards(in), 2);
+		f0 = vnet_intent_get_forward(in, 0);
+		f1 = vnet_intent_get_forward(in, 1);
+		assert_string_equal(f0, "8080:80/tcp");
+		assert_string_equal(f1, "9090:90/tcp");
+	}
+
+	/* CDATA outside a <forward> is text too (it was dropped before: XML_PARSE_NOCDATA and the SAX handlers). */
+	{
+		g_autoptr(vnet_intent) a = vnet_intent_from_xml("<intent " NS " name='h' mode='nat'><host-port>2222</host-port></intent>", -1, &error);
+		g_autoptr(vnet_intent) b = vnet_intent_from_xml("<intent " NS " name='h' mode='nat'><host-port><![CDATA[2222]]></host-port></intent>", -1, &error);
+		assert_non_null(a);
+		if (!b)
+			fail_msg("CDATA host-port: %s", error->message);
+		assert_true(vnet_intent_equal(a, b));
+	}
+
+	/* Written: one <forwards>, a spec a line; the legacy form reads back to the same intent. */
+	{
+		g_autoptr(vnet_intent) in = vnet_intent_new("w", VNET_MODE_NAT, &error);
+		g_autoptr(vnet_intent) back = NULL, old = NULL;
+		g_autofree char *x = NULL, *legacy = NULL;
+
+		assert_true(vnet_intent_add_forward(in, "8080:80", &error));
+		assert_true(vnet_intent_add_forward(in, "127.0.0.1:2222:web:22", &error));
+		x = vnet_intent_to_xml(in);
+		assert_non_null(strstr(x, "\n  <vnet:forwards>\n    8080:80/tcp\n    127.0.0.1:2222:web:22/tcp\n  </vnet:forwards>\n"));
+		assert_null(strstr(x, "<vnet:forward>"));
+		legacy = vnet_intent_to_xml_legacy(in);
+		assert_non_null(strstr(legacy, "\n  <vnet:forward>8080:80/tcp</vnet:forward>\n  <vnet:forward>127.0.0.1:2222:web:22/tcp</vnet:forward>\n"));
+		assert_null(strstr(legacy, "<vnet:forwards>"));
+		back = vnet_intent_from_xml(x, -1, &error);
+		old = vnet_intent_from_xml(legacy, -1, &error);
+		assert_non_null(back);
+		assert_non_null(old);
+		assert_true(vnet_intent_equal(in, back));
+		assert_true(vnet_intent_equal(in, old));
+	}
 }
 
 /*
@@ -1175,6 +1275,7 @@ int main(void)
 		cmocka_unit_test(test_many_forwards_from_xml),
 		cmocka_unit_test(test_many_forwards_added),
 		cmocka_unit_test(test_forward_text_forms),
+		cmocka_unit_test(test_forwards_element),
 		cmocka_unit_test(test_writer_ends_agree),
 		cmocka_unit_test(test_host_ports),
 		cmocka_unit_test(test_guard_strings),
