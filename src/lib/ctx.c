@@ -946,7 +946,7 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	new = vnet_intent_copy(old);
 	if (add ? !vnet_intent_add_forward(new, spec, error) : !vnet_intent_remove_forward(new, spec, error))
 		goto out;
-	if (add && !vnet_intent_validate(new, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
+	if (add && !vnet_intent_validate_added_forward(new, host, (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0, error))
 		goto out;
 	guests = read_guests(ctx, old);
 	read_state(ctx, old, &pi, false);

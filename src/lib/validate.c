@@ -653,6 +653,65 @@ static bool check_subnet6_self(const vnet_intent *in, GError **error)
 	return true;
 }
 
+/* The spec of @f, formatted the first time a refusal needs it. */
+static const char *spec_of(char **buf, const vnet_forward *f)
+{
+	if (!*buf)
+		*buf = vnet_forward_format(f);
+	return *buf;
+}
+
+/* Whether the forward @f may be a forward of @in: its mode, its family's subnet, its guest. */
+static bool check_forward_fits(const vnet_intent *in, const vnet_forward *f, GError **error)
+{
+	g_autofree char *spec = NULL;
+	const vnet_cidr *sub = f->family == AF_INET ? &in->subnet4 : &in->subnet6;
+	bool has_sub = f->family == AF_INET ? in->has_subnet4 : in->has_subnet6;
+
+	if (in->mode == VNET_MODE_OVERLAY && !in->ovn_external) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("Overlay network \"%s\" has no router to the outside, so the forward \"%s\" has no address to be on; give the router its external address with --ovn-external."),
+			       in->name, spec_of(&spec, f));
+		return false;
+	}
+	if (in->mode == VNET_MODE_OVERLAY && !vnet_ovn_check_forward(in, f, error))
+		return false;
+	if (!vnet_intent_has_forwards(in)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("Network \"%s\" is in %s mode, which forwards no ports; the forward \"%s\" needs a nat or hybrid network."),
+			    in->name, vnet_mode_to_string(in->mode), spec_of(&spec, f));
+		return false;
+	}
+	if (!has_sub) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The forward \"%s\" is IPv6 but network \"%s\" has no IPv6 subnet; add one with --subnet6."),
+			    spec_of(&spec, f), in->name);
+		return false;
+	}
+	if (f->guest_kind == VNET_GUEST_ADDR &&
+	    (!vnet_cidr_contains(sub, &f->guest_addr) || vnet_cidr_is_reserved(sub, &f->guest_addr))) {
+		g_autofree char *g = vnet_addr_format(&f->guest_addr);
+		g_autofree char *s = vnet_cidr_format(sub);
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The forward \"%s\" goes to %s, which is not a host address of the subnet %s of network \"%s\"."),
+			    spec_of(&spec, f), g, s, in->name);
+		return false;
+	}
+	if (f->has_host_addr && f->family == AF_INET6 && vnet_addr_is_loopback(&f->host_addr)) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			       _("The forward \"%s\" is bound to [::1], which the kernel cannot forward (IPv6 has no route_localnet); bind it to 127.0.0.1 for a host-only forward."),
+			       spec_of(&spec, f));
+		return false;
+	}
+	if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET && !in->has_guest) {
+		vnet_set_error(error, VNET_ERROR_INVALID,
+			    _("The forward \"%s\" names no guest and network \"%s\" has no default guest address; write the guest address in the forward."),
+			    spec_of(&spec, f), in->name);
+		return false;
+	}
+	return true;
+}
+
 static bool check_forwards_self(const vnet_intent *in, GError **error)
 {
 	g_autoptr(GPtrArray) clones = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
@@ -660,54 +719,9 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 	g_autoptr(GHashTable) held = NULL;	/* the sides before the i-th */
 	guint64 n;
 
-	for (guint i = 0; i < in->forwards->len; i++) {
-		const vnet_forward *f = in->forwards->pdata[i];
-		g_autofree char *spec = vnet_forward_format(f);
-		const vnet_cidr *sub = f->family == AF_INET ? &in->subnet4 : &in->subnet6;
-		bool has_sub = f->family == AF_INET ? in->has_subnet4 : in->has_subnet6;
-
-		if (in->mode == VNET_MODE_OVERLAY && !in->ovn_external) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				       _("Overlay network \"%s\" has no router to the outside, so the forward \"%s\" has no address to be on; give the router its external address with --ovn-external."),
-				       in->name, spec);
+	for (guint i = 0; i < in->forwards->len; i++)
+		if (!check_forward_fits(in, in->forwards->pdata[i], error))
 			return false;
-		}
-		if (in->mode == VNET_MODE_OVERLAY && !vnet_ovn_check_forward(in, f, error))
-			return false;
-		if (!vnet_intent_has_forwards(in)) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				    _("Network \"%s\" is in %s mode, which forwards no ports; the forward \"%s\" needs a nat or hybrid network."),
-				    in->name, vnet_mode_to_string(in->mode), spec);
-			return false;
-		}
-		if (!has_sub) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				    _("The forward \"%s\" is IPv6 but network \"%s\" has no IPv6 subnet; add one with --subnet6."),
-				    spec, in->name);
-			return false;
-		}
-		if (f->guest_kind == VNET_GUEST_ADDR &&
-		    (!vnet_cidr_contains(sub, &f->guest_addr) || vnet_cidr_is_reserved(sub, &f->guest_addr))) {
-			g_autofree char *g = vnet_addr_format(&f->guest_addr);
-			g_autofree char *s = vnet_cidr_format(sub);
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				    _("The forward \"%s\" goes to %s, which is not a host address of the subnet %s of network \"%s\"."),
-				    spec, g, s, in->name);
-			return false;
-		}
-		if (f->has_host_addr && f->family == AF_INET6 && vnet_addr_is_loopback(&f->host_addr)) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				       _("The forward \"%s\" is bound to [::1], which the kernel cannot forward (IPv6 has no route_localnet); bind it to 127.0.0.1 for a host-only forward."),
-				       spec);
-			return false;
-		}
-		if (f->guest_kind == VNET_GUEST_DEFAULT && f->family == AF_INET && !in->has_guest) {
-			vnet_set_error(error, VNET_ERROR_INVALID,
-				    _("The forward \"%s\" names no guest and network \"%s\" has no default guest address; write the guest address in the forward."),
-				    spec, in->name);
-			return false;
-		}
-	}
 
 	sides = published(in, clones);
 	n = sides->len;
@@ -1077,6 +1091,98 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 			const vnet_host_listener *l = &g_array_index(host->listeners, vnet_host_listener, j);
 			if (listener_clashes(l, f)) {
 				g_autofree char *spec = vnet_forward_format(s->origin);
+				vnet_set_error(error, VNET_ERROR_CONFLICT,
+					    _("The forward \"%s\" would take port %u/%s from a local process that listens on it (sshd, say); pick another host port, or use --force if that is what you want."),
+					    spec, l->port, vnet_proto_to_string(l->proto));
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/*
+ * The sides of @f (see published()) in @out, without copying: its IPv6 side
+ * is @v6, a shallow copy.  @dual: whether @f's intent publishes a forward
+ * to its default guest on IPv6 too (vnet_forward_is_dual() less the forward).
+ */
+static guint sides_of(bool dual, const vnet_forward *f, vnet_forward *v6, const vnet_forward *out[2])
+{
+	out[0] = f;
+	if (!dual || f->family != AF_INET || f->has_host_addr || f->guest_kind != VNET_GUEST_DEFAULT)
+		return 1;
+	*v6 = *f;
+	v6->family = AF_INET6;
+	out[1] = v6;
+	return 2;
+}
+
+static bool publishes_dual(const vnet_intent *in)
+{
+	vnet_addr a;
+
+	return vnet_mode_has_forwards(in->mode) && vnet_intent_default_guest6(in, &a);
+}
+
+/* The first forward of @in before its @n-th with a side that clashes with @f, or NULL. */
+static const vnet_forward *first_clash_in(const vnet_intent *in, guint n, const vnet_forward *f)
+{
+	bool dual = publishes_dual(in);
+
+	for (guint i = 0; i < n; i++) {
+		const vnet_forward *o = in->forwards->pdata[i], *os[2];
+		vnet_forward o6;
+		guint no = sides_of(dual, o, &o6, os);
+		for (guint m = 0; m < no; m++)
+			if (vnet_forward_clashes(f, os[m]))
+				return o;
+	}
+	return NULL;
+}
+
+static bool refuse_clash(const vnet_forward *f, const vnet_forward *o, const char *owner, GError **error)
+{
+	g_autofree char *spec = vnet_forward_format(f);
+	g_autofree char *os = vnet_forward_format(o);
+
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
+		    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+		    spec, os, owner);
+	return false;
+}
+
+bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *host, unsigned flags,
+					GError **error)
+{
+	const vnet_forward *f, *fs[2], *o;
+	vnet_forward f6;
+	guint n = in->forwards->len, nf;
+
+	g_return_val_if_fail(n > 0, false);
+	f = in->forwards->pdata[n - 1];
+	if (!check_forward_fits(in, f, error))
+		return false;
+	nf = sides_of(publishes_dual(in), f, &f6, fs);
+	/* As check_forwards_self() and check_forwards_against() name a clash: side by side, in the host's order. */
+	for (guint k = 0; k < nf; k++)
+		if ((o = first_clash_in(in, n - 1, fs[k])))
+			return refuse_clash(f, o, in->name, error);
+	if (in->mode == VNET_MODE_OVERLAY)
+		return true;
+	for (guint k = 0; k < nf; k++) {
+		for (guint j = 0; j < host->intents->len; j++) {
+			const vnet_intent *other = host->intents->pdata[j];
+			if (is_self(in, other) || other->mode == VNET_MODE_OVERLAY)
+				continue;
+			if ((o = first_clash_in(other, other->forwards->len, fs[k])))
+				return refuse_clash(f, o, other->name, error);
+		}
+		if (flags & VNET_VALIDATE_FORCE)
+			continue;
+		for (guint j = 0; j < host->listeners->len; j++) {
+			const vnet_host_listener *l = &g_array_index(host->listeners, vnet_host_listener, j);
+			if (listener_clashes(l, fs[k])) {
+				g_autofree char *spec = vnet_forward_format(f);
 				vnet_set_error(error, VNET_ERROR_CONFLICT,
 					    _("The forward \"%s\" would take port %u/%s from a local process that listens on it (sshd, say); pick another host port, or use --force if that is what you want."),
 					    spec, l->port, vnet_proto_to_string(l->proto));

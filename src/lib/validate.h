@@ -33,4 +33,16 @@ bool vnet_forward_index_clashes(GHashTable *index, const vnet_forward *f);
 void vnet_forward_index_add(GHashTable *index, const vnet_forward *f);
 bool vnet_forward_index_pays(guint64 pairs, guint64 entries);
 
+/*
+ * What vnet_intent_validate() checks of the forward just added to @in (its
+ * last): that it fits @in, and that none of its sides clashes with a side of
+ * @in's other forwards, of the other intents of @host or (unless
+ * VNET_VALIDATE_FORCE) with a listener, with the same message.  The rest of
+ * @in is as it was when it was checked: a forward add costs what the one
+ * forward costs, O(forwards on the host), and is not refused for what it
+ * does not change (doctor says what the host changed under a network).
+ */
+bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *host, unsigned flags,
+					GError **error);
+
 #endif
