@@ -287,53 +287,81 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 	return g_steal_pointer(&f);
 }
 
-static void append_addr_field(GString *s, const vnet_addr *a)
+/*
+ * Formatting into a buffer: an intent of 65,535 forwards formats them on
+ * every write (the network XML, the approval digest), and a GString append
+ * per field cost more than the formatting.  A spec is at most two bracketed
+ * IPv6 addresses, a domain name and four ports long.
+ */
+#define FORMAT_MAX (2 * (INET6_ADDRSTRLEN + 3) + VNET_NAME_MAX + 2 + 4 * 6 + 6)
+
+static char *put(char *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(c, s, n);
+	return c + n;
+}
+
+static char *put_addr_field(char *c, const vnet_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
 	if (!inet_ntop(a->family, a->b, buf, sizeof(buf)))
 		g_strlcpy(buf, "?", sizeof(buf));	/* as vnet_addr_format() */
 	if (a->family == AF_INET6)
-		g_string_append_printf(s, "[%s]:", buf);
-	else
-		g_string_append_printf(s, "%s:", buf);
+		*c++ = '[';
+	c = put(c, buf);
+	if (a->family == AF_INET6)
+		*c++ = ']';
+	*c++ = ':';
+	return c;
 }
 
-/* Without printf: an intent of 65,535 forwards formats them on every write. */
-static void append_port(GString *s, guint16 p)
+static char *put_port(char *c, guint16 p)
 {
-	char buf[8], *end = buf + sizeof(buf), *c = end;
+	char buf[8], *end = buf + sizeof(buf), *d = end;
 
 	do
-		*--c = (char)('0' + p % 10);
+		*--d = (char)('0' + p % 10);
 	while ((p /= 10));
-	g_string_append_len(s, c, end - c);
+	memcpy(c, d, end - d);
+	return c + (end - d);
 }
 
-static void append_range(GString *s, guint16 lo, guint16 hi)
+static char *put_range(char *c, guint16 lo, guint16 hi)
 {
-	append_port(s, lo);
+	c = put_port(c, lo);
 	if (lo != hi) {
-		g_string_append_c(s, '-');
-		append_port(s, hi);
+		*c++ = '-';
+		c = put_port(c, hi);
 	}
+	return c;
 }
 
 void vnet_forward_append(GString *s, const vnet_forward *f)
 {
+	char buf[FORMAT_MAX], *c = buf;
+
+	G_STATIC_ASSERT(VNET_NAME_MAX < 128);
 	if (f->has_host_addr)
-		append_addr_field(s, &f->host_addr);
+		c = put_addr_field(c, &f->host_addr);
 	else if (f->family == AF_INET6 && f->guest_kind != VNET_GUEST_ADDR)
-		g_string_append(s, "[::]:");
-	append_range(s, f->host_port, f->host_port_end);
-	g_string_append_c(s, ':');
+		c = put(c, "[::]:");
+	c = put_range(c, f->host_port, f->host_port_end);
+	*c++ = ':';
 	if (f->guest_kind == VNET_GUEST_ADDR)
-		append_addr_field(s, &f->guest_addr);
-	else if (f->guest_kind == VNET_GUEST_NAME)
-		g_string_append_printf(s, "%s:", f->guest_name);
-	append_range(s, f->guest_port, f->guest_port_end);
-	g_string_append_c(s, '/');
-	g_string_append(s, vnet_proto_to_string(f->proto));
+		c = put_addr_field(c, &f->guest_addr);
+	else if (f->guest_kind == VNET_GUEST_NAME) {
+		g_assert(strlen(f->guest_name) <= VNET_NAME_MAX);	/* vnet_forward_parse() made it */
+		c = put(c, f->guest_name);
+		*c++ = ':';
+	}
+	c = put_range(c, f->guest_port, f->guest_port_end);
+	*c++ = '/';
+	c = put(c, vnet_proto_to_string(f->proto));
+	g_assert(c <= buf + sizeof(buf));
+	g_string_append_len(s, buf, c - buf);
 }
 
 char *vnet_forward_format(const vnet_forward *f)

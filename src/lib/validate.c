@@ -501,6 +501,53 @@ bool vnet_forward_index_pays(guint64 pairs, guint64 entries)
 	return index_pays(pairs, entries);
 }
 
+/* Port bitmaps: 65,536 bits, a word per 64 ports. */
+#define PORT_WORDS (65536 / 64)
+
+static guint64 span_mask(guint lo, guint hi)	/* lo..hi within one word, 0..63 */
+{
+	return (hi == 63 ? ~G_GUINT64_CONSTANT(0) : (G_GUINT64_CONSTANT(1) << (hi + 1)) - 1) &
+	       ~((G_GUINT64_CONSTANT(1) << lo) - 1);
+}
+
+/* Whether any port of @lo..@hi is set in @bits; then sets them all. */
+static bool ports_test_and_set(guint64 *bits, guint lo, guint hi, bool set)
+{
+	bool hit = false;
+
+	for (guint w = lo / 64; w <= hi / 64; w++) {
+		guint64 m = span_mask(w == lo / 64 ? lo % 64 : 0, w == hi / 64 ? hi % 64 : 63);
+		hit = hit || (bits[w] & m);
+		if (set)
+			bits[w] |= m;
+	}
+	return hit;
+}
+
+/*
+ * Whether no two of @forwards can clash: per family and protocol, one bitmap
+ * of the ports held on every address and one of those held on some address.
+ * A forward that meets either may clash (two on some address clash only on
+ * the same one), so false means "maybe", and the exact search below names the
+ * pair.  A few word operations a forward: reading an intent of 65,535
+ * forwards checks them in ~1 ms, where the index takes ~25.
+ */
+static bool surely_distinct(const GPtrArray *forwards)
+{
+	g_autofree guint64 *bits = g_new0(guint64, 2 * 3 * 2 * PORT_WORDS);
+
+	for (guint i = 0; i < forwards->len; i++) {
+		const vnet_forward *f = forwards->pdata[i];
+		guint64 *all = bits + (((f->family == AF_INET6) * 3 + (guint)f->proto % 3) * 2) * PORT_WORDS;
+		guint64 *some = all + PORT_WORDS;
+
+		if (ports_test_and_set(all, f->host_port, f->host_port_end, !f->has_host_addr) |
+		    ports_test_and_set(some, f->host_port, f->host_port_end, f->has_host_addr))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The first forward of @forwards (in order) that clashes with an earlier
  * one, and the earliest earlier one it clashes with, as a pairwise loop
@@ -509,7 +556,14 @@ bool vnet_forward_index_pays(guint64 pairs, guint64 entries)
 bool vnet_forwards_first_clash(const GPtrArray *forwards, guint *ret_later, guint *ret_earlier)
 {
 	guint64 n = forwards->len;
-	g_autoptr(GHashTable) held = index_pays(n * (n - 1) / 2, n) ? held_new() : NULL;
+	g_autoptr(GHashTable) held = NULL;
+
+	if (!index_pays(n * (n - 1) / 2, n))
+		;	/* a few: pairwise */
+	else if (surely_distinct(forwards))
+		return false;
+	else
+		held = held_new();
 
 	for (guint i = 0; i < forwards->len; i++) {
 		const vnet_forward *f = forwards->pdata[i];

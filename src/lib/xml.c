@@ -203,15 +203,16 @@ static bool plain_lines(const char *v)
 /* The specs of @forwards, each on a line of its own indented @depth levels, then the end tag's indentation. */
 static void append_forward_lines(GString *s, const GPtrArray *forwards, guint depth)
 {
+	char lead[1 + 2 * G_N_ELEMENTS(((xw *)NULL)->open_elems)];
+
+	g_assert(depth < G_N_ELEMENTS(((xw *)NULL)->open_elems));
+	lead[0] = '\n';
+	memset(lead + 1, ' ', 2 * depth);
 	for (guint i = 0; i < forwards->len; i++) {
-		g_string_append_c(s, '\n');
-		for (guint d = 0; d < depth; d++)
-			g_string_append_len(s, "  ", 2);
+		g_string_append_len(s, lead, 1 + 2 * depth);
 		vnet_forward_append(s, forwards->pdata[i]);
 	}
-	g_string_append_c(s, '\n');
-	for (guint d = 0; d + 1 < depth; d++)
-		g_string_append_len(s, "  ", 2);
+	g_string_append_len(s, lead, depth ? 2 * depth - 1 : 1);
 }
 
 /*

@@ -17,6 +17,7 @@
 
 #include <vnet/vnet.h>
 #include "model.h"
+#include "validate.h"
 
 /* ---- helpers ---- */
 
@@ -1138,6 +1139,127 @@ static void test_validate_65535_forwards(void **state)
 	valid(in, h, VNET_VALIDATE_FORCE);
 }
 
+/* Both checks of @in's last forward agree: the same verdict, the same message. */
+static void added_agrees(const vnet_intent *in, const vnet_host *h, unsigned flags)
+{
+	g_autoptr(GError) whole = NULL, added = NULL;
+	bool a = vnet_intent_validate(in, h, flags, &whole);
+	bool b = vnet_intent_validate_added_forward(in, h, flags, &added);
+
+	if (a != b)
+		fail_msg("the whole check says %s, the added forward's %s", whole ? whole->message : "yes",
+			 added ? added->message : "yes");
+	if (!a) {
+		assert_int_equal(whole->code, added->code);
+		assert_string_equal(whole->message, added->message);
+	}
+}
+
+/*
+ * vnet_intent_validate_added_forward() against vnet_intent_validate() on
+ * random hosts: a dual-stack "web" whose forwards so far are valid, one
+ * forward more (past the setter's own check), other intents and listeners;
+ * the two agree on every case (forward add checks only the forward it adds).
+ */
+static void test_validate_added_forward_agrees(void **state)
+{
+	static const char *const protos[] = { "tcp", "udp" };
+	static const char *const hosts[] = { "", "127.0.0.1:", "192.0.2.5:", "[::]:", "[2001:db8::1]:" };
+	g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+	guint refusals = 0;
+
+	for (guint t = 0; t < 3000; t++) {
+		g_autoptr(vnet_host) h = vnet_host_new();
+		g_autoptr(vnet_intent) in = web6();
+		g_autoptr(vnet_intent) db = intent("db", VNET_MODE_NAT, "10.0.1.0/24");
+		guint n = g_rand_int_range(rand, 0, 12);
+		unsigned flags = g_rand_boolean(rand) ? VNET_VALIDATE_FORCE : 0;
+
+		if (g_rand_boolean(rand))
+			assert_ok(vnet_intent_set_subnet(db, "fd00:1::/64", &err_));
+		for (guint i = 0; i < 6; i++) {
+			const char *host = hosts[g_rand_int_range(rand, 0, G_N_ELEMENTS(hosts))];
+			const char *guest = host[0] == '[' ? "[fd00:1::3]:" : (host[0] ? "10.0.1.3:" : "");
+			guint p = g_rand_int_range(rand, 8000, 8012);
+			g_autofree char *spec = g_strdup_printf("%s%u:%s80/%s", host, p, guest,
+								protos[g_rand_int_range(rand, 0, 2)]);
+			push_forward(db, spec);
+			if (!vnet_intent_validate(db, h, VNET_VALIDATE_FORCE, NULL))
+				g_ptr_array_remove_index(db->forwards, db->forwards->len - 1);
+		}
+		complete(db, h);
+		vnet_host_add_intent(h, db);
+		for (guint i = 0; i < 3; i++)
+			add_listener(h, protos[g_rand_int_range(rand, 0, 2)], g_rand_boolean(rand) ? NULL : "127.0.0.1",
+				     g_rand_int_range(rand, 8000, 8012));
+		for (guint i = 0; i <= n; i++) {
+			const char *host = hosts[g_rand_int_range(rand, 0, G_N_ELEMENTS(hosts))];
+			const char *guest = host[0] == '[' ? (g_rand_boolean(rand) ? "[fd00::3]:" : "")
+							   : (g_rand_boolean(rand) ? "10.0.0.3:" : "");
+			guint p = g_rand_int_range(rand, 8000, 8012), len = g_rand_int_range(rand, 0, 3);
+			g_autofree char *spec = len ? g_strdup_printf("%s%u-%u:%s%u-%u/%s", host, p, p + len, guest, p, p + len,
+								      protos[g_rand_int_range(rand, 0, 2)])
+						    : g_strdup_printf("%s%u:%s80/%s", host, p, guest,
+								      protos[g_rand_int_range(rand, 0, 2)]);
+			push_forward(in, spec);
+			if (i == n)
+				break;
+			/* The forwards before the last are a valid network, as forward add finds them. */
+			if (!vnet_intent_validate(in, h, flags, NULL))
+				g_ptr_array_remove_index(in->forwards, in->forwards->len - 1);
+		}
+		added_agrees(in, h, flags);
+		refusals += !vnet_intent_validate(in, h, flags, NULL);
+	}
+	/* The cases are not all one way. */
+	assert_true(refusals > 300);
+	assert_true(refusals < 2700);
+}
+
+/*
+ * vnet_forwards_first_clash() (bitmaps first, then the index) names the pair
+ * a pairwise loop names, on random lists big enough for both, with and
+ * without a clash, on every address and on one.
+ */
+static void test_first_clash_random(void **state)
+{
+	static const char *const hosts[] = { "", "", "127.0.0.1:", "192.0.2.5:", "[::]:", "[2001:db8::1]:", "[2001:db8::2]:" };
+	static const char *const protos[] = { "tcp", "udp", "sctp" };
+	g_autoptr(GRand) rand = g_rand_new_with_seed(21);
+	guint clashes = 0;
+
+	for (guint t = 0; t < 400; t++) {
+		g_autoptr(GPtrArray) fw = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_forward_free);
+		guint n = g_rand_int_range(rand, 100, 400), space = g_rand_int_range(rand, n, 40 * n);
+		guint later = 0, earlier = 0, want_later = 0, want_earlier = 0;
+		bool want = false, got;
+
+		for (guint i = 0; i < n; i++) {
+			guint p = g_rand_int_range(rand, 1, space), len = g_rand_int_range(rand, 0, 8) ? 0 : g_rand_int_range(rand, 1, 5);
+			g_autofree char *spec = g_strdup_printf("%s%u-%u:%u-%u/%s", hosts[g_rand_int_range(rand, 0, G_N_ELEMENTS(hosts))],
+								p, p + len, p, p + len, protos[g_rand_int_range(rand, 0, 3)]);
+			vnet_forward *f = vnet_forward_parse(spec, NULL);
+			assert_non_null(f);
+			g_ptr_array_add(fw, f);
+		}
+		for (guint i = 0; i < n && !want; i++)
+			for (guint j = 0; j < i && !want; j++)
+				if (vnet_forward_clashes(fw->pdata[i], fw->pdata[j])) {
+					want = true;
+					want_later = i;
+					want_earlier = j;
+				}
+		got = vnet_forwards_first_clash(fw, &later, &earlier);
+		assert_int_equal(got, want);
+		if (want) {
+			assert_int_equal(later, want_later);
+			assert_int_equal(earlier, want_earlier);
+		}
+		clashes += want;
+	}
+	assert_true(clashes > 40 && clashes < 360);
+}
+
 /* A few ranges over every port: each is one interval, not 65,535 entries. */
 static void test_validate_big_ranges(void **state)
 {
@@ -1506,6 +1628,8 @@ int main(void)
 		cmocka_unit_test(test_validate_clash_names_first_pair),
 		cmocka_unit_test(test_validate_listener_families),
 		cmocka_unit_test(test_validate_65535_forwards),
+		cmocka_unit_test(test_validate_added_forward_agrees),
+		cmocka_unit_test(test_first_clash_random),
 		cmocka_unit_test(test_validate_big_ranges),
 		cmocka_unit_test(test_validate_hybrid_same_bridges),
 		/* validation: host */
