@@ -44,7 +44,8 @@ bool vnet_proto_from_string(const char *s, vnet_proto *ret)
 
 void vnet_forward_free(vnet_forward *f)
 {
-	if (!f)
+	/* The count before: above 0, another holder keeps it. */
+	if (!f || g_atomic_int_add(&f->refs, -1) > 0)
 		return;
 	g_free(f->guest_name);
 	g_free(f);
@@ -55,7 +56,14 @@ vnet_forward *vnet_forward_copy(const vnet_forward *f)
 	vnet_forward *c = g_memdup2(f, sizeof(*f));
 
 	c->guest_name = g_strdup(f->guest_name);
+	c->refs = 0;
 	return c;
+}
+
+vnet_forward *vnet_forward_ref(vnet_forward *f)
+{
+	g_atomic_int_inc(&f->refs);
+	return f;
 }
 
 /* @n characters at @s, all digits, 1 to 65535. */
@@ -173,7 +181,56 @@ static bool looks_like_ipv4(const char *s)
 	return s[0] && strspn(s, "0123456789.") == strlen(s) && strchr(s, '.');
 }
 
+/* A port as the plain form writes it: 1 to 65535, no sign, no leading zero. */
+static bool plain_port(const char **p, guint16 *ret)
+{
+	const char *c = *p;
+	guint v = 0;
+
+	if (*c < '1' || *c > '9')
+		return false;
+	for (guint i = 0; i < 5 && g_ascii_isdigit(*c); i++, c++)
+		v = v * 10 + (guint)(*c - '0');
+	if (g_ascii_isdigit(*c) || v > 65535)
+		return false;
+	*ret = (guint16)v;
+	*p = c;
+	return true;
+}
+
+/*
+ * HOST_PORT:GUEST_PORT[/PROTOCOL], the form most forwards have, without the
+ * general split (an intent's forwards are parsed on every read): the
+ * forward vnet_forward_parse_full() makes of it, or NULL for any other form.
+ */
+static vnet_forward *parse_plain(const char *spec)
+{
+	const char *c = spec;
+	guint16 host, guest;
+	vnet_proto proto = VNET_PROTO_TCP;
+	vnet_forward *f;
+
+	if (!plain_port(&c, &host) || *c++ != ':' || !plain_port(&c, &guest))
+		return NULL;
+	if (*c == '/' ? !vnet_proto_from_string(c + 1, &proto) : *c != '\0')
+		return NULL;
+	f = g_new0(vnet_forward, 1);
+	f->family = AF_INET;
+	f->host_port = f->host_port_end = host;
+	f->guest_port = f->guest_port_end = guest;
+	f->guest_kind = VNET_GUEST_DEFAULT;
+	f->proto = proto;
+	return f;
+}
+
 vnet_forward *vnet_forward_parse(const char *spec, GError **error)
+{
+	vnet_forward *f = spec ? parse_plain(spec) : NULL;
+
+	return f ? f : vnet_forward_parse_full(spec, error);
+}
+
+vnet_forward *vnet_forward_parse_full(const char *spec, GError **error)
 {
 	g_autoptr(vnet_forward) f = g_new0(vnet_forward, 1);
 	char body[SPEC_MAX + 1], *fv[4];

@@ -296,7 +296,7 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 	vnet_intent *c = vnet_intent_copy_bare(intent);
 
 	for (guint i = 0; i < intent->forwards->len; i++)
-		g_ptr_array_add(c->forwards, vnet_forward_copy(intent->forwards->pdata[i]));
+		g_ptr_array_add(c->forwards, vnet_forward_ref(intent->forwards->pdata[i]));
 	return c;
 }
 

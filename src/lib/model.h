@@ -51,11 +51,21 @@ typedef struct vnet_forward {
 	char *guest_name;
 	guint16 guest_port, guest_port_end;
 	vnet_proto proto;
+	gint refs;		/* holders besides the first: copies of an intent share a forward */
 } vnet_forward;
 
 vnet_forward *vnet_forward_parse(const char *spec, GError **error);
+/* The same without the fast path for HOST_PORT:GUEST_PORT[/PROTOCOL]: tests hold the two to one answer. */
+vnet_forward *vnet_forward_parse_full(const char *spec, GError **error);
+/* Drops a holder of @f (see vnet_forward_ref()); the last frees it. */
 void vnet_forward_free(vnet_forward *f);
+/* A copy of its own, for a caller that changes it. */
 vnet_forward *vnet_forward_copy(const vnet_forward *f);
+/*
+ * @f again, for one more holder: an intent's forwards are never changed
+ * once made, so copies of an intent share them (65,535 per copy).
+ */
+vnet_forward *vnet_forward_ref(vnet_forward *f);
 /* The spec in canonical form: optional parts left out, protocol spelled out. */
 char *vnet_forward_format(const vnet_forward *f);
 /* Whether both are on the same host side: address (or any), port range, protocol. */

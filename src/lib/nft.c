@@ -1166,6 +1166,9 @@ static gboolean forward_equal(gconstpointer a, gconstpointer b)
 {
 	const vnet_forward *x = a, *y = b;
 
+	/* Copies of an intent share their forwards (vnet_forward_ref()). */
+	if (x == y)
+		return TRUE;
 	return x->family == y->family && x->has_host_addr == y->has_host_addr &&
 	       (!x->has_host_addr || vnet_addr_equal(&x->host_addr, &y->host_addr)) &&
 	       x->host_port == y->host_port && x->host_port_end == y->host_port_end &&

@@ -395,6 +395,52 @@ static const struct {
 	{ "[::1]:8080:80", "[0::1]:8080-8081:80-81", true },
 };
 
+/* The fast path for HOST_PORT:GUEST_PORT[/PROTOCOL] makes what the general parser makes, or leaves it to it. */
+static void same_as_full(const char *spec)
+{
+	g_autoptr(GError) e1 = NULL, e2 = NULL;
+	g_autoptr(vnet_forward) a = vnet_forward_parse(spec, &e1);
+	g_autoptr(vnet_forward) b = vnet_forward_parse_full(spec, &e2);
+
+	if (!a != !b)
+		fail_msg("\"%s\": %s / %s", spec, e1 ? e1->message : "ok", e2 ? e2->message : "ok");
+	if (a) {
+		vnet_forward x = *a, y = *b;
+		assert_string_equal(a->guest_name ? a->guest_name : "-", b->guest_name ? b->guest_name : "-");
+		x.guest_name = y.guest_name = NULL;
+		assert_memory_equal(&x, &y, sizeof(x));
+	} else {
+		assert_string_equal(e1->message, e2->message);
+	}
+}
+
+static void test_plain_fast_path(void **state)
+{
+	static const char *const plain[] = {
+		"8080:80", "1:1", "65535:65535/udp", "65536:80", "80:65536", "0:80", "80:0", "080:80", "8080:080",
+		"8080:80/", "8080:80/tcpx", "8080:80/TCP", "8080:", ":80", "8080:80:", "123456:1", "99999:1",
+		"8080-8081:80-81", "8080:80/sctp", "+80:80", "8080 :80", "8080:80/tcp/udp", "1:2/udp",
+	};
+	g_autoptr(GRand) rand = g_rand_new_with_seed(3);
+	static const char alphabet[] = "0123456789:/-tcpudsx";
+
+	for (size_t i = 0; i < G_N_ELEMENTS(plain); i++)
+		same_as_full(plain[i]);
+	for (guint t = 0; t < 20000; t++) {
+		char spec[16];
+		guint n = g_rand_int_range(rand, 1, sizeof(spec));
+		for (guint i = 0; i < n; i++)
+			spec[i] = alphabet[g_rand_int_range(rand, 0, sizeof(alphabet) - 1)];
+		spec[n] = '\0';
+		same_as_full(spec);
+	}
+	for (guint t = 0; t < 20000; t++) {
+		g_autofree char *spec = g_strdup_printf("%u:%u%s", g_rand_int_range(rand, 0, 70000), g_rand_int_range(rand, 0, 70000),
+							(const char *const[]){ "", "/tcp", "/udp", "/sctp", "/x" }[g_rand_int_range(rand, 0, 5)]);
+		same_as_full(spec);
+	}
+}
+
 static void test_clashes(void **state)
 {
 	(void)state;
@@ -430,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_proto),
 		cmocka_unit_test(test_check_spec),
 		cmocka_unit_test(test_clashes),
+		cmocka_unit_test(test_plain_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
