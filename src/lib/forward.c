@@ -396,11 +396,11 @@ static char *put_range(char *c, guint16 lo, guint16 hi)
 	return c;
 }
 
-void vnet_forward_append(GString *s, const vnet_forward *f)
+gsize vnet_forward_put(char *buf, const vnet_forward *f)
 {
-	char buf[FORMAT_MAX], *c = buf;
+	char *c = buf;
 
-	G_STATIC_ASSERT(VNET_NAME_MAX < 128);
+	G_STATIC_ASSERT(FORMAT_MAX <= VNET_FORWARD_FORMAT_MAX);
 	if (f->has_host_addr)
 		c = put_addr_field(c, &f->host_addr);
 	else if (f->family == AF_INET6 && f->guest_kind != VNET_GUEST_ADDR)
@@ -417,8 +417,14 @@ void vnet_forward_append(GString *s, const vnet_forward *f)
 	c = put_range(c, f->guest_port, f->guest_port_end);
 	*c++ = '/';
 	c = put(c, vnet_proto_to_string(f->proto));
-	g_assert(c <= buf + sizeof(buf));
-	g_string_append_len(s, buf, c - buf);
+	return (gsize)(c - buf);
+}
+
+void vnet_forward_append(GString *s, const vnet_forward *f)
+{
+	char buf[VNET_FORWARD_FORMAT_MAX];
+
+	g_string_append_len(s, buf, vnet_forward_put(buf, f));
 }
 
 char *vnet_forward_format(const vnet_forward *f)

@@ -72,6 +72,9 @@ char *vnet_forward_format(const vnet_forward *f);
 bool vnet_forward_same_host_side(const vnet_forward *a, const vnet_forward *b);
 /* The same, appended to @s. */
 void vnet_forward_append(GString *s, const vnet_forward *f);
+/* The spec of @f into @buf (not terminated), at most VNET_FORWARD_FORMAT_MAX bytes; its length. */
+#define VNET_FORWARD_FORMAT_MAX 256
+gsize vnet_forward_put(char *buf, const vnet_forward *f);
 /* Whether both forwards claim a common host address, port and protocol. */
 bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_forward, vnet_forward_free)

@@ -105,7 +105,7 @@ char *vnet_txn_journal_path(void)
 static void set_opt(GKeyFile *kf, const char *group, const char *key, const char *value)
 {
 	if (value)
-		g_key_file_set_string(kf, group, key, value);
+		vnet_key_file_set_string(kf, group, key, value);
 }
 
 /*

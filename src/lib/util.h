@@ -55,6 +55,13 @@ void vnet_sha256_update(vnet_sha256 *c, const void *data, size_t len);
 char *vnet_sha256_finish(vnet_sha256 *c);
 char *vnet_sha256_string(const char *s);
 
+/*
+ * g_key_file_set_string() to the byte, with the escaping done a run at a
+ * time: the journal keeps a define's old XML (megabytes at 65,535
+ * forwards), which GLib escapes a byte at a time.
+ */
+void vnet_key_file_set_string(GKeyFile *kf, const char *group, const char *key, const char *value);
+
 /* Initialise gettext for the library's own domain, once. */
 void vnet_i18n_init(void);
 

@@ -206,12 +206,22 @@ static void append_forward_lines(GString *s, const GPtrArray *forwards, guint de
 	char lead[1 + 2 * G_N_ELEMENTS(((xw *)NULL)->open_elems)];
 
 	g_assert(depth < G_N_ELEMENTS(((xw *)NULL)->open_elems));
+	char chunk[65536];
+	gsize n = 0, ln = 1 + 2 * depth;
+
 	lead[0] = '\n';
 	memset(lead + 1, ' ', 2 * depth);
+	/* Through a buffer: two GString appends a forward cost as much as formatting it. */
 	for (guint i = 0; i < forwards->len; i++) {
-		g_string_append_len(s, lead, 1 + 2 * depth);
-		vnet_forward_append(s, forwards->pdata[i]);
+		if (n + ln + VNET_FORWARD_FORMAT_MAX > sizeof(chunk)) {
+			g_string_append_len(s, chunk, n);
+			n = 0;
+		}
+		memcpy(chunk + n, lead, ln);
+		n += ln;
+		n += vnet_forward_put(chunk + n, forwards->pdata[i]);
 	}
+	g_string_append_len(s, chunk, n);
 	g_string_append_len(s, lead, depth ? 2 * depth - 1 : 1);
 }
 

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "txn.h"
+#include "util.h"
 #include "helpers.h"
 
 typedef struct fake {
@@ -245,6 +246,42 @@ static void test_bad_journal(void **state)
 	cleanup_journal(path);
 }
 
+/* The journal's escaping writes what GLib's writes, byte for byte, and reads back as written. */
+static void test_key_file_escaping(void **state)
+{
+	static const char *const fixed[] = {
+		"", " ", "  a", "\t\tb", "\n \n x", " \\ x", "a\\b\\", "\r\n\r\n", "x\n  y", "\\s", "\\n",
+		"<network>\n  <name>web</name>\n</network>\n", "\t \r \n\\", "é\n\t",
+	};
+	static const char alphabet[] = " \t\n\r\\ab<>=;#[]s\xc3\xa9";
+	g_autoptr(GRand) rand = g_rand_new_with_seed(5);
+
+	for (guint t = 0; t < G_N_ELEMENTS(fixed) + 5000; t++) {
+		g_autoptr(GKeyFile) a = g_key_file_new();
+		g_autoptr(GKeyFile) b = g_key_file_new();
+		g_autofree char *r = NULL, *da = NULL, *db = NULL, *back = NULL;
+		const char *v;
+
+		if (t < G_N_ELEMENTS(fixed)) {
+			v = fixed[t];
+		} else {
+			guint n = g_rand_int_range(rand, 0, 24);
+			r = g_malloc(n + 1);
+			for (guint i = 0; i < n; i++)
+				r[i] = alphabet[g_rand_int_range(rand, 0, sizeof(alphabet) - 1)];
+			r[n] = '\0';
+			v = r;
+		}
+		g_key_file_set_string(a, "g", "k", v);
+		vnet_key_file_set_string(b, "g", "k", v);
+		da = g_key_file_to_data(a, NULL, NULL);
+		db = g_key_file_to_data(b, NULL, NULL);
+		assert_string_equal(da, db);
+		back = g_key_file_get_string(b, "g", "k", NULL);
+		assert_string_equal(back, v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_recover_after_kill),
 		cmocka_unit_test(test_recover_refuses_other_uri),
 		cmocka_unit_test(test_bad_journal),
+		cmocka_unit_test(test_key_file_escaping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
