@@ -253,7 +253,7 @@ static void test_key_file_escaping(void **state)
 		"", " ", "  a", "\t\tb", "\n \n x", " \\ x", "a\\b\\", "\r\n\r\n", "x\n  y", "\\s", "\\n",
 		"<network>\n  <name>web</name>\n</network>\n", "\t \r \n\\", "é\n\t",
 	};
-	static const char alphabet[] = " \t\n\r\\ab<>=;#[]s\xc3\xa9";
+	static const char *const alphabet[] = { " ", "\t", "\n", "\r", "\\", "a", "b", "<", ">", "=", ";", "#", "[", "]", "s", "\xc3\xa9" };
 	g_autoptr(GRand) rand = g_rand_new_with_seed(5);
 
 	for (guint t = 0; t < G_N_ELEMENTS(fixed) + 5000; t++) {
@@ -265,12 +265,10 @@ static void test_key_file_escaping(void **state)
 		if (t < G_N_ELEMENTS(fixed)) {
 			v = fixed[t];
 		} else {
-			guint n = g_rand_int_range(rand, 0, 24);
-			r = g_malloc(n + 1);
-			for (guint i = 0; i < n; i++)
-				r[i] = alphabet[g_rand_int_range(rand, 0, sizeof(alphabet) - 1)];
-			r[n] = '\0';
-			v = r;
+			g_autoptr(GString) g = g_string_new(NULL);
+			for (guint i = g_rand_int_range(rand, 0, 24); i > 0; i--)
+				g_string_append(g, alphabet[g_rand_int_range(rand, 0, G_N_ELEMENTS(alphabet))]);
+			v = r = g_string_free(g_steal_pointer(&g), FALSE);
 		}
 		g_key_file_set_string(a, "g", "k", v);
 		vnet_key_file_set_string(b, "g", "k", v);
