@@ -362,7 +362,8 @@ typedef struct elem_list {
 	GHashTable *keys;	/* keyline -> elem *, not owned */
 	GString *key, *data;	/* add_family_elems()'s scratch */
 	vnet_addr last;		/* the last target formatted, */
-	char last_s[INET6_ADDRSTRLEN];	/* as text ("" before the first) */
+	char last_s[INET6_ADDRSTRLEN];	/* as text ("" before the first), */
+	bool last_ok;		/* and whether target_in_subnet() */
 } elem_list;
 
 static elem_list *elem_list_new(void)
@@ -500,12 +501,12 @@ static void append_set_command(GString *s, const char *verb, guint set, GPtrArra
  * The address of @family a forward goes to: the default guest (of IPv6: the
  * subnet6's, vnet_intent_default_guest6()), its own address, or the named
  * domain's address from @guests.  False (skip the forward) when there is
- * none or it is not a host address of the network's subnet.
+ * none; target_in_subnet() says whether it is a host address of the
+ * network's subnet (else the forward is skipped too).
  */
 static bool forward_target(const vnet_intent *in, const vnet_forward *f, int family,
 			   GHashTable *guests, vnet_addr *ret)
 {
-	const vnet_cidr *sub = NULL;
 	vnet_addr a = { 0 };
 	bool found = false;
 
@@ -539,14 +540,20 @@ static bool forward_target(const vnet_intent *in, const vnet_forward *f, int fam
 	}
 	if (!found || a.family != family)
 		return false;
-	if (family == AF_INET && in->has_subnet4)
-		sub = &in->subnet4;
-	else if (family == AF_INET6 && in->has_subnet6)
-		sub = &in->subnet6;
-	if (!sub || !vnet_cidr_contains(sub, &a) || vnet_cidr_is_reserved(sub, &a))
-		return false;
 	*ret = a;
 	return true;
+}
+
+/* Whether @a, where a forward of @in goes, is a host address of @in's subnet of its family. */
+static bool target_in_subnet(const vnet_intent *in, const vnet_addr *a)
+{
+	const vnet_cidr *sub = NULL;
+
+	if (a->family == AF_INET && in->has_subnet4)
+		sub = &in->subnet4;
+	else if (a->family == AF_INET6 && in->has_subnet6)
+		sub = &in->subnet6;
+	return sub && vnet_cidr_contains(sub, a) && !vnet_cidr_is_reserved(sub, a);
 }
 
 /* One element per port of the forward's range: 8000-8010:80-90 is 11. */
@@ -577,7 +584,10 @@ static void add_family_elems(elem_list *l, const vnet_intent *in, const vnet_for
 		if (!inet_ntop(a.family, a.b, l->last_s, sizeof(l->last_s)))
 			g_strlcpy(l->last_s, "?", sizeof(l->last_s));	/* as vnet_addr_format() */
 		l->last = a;
+		l->last_ok = target_in_subnet(in, &a);
 	}
+	if (!l->last_ok)
+		return;
 	target = l->last_s;
 	if (f->has_host_addr)
 		host = vnet_addr_format(&f->host_addr);
