@@ -36,20 +36,31 @@ const char *cli_tr(const char *s)
 	return s && *s ? _(s) : "";
 }
 
-void cli_print_padded(FILE *f, const char *s, int width)
+/* The terminal columns @s takes: a wide (CJK) character takes two. */
+static int display_cols(const char *s)
 {
 	int cols = 0;
 
 	for (const char *p = s; *p; p = g_utf8_next_char(p))
 		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	return cols;
+}
+
+void cli_print_padded(FILE *f, const char *s, int width)
+{
+	int cols = display_cols(s);
+
 	fputs(s, f);
 	for (; cols < width; cols++)
 		fputc(' ', f);
 }
 
+/* The width of a field's label in text output. */
+#define LABEL_COLS 14
+
 static void print_field(const char *label, const char *value)
 {
-	cli_print_padded(stdout, label, 14);
+	cli_print_padded(stdout, label, LABEL_COLS);
 	printf(" %s\n", value);
 }
 
@@ -80,16 +91,36 @@ void out_bool(cli_out *o, const char *key, bool value)
 
 void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values)
 {
-	json_t *arr = o->root ? json_array() : NULL;
+	json_t *arr;
+	g_autoptr(GString) lines = NULL;
+	g_autofree char *head = NULL;
+	size_t nh;
 
-	for (guint i = 0; i < values->len; i++) {
-		if (arr)
+	if (o->root) {
+		arr = json_array();
+		for (guint i = 0; i < values->len; i++)
 			json_array_append_new(arr, json_string(values->pdata[i]));
-		else
-			print_field(label, values->pdata[i]);
-	}
-	if (arr)
 		json_object_set_new(o->cur, key, arr);
+		return;
+	}
+	if (!values->len)
+		return;
+	/* The label padded once, the lines written at once: show prints a line per forward, 65,535 of them. */
+	{
+		g_autoptr(GString) h = g_string_new(label);
+		for (int cols = display_cols(label); cols < LABEL_COLS; cols++)
+			g_string_append_c(h, ' ');
+		g_string_append_c(h, ' ');
+		nh = h->len;
+		head = g_string_free(g_steal_pointer(&h), FALSE);
+	}
+	lines = g_string_sized_new(values->len * (nh + 32));
+	for (guint i = 0; i < values->len; i++) {
+		g_string_append_len(lines, head, (gssize)nh);
+		g_string_append(lines, values->pdata[i]);
+		g_string_append_c(lines, '\n');
+	}
+	fwrite(lines->str, 1, lines->len, stdout);
 }
 
 void out_block(cli_out *o, const char *key, const char *text)
