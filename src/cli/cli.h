@@ -111,6 +111,14 @@ char *cli_printable(const char *s);
 
 /* @s translated through gettext; "" stays "" (gettext would give the PO header). */
 const char *cli_tr(const char *s);
+
+/*
+ * @fmt, a whole (translated) sentence whose conversions are all %s or
+ * %N$s, with @args in them; NULL if it has another conversion.  printf's
+ * cost per line of show, which prints one per forward, without its
+ * generality.
+ */
+char *cli_format_strings(const char *fmt, const char *const *args, guint n_args);
 /* Print @s and pad it with spaces to @width terminal columns (CJK counts double). */
 void cli_print_padded(FILE *f, const char *s, int width);
 

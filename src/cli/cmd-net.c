@@ -467,14 +467,21 @@ int cmd_show(int argc, char **argv)
 		static const char *goes_to, *nowhere;
 		for (guint i = 0; i < targets->len; i++) {
 			const vnet_target *t = targets->pdata[i];
-			if (vnet_target_get_address(t))
-				g_ptr_array_add(lines, g_strdup_printf(translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
-					vnet_target_get_forward(t), vnet_target_get_address(t),
-					vnet_target_get_guest(t) ? vnet_target_get_guest(t) : "-",
-					how_label(vnet_target_get_how(t))));
-			else
-				g_ptr_array_add(lines, g_strdup_printf(translated_once(&nowhere, N_("%s goes nowhere: %s")),
-					vnet_target_get_forward(t), vnet_target_get_problem(t)));
+			const char *to[] = { vnet_target_get_forward(t), vnet_target_get_address(t),
+					     vnet_target_get_guest(t) ? vnet_target_get_guest(t) : "-",
+					     how_label(vnet_target_get_how(t)) };
+			const char *no[] = { vnet_target_get_forward(t), vnet_target_get_problem(t) };
+			char *line = to[1] ? cli_format_strings(translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
+								to, G_N_ELEMENTS(to))
+					   : cli_format_strings(translated_once(&nowhere, N_("%s goes nowhere: %s")),
+								no, G_N_ELEMENTS(no));
+			/* A translation with another conversion than %s: printf says what it makes of it. */
+			if (!line && to[1])
+				line = g_strdup_printf(translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
+						       to[0], to[1], to[2], to[3]);
+			else if (!line)
+				line = g_strdup_printf(translated_once(&nowhere, N_("%s goes nowhere: %s")), no[0], no[1]);
+			g_ptr_array_add(lines, line);
 		}
 		for (guint i = 0; i < guests->len; i++) {
 			const vnet_guest *g = guests->pdata[i];

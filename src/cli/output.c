@@ -36,6 +36,42 @@ const char *cli_tr(const char *s)
 	return s && *s ? _(s) : "";
 }
 
+char *cli_format_strings(const char *fmt, const char *const *args, guint n_args)
+{
+	g_autoptr(GString) s = g_string_sized_new(strlen(fmt) + 64);
+	guint next = 0;
+
+	for (const char *p = fmt; *p;) {
+		const char *pct = strchr(p, '%');
+		guint i;
+
+		if (!pct) {
+			g_string_append(s, p);
+			break;
+		}
+		g_string_append_len(s, p, pct - p);
+		p = pct + 1;
+		if (*p == '%') {
+			g_string_append_c(s, '%');
+			p++;
+			continue;
+		}
+		if (*p == 's') {
+			i = next++;
+			p++;
+		} else if (*p >= '1' && *p <= '9' && p[1] == '$' && p[2] == 's') {
+			i = (guint)(*p - '1');
+			p += 3;
+		} else {
+			return NULL;
+		}
+		if (i >= n_args)
+			return NULL;
+		g_string_append(s, args[i] ? args[i] : "(null)");
+	}
+	return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 /* The terminal columns @s takes: a wide (CJK) character takes two. */
 static int display_cols(const char *s)
 {

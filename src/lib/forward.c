@@ -429,10 +429,9 @@ void vnet_forward_append(GString *s, const vnet_forward *f)
 
 char *vnet_forward_format(const vnet_forward *f)
 {
-	GString *s = g_string_sized_new(32);
+	char buf[VNET_FORWARD_FORMAT_MAX];
 
-	vnet_forward_append(s, f);
-	return g_string_free(s, FALSE);
+	return g_strndup(buf, vnet_forward_put(buf, f));
 }
 
 bool vnet_forward_same_host_side(const vnet_forward *a, const vnet_forward *b)

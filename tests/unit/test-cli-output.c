@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The CLI's %s-only formatter, held to printf on what both take. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../src/cli/cli.h"
+
+cli_globals cli;
+
+static void test_format_strings(void **state)
+{
+	static const char *const args[] = { "8080:80/tcp", "10.0.0.2", "-", "reservation" };
+	static const struct {
+		const char *fmt, *want;
+	} cases[] = {
+		{ "%s goes to %s (guest %s, by %s)", "8080:80/tcp goes to 10.0.0.2 (guest -, by reservation)" },
+		{ "%2$s <- %1$s", "10.0.0.2 <- 8080:80/tcp" },
+		{ "%4$s%3$s%2$s%1$s", "reservation-10.0.0.28080:80/tcp" },
+		{ "100%% %s", "100% 8080:80/tcp" },
+		{ "no conversion", "no conversion" },
+		{ "", "" },
+		{ "%s 指向 %s（客户机 %s，依据%s）", "8080:80/tcp 指向 10.0.0.2（客户机 -，依据reservation）" },
+		/* not %s: left to printf */
+		{ "%d", NULL }, { "%5s", NULL }, { "%-s", NULL }, { "%s %s %s %s %s", NULL }, { "%9$s", NULL },
+		{ "trailing %", NULL }, { "%0$s", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *got = cli_format_strings(cases[i].fmt, args, G_N_ELEMENTS(args));
+
+		print_message("%s\n", cases[i].fmt);
+		if (!cases[i].want)
+			assert_null(got);
+		else
+			assert_string_equal(got, cases[i].want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_strings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
