@@ -377,13 +377,14 @@ static char *put_addr_field(char *c, const vnet_addr *a)
 
 static char *put_port(char *c, guint16 p)
 {
-	char buf[8], *end = buf + sizeof(buf), *d = end;
+	guint n = p >= 10000 ? 5 : p >= 1000 ? 4 : p >= 100 ? 3 : p >= 10 ? 2 : 1;
 
-	do
-		*--d = (char)('0' + p % 10);
-	while ((p /= 10));
-	memcpy(c, d, end - d);
-	return c + (end - d);
+	/* Right to left into its place: no scratch buffer, no copy. */
+	for (guint i = n; i > 0; i--) {
+		c[i - 1] = (char)('0' + p % 10);
+		p /= 10;
+	}
+	return c + n;
 }
 
 static char *put_range(char *c, guint16 lo, guint16 hi)
@@ -416,7 +417,18 @@ gsize vnet_forward_put(char *buf, const vnet_forward *f)
 	}
 	c = put_range(c, f->guest_port, f->guest_port_end);
 	*c++ = '/';
-	c = put(c, vnet_proto_to_string(f->proto));
+	switch (f->proto) {	/* vnet_proto_to_string(), without the strlen */
+	case VNET_PROTO_TCP:
+		memcpy(c, "tcp", 3);
+		c += 3;
+		break;
+	case VNET_PROTO_UDP:
+		memcpy(c, "udp", 3);
+		c += 3;
+		break;
+	default:
+		c = put(c, vnet_proto_to_string(f->proto));
+	}
 	return (gsize)(c - buf);
 }
 
