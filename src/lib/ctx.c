@@ -230,13 +230,23 @@ static const vnet_intent *host_intent(const vnet_host *host, const char *name)
 	return NULL;
 }
 
-/* The guests on @in's NAT network, from libvirt and the lease file. */
+/*
+ * The guests on @in's NAT network, from libvirt and the lease file.  On this
+ * host, a running network's reservations are read from the hostsfile
+ * libvirt keeps for its dnsmasq, which is what the live XML's <host>s say,
+ * rather than making libvirtd format the whole live definition again.
+ */
 static GPtrArray *read_guest_list(vnet_ctx *ctx, const vnet_intent *in)
 {
 	g_autofree char *name = vnet_intent_network_name(in, 0);
-	g_autofree char *xml = ctx->virt ? vnet_virt_network_xml(ctx->virt, name, false, NULL) : NULL;
+	g_autofree char *xml = NULL;
 	g_autoptr(GHashTable) nics = ctx->virt ? vnet_virt_network_nics(ctx->virt, name, NULL) : NULL;
+	g_autoptr(GPtrArray) hosts = NULL, hosts6 = NULL;
 
+	if (ctx->virt && ctx->local && vnet_virt_network_active(ctx->virt, name) &&
+	    vnet_guests_read_hostsfile(name, &hosts, &hosts6))
+		return vnet_guests_read_hosts(in->bridge, hosts, hosts6, nics);
+	xml = ctx->virt ? vnet_virt_network_xml(ctx->virt, name, false, NULL) : NULL;
 	vnet_netxml_drop_metadata(xml);
 	return vnet_guests_read(in->bridge, xml, nics);
 }

@@ -110,9 +110,8 @@ static char *ipv4(const char *s)
 static void add_leases(GPtrArray *guests, json_t *root);
 
 /* The IPv6 <ip>'s entries name no MAC: each goes to the guest of its domain. */
-static void add_reservations6(GPtrArray *guests, const char *net_xml)
+static void add_reservations6(GPtrArray *guests, GPtrArray *hosts6)
 {
-	g_autoptr(GPtrArray) hosts6 = net_xml ? vnet_netxml_hosts6(net_xml) : NULL;
 	vnet_addr a;
 
 	for (guint i = 0; hosts6 && i < hosts6->len; i++) {
@@ -171,10 +170,87 @@ static void add_leases(GPtrArray *guests, json_t *root)
 	json_decref(root);
 }
 
+/* A host of a hostsfile line, as vnet_netxml_hosts() gives one. */
+static vnet_dhcp_host *file_host(const char *mac, const char *name, const char *ip)
+{
+	vnet_dhcp_host *h = g_new0(vnet_dhcp_host, 1);
+
+	h->mac = g_strdup(mac);
+	h->name = g_strdup(name);
+	h->ip = g_strdup(ip);
+	h->live = true;
+	return h;
+}
+
+/* One line of libvirt's hostsfile into @hosts or @hosts6; false for a form libvirt does not write. */
+static bool hostsfile_line(const char *line, GPtrArray *hosts, GPtrArray *hosts6)
+{
+	g_auto(GStrv) f = g_strsplit(line, ",", 4);
+	guint n = g_strv_length(f);
+	vnet_addr a;
+
+	if (n == 2 && f[1][0] == '[' && g_str_has_suffix(f[1], "]")) {
+		g_autofree char *ip = g_strndup(f[1] + 1, strlen(f[1]) - 2);
+		if (!vnet_addr_parse(ip, &a, NULL) || a.family != AF_INET6)
+			return false;
+		/* "NAME,[IP]"; "id:DUID,[IP]" names no domain, as the XML's id= does not */
+		g_ptr_array_add(hosts6, file_host(NULL, g_str_has_prefix(f[0], "id:") ? NULL : f[0], ip));
+		return true;
+	}
+	if (n < 2 || n > 3 || !vnet_addr_parse(f[1], &a, NULL) || a.family != AF_INET)
+		return false;
+	if (vnet_mac_is_valid(f[0]))
+		g_ptr_array_add(hosts, file_host(f[0], n == 3 ? f[2] : NULL, f[1]));
+	else if (n == 2)
+		g_ptr_array_add(hosts, file_host(NULL, f[0], f[1]));
+	else
+		return false;
+	return true;
+}
+
+bool vnet_guests_read_hostsfile(const char *network, GPtrArray **ret_hosts, GPtrArray **ret_hosts6)
+{
+	const char *dir = g_getenv("VNET_DNSMASQ_DIR");
+	g_autofree char *path = NULL, *text = NULL;
+	g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
+	g_autoptr(GPtrArray) hosts6 = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_dhcp_host_free);
+	g_auto(GStrv) lines = NULL;
+
+	g_autofree char *conf_path = NULL, *conf = NULL, *line = NULL;
+
+	if (!vnet_name_is_valid(network, VNET_NAME_MAX))
+		return false;
+	path = g_strdup_printf("%s/%s.hostsfile", dir ? dir : "/var/lib/libvirt/dnsmasq", network);
+	conf_path = g_strdup_printf("%s/%s.conf", dir ? dir : "/var/lib/libvirt/dnsmasq", network);
+	/*
+	 * Only a file the running dnsmasq reads: libvirt writes the conf at
+	 * every start, and leaves a hostsfile behind when a network comes back
+	 * without DHCP.
+	 */
+	line = g_strdup_printf("\ndhcp-hostsfile=%s\n", path);
+	if (!g_file_get_contents(conf_path, &conf, NULL, NULL) || !strstr(conf, line) ||
+	    !g_file_get_contents(path, &text, NULL, NULL) || !g_utf8_validate(text, -1, NULL))
+		return false;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i]; i++)
+		if (*lines[i] && !hostsfile_line(lines[i], hosts, hosts6))
+			return false;
+	*ret_hosts = g_steal_pointer(&hosts);
+	*ret_hosts6 = g_steal_pointer(&hosts6);
+	return true;
+}
+
 GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable *nics)
 {
-	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_guest_free);
 	g_autoptr(GPtrArray) hosts = net_xml ? vnet_netxml_hosts(net_xml) : NULL;
+	g_autoptr(GPtrArray) hosts6 = net_xml ? vnet_netxml_hosts6(net_xml) : NULL;
+
+	return vnet_guests_read_hosts(bridge, hosts, hosts6, nics);
+}
+
+GPtrArray *vnet_guests_read_hosts(const char *bridge, GPtrArray *hosts, GPtrArray *hosts6, GHashTable *nics)
+{
+	g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_guest_free);
 	g_autoptr(GHashTable) records = nics ? NULL : vnet_guests_records();
 	GHashTable *running = nics ? nics : records;
 	GHashTableIter it;
@@ -220,7 +296,8 @@ GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable 
 			}
 		}
 	}
-	add_reservations6(guests, net_xml);
+	if (hosts6)
+		add_reservations6(guests, hosts6);
 	return g_steal_pointer(&guests);
 }
 

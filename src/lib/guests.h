@@ -42,6 +42,22 @@ void vnet_guest_free(vnet_guest *g);
  */
 GPtrArray *vnet_guests_read(const char *bridge, const char *net_xml, GHashTable *nics);
 
+/* The same from a network's DHCP host entries (vnet_dhcp_host *, IPv4 and IPv6; either may be NULL). */
+GPtrArray *vnet_guests_read_hosts(const char *bridge, GPtrArray *hosts, GPtrArray *hosts6, GHashTable *nics);
+
+/*
+ * The DHCP host entries of running network @network as libvirt handed them
+ * to its dnsmasq, in @ret_hosts (IPv4) and @ret_hosts6: the hostsfile in
+ * libvirt's dnsmasq directory ($VNET_DNSMASQ_DIR), "MAC,IP[,NAME]",
+ * "NAME,IP", "NAME,[IP6]", "id:DUID,[IP6]" a line.  libvirt writes it from
+ * the live definition whenever it starts the network or changes its hosts,
+ * so it says what the live XML's <host>s say, without libvirtd formatting
+ * that whole definition (its metadata holds every forward: 1.2 MB at
+ * 65,535).  False if the file is missing or has a line of another form:
+ * then the caller reads the live XML.
+ */
+bool vnet_guests_read_hostsfile(const char *network, GPtrArray **ret_hosts, GPtrArray **ret_hosts6);
+
 /* Add the leases of a status file's text to @guests (what vnet_guests_read() does with the file). */
 void vnet_guests_parse_leases(GPtrArray *guests, const char *json, size_t len);
 

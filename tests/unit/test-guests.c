@@ -276,6 +276,115 @@ static void test_bad_input_is_skipped(void **state)
 	(void)in;
 }
 
+/* Write libvirt's dnsmasq files of network "web": its conf (naming the hostsfile, or not) and its hostsfile. */
+static void write_hostsfile(env *e, bool named, const char *text)
+{
+	g_autofree char *hf = g_build_filename(e->dir, "web.hostsfile", NULL);
+	g_autofree char *cf = g_build_filename(e->dir, "web.conf", NULL);
+	g_autofree char *conf = g_strdup_printf("strict-order\ninterface=vn-web\n%s%s\naddn-hosts=x\n",
+						named ? "dhcp-hostsfile=" : "# ", hf);
+
+	assert_true(g_file_set_contents(cf, conf, -1, NULL));
+	if (text)
+		assert_true(g_file_set_contents(hf, text, -1, NULL));
+	else
+		g_unlink(hf);
+}
+
+static void clear_hostsfile(env *e)
+{
+	g_autofree char *hf = g_build_filename(e->dir, "web.hostsfile", NULL);
+	g_autofree char *cf = g_build_filename(e->dir, "web.conf", NULL);
+
+	g_unlink(hf);
+	g_unlink(cf);
+}
+
+/* What each guest is, one line a guest, to compare two readings. */
+static char *describe(GPtrArray *g)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < g->len; i++)
+		g_string_append_printf(s, "%s %s %s %s %s\n", vnet_guest_get_mac(g->pdata[i]),
+				       vnet_guest_get_address(g->pdata[i]) ? vnet_guest_get_address(g->pdata[i]) : "-",
+				       vnet_guest_get_address6(g->pdata[i]) ? vnet_guest_get_address6(g->pdata[i]) : "-",
+				       vnet_guest_get_domain(g->pdata[i]) ? vnet_guest_get_domain(g->pdata[i]) : "-",
+				       vnet_guest_get_source(g->pdata[i]));
+	return g_string_free(s, FALSE);
+}
+
+/*
+ * The hostsfile libvirt 9.0 wrote for this network (tests/integration saw
+ * it) says what its live XML says: the same guests, read either way.
+ */
+static void test_hostsfile_as_xml(void **state)
+{
+	static const char xml[] = "<network><name>web</name><ip address='10.77.0.1' prefix='24'>"
+		"<dhcp><range start='10.77.0.10' end='10.77.0.100'/>"
+		"<host mac='52:54:00:00:00:01' name='vm1' ip='10.77.0.5'/>"
+		"<host mac='52:54:00:00:00:02' ip='10.77.0.6'/><host name='vm3' ip='10.77.0.7'/></dhcp></ip>"
+		"<ip family='ipv6' address='fd77::1' prefix='64'><dhcp><range start='fd77::10' end='fd77::100'/>"
+		"<host name='vm1' ip='fd77::5'/><host id='0:1:0:1:2b:2c:3d:4e:52:54:0:0:0:1' ip='fd77::6'/>"
+		"</dhcp></ip></network>";
+	static const char file[] = "52:54:00:00:00:01,10.77.0.5,vm1\n52:54:00:00:00:02,10.77.0.6\nvm3,10.77.0.7\n"
+		"vm1,[fd77::5]\nid:0:1:0:1:2b:2c:3d:4e:52:54:0:0:0:1,[fd77::6]\n";
+	env *e = *state;
+	g_autoptr(GPtrArray) hosts = NULL, hosts6 = NULL, a = NULL, b = NULL;
+	g_autofree char *da = NULL, *db = NULL;
+
+	write_hostsfile(e, true, file);
+	assert_true(vnet_guests_read_hostsfile("web", &hosts, &hosts6));
+	assert_int_equal(hosts->len, 3);
+	assert_int_equal(hosts6->len, 2);
+	a = vnet_guests_read_hosts("vn-web", hosts, hosts6, NULL);
+	b = vnet_guests_read("vn-web", xml, NULL);
+	da = describe(a);
+	db = describe(b);
+	assert_string_equal(da, db);
+	assert_non_null(strstr(da, "52:54:00:00:00:01 10.77.0.5 fd77::5 vm1 reservation"));
+	clear_hostsfile(e);
+}
+
+/* Anything but the forms libvirt writes, or a file its dnsmasq does not read: the live XML is read instead. */
+static void test_hostsfile_refused(void **state)
+{
+	static const char *const bad[] = {
+		"52:54:00:00:00:01,10.77.0.5,vm1,extra\n",
+		"52:54:00:00:00:01,not-an-address\n",
+		"52:54:00:00:00:01\n",
+		"[fd77::5]\n",
+		"vm1,[not-an-address]\n",
+		"vm1,[10.77.0.5]\n",
+		"vm1,10.77.0.5,vm1\n",		/* three fields without a MAC */
+		"52:54:00:00:00:01,fd77::5\n",	/* IPv6 unbracketed */
+		"vm1,10.77.0.5\n\xff\xfe\n",	/* not UTF-8 */
+	};
+	env *e = *state;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GPtrArray) hosts = NULL, hosts6 = NULL;
+		print_message("hostsfile: %s", bad[i]);
+		write_hostsfile(e, true, bad[i]);
+		assert_false(vnet_guests_read_hostsfile("web", &hosts, &hosts6));
+		assert_null(hosts);
+	}
+	{
+		g_autoptr(GPtrArray) hosts = NULL, hosts6 = NULL;
+		write_hostsfile(e, false, "vm1,10.77.0.5\n");	/* the conf does not name it: left behind */
+		assert_false(vnet_guests_read_hostsfile("web", &hosts, &hosts6));
+		write_hostsfile(e, true, NULL);			/* named, missing */
+		assert_false(vnet_guests_read_hostsfile("web", &hosts, &hosts6));
+		clear_hostsfile(e);				/* no conf at all */
+		assert_false(vnet_guests_read_hostsfile("web", &hosts, &hosts6));
+		assert_false(vnet_guests_read_hostsfile("../web", &hosts, &hosts6));
+		write_hostsfile(e, true, "");			/* an empty one: no hosts */
+		assert_true(vnet_guests_read_hostsfile("web", &hosts, &hosts6));
+		assert_int_equal(hosts->len + hosts6->len, 0);
+		clear_hostsfile(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +395,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stopped_guest_does_not_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reservation6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostsfile_as_xml, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostsfile_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
