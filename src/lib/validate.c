@@ -707,6 +707,18 @@ static bool check_subnet6_self(const vnet_intent *in, GError **error)
 	return true;
 }
 
+/* The forward @f clashes with @o of network @owner. */
+static bool refuse_clash(const vnet_forward *f, const vnet_forward *o, const char *owner, GError **error)
+{
+	g_autofree char *spec = vnet_forward_format(f);
+	g_autofree char *os = vnet_forward_format(o);
+
+	vnet_set_error(error, VNET_ERROR_CONFLICT,
+		    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+		    spec, os, owner);
+	return false;
+}
+
 /* The spec of @f, formatted the first time a refusal needs it. */
 static const char *spec_of(char **buf, const vnet_forward *f)
 {
@@ -785,14 +797,8 @@ static bool check_forwards_self(const vnet_intent *in, GError **error)
 		const side *s = &g_array_index(sides, side, i);
 		/* The earliest side before it that it clashes with, as a pairwise loop would name. */
 		const side *o = may_clash(held, s->f) ? first_side_clash(sides, i, s->f) : NULL;
-		if (o) {
-			g_autofree char *spec = vnet_forward_format(s->origin);
-			g_autofree char *os = vnet_forward_format(o->origin);
-			vnet_set_error(error, VNET_ERROR_CONFLICT,
-				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-				    spec, os, in->name);
-			return false;
-		}
+		if (o)
+			return refuse_clash(s->origin, o->origin, in->name, error);
 		if (held)
 			held_add_forward(held, s->f);
 	}
@@ -1131,14 +1137,8 @@ static bool check_forwards_against(const vnet_intent *in, const vnet_host *host,
 		const vnet_intent *owner = NULL;
 		const side *of = may_clash(others, f) ? first_clash_other(in, host, other_sides, f, &owner) : NULL;
 
-		if (of) {
-			g_autofree char *spec = vnet_forward_format(s->origin);
-			g_autofree char *os = vnet_forward_format(of->origin);
-			vnet_set_error(error, VNET_ERROR_CONFLICT,
-				    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-				    spec, os, owner->name);
-			return false;
-		}
+		if (of)
+			return refuse_clash(s->origin, of->origin, owner->name, error);
 		if ((flags & VNET_VALIDATE_FORCE) || !may_clash(listeners, f))
 			continue;
 		for (guint j = 0; j < host->listeners->len; j++) {
@@ -1194,16 +1194,6 @@ static const vnet_forward *first_clash_in(const vnet_intent *in, guint n, const 
 	return NULL;
 }
 
-static bool refuse_clash(const vnet_forward *f, const vnet_forward *o, const char *owner, GError **error)
-{
-	g_autofree char *spec = vnet_forward_format(f);
-	g_autofree char *os = vnet_forward_format(o);
-
-	vnet_set_error(error, VNET_ERROR_CONFLICT,
-		    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
-		    spec, os, owner);
-	return false;
-}
 
 bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *host, unsigned flags,
 					GError **error)

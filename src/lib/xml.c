@@ -203,12 +203,10 @@ static bool plain_lines(const char *v)
 /* The specs of @forwards, each on a line of its own indented @depth levels, then the end tag's indentation. */
 static void append_forward_lines(GString *s, const GPtrArray *forwards, guint depth)
 {
-	char lead[1 + 2 * G_N_ELEMENTS(((xw *)NULL)->open_elems)];
-
-	g_assert(depth < G_N_ELEMENTS(((xw *)NULL)->open_elems));
-	char chunk[65536];
+	char lead[1 + 2 * G_N_ELEMENTS(((xw *)NULL)->open_elems)], chunk[16384];
 	gsize n = 0, ln = 1 + 2 * depth;
 
+	g_assert(depth < G_N_ELEMENTS(((xw *)NULL)->open_elems));
 	lead[0] = '\n';
 	memset(lead + 1, ' ', 2 * depth);
 	/* Through a buffer: two GString appends a forward cost as much as formatting it. */
