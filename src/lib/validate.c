@@ -541,8 +541,11 @@ static bool surely_distinct(const GPtrArray *forwards)
 		guint64 *all = bits + (((f->family == AF_INET6) * 3 + (guint)f->proto % 3) * 2) * PORT_WORDS;
 		guint64 *some = all + PORT_WORDS;
 
-		if (ports_test_and_set(all, f->host_port, f->host_port_end, !f->has_host_addr) |
-		    ports_test_and_set(some, f->host_port, f->host_port_end, f->has_host_addr))
+		/* Both: each marks its ports in one of the two. */
+		bool in_all = ports_test_and_set(all, f->host_port, f->host_port_end, !f->has_host_addr);
+		bool in_some = ports_test_and_set(some, f->host_port, f->host_port_end, f->has_host_addr);
+
+		if (in_all || in_some)
 			return false;
 	}
 	return true;
