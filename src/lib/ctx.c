@@ -568,6 +568,19 @@ static void foreign_notices(vnet_ctx *ctx, const vnet_foreign *fw, GPtrArray *pl
 	vnet_foreign_notices(fw, plan, one, ctx->notices);
 }
 
+/* The XML @plan defines @in's first network with, if it does: the approval digests that as it is. */
+static const char *plan_network_xml(GPtrArray *plan, const vnet_intent *in)
+{
+	g_autofree char *name = vnet_intent_network_name(in, 0);
+
+	for (guint i = 0; plan && i < plan->len; i++) {
+		const vnet_step *s = plan->pdata[i];
+		if (s->kind == VNET_STEP_DEFINE && g_strcmp0(s->name, name) == 0)
+			return s->xml;
+	}
+	return NULL;
+}
+
 static GHashTable *no_guests(void)
 {
 	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -643,7 +656,8 @@ bool vnet_ctx_apply(vnet_ctx *ctx, vnet_intent *intent, unsigned flags,
 		*ret_plan = vnet_planner_describe(plan);
 	what = g_strdup_printf(old ? "apply %s" : "create %s", want->name);
 	/* Before the start: the hook gives root's intent what create checked. */
-	ok = dry || ((!ctx->local || vnet_hook_approve(want, error)) && vnet_ctx_run(ctx, plan, what, error));
+	ok = dry || ((!ctx->local || vnet_hook_approve_xml(want, plan_network_xml(plan, want), error)) &&
+		     vnet_ctx_run(ctx, plan, what, error));
 	if (ok) {
 		/* The caller's intent changes only when the change was made (or planned). */
 		vnet_intent *done = g_steal_pointer(&want);
@@ -970,7 +984,8 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	pi.guests = guests;
 	plan = vnet_planner_plan(&pi);
 	repair_lost_table(ctx, plan, name);
-	ok = (!ctx->local || vnet_hook_approve(new, error)) && vnet_ctx_run(ctx, plan, what, error);
+	ok = (!ctx->local || vnet_hook_approve_xml(new, plan_network_xml(plan, new), error)) &&
+	     vnet_ctx_run(ctx, plan, what, error);
 out:
 	if (hold)
 		vnet_virt_hold_reads(ctx->virt, false);

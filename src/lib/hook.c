@@ -37,23 +37,46 @@ static char *approval_path(const char *name)
 	return g_build_filename(dir ? dir : VNET_STATE_DEFAULT, "approved", name, NULL);
 }
 
-/* The intent as approved: a digest of what it asks for, not of what vnetctl did. */
-static char *intent_digest(const vnet_intent *in)
+/*
+ * The intent as approved: a digest of what it asks for, not of what vnetctl
+ * did: its text in its first network's XML, less its <state>
+ * (vnet_intent_xml_digest_region()).  @network_xml is that XML when the
+ * caller has it (a define's), else it is written here.
+ */
+static char *intent_digest(const vnet_intent *in, const char *network_xml)
 {
-	g_autofree char *xml = vnet_intent_to_xml_without_state(in);
+	g_autofree char *own = network_xml ? NULL : vnet_intent_network_xml(in, 0, NULL);
+	const char *a, *b;
+	gsize na, nb;
+	vnet_sha256 *c;
 
-	return vnet_sha256_string(xml);
+	if (!vnet_intent_xml_digest_region(network_xml ? network_xml : own, &a, &na, &b, &nb)) {
+		/* An intent that cannot be a network yet: the text it has alone. */
+		g_autofree char *xml = vnet_intent_to_xml_without_state(in);
+		return vnet_sha256_string(xml);
+	}
+	c = vnet_sha256_new();
+	vnet_sha256_update(c, a, na);
+	vnet_sha256_update(c, b, nb);
+	return vnet_sha256_finish(c);
 }
 
 bool vnet_hook_approve(const vnet_intent *in, GError **error)
 {
-	g_autofree char *path = approval_path(in->name), *dir = g_path_get_dirname(path);
-	g_autofree char *digest = intent_digest(in);
+	return vnet_hook_approve_xml(in, NULL, error);
+}
+
+bool vnet_hook_approve_xml(const vnet_intent *in, const char *network_xml, GError **error)
+{
+	g_autofree char *path = NULL, *dir = NULL, *digest = NULL;
 	g_autoptr(GError) local = NULL;
 
 	/* Only root's word counts, and only root may write it. */
 	if (geteuid() != 0)
 		return true;
+	path = approval_path(in->name);
+	dir = g_path_get_dirname(path);
+	digest = intent_digest(in, network_xml);
 	if (g_mkdir_with_parents(dir, 0700) < 0 ||
 	    !g_file_set_contents_full(path, digest, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local)) {
 		vnet_set_error(error, VNET_ERROR_FAILED, _("Cannot record network \"%s\" in %s: %s."), in->name,
@@ -73,8 +96,8 @@ void vnet_hook_forget(const char *name)
 
 static bool approved(const vnet_intent *in)
 {
-	g_autofree char *path = approval_path(in->name), *text = NULL, *digest = intent_digest(in);
-	g_autofree char *legacy = NULL, *old = NULL;
+	g_autofree char *path = approval_path(in->name), *text = NULL, *digest = intent_digest(in, NULL);
+	g_autofree char *alone = NULL, *legacy = NULL, *d2 = NULL, *d1 = NULL;
 	GStatBuf st;
 
 	/* A record anyone but root could have written is no record. */
@@ -83,12 +106,20 @@ static bool approved(const vnet_intent *in)
 		return false;
 	if (g_str_equal(g_strstrip(text), digest))
 		return true;
-	/* A record from before <forwards> hashed each forward as an element: still root's word. */
+	/*
+	 * Records made before still count, once read: of the intent written
+	 * alone (until 2026-12), and before <forwards> of each forward as an
+	 * element.  The next vnetctl command writes the record anew.
+	 */
+	alone = vnet_intent_to_xml_without_state(in);
+	d2 = vnet_sha256_string(alone);
+	if (g_str_equal(text, d2))
+		return true;
 	if (!in->forwards->len)
 		return false;
 	legacy = vnet_intent_to_xml_legacy(in);
-	old = vnet_sha256_string(legacy);
-	return g_str_equal(text, old);
+	d1 = vnet_sha256_string(legacy);
+	return g_str_equal(text, d1);
 }
 
 /* ---- the policy for networks root's vnetctl did not make ---- */

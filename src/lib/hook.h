@@ -24,6 +24,8 @@
  * checked (a privileged port, a --force).  Nothing happens without root.
  */
 bool vnet_hook_approve(const vnet_intent *in, GError **error);
+/* The same, digesting @network_xml (what vnet_intent_network_xml() wrote for @in's first network) as it is. */
+bool vnet_hook_approve_xml(const vnet_intent *in, const char *network_xml, GError **error);
 /* Drop the record of network @name (after its delete). */
 void vnet_hook_forget(const char *name);
 

@@ -617,6 +617,47 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 	return write_doc(&job);
 }
 
+bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsize *na, const char **b, gsize *nb)
+{
+	const char *start = network_xml ? strstr(network_xml, "<vnet:intent ") : NULL;
+	const char *end, *state;
+
+	if (!start)
+		return false;
+	/*
+	 * Specs hold no '<' and attribute values are escaped, so each tag is
+	 * the element's; the end tag and <state> are at the intent's end,
+	 * searched from there (the forwards before them are megabytes).
+	 */
+	if ((end = g_strrstr(start, "</vnet:intent>")))
+		end += strlen("</vnet:intent>");
+	else if ((end = strstr(start, "/>")))
+		end += 2;
+	else
+		return false;
+	state = g_strrstr_len(start, end - start, "<vnet:state");
+	*a = start;
+	*b = end;
+	*nb = 0;
+	if (!state) {
+		*na = (gsize)(end - start);
+		return true;
+	}
+	/* From the line end before <vnet:state> to the line end before the end tag: out. */
+	while (state > start && state[-1] != '\n')
+		state--;
+	if (state > start)
+		state--;
+	*na = (gsize)(state - start);
+	*b = end - strlen("</vnet:intent>");
+	while (*b > start && (*b)[-1] != '\n')
+		(*b)--;
+	if (*b > start)
+		(*b)--;
+	*nb = (gsize)(end - *b);
+	return *b >= state;
+}
+
 char *vnet_intent_portgroup_xml(const vnet_intent *in, const char *portgroup)
 {
 	doc_job job = { in, false, 0, portgroup, false };

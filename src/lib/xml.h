@@ -24,6 +24,15 @@ char *vnet_intent_to_xml_without_state(const vnet_intent *intent);
 char *vnet_intent_to_xml_legacy(const vnet_intent *intent);
 
 /*
+ * The approval digest's text in @network_xml, a network document
+ * vnet_intent_network_xml() wrote: the intent element less its <state>,
+ * as the two pieces @a (@na bytes) and @b (@nb bytes).  Formatting the
+ * intent again for the digest cost as much as the define's XML itself
+ * (65,535 specs).  False if @network_xml holds no intent.
+ */
+bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsize *na, const char **b, gsize *nb);
+
+/*
  * The <portgroup> element @portgroup ("vlan10", "trunk") of @in's network,
  * as vnet_intent_network_xml() writes it, for virNetworkUpdate(); NULL when
  * @in has no such portgroup.

@@ -205,10 +205,17 @@ for n in h1 h2 h3; do virsh -q net-destroy "$n" >/dev/null 2>&1 || :; virsh -q n
 check "root's vnetctl may publish port 80" vnetctl -q create priv --mode nat --subnet 10.74.0.0/24 --forward 80:80
 check "it is recorded as root's" test -e /var/lib/vnetctl/approved/priv
 # digest NAME FORM: the approval digest of NAME's intent rebuilt from its
-# definition, with its forwards as one <forwards> (new) or as an element
-# each, as intents were written before <forwards> (legacy)
+# definition: as vnetctl records it now (new: the intent element in the
+# network XML less its state), of the intent written alone (alone, until
+# 2026-12), and with each forward an element (legacy, before <forwards>)
 digest() {
-	virsh net-dumpxml --inactive "$1" | sed -n '/<vnet:intent/,/<\/vnet:intent>/p' | sed 's/^    //' |
+	local x
+	x=$(virsh net-dumpxml --inactive "$1" | sed -n '/<vnet:intent/,/<\/vnet:intent>/p')
+	if [ "$2" = new ]; then
+		printf '%s' "$x" | sed -e '1s/^ *//' -e '/<vnet:state/,/<\/vnet:state>/d' | sha256sum | cut -d' ' -f1
+		return
+	fi
+	printf '%s\n' "$x" | sed 's/^    //' |
 		awk -v form="$2" 'BEGIN {print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"}
 			form == "legacy" && /^  <vnet:forwards>$/ {inside = 1; next}
 			inside && /^  <\/vnet:forwards>$/ {inside = 0; next}
@@ -216,7 +223,11 @@ digest() {
 			{print}' | sha256sum | cut -d' ' -f1
 }
 check "the digest rebuilt here is the record's" test "$(digest priv new)" = "$(tr -d '\n' </var/lib/vnetctl/approved/priv)"
-check "the legacy form differs" test "$(digest priv legacy)" != "$(digest priv new)"
+check "the older forms differ" sh -c "test '$(digest priv legacy)' != '$(digest priv new)' && test '$(digest priv alone)' != '$(digest priv new)'"
+digest priv alone >/var/lib/vnetctl/approved/priv
+check "a record of the intent written alone is still root's: it starts with port 80" \
+	sh -c "virsh -q net-destroy priv && virsh -q net-start priv"
+check "with its forward, from that record" sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 80 comment \"priv\"'"
 digest priv legacy >/var/lib/vnetctl/approved/priv
 check "a record from before <forwards> is still root's: it starts with port 80" \
 	sh -c "virsh -q net-destroy priv && virsh -q net-start priv"

@@ -927,6 +927,66 @@ static void test_forwards_element(void **state)
 	}
 }
 
+/* The approval digest's text of a network document: the intent less its <state>, whatever the state says. */
+static char *digest_text(const vnet_intent *in)
+{
+	g_autofree char *xml = vnet_intent_network_xml(in, 0, NULL);
+	g_autofree char *head = NULL;
+	const char *a, *b;
+	gsize na, nb;
+
+	assert_non_null(xml);
+	assert_true(vnet_intent_xml_digest_region(xml, &a, &na, &b, &nb));
+	head = g_strndup(a, na);
+	return g_strdup_printf("%s%.*s", head, (int)nb, b);
+}
+
+static void test_digest_region(void **state)
+{
+	static const char with_state[] = "<intent xmlns='http://vnetctl.org/xmlns/intent/1' name='b' mode='bridged'>"
+		"<bridge name='br0'/><uplink name='eth0'/>"
+		"<state><uplink mac='52:54:00:00:00:01' up='yes'><address>192.0.2.5/24</address></uplink></state></intent>";
+	static const char other_state[] = "<intent xmlns='http://vnetctl.org/xmlns/intent/1' name='b' mode='bridged'>"
+		"<bridge name='br0'/><uplink name='eth0'/>"
+		"<state><uplink mac='52:54:00:00:00:02' up='no'/></state></intent>";
+	static const char no_state[] = "<intent xmlns='http://vnetctl.org/xmlns/intent/1' name='b' mode='bridged'>"
+		"<bridge name='br0'/><uplink name='eth0'/></intent>";
+	g_autoptr(vnet_intent) a = vnet_intent_from_xml(with_state, -1, NULL);
+	g_autoptr(vnet_intent) b = vnet_intent_from_xml(other_state, -1, NULL);
+	g_autoptr(vnet_intent) c = vnet_intent_from_xml(no_state, -1, NULL);
+	g_autoptr(vnet_intent) n = vnet_intent_from_xml("<intent xmlns='http://vnetctl.org/xmlns/intent/1' name='w' mode='nat'>"
+		"<bridge name='vn-w'/><ipv4 subnet='10.0.0.0/24' gateway='10.0.0.1'/><forwards>8080:80</forwards></intent>", -1, NULL);
+	g_autofree char *ta = NULL, *tb = NULL, *tc = NULL, *tn = NULL, *tn2 = NULL, *full = NULL;
+	const char *x, *y;
+	gsize nx, ny;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_non_null(n);
+	ta = digest_text(a);
+	tb = digest_text(b);
+	tc = digest_text(c);
+	/* the state is out, all of it, and nothing else is */
+	assert_null(strstr(ta, "state"));
+	assert_null(strstr(ta, "52:54:00"));
+	assert_string_equal(ta, tb);
+	assert_true(g_str_has_prefix(ta, "<vnet:intent xmlns:vnet="));
+	assert_true(g_str_has_suffix(ta, "\n    </vnet:intent>"));
+	assert_non_null(strstr(ta, "<vnet:uplink name=\"eth0\"/>"));
+	assert_string_equal(ta, tc);	/* as if it had none */
+	/* a forward more is another text */
+	tn = digest_text(n);
+	assert_true(vnet_intent_add_forward(n, "9999:99", NULL));
+	tn2 = digest_text(n);
+	assert_string_not_equal(tn, tn2);
+	assert_non_null(strstr(tn2, "9999:99/tcp"));
+	/* without an intent in it: no region */
+	full = g_strdup("<network><name>x</name></network>");
+	assert_false(vnet_intent_xml_digest_region(full, &x, &nx, &y, &ny));
+	assert_false(vnet_intent_xml_digest_region(NULL, &x, &nx, &y, &ny));
+}
+
 /*
  * 65,535 forwards added one at a time (create's --forward arguments) go
  * through the port index; each refusal is the one a pairwise comparison
@@ -1276,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_many_forwards_added),
 		cmocka_unit_test(test_forward_text_forms),
 		cmocka_unit_test(test_forwards_element),
+		cmocka_unit_test(test_digest_region),
 		cmocka_unit_test(test_writer_ends_agree),
 		cmocka_unit_test(test_host_ports),
 		cmocka_unit_test(test_guard_strings),
