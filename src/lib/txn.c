@@ -102,41 +102,57 @@ char *vnet_txn_journal_path(void)
 
 /* ---- the journal: one group per step begun, in order ---- */
 
-static void set_opt(GKeyFile *kf, const char *group, const char *key, const char *value)
+/*
+ * The journal is written as text, not through a GKeyFile: a define's old
+ * XML (megabytes at 65,535 forwards) is escaped once, straight into the
+ * file's text, which later writes reuse (see vnet_txn_run()).  GKeyFile
+ * reads it back.
+ */
+static void put_str(GString *out, const char *key, const char *value)
 {
 	if (value)
-		vnet_key_file_set_string(kf, group, key, value);
+		vnet_key_file_append_string(out, key, value);
+}
+
+static void put_int(GString *out, const char *key, gint64 value)
+{
+	g_string_append_printf(out, "%s=%" G_GINT64_FORMAT "\n", key, value);
+}
+
+static void put_bool(GString *out, const char *key, bool value)
+{
+	g_string_append_printf(out, "%s=%s\n", key, value ? "true" : "false");
 }
 
 /*
- * Only what undo reads goes in: a forward add on a network of 10,000
- * forwards writes its one undo element, never the intents.
+ * Step @i's group, appended to @out.  Only what undo reads goes in: a
+ * forward add on a network of 10,000 forwards writes its one undo element,
+ * never the intents.
  */
-static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
+static void append_step(GString *out, guint i, const vnet_step *s)
 {
-	g_autofree char *g = g_strdup_printf("step %u", i);
-
-	g_key_file_set_string(kf, g, "kind", vnet_step_kind_name(s->kind));
-	set_opt(kf, g, "name", s->name);
-	set_opt(kf, g, "bridge", s->bridge);
-	set_opt(kf, g, "domain", s->domain);
-	set_opt(kf, g, "undo", s->undo);
-	g_key_file_set_boolean(kf, g, "on", s->on);
-	g_key_file_set_boolean(kf, g, "created", s->created);
-	g_key_file_set_uint64(kf, g, "flags", s->flags);
-	g_key_file_set_integer(kf, g, "prev", s->prev);
-	g_key_file_set_integer(kf, g, "prev-fwd4", s->prev_fwd[0]);
-	g_key_file_set_integer(kf, g, "prev-fwd6", s->prev_fwd[1]);
+	g_string_append_printf(out, "\n[step %u]\n", i);
+	put_str(out, "kind", vnet_step_kind_name(s->kind));
+	put_str(out, "name", s->name);
+	put_str(out, "bridge", s->bridge);
+	put_str(out, "domain", s->domain);
+	put_str(out, "undo", s->undo);
+	put_bool(out, "on", s->on);
+	put_bool(out, "created", s->created);
+	g_string_append_printf(out, "flags=%" G_GUINT64_FORMAT "\n", (guint64)s->flags);
+	put_int(out, "prev", s->prev);
+	put_int(out, "prev-fwd4", s->prev_fwd[0]);
+	put_int(out, "prev-fwd6", s->prev_fwd[1]);
 	switch (s->kind) {
 	case VNET_STEP_DEFINE:
 		/* Undone by defining the old XML again (or undefining): the new one is not needed. */
-		set_opt(kf, g, "prev-xml", s->prev_xml);
+		put_str(out, "prev-xml", s->prev_xml);
 		break;
 	case VNET_STEP_UNDEFINE:
 	case VNET_STEP_DHCP_RANGE:
 	case VNET_STEP_ZONE:
 	case VNET_STEP_PORTGROUP:
-		set_opt(kf, g, "prev-xml", s->prev_xml);
+		put_str(out, "prev-xml", s->prev_xml);
 		/* fall through */
 	case VNET_STEP_BRIDGE_CREATE:
 	case VNET_STEP_BRIDGE_DELETE:
@@ -146,22 +162,22 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	case VNET_STEP_NIC:
 	case VNET_STEP_ARM:
 	case VNET_STEP_DOCKER:
-		set_opt(kf, g, "xml", s->xml);
+		put_str(out, "xml", s->xml);
 		break;
 	case VNET_STEP_OVN_LB:
 	case VNET_STEP_OVN_GATEWAY:
-		set_opt(kf, g, "prev-xml", s->prev_xml);
+		put_str(out, "prev-xml", s->prev_xml);
 		/* fall through */
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
-		set_opt(kf, g, "xml", s->xml);
+		put_str(out, "xml", s->xml);
 		/* the intent says where OVN is */
 		/* fall through */
 	case VNET_STEP_TAKEOVER:
 	case VNET_STEP_GIVEBACK:
 		if (s->new) {
 			g_autofree char *x = vnet_intent_to_xml(s->new);
-			set_opt(kf, g, "intent", x);
+			put_str(out, "intent", x);
 		}
 		break;
 	default:
@@ -169,63 +185,56 @@ static void record_step(GKeyFile *kf, guint i, const vnet_step *s)
 	}
 }
 
-/* Step @i's group of the journal, as text. */
-static char *step_text(guint i, const vnet_step *s)
-{
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-
-	record_step(kf, i, s);
-	return g_key_file_to_data(kf, NULL, NULL);
-}
-
 /*
- * The journal of the first @n steps of @plan.  Each group is its own text
- * and the file their concatenation; @done, if not NULL, holds the texts of
- * the steps that ran (they no longer change), so that a define's old XML
- * (2.8 MB at 65,535 forwards) is escaped once, not once per later step;
- * @ret_last, if not NULL, gets the text of step @n - 1.
+ * The journal: @steps, the groups of the first @n steps of the plan, then
+ * the transaction's own group (the order of groups means nothing to a key
+ * file), so that every write after the first appends only the steps begun
+ * since.  @steps comes back as it was.
  */
-static bool write_journal_done(const vnet_txn *t, GPtrArray *plan, guint n, GPtrArray *done,
-			       char **ret_last, GError **error)
+static bool write_journal_text(const vnet_txn *t, GString *steps, guint n, GError **error)
 {
-	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) local = NULL;
-	g_autofree char *head = NULL, *dir = NULL;
-	g_autoptr(GString) data = NULL;
+	g_autofree char *dir = NULL;
+	gsize len = steps->len;
+	bool ok;
 
-	if (!t->journal)
-		return true;
-	g_key_file_set_string(kf, "transaction", "what", t->what ? t->what : "?");
-	g_key_file_set_string(kf, "transaction", "uri", t->uri ? t->uri : "");
-	g_key_file_set_int64(kf, "transaction", "pid", getpid());
-	g_key_file_set_int64(kf, "transaction", "time", g_get_real_time() / G_USEC_PER_SEC);
-	g_key_file_set_integer(kf, "transaction", "steps", (int)n);
-	head = g_key_file_to_data(kf, NULL, NULL);
-	data = g_string_new(head);
-	for (guint i = 0; i < n; i++) {
-		g_autofree char *own = done && i < done->len ? NULL : step_text(i, plan->pdata[i]);
-		g_string_append_c(data, '\n');
-		g_string_append(data, own ? own : done->pdata[i]);
-		if (ret_last && i + 1 == n) {
-			g_free(*ret_last);
-			*ret_last = own ? g_steal_pointer(&own) : g_strdup(done->pdata[i]);
-		}
-	}
+	g_string_append(steps, "\n[transaction]\n");
+	put_str(steps, "what", t->what ? t->what : "?");
+	put_str(steps, "uri", t->uri ? t->uri : "");
+	put_int(steps, "pid", getpid());
+	put_int(steps, "time", g_get_real_time() / G_USEC_PER_SEC);
+	put_int(steps, "steps", n);
 	dir = g_path_get_dirname(t->journal);
-	if (g_mkdir_with_parents(dir, 0700) < 0 ||
-	    !g_file_set_contents_full(t->journal, data->str, (gssize)data->len, G_FILE_SET_CONTENTS_CONSISTENT,
-				      0600, &local)) {
+	ok = g_mkdir_with_parents(dir, 0700) == 0 &&
+	     g_file_set_contents_full(t->journal, steps->str, (gssize)steps->len, G_FILE_SET_CONTENTS_CONSISTENT,
+				      0600, &local);
+	g_string_truncate(steps, len);
+	if (!ok)
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       _("Cannot write the transaction journal %s: %s; nothing was changed."),
 			       t->journal, local ? local->message : g_strerror(errno));
-		return false;
-	}
-	return true;
+	return ok;
 }
 
+/* The journal of the first @n steps of @plan. */
 static bool write_journal(const vnet_txn *t, GPtrArray *plan, guint n, GError **error)
 {
-	return write_journal_done(t, plan, n, NULL, NULL, error);
+	g_autoptr(GString) steps = g_string_new(NULL);
+
+	if (!t->journal)
+		return true;
+	for (guint i = 0; i < n; i++)
+		append_step(steps, i, plan->pdata[i]);
+	return write_journal_text(t, steps, n, error);
+}
+
+/* Step @i begun: its group after the others in @steps, and the journal written. */
+static bool journal_step(const vnet_txn *t, GString *steps, guint i, const vnet_step *s, GError **error)
+{
+	if (!t->journal)
+		return true;
+	append_step(steps, i, s);
+	return write_journal_text(t, steps, i + 1, error);
 }
 
 static void remove_journal(const vnet_txn *t)
@@ -345,7 +354,7 @@ static void add_undo_failure(GError **error, const GError *undo, bool journaled)
 bool vnet_txn_run(const vnet_txn *t, GPtrArray *plan, GError **error)
 {
 	g_autoptr(GError) undo_error = NULL;
-	g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) steps = g_string_new(NULL);
 	sigset_t old;
 	guint i, left;
 	bool partial = false;
@@ -355,21 +364,23 @@ bool vnet_txn_run(const vnet_txn *t, GPtrArray *plan, GError **error)
 	hold_signals(&old);
 	for (i = 0; i < plan->len; i++) {
 		vnet_step *s = plan->pdata[i];
-		g_autofree char *last = NULL;
+		gsize at = steps->len;
 		if (!t->ops->prepare(t->backend, s, error))
 			break;
-		if (!write_journal_done(t, plan, i + 1, done, &last, error))
+		if (!journal_step(t, steps, i, s, error))
 			break;
 		if (injected_failure(i, error) || !t->ops->run(t->backend, s, error)) {
 			partial = t->ops->partial && t->ops->partial(s);
 			break;
 		}
-		if (s->rejournal && !write_journal_done(t, plan, i + 1, done, &last, error)) {
-			i++;
-			break;
+		/* What it did is part of its undo: its group again. */
+		if (s->rejournal) {
+			g_string_truncate(steps, at);
+			if (!journal_step(t, steps, i, s, error)) {
+				i++;
+				break;
+			}
 		}
-		if (last)
-			g_ptr_array_add(done, g_steal_pointer(&last));
 	}
 	if (i == plan->len) {
 		remove_journal(t);

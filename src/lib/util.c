@@ -176,23 +176,24 @@ char *vnet_token_new(void)
 	return g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
 }
 
-void vnet_key_file_set_string(GKeyFile *kf, const char *group, const char *key, const char *value)
+void vnet_key_file_append_string(GString *out, const char *key, const char *value)
 {
-	g_autoptr(GString) v = g_string_sized_new(strlen(value) + strlen(value) / 16 + 8);
 	const char *p = value;
 
+	g_string_append(out, key);
+	g_string_append_c(out, '=');
 	/* As GLib: blanks are \s and \t until the first other byte; line ends never end that. */
 	for (; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
-		g_string_append(v, *p == ' ' ? "\\s" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r");
+		g_string_append_len(out, *p == ' ' ? "\\s" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r", 2);
 	while (*p) {
 		size_t n = strcspn(p, "\n\r\\");
 
-		g_string_append_len(v, p, (gssize)n);
+		g_string_append_len(out, p, (gssize)n);
 		p += n;
 		if (!*p)
 			break;
-		g_string_append(v, *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : "\\\\");
+		g_string_append_len(out, *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : "\\\\", 2);
 		p++;
 	}
-	g_key_file_set_value(kf, group, key, v->str);
+	g_string_append_c(out, '\n');
 }

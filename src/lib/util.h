@@ -56,11 +56,12 @@ char *vnet_sha256_finish(vnet_sha256 *c);
 char *vnet_sha256_string(const char *s);
 
 /*
- * g_key_file_set_string() to the byte, with the escaping done a run at a
- * time: the journal keeps a define's old XML (megabytes at 65,535
- * forwards), which GLib escapes a byte at a time.
+ * The line "KEY=VALUE\n" of a key file, appended to @out, VALUE escaped as
+ * g_key_file_set_string() escapes it, to the byte, a run at a time: the
+ * journal keeps a define's old XML (megabytes at 65,535 forwards), which
+ * GLib escapes a byte at a time and then copies twice more.
  */
-void vnet_key_file_set_string(GKeyFile *kf, const char *group, const char *key, const char *value);
+void vnet_key_file_append_string(GString *out, const char *key, const char *value);
 
 /* Initialise gettext for the library's own domain, once. */
 void vnet_i18n_init(void);

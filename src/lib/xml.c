@@ -1035,20 +1035,25 @@ static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPt
 /*
  * <forwards>: the specs in its text, separated by white space (one a line
  * as written), into @in in order; @owned keeps the text @specs point into.
+ * @text is that text as the SAX handlers read it aside (see fwd_sax), or
+ * NULL to read it from the tree.
  */
-static bool read_forwards(vnet_intent *in, const xmlNode *n, GPtrArray *specs, GPtrArray *owned, GError **error)
+static bool read_forwards(vnet_intent *in, const xmlNode *n, char *text, GPtrArray *specs, GPtrArray *owned,
+			  GError **error)
 {
-	char *text, *p;
+	char *p;
 
 	/* Text as <forward>'s (comments and processing instructions are skipped), but no element. */
 	for (const xmlNode *c = n->children; c; c = c->next)
 		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE &&
 		    c->type != XML_COMMENT_NODE && c->type != XML_PI_NODE) {
+			g_free(text);
 			vnet_set_error(error, VNET_ERROR_INVALID,
 				       _("The intent XML's <forwards> element holds an element; write its forwards as text, one a line."));
 			return false;
 		}
-	text = xml_take_string(xmlNodeGetContent(n));
+	if (!text)
+		text = xml_take_string(xmlNodeGetContent(n));
 	g_ptr_array_add(owned, text);
 	for (p = text; *p;) {
 		char *spec;
@@ -1091,7 +1096,11 @@ static bool read_gateways(vnet_intent *in, const char *value, GError **error)
  * that are @root's children, read aside while parsing (fwd_sax): each other
  * child's _private counts the forwards before it, plus one.
  */
-static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GError **error)
+/*
+ * @fast and @blocks: the <forward>s and the <forwards>' texts the SAX
+ * handlers read aside (see fwd_sax), or NULL when @root's tree holds them.
+ */
+static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrArray *blocks, GError **error)
 {
 	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn",
 					       "ovn-external", "ovn-nexthop", "ovn-gateway", NULL };
@@ -1103,7 +1112,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GErro
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) specs = g_ptr_array_new();	/* the forwards as written, for a refusal */
 	g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);	/* the text @specs points into */
-	guint seen[G_N_ELEMENTS(singles)] = { 0 }, next = 0;
+	guint seen[G_N_ELEMENTS(singles)] = { 0 }, next = 0, next_block = 0;
 	bool ok = true;
 	vnet_mode mode;
 
@@ -1175,7 +1184,8 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GErro
 				g_ptr_array_add(specs, spec);
 			}
 		} else if (xmlStrEqual(n->name, X("forwards"))) {
-			ok = read_forwards(in, n, specs, owned, error);
+			char *text = blocks && next_block < blocks->len ? g_steal_pointer(&blocks->pdata[next_block++]) : NULL;
+			ok = read_forwards(in, n, text, specs, owned, error);
 		} else
 			goto unknown;
 		if (!ok)
@@ -1215,7 +1225,10 @@ unknown:
  * left unexpanded) is read from the tree: then the document is parsed again
  * as a whole tree.  The text is what xmlNodeGetContent() gives: libxml2
  * hands over character references, predefined entities and CDATA (merged,
- * XML_PARSE_NOCDATA) as characters.
+ * XML_PARSE_NOCDATA) as characters.  So is the text of a <forwards> (one
+ * text of megabytes, which the tree would grow by doubling and
+ * xmlNodeGetContent() copy again): the element is built, its text kept
+ * aside in @blocks.
  */
 typedef struct fwd_sax {
 	xmlSAXHandler base;	/* libxml2's SAX2 handlers, called for the rest */
@@ -1225,8 +1238,10 @@ typedef struct fwd_sax {
 	guint depth;		/* of the element open now, the root's is 1 */
 	guint intent_depth;	/* of the first <intent> while it is open, else 0 */
 	bool in_forward;
+	guint forwards_depth;	/* of the <forwards> open now, else 0 */
 	GString *text;
 	GPtrArray *forwards;	/* char *: each forward's text */
+	GPtrArray *blocks;	/* char *: each <forwards>' text (its element stays, empty, in the tree) */
 } fwd_sax;
 
 static fwd_sax *sax_state(void *ctx)
@@ -1259,7 +1274,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 	xmlParserCtxt *ctxt = ctx;
 	bool ours = uri && xmlStrEqual(uri, X(VNET_XML_NS));
 
-	if (st->in_forward) {
+	if (st->in_forward || st->forwards_depth) {
 		sax_fallback(ctx);
 		return;
 	}
@@ -1276,6 +1291,10 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 		st->intent_depth = st->depth;
 	} else if (st->intent_depth && st->depth == st->intent_depth + 1 && ctxt->node) {
 		ctxt->node->_private = GUINT_TO_POINTER(st->forwards->len + 1);
+		if (ours && xmlStrEqual(localname, X("forwards"))) {
+			st->forwards_depth = st->depth;
+			g_string_truncate(st->text, 0);
+		}
 	}
 }
 
@@ -1289,6 +1308,11 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
 		g_ptr_array_add(st->forwards, g_strndup(st->text->str, st->text->len));
 		return;
 	}
+	if (st->forwards_depth && st->depth == st->forwards_depth) {
+		st->forwards_depth = 0;
+		g_ptr_array_add(st->blocks, g_string_free(st->text, FALSE));
+		st->text = g_string_new(NULL);
+	}
 	if (st->depth == st->intent_depth)
 		st->intent_depth = 0;
 	st->depth--;
@@ -1299,7 +1323,7 @@ static void sax_characters(void *ctx, const xmlChar *ch, int len)
 {
 	fwd_sax *st = sax_state(ctx);
 
-	if (st->in_forward)
+	if (st->in_forward || st->forwards_depth)
 		g_string_append_len(st->text, (const char *)ch, len);
 	else
 		st->base.characters(ctx, ch, len);
@@ -1309,7 +1333,7 @@ static void sax_blanks(void *ctx, const xmlChar *ch, int len)
 {
 	fwd_sax *st = sax_state(ctx);
 
-	if (st->in_forward)
+	if (st->in_forward || st->forwards_depth)
 		g_string_append_len(st->text, (const char *)ch, len);
 	else if (st->base.ignorableWhitespace)
 		st->base.ignorableWhitespace(ctx, ch, len);
@@ -1317,6 +1341,8 @@ static void sax_blanks(void *ctx, const xmlChar *ch, int len)
 
 static void sax_comment(void *ctx, const xmlChar *value)
 {
+	if (sax_state(ctx)->forwards_depth)
+		return;	/* what xmlNodeGetContent() would skip */
 	if (sax_state(ctx)->in_forward)
 		sax_fallback(ctx);
 	else if (sax_state(ctx)->base.comment)
@@ -1325,6 +1351,8 @@ static void sax_comment(void *ctx, const xmlChar *value)
 
 static void sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 {
+	if (sax_state(ctx)->forwards_depth)
+		return;
 	if (sax_state(ctx)->in_forward)
 		sax_fallback(ctx);
 	else if (sax_state(ctx)->base.processingInstruction)
@@ -1333,7 +1361,7 @@ static void sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 
 static void sax_reference(void *ctx, const xmlChar *name)
 {
-	if (sax_state(ctx)->in_forward)
+	if (sax_state(ctx)->in_forward || sax_state(ctx)->forwards_depth)
 		sax_fallback(ctx);
 	else if (sax_state(ctx)->base.reference)
 		sax_state(ctx)->base.reference(ctx, name);
@@ -1341,7 +1369,9 @@ static void sax_reference(void *ctx, const xmlChar *name)
 
 static void sax_cdata(void *ctx, const xmlChar *value, int len)
 {
-	if (sax_state(ctx)->in_forward)
+	if (sax_state(ctx)->forwards_depth)
+		g_string_append_len(sax_state(ctx)->text, (const char *)value, len);
+	else if (sax_state(ctx)->in_forward)
 		sax_fallback(ctx);
 	else if (sax_state(ctx)->base.cdataBlock)
 		sax_state(ctx)->base.cdataBlock(ctx, value, len);
@@ -1355,6 +1385,8 @@ static void fwd_sax_clear(fwd_sax *st)
 		g_string_free(st->text, TRUE);
 	if (st->forwards)
 		g_ptr_array_unref(st->forwards);
+	if (st->blocks)
+		g_ptr_array_unref(st->blocks);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(fwd_sax, fwd_sax_clear)
@@ -1414,7 +1446,8 @@ static xmlDoc *parse_intent_doc(const char *xml, int len, bool tree, fwd_sax *st
 
 vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 {
-	g_auto(fwd_sax) st = { .text = g_string_new(NULL), .forwards = g_ptr_array_new_with_free_func(g_free) };
+	g_auto(fwd_sax) st = { .text = g_string_new(NULL), .forwards = g_ptr_array_new_with_free_func(g_free),
+			       .blocks = g_ptr_array_new_with_free_func(g_free) };
 	g_autoptr(xmlDoc) doc = NULL;
 	bool tree = false;
 	xmlNode *root;
@@ -1441,5 +1474,5 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 			    _("The XML has no <intent> element in the namespace %s."), VNET_XML_NS);
 		return NULL;
 	}
-	return intent_from_node(root, tree ? NULL : st.forwards, error);
+	return intent_from_node(root, tree ? NULL : st.forwards, tree ? NULL : st.blocks, error);
 }
