@@ -1631,11 +1631,10 @@ static void read_guests(vnet_doctor_facts *f, vnet_ctx *ctx, const char *net)
 /* The element lines of @in with only forward @fw (NULL: none), minus @base. */
 static GPtrArray *elements_of(const vnet_intent *in, const vnet_forward *fw, GHashTable *targets, GPtrArray *base)
 {
-	g_autoptr(vnet_intent) one = vnet_intent_copy(in);
+	g_autoptr(vnet_intent) one = vnet_intent_copy_bare(in);
 	g_autoptr(GPtrArray) all = NULL;
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 
-	g_ptr_array_set_size(one->forwards, 0);
 	if (fw)
 		g_ptr_array_add(one->forwards, vnet_forward_copy(fw));
 	all = vnet_nft_intent_elements(one, targets);

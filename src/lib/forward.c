@@ -42,13 +42,55 @@ bool vnet_proto_from_string(const char *s, vnet_proto *ret)
 	return false;
 }
 
+struct vnet_forward_chunk {
+	gint live;	/* its forwards not yet freed, plus one while the pool fills it */
+	vnet_forward f[];
+};
+
+/* Blocks grow to this many forwards: a small intent takes a small block. */
+#define CHUNK_MAX 8192
+
+static void chunk_drop(struct vnet_forward_chunk *c)
+{
+	if (g_atomic_int_dec_and_test(&c->live))
+		g_free(c);
+}
+
+void vnet_forward_pool_clear(vnet_forward_pool *pool)
+{
+	if (pool->chunk)
+		chunk_drop(pool->chunk);
+	*pool = (vnet_forward_pool){ 0 };
+}
+
+static vnet_forward *pool_new(vnet_forward_pool *pool)
+{
+	vnet_forward *f;
+
+	if (!pool->chunk || pool->used == pool->size) {
+		guint size = pool->size ? MIN(2 * pool->size, CHUNK_MAX) : 16;
+		vnet_forward_pool_clear(pool);
+		pool->chunk = g_malloc(sizeof(*pool->chunk) + size * sizeof(vnet_forward));
+		pool->chunk->live = 1;
+		pool->size = size;
+	}
+	f = &pool->chunk->f[pool->used++];
+	memset(f, 0, sizeof(*f));
+	f->chunk = pool->chunk;
+	g_atomic_int_inc(&pool->chunk->live);
+	return f;
+}
+
 void vnet_forward_free(vnet_forward *f)
 {
 	/* The count before: above 0, another holder keeps it. */
 	if (!f || g_atomic_int_add(&f->refs, -1) > 0)
 		return;
 	g_free(f->guest_name);
-	g_free(f);
+	if (f->chunk)
+		chunk_drop(f->chunk);
+	else
+		g_free(f);
 }
 
 vnet_forward *vnet_forward_copy(const vnet_forward *f)
@@ -57,6 +99,7 @@ vnet_forward *vnet_forward_copy(const vnet_forward *f)
 
 	c->guest_name = g_strdup(f->guest_name);
 	c->refs = 0;
+	c->chunk = NULL;
 	return c;
 }
 
@@ -203,7 +246,7 @@ static bool plain_port(const char **p, guint16 *ret)
  * general split (an intent's forwards are parsed on every read): the
  * forward vnet_forward_parse_full() makes of it, or NULL for any other form.
  */
-static vnet_forward *parse_plain(const char *spec)
+static vnet_forward *parse_plain(vnet_forward_pool *pool, const char *spec)
 {
 	const char *c = spec;
 	guint16 host, guest;
@@ -212,9 +255,18 @@ static vnet_forward *parse_plain(const char *spec)
 
 	if (!plain_port(&c, &host) || *c++ != ':' || !plain_port(&c, &guest))
 		return NULL;
-	if (*c == '/' ? !vnet_proto_from_string(c + 1, &proto) : *c != '\0')
+	/* The protocol as vnet_proto_from_string() reads it, without a strcmp per name. */
+	if (*c == '/') {
+		if (c[1] == 't' && c[2] == 'c' && c[3] == 'p' && !c[4])
+			proto = VNET_PROTO_TCP;
+		else if (c[1] == 'u' && c[2] == 'd' && c[3] == 'p' && !c[4])
+			proto = VNET_PROTO_UDP;
+		else if (!vnet_proto_from_string(c + 1, &proto))
+			return NULL;
+	} else if (*c != '\0') {
 		return NULL;
-	f = g_new0(vnet_forward, 1);
+	}
+	f = pool ? pool_new(pool) : g_new0(vnet_forward, 1);
 	f->family = AF_INET;
 	f->host_port = f->host_port_end = host;
 	f->guest_port = f->guest_port_end = guest;
@@ -225,7 +277,12 @@ static vnet_forward *parse_plain(const char *spec)
 
 vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 {
-	vnet_forward *f = spec ? parse_plain(spec) : NULL;
+	return vnet_forward_parse_pooled(NULL, spec, error);
+}
+
+vnet_forward *vnet_forward_parse_pooled(vnet_forward_pool *pool, const char *spec, GError **error)
+{
+	vnet_forward *f = spec ? parse_plain(pool, spec) : NULL;
 
 	return f ? f : vnet_forward_parse_full(spec, error);
 }

@@ -295,9 +295,27 @@ vnet_intent *vnet_intent_copy(const vnet_intent *intent)
 {
 	vnet_intent *c = vnet_intent_copy_bare(intent);
 
-	for (guint i = 0; i < intent->forwards->len; i++)
-		g_ptr_array_add(c->forwards, vnet_forward_ref(intent->forwards->pdata[i]));
+	g_ptr_array_unref(c->forwards);
+	c->forwards = g_ptr_array_ref(intent->forwards);
+	/* Both are readers of it from now on; whichever changes it first takes its own. */
+	c->forwards_shared = true;
+	((vnet_intent *)intent)->forwards_shared = true;
 	return c;
+}
+
+GPtrArray *vnet_intent_own_forwards(vnet_intent *intent)
+{
+	GPtrArray *own;
+
+	if (!intent->forwards_shared)
+		return intent->forwards;
+	own = g_ptr_array_new_full(intent->forwards->len + 1, (GDestroyNotify)vnet_forward_free);
+	for (guint i = 0; i < intent->forwards->len; i++)
+		g_ptr_array_add(own, vnet_forward_ref(intent->forwards->pdata[i]));
+	g_ptr_array_unref(intent->forwards);
+	intent->forwards = own;
+	intent->forwards_shared = false;
+	return own;
 }
 
 vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
@@ -313,6 +331,7 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent)
 	c->ovn_nexthop = g_strdup(intent->ovn_nexthop);
 	c->ovn_gateways = g_strdupv(intent->ovn_gateways);
 	c->forwards = g_ptr_array_new_full(intent->forwards->len, (GDestroyNotify)vnet_forward_free);
+	c->forwards_shared = false;
 	c->fwd_index = NULL;
 	c->fwd_index_len = 0;
 	c->fwd_index_last = NULL;
@@ -762,7 +781,7 @@ bool vnet_intent_add_forward(vnet_intent *intent, const char *spec, GError **err
 		intent->fwd_index_len++;
 		intent->fwd_index_last = f;
 	}
-	g_ptr_array_add(intent->forwards, g_steal_pointer(&f));
+	g_ptr_array_add(vnet_intent_own_forwards(intent), g_steal_pointer(&f));
 	return true;
 }
 
@@ -775,7 +794,7 @@ bool vnet_intent_remove_forward(vnet_intent *intent, const char *spec, GError **
 	for (guint i = 0; i < intent->forwards->len; i++) {
 		if (vnet_forward_same_host_side(intent->forwards->pdata[i], f)) {
 			drop_forward_index(intent);
-			g_ptr_array_remove_index(intent->forwards, i);
+			g_ptr_array_remove_index(vnet_intent_own_forwards(intent), i);
 			return true;
 		}
 	}

@@ -52,7 +52,23 @@ typedef struct vnet_forward {
 	guint16 guest_port, guest_port_end;
 	vnet_proto proto;
 	gint refs;		/* holders besides the first: copies of an intent share a forward */
+	struct vnet_forward_chunk *chunk;	/* the pool's block it is in, or NULL: its own allocation */
 } vnet_forward;
+
+/*
+ * Forwards parsed in bulk (an intent's 65,535 on every read) are handed out
+ * from blocks of a pool: one allocation per block, not per forward.  A
+ * block is freed with the last of its forwards; the pool is only the
+ * block being filled.
+ */
+typedef struct vnet_forward_pool {
+	struct vnet_forward_chunk *chunk;
+	guint used, size;
+} vnet_forward_pool;
+void vnet_forward_pool_clear(vnet_forward_pool *pool);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vnet_forward_pool, vnet_forward_pool_clear)
+/* vnet_forward_parse(), the forward from @pool's block when it can. */
+vnet_forward *vnet_forward_parse_pooled(vnet_forward_pool *pool, const char *spec, GError **error);
 
 vnet_forward *vnet_forward_parse(const char *spec, GError **error);
 /* The same without the fast path for HOST_PORT:GUEST_PORT[/PROTOCOL]: tests hold the two to one answer. */
@@ -161,7 +177,8 @@ struct vnet_intent {
 	vnet_addr gateway6;
 	bool dhcp, autostart;
 	vnet_guard guard;	/* as set: VNET_GUARD_DEFAULT is the mode's (vnet_intent_get_guard()) */
-	GPtrArray *forwards;	/* vnet_forward * */
+	GPtrArray *forwards;	/* vnet_forward *; change it through vnet_intent_own_forwards() */
+	bool forwards_shared;	/* @forwards may be another copy's too (see vnet_intent_copy()) */
 	GArray *host_ports;	/* guint32, VNET_HOST_PORT(proto, port): what an isolated network's guests reach on their gateway */
 	vnet_switch vswitch;	/* bridged: the kernel's bridge or an Open vSwitch bridge */
 	GArray *vlans;		/* guint16, sorted: the OVS portgroups vlanID; NULL when none */
@@ -244,6 +261,12 @@ vnet_intent *vnet_intent_copy_bare(const vnet_intent *intent);
  * read.  Whoever may change an intent takes a vnet_intent_copy().
  */
 const vnet_intent *vnet_intent_share(const vnet_intent *intent);
+/*
+ * @intent's forwards, for a change: copies of an intent share one array
+ * (65,535 forwards are not copied for a copy that only reads them), so a
+ * shared one is copied first.
+ */
+GPtrArray *vnet_intent_own_forwards(vnet_intent *intent);
 /* vnet_host_add_intent() without the copy: @host shares @intent. */
 void vnet_host_add_intent_shared(vnet_host *host, const vnet_intent *intent);
 /* Whether both have the same forwards, in whatever order (vnet_intent_equal's half). */

@@ -12,7 +12,7 @@
 
 /* A network's XML as last read, and what it gave: an intent, or why none. */
 typedef struct parsed_net {
-	char *xml;
+	char *xml;		/* a GRefString: the one copy the held reads share */
 	vnet_intent *intent;
 	char *bad;
 } parsed_net;
@@ -37,7 +37,7 @@ struct vnet_virt {
 
 static void parsed_net_free(parsed_net *p)
 {
-	g_free(p->xml);
+	g_ref_string_release(p->xml);
 	vnet_intent_free(p->intent);
 	g_free(p->bad);
 	g_free(p);
@@ -158,31 +158,49 @@ void vnet_virt_hold_reads(vnet_virt *v, bool on)
 	g_clear_pointer(&v->held_nics, g_hash_table_unref);
 	if (!on)
 		return;
-	v->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	v->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ref_string_release);
 	v->held_nics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
 }
 
-/* A copy of what was read for @kind and @name while reads are held, or NULL. */
-static char *held_xml(vnet_virt *v, char kind, const char *name)
+/*
+ * What was read for @kind and @name while reads are held, or NULL: a
+ * GRefString the caller releases.  A definition is megabytes at 65,535
+ * forwards; the held reads and the parse kept share one copy of it.
+ */
+static char *held_ref(vnet_virt *v, char kind, const char *name)
 {
 	g_autofree char *key = v->held ? g_strdup_printf("%c %s", kind, name) : NULL;
+	char *xml = key ? g_hash_table_lookup(v->held, key) : NULL;
 
-	return key ? g_strdup(g_hash_table_lookup(v->held, key)) : NULL;
+	return xml ? g_ref_string_acquire(xml) : NULL;
 }
 
-static void hold_xml(vnet_virt *v, char kind, const char *name, const char *xml)
+/* libvirt's @xml (freed) as a GRefString, or NULL. */
+static char *to_ref(char *xml)
 {
-	if (v->held && xml)
-		g_hash_table_replace(v->held, g_strdup_printf("%c %s", kind, name), g_strdup(xml));
+	char *ref = xml ? g_ref_string_new(xml) : NULL;
+
+	free(xml);
+	return ref;
+}
+
+/* @ref: a GRefString, or NULL. */
+static void hold_xml(vnet_virt *v, char kind, const char *name, char *ref)
+{
+	if (v->held && ref)
+		g_hash_table_replace(v->held, g_strdup_printf("%c %s", kind, name), g_ref_string_acquire(ref));
 }
 
 char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GError **error)
 {
 	g_autoptr(virNetwork) net = NULL;
-	char *xml = held_xml(v, inactive ? 'I' : 'L', name);
+	char *held = held_ref(v, inactive ? 'I' : 'L', name), *xml;
 
-	if (xml)
+	if (held) {
+		xml = g_strdup(held);
+		g_ref_string_release(held);
 		return xml;
+	}
 	if (!(net = lookup(v, name, error)))
 		return NULL;
 	xml = virNetworkGetXMLDesc(net, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
@@ -192,22 +210,26 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			    _("Cannot read the XML of libvirt network \"%s\": %s."), name, why);
 	}
-	hold_xml(v, inactive ? 'I' : 'L', name, xml);
+	if (xml && v->held) {
+		char *ref = g_ref_string_new(xml);
+		hold_xml(v, inactive ? 'I' : 'L', name, ref);
+		g_ref_string_release(ref);
+	}
 	return xml;
 }
 
 static bool add_plain_network(vnet_host *host, const char *xml, GError **error);
 
 /* The intent in network @name's @xml, or NULL with *@ret_bad; parsed once per text. */
-static const vnet_intent *parse_intent(vnet_virt *v, const char *name, const char *xml,
-				       const char **ret_bad)
+/* @xml: a GRefString. */
+static const vnet_intent *parse_intent(vnet_virt *v, const char *name, char *xml, const char **ret_bad)
 {
 	parsed_net *p = g_hash_table_lookup(v->parsed, name);
 
-	if (!p || strcmp(p->xml, xml) != 0) {
+	if (!p || (p->xml != xml && strcmp(p->xml, xml) != 0)) {
 		g_autoptr(GError) bad = NULL;
 		p = g_new0(parsed_net, 1);
-		p->xml = g_strdup(xml);
+		p->xml = g_ref_string_acquire(xml);
 		p->intent = vnet_intent_from_xml(xml, -1, &bad);
 		if (!p->intent)
 			p->bad = g_strdup(bad->message);
@@ -217,7 +239,8 @@ static const vnet_intent *parse_intent(vnet_virt *v, const char *name, const cha
 	return p->intent;
 }
 
-static bool add_network(vnet_virt *v, vnet_host *host, const char *name, const char *xml, GError **error)
+/* @xml: a GRefString. */
+static bool add_network(vnet_virt *v, vnet_host *host, const char *name, char *xml, GError **error)
 {
 	const vnet_intent *intent;
 	const char *bad = NULL;
@@ -274,10 +297,10 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 	}
 	for (int i = 0; i < n; i++) {
 		/* The persistent definition: the live one keeps old metadata until restart. */
-		g_autofree char *xml = NULL;
+		char *xml = NULL;
 		if (ok) {
 			bool persistent = virNetworkIsPersistent(nets[i]) == 1;
-			xml = virNetworkGetXMLDesc(nets[i], persistent ? VIR_NETWORK_XML_INACTIVE : 0);
+			xml = to_ref(virNetworkGetXMLDesc(nets[i], persistent ? VIR_NETWORK_XML_INACTIVE : 0));
 			hold_xml(v, 'N', virNetworkGetName(nets[i]), xml);
 			hold_xml(v, persistent ? 'I' : 'L', virNetworkGetName(nets[i]), xml);
 			if (!xml) {
@@ -291,6 +314,8 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 				ok = add_network(v, host, virNetworkGetName(nets[i]), xml, error);
 			}
 		}
+		if (xml)
+			g_ref_string_release(xml);
 		virNetworkFree(nets[i]);
 	}
 	free(nets);
@@ -300,14 +325,15 @@ bool vnet_virt_read_networks(vnet_virt *v, vnet_host *host, GError **error)
 bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GError **error)
 {
 	g_autoptr(virNetwork) net = NULL;
-	g_autofree char *xml = held_xml(v, 'N', name);
+	char *xml = held_ref(v, 'N', name);
+	bool ok;
 
 	if (xml)
-		return add_network(v, host, name, xml, error);
+		goto add;
 	if (!(net = lookup(v, name, error)))
 		return false;
 	/* As vnet_virt_read_networks() reads it. */
-	xml = virNetworkGetXMLDesc(net, virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_XML_INACTIVE : 0);
+	xml = to_ref(virNetworkGetXMLDesc(net, virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_XML_INACTIVE : 0));
 	if (!xml) {
 		g_autofree char *why = vnet_virt_last_error();
 
@@ -316,7 +342,10 @@ bool vnet_virt_read_network(vnet_virt *v, const char *name, vnet_host *host, GEr
 		return false;
 	}
 	hold_xml(v, 'N', name, xml);
-	return add_network(v, host, name, xml, error);
+add:
+	ok = add_network(v, host, name, xml, error);
+	g_ref_string_release(xml);
+	return ok;
 }
 
 /*
@@ -366,6 +395,21 @@ static char *network_name(const char *xml)
 	return name;
 }
 
+/* @xml with <uuid>@uuid</uuid> at @at, in one allocation of the size it takes. */
+static char *splice_uuid(const char *xml, const char *at, const char *uuid)
+{
+	static const char open[] = "<uuid>", close[] = "</uuid>";
+	size_t head = (size_t)(at - xml), nu = strlen(uuid), tail = strlen(at);
+	char *out = g_malloc(head + strlen(open) + nu + strlen(close) + tail + 1), *p = out;
+
+	p = mempcpy(p, xml, head);
+	p = mempcpy(p, open, strlen(open));
+	p = mempcpy(p, uuid, nu);
+	p = mempcpy(p, close, strlen(close));
+	memcpy(p, at, tail + 1);
+	return out;
+}
+
 static char *with_uuid(vnet_virt *v, const char *xml)
 {
 	g_autofree char *name = network_name(xml);
@@ -376,7 +420,8 @@ static char *with_uuid(vnet_virt *v, const char *xml)
 	if (!old || !end || strstr(xml, "<uuid>") || virNetworkGetUUIDString(old, uuid) < 0)
 		return g_strdup(xml);
 	end += strlen("</name>");
-	return g_strdup_printf("%.*s<uuid>%s</uuid>%s", (int)(end - xml), xml, uuid, end);
+	/* Not printf: it grows its buffer by doubling, megabytes at 65,535 forwards. */
+	return splice_uuid(xml, end, uuid);
 }
 
 bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)

@@ -1018,11 +1018,11 @@ static bool forwards_distinct(const vnet_intent *in, const GPtrArray *specs, GEr
  * The next of the forwards read aside (fast->pdata[*next], see fwd_sax), into
  * @in; its text stays in @specs for a refusal.
  */
-static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPtrArray *specs,
-			      GPtrArray *owned, GError **error)
+static bool take_fast_forward(vnet_intent *in, vnet_forward_pool *pool, GPtrArray *fast, guint *next,
+			      GPtrArray *specs, GPtrArray *owned, GError **error)
 {
 	char *spec = g_strstrip(fast->pdata[*next]);
-	vnet_forward *f = vnet_forward_parse(spec, error);
+	vnet_forward *f = vnet_forward_parse_pooled(pool, spec, error);
 
 	if (!f)
 		return false;
@@ -1038,10 +1038,16 @@ static bool take_fast_forward(vnet_intent *in, GPtrArray *fast, guint *next, GPt
  * @text is that text as the SAX handlers read it aside (see fwd_sax), or
  * NULL to read it from the tree.
  */
-static bool read_forwards(vnet_intent *in, const xmlNode *n, char *text, GPtrArray *specs, GPtrArray *owned,
-			  GError **error)
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool read_forwards(vnet_intent *in, vnet_forward_pool *pool, const xmlNode *n, char *text,
+			  GPtrArray *specs, GPtrArray *owned, GError **error)
 {
 	char *p;
+	gsize lines = 0;
 
 	/* Text as <forward>'s (comments and processing instructions are skipped), but no element. */
 	for (const xmlNode *c = n->children; c; c = c->next)
@@ -1055,18 +1061,29 @@ static bool read_forwards(vnet_intent *in, const xmlNode *n, char *text, GPtrArr
 	if (!text)
 		text = xml_take_string(xmlNodeGetContent(n));
 	g_ptr_array_add(owned, text);
+	/*
+	 * Room for the forwards at once (GLib has no reserve): a line of ours
+	 * ("1024:80/tcp" and its indentation) is at least 12 bytes.
+	 */
+	lines = strlen(text) / 12;
+	g_ptr_array_set_size(in->forwards, in->forwards->len + lines + 1);
+	g_ptr_array_set_size(in->forwards, in->forwards->len - lines - 1);
+	g_ptr_array_set_size(specs, specs->len + lines + 1);
+	g_ptr_array_set_size(specs, specs->len - lines - 1);
 	for (p = text; *p;) {
 		char *spec;
 		vnet_forward *f;
 
-		p += strspn(p, " \t\r\n");
+		while (is_blank(*p))
+			p++;
 		if (!*p)
 			break;
 		spec = p;
-		p += strcspn(p, " \t\r\n");
+		while (*p && !is_blank(*p))
+			p++;
 		if (*p)
 			*p++ = '\0';
-		if (!(f = vnet_forward_parse(spec, error)))
+		if (!(f = vnet_forward_parse_pooled(pool, spec, error)))
 			return false;
 		g_ptr_array_add(in->forwards, f);
 		g_ptr_array_add(specs, spec);
@@ -1112,6 +1129,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrA
 	g_autoptr(vnet_intent) in = NULL;
 	g_autoptr(GPtrArray) specs = g_ptr_array_new();	/* the forwards as written, for a refusal */
 	g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);	/* the text @specs points into */
+	g_auto(vnet_forward_pool) pool = { 0 };
 	guint seen[G_N_ELEMENTS(singles)] = { 0 }, next = 0, next_block = 0;
 	bool ok = true;
 	vnet_mode mode;
@@ -1142,7 +1160,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrA
 			continue;
 		/* The forwards read aside that came before this element, in order. */
 		while (ok && fast && n->_private && next + 1 < GPOINTER_TO_UINT(n->_private))
-			ok = take_fast_forward(in, fast, &next, specs, owned, error);
+			ok = take_fast_forward(in, &pool, fast, &next, specs, owned, error);
 		if (!ok)
 			break;
 		if (!in_ns(n))
@@ -1177,7 +1195,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrA
 			char *spec = xml_take_string(xmlNodeGetContent(n));
 			vnet_forward *f;
 			g_ptr_array_add(owned, spec);
-			f = vnet_forward_parse(g_strstrip(spec), error);
+			f = vnet_forward_parse_pooled(&pool, g_strstrip(spec), error);
 			ok = f != NULL;
 			if (f) {
 				g_ptr_array_add(in->forwards, f);
@@ -1185,7 +1203,7 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrA
 			}
 		} else if (xmlStrEqual(n->name, X("forwards"))) {
 			char *text = blocks && next_block < blocks->len ? g_steal_pointer(&blocks->pdata[next_block++]) : NULL;
-			ok = read_forwards(in, n, text, specs, owned, error);
+			ok = read_forwards(in, &pool, n, text, specs, owned, error);
 		} else
 			goto unknown;
 		if (!ok)
@@ -1199,7 +1217,7 @@ unknown:
 		return NULL;
 	}
 	while (ok && fast && next < fast->len)
-		ok = take_fast_forward(in, fast, &next, specs, owned, error);
+		ok = take_fast_forward(in, &pool, fast, &next, specs, owned, error);
 	if (!ok) {
 		g_autoptr(GError) clash = NULL;
 		if (!forwards_distinct(in, specs, &clash)) {

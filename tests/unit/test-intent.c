@@ -1314,10 +1314,44 @@ static void test_dhcp6_range_in_xml(void **state)
 	assert_null(strstr(without, "<dhcp>"));
 }
 
+/* Copies share the forwards until one of them changes them: then only that one changes. */
+static void test_copies_share_forwards(void **state)
+{
+	g_autoptr(vnet_intent) in = vnet_intent_new("web", VNET_MODE_NAT, NULL);
+	g_autoptr(vnet_intent) a = NULL, b = NULL;
+
+	assert_ok(vnet_intent_add_forward(in, "8080:80", &err_));
+	assert_ok(vnet_intent_add_forward(in, "8081:81", &err_));
+	a = vnet_intent_copy(in);
+	b = vnet_intent_copy(a);
+	assert_ptr_equal(a->forwards, in->forwards);
+	assert_ok(vnet_intent_add_forward(a, "8082:82", &err_));
+	assert_int_equal(vnet_intent_get_n_forwards(a), 3);
+	assert_int_equal(vnet_intent_get_n_forwards(in), 2);
+	assert_int_equal(vnet_intent_get_n_forwards(b), 2);
+	assert_ok(vnet_intent_remove_forward(in, "8080:80", &err_));
+	assert_int_equal(vnet_intent_get_n_forwards(in), 1);
+	assert_int_equal(vnet_intent_get_n_forwards(b), 2);
+	assert_int_equal(vnet_intent_get_n_forwards(a), 3);
+	assert_ok(vnet_intent_remove_forward(b, "8081:81", &err_));
+	assert_int_equal(vnet_intent_get_n_forwards(b), 1);
+	assert_int_equal(vnet_intent_get_n_forwards(a), 3);
+	{
+		g_autofree char *f = vnet_intent_get_forward(b, 0);
+		assert_string_equal(f, "8080:80/tcp");
+	}
+	/* the one freed first leaves the others whole (ASan/valgrind run this too) */
+	g_clear_pointer(&in, vnet_intent_free);
+	assert_int_equal(vnet_intent_get_n_forwards(a), 3);
+	assert_ok(vnet_intent_add_forward(b, "9000:90", &err_));
+	assert_int_equal(vnet_intent_get_n_forwards(b), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mode_strings),
+		cmocka_unit_test(test_copies_share_forwards),
 		cmocka_unit_test(test_new_defaults),
 		cmocka_unit_test(test_network_names),
 		cmocka_unit_test(test_setters_getters),
