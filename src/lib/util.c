@@ -179,21 +179,38 @@ char *vnet_token_new(void)
 void vnet_key_file_append_string(GString *out, const char *key, const char *value)
 {
 	const char *p = value;
+	size_t n = strlen(value), at;
+	char *d;
 
 	g_string_append(out, key);
 	g_string_append_c(out, '=');
+	/* Room for the worst case, written in place, a byte at a time: the runs between line ends are short. */
+	at = out->len;
+	g_string_set_size(out, at + 2 * n + 1);
+	d = out->str + at;
 	/* As GLib: blanks are \s and \t until the first other byte; line ends never end that. */
-	for (; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
-		g_string_append_len(out, *p == ' ' ? "\\s" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r", 2);
-	while (*p) {
-		size_t n = strcspn(p, "\n\r\\");
-
-		g_string_append_len(out, p, (gssize)n);
-		p += n;
-		if (!*p)
-			break;
-		g_string_append_len(out, *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : "\\\\", 2);
-		p++;
+	for (; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++) {
+		*d++ = '\\';
+		*d++ = *p == ' ' ? 's' : *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
 	}
-	g_string_append_c(out, '\n');
+	for (; *p; p++) {
+		switch (*p) {
+		case '\n':
+			*d++ = '\\';
+			*d++ = 'n';
+			break;
+		case '\r':
+			*d++ = '\\';
+			*d++ = 'r';
+			break;
+		case '\\':
+			*d++ = '\\';
+			*d++ = '\\';
+			break;
+		default:
+			*d++ = *p;
+		}
+	}
+	*d++ = '\n';
+	g_string_truncate(out, (gsize)(d - out->str));
 }

@@ -416,8 +416,11 @@ static char *with_uuid(vnet_virt *v, const char *xml)
 	g_autoptr(virNetwork) old = name ? virNetworkLookupByName(v->conn, name) : NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	const char *end = strstr(xml, "</name>");
+	/* libvirt writes <uuid> before <metadata>, which comes before our megabytes of forwards. */
+	const char *meta = strstr(xml, "<metadata");
+	bool has_uuid = meta ? memmem(xml, (size_t)(meta - xml), "<uuid>", 6) != NULL : strstr(xml, "<uuid>") != NULL;
 
-	if (!old || !end || strstr(xml, "<uuid>") || virNetworkGetUUIDString(old, uuid) < 0)
+	if (!old || !end || has_uuid || virNetworkGetUUIDString(old, uuid) < 0)
 		return g_strdup(xml);
 	end += strlen("</name>");
 	/* Not printf: it grows its buffer by doubling, megabytes at 65,535 forwards. */

@@ -617,10 +617,28 @@ char *vnet_intent_network_xml(const vnet_intent *in, guint i, GError **error)
 	return write_doc(&job);
 }
 
+/*
+ * The last @needle in [@begin, @end), searched from @end: g_strrstr_len()
+ * first walks to the end a byte at a time, megabytes here.
+ */
+static const char *rfind(const char *begin, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if ((size_t)(end - begin) < n)
+		return NULL;
+	for (const char *p = end - n;; p--) {
+		if (*p == *needle && memcmp(p, needle, n) == 0)
+			return p;
+		if (p == begin)
+			return NULL;
+	}
+}
+
 bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsize *na, const char **b, gsize *nb)
 {
 	const char *start = network_xml ? strstr(network_xml, "<vnet:intent ") : NULL;
-	const char *end, *state;
+	const char *end, *state, *from;
 
 	if (!start)
 		return false;
@@ -635,7 +653,10 @@ bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsiz
 		end += 2;
 	else
 		return false;
-	state = g_strrstr_len(start, end - start, "<vnet:state");
+	/* <state> is written after the forwards: searched only after them. */
+	if (!(from = rfind(start, end, "</vnet:forwards>")))
+		from = start;
+	state = rfind(from, end, "<vnet:state");
 	*a = start;
 	*b = end;
 	*nb = 0;
