@@ -119,6 +119,8 @@ const char *cli_tr(const char *s);
  * generality.
  */
 char *cli_format_strings(const char *fmt, const char *const *args, guint n_args);
+/* The same appended to @out; false, and @out as it was, for another conversion. */
+bool cli_format_append(GString *out, const char *fmt, const char *const *args, guint n_args);
 /* Print @s and pad it with spaces to @width terminal columns (CJK counts double). */
 void cli_print_padded(FILE *f, const char *s, int width);
 
@@ -130,6 +132,16 @@ void out_string(cli_out *o, const char *key, const char *label, const char *valu
 void out_bool(cli_out *o, const char *key, bool value);
 /* A list of strings: one "label value" line each in text. */
 void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values);
+/*
+ * The same a line at a time, for lists of a line per forward (65,535 of
+ * them): out_lines_next() gives the buffer to append the next value to,
+ * the label already in it in text; out_lines_end() writes them.  A value
+ * need not be a string of its own.
+ */
+typedef struct cli_lines cli_lines;
+cli_lines *out_lines_begin(cli_out *o, const char *key, const char *label);
+GString *out_lines_next(cli_lines *l);
+void out_lines_end(cli_lines *l);
 /* Start and end a list of objects under @key; in text, a blank line between items. */
 void out_list_begin(cli_out *o, const char *key);
 void out_item_begin(cli_out *o);

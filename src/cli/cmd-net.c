@@ -276,13 +276,11 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 
 static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 {
-	g_autoptr(GPtrArray) fwd = g_ptr_array_new_with_free_func(g_free);
+	cli_lines *fwd;
 	g_autoptr(GPtrArray) hports = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) vlans = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) gateways = g_ptr_array_new_with_free_func(g_free);
 
-	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++)
-		g_ptr_array_add(fwd, vnet_intent_get_forward(in, i));
 	for (guint i = 0; i < vnet_intent_get_n_host_ports(in); i++)
 		g_ptr_array_add(hports, vnet_intent_get_host_port(in, i));
 	for (guint i = 0; i < vnet_intent_get_n_vlans(in); i++)
@@ -312,7 +310,12 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	out_string(o, "default_guest", _("default guest:"), vnet_intent_get_default_guest(in));
 	out_bool(o, "dhcp", vnet_intent_get_dhcp(in));
 	out_bool(o, "autostart", vnet_intent_get_autostart(in));
-	out_strv(o, "forwards", _("forward:"), fwd);
+	fwd = out_lines_begin(o, "forwards", _("forward:"));
+	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++) {
+		g_autofree char *f = vnet_intent_get_forward(in, i);
+		g_string_append(out_lines_next(fwd), f);
+	}
+	out_lines_end(fwd);
 	out_strv(o, "host_ports", _("host port:"), hports);
 }
 
@@ -386,12 +389,17 @@ static const char *how_label(const char *how)
 
 	/* Asked once a line: each translated once (gettext walks its domains per call). */
 	static const char *translated[G_N_ELEMENTS(labels)];
+	/* and the lines of one show mostly ask for the same word */
+	static const char *last_key, *last_label;
 
+	if (how && last_key && strcmp(how, last_key) == 0)
+		return last_label;
 	for (size_t i = 0; i < G_N_ELEMENTS(labels); i++)
 		if (g_strcmp0(how, labels[i].key) == 0) {
 			if (!translated[i])
 				translated[i] = _(labels[i].label);
-			return translated[i];
+			last_key = labels[i].key;
+			return last_label = translated[i];
 		}
 	return how;
 }
@@ -461,28 +469,32 @@ int cmd_show(int argc, char **argv)
 		}
 		out_list_end(o);
 	} else {
-		g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GPtrArray) glines = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(GPtrArray) dlines = g_ptr_array_new_with_free_func(g_free);
 		static const char *goes_to, *nowhere;
+		cli_lines *lines = targets->len ? out_lines_begin(o, "targets", _("target:")) : NULL;
 		for (guint i = 0; i < targets->len; i++) {
 			const vnet_target *t = targets->pdata[i];
 			const char *to[] = { vnet_target_get_forward(t), vnet_target_get_address(t),
 					     vnet_target_get_guest(t) ? vnet_target_get_guest(t) : "-",
 					     how_label(vnet_target_get_how(t)) };
 			const char *no[] = { vnet_target_get_forward(t), vnet_target_get_problem(t) };
-			char *line = to[1] ? cli_format_strings(translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
-								to, G_N_ELEMENTS(to))
-					   : cli_format_strings(translated_once(&nowhere, N_("%s goes nowhere: %s")),
-								no, G_N_ELEMENTS(no));
+			const char *fmt = to[1] ? translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)"))
+						: translated_once(&nowhere, N_("%s goes nowhere: %s"));
+			GString *line = out_lines_next(lines);
 			/* A translation with another conversion than %s: printf says what it makes of it. */
-			if (!line && to[1])
-				line = g_strdup_printf(translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
-						       to[0], to[1], to[2], to[3]);
-			else if (!line)
-				line = g_strdup_printf(translated_once(&nowhere, N_("%s goes nowhere: %s")), no[0], no[1]);
-			g_ptr_array_add(lines, line);
+			if (to[1] ? !cli_format_append(line, fmt, to, G_N_ELEMENTS(to))
+				  : !cli_format_append(line, fmt, no, G_N_ELEMENTS(no))) {
+				if (to[1])
+					g_string_append_printf(line, translated_once(&goes_to, N_("%s goes to %s (guest %s, by %s)")),
+							       to[0], to[1], to[2], to[3]);
+				else
+					g_string_append_printf(line, translated_once(&nowhere, N_("%s goes nowhere: %s")),
+							       no[0], no[1]);
+			}
 		}
+		if (lines)
+			out_lines_end(lines);
 		for (guint i = 0; i < guests->len; i++) {
 			const vnet_guest *g = guests->pdata[i];
 			g_ptr_array_add(glines, g_strdup_printf(_("%s %s (domain %s, by %s)"), vnet_guest_get_mac(g),
@@ -509,7 +521,6 @@ int cmd_show(int argc, char **argv)
 						    "%s on port %s: %s frames dropped (%s bytes)", n == 1 ? 1 : 2),
 					vnet_drops_get_mac(d), vnet_drops_get_port(d), packets, bytes));
 		}
-		out_strv(o, "targets", _("target:"), lines);
 		out_strv(o, "guests", _("guest:"), glines);
 		out_strv(o, "dropped", _("guard dropped:"), dlines);
 	}

@@ -36,9 +36,9 @@ const char *cli_tr(const char *s)
 	return s && *s ? _(s) : "";
 }
 
-char *cli_format_strings(const char *fmt, const char *const *args, guint n_args)
+bool cli_format_append(GString *out, const char *fmt, const char *const *args, guint n_args)
 {
-	g_autoptr(GString) s = g_string_sized_new(strlen(fmt) + 64);
+	gsize len = out->len;
 	guint next = 0;
 
 	for (const char *p = fmt; *p;) {
@@ -46,13 +46,13 @@ char *cli_format_strings(const char *fmt, const char *const *args, guint n_args)
 		guint i;
 
 		if (!pct) {
-			g_string_append(s, p);
+			g_string_append(out, p);
 			break;
 		}
-		g_string_append_len(s, p, pct - p);
+		g_string_append_len(out, p, pct - p);
 		p = pct + 1;
 		if (*p == '%') {
-			g_string_append_c(s, '%');
+			g_string_append_c(out, '%');
 			p++;
 			continue;
 		}
@@ -63,13 +63,22 @@ char *cli_format_strings(const char *fmt, const char *const *args, guint n_args)
 			i = (guint)(*p - '1');
 			p += 3;
 		} else {
-			return NULL;
+			i = n_args;
 		}
-		if (i >= n_args)
-			return NULL;
-		g_string_append(s, args[i] ? args[i] : "(null)");
+		if (i >= n_args) {
+			g_string_truncate(out, len);
+			return false;
+		}
+		g_string_append(out, args[i] ? args[i] : "(null)");
 	}
-	return g_string_free(g_steal_pointer(&s), FALSE);
+	return true;
+}
+
+char *cli_format_strings(const char *fmt, const char *const *args, guint n_args)
+{
+	g_autoptr(GString) s = g_string_sized_new(strlen(fmt) + 64);
+
+	return cli_format_append(s, fmt, args, n_args) ? g_string_free(g_steal_pointer(&s), FALSE) : NULL;
 }
 
 /* The terminal columns @s takes: a wide (CJK) character takes two. */
@@ -125,38 +134,84 @@ void out_bool(cli_out *o, const char *key, bool value)
 		json_object_set_new(o->cur, key, json_boolean(value));
 }
 
-void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values)
-{
-	json_t *arr;
-	g_autoptr(GString) lines = NULL;
-	g_autofree char *head = NULL;
-	size_t nh;
+struct cli_lines {
+	cli_out *o;
+	const char *key;
+	json_t *arr;		/* JSON: the values so far */
+	GString *buf;		/* text: the lines so far; JSON: the value being written */
+	char *head;		/* text: the label, padded */
+	gsize nh;
+	guint n;
+};
 
+cli_lines *out_lines_begin(cli_out *o, const char *key, const char *label)
+{
+	cli_lines *l = g_new0(cli_lines, 1);
+
+	l->o = o;
+	l->key = key;
 	if (o->root) {
-		arr = json_array();
-		for (guint i = 0; i < values->len; i++)
-			json_array_append_new(arr, json_string(values->pdata[i]));
-		json_object_set_new(o->cur, key, arr);
-		return;
+		l->arr = json_array();
+		l->buf = g_string_new(NULL);
+		return l;
 	}
-	if (!values->len)
-		return;
 	/* The label padded once, the lines written at once: show prints a line per forward, 65,535 of them. */
 	{
 		g_autoptr(GString) h = g_string_new(label);
 		for (int cols = display_cols(label); cols < LABEL_COLS; cols++)
 			g_string_append_c(h, ' ');
 		g_string_append_c(h, ' ');
-		nh = h->len;
-		head = g_string_free(g_steal_pointer(&h), FALSE);
+		l->nh = h->len;
+		l->head = g_string_free(g_steal_pointer(&h), FALSE);
 	}
-	lines = g_string_sized_new(values->len * (nh + 32));
-	for (guint i = 0; i < values->len; i++) {
-		g_string_append_len(lines, head, (gssize)nh);
-		g_string_append(lines, values->pdata[i]);
-		g_string_append_c(lines, '\n');
+	l->buf = g_string_sized_new(4096);
+	return l;
+}
+
+/* The value before, ended: a JSON string, or its line end. */
+static void end_value(cli_lines *l)
+{
+	if (!l->n)
+		return;
+	if (l->arr) {
+		json_array_append_new(l->arr, json_string(l->buf->str));
+		g_string_truncate(l->buf, 0);
+	} else {
+		g_string_append_c(l->buf, '\n');
 	}
-	fwrite(lines->str, 1, lines->len, stdout);
+}
+
+GString *out_lines_next(cli_lines *l)
+{
+	end_value(l);
+	l->n++;
+	if (!l->arr)
+		g_string_append_len(l->buf, l->head, (gssize)l->nh);
+	return l->buf;
+}
+
+void out_lines_end(cli_lines *l)
+{
+	end_value(l);
+	if (l->arr)
+		json_object_set_new(l->o->cur, l->key, l->arr);
+	else
+		fwrite(l->buf->str, 1, l->buf->len, stdout);
+	g_string_free(l->buf, TRUE);
+	g_free(l->head);
+	g_free(l);
+}
+
+void out_strv(cli_out *o, const char *key, const char *label, GPtrArray *values)
+{
+	cli_lines *l;
+
+	if (!o->root && !values->len)
+		return;
+	l = out_lines_begin(o, key, label);
+	for (guint i = 0; i < values->len; i++)
+		g_string_append(out_lines_next(l), values->pdata[i]);
+	out_lines_end(l);
 }
 
 void out_block(cli_out *o, const char *key, const char *text)
