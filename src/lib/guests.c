@@ -404,20 +404,42 @@ void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray
 
 /* ---- what show prints ---- */
 
+/*
+ * One allocation: the forward, address and guest strings follow the
+ * struct (show makes 65,535 of them); only a problem is its own.
+ */
 struct vnet_target {
-	char *forward, *address, *guest, *problem;
+	const char *forward, *address, *guest;
+	char *problem;
 	const char *how;
+	char text[];
 };
 
 void vnet_target_free(vnet_target *t)
 {
 	if (!t)
 		return;
-	g_free(t->forward);
-	g_free(t->address);
-	g_free(t->guest);
 	g_free(t->problem);
 	g_free(t);
+}
+
+/* A target of forward @spec (@n bytes) to @address, of @guest (either may be NULL). */
+static vnet_target *target_new(const char *spec, gsize n, const char *address, const char *guest)
+{
+	gsize na = address ? strlen(address) + 1 : 0, ng = guest ? strlen(guest) + 1 : 0;
+	vnet_target *t = g_malloc(sizeof(*t) + n + 1 + na + ng);
+	char *p = t->text;
+
+	t->problem = NULL;
+	t->how = NULL;
+	t->forward = p;
+	memcpy(p, spec, n);
+	p[n] = '\0';
+	p += n + 1;
+	t->address = address ? memcpy(p, address, na) : NULL;
+	p += na;
+	t->guest = guest ? memcpy(p, guest, ng) : NULL;
+	return t;
 }
 
 const char *vnet_target_get_forward(const vnet_target *t) { return t->forward; }
@@ -455,70 +477,80 @@ static const vnet_guest *guest_of(GPtrArray *guests, const char *domain, const c
 	return NULL;
 }
 
-static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtrArray *guests,
-			      GHashTable *targets)
-{
-	vnet_target *t = g_new0(vnet_target, 1);
-	const vnet_guest *g = NULL;
+/* The default guest of @in, asked once for all its forwards. */
+typedef struct default_guest {
+	const char *addr;
+	vnet_default_how how;
+	guint n;
+} default_guest;
 
-	t->forward = vnet_forward_format(f);
+static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtrArray *guests,
+			      GHashTable *targets, const default_guest *def)
+{
+	char spec[VNET_FORWARD_FORMAT_MAX];
+	gsize n = vnet_forward_put(spec, f);
+	g_autofree char *own = NULL;
+	const char *address = NULL, *how = "nowhere";
+	const vnet_guest *g = NULL;
+	char *problem = NULL;
+	vnet_target *t;
+
 	switch (f->guest_kind) {
 	case VNET_GUEST_ADDR:
-		t->address = vnet_addr_format(&f->guest_addr);
-		t->how = "address";
-		g = guest_of(guests, NULL, t->address);
+		address = own = vnet_addr_format(&f->guest_addr);
+		how = "address";
+		g = guest_of(guests, NULL, address);
 		break;
 	case VNET_GUEST_NAME: {
 		const char *a = g_hash_table_lookup(targets, f->guest_name);
 		g = guest_of(guests, f->guest_name, NULL);
 		if (a && *a && f->family == AF_INET) {
-			t->address = g_strdup(a);
-			t->how = g && g->how == VNET_GUEST_RESERVED ? "reservation" : "lease";
+			address = a;
+			how = g && g->how == VNET_GUEST_RESERVED ? "reservation" : "lease";
 		} else {
-			t->how = "nowhere";
-			t->problem = g_strdup_printf(_("Domain \"%s\" has no reservation and no lease on network \"%s\"; the forward points nowhere until it has one."),
-						     f->guest_name, in->name);
+			problem = g_strdup_printf(_("Domain \"%s\" has no reservation and no lease on network \"%s\"; the forward points nowhere until it has one."),
+						  f->guest_name, in->name);
 		}
 		break;
 	}
 	case VNET_GUEST_DEFAULT: {
-		vnet_default_how how;
-		guint n;
-		const char *a = f->family == AF_INET ? vnet_guests_default(in, guests, &how, &n) : NULL;
+		const char *a = f->family == AF_INET ? def->addr : NULL;
 		vnet_addr g6;
 		/* IPv6 has no leases to follow: the subnet6's default guest address. */
 		if (f->family == AF_INET6 && vnet_intent_default_guest6(in, &g6)) {
-			t->address = vnet_addr_format(&g6);
-			g = guest_of(guests, NULL, t->address);
-			t->how = g && g->addr6 && g_str_equal(g->addr6, t->address) ? "default guest" : "default address";
+			address = own = vnet_addr_format(&g6);
+			g = guest_of(guests, NULL, address);
+			how = g && g->addr6 && g_str_equal(g->addr6, address) ? "default guest" : "default address";
 		} else if (a) {
-			t->address = g_strdup(a);
-			t->how = how == VNET_DEFAULT_RESERVED ? "default guest" :
-				 how == VNET_DEFAULT_ONLY ? "only guest" : "default address";
+			address = a;
+			how = def->how == VNET_DEFAULT_RESERVED ? "default guest" :
+			      def->how == VNET_DEFAULT_ONLY ? "only guest" : "default address";
 			g = guest_of(guests, NULL, a);
 		} else if (f->family != AF_INET) {
-			t->how = "nowhere";
-			t->problem = g_strdup_printf(_("The forward %s has no guest address, and network \"%s\" has no IPv6 default guest; give the guest's address in the forward."),
-						     t->forward, in->name);
+			g_autofree char *fs = g_strndup(spec, n);
+			problem = g_strdup_printf(_("The forward %s has no guest address, and network \"%s\" has no IPv6 default guest; give the guest's address in the forward."),
+						  fs, in->name);
 		} else {
-			t->how = "nowhere";
-			t->problem = g_strdup_printf(_("Network \"%s\" has %u guests and none holds its default guest address, so this forward points nowhere; choose one with \"vnetctl attach %s DOMAIN\", or name the guest in the forward."),
-						     in->name, n, in->name);
+			problem = g_strdup_printf(_("Network \"%s\" has %u guests and none holds its default guest address, so this forward points nowhere; choose one with \"vnetctl attach %s DOMAIN\", or name the guest in the forward."),
+						  in->name, def->n, in->name);
 		}
 		break;
 	}
 	}
-	if (g && g->domain)
-		t->guest = g_strdup(g->domain);
+	t = target_new(spec, n, address, g ? g->domain : NULL);
+	t->how = how;
+	t->problem = problem;
 	return t;
 }
 
 GPtrArray *vnet_guests_forward_targets(const vnet_intent *in, GPtrArray *guests)
 {
 	g_autoptr(GHashTable) targets = vnet_guests_targets(in, guests);
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vnet_target_free);
+	GPtrArray *out = g_ptr_array_new_full(in->forwards->len, (GDestroyNotify)vnet_target_free);
+	default_guest def = { 0 };
 
+	def.addr = vnet_guests_default(in, guests, &def.how, &def.n);
 	for (guint i = 0; i < in->forwards->len; i++)
-		g_ptr_array_add(out, target_of(in, in->forwards->pdata[i], guests, targets));
+		g_ptr_array_add(out, target_of(in, in->forwards->pdata[i], guests, targets, &def));
 	return out;
 }

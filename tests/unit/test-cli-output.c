@@ -43,10 +43,34 @@ static void test_format_strings(void **state)
 	}
 }
 
+/* The formats are cut once and kept: alternating them, and one too long to keep, give what printf gives. */
+static void test_format_cache(void **state)
+{
+	static const char *const args[] = { "a", "bb", "ccc", "dddd" };
+	g_autoptr(GString) many = g_string_new(NULL);
+	g_autofree char *want_many = NULL;
+
+	(void)state;
+	for (guint i = 0; i < 40; i++)
+		g_string_append(many, i % 2 ? "%1$s" : "-");
+	for (guint round = 0; round < 3; round++) {
+		g_autoptr(GString) out = g_string_new("x");
+		assert_true(cli_format_append(out, "%s goes to %s (guest %s, by %s)", args, 4));
+		assert_true(cli_format_append(out, "|%s goes nowhere: %s", args, 2));
+		assert_true(cli_format_append(out, "|%2$s%%%1$s", args, 2));
+		assert_false(cli_format_append(out, "|%d", args, 2));
+		assert_true(cli_format_append(out, many->str, args, 1));
+		assert_string_equal(out->str,
+				    "xa goes to bb (guest ccc, by dddd)|a goes nowhere: bb|bb%a"
+				    "-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_strings),
+		cmocka_unit_test(test_format_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
