@@ -125,11 +125,77 @@ static void put_bool(GString *out, const char *key, bool value)
 }
 
 /*
+ * A step's XML (a define's old definition: megabytes at 65,535 forwards)
+ * is kept beside the journal, in a file of its own named after the step
+ * and the key, as it is: not escaped into the key file, and not written
+ * again with each later step.  The group says "KEY-aside=true"; the name
+ * is always made here, never read from the journal.
+ */
+static char *aside_path(const vnet_txn *t, guint i, const char *key)
+{
+	return g_strdup_printf("%s.%u.%s", t->journal, i, key);
+}
+
+static bool put_aside(GString *out, const vnet_txn *t, guint i, const char *key, const char *value,
+		      GError **error)
+{
+	g_autofree char *path = NULL, *flag = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!value)
+		return true;
+	path = aside_path(t, i, key);
+	if (!g_file_set_contents_full(path, value, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local)) {
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("Cannot write the transaction journal %s: %s; nothing was changed."), path,
+			       local->message);
+		return false;
+	}
+	flag = g_strconcat(key, "-aside", NULL);
+	put_bool(out, flag, true);
+	return true;
+}
+
+/* Step @i's @key as put_str() or put_aside() wrote it; false if its file is gone. */
+static bool read_value(const vnet_txn *t, GKeyFile *kf, const char *g, guint i, const char *key, char **ret)
+{
+	g_autofree char *flag = g_strconcat(key, "-aside", NULL);
+	g_autofree char *path = NULL;
+
+	*ret = g_key_file_get_string(kf, g, key, NULL);
+	if (*ret || !g_key_file_get_boolean(kf, g, flag, NULL))
+		return true;
+	path = aside_path(t, i, key);
+	return g_file_get_contents(path, ret, NULL, NULL);
+}
+
+/* The files put_aside() wrote for @t's journal, all of them (none is left that nobody owns). */
+static void remove_aside(const vnet_txn *t)
+{
+	g_autofree char *dir = g_path_get_dirname(t->journal), *base = g_path_get_basename(t->journal);
+	g_autofree char *prefix = g_strconcat(base, ".", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		const char *rest = g_str_has_prefix(name, prefix) ? name + strlen(prefix) : NULL;
+		char *end = NULL;
+		if (!rest || !g_ascii_isdigit(*rest))
+			continue;
+		g_ascii_strtoull(rest, &end, 10);
+		if (g_str_equal(end, ".xml") || g_str_equal(end, ".prev-xml")) {
+			g_autofree char *path = g_build_filename(dir, name, NULL);
+			g_unlink(path);
+		}
+	}
+}
+
+/*
  * Step @i's group, appended to @out.  Only what undo reads goes in: a
  * forward add on a network of 10,000 forwards writes its one undo element,
  * never the intents.
  */
-static void append_step(GString *out, guint i, const vnet_step *s)
+static bool append_step(GString *out, const vnet_txn *t, guint i, const vnet_step *s, GError **error)
 {
 	g_string_append_printf(out, "\n[step %u]\n", i);
 	put_str(out, "kind", vnet_step_kind_name(s->kind));
@@ -146,13 +212,15 @@ static void append_step(GString *out, guint i, const vnet_step *s)
 	switch (s->kind) {
 	case VNET_STEP_DEFINE:
 		/* Undone by defining the old XML again (or undefining): the new one is not needed. */
-		put_str(out, "prev-xml", s->prev_xml);
+		if (!put_aside(out, t, i, "prev-xml", s->prev_xml, error))
+			return false;
 		break;
 	case VNET_STEP_UNDEFINE:
 	case VNET_STEP_DHCP_RANGE:
 	case VNET_STEP_ZONE:
 	case VNET_STEP_PORTGROUP:
-		put_str(out, "prev-xml", s->prev_xml);
+		if (!put_aside(out, t, i, "prev-xml", s->prev_xml, error))
+			return false;
 		/* fall through */
 	case VNET_STEP_BRIDGE_CREATE:
 	case VNET_STEP_BRIDGE_DELETE:
@@ -162,15 +230,18 @@ static void append_step(GString *out, guint i, const vnet_step *s)
 	case VNET_STEP_NIC:
 	case VNET_STEP_ARM:
 	case VNET_STEP_DOCKER:
-		put_str(out, "xml", s->xml);
+		if (!put_aside(out, t, i, "xml", s->xml, error))
+			return false;
 		break;
 	case VNET_STEP_OVN_LB:
 	case VNET_STEP_OVN_GATEWAY:
-		put_str(out, "prev-xml", s->prev_xml);
+		if (!put_aside(out, t, i, "prev-xml", s->prev_xml, error))
+			return false;
 		/* fall through */
 	case VNET_STEP_OVN_SWITCH:
 	case VNET_STEP_OVN_PORT:
-		put_str(out, "xml", s->xml);
+		if (!put_aside(out, t, i, "xml", s->xml, error))
+			return false;
 		/* the intent says where OVN is */
 		/* fall through */
 	case VNET_STEP_TAKEOVER:
@@ -183,6 +254,7 @@ static void append_step(GString *out, guint i, const vnet_step *s)
 	default:
 		break;
 	}
+	return true;
 }
 
 /*
@@ -224,7 +296,8 @@ static bool write_journal(const vnet_txn *t, GPtrArray *plan, guint n, GError **
 	if (!t->journal)
 		return true;
 	for (guint i = 0; i < n; i++)
-		append_step(steps, i, plan->pdata[i]);
+		if (!append_step(steps, t, i, plan->pdata[i], error))
+			return false;
 	return write_journal_text(t, steps, n, error);
 }
 
@@ -233,14 +306,15 @@ static bool journal_step(const vnet_txn *t, GString *steps, guint i, const vnet_
 {
 	if (!t->journal)
 		return true;
-	append_step(steps, i, s);
-	return write_journal_text(t, steps, i + 1, error);
+	return append_step(steps, t, i, s, error) && write_journal_text(t, steps, i + 1, error);
 }
 
 static void remove_journal(const vnet_txn *t)
 {
-	if (t->journal)
-		g_unlink(t->journal);
+	if (!t->journal)
+		return;
+	g_unlink(t->journal);
+	remove_aside(t);
 }
 
 static bool read_kind(const char *name, vnet_step_kind *ret)
@@ -253,7 +327,7 @@ static bool read_kind(const char *name, vnet_step_kind *ret)
 	return false;
 }
 
-static vnet_step *load_step(GKeyFile *kf, guint i, GError **error)
+static vnet_step *load_step(const vnet_txn *t, GKeyFile *kf, guint i, GError **error)
 {
 	g_autofree char *g = g_strdup_printf("step %u", i);
 	g_autofree char *kind = g_key_file_get_string(kf, g, "kind", NULL);
@@ -270,8 +344,12 @@ static vnet_step *load_step(GKeyFile *kf, guint i, GError **error)
 	s->name = g_key_file_get_string(kf, g, "name", NULL);
 	s->bridge = g_key_file_get_string(kf, g, "bridge", NULL);
 	s->domain = g_key_file_get_string(kf, g, "domain", NULL);
-	s->xml = g_key_file_get_string(kf, g, "xml", NULL);
-	s->prev_xml = g_key_file_get_string(kf, g, "prev-xml", NULL);
+	if (!read_value(t, kf, g, i, "xml", &s->xml) || !read_value(t, kf, g, i, "prev-xml", &s->prev_xml)) {
+		vnet_step_free(s);
+		vnet_set_error(error, VNET_ERROR_FAILED,
+			       _("The transaction journal has a bad step %u; it was not written by this vnetctl."), i);
+		return NULL;
+	}
 	s->undo = g_key_file_get_string(kf, g, "undo", NULL);
 	s->on = g_key_file_get_boolean(kf, g, "on", NULL);
 	s->created = g_key_file_get_boolean(kf, g, "created", NULL);
@@ -414,8 +492,13 @@ bool vnet_txn_recover(const vnet_txn *t, char **ret_what, GError **error)
 
 	if (ret_what)
 		*ret_what = NULL;
-	if (!t->journal || !g_file_test(t->journal, G_FILE_TEST_EXISTS))
+	if (!t->journal)
 		return true;
+	if (!g_file_test(t->journal, G_FILE_TEST_EXISTS)) {
+		/* Killed after a step's XML was put aside, before the journal named it: nothing was done. */
+		remove_aside(t);
+		return true;
+	}
 	if (!g_key_file_load_from_file(kf, t->journal, G_KEY_FILE_NONE, &local)) {
 		vnet_set_error(error, VNET_ERROR_FAILED,
 			       _("The transaction journal %s of an interrupted vnetctl cannot be read: %s. Look at it, undo what it lists by hand, and remove it."),
@@ -432,7 +515,7 @@ bool vnet_txn_recover(const vnet_txn *t, char **ret_what, GError **error)
 	}
 	n = (guint)MAX(g_key_file_get_integer(kf, "transaction", "steps", NULL), 0);
 	for (guint i = 0; i < n; i++) {
-		vnet_step *s = load_step(kf, i, error);
+		vnet_step *s = load_step(t, kf, i, error);
 		if (!s)
 			return false;
 		g_ptr_array_add(plan, s);

@@ -27,6 +27,7 @@ typedef struct fake {
 	const char *partial;	/* the step name that fails half-way */
 	char *journal_seen;	/* the journal as it was when the failing step ran */
 	const char *journal;
+	const char *want_prev;	/* the old XML a define's undo must get back, if set */
 } fake;
 
 static bool fake_prepare(void *b, vnet_step *s, GError **error)
@@ -63,6 +64,8 @@ static bool fake_undo(void *b, const vnet_step *s, GError **error)
 	/* The record survives the journal: undo reads only what prepare wrote. */
 	if (g_strcmp0(s->undo, want) != 0)
 		fail_msg("undo of %s lost its record", s->name);
+	if (f->want_prev && s->kind == VNET_STEP_DEFINE && g_strcmp0(s->prev_xml, f->want_prev) != 0)
+		fail_msg("undo of %s lost its old XML", s->name);
 	return true;
 }
 
@@ -228,6 +231,60 @@ static void test_recover_refuses_other_uri(void **state)
 	cleanup_journal(path);
 }
 
+/*
+ * A define's old XML is kept beside the journal as it is, read back by a
+ * recovery, and removed with the journal; a file whose journal was never
+ * written (killed in between) is removed too, and a journal whose file is
+ * gone is refused, not half replayed.
+ */
+static void test_xml_put_aside(void **state)
+{
+	g_autofree char *path = tmp_journal();
+	g_autofree char *aside = g_strdup_printf("%s.0.prev-xml", path);
+	g_autoptr(GString) old = g_string_new("  <network>\n");
+	fake f = { .log = g_string_new(NULL), .fail_run = "c", .journal = path };
+	vnet_txn t = { &fake_ops, &f, path, "test:///", "forward add x" };
+	g_autoptr(GPtrArray) plan = three_steps();
+	g_autoptr(GError) error = NULL, rerr = NULL;
+	g_autofree char *seen_aside = NULL;
+
+	for (guint i = 0; i < 20000; i++)
+		g_string_append_printf(old, "\t%u:80/tcp \\ [step 9]\r\nprev-xml=x\n", 1024 + i);
+	f.want_prev = old->str;
+	((vnet_step *)plan->pdata[0])->prev_xml = g_strdup(old->str);
+	assert_false(vnet_txn_run(&t, plan, &error));
+	assert_non_null(strstr(f.journal_seen, "prev-xml-aside=true\n"));
+	assert_null(strstr(f.journal_seen, "1024:80"));
+	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(aside, G_FILE_TEST_EXISTS));
+
+	/* killed during step c: the journal and the file it names */
+	assert_true(g_file_set_contents(path, f.journal_seen, -1, NULL));
+	assert_true(g_file_set_contents(aside, old->str, -1, NULL));
+	g_string_truncate(f.log, 0);
+	assert_true(vnet_txn_recover(&t, NULL, NULL));
+	assert_string_equal(f.log->str, "undo:c undo:b undo:a ");
+	assert_false(g_file_test(aside, G_FILE_TEST_EXISTS));
+
+	/* the file gone: refused, the journal kept for a person to look at */
+	assert_true(g_file_set_contents(path, f.journal_seen, -1, NULL));
+	g_string_truncate(f.log, 0);
+	assert_false(vnet_txn_recover(&t, NULL, &rerr));
+	assert_error(rerr, VNET_ERROR_FAILED, "bad step 0");
+	assert_string_equal(f.log->str, "");
+	assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_unlink(path);
+
+	/* killed after the file, before the journal: nothing to undo, and the file goes */
+	assert_true(g_file_set_contents(aside, old->str, -1, NULL));
+	assert_true(vnet_txn_recover(&t, NULL, NULL));
+	assert_string_equal(f.log->str, "");
+	assert_false(g_file_test(aside, G_FILE_TEST_EXISTS));
+	g_free(f.journal_seen);
+	g_string_free(f.log, TRUE);
+	cleanup_journal(path);
+}
+
 static void test_bad_journal(void **state)
 {
 	g_autofree char *path = tmp_journal();
@@ -291,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_recover_after_kill),
 		cmocka_unit_test(test_recover_refuses_other_uri),
 		cmocka_unit_test(test_bad_journal),
+		cmocka_unit_test(test_xml_put_aside),
 		cmocka_unit_test(test_key_file_escaping),
 	};
 
