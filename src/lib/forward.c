@@ -292,6 +292,7 @@ vnet_forward *vnet_forward_parse_full(const char *spec, GError **error)
 	g_autoptr(vnet_forward) f = g_new0(vnet_forward, 1);
 	char body[SPEC_MAX + 1], *fv[4];
 	const char *slash, *host_ip = NULL, *host_ports, *guest = NULL, *guest_ports;
+	vnet_proto proto;
 	guint n;
 
 	if (!spec || !*spec) {
@@ -320,13 +321,14 @@ vnet_forward *vnet_forward_parse_full(const char *spec, GError **error)
 		}
 
 	slash = strrchr(spec, '/');
-	f->proto = VNET_PROTO_TCP;
-	if (slash && !vnet_proto_from_string(slash + 1, &f->proto)) {
+	proto = VNET_PROTO_TCP;
+	if (slash && !vnet_proto_from_string(slash + 1, &proto)) {
 		vnet_set_error(error, VNET_ERROR_INVALID,
 			    _("In the forward \"%s\", \"%s\" is not a protocol: use tcp, udp or sctp."),
 			    spec, slash + 1);
 		return NULL;
 	}
+	f->proto = proto;
 	n = slash ? (guint)(slash - spec) : (guint)strlen(spec);
 	memcpy(body, spec, n);
 	body[n] = '\0';

@@ -41,19 +41,21 @@ typedef enum vnet_guest_kind {
 	VNET_GUEST_NAME,	/* a libvirt domain, resolved when applied */
 } vnet_guest_kind;
 
+/* Laid out small (72 bytes, not 96): an intent of 65,535 is parsed on every read. */
 typedef struct vnet_forward {
-	int family;		/* AF_INET or AF_INET6 */
-	bool has_host_addr;	/* false: every local address of @family */
 	vnet_addr host_addr;
-	guint16 host_port, host_port_end;
-	vnet_guest_kind guest_kind;
 	vnet_addr guest_addr;
-	char *guest_name;
+	guint16 host_port, host_port_end;
 	guint16 guest_port, guest_port_end;
-	vnet_proto proto;
+	int family : 8;		/* AF_INET or AF_INET6 */
+	bool has_host_addr;	/* false: every local address of @family */
+	vnet_guest_kind guest_kind : 8;
+	vnet_proto proto : 8;
 	gint refs;		/* holders besides the first: copies of an intent share a forward */
+	char *guest_name;
 	struct vnet_forward_chunk *chunk;	/* the pool's block it is in, or NULL: its own allocation */
 } vnet_forward;
+G_STATIC_ASSERT(sizeof(vnet_forward) <= 72);
 
 /*
  * Forwards parsed in bulk (an intent's 65,535 on every read) are handed out
