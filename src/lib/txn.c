@@ -103,10 +103,9 @@ char *vnet_txn_journal_path(void)
 /* ---- the journal: one group per step begun, in order ---- */
 
 /*
- * The journal is written as text, not through a GKeyFile: a define's old
- * XML (megabytes at 65,535 forwards) is escaped once, straight into the
- * file's text, which later writes reuse (see vnet_txn_run()).  GKeyFile
- * reads it back.
+ * The journal is written as text, not through a GKeyFile (which copies a
+ * value twice more on its way to the file); GKeyFile reads it back.  The
+ * steps' text is kept across the run (see vnet_txn_run()).
  */
 static void put_str(GString *out, const char *key, const char *value)
 {
