@@ -36,51 +36,11 @@ const char *cli_tr(const char *s)
 	return s && *s ? _(s) : "";
 }
 
-static bool format_slow(GString *out, const char *fmt, const char *const *args, guint n_args)
-{
-	gsize len = out->len;
-	guint next = 0;
-
-	for (const char *p = fmt; *p;) {
-		const char *pct = strchr(p, '%');
-		guint i;
-
-		if (!pct) {
-			g_string_append(out, p);
-			break;
-		}
-		g_string_append_len(out, p, pct - p);
-		p = pct + 1;
-		if (*p == '%') {
-			g_string_append_c(out, '%');
-			p++;
-			continue;
-		}
-		if (*p == 's') {
-			i = next++;
-			p++;
-		} else if (*p >= '1' && *p <= '9' && p[1] == '$' && p[2] == 's') {
-			i = (guint)(*p - '1');
-			p += 3;
-		} else {
-			i = n_args;
-		}
-		if (i >= n_args) {
-			g_string_truncate(out, len);
-			return false;
-		}
-		g_string_append(out, args[i] ? args[i] : "(null)");
-	}
-	return true;
-}
-
 /*
  * A format cut once into its pieces, literal runs and arguments: show
  * formats one sentence per forward, and g_string_append() per piece was a
  * sixth of its time at 65,535.
  */
-#define FMT_PIECES 24
-
 typedef struct fmt_piece {
 	const char *s;		/* a literal run of @len bytes, or NULL: argument @arg */
 	guint len, arg;
@@ -88,9 +48,9 @@ typedef struct fmt_piece {
 
 typedef struct fmt_cache {
 	char *fmt;		/* the pieces point into it */
-	guint n_args, n;
-	bool ok;		/* only %s and %N$s, in at most FMT_PIECES pieces */
-	fmt_piece p[FMT_PIECES];
+	guint n_args;
+	bool ok;		/* only %s and %N$s, each naming one of the n_args */
+	GArray *p;		/* fmt_piece */
 } fmt_cache;
 
 static void fmt_compile(fmt_cache *c, const char *fmt, guint n_args)
@@ -100,40 +60,45 @@ static void fmt_compile(fmt_cache *c, const char *fmt, guint n_args)
 	g_free(c->fmt);
 	c->fmt = g_strdup(fmt);
 	c->n_args = n_args;
-	c->n = 0;
 	c->ok = false;
+	if (!c->p)
+		c->p = g_array_new(FALSE, FALSE, sizeof(fmt_piece));
+	g_array_set_size(c->p, 0);
 	for (const char *p = c->fmt; *p;) {
 		const char *pct = strchr(p, '%');
-		guint i;
+		fmt_piece piece = { 0 };
 
-		if (c->n + 2 > FMT_PIECES)
-			return;
 		if (!pct) {
-			c->p[c->n++] = (fmt_piece){ .s = p, .len = (guint)strlen(p) };
+			piece = (fmt_piece){ .s = p, .len = (guint)strlen(p) };
+			g_array_append_val(c->p, piece);
 			break;
 		}
-		if (pct > p)
-			c->p[c->n++] = (fmt_piece){ .s = p, .len = (guint)(pct - p) };
+		if (pct > p) {
+			piece = (fmt_piece){ .s = p, .len = (guint)(pct - p) };
+			g_array_append_val(c->p, piece);
+		}
 		p = pct + 1;
 		if (*p == '%') {
-			c->p[c->n++] = (fmt_piece){ .s = p, .len = 1 };
-			p++;
-			continue;
-		}
-		if (*p == 's') {
-			i = next++;
+			piece = (fmt_piece){ .s = p++, .len = 1 };
+		} else if (*p == 's') {
+			piece = (fmt_piece){ .arg = next++ };
 			p++;
 		} else if (*p >= '1' && *p <= '9' && p[1] == '$' && p[2] == 's') {
-			i = (guint)(*p - '1');
+			piece = (fmt_piece){ .arg = (guint)(*p - '1') };
 			p += 3;
 		} else {
 			return;
 		}
-		if (i >= n_args)
+		if (!piece.s && piece.arg >= n_args)
 			return;
-		c->p[c->n++] = (fmt_piece){ .arg = i };
+		g_array_append_val(c->p, piece);
 	}
 	c->ok = true;
+}
+
+static const char *arg_text(const char *const *args, guint i)
+{
+	return args[i] ? args[i] : "(null)";
 }
 
 bool cli_format_append(GString *out, const char *fmt, const char *const *args, guint n_args)
@@ -143,7 +108,6 @@ bool cli_format_append(GString *out, const char *fmt, const char *const *args, g
 	static guint victim;
 	fmt_cache *c = NULL;
 	gsize total = 0, at = out->len;
-	gsize lens[FMT_PIECES];
 	char *d;
 
 	for (guint k = 0; k < G_N_ELEMENTS(cache) && !c; k++)
@@ -154,14 +118,19 @@ bool cli_format_append(GString *out, const char *fmt, const char *const *args, g
 		fmt_compile(c, fmt, n_args);
 	}
 	if (!c->ok)
-		return format_slow(out, fmt, args, n_args);
-	for (guint k = 0; k < c->n; k++)
-		total += lens[k] = c->p[k].s ? c->p[k].len : strlen(args[c->p[k].arg] ? args[c->p[k].arg] : "(null)");
+		return false;
+	for (guint k = 0; k < c->p->len; k++) {
+		const fmt_piece *p = &g_array_index(c->p, fmt_piece, k);
+		total += p->s ? p->len : strlen(arg_text(args, p->arg));
+	}
 	g_string_set_size(out, at + total);
 	d = out->str + at;
-	for (guint k = 0; k < c->n; k++) {
-		memcpy(d, c->p[k].s ? c->p[k].s : args[c->p[k].arg] ? args[c->p[k].arg] : "(null)", lens[k]);
-		d += lens[k];
+	for (guint k = 0; k < c->p->len; k++) {
+		const fmt_piece *p = &g_array_index(c->p, fmt_piece, k);
+		const char *src = p->s ? p->s : arg_text(args, p->arg);
+		gsize n = p->s ? p->len : strlen(src);
+		memcpy(d, src, n);
+		d += n;
 	}
 	return true;
 }
