@@ -361,21 +361,24 @@ static guint carry_family(xmlDoc *doc, xmlNode *ip, xmlNode *old_ip, int family)
 
 char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 {
-	g_autofree char *old_bare = g_strdup(old_xml), *bare = NULL, *out = NULL;
+	g_autofree char *old_bare = NULL, *bare = NULL, *out = NULL;
 	g_autoptr(xmlDoc) doc = NULL;
 	g_autoptr(xmlDoc) old = NULL;
-	const char *meta = NULL, *meta_end = NULL;
+	const char *meta = NULL, *meta_end = NULL, *om, *om_end;
 	xmlNode *root, *old_root;
 	xmlChar *mem = NULL;
 	guint carried = 0;
 	char *at;
 	int len = 0;
 
-	vnet_netxml_drop_metadata(old_bare);
+	/* The rest around the metadata, not a copy of the whole cut after. */
+	if (old_xml && find_metadata(old_xml, &om, &om_end))
+		old_bare = vnet_concat_len(old_xml, (gsize)(om - old_xml), om_end, strlen(om_end), NULL);
 	if (find_metadata(xml, &meta, &meta_end))
-		bare = g_strdup_printf("%.*s<metadata/>%s", (int)(meta - xml), xml, meta_end);
+		bare = vnet_concat_len(xml, (gsize)(meta - xml), "<metadata/>", strlen("<metadata/>"), meta_end,
+				       strlen(meta_end), NULL);
 	doc = read_doc(bare ? bare : xml);
-	old = read_doc(old_bare);
+	old = read_doc(old_bare ? old_bare : old_xml);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	old_root = old ? xmlDocGetRootElement(old) : NULL;
 	if (!root || !old_root || !is_elem(root, "network") || !is_elem(old_root, "network"))
@@ -392,8 +395,8 @@ char *vnet_netxml_carry_hosts(const char *xml, const char *old_xml)
 	at = strstr(out, "<metadata/>");
 	if (!at)
 		return NULL;
-	return g_strdup_printf("%.*s%.*s%s", (int)(at - out), out, (int)(meta_end - meta), meta,
-			       at + strlen("<metadata/>"));
+	return vnet_concat_len(out, (gsize)(at - out), meta, (gsize)(meta_end - meta), at + strlen("<metadata/>"),
+			       strlen(at + strlen("<metadata/>")), NULL);
 }
 
 static char *range_of(const char *xml, int family)

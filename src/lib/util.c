@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <stdarg.h>
+
 #include <libintl.h>
 #include <string.h>
 
@@ -174,6 +176,31 @@ bool vnet_token_is_valid(const char *s)
 char *vnet_token_new(void)
 {
 	return g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+}
+
+char *vnet_concat_len(const char *first, gsize first_len, ...)
+{
+	gsize total = 0;
+	const char *p;
+	char *out, *d;
+	va_list ap;
+
+	va_start(ap, first_len);
+	for (p = first, total = first_len; (p = va_arg(ap, const char *));)
+		total += va_arg(ap, gsize);
+	va_end(ap);
+	d = out = g_malloc(total + 1);
+	memcpy(d, first, first_len);
+	d += first_len;
+	va_start(ap, first_len);
+	while ((p = va_arg(ap, const char *))) {
+		gsize n = va_arg(ap, gsize);
+		memcpy(d, p, n);
+		d += n;
+	}
+	va_end(ap);
+	*d = '\0';
+	return out;
 }
 
 void vnet_key_file_append_string(GString *out, const char *key, const char *value)

@@ -63,6 +63,14 @@ char *vnet_sha256_string(const char *s);
  */
 void vnet_key_file_append_string(GString *out, const char *key, const char *value);
 
+/*
+ * The concatenation of (const char *, gsize) pairs, a NULL pointer ending
+ * them, in one allocation of the size it takes: printf's "%.*s" grows its
+ * buffer by doubling, and the pieces here are network definitions of
+ * megabytes.
+ */
+char *vnet_concat_len(const char *first, gsize first_len, ...) G_GNUC_NULL_TERMINATED;
+
 /* Initialise gettext for the library's own domain, once. */
 void vnet_i18n_init(void);
 

@@ -395,21 +395,6 @@ static char *network_name(const char *xml)
 	return name;
 }
 
-/* @xml with <uuid>@uuid</uuid> at @at, in one allocation of the size it takes. */
-static char *splice_uuid(const char *xml, const char *at, const char *uuid)
-{
-	static const char open[] = "<uuid>", close[] = "</uuid>";
-	size_t head = (size_t)(at - xml), nu = strlen(uuid), tail = strlen(at);
-	char *out = g_malloc(head + strlen(open) + nu + strlen(close) + tail + 1), *p = out;
-
-	p = mempcpy(p, xml, head);
-	p = mempcpy(p, open, strlen(open));
-	p = mempcpy(p, uuid, nu);
-	p = mempcpy(p, close, strlen(close));
-	memcpy(p, at, tail + 1);
-	return out;
-}
-
 static char *with_uuid(vnet_virt *v, const char *xml)
 {
 	g_autofree char *name = network_name(xml);
@@ -423,8 +408,8 @@ static char *with_uuid(vnet_virt *v, const char *xml)
 	if (!old || !end || has_uuid || virNetworkGetUUIDString(old, uuid) < 0)
 		return g_strdup(xml);
 	end += strlen("</name>");
-	/* Not printf: it grows its buffer by doubling, megabytes at 65,535 forwards. */
-	return splice_uuid(xml, end, uuid);
+	return vnet_concat_len(xml, (gsize)(end - xml), "<uuid>", strlen("<uuid>"), uuid, strlen(uuid), "</uuid>",
+			       strlen("</uuid>"), end, strlen(end), NULL);
 }
 
 bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)

@@ -338,6 +338,20 @@ static void test_key_file_escaping(void **state)
 	}
 }
 
+/* The pieces joined in one allocation, empty ones and a piece's prefix too. */
+static void test_concat_len(void **state)
+{
+	g_autofree char *a = vnet_concat_len("<network>", 9, NULL);
+	g_autofree char *b = vnet_concat_len("<name>web</name>tail", 16, "<uuid>", (gsize)6, "", (gsize)0,
+					     "</uuid>", (gsize)7, "rest", (gsize)4, NULL);
+	g_autofree char *c = vnet_concat_len("", 0, NULL);
+
+	(void)state;
+	assert_string_equal(a, "<network>");
+	assert_string_equal(b, "<name>web</name><uuid></uuid>rest");
+	assert_string_equal(c, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_recover_refuses_other_uri),
 		cmocka_unit_test(test_bad_journal),
 		cmocka_unit_test(test_xml_put_aside),
+		cmocka_unit_test(test_concat_len),
 		cmocka_unit_test(test_key_file_escaping),
 	};
 
