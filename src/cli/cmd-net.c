@@ -274,9 +274,15 @@ static void print_ovn(cli_out *o, vnet_ctx *ctx, const vnet_intent *in)
 	out_strv(o, "ovn_tunnels", _("tunnel from this host:"), tlines);
 }
 
-static void print_intent(cli_out *o, const vnet_intent *in, bool active)
+/*
+ * @targets, if not NULL, are show's of the same read of @in, a target per
+ * forward in its order: their specs are the forward lines, not formatted
+ * a second time (65,535 of them).
+ */
+static void print_intent(cli_out *o, const vnet_intent *in, bool active, const GPtrArray *targets)
 {
 	cli_lines *fwd;
+	guint n = vnet_intent_get_n_forwards(in);
 	g_autoptr(GPtrArray) hports = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) vlans = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) gateways = g_ptr_array_new_with_free_func(g_free);
@@ -311,9 +317,14 @@ static void print_intent(cli_out *o, const vnet_intent *in, bool active)
 	out_bool(o, "dhcp", vnet_intent_get_dhcp(in));
 	out_bool(o, "autostart", vnet_intent_get_autostart(in));
 	fwd = out_lines_begin(o, "forwards", _("forward:"));
-	for (guint i = 0; i < vnet_intent_get_n_forwards(in); i++) {
-		g_autofree char *f = vnet_intent_get_forward(in, i);
-		g_string_append(out_lines_next(fwd), f);
+	if (targets && targets->len == n) {
+		for (guint i = 0; i < n; i++)
+			g_string_append(out_lines_next(fwd), vnet_target_get_forward(targets->pdata[i]));
+	} else {
+		for (guint i = 0; i < n; i++) {
+			g_autofree char *f = vnet_intent_get_forward(in, i);
+			g_string_append(out_lines_next(fwd), f);
+		}
 	}
 	out_lines_end(fwd);
 	out_strv(o, "host_ports", _("host port:"), hports);
@@ -339,7 +350,7 @@ int cmd_list(int argc, char **argv)
 	for (guint i = 0; i < intents->len; i++) {
 		const vnet_intent *in = intents->pdata[i];
 		out_item_begin(o);
-		print_intent(o, in, vnet_ctx_is_active(ctx, in));
+		print_intent(o, in, vnet_ctx_is_active(ctx, in), NULL);
 		print_ovn(o, ctx, in);
 		out_item_end(o);
 	}
@@ -426,7 +437,7 @@ int cmd_show(int argc, char **argv)
 		return cli_fail(error);
 	vnet_ctx_hold_reads(ctx, false);
 	o = out_new();
-	print_intent(o, in, active);
+	print_intent(o, in, active, targets);
 	print_ovn(o, ctx, in);
 	print_statics(o, in);
 	/* Where each forward points now, and why nowhere when it does. */
