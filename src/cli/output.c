@@ -107,7 +107,7 @@ bool cli_format_append(GString *out, const char *fmt, const char *const *args, g
 	static fmt_cache cache[2];
 	static guint victim;
 	fmt_cache *c = NULL;
-	gsize total = 0, at = out->len;
+	gsize total = 0, at = out->len, lens[16];
 	char *d;
 
 	for (guint k = 0; k < G_N_ELEMENTS(cache) && !c; k++)
@@ -119,16 +119,20 @@ bool cli_format_append(GString *out, const char *fmt, const char *const *args, g
 	}
 	if (!c->ok)
 		return false;
+	/* The lengths measured once (a sentence has a few pieces; past 16, measured again). */
 	for (guint k = 0; k < c->p->len; k++) {
 		const fmt_piece *p = &g_array_index(c->p, fmt_piece, k);
-		total += p->s ? p->len : strlen(arg_text(args, p->arg));
+		gsize n = p->s ? p->len : strlen(arg_text(args, p->arg));
+		if (k < G_N_ELEMENTS(lens))
+			lens[k] = n;
+		total += n;
 	}
 	g_string_set_size(out, at + total);
 	d = out->str + at;
 	for (guint k = 0; k < c->p->len; k++) {
 		const fmt_piece *p = &g_array_index(c->p, fmt_piece, k);
 		const char *src = p->s ? p->s : arg_text(args, p->arg);
-		gsize n = p->s ? p->len : strlen(src);
+		gsize n = k < G_N_ELEMENTS(lens) ? lens[k] : p->s ? p->len : strlen(src);
 		memcpy(d, src, n);
 		d += n;
 	}
