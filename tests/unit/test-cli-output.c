@@ -48,7 +48,6 @@ static void test_format_cache(void **state)
 {
 	static const char *const args[] = { "a", "bb", "ccc", "dddd" };
 	g_autoptr(GString) many = g_string_new(NULL);
-	g_autofree char *want_many = NULL;
 
 	(void)state;
 	for (guint i = 0; i < 40; i++)

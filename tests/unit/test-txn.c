@@ -246,7 +246,6 @@ static void test_xml_put_aside(void **state)
 	vnet_txn t = { &fake_ops, &f, path, "test:///", "forward add x" };
 	g_autoptr(GPtrArray) plan = three_steps();
 	g_autoptr(GError) error = NULL, rerr = NULL;
-	g_autofree char *seen_aside = NULL;
 
 	for (guint i = 0; i < 20000; i++)
 		g_string_append_printf(old, "\t%u:80/tcp \\ [step 9]\r\nprev-xml=x\n", 1024 + i);
