@@ -1435,9 +1435,54 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(fwd_sax, fwd_sax_clear)
  * unexpanded; no DTD loading or attribute defaulting, no network, nothing
  * printed), with its forwards read aside unless @tree.
  */
-static xmlDoc *parse_intent_doc(const char *xml, int len, bool tree, fwd_sax *st, GError **error)
+/* Whether @xml is UTF-8 by its first bytes and its declaration, if it has one. */
+static bool declared_utf8(const char *xml)
 {
-	g_autoptr(xmlParserCtxt) ctxt = xmlCreateMemoryParserCtxt(xml, len);
+	const char *end, *enc;
+
+	if ((guchar)xml[0] == 0xfe || (guchar)xml[0] == 0xff || xml[0] == '\0' || xml[1] == '\0')
+		return false;	/* UTF-16 or UTF-32 */
+	if (!g_str_has_prefix(xml, "<?xml"))
+		return true;
+	if (!(end = strstr(xml, "?>")))
+		return false;
+	enc = g_strstr_len(xml, end - xml, "encoding");
+	if (!enc)
+		return true;
+	enc += strlen("encoding");
+	while (enc < end && (*enc == ' ' || *enc == '=' || *enc == '"' || *enc == '\''))
+		enc++;
+	return (g_ascii_strncasecmp(enc, "UTF-8", 5) == 0 && (enc[5] == '"' || enc[5] == '\'')) ||
+	       (g_ascii_strncasecmp(enc, "UTF8", 4) == 0 && (enc[4] == '"' || enc[4] == '\''));
+}
+
+/*
+ * xmlCreateMemoryParserCtxt() copies @xml first (megabytes at 65,535
+ * forwards); a whole NUL-terminated UTF-8 document (@len is its strlen())
+ * is read where it is instead, as libxml2 reads an entity's text.  Any
+ * other encoding needs libxml2's buffer to convert into: copied as before.
+ */
+static xmlParserCtxt *parser_for(const char *xml, int len, bool terminated)
+{
+	xmlParserCtxt *ctxt;
+	xmlParserInput *input;
+
+	if (!terminated || !declared_utf8(xml))
+		return xmlCreateMemoryParserCtxt(xml, len);
+	if (!(ctxt = xmlNewParserCtxt()))
+		return NULL;
+	if (!(input = xmlNewStringInputStream(ctxt, (const xmlChar *)xml))) {
+		xmlFreeParserCtxt(ctxt);
+		return NULL;
+	}
+	inputPush(ctxt, input);
+	return ctxt;
+}
+
+static xmlDoc *parse_intent_doc(const char *xml, int len, bool terminated, bool tree, fwd_sax *st,
+				GError **error)
+{
+	g_autoptr(xmlParserCtxt) ctxt = parser_for(xml, len, terminated);
 	xmlDoc *doc;
 
 	if (!ctxt) {
@@ -1488,7 +1533,7 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 	g_auto(fwd_sax) st = { .text = g_string_new(NULL), .forwards = g_ptr_array_new_with_free_func(g_free),
 			       .blocks = g_ptr_array_new_with_free_func(g_free) };
 	g_autoptr(xmlDoc) doc = NULL;
-	bool tree = false;
+	bool tree = false, terminated = len < 0;
 	xmlNode *root;
 
 	if (len < 0)
@@ -1498,12 +1543,12 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 			    _("The intent XML is empty or larger than 4 MiB."));
 		return NULL;
 	}
-	doc = parse_intent_doc(xml, (int)len, false, &st, error);
+	doc = parse_intent_doc(xml, (int)len, terminated, false, &st, error);
 	if (!doc && st.fallback) {
 		fwd_sax_clear(&st);
 		st = (fwd_sax){ 0 };
 		tree = true;
-		doc = parse_intent_doc(xml, (int)len, true, &st, error);
+		doc = parse_intent_doc(xml, (int)len, terminated, true, &st, error);
 	}
 	if (!doc)
 		return NULL;

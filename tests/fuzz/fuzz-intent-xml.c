@@ -4,6 +4,8 @@
  *
  * Any input may be refused, but never crash, hang or leak.  An accepted
  * intent must round-trip: its XML reads back, and writes out identically.
+ * Read as a NUL-terminated string (in place) and with a length (copied by
+ * libxml2), it must give the same intent or the same refusal.
  *
  * A refusal's message must be valid UTF-8 with no control character (it is
  * printed, and put in JSON), whatever bytes libxml2 quotes from the input:
@@ -32,6 +34,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > G_MAXSSIZE)
 		return 0;
 	in = vnet_intent_from_xml((const char *)data, (gssize)size, &error);
+	/*
+	 * A NUL-terminated document is read in place, not copied (xml.c
+	 * parser_for()): the same answer, and the same refusal.
+	 */
+	if (!memchr(data, '\0', size)) {
+		g_autofree char *z = g_strndup((const char *)data, size);
+		g_autoptr(GError) zerr = NULL;
+		g_autoptr(vnet_intent) zin = vnet_intent_from_xml(z, -1, &zerr);
+		if (!in != !zin || (in && !vnet_intent_equal(in, zin)) ||
+		    (!in && (zerr->code != error->code || strcmp(zerr->message, error->message) != 0)))
+			abort();
+	}
 	if (!in) {
 		if (!error || error->domain != VNET_ERROR)
 			abort();

@@ -1314,6 +1314,46 @@ static void test_dhcp6_range_in_xml(void **state)
 	assert_null(strstr(without, "<dhcp>"));
 }
 
+/* Read in place (NUL-terminated) or from a copy (a length): the same answer, whatever the declaration says. */
+static void test_read_in_place(void **state)
+{
+	static const char *const docs[] = {
+		"<vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"w\" mode=\"nat\"><vnet:forwards>8080:80\n8081:81</vnet:forwards></vnet:intent>",
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"w\" mode=\"nat\"/>",
+		"<?xml version='1.0' encoding='utf8'?><vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"w\" mode=\"nat\"/>",
+		"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"w\" mode=\"nat\"><vnet:forward>8080:80</vnet:forward></vnet:intent>",
+		"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"\xe9\" mode=\"nat\"/>",
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?><vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"\xe9\" mode=\"nat\"/>",
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"",
+		"\xef\xbb\xbf<vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"w\" mode=\"nat\"/>",
+		"\xfe\xff<x/>",
+		"<vnet:intent xmlns:vnet=\"http://vnetctl.org/xmlns/intent/1\" name=\"w\" mode=\"nat\"><vnet:forwards>8080:80</vnet:forwards>",
+		"x",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(docs); i++) {
+		g_autoptr(GError) e1 = NULL, e2 = NULL;
+		g_autoptr(vnet_intent) a = vnet_intent_from_xml(docs[i], -1, &e1);
+		g_autoptr(vnet_intent) b = vnet_intent_from_xml(docs[i], (gssize)strlen(docs[i]), &e2);
+
+		print_message("%zu: %s\n", i, a ? "read" : e1->message);
+		assert_true(!a == !b);
+		if (a)
+			assert_true(vnet_intent_equal(a, b));
+		else
+			assert_string_equal(e1->message, e2->message);
+	}
+	/* the first reads, the cut one does not */
+	{
+		g_autoptr(vnet_intent) a = vnet_intent_from_xml(docs[0], -1, NULL);
+		g_autoptr(vnet_intent) c = vnet_intent_from_xml(docs[9], -1, NULL);
+		assert_non_null(a);
+		assert_int_equal(vnet_intent_get_n_forwards(a), 2);
+		assert_null(c);
+	}
+}
+
 /* Copies share the forwards until one of them changes them: then only that one changes. */
 static void test_copies_share_forwards(void **state)
 {
@@ -1352,6 +1392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mode_strings),
 		cmocka_unit_test(test_copies_share_forwards),
+		cmocka_unit_test(test_read_in_place),
 		cmocka_unit_test(test_new_defaults),
 		cmocka_unit_test(test_network_names),
 		cmocka_unit_test(test_setters_getters),
