@@ -944,6 +944,20 @@ GPtrArray *vnet_ctx_guard_drops(vnet_ctx *ctx, const char *name, GError **error)
 	return g_steal_pointer(&drops);
 }
 
+/* The forward that @new has more than @old (the last), or that @old has more (its host side is @spec's). */
+static const vnet_forward *changed_forward(const vnet_intent *old, const vnet_intent *new, const char *spec,
+					   bool add)
+{
+	g_autoptr(vnet_forward) f = add ? NULL : vnet_forward_parse(spec, NULL);
+
+	if (add)
+		return new->forwards->len ? new->forwards->pdata[new->forwards->len - 1] : NULL;
+	for (guint i = 0; f && i < old->forwards->len; i++)
+		if (vnet_forward_same_host_side(old->forwards->pdata[i], f))
+			return old->forwards->pdata[i];
+	return NULL;
+}
+
 static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
 			   unsigned flags, GError **error)
 {
@@ -953,6 +967,8 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	const vnet_intent *old = NULL;	/* the host's */
 	g_autoptr(GHashTable) guests = NULL;
 	g_autofree char *what = g_strdup_printf("forward %s %s", add ? "add" : "remove", name);
+	g_autofree char *spliced = NULL;
+	const vnet_forward *changed;
 	vnet_plan_input pi = { .local = ctx->local };
 	/*
 	 * read_state() reads the definition read_host() has just read, under
@@ -979,9 +995,18 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	hold = false;
 	if (!check_remote_change(ctx, old, new, pi.net[0].active, error))
 		goto out;
+	/*
+	 * One line of the definition changes: spliced into the one libvirt
+	 * keeps, when that is to the byte what vnetctl wrote for an intent
+	 * root approved (else written anew, as apply does).
+	 */
+	if (ctx->local && vnet_intent_n_networks(new) == 1 && pi.net[0].xml &&
+	    (changed = changed_forward(old, new, spec, add)) && vnet_hook_xml_approved(old, pi.net[0].xml))
+		spliced = vnet_network_xml_splice_forward(pi.net[0].xml, changed, add);
 	pi.old = old;
 	pi.want = new;
 	pi.guests = guests;
+	pi.define_xml = spliced;
 	plan = vnet_planner_plan(&pi);
 	repair_lost_table(ctx, plan, name);
 	ok = (!ctx->local || vnet_hook_approve_xml(new, plan_network_xml(plan, new), error)) &&

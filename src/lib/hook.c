@@ -94,17 +94,41 @@ void vnet_hook_forget(const char *name)
 		g_unlink(path);
 }
 
-static bool approved(const vnet_intent *in)
+/* Root's record of @in, or NULL: one anyone but root could have written is no record. */
+static char *read_record(const char *name)
 {
-	g_autofree char *path = approval_path(in->name), *text = NULL, *digest = intent_digest(in, NULL);
-	g_autofree char *alone = NULL, *legacy = NULL, *d2 = NULL, *d1 = NULL;
+	g_autofree char *path = approval_path(name);
+	char *text = NULL;
 	GStatBuf st;
 
-	/* A record anyone but root could have written is no record. */
 	if (g_stat(path, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022) ||
 	    !g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	return g_strstrip(text);
+}
+
+bool vnet_hook_xml_approved(const vnet_intent *in, const char *network_xml)
+{
+	g_autofree char *text = vnet_name_is_valid(in->name, VNET_NAME_MAX) ? read_record(in->name) : NULL;
+	g_autofree char *digest = NULL;
+	const char *a, *b;
+	gsize na, nb;
+
+	if (!text || !network_xml || !vnet_intent_xml_digest_region(network_xml, &a, &na, &b, &nb))
 		return false;
-	if (g_str_equal(g_strstrip(text), digest))
+	digest = intent_digest(in, network_xml);
+	return g_str_equal(text, digest);
+}
+
+static bool approved(const vnet_intent *in)
+{
+	g_autofree char *text = read_record(in->name), *digest = NULL;
+	g_autofree char *alone = NULL, *legacy = NULL, *d2 = NULL, *d1 = NULL;
+
+	if (!text)
+		return false;
+	digest = intent_digest(in, NULL);
+	if (g_str_equal(text, digest))
 		return true;
 	/*
 	 * Records made before still count, once read: of the intent written

@@ -26,6 +26,12 @@
 bool vnet_hook_approve(const vnet_intent *in, GError **error);
 /* The same, digesting @network_xml (what vnet_intent_network_xml() wrote for @in's first network) as it is. */
 bool vnet_hook_approve_xml(const vnet_intent *in, const char *network_xml, GError **error);
+/*
+ * Whether root's record of @in is the digest of the intent in
+ * @network_xml (a definition libvirt gave back): then that text is what
+ * vnetctl wrote for an approved intent, to the byte.
+ */
+bool vnet_hook_xml_approved(const vnet_intent *in, const char *network_xml);
 /* Drop the record of network @name (after its delete). */
 void vnet_hook_forget(const char *name);
 

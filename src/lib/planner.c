@@ -217,12 +217,14 @@ static const char *own_bridge(const vnet_intent *in, guint i)
 	return i == 0 && vnet_mode_has_own_bridge(in->mode) ? in->bridge : NULL;
 }
 
-static void define_step(GPtrArray *plan, const vnet_intent *want, guint i, const char *prev_xml)
+/* @given: the definition, made from @prev_xml by the caller (it keeps the reservations), or NULL. */
+static void define_step(GPtrArray *plan, const vnet_intent *want, guint i, const char *prev_xml,
+			const char *given)
 {
 	g_autofree char *name = vnet_intent_network_name(want, i);
-	g_autofree char *xml = vnet_intent_network_xml(want, i, NULL);
+	g_autofree char *xml = given ? g_strdup(given) : vnet_intent_network_xml(want, i, NULL);
 	/* A redefinition keeps the DHCP reservations that attach made. */
-	g_autofree char *carried = prev_xml ? vnet_netxml_carry_hosts(xml, prev_xml) : NULL;
+	g_autofree char *carried = prev_xml && !given ? vnet_netxml_carry_hosts(xml, prev_xml) : NULL;
 	vnet_step *s;
 
 	if (prev_xml && g_strcmp0(carried ? carried : xml, prev_xml) == 0)
@@ -262,7 +264,7 @@ static void plan_create(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 	 * point leaves what gives the uplink back.
 	 */
 	for (guint i = 0; i < vnet_intent_n_networks(want); i++)
-		define_step(plan, want, i, NULL);
+		define_step(plan, want, i, NULL, NULL);
 	if (in->revert && want->confirm_token) {
 		vnet_step *s = add(plan, VNET_STEP_ARM, want->name);
 		s->xml = g_strdup(want->confirm_token);
@@ -313,7 +315,7 @@ static void update_defines(GPtrArray *plan, const vnet_plan_input *in)
 	guint n = vnet_intent_n_networks(want);
 
 	for (guint i = 0; i < n && i < 2; i++)
-		define_step(plan, want, i, in->net[i].xml);
+		define_step(plan, want, i, in->net[i].xml, i == 0 ? in->define_xml : NULL);
 	if (old->autostart != want->autostart) {
 		for (guint i = 0; i < n; i++) {
 			g_autofree char *name = vnet_intent_network_name(want, i);
@@ -447,7 +449,7 @@ static void plan_converged(GPtrArray *plan, const vnet_plan_input *in)
 
 	for (guint i = 0; i < n && i < 2; i++) {
 		if (!in->net[i].exists)
-			define_step(plan, want, i, NULL);
+			define_step(plan, want, i, NULL, NULL);
 		if (!in->net[i].active)
 			start_step(plan, want, i);
 	}

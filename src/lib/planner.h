@@ -34,6 +34,8 @@ typedef struct vnet_plan_input {
 	bool drop_table;	/* removing the last network of ours: our table goes too */
 	bool converge;		/* apply: a stopped network is started too (not so for a forward change) */
 	const char *revert;	/* a takeover that waits for confirm: its revert record (revert.h) */
+	const char *define_xml;	/* @want's first network's definition as the caller made it (a forward
+				 * add or remove spliced it, xml.h), or NULL: written here */
 } vnet_plan_input;
 
 GPtrArray *vnet_planner_plan(const vnet_plan_input *in);

@@ -395,6 +395,7 @@ static char *network_name(const char *xml)
 	return name;
 }
 
+/* @xml with the UUID of the network of its name, or NULL when it needs none (or has one). */
 static char *with_uuid(vnet_virt *v, const char *xml)
 {
 	g_autofree char *name = network_name(xml);
@@ -406,7 +407,7 @@ static char *with_uuid(vnet_virt *v, const char *xml)
 	bool has_uuid = meta ? memmem(xml, (size_t)(meta - xml), "<uuid>", 6) != NULL : strstr(xml, "<uuid>") != NULL;
 
 	if (!old || !end || has_uuid || virNetworkGetUUIDString(old, uuid) < 0)
-		return g_strdup(xml);
+		return NULL;
 	end += strlen("</name>");
 	return vnet_concat_len(xml, (gsize)(end - xml), "<uuid>", strlen("<uuid>"), uuid, strlen(uuid), "</uuid>",
 			       strlen("</uuid>"), end, strlen(end), NULL);
@@ -415,7 +416,7 @@ static char *with_uuid(vnet_virt *v, const char *xml)
 bool vnet_virt_define(vnet_virt *v, const char *xml, GError **error)
 {
 	g_autofree char *full = with_uuid(v, xml);
-	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, full);
+	g_autoptr(virNetwork) net = virNetworkDefineXML(v->conn, full ? full : xml);
 
 	if (!net) {
 		g_autofree char *why = vnet_virt_last_error();

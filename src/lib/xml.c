@@ -679,6 +679,50 @@ bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsiz
 	return *b >= state;
 }
 
+char *vnet_network_xml_splice_forward(const char *network_xml, const vnet_forward *f, bool add)
+{
+	const char *start = network_xml ? strstr(network_xml, "<vnet:intent ") : NULL;
+	const char *end, *open, *close, *text, *last, *at;
+	char spec[VNET_FORWARD_FORMAT_MAX], line[2 + 2 * 32 + VNET_FORWARD_FORMAT_MAX];
+	gsize ns = vnet_forward_put(spec, f), indent = 0, nl;
+
+	/* The end tags searched from the end, the start tag from the start: the megabytes are between them. */
+	if (!start || !(end = rfind(start, start + strlen(start), "</vnet:intent>")) ||
+	    !(close = rfind(start, end, "</vnet:forwards>")) ||
+	    !(open = memmem(start, (size_t)(close - start), "<vnet:forwards>", 15)))
+		return NULL;
+	/* One block, as the writer makes it, and no <forward> element beside it. */
+	if (memmem(start, (size_t)(open - start), "<vnet:forward", 13) ||
+	    memmem(close + 1, (size_t)(end - close - 1), "<vnet:forward", 13))
+		return NULL;
+	/* "\n" and the lines' indentation before each spec, "\n" and the end tag's (two less) before it. */
+	text = open + strlen("<vnet:forwards>");
+	if (*text != '\n' || memchr(text, '<', (size_t)(close - text)))
+		return NULL;
+	while (text[1 + indent] == ' ')
+		indent++;
+	if (indent < 2 || indent > 2 * 32)
+		return NULL;
+	last = close - (indent - 2) - 1;
+	if (last < text || *last != '\n' || strspn(last + 1, " ") != indent - 2)
+		return NULL;
+	line[0] = '\n';
+	memset(line + 1, ' ', indent);
+	memcpy(line + 1 + indent, spec, ns);
+	nl = 1 + indent + ns;
+	if (add)
+		return vnet_concat_len(network_xml, (gsize)(last - network_xml), line, nl, last, strlen(last), NULL);
+	/* Its whole line: "\n", the indentation, the spec, then the next line's "\n". */
+	line[nl] = '\n';
+	for (at = text; (at = memmem(at, (size_t)(last + 1 - at), line, nl + 1)); at++)
+		if (at + nl <= last)
+			break;
+	/* Not there, or the last: the writer leaves out an empty <forwards>. */
+	if (!at || (at == text && at + nl == last))
+		return NULL;
+	return vnet_concat_len(network_xml, (gsize)(at - network_xml), at + nl, strlen(at + nl), NULL);
+}
+
 char *vnet_intent_portgroup_xml(const vnet_intent *in, const char *portgroup)
 {
 	doc_job job = { in, false, 0, portgroup, false };

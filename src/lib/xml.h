@@ -31,6 +31,15 @@ char *vnet_intent_to_xml_legacy(const vnet_intent *intent);
  * (65,535 specs).  False if @network_xml holds no intent.
  */
 bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsize *na, const char **b, gsize *nb);
+/*
+ * @network_xml, a definition whose intent vnet_intent_network_xml() wrote
+ * (as libvirt gives it back), with forward @f's line appended to its
+ * <vnet:forwards> (@add) or taken out: the definition the writer would
+ * make of the intent with that forward more or less, without formatting
+ * the others again (65,535 of them).  NULL when the text is not in the
+ * writer's form, or the change leaves no forward.
+ */
+char *vnet_network_xml_splice_forward(const char *network_xml, const vnet_forward *f, bool add);
 
 /*
  * The <portgroup> element @portgroup ("vlan10", "trunk") of @in's network,

@@ -240,5 +240,20 @@ check "a command records it again" test "$(digest priv new)" = "$(tr -d '\n' </v
 check "and it starts with port 80 again" virsh -q net-start priv
 check "it starts again after a stop, by the hook alone" sh -c "virsh -q net-destroy priv && virsh -q net-start priv"
 check "with its forward" sh -c "nft list map inet vnetctl fwd4 | grep -q 'tcp . 80 comment \"priv\"'"
+# forward add and remove splice their line into the definition libvirt
+# keeps (the record says it is vnetctl's text): the record still matches
+# it, and the hook alone starts the network with what it says
+vnetctl -q forward add priv 8082:82
+check "a spliced forward add: the record is the definition's digest" \
+	test "$(digest priv new)" = "$(tr -d '\n' </var/lib/vnetctl/approved/priv)"
+check "its line is in the definition" sh -c "virsh net-dumpxml --inactive priv | grep -qx ' *8082:82/tcp'"
+check "the hook starts it with the new forward" \
+	sh -c "virsh -q net-destroy priv && virsh -q net-start priv && nft list map inet vnetctl fwd4 | grep -q 'tcp . 8082 '"
+vnetctl -q forward remove priv 8081:81
+check "a spliced forward remove: the record is the definition's digest" \
+	test "$(digest priv new)" = "$(tr -d '\n' </var/lib/vnetctl/approved/priv)"
+check "its line is gone from the definition" sh -c "! virsh net-dumpxml --inactive priv | grep -q '8081:81'"
+check "the hook starts it without it" \
+	sh -c "virsh -q net-destroy priv && virsh -q net-start priv && ! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 '"
 check "delete" vnetctl -q delete priv
 check "the record goes with it" test ! -e /var/lib/vnetctl/approved/priv

@@ -1314,6 +1314,85 @@ static void test_dhcp6_range_in_xml(void **state)
 	assert_null(strstr(without, "<dhcp>"));
 }
 
+/*
+ * A forward's line spliced into the writer's definition is the writer's
+ * definition of the intent with that forward more or less, to the byte;
+ * text in another form is not spliced.
+ */
+static char *spec_form(guint form, guint port)
+{
+	switch (form % 6) {
+	case 0: return g_strdup_printf("%u:80", port);
+	case 1: return g_strdup_printf("%u:81/udp", port);
+	case 2: return g_strdup_printf("127.0.0.1:%u:10.0.0.9:80", port);
+	case 3: return g_strdup_printf("%u:web2:80/sctp", port);
+	case 4: return g_strdup_printf("[::]:%u:[fd00::7]:80", port);
+	default: return g_strdup_printf("%u-%u:7000-7001", port, port + 1);
+	}
+}
+
+static void test_splice_forward(void **state)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(14);
+
+	(void)state;
+	for (guint round = 0; round < 60; round++) {
+		g_autoptr(vnet_intent) in = full_intent(VNET_MODE_NAT);
+		g_autoptr(vnet_intent) more = NULL, less = NULL;
+		g_autofree char *xml = NULL, *want = NULL, *got = NULL, *spec = NULL;
+		guint n = (guint)g_rand_int_range(rand, 1, 40), k;
+		const vnet_forward *f;
+
+		for (guint j = 0; j < n; j++) {
+			g_autofree char *sp = spec_form((guint)g_rand_int_range(rand, 0, 6), 20000 + 10 * j);
+			assert_ok(vnet_intent_add_forward(in, sp, &err_));
+		}
+		xml = vnet_intent_network_xml(in, 0, NULL);
+		assert_non_null(xml);
+		/* one more, at the end */
+		more = vnet_intent_copy(in);
+		spec = spec_form(round, 30000 + 10 * round);
+		assert_ok(vnet_intent_add_forward(more, spec, &err_));
+		want = vnet_intent_network_xml(more, 0, NULL);
+		f = more->forwards->pdata[more->forwards->len - 1];
+		got = vnet_network_xml_splice_forward(xml, f, true);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		/* one fewer, anywhere */
+		g_clear_pointer(&want, g_free);
+		g_clear_pointer(&got, g_free);
+		k = (guint)g_rand_int_range(rand, 0, (gint32)in->forwards->len);
+		less = vnet_intent_copy(in);
+		g_ptr_array_remove_index(vnet_intent_own_forwards(less), k);
+		got = vnet_network_xml_splice_forward(xml, in->forwards->pdata[k], false);
+		if (!less->forwards->len) {
+			assert_null(got);
+			continue;
+		}
+		want = vnet_intent_network_xml(less, 0, NULL);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		/* one that is not there: not spliced */
+		g_clear_pointer(&got, g_free);
+		got = vnet_network_xml_splice_forward(xml, f, false);
+		assert_null(got);
+	}
+	/* the forwards as elements, or no <forwards>: not spliced */
+	{
+		g_autoptr(vnet_intent) in = full_intent(VNET_MODE_NAT);
+		g_autofree char *legacy = vnet_intent_to_xml_legacy(in), *net = NULL, *bad = NULL;
+		g_autofree char *got = NULL;
+		assert_null(vnet_network_xml_splice_forward(legacy, in->forwards->pdata[0], true));
+		net = vnet_intent_network_xml(in, 0, NULL);
+		bad = g_strdup(net);
+		memcpy(strstr(bad, "<vnet:forwards>") + strlen("<vnet:forwards>"), " ", 1);
+		assert_null(vnet_network_xml_splice_forward(bad, in->forwards->pdata[0], true));
+		got = vnet_network_xml_splice_forward(net, in->forwards->pdata[0], true);
+		assert_non_null(got);
+		assert_null(vnet_network_xml_splice_forward("<network/>", in->forwards->pdata[0], true));
+	}
+}
+
 /* Read in place (NUL-terminated) or from a copy (a length): the same answer, whatever the declaration says. */
 static void test_read_in_place(void **state)
 {
@@ -1393,6 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_mode_strings),
 		cmocka_unit_test(test_copies_share_forwards),
 		cmocka_unit_test(test_read_in_place),
+		cmocka_unit_test(test_splice_forward),
 		cmocka_unit_test(test_new_defaults),
 		cmocka_unit_test(test_network_names),
 		cmocka_unit_test(test_setters_getters),
