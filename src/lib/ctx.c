@@ -958,6 +958,81 @@ static const vnet_forward *changed_forward(const vnet_intent *old, const vnet_in
 	return NULL;
 }
 
+/*
+ * change_forward() on a network read without its forwards' block
+ * (@old->forwards_unread): the block's text is read where it stands in the
+ * definition, for the one forward that changes, and that line spliced in
+ * or out; the plan sees only that forward (the others' elements stay as
+ * they are).  For a definition vnetctl wrote to the byte for an intent
+ * root approved: 1 done, 0 refused or failed (@error), -1 not so (nothing
+ * done: the caller reads the intent whole and goes the general way).
+ */
+static int change_forward_text(vnet_ctx *ctx, const vnet_intent *old, const vnet_host *host, const char *spec,
+			       bool add, unsigned flags, const char *what, bool *held, GError **error)
+{
+	g_autoptr(vnet_intent) old_part = NULL, new_part = NULL;
+	g_autoptr(vnet_forward) f = NULL, changed = NULL;
+	g_autoptr(GPtrArray) plan = NULL;
+	g_autoptr(GHashTable) guests = NULL;
+	vnet_plan_input pi = { .local = ctx->local };
+	const char *text;
+	gsize len;
+	bool readable = true;
+	int r = -1;
+
+	read_state(ctx, old, &pi, false);
+	/* A table to change, not to put back whole (repair_lost_table()). */
+	if (vnet_intent_n_networks(old) != 1 || old->mode == VNET_MODE_OVERLAY || !pi.net[0].xml ||
+	    !vnet_network_xml_forwards_text(pi.net[0].xml, &text, &len) ||
+	    !vnet_hook_xml_approved(old, pi.net[0].xml) || !vnet_nft_table_present(ctx->nft))
+		goto out;
+	r = 0;
+	if (!(f = vnet_forward_parse(spec, error)))
+		goto out;
+	if (add) {
+		if (!vnet_intent_validate_forward_text(old, text, len, spec, f, host,
+						       (flags & VNET_APPLY_FORCE) ? VNET_VALIDATE_FORCE : 0,
+						       &readable, error))
+			goto out;
+		changed = vnet_forward_ref(f);
+	} else if (!(readable = vnet_forwards_text_find(text, len, f, &changed)) || !changed) {
+		if (readable)
+			vnet_set_error(error, VNET_ERROR_NOT_FOUND,
+				       _("Network \"%s\" has no forward \"%s\"; see its forwards with \"vnetctl show %s\"."),
+				       old->name, spec, old->name);
+		goto out;
+	}
+	if (!(pi.define_xml = vnet_network_xml_splice_forward(pi.net[0].xml, changed, add)))
+		goto out;
+	old_part = vnet_intent_copy_bare(old);
+	new_part = vnet_intent_copy_bare(old);
+	g_ptr_array_add((add ? new_part : old_part)->forwards, vnet_forward_ref(changed));
+	guests = read_guests(ctx, old_part);
+	/* What the run reads, it asks libvirt. */
+	if (*held)
+		vnet_virt_hold_reads(ctx->virt, false);
+	*held = false;
+	pi.old = old_part;
+	pi.want = new_part;
+	pi.guests = guests;
+	plan = vnet_planner_plan(&pi);
+	/* The splice changes the text (never no define step): the approval digests that text, never a part's. */
+	if (!plan_network_xml(plan, new_part)) {
+		r = -1;
+		goto out;
+	}
+	r = vnet_hook_approve_xml(new_part, plan_network_xml(plan, new_part), error) &&
+	    vnet_ctx_run(ctx, plan, what, error);
+out:
+	if (r == 0 && !readable) {
+		g_clear_error(error);
+		r = -1;
+	}
+	g_free(pi.define_xml);
+	clear_state(&pi);
+	return r;
+}
+
 static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bool add,
 			   unsigned flags, GError **error)
 {
@@ -967,7 +1042,6 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	const vnet_intent *old = NULL;	/* the host's */
 	g_autoptr(GHashTable) guests = NULL;
 	g_autofree char *what = g_strdup_printf("forward %s %s", add ? "add" : "remove", name);
-	g_autofree char *spliced = NULL;
 	const vnet_forward *changed;
 	vnet_plan_input pi = { .local = ctx->local };
 	/*
@@ -976,13 +1050,28 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	 */
 	bool hold = ctx->virt && !vnet_virt_reads_held(ctx->virt);
 	bool ok = false;
+	int r;
 
 	if (!vnet_ctx_begin(ctx, error))
 		return false;
 	if (hold)
 		vnet_virt_hold_reads(ctx->virt, true);
-	if (!(host = vnet_ctx_read_host(ctx, error)) || !(old = find_managed(host, name, error)))
+	/* Over a remote URI the hook on that host does the elements: no forward is read aside there. */
+	vnet_virt_read_unread(ctx->virt, ctx->local ? name : NULL);
+	host = vnet_ctx_read_host(ctx, error);
+	vnet_virt_read_unread(ctx->virt, NULL);
+	if (!host || !(old = find_managed(host, name, error)))
 		goto out;
+	if (old->forwards_unread) {
+		if ((r = change_forward_text(ctx, old, host, spec, add, flags, what, &hold, error)) >= 0) {
+			ok = r == 1;
+			goto out;
+		}
+		/* Read whole (the held reads are not asked of libvirt again). */
+		g_clear_pointer(&host, vnet_host_free);
+		if (!(host = vnet_ctx_read_host(ctx, error)) || !(old = find_managed(host, name, error)))
+			goto out;
+	}
 	new = vnet_intent_copy(old);
 	if (add ? !vnet_intent_add_forward(new, spec, error) : !vnet_intent_remove_forward(new, spec, error))
 		goto out;
@@ -1002,11 +1091,10 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 	 */
 	if (ctx->local && vnet_intent_n_networks(new) == 1 && pi.net[0].xml &&
 	    (changed = changed_forward(old, new, spec, add)) && vnet_hook_xml_approved(old, pi.net[0].xml))
-		spliced = vnet_network_xml_splice_forward(pi.net[0].xml, changed, add);
+		pi.define_xml = vnet_network_xml_splice_forward(pi.net[0].xml, changed, add);
 	pi.old = old;
 	pi.want = new;
 	pi.guests = guests;
-	pi.define_xml = spliced;
 	plan = vnet_planner_plan(&pi);
 	repair_lost_table(ctx, plan, name);
 	ok = (!ctx->local || vnet_hook_approve_xml(new, plan_network_xml(plan, new), error)) &&
@@ -1014,6 +1102,7 @@ static bool change_forward(vnet_ctx *ctx, const char *name, const char *spec, bo
 out:
 	if (hold)
 		vnet_virt_hold_reads(ctx->virt, false);
+	g_free(pi.define_xml);
 	clear_state(&pi);
 	vnet_ctx_unlock(ctx);
 	return ok;

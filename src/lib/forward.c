@@ -224,17 +224,17 @@ static bool looks_like_ipv4(const char *s)
 	return s[0] && strspn(s, "0123456789.") == strlen(s) && strchr(s, '.');
 }
 
-/* A port as the plain form writes it: 1 to 65535, no sign, no leading zero. */
-static bool plain_port(const char **p, guint16 *ret)
+/* A port as the plain form writes it, before @end: 1 to 65535, no sign, no leading zero. */
+static bool plain_port(const char **p, const char *end, guint16 *ret)
 {
 	const char *c = *p;
 	guint v = 0;
 
-	if (*c < '1' || *c > '9')
+	if (c == end || *c < '1' || *c > '9')
 		return false;
-	for (guint i = 0; i < 5 && g_ascii_isdigit(*c); i++, c++)
+	for (guint i = 0; i < 5 && c < end && g_ascii_isdigit(*c); i++, c++)
 		v = v * 10 + (guint)(*c - '0');
-	if (g_ascii_isdigit(*c) || v > 65535)
+	if ((c < end && g_ascii_isdigit(*c)) || v > 65535)
 		return false;
 	*ret = (guint16)v;
 	*p = c;
@@ -242,36 +242,55 @@ static bool plain_port(const char **p, guint16 *ret)
 }
 
 /*
- * HOST_PORT:GUEST_PORT[/PROTOCOL], the form most forwards have, without the
- * general split (an intent's forwards are parsed on every read): the
- * forward vnet_forward_parse_full() makes of it, or NULL for any other form.
+ * HOST_PORT:GUEST_PORT[/PROTOCOL] from @spec to @end, the form most
+ * forwards have, without the general split (an intent's forwards are
+ * parsed on every read): into @f as vnet_forward_parse_full() would make
+ * it, or false for any other form.
  */
-static vnet_forward *parse_plain(vnet_forward_pool *pool, const char *spec)
+static bool plain_into(const char *spec, const char *end, vnet_forward *f)
 {
 	const char *c = spec;
 	guint16 host, guest;
 	vnet_proto proto = VNET_PROTO_TCP;
-	vnet_forward *f;
 
-	if (!plain_port(&c, &host) || *c++ != ':' || !plain_port(&c, &guest))
-		return NULL;
+	if (!plain_port(&c, end, &host) || c == end || *c++ != ':' || !plain_port(&c, end, &guest))
+		return false;
 	/* The protocol as vnet_proto_from_string() reads it, without a strcmp per name. */
-	if (*c == '/') {
-		if (c[1] == 't' && c[2] == 'c' && c[3] == 'p' && !c[4])
+	if (c < end && *c == '/') {
+		gsize n = (gsize)(end - c - 1);
+		char name[8];
+		if (n == 3 && c[1] == 't' && c[2] == 'c' && c[3] == 'p')
 			proto = VNET_PROTO_TCP;
-		else if (c[1] == 'u' && c[2] == 'd' && c[3] == 'p' && !c[4])
+		else if (n == 3 && c[1] == 'u' && c[2] == 'd' && c[3] == 'p')
 			proto = VNET_PROTO_UDP;
-		else if (!vnet_proto_from_string(c + 1, &proto))
-			return NULL;
-	} else if (*c != '\0') {
-		return NULL;
+		else if (n >= sizeof(name))
+			return false;
+		else {
+			memcpy(name, c + 1, n);
+			name[n] = '\0';
+			if (!vnet_proto_from_string(name, &proto))
+				return false;
+		}
+	} else if (c != end) {
+		return false;
 	}
-	f = pool ? pool_new(pool) : g_new0(vnet_forward, 1);
 	f->family = AF_INET;
 	f->host_port = f->host_port_end = host;
 	f->guest_port = f->guest_port_end = guest;
 	f->guest_kind = VNET_GUEST_DEFAULT;
 	f->proto = proto;
+	return true;
+}
+
+static vnet_forward *parse_plain(vnet_forward_pool *pool, const char *spec)
+{
+	vnet_forward p = { 0 }, *f;
+
+	if (!plain_into(spec, spec + strlen(spec), &p))
+		return NULL;
+	f = pool ? pool_new(pool) : g_new0(vnet_forward, 1);
+	p.chunk = f->chunk;
+	*f = p;
 	return f;
 }
 
@@ -528,4 +547,67 @@ bool vnet_intent_check_forward_spec(const char *spec, GError **error)
 	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
 
 	return f != NULL;
+}
+
+/* The white space between specs, as read_forwards() (xml.c) splits them. */
+static const bool blank[256] = { [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true };
+
+bool vnet_forwards_text_foreach(const char *text, gsize len, vnet_forward_fn fn, void *data)
+{
+	const char *p = text, *end = text + len;
+	char spec[SPEC_MAX + 1];
+
+	while (p < end) {
+		const char *s;
+		vnet_forward plain = { 0 };
+		g_autoptr(vnet_forward) full = NULL;
+		bool stop;
+
+		while (p < end && blank[(guchar)*p])
+			p++;
+		if (p == end)
+			break;
+		for (s = p; p < end && !blank[(guchar)*p]; p++)
+			;
+		if (plain_into(s, p, &plain)) {
+			stop = fn(&plain, data);
+		} else {
+			/* Longer than any spec: not read here (the caller reads the intent as a whole). */
+			if ((gsize)(p - s) > SPEC_MAX)
+				return false;
+			memcpy(spec, s, (gsize)(p - s));
+			spec[p - s] = '\0';
+			if (!(full = vnet_forward_parse_full(spec, NULL)))
+				return false;
+			stop = fn(full, data);
+		}
+		if (stop)
+			break;
+	}
+	return true;
+}
+
+typedef struct host_side_job {
+	const vnet_forward *f;
+	vnet_forward *found;
+} host_side_job;
+
+static bool is_host_side(const vnet_forward *o, void *data)
+{
+	host_side_job *j = data;
+
+	if (!vnet_forward_same_host_side(o, j->f))
+		return false;
+	j->found = vnet_forward_copy(o);
+	return true;
+}
+
+bool vnet_forwards_text_find(const char *text, gsize len, const vnet_forward *f, vnet_forward **ret)
+{
+	host_side_job j = { f, NULL };
+
+	if (!vnet_forwards_text_foreach(text, len, is_host_side, &j))
+		return false;
+	*ret = j.found;
+	return true;
 }

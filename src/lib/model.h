@@ -98,6 +98,20 @@ bool vnet_forward_clashes(const vnet_forward *a, const vnet_forward *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_forward, vnet_forward_free)
 
 /*
+ * The forwards of a <forwards> block as it stands in a network's XML (@len
+ * bytes of specs separated by white space, no markup, a part of a string:
+ * no NUL), read one at a time
+ * without keeping them: forward add and remove on a network of 65,535 read
+ * only what they look for.  @fn gets each forward, valid only during the
+ * call, until it returns true.  False if a spec is no forward: the caller
+ * reads the intent as a whole then, and says what is wrong.
+ */
+typedef bool (*vnet_forward_fn)(const vnet_forward *f, void *data);
+bool vnet_forwards_text_foreach(const char *text, gsize len, vnet_forward_fn fn, void *data);
+/* The first of them on @f's host side, a copy, in *@ret (NULL if none); false as above. */
+bool vnet_forwards_text_find(const char *text, gsize len, const vnet_forward *f, vnet_forward **ret);
+
+/*
  * A route of the uplink, kept so that it can be moved onto the bridge and
  * back exactly.  Strings are canonical addresses/CIDRs from the kernel.
  */
@@ -181,6 +195,12 @@ struct vnet_intent {
 	vnet_guard guard;	/* as set: VNET_GUARD_DEFAULT is the mode's (vnet_intent_get_guard()) */
 	GPtrArray *forwards;	/* vnet_forward *; change it through vnet_intent_own_forwards() */
 	bool forwards_shared;	/* @forwards may be another copy's too (see vnet_intent_copy()) */
+	/*
+	 * Read without the forwards of its <forwards> block (see
+	 * vnet_intent_from_xml_unread()): @forwards holds only the others, so
+	 * it is never written as a definition (the writer refuses it).
+	 */
+	bool forwards_unread;
 	GArray *host_ports;	/* guint32, VNET_HOST_PORT(proto, port): what an isolated network's guests reach on their gateway */
 	vnet_switch vswitch;	/* bridged: the kernel's bridge or an Open vSwitch bridge */
 	GArray *vlans;		/* guint16, sorted: the OVS portgroups vlanID; NULL when none */

@@ -218,20 +218,22 @@ static const char *own_bridge(const vnet_intent *in, guint i)
 }
 
 /* @given: the definition, made from @prev_xml by the caller (it keeps the reservations), or NULL. */
+/* @given, if not NULL, is taken, and @taken_prev with it (see vnet_plan_input.define_xml). */
 static void define_step(GPtrArray *plan, const vnet_intent *want, guint i, const char *prev_xml,
-			const char *given)
+			char **given, char **taken_prev)
 {
 	g_autofree char *name = vnet_intent_network_name(want, i);
-	g_autofree char *xml = given ? g_strdup(given) : vnet_intent_network_xml(want, i, NULL);
+	g_autofree char *xml = given && *given ? g_steal_pointer(given) : vnet_intent_network_xml(want, i, NULL);
+	g_autofree char *prev = taken_prev && xml ? g_steal_pointer(taken_prev) : NULL;
 	/* A redefinition keeps the DHCP reservations that attach made. */
-	g_autofree char *carried = prev_xml && !given ? vnet_netxml_carry_hosts(xml, prev_xml) : NULL;
+	g_autofree char *carried = prev_xml && !prev ? vnet_netxml_carry_hosts(xml, prev_xml) : NULL;
 	vnet_step *s;
 
 	if (prev_xml && g_strcmp0(carried ? carried : xml, prev_xml) == 0)
 		return;
 	s = add(plan, VNET_STEP_DEFINE, name);
 	s->xml = carried ? g_steal_pointer(&carried) : g_steal_pointer(&xml);
-	s->prev_xml = g_strdup(prev_xml);
+	s->prev_xml = prev ? g_steal_pointer(&prev) : g_strdup(prev_xml);
 }
 
 static void start_step(GPtrArray *plan, const vnet_intent *want, guint i)
@@ -264,7 +266,7 @@ static void plan_create(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 	 * point leaves what gives the uplink back.
 	 */
 	for (guint i = 0; i < vnet_intent_n_networks(want); i++)
-		define_step(plan, want, i, NULL, NULL);
+		define_step(plan, want, i, NULL, NULL, NULL);
 	if (in->revert && want->confirm_token) {
 		vnet_step *s = add(plan, VNET_STEP_ARM, want->name);
 		s->xml = g_strdup(want->confirm_token);
@@ -309,13 +311,15 @@ static void plan_remove(GPtrArray *plan, const vnet_plan_input *in, bool lan)
 }
 
 /* The new definitions of an update, and its autostart. */
-static void update_defines(GPtrArray *plan, const vnet_plan_input *in)
+static void update_defines(GPtrArray *plan, vnet_plan_input *in)
 {
 	const vnet_intent *old = in->old, *want = in->want;
 	guint n = vnet_intent_n_networks(want);
+	bool given = in->define_xml != NULL;
 
 	for (guint i = 0; i < n && i < 2; i++)
-		define_step(plan, want, i, in->net[i].xml, i == 0 ? in->define_xml : NULL);
+		define_step(plan, want, i, in->net[i].xml, i == 0 ? &in->define_xml : NULL,
+			    i == 0 && given ? &in->net[0].xml : NULL);
 	if (old->autostart != want->autostart) {
 		for (guint i = 0; i < n; i++) {
 			g_autofree char *name = vnet_intent_network_name(want, i);
@@ -331,7 +335,7 @@ static void update_defines(GPtrArray *plan, const vnet_plan_input *in)
  * back before it starts the network again: a failed restart runs the old
  * definition, not the new one.
  */
-static void plan_restart(GPtrArray *plan, const vnet_plan_input *in)
+static void plan_restart(GPtrArray *plan, vnet_plan_input *in)
 {
 	const vnet_intent *old = in->old, *want = in->want;
 
@@ -389,7 +393,7 @@ static void portgroup_steps(GPtrArray *plan, const vnet_intent *old, const vnet_
 	}
 }
 
-static void plan_update(GPtrArray *plan, const vnet_plan_input *in)
+static void plan_update(GPtrArray *plan, vnet_plan_input *in)
 {
 	const vnet_intent *old = in->old, *want = in->want;
 	guint n = vnet_intent_n_networks(want);
@@ -449,14 +453,14 @@ static void plan_converged(GPtrArray *plan, const vnet_plan_input *in)
 
 	for (guint i = 0; i < n && i < 2; i++) {
 		if (!in->net[i].exists)
-			define_step(plan, want, i, NULL, NULL);
+			define_step(plan, want, i, NULL, NULL, NULL);
 		if (!in->net[i].active)
 			start_step(plan, want, i);
 	}
 	host_side_up(plan, in, NULL, want, true);
 }
 
-GPtrArray *vnet_planner_plan(const vnet_plan_input *in)
+GPtrArray *vnet_planner_plan(vnet_plan_input *in)
 {
 	GPtrArray *plan = vnet_plan_new();
 

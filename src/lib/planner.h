@@ -34,11 +34,16 @@ typedef struct vnet_plan_input {
 	bool drop_table;	/* removing the last network of ours: our table goes too */
 	bool converge;		/* apply: a stopped network is started too (not so for a forward change) */
 	const char *revert;	/* a takeover that waits for confirm: its revert record (revert.h) */
-	const char *define_xml;	/* @want's first network's definition as the caller made it (a forward
-				 * add or remove spliced it, xml.h), or NULL: written here */
+	/*
+	 * @want's first network's definition as the caller made it (a forward
+	 * add or remove spliced it, xml.h), or NULL: written here.  Given,
+	 * the define step takes it and net[0].xml (megabytes each at 65,535
+	 * forwards, not copied): both are NULL once planned.
+	 */
+	char *define_xml;
 } vnet_plan_input;
 
-GPtrArray *vnet_planner_plan(const vnet_plan_input *in);
+GPtrArray *vnet_planner_plan(vnet_plan_input *in);
 
 /*
  * The steps that give a running network its host side (@new: elements,

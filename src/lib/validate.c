@@ -1198,22 +1198,12 @@ static const vnet_forward *first_clash_in(const vnet_intent *in, guint n, const 
 }
 
 
-bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *host, unsigned flags,
-					GError **error)
+/* @f (its sides @fs) against the other networks' forwards and, unless forced, the local listeners. */
+static bool check_added_on_host(const vnet_intent *in, const vnet_forward *f, const vnet_forward *const *fs,
+				guint nf, const vnet_host *host, unsigned flags, GError **error)
 {
-	const vnet_forward *f, *fs[2], *o;
-	vnet_forward f6;
-	guint n = in->forwards->len, nf;
+	const vnet_forward *o;
 
-	g_return_val_if_fail(n > 0, false);
-	f = in->forwards->pdata[n - 1];
-	if (!check_forward_fits(in, f, error))
-		return false;
-	nf = sides_of(publishes_dual(in), f, &f6, fs);
-	/* As check_forwards_self() and check_forwards_against() name a clash: side by side, in the host's order. */
-	for (guint k = 0; k < nf; k++)
-		if ((o = first_clash_in(in, n - 1, fs[k])))
-			return refuse_clash(f, o, in->name, error);
 	if (in->mode == VNET_MODE_OVERLAY)
 		return true;
 	for (guint k = 0; k < nf; k++) {
@@ -1238,6 +1228,87 @@ bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *
 		}
 	}
 	return true;
+}
+
+bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *host, unsigned flags,
+					GError **error)
+{
+	const vnet_forward *f, *fs[2], *o;
+	vnet_forward f6;
+	guint n = in->forwards->len, nf;
+
+	g_return_val_if_fail(n > 0, false);
+	f = in->forwards->pdata[n - 1];
+	if (!check_forward_fits(in, f, error))
+		return false;
+	nf = sides_of(publishes_dual(in), f, &f6, fs);
+	/* As check_forwards_self() and check_forwards_against() name a clash: side by side, in the host's order. */
+	for (guint k = 0; k < nf; k++)
+		if ((o = first_clash_in(in, n - 1, fs[k])))
+			return refuse_clash(f, o, in->name, error);
+	return check_added_on_host(in, f, fs, nf, host, flags, error);
+}
+
+/* What one pass over the forwards' text finds for an added forward. */
+typedef struct text_clash {
+	const vnet_forward *fs[2];
+	guint nf;
+	bool dual;
+	vnet_forward *same;	/* the first that vnet_intent_add_forward() refuses it for */
+	vnet_forward *side[2];	/* the first that clashes with each side of it */
+} text_clash;
+
+static bool note_clash(const vnet_forward *o, void *data)
+{
+	text_clash *c = data;
+	const vnet_forward *os[2];
+	vnet_forward o6;
+	guint no;
+
+	if (!c->same && vnet_forward_clashes(c->fs[0], o))
+		c->same = vnet_forward_copy(o);
+	no = sides_of(c->dual, o, &o6, os);
+	for (guint k = 0; k < c->nf; k++)
+		for (guint m = 0; m < no && !c->side[k]; m++)
+			if (vnet_forward_clashes(c->fs[k], os[m]))
+				c->side[k] = vnet_forward_copy(o);
+	/* Done once each question has its first answer. */
+	return c->same && c->side[0] && (c->nf < 2 || c->side[1]);
+}
+
+bool vnet_intent_validate_forward_text(const vnet_intent *in, const char *text, gsize len, const char *spec,
+				       const vnet_forward *f, const vnet_host *host, unsigned flags,
+				       bool *ret_readable, GError **error)
+{
+	text_clash c = { .dual = publishes_dual(in) };
+	vnet_forward f6;
+	bool ok = false;
+
+	c.nf = sides_of(c.dual, f, &f6, c.fs);
+	*ret_readable = vnet_forwards_text_foreach(text, len, note_clash, &c);
+	if (!*ret_readable)
+		goto out;
+	/* In the order vnet_intent_add_forward() and vnet_intent_validate_added_forward() refuse. */
+	if (c.same) {
+		g_autofree char *os = vnet_forward_format(c.same);
+		vnet_set_error(error, VNET_ERROR_CONFLICT,
+			    _("The forward \"%s\" uses the same host address, port and protocol as the forward \"%s\" of network \"%s\"; pick another host port."),
+			    spec, os, in->name ? in->name : "");
+		goto out;
+	}
+	if (!check_forward_fits(in, f, error))
+		goto out;
+	for (guint k = 0; k < c.nf; k++)
+		if (c.side[k]) {
+			refuse_clash(f, c.side[k], in->name, error);
+			goto out;
+		}
+	ok = check_added_on_host(in, f, c.fs, c.nf, host, flags, error);
+out:
+	vnet_forward_free(c.same);
+	vnet_forward_free(c.side[0]);
+	vnet_forward_free(c.side[1]);
+	return ok;
 }
 
 static bool check_names(const vnet_intent *in, const vnet_host *host, GError **error)

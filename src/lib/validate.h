@@ -44,5 +44,16 @@ bool vnet_forward_index_pays(guint64 pairs, guint64 entries);
  */
 bool vnet_intent_validate_added_forward(const vnet_intent *in, const vnet_host *host, unsigned flags,
 					GError **error);
+/*
+ * The same checks, and vnet_intent_add_forward()'s, of forward @f (the
+ * user's @spec) added to @in, whose forwards are the text @text (@len
+ * bytes, a <forwards> block: see vnet_forwards_text_foreach()) and not in
+ * @in->forwards, read in one pass without keeping them.  *@ret_readable
+ * false (and no error): the text holds what is no forward, and the caller
+ * reads the intent whole instead.
+ */
+bool vnet_intent_validate_forward_text(const vnet_intent *in, const char *text, gsize len, const char *spec,
+				       const vnet_forward *f, const vnet_host *host, unsigned flags,
+				       bool *ret_readable, GError **error);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct parsed_net {
 	char *xml;		/* a GRefString: the one copy the held reads share */
 	vnet_intent *intent;
 	char *bad;
+	bool unread;		/* @intent was read without its forwards' block */
 } parsed_net;
 
 struct vnet_virt {
@@ -33,6 +34,7 @@ struct vnet_virt {
 	 * then every read asks libvirt.
 	 */
 	GHashTable *held, *held_nics;
+	char *unread;		/* the network read without its forwards' block (vnet_virt_read_unread()) */
 };
 
 static void parsed_net_free(parsed_net *p)
@@ -105,6 +107,7 @@ void vnet_virt_close(vnet_virt *v)
 	if (v->parsed)
 		g_hash_table_unref(v->parsed);
 	vnet_virt_hold_reads(v, false);
+	g_free(v->unread);
 	g_free(v->uri);
 	g_free(v);
 }
@@ -145,6 +148,12 @@ bool vnet_virt_network_active(vnet_virt *v, const char *name)
 	g_autoptr(virNetwork) net = virNetworkLookupByName(v->conn, name);
 
 	return net && virNetworkIsActive(net) == 1;
+}
+
+void vnet_virt_read_unread(vnet_virt *v, const char *name)
+{
+	g_free(v->unread);
+	v->unread = g_strdup(name);
 }
 
 bool vnet_virt_reads_held(const vnet_virt *v)
@@ -225,12 +234,14 @@ static bool add_plain_network(vnet_host *host, const char *xml, GError **error);
 static const vnet_intent *parse_intent(vnet_virt *v, const char *name, char *xml, const char **ret_bad)
 {
 	parsed_net *p = g_hash_table_lookup(v->parsed, name);
+	bool unread = v->unread && strcmp(v->unread, name) == 0;
 
-	if (!p || (p->xml != xml && strcmp(p->xml, xml) != 0)) {
+	if (!p || p->unread != unread || (p->xml != xml && strcmp(p->xml, xml) != 0)) {
 		g_autoptr(GError) bad = NULL;
 		p = g_new0(parsed_net, 1);
 		p->xml = g_ref_string_acquire(xml);
-		p->intent = vnet_intent_from_xml(xml, -1, &bad);
+		p->unread = unread;
+		p->intent = unread ? vnet_intent_from_xml_unread(xml, -1, &bad) : vnet_intent_from_xml(xml, -1, &bad);
 		if (!p->intent)
 			p->bad = g_strdup(bad->message);
 		g_hash_table_replace(v->parsed, g_strdup(name), p);

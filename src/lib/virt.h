@@ -43,6 +43,13 @@ char *vnet_virt_network_xml(vnet_virt *v, const char *name, bool inactive, GErro
  * then given from memory; off forgets them.  For the reads of one command.
  */
 void vnet_virt_hold_reads(vnet_virt *v, bool on);
+/*
+ * The intent of network @name (NULL: none) read without its forwards'
+ * block from now on (vnet_intent_from_xml_unread()), for forward add and
+ * remove; every other network's, and @name's once this is set back to
+ * NULL, read whole.
+ */
+void vnet_virt_read_unread(vnet_virt *v, const char *name);
 /* Whether reads are held (vnet_virt_hold_reads()). */
 bool vnet_virt_reads_held(const vnet_virt *v);
 bool vnet_virt_network_exists(vnet_virt *v, const char *name);

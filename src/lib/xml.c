@@ -435,6 +435,8 @@ static char *write_doc(const doc_job *job)
 	xw w = { .s = xml_by_tree ? NULL : g_string_sized_new(4096), .plain = true, .scratch = scratch };
 	g_autoptr(xmlDoc) doc = NULL;
 
+	/* Not all of its forwards are in it: written, the others would be gone. */
+	g_return_val_if_fail(!job->in->forwards_unread, NULL);
 	if (w.s) {
 		g_string_append(w.s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 		write_job(&w, job);
@@ -679,32 +681,57 @@ bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsiz
 	return *b >= state;
 }
 
-char *vnet_network_xml_splice_forward(const char *network_xml, const vnet_forward *f, bool add)
+/*
+ * The <vnet:forwards> block of @network_xml's intent when it is in the
+ * writer's form: one block, no <forward> element beside it, no markup or
+ * reference in it, the writer's line breaks and indentation.  *@text: its
+ * first "\n"; *@last: the "\n" before the end tag's indentation; *@indent:
+ * the lines' indentation.
+ */
+static bool writer_block(const char *network_xml, const char **text, const char **last, gsize *indent)
 {
 	const char *start = network_xml ? strstr(network_xml, "<vnet:intent ") : NULL;
-	const char *end, *open, *close, *text, *last, *at;
-	char spec[VNET_FORWARD_FORMAT_MAX], line[2 + 2 * 32 + VNET_FORWARD_FORMAT_MAX];
-	gsize ns = vnet_forward_put(spec, f), indent = 0, nl;
+	const char *end, *open, *close;
 
 	/* The end tags searched from the end, the start tag from the start: the megabytes are between them. */
 	if (!start || !(end = rfind(start, start + strlen(start), "</vnet:intent>")) ||
 	    !(close = rfind(start, end, "</vnet:forwards>")) ||
 	    !(open = memmem(start, (size_t)(close - start), "<vnet:forwards>", 15)))
-		return NULL;
-	/* One block, as the writer makes it, and no <forward> element beside it. */
+		return false;
 	if (memmem(start, (size_t)(open - start), "<vnet:forward", 13) ||
 	    memmem(close + 1, (size_t)(end - close - 1), "<vnet:forward", 13))
-		return NULL;
+		return false;
 	/* "\n" and the lines' indentation before each spec, "\n" and the end tag's (two less) before it. */
-	text = open + strlen("<vnet:forwards>");
-	if (*text != '\n' || memchr(text, '<', (size_t)(close - text)))
-		return NULL;
-	while (text[1 + indent] == ' ')
-		indent++;
-	if (indent < 2 || indent > 2 * 32)
-		return NULL;
-	last = close - (indent - 2) - 1;
-	if (last < text || *last != '\n' || strspn(last + 1, " ") != indent - 2)
+	*text = open + strlen("<vnet:forwards>");
+	if (**text != '\n' || memchr(*text, '<', (size_t)(close - *text)) || memchr(*text, '&', (size_t)(close - *text)))
+		return false;
+	for (*indent = 0; (*text)[1 + *indent] == ' ';)
+		(*indent)++;
+	if (*indent < 2 || *indent > 2 * 32)
+		return false;
+	*last = close - (*indent - 2) - 1;
+	return *last >= *text && **last == '\n' && strspn(*last + 1, " ") == *indent - 2;
+}
+
+bool vnet_network_xml_forwards_text(const char *network_xml, const char **ret_text, gsize *ret_len)
+{
+	const char *text, *last;
+	gsize indent;
+
+	if (!writer_block(network_xml, &text, &last, &indent))
+		return false;
+	*ret_text = text;
+	*ret_len = (gsize)(last - text);
+	return true;
+}
+
+char *vnet_network_xml_splice_forward(const char *network_xml, const vnet_forward *f, bool add)
+{
+	const char *text, *last, *at;
+	char spec[VNET_FORWARD_FORMAT_MAX], line[2 + 2 * 32 + VNET_FORWARD_FORMAT_MAX];
+	gsize ns = vnet_forward_put(spec, f), indent, nl;
+
+	if (!writer_block(network_xml, &text, &last, &indent))
 		return NULL;
 	line[0] = '\n';
 	memset(line + 1, ' ', indent);
@@ -1182,7 +1209,8 @@ static bool read_gateways(vnet_intent *in, const char *value, GError **error)
  * @fast and @blocks: the <forward>s and the <forwards>' texts the SAX
  * handlers read aside (see fwd_sax), or NULL when @root's tree holds them.
  */
-static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrArray *blocks, GError **error)
+static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrArray *blocks, bool unread,
+				     GError **error)
 {
 	static const char *const attrs[] = { "name", "mode", "dhcp", "autostart", "switch", "vlan-trunk", "guard", "ovn",
 					       "ovn-external", "ovn-nexthop", "ovn-gateway", NULL };
@@ -1266,6 +1294,8 @@ static vnet_intent *intent_from_node(const xmlNode *root, GPtrArray *fast, GPtrA
 				g_ptr_array_add(in->forwards, f);
 				g_ptr_array_add(specs, spec);
 			}
+		} else if (xmlStrEqual(n->name, X("forwards")) && unread) {
+			in->forwards_unread = true;
 		} else if (xmlStrEqual(n->name, X("forwards"))) {
 			char *text = blocks && next_block < blocks->len ? g_steal_pointer(&blocks->pdata[next_block++]) : NULL;
 			ok = read_forwards(in, &pool, n, text, specs, owned, error);
@@ -1325,6 +1355,7 @@ typedef struct fwd_sax {
 	GString *text;
 	GPtrArray *forwards;	/* char *: each forward's text */
 	GPtrArray *blocks;	/* char *: each <forwards>' text (its element stays, empty, in the tree) */
+	bool drop_blocks;	/* the <forwards>' texts are not read (vnet_intent_from_xml_unread()) */
 } fwd_sax;
 
 static fwd_sax *sax_state(void *ctx)
@@ -1406,6 +1437,8 @@ static void sax_characters(void *ctx, const xmlChar *ch, int len)
 {
 	fwd_sax *st = sax_state(ctx);
 
+	if (st->forwards_depth && st->drop_blocks)
+		return;
 	if (st->in_forward || st->forwards_depth)
 		g_string_append_len(st->text, (const char *)ch, len);
 	else
@@ -1572,10 +1605,10 @@ static xmlDoc *parse_intent_doc(const char *xml, int len, bool terminated, bool 
 	return doc;
 }
 
-vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
+static vnet_intent *from_xml(const char *xml, gssize len, bool unread, GError **error)
 {
 	g_auto(fwd_sax) st = { .text = g_string_new(NULL), .forwards = g_ptr_array_new_with_free_func(g_free),
-			       .blocks = g_ptr_array_new_with_free_func(g_free) };
+			       .blocks = g_ptr_array_new_with_free_func(g_free), .drop_blocks = unread };
 	g_autoptr(xmlDoc) doc = NULL;
 	bool tree = false, terminated = len < 0;
 	xmlNode *root;
@@ -1602,5 +1635,15 @@ vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
 			    _("The XML has no <intent> element in the namespace %s."), VNET_XML_NS);
 		return NULL;
 	}
-	return intent_from_node(root, tree ? NULL : st.forwards, tree ? NULL : st.blocks, error);
+	return intent_from_node(root, tree ? NULL : st.forwards, tree ? NULL : st.blocks, unread, error);
+}
+
+vnet_intent *vnet_intent_from_xml(const char *xml, gssize len, GError **error)
+{
+	return from_xml(xml, len, false, error);
+}
+
+vnet_intent *vnet_intent_from_xml_unread(const char *xml, gssize len, GError **error)
+{
+	return from_xml(xml, len, true, error);
 }

@@ -40,6 +40,20 @@ bool vnet_intent_xml_digest_region(const char *network_xml, const char **a, gsiz
  * writer's form, or the change leaves no forward.
  */
 char *vnet_network_xml_splice_forward(const char *network_xml, const vnet_forward *f, bool add);
+/*
+ * The text of that <vnet:forwards> block in @network_xml (the specs, one a
+ * line, @ret_len bytes from *@ret_text, in the document itself), for
+ * vnet_forwards_text_foreach(); false when the text is not in the
+ * writer's form.
+ */
+bool vnet_network_xml_forwards_text(const char *network_xml, const char **ret_text, gsize *ret_len);
+/*
+ * vnet_intent_from_xml() without the forwards of a <forwards> block: the
+ * intent says so (forwards_unread) and is for forward add and remove,
+ * which read that block's text where it stands instead of parsing 65,535
+ * forwards.  An intent without such a block is read whole.
+ */
+vnet_intent *vnet_intent_from_xml_unread(const char *xml, gssize len, GError **error);
 
 /*
  * The <portgroup> element @portgroup ("vlan10", "trunk") of @in's network,
