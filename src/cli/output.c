@@ -199,6 +199,12 @@ void out_bool(cli_out *o, const char *key, bool value)
 		json_object_set_new(o->cur, key, json_boolean(value));
 }
 
+/*
+ * Text lines go out whenever this much is written: the same few pages
+ * again for 65,535 lines, not megabytes touched once and grown by doubling.
+ */
+#define LINES_FLUSH (60 * 1024)
+
 struct cli_lines {
 	cli_out *o;
 	const char *key;
@@ -220,7 +226,7 @@ cli_lines *out_lines_begin(cli_out *o, const char *key, const char *label)
 		l->buf = g_string_new(NULL);
 		return l;
 	}
-	/* The label padded once, the lines written at once: show prints a line per forward, 65,535 of them. */
+	/* The label padded once, the lines written a buffer at a time: show prints a line per forward, 65,535 of them. */
 	{
 		g_autoptr(GString) h = g_string_new(label);
 		for (int cols = display_cols(label); cols < LABEL_COLS; cols++)
@@ -229,7 +235,7 @@ cli_lines *out_lines_begin(cli_out *o, const char *key, const char *label)
 		l->nh = h->len;
 		l->head = g_string_free(g_steal_pointer(&h), FALSE);
 	}
-	l->buf = g_string_sized_new(4096);
+	l->buf = g_string_sized_new(LINES_FLUSH + 4096);
 	return l;
 }
 
@@ -249,6 +255,10 @@ static void end_value(cli_lines *l)
 GString *out_lines_next(cli_lines *l)
 {
 	end_value(l);
+	if (!l->arr && l->buf->len >= LINES_FLUSH) {
+		fwrite(l->buf->str, 1, l->buf->len, stdout);
+		g_string_truncate(l->buf, 0);
+	}
 	l->n++;
 	if (!l->arr)
 		g_string_append_len(l->buf, l->head, (gssize)l->nh);

@@ -43,7 +43,12 @@ bool vnet_proto_from_string(const char *s, vnet_proto *ret)
 }
 
 struct vnet_forward_chunk {
-	gint live;	/* its forwards not yet freed, plus one while the pool fills it */
+	/*
+	 * Its forwards not yet freed, counting every slot from the start (the
+	 * pool hands them out without an atomic operation each), plus one
+	 * while the pool fills it; the pool gives back what it did not use.
+	 */
+	gint live;
 	vnet_forward f[];
 };
 
@@ -58,11 +63,15 @@ static void chunk_drop(struct vnet_forward_chunk *c)
 
 void vnet_forward_pool_clear(vnet_forward_pool *pool)
 {
-	if (pool->chunk)
-		chunk_drop(pool->chunk);
+	gint back = (gint)(pool->size - pool->used) + 1;
+
+	/* g_atomic_int_add() gives the count before. */
+	if (pool->chunk && g_atomic_int_add(&pool->chunk->live, -back) == back)
+		g_free(pool->chunk);
 	*pool = (vnet_forward_pool){ 0 };
 }
 
+/* A slot of @pool's block for a forward, which the caller fills whole; its chunk is set. */
 static vnet_forward *pool_new(vnet_forward_pool *pool)
 {
 	vnet_forward *f;
@@ -71,20 +80,23 @@ static vnet_forward *pool_new(vnet_forward_pool *pool)
 		guint size = pool->size ? MIN(2 * pool->size, CHUNK_MAX) : 16;
 		vnet_forward_pool_clear(pool);
 		pool->chunk = g_malloc(sizeof(*pool->chunk) + size * sizeof(vnet_forward));
-		pool->chunk->live = 1;
+		pool->chunk->live = (gint)size + 1;
 		pool->size = size;
 	}
 	f = &pool->chunk->f[pool->used++];
-	memset(f, 0, sizeof(*f));
 	f->chunk = pool->chunk;
-	g_atomic_int_inc(&pool->chunk->live);
 	return f;
 }
 
 void vnet_forward_free(vnet_forward *f)
 {
-	/* The count before: above 0, another holder keeps it. */
-	if (!f || g_atomic_int_add(&f->refs, -1) > 0)
+	if (!f)
+		return;
+	/*
+	 * Another holder keeps it while the count before is above 0; at 0 it
+	 * is ours alone (no one else can take it), and no atomic add is needed.
+	 */
+	if (g_atomic_int_get(&f->refs) > 0 && g_atomic_int_add(&f->refs, -1) > 0)
 		return;
 	g_free(f->guest_name);
 	if (f->chunk)
@@ -282,11 +294,11 @@ static bool plain_into(const char *spec, const char *end, vnet_forward *f)
 	return true;
 }
 
-static vnet_forward *parse_plain(vnet_forward_pool *pool, const char *spec)
+static vnet_forward *parse_plain(vnet_forward_pool *pool, const char *spec, gsize n)
 {
 	vnet_forward p = { 0 }, *f;
 
-	if (!plain_into(spec, spec + strlen(spec), &p))
+	if (!plain_into(spec, spec + n, &p))
 		return NULL;
 	f = pool ? pool_new(pool) : g_new0(vnet_forward, 1);
 	p.chunk = f->chunk;
@@ -301,7 +313,12 @@ vnet_forward *vnet_forward_parse(const char *spec, GError **error)
 
 vnet_forward *vnet_forward_parse_pooled(vnet_forward_pool *pool, const char *spec, GError **error)
 {
-	vnet_forward *f = spec ? parse_plain(pool, spec) : NULL;
+	return vnet_forward_parse_pooled_len(pool, spec, spec ? strlen(spec) : 0, error);
+}
+
+vnet_forward *vnet_forward_parse_pooled_len(vnet_forward_pool *pool, const char *spec, gsize n, GError **error)
+{
+	vnet_forward *f = spec ? parse_plain(pool, spec, n) : NULL;
 
 	return f ? f : vnet_forward_parse_full(spec, error);
 }

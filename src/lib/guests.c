@@ -405,29 +405,76 @@ void vnet_guests_add_guard(GHashTable *targets, const vnet_intent *in, GPtrArray
 /* ---- what show prints ---- */
 
 /*
- * One allocation: the forward, address and guest strings follow the
- * struct (show makes 65,535 of them); only a problem is its own.
+ * One piece of memory: the forward, address and guest strings follow the
+ * struct, and the targets of one call come from a few blocks (show makes
+ * 65,535 of them: not a malloc() and a free() each); only a problem is
+ * its own.
  */
+typedef struct target_block {
+	gint live;	/* its targets not yet freed, plus one while it is filled */
+	gsize used, size;
+	char mem[];
+} target_block;
+
 struct vnet_target {
 	const char *forward, *address, *guest;
 	char *problem;
 	const char *how;
+	target_block *block;	/* or NULL: its own allocation */
 	char text[];
 };
+
+static void block_drop(target_block *b)
+{
+	if (g_atomic_int_dec_and_test(&b->live))
+		g_free(b);
+}
 
 void vnet_target_free(vnet_target *t)
 {
 	if (!t)
 		return;
 	g_free(t->problem);
-	g_free(t);
+	if (t->block)
+		block_drop(t->block);
+	else
+		g_free(t);
 }
 
-/* A target of forward @spec (@n bytes) to @address, of @guest (either may be NULL). */
-static vnet_target *target_new(const char *spec, gsize n, const char *address, const char *guest)
+/* Blocks of this many bytes, and a target bigger than a tenth of one is its own. */
+#define TARGET_BLOCK (256 * 1024)
+
+/* @size bytes for a target, from the block being filled (*@b, replaced when full) if there is one. */
+static vnet_target *target_alloc(target_block **b, gsize size)
+{
+	vnet_target *t;
+
+	size = (size + 7) & ~(gsize)7;
+	if (!b || size > TARGET_BLOCK / 10) {
+		t = g_malloc(size);
+		t->block = NULL;
+		return t;
+	}
+	if (!*b || (*b)->used + size > (*b)->size) {
+		if (*b)
+			block_drop(*b);
+		*b = g_malloc(sizeof(**b) + TARGET_BLOCK);
+		(*b)->live = 1;
+		(*b)->used = 0;
+		(*b)->size = TARGET_BLOCK;
+	}
+	t = (vnet_target *)((*b)->mem + (*b)->used);
+	(*b)->used += size;
+	g_atomic_int_inc(&(*b)->live);
+	t->block = *b;
+	return t;
+}
+
+/* A target of forward @spec (@n bytes) to @address, of @guest (either may be NULL), from @b (see target_alloc()). */
+static vnet_target *target_new(target_block **b, const char *spec, gsize n, const char *address, const char *guest)
 {
 	gsize na = address ? strlen(address) + 1 : 0, ng = guest ? strlen(guest) + 1 : 0;
-	vnet_target *t = g_malloc(sizeof(*t) + n + 1 + na + ng);
+	vnet_target *t = target_alloc(b, sizeof(*t) + n + 1 + na + ng);
 	char *p = t->text;
 
 	t->problem = NULL;
@@ -485,7 +532,7 @@ typedef struct default_guest {
 } default_guest;
 
 static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtrArray *guests,
-			      GHashTable *targets, const default_guest *def)
+			      GHashTable *targets, const default_guest *def, target_block **b)
 {
 	char spec[VNET_FORWARD_FORMAT_MAX];
 	gsize n = vnet_forward_put(spec, f);
@@ -537,7 +584,7 @@ static vnet_target *target_of(const vnet_intent *in, const vnet_forward *f, GPtr
 		break;
 	}
 	}
-	t = target_new(spec, n, address, g ? g->domain : NULL);
+	t = target_new(b, spec, n, address, g ? g->domain : NULL);
 	t->how = how;
 	t->problem = problem;
 	return t;
@@ -548,9 +595,12 @@ GPtrArray *vnet_guests_forward_targets(const vnet_intent *in, GPtrArray *guests)
 	g_autoptr(GHashTable) targets = vnet_guests_targets(in, guests);
 	GPtrArray *out = g_ptr_array_new_full(in->forwards->len, (GDestroyNotify)vnet_target_free);
 	default_guest def = { 0 };
+	target_block *b = NULL;
 
 	def.addr = vnet_guests_default(in, guests, &def.how, &def.n);
 	for (guint i = 0; i < in->forwards->len; i++)
-		g_ptr_array_add(out, target_of(in, in->forwards->pdata[i], guests, targets, &def));
+		g_ptr_array_add(out, target_of(in, in->forwards->pdata[i], guests, targets, &def, &b));
+	if (b)
+		block_drop(b);
 	return out;
 }

@@ -71,6 +71,8 @@ void vnet_forward_pool_clear(vnet_forward_pool *pool);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(vnet_forward_pool, vnet_forward_pool_clear)
 /* vnet_forward_parse(), the forward from @pool's block when it can. */
 vnet_forward *vnet_forward_parse_pooled(vnet_forward_pool *pool, const char *spec, GError **error);
+/* The same of @spec, which is @n bytes long (and NUL-terminated there). */
+vnet_forward *vnet_forward_parse_pooled_len(vnet_forward_pool *pool, const char *spec, gsize n, GError **error);
 
 vnet_forward *vnet_forward_parse(const char *spec, GError **error);
 /* The same without the fast path for HOST_PORT:GUEST_PORT[/PROTOCOL]: tests hold the two to one answer. */

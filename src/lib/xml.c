@@ -1158,13 +1158,25 @@ static bool read_forwards(vnet_intent *in, vnet_forward_pool *pool, const xmlNod
 	 * ("1024:80/tcp" and its indentation) is at least 12 bytes.
 	 */
 	lines = strlen(text) / 12;
-	g_ptr_array_set_size(in->forwards, in->forwards->len + lines + 1);
-	g_ptr_array_set_size(in->forwards, in->forwards->len - lines - 1);
-	g_ptr_array_set_size(specs, specs->len + lines + 1);
-	g_ptr_array_set_size(specs, specs->len - lines - 1);
+	if (!in->forwards->len) {
+		g_ptr_array_unref(in->forwards);
+		in->forwards = g_ptr_array_new_full((guint)lines + 1, (GDestroyNotify)vnet_forward_free);
+	} else {
+		g_ptr_array_set_size(in->forwards, in->forwards->len + lines + 1);
+		g_ptr_array_set_size(in->forwards, in->forwards->len - lines - 1);
+	}
+	if (!specs->len) {
+		/* @specs is the caller's: its room grown the same way, once */
+		g_ptr_array_set_size(specs, lines + 1);
+		g_ptr_array_set_size(specs, 0);
+	} else {
+		g_ptr_array_set_size(specs, specs->len + lines + 1);
+		g_ptr_array_set_size(specs, specs->len - lines - 1);
+	}
 	for (p = text; *p;) {
 		char *spec;
 		vnet_forward *f;
+		gsize len;
 
 		while (is_blank(*p))
 			p++;
@@ -1173,9 +1185,10 @@ static bool read_forwards(vnet_intent *in, vnet_forward_pool *pool, const xmlNod
 		spec = p;
 		while (*p && !is_blank(*p))
 			p++;
+		len = (gsize)(p - spec);
 		if (*p)
 			*p++ = '\0';
-		if (!(f = vnet_forward_parse_pooled(pool, spec, error)))
+		if (!(f = vnet_forward_parse_pooled_len(pool, spec, len, error)))
 			return false;
 		g_ptr_array_add(in->forwards, f);
 		g_ptr_array_add(specs, spec);
