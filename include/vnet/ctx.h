@@ -230,6 +230,25 @@ const char *vnet_target_get_how(const vnet_target *t);
 const char *vnet_target_get_problem(const vnet_target *t);
 
 /**
+ * vnet_ctx_forward_target() - where one forward would point on a managed network now
+ * @ctx: the context
+ * @name: the intent's name
+ * @spec: the forward, as vnet_ctx_forward_add() takes it
+ * @error: return location for a GError
+ *
+ * The target vnet_ctx_targets() gives the forward @spec on network @name,
+ * whether the network has that forward yet or not: after a forward add,
+ * whether it reaches anyone, without resolving the other forwards (a
+ * network may hold 65,535).
+ *
+ * Return: the target (free it with vnet_target_free()), or NULL.
+ */
+vnet_target *vnet_ctx_forward_target(vnet_ctx *ctx, const char *name, const char *spec, GError **error);
+/** vnet_target_free() - free a target of vnet_ctx_forward_target() */
+void vnet_target_free(vnet_target *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vnet_target, vnet_target_free)
+
+/**
  * vnet_ctx_forward_add() - add one forward to a managed network
  * @ctx: the context
  * @name: the intent's name

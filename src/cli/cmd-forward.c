@@ -8,16 +8,6 @@
 
 #include "cli.h"
 
-/* Whether the canonical @canon is the forward the user wrote as @spec. */
-static bool added_spec_is(const char *spec, const char *canon)
-{
-	g_autoptr(vnet_intent) a = vnet_intent_new("x", VNET_MODE_NAT, NULL);
-	g_autoptr(vnet_intent) b = vnet_intent_new("x", VNET_MODE_NAT, NULL);
-
-	return a && b && vnet_intent_add_forward(a, spec, NULL) && vnet_intent_add_forward(b, canon, NULL) &&
-	       vnet_intent_equal(a, b);
-}
-
 const cli_option cli_forward_options[] = {
 	{ "force", 0, 'F', NULL, N_("allow a port that a local process listens on") },
 	{ 0 },
@@ -54,13 +44,10 @@ int cmd_forward(int argc, char **argv)
 	out_done(add ? "forward add" : "forward remove", argv[2], "forward", argv[3]);
 	/* A forward that reaches nobody yet is accepted, and said so. */
 	if (add && !cli.quiet && !cli.json) {
-		g_autoptr(GPtrArray) targets = vnet_ctx_targets(ctx, argv[2], NULL);
-		for (guint i = 0; targets && i < targets->len; i++) {
-			const vnet_target *t = targets->pdata[i];
-			if (vnet_target_get_problem(t) && added_spec_is(argv[3], vnet_target_get_forward(t))) {
-				g_autofree char *msg = cli_printable(vnet_target_get_problem(t));
-				g_printerr(_("vnetctl: warning: %s\n"), msg);
-			}
+		g_autoptr(vnet_target) t = vnet_ctx_forward_target(ctx, argv[2], argv[3], NULL);
+		if (t && vnet_target_get_problem(t)) {
+			g_autofree char *msg = cli_printable(vnet_target_get_problem(t));
+			g_printerr(_("vnetctl: warning: %s\n"), msg);
 		}
 	}
 	return EXIT_OK;

@@ -885,6 +885,23 @@ GPtrArray *vnet_ctx_targets(vnet_ctx *ctx, const char *name, GError **error)
 	return guests ? vnet_guests_forward_targets(in, guests) : NULL;
 }
 
+vnet_target *vnet_ctx_forward_target(vnet_ctx *ctx, const char *name, const char *spec, GError **error)
+{
+	g_autoptr(vnet_forward) f = vnet_forward_parse(spec, error);
+	g_autoptr(vnet_intent) in = NULL;
+	g_autoptr(GPtrArray) guests = NULL;
+
+	if (!f || !need_virt(ctx, error))
+		return NULL;
+	/* The network's other forwards do not count: not parsed (65,535 of them). */
+	vnet_virt_read_unread(ctx->virt, name);
+	in = get_shared(ctx, name, NULL, error);
+	vnet_virt_read_unread(ctx->virt, NULL);
+	if (!in || !(guests = read_guest_list(ctx, in)))
+		return NULL;
+	return vnet_guests_forward_target(in, guests, f);
+}
+
 static gint compare_port(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(vnet_drops_get_port(*(vnet_drops *const *)a), vnet_drops_get_port(*(vnet_drops *const *)b));

@@ -604,3 +604,12 @@ GPtrArray *vnet_guests_forward_targets(const vnet_intent *in, GPtrArray *guests)
 		block_drop(b);
 	return out;
 }
+
+vnet_target *vnet_guests_forward_target(const vnet_intent *in, GPtrArray *guests, const vnet_forward *f)
+{
+	g_autoptr(GHashTable) targets = vnet_guests_targets(in, guests);
+	default_guest def = { 0 };
+
+	def.addr = vnet_guests_default(in, guests, &def.how, &def.n);
+	return target_of(in, f, guests, targets, &def, NULL);
+}

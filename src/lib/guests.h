@@ -106,7 +106,9 @@ GHashTable *vnet_guests_records(void);
 
 /* Where each forward of @in points now (vnet_target *, as <vnet/ctx.h> reads them). */
 GPtrArray *vnet_guests_forward_targets(const vnet_intent *in, GPtrArray *guests);
-void vnet_target_free(vnet_target *t);
+/* Where forward @f would point on @in now. */
+vnet_target *vnet_guests_forward_target(const vnet_intent *in, GPtrArray *guests, const vnet_forward *f);
+
 
 /* libvirt's dnsmasq status file of @bridge ($VNET_DNSMASQ_DIR for tests). */
 char *vnet_guests_status_path(const char *bridge);

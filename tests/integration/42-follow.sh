@@ -61,7 +61,7 @@ dhcp_guest g2 vn-web
 ip2=$VNET_GUEST_ADDR
 check "the second guest got a lease ($ip2)" grep -qE '^10\.77\.0\.[0-9]+$' <<<"$ip2"
 start_http g2 80 "g2 here"
-for i in $(seq 25); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 ' || break; sleep 0.2; done
+for i in $(seq 25); do fwd4_map | grep -q 'tcp . 8080 ' || break; sleep 0.2; done
 check "with two guests the default forward has no element" sh -c "! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 '"
 check "and its connections to g1 are gone from conntrack" test "$(ct_to 8080 "$ip1")" -eq 0
 expect_no_http lan http://192.0.2.1:8080/
@@ -72,7 +72,7 @@ check "show says it points nowhere, and why" grep -q "8080:80/tcp goes nowhere: 
 mac2=$(in_ns g2 cat /sys/class/net/eth0/address)
 virsh -q net-update web add-last ip-dhcp-host "<host mac='$mac2' name='vmx' ip='$ip2'/>" --live --config
 for i in $(seq 10); do
-	nft list map inet vnetctl fwd4 | grep -q "tcp . 8081 comment \"web\" : $ip2 . 80" && break
+	fwd4_map | grep -q "tcp . 8081 comment \"web\" : $ip2 . 80" && break
 	sleep 0.2
 done
 check "the reservation took effect within two seconds (the hook's updated event)" \
@@ -82,7 +82,7 @@ check "show names the guest and how" sh -c "'$VNETCTL' show web | grep -q '8081:
 
 # g1 leaves, releasing its lease: g2 is the only guest, and the default forward follows.
 virsh -q net-update web delete ip-dhcp-host "<host mac='$mac2' name='vmx' ip='$ip2'/>" --live --config
-for i in $(seq 10); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 ' || break; sleep 0.2; done
+for i in $(seq 10); do fwd4_map | grep -q 'tcp . 8081 ' || break; sleep 0.2; done
 check "the removed reservation took the named forward with it" \
 	sh -c "! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 '"
 # Everything in g1 ends: its DHCP client (-R) sends a release as it goes.

@@ -43,7 +43,7 @@ boot_guest_attach vm2 web 52:54:00:77:00:02
 ip2=$(guest_wait_lease vm2 90)
 check "vm2 got a lease ($ip2)" grep -qE '^10\.77\.0\.[0-9]+$' <<<"$ip2"
 expect_http lan http://192.0.2.1:8082/ "hello from vm2 (port 81)" 10
-for i in $(seq 25); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 ' || break; sleep 0.2; done
+for i in $(seq 25); do fwd4_map | grep -q 'tcp . 8080 ' || break; sleep 0.2; done
 check "two guests: the default forward has no element" sh -c "! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8080 '"
 check "show says it points nowhere, and why" \
 	sh -c "'$VNETCTL' show web | grep -q '8080:80/tcp goes nowhere: .*2 guests'"
@@ -68,7 +68,7 @@ fi
 
 # vm1 stops: its forward goes with it (the qemu hook's stopped event).
 guest_destroy vm1
-for i in $(seq 25); do nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 ' || break; sleep 0.2; done
+for i in $(seq 25); do fwd4_map | grep -q 'tcp . 8081 ' || break; sleep 0.2; done
 check "vm1 stopped: its named forward has no element" sh -c "! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 '"
 expect_no_http lan http://192.0.2.1:8081/
 

@@ -192,10 +192,16 @@ kill_at() {
 	grep -q "Breakpoint 1, " <<<"$out"
 }
 
+# fwd4_map: our fwd4 map as nft lists it, for a wait that greps it.  Under
+# pipefail, `nft list ... | grep -q` fails when grep's early exit kills nft
+# with SIGPIPE (exit 141): a wait for an element to go stopped at once.
+fwd4_map() { nft list map inet vnetctl fwd4 2>/dev/null || :; }
+
 # dhcp_guest NS BRIDGE [MAC]: a guest namespace on BRIDGE (its veth carrying
 # MAC, if given) that gets its IPv4 address from DHCP with busybox udhcpc in
 # the background (releasing it when the client ends: -R).  Sets
-# VNET_GUEST_ADDR to the address it got within 30 s (empty if none), and
+# VNET_GUEST_ADDR to the address it got within 30 s (empty if none), once
+# libvirt's status file of BRIDGE (if it has one) records it, and
 # VNET_GUEST_DEV/_PORT as add_guest does.
 dhcp_guest() {
 	local ns=$1 br=$2 mac=${3:-} addr= i
@@ -225,6 +231,14 @@ dhcp_guest() {
 	for i in $(seq 150); do
 		addr=$(in_ns "$ns" ip -o -4 addr show dev "$VNET_GUEST_DEV" | awk '{print $4}' | cut -d/ -f1)
 		[ -z "$addr" ] || break
+		sleep 0.2
+	done
+	# dnsmasq runs libvirt's lease helper after its reply, seconds later on
+	# a slow machine: what follows a lease (vnetctl watch) starts when the
+	# status file holds it, so wait for that, not for the client alone.
+	local status=/var/lib/libvirt/dnsmasq/$br.status
+	for i in $(seq 75); do
+		[ -n "$addr" ] && [ -e "$status" ] && ! grep -q "\"$addr\"" "$status" || break
 		sleep 0.2
 	done
 	VNET_GUEST_ADDR=$addr
