@@ -255,5 +255,35 @@ check "a spliced forward remove: the record is the definition's digest" \
 check "its line is gone from the definition" sh -c "! virsh net-dumpxml --inactive priv | grep -q '8081:81'"
 check "the hook starts it without it" \
 	sh -c "virsh -q net-destroy priv && virsh -q net-start priv && ! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8081 '"
+# forward add and remove read the definition's forwards where they stand
+# (not parsed whole) when the record vouches for its text: a clash and a
+# forward that is not there are refused as on a network read whole (the
+# record made no record of by hand), in the same words, and change nothing
+snapshot_host "$S/scan.before"
+check_not "a clash is refused" sh -c "'$VNETCTL' forward add priv 8082:90 2>'$S/clash.scan'"
+check "in words that name the forward it meets" grep -q '"8082:90".*"8082:82/tcp" of network "priv"' "$S/clash.scan"
+check_not "a forward that is not there is refused" sh -c "'$VNETCTL' forward remove priv 8099:99 2>'$S/none.scan'"
+check "and said so" grep -q 'has no forward "8099:99"' "$S/none.scan"
+snapshot_host "$S/scan.after"
+expect_same_snapshot "$S/scan.before" "$S/scan.after"
+cp /var/lib/vnetctl/approved/priv "$S/priv.record"
+echo 0000 >/var/lib/vnetctl/approved/priv
+check_not "read whole: the clash is refused" sh -c "'$VNETCTL' forward add priv 8082:90 2>'$S/clash.whole'"
+check "in the same words" cmp "$S/clash.scan" "$S/clash.whole"
+check_not "read whole: the missing forward is refused" sh -c "'$VNETCTL' forward remove priv 8099:99 2>'$S/none.whole'"
+check "in the same words" cmp "$S/none.scan" "$S/none.whole"
+cp "$S/priv.record" /var/lib/vnetctl/approved/priv
+# A forward added by hand to the definition: the record no longer vouches
+# for the text, so it is read whole; the hand's forward counts.
+virsh -q net-dumpxml --inactive priv | sed 's|^\( *\)8082:82/tcp$|\18082:82/tcp\n\18083:83/tcp|' >"$S/priv.hand.xml"
+check "a forward added by hand" sh -c "grep -q '8083:83/tcp' '$S/priv.hand.xml' && virsh -q net-define '$S/priv.hand.xml' >/dev/null"
+check_not "a forward that clashes with the hand's is refused" vnetctl -q forward add priv 8083:84
+check "another is added" vnetctl -q forward add priv 8084:84
+check "both are in the definition" sh -c "virsh net-dumpxml --inactive priv | grep -qx ' *8083:83/tcp' && virsh net-dumpxml --inactive priv | grep -qx ' *8084:84/tcp'"
+check "and the record is its digest again" test "$(digest priv new)" = "$(tr -d '\n' </var/lib/vnetctl/approved/priv)"
+check "a forward remove after it, read in place" vnetctl -q forward remove priv 8083:83
+check "leaves the hand's line out" sh -c "! virsh net-dumpxml --inactive priv | grep -q '8083:83'"
+check "the hook starts it with what the definition says" \
+	sh -c "virsh -q net-destroy priv && virsh -q net-start priv && nft list map inet vnetctl fwd4 | grep -q 'tcp . 8084 ' && ! nft list map inet vnetctl fwd4 | grep -q 'tcp . 8083 '"
 check "delete" vnetctl -q delete priv
 check "the record goes with it" test ! -e /var/lib/vnetctl/approved/priv
