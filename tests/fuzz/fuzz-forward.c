@@ -6,6 +6,8 @@
  * its canonical form must be a fixed point: it parses again, to a forward
  * that formats the same and clashes with the first.  Error messages are
  * printed to users, so they must be valid UTF-8 without control characters.
+ * Scanned as a <forwards> block's text, each forward it gives reads back,
+ * formatted, as the same host side.
  */
 #include "config.h"
 
@@ -27,6 +29,18 @@ static void check_message(const GError *error)
 			abort();
 }
 
+/* A forward the block scan gives: what it formats to reads back as the same host side. */
+static bool rereads(const vnet_forward *f, void *data)
+{
+	g_autofree char *canon = vnet_forward_format(f);
+	g_autoptr(vnet_forward) again = vnet_forward_parse(canon, NULL);
+
+	(void)data;
+	if (!again || !vnet_forward_same_host_side(f, again))
+		abort();
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autofree char *spec = g_strndup((const char *)data, size);	/* NUL-terminated */
@@ -36,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autofree char *canon = NULL;
 	g_autofree char *canon2 = NULL;
 
+	/* The input as a <forwards> block's text too (vnet_forwards_text_foreach(): no NUL in it). */
+	(void)vnet_forwards_text_foreach(spec, strlen(spec), rereads, NULL);
 	f = vnet_forward_parse(spec, &error);
 	if (!f) {
 		check_message(error);

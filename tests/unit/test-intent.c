@@ -19,6 +19,7 @@
 
 #include <vnet/vnet.h>
 #include "model.h"
+#include "validate.h"
 #include "xml.h"
 
 
@@ -1393,6 +1394,153 @@ static void test_splice_forward(void **state)
 	}
 }
 
+/* Each forward the scan gives, formatted, into @data (a GPtrArray). */
+static bool collect_spec(const vnet_forward *f, void *data)
+{
+	g_ptr_array_add(data, vnet_forward_format(f));
+	return false;
+}
+
+static bool count_two(const vnet_forward *f, void *data)
+{
+	(void)f;
+	return ++*(guint *)data == 2;
+}
+
+/*
+ * forward add and remove on a network read without its <forwards> block:
+ * the block's text, scanned where it stands, answers as the whole read
+ * does: the same forwards in order, the same refusals in the same words,
+ * the same forward on a host side.
+ */
+static void test_scan_forwards(void **state)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(15);
+
+	(void)state;
+	for (guint round = 0; round < 60; round++) {
+		g_autoptr(vnet_intent) in = full_intent(VNET_MODE_NAT);
+		g_autoptr(vnet_intent) whole = NULL, unread = NULL, bw = NULL, bu = NULL;
+		g_autoptr(vnet_host) host = vnet_host_new();
+		g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+		g_autofree char *xml = NULL, *xw = NULL, *xu = NULL;
+		guint n = (guint)g_rand_int_range(rand, 1, 40);
+		const char *text;
+		gsize len;
+
+		for (guint j = 0; j < n; j++) {
+			g_autofree char *sp = spec_form((guint)g_rand_int_range(rand, 0, 6), 20000 + 10 * j);
+			assert_ok(vnet_intent_add_forward(in, sp, &err_));
+		}
+		/* half the time, another network's forward on the host too */
+		if (round % 2) {
+			g_autoptr(vnet_intent) o = vnet_intent_new("other", VNET_MODE_NAT, NULL);
+			assert_ok(vnet_intent_set_bridge(o, "br-o", &err_));
+			assert_ok(vnet_intent_set_subnet(o, "10.9.0.0/24", &err_));
+			assert_ok(vnet_intent_add_forward(o, "45000:80", &err_));
+			vnet_host_add_intent(host, o);
+		}
+		xml = vnet_intent_network_xml(in, 0, NULL);
+		assert_non_null(xml);
+		assert_non_null(whole = vnet_intent_from_xml(xml, -1, NULL));
+		assert_non_null(unread = vnet_intent_from_xml_unread(xml, -1, NULL));
+		assert_true(unread->forwards_unread);
+		assert_int_equal(unread->forwards->len, 0);
+		/* all but the forwards the same */
+		bw = vnet_intent_copy_bare(whole);
+		bu = vnet_intent_copy_bare(unread);
+		bu->forwards_unread = false;
+		xw = vnet_intent_to_xml(bw);
+		xu = vnet_intent_to_xml(bu);
+		assert_string_equal(xw, xu);
+		/* the scan gives the whole read's forwards, in order */
+		assert_true(vnet_network_xml_forwards_text(xml, &text, &len));
+		assert_true(vnet_forwards_text_foreach(text, len, collect_spec, specs));
+		assert_int_equal(specs->len, whole->forwards->len);
+		for (guint i = 0; i < specs->len; i++) {
+			g_autofree char *w = vnet_forward_format(whole->forwards->pdata[i]);
+			assert_string_equal(specs->pdata[i], w);
+		}
+		for (guint c = 0; c < 12; c++) {
+			/* on a port of the intent, next to one, on the other network's, or free */
+			guint pick = (guint)g_rand_int_range(rand, 0, 4);
+			guint port = pick == 0 ? 20000 + 10 * (guint)g_rand_int_range(rand, 0, (gint32)n)
+				   : pick == 1 ? 20001 + 10 * (guint)g_rand_int_range(rand, 0, (gint32)n)
+				   : pick == 2 ? 45000 : 46000 + c;
+			g_autofree char *cand = spec_form((guint)g_rand_int_range(rand, 0, 6), port);
+			g_autoptr(vnet_intent) w = vnet_intent_copy(whole), r = vnet_intent_copy(whole);
+			g_autoptr(vnet_forward) f = vnet_forward_parse(cand, NULL), found = NULL;
+			g_autoptr(GError) e1 = NULL, e2 = NULL;
+			bool ok1, ok2, readable = false, removed;
+
+			assert_non_null(f);
+			ok1 = vnet_intent_add_forward(w, cand, &e1) && vnet_intent_validate_added_forward(w, host, 0, &e1);
+			ok2 = vnet_intent_validate_forward_text(unread, text, len, cand, f, host, 0, &readable, &e2);
+			assert_true(readable);
+			assert_int_equal(ok1, ok2);
+			if (!ok1)
+				assert_string_equal(e1->message, e2->message);
+			removed = vnet_intent_remove_forward(r, cand, NULL);
+			assert_true(vnet_forwards_text_find(text, len, f, &found));
+			assert_int_equal(removed, found != NULL);
+			for (guint i = 0; found && i < whole->forwards->len; i++)
+				if (vnet_forward_same_host_side(whole->forwards->pdata[i], f)) {
+					g_autofree char *a = vnet_forward_format(whole->forwards->pdata[i]);
+					g_autofree char *b = vnet_forward_format(found);
+					assert_string_equal(a, b);
+					break;
+				}
+		}
+	}
+}
+
+/* Texts the scan refuses (the caller reads the intent whole then), one a line, and texts it reads. */
+static void test_scan_bad(void **state)
+{
+	static const char *const bad[] = {
+		"80",
+		"abc",
+		"1024:80/icmp",
+		"0:80",
+		"70000:80",
+		"8080:80\nnope\n8081:81",
+		"8080:80 8081:",
+		"[::1:80:80",
+	};
+	static const char *const good[] = { "", " \n\t\r ", "8080:80", "\n    8080:80\n    8081:81/udp\n  " };
+	char longer[400];
+	guint calls = 0;
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		if (vnet_forwards_text_foreach(bad[i], strlen(bad[i]), collect_spec, NULL))
+			fail_msg("the scan read \"%s\"", bad[i]);
+	memset(longer, '1', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_false(vnet_forwards_text_foreach(longer, strlen(longer), collect_spec, NULL));
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+		assert_true(vnet_forwards_text_foreach(good[i], strlen(good[i]), collect_spec, specs));
+	}
+	/* a callback that says "done" stops the scan: a bad spec after it is not read */
+	assert_true(vnet_forwards_text_foreach("1:1 2:2 nope", 12, count_two, &calls));
+	assert_int_equal(calls, 2);
+	/* only @len bytes are read */
+	{
+		g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+		assert_true(vnet_forwards_text_foreach("8080:80 8081:81", 7, collect_spec, specs));
+		assert_int_equal(specs->len, 1);
+		assert_string_equal(specs->pdata[0], "8080:80/tcp");
+	}
+	/* a definition not in the writer's form has no block to scan */
+	{
+		const char *text;
+		gsize len;
+		assert_false(vnet_network_xml_forwards_text("<network/>", &text, &len));
+		assert_false(vnet_network_xml_forwards_text(NULL, &text, &len));
+	}
+}
+
 /* Read in place (NUL-terminated) or from a copy (a length): the same answer, whatever the declaration says. */
 static void test_read_in_place(void **state)
 {
@@ -1473,6 +1621,8 @@ int main(void)
 		cmocka_unit_test(test_copies_share_forwards),
 		cmocka_unit_test(test_read_in_place),
 		cmocka_unit_test(test_splice_forward),
+		cmocka_unit_test(test_scan_forwards),
+		cmocka_unit_test(test_scan_bad),
 		cmocka_unit_test(test_new_defaults),
 		cmocka_unit_test(test_network_names),
 		cmocka_unit_test(test_setters_getters),
