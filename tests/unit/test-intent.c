@@ -1512,12 +1512,17 @@ static void test_scan_bad(void **state)
 	guint calls = 0;
 
 	(void)state;
-	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-		if (vnet_forwards_text_foreach(bad[i], strlen(bad[i]), collect_spec, NULL))
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+		if (vnet_forwards_text_foreach(bad[i], strlen(bad[i]), collect_spec, specs))
 			fail_msg("the scan read \"%s\"", bad[i]);
+	}
 	memset(longer, '1', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
-	assert_false(vnet_forwards_text_foreach(longer, strlen(longer), collect_spec, NULL));
+	{
+		g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+		assert_false(vnet_forwards_text_foreach(longer, strlen(longer), collect_spec, specs));
+	}
 	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
 		g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
 		assert_true(vnet_forwards_text_foreach(good[i], strlen(good[i]), collect_spec, specs));
